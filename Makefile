@@ -1,0 +1,155 @@
+# antq_core developer tasks. CI runs `make test` (see .ci/run).
+#
+# Everything runs in .venv, made from $(PYTHON). Tests, doctests, examples and docs
+# run against the wheel built from this tree and installed into .venv, never
+# against src/ (tests/conftest.py refuses to run otherwise).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+# Steps of `make test` must run in the order written.
+.NOTPARALLEL:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DIST := dist
+# Tools and dependencies are (re)installed only when pyproject.toml changes.
+VENV_STAMP := $(VENV)/.stamp-venv
+DEV_STAMP := $(VENV)/.stamp-dev
+
+PIP_QUIET ?= --quiet
+PIP := $(BIN)/python -m pip $(PIP_QUIET) --disable-pip-version-check
+PYTEST_ARGS ?=
+SPHINX := $(BIN)/sphinx-build -E -q -W --keep-going
+
+# Build an sdist, then a wheel from it (so a file missing from the sdist fails
+# here too), into an emptied dist/. Output is shown only on failure.
+define build_wheel
+	@echo "== build sdist + wheel"
+	@rm -rf $(DIST)
+	@$(BIN)/python -m build --no-isolation --outdir $(DIST) . >$(VENV)/build.log 2>&1 \
+		|| { cat $(VENV)/build.log; exit 1; }
+	@ls $(DIST)/antq_core-*-py3-none-any.whl >/dev/null
+endef
+WHEEL = $$(ls $(DIST)/antq_core-*-py3-none-any.whl)
+
+.PHONY: help
+help:
+	@echo "make demo       build and install the wheel into .venv, run 'antq report'"
+	@echo "make test       everything CI runs: wheel, lint, typecheck, pytest, doctest, examples, docs"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make format     ruff format + ruff check --fix (rewrites files)"
+	@echo "make typecheck  mypy --strict on src/ and examples/"
+	@echo "make pytest     pytest against the installed wheel (PYTEST_ARGS=... to pass options)"
+	@echo "make doctest    run the code samples in docs/"
+	@echo "make examples   run every examples/*.py"
+	@echo "make docs       HTML docs into docs/_build/html (-W -n)"
+	@echo "make fuzz       pytest with HYPOTHESIS_PROFILE=fuzz (long, random)"
+	@echo "make bench      run benchmarks/*.py"
+	@echo "make clean      remove .venv, dist/, docs/_build and caches"
+
+# ------------------------------------------------------------------ environment
+
+$(VENV_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "antq_core needs Python 3.11+; got " + sys.version.split()[0] + " from $(PYTHON). Set PYTHON=...")'
+	@test -x $(BIN)/python || { echo "== create $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== install build tools"
+	@$(PIP) install build $$($(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')
+	@touch $@
+
+# Dependencies of the [dev] extra, resolved from a freshly built wheel.
+$(DEV_STAMP): $(VENV_STAMP)
+	$(build_wheel)
+	@echo "== install antq_core[dev] dependencies"
+	@$(PIP) install "$(WHEEL)[dev]"
+	@touch $@
+
+# Always rebuild and reinstall the package itself (dependencies are already there).
+.PHONY: install
+install: $(VENV_STAMP)
+	$(build_wheel)
+	@echo "== install $(WHEEL)"
+	@$(PIP) install "$(WHEEL)"
+	@$(PIP) install --force-reinstall --no-deps "$(WHEEL)"
+
+.PHONY: install-dev
+install-dev: $(DEV_STAMP)
+	$(build_wheel)
+	@echo "== install $(WHEEL)"
+	@$(PIP) install --force-reinstall --no-deps "$(WHEEL)"
+
+# ------------------------------------------------------------------ main targets
+
+.PHONY: demo
+demo: install
+	@echo "== antq report"
+	@$(BIN)/antq report
+
+.PHONY: test
+test: install-dev lint typecheck pytest doctest examples docs
+	@echo "== make test: all steps passed"
+
+.PHONY: lint
+lint: $(DEV_STAMP)
+	@echo "== ruff check"
+	@$(BIN)/ruff check .
+	@echo "== ruff format --check"
+	@$(BIN)/ruff format --check .
+
+.PHONY: format
+format: $(DEV_STAMP)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+.PHONY: typecheck
+typecheck: $(DEV_STAMP)
+	@echo "== mypy"
+	@$(BIN)/mypy
+
+.PHONY: pytest
+pytest: install-dev
+	@echo "== pytest"
+	@$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+.PHONY: doctest
+doctest: install-dev
+	@echo "== sphinx doctest"
+	@$(SPHINX) -b doctest -d docs/_build/doctrees-doctest docs docs/_build/doctest
+	@grep -E '^ +[0-9]+ tests?$$' docs/_build/doctest/output.txt | sed 's/^ */   doctest: /'
+
+.PHONY: examples
+examples: install-dev
+	@for f in examples/*.py; do \
+		[ -e "$$f" ] || continue; \
+		echo "== example $$f"; \
+		if ! out=$$($(BIN)/python "$$f" 2>&1); then \
+			printf '%s\n' "$$out"; echo "FAILED: $$f"; exit 1; \
+		fi; \
+	done
+
+.PHONY: docs
+docs: install-dev
+	@echo "== sphinx html (-W -n)"
+	@$(SPHINX) -n -b html -d docs/_build/doctrees docs docs/_build/html
+
+.PHONY: fuzz
+fuzz: install-dev
+	@echo "== pytest, HYPOTHESIS_PROFILE=fuzz"
+	@HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: install-dev
+	@for f in benchmarks/*.py; do \
+		[ -e "$$f" ] || continue; \
+		echo "== benchmark $$f"; \
+		$(BIN)/python "$$f"; \
+	done
+
+.PHONY: clean
+clean:
+	rm -rf $(VENV) $(DIST) build docs/_build .mypy_cache .ruff_cache .pytest_cache \
+		.hypothesis .coverage .coverage.* htmlcov
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

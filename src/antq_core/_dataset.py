@@ -1,0 +1,629 @@
+"""Dataset: every entity of one body of data, with indexes, loading and dumping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal, NotRequired, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
+
+from antq_core._entities import (
+    DatasetMetadata,
+    DisaggregationCategory,
+    Initiative,
+    InitiativeTheme,
+    MassOrganization,
+    MetricDefinition,
+    Observation,
+    Participant,
+    Site,
+    Source,
+)
+from antq_core._errors import (
+    AntqError,
+    DatasetLoadError,
+    LoadProblem,
+    QuantityError,
+    UnresolvedReferenceError,
+)
+from antq_core._geo import AdminUnit, Gazetteer, problems_from
+from antq_core._period import Period
+from antq_core._quantity import Number, Qualifier, Unit, _check_value, _is_decimal_text
+from antq_core._refs import _ID, Disaggregation, SubjectRef
+from antq_core._store import _INT64, _QUALIFIER_INDEX, ObservationStore
+from antq_core._text import nfc
+
+__all__ = ["DATASET_FORMAT", "DATASET_FORMAT_VERSION", "Dataset"]
+
+DATASET_FORMAT: Final = "antq-dataset"
+DATASET_FORMAT_VERSION: Final = 1
+
+_E = TypeVar("_E", bound=BaseModel)
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class _ObservationRow(TypedDict):
+    metric: str
+    subject: str
+    period: str
+    unit: str
+    value: int | str
+    qualifier: NotRequired[str]
+    disaggregation: NotRequired[dict[str, str]]
+    source: NotRequired[str | None]
+    note: NotRequired[str | None]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["antq-dataset"]
+    format_version: Literal[1]
+    metadata: DatasetMetadata
+    gazetteer: dict[str, Any]
+    sources: tuple[Source, ...] = ()
+    themes: tuple[InitiativeTheme, ...] = ()
+    categories: tuple[DisaggregationCategory, ...] = ()
+    metrics: tuple[MetricDefinition, ...] = ()
+    initiatives: tuple[Initiative, ...] = ()
+    sites: tuple[Site, ...] = ()
+    organizations: tuple[MassOrganization, ...] = ()
+    participants: tuple[Participant, ...] = ()
+    observations: list[_ObservationRow] = Field(default_factory=list)
+
+
+_DOCUMENT: Final = TypeAdapter(_Document)
+_ENTITY_LISTS: Final = (
+    "sources",
+    "themes",
+    "categories",
+    "metrics",
+    "initiatives",
+    "sites",
+    "organizations",
+    "participants",
+)
+
+
+class DuplicateIdError(AntqError, ValueError):
+    """Two entities of one kind share an id.
+
+    Attributes:
+        kind: The entity kind (``"site"``...).
+        id: The shared id.
+    """
+
+    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
+        self.kind = kind
+        self.id = id
+        super().__init__(f"two {kind} entities have the id {id!r}")
+
+
+def _by_id(kind: str, items: Iterable[_E]) -> Mapping[str, _E]:
+    table: dict[str, _E] = {}
+    for item in items:
+        key: str = getattr(item, "id")  # noqa: B009 - every entity list here has ids
+        if key in table:
+            raise DuplicateIdError(kind, key)
+        table[key] = item
+    return MappingProxyType(table)
+
+
+class Dataset:
+    """Một bộ dữ liệu: a gazetteer, a metric catalog and every entity of one body of data.
+
+    Entities that number in thousands (initiatives, sites, organizations...)
+    are pydantic models in read-only mappings by id; observations, which can
+    number in millions, live in a column-wise :class:`ObservationStore`.
+
+    References between entities are not checked here: a site may name an
+    initiative the dataset lacks. The lookup methods (:meth:`initiative`,
+    :meth:`site`...) then raise :class:`~antq_core.UnresolvedReferenceError`
+    naming what is missing; validation reports every such reference at once.
+
+    >>> from antq_core import sample
+    >>> ds = sample()
+    >>> len(ds.initiatives), len(ds.sites), ds.metadata.report_date
+    (7, 5, datetime.date(2017, 7, 13))
+
+    Raises:
+        DuplicateIdError: Two entities of one kind share an id.
+    """
+
+    def __init__(
+        self,
+        *,
+        gazetteer: Gazetteer,
+        metadata: DatasetMetadata,
+        sources: Iterable[Source] = (),
+        themes: Iterable[InitiativeTheme] = (),
+        categories: Iterable[DisaggregationCategory] = (),
+        metrics: Iterable[MetricDefinition] = (),
+        initiatives: Iterable[Initiative] = (),
+        sites: Iterable[Site] = (),
+        organizations: Iterable[MassOrganization] = (),
+        participants: Iterable[Participant] = (),
+        observations: Iterable[Observation] | ObservationStore = (),
+    ) -> None:
+        self._gazetteer = gazetteer
+        self._metadata = metadata
+        self._sources = _by_id("source", sources)
+        self._themes = _by_id("theme", themes)
+        self._categories = _by_id("category", categories)
+        self._metrics = _by_id("metric", metrics)
+        self._initiatives = _by_id("initiative", initiatives)
+        self._sites = _by_id("site", sites)
+        self._organizations = _by_id("organization", organizations)
+        self._participants = _by_id("participant", participants)
+        self._observations = (
+            observations
+            if isinstance(observations, ObservationStore)
+            else ObservationStore.from_observations(observations)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Dataset {self._metadata.title_vi!r}: {len(self._initiatives)} initiatives, "
+            f"{len(self._sites)} sites, {len(self._observations)} observations>"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return self.to_dict(include_sensitive=True) == other.to_dict(include_sensitive=True)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- contents ---------------------------------------------------------
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The administrative units that codes in this dataset refer to."""
+        return self._gazetteer
+
+    @property
+    def metadata(self) -> DatasetMetadata:
+        """Title, report date and description."""
+        return self._metadata
+
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        """Cited documents, by id."""
+        return self._sources
+
+    @property
+    def themes(self) -> Mapping[str, InitiativeTheme]:
+        """Initiative themes (loại mô hình), by id."""
+        return self._themes
+
+    @property
+    def categories(self) -> Mapping[str, DisaggregationCategory]:
+        """Disaggregation categories, by id."""
+        return self._categories
+
+    @property
+    def metrics(self) -> Mapping[str, MetricDefinition]:
+        """The metric catalog, by id."""
+        return self._metrics
+
+    @property
+    def initiatives(self) -> Mapping[str, Initiative]:
+        """Initiatives (mô hình), by id."""
+        return self._initiatives
+
+    @property
+    def sites(self) -> Mapping[str, Site]:
+        """Sites (điểm), by id."""
+        return self._sites
+
+    @property
+    def organizations(self) -> Mapping[str, MassOrganization]:
+        """Mass organizations, by id."""
+        return self._organizations
+
+    @property
+    def participants(self) -> Mapping[str, Participant]:
+        """Participants, by id. Their personal fields are sensitive."""
+        return self._participants
+
+    @property
+    def observations(self) -> ObservationStore:
+        """Every observation, column-wise; index or iterate it for models."""
+        return self._observations
+
+    # -- lookups that follow references -----------------------------------
+
+    def _lookup(self, table: Mapping[str, _E], kind: str, id_: str, by: str | None) -> _E:
+        try:
+            return table[id_]
+        except KeyError:
+            raise UnresolvedReferenceError(kind, id_, by) from None
+
+    def initiative(self, id: str, *, referenced_from: str | None = None) -> Initiative:  # noqa: A002
+        """The initiative ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._initiatives, "initiative", id, referenced_from)
+
+    def site(self, id: str, *, referenced_from: str | None = None) -> Site:  # noqa: A002
+        """The site ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._sites, "site", id, referenced_from)
+
+    def metric(self, id: str, *, referenced_from: str | None = None) -> MetricDefinition:  # noqa: A002
+        """The metric definition ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The catalog has none with that id.
+        """
+        return self._lookup(self._metrics, "metric", id, referenced_from)
+
+    def theme(self, id: str, *, referenced_from: str | None = None) -> InitiativeTheme:  # noqa: A002
+        """The initiative theme ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._themes, "theme", id, referenced_from)
+
+    def source(self, id: str, *, referenced_from: str | None = None) -> Source:  # noqa: A002
+        """The source ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._sources, "source", id, referenced_from)
+
+    def sites_of(self, initiative: str) -> list[Site]:
+        """The sites of ``initiative``, in dataset order."""
+        return [s for s in self._sites.values() if s.initiative == initiative]
+
+    def site_units(self, site: Site) -> tuple[AdminUnit, ...]:
+        """The administrative units ``site`` covers.
+
+        Raises:
+            UnresolvedReferenceError: A code is not in the gazetteer.
+        """
+        units = []
+        for code in site.admin_units:
+            unit = self._gazetteer.get(code)
+            if unit is None:
+                raise UnresolvedReferenceError("administrative unit", code, f"site {site.id}")
+            units.append(unit)
+        return tuple(units)
+
+    def site_anchor(self, site: Site) -> AdminUnit:
+        """The lowest unit containing every unit ``site`` covers: where it counts once.
+
+        For the cluster site of Bản Giang, Hồ Thầu and Tả Lèng that is the
+        district Tam Đường.
+        """
+        self.site_units(site)
+        return self._gazetteer.common_ancestor(site.admin_units)
+
+    def observations_of(
+        self, subject: SubjectRef | str, metric: str | None = None
+    ) -> list[Observation]:
+        """The observations about ``subject`` (``"site:mh3-s1"``), optionally of one metric."""
+        ref = subject if isinstance(subject, SubjectRef) else SubjectRef.parse(subject)
+        store = self._observations
+        return [store[i] for i in store.rows_for(subject=ref, metric=metric)]
+
+    # -- documents --------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Dataset:
+        """Read a dataset from a JSON file (format ``antq-dataset`` version 1).
+
+        Every problem in the file is collected, each with its JSON path
+        (``$.observations[12].period``), before one error is raised.
+        References between entities are not checked (see :func:`validate`
+        in a later release, and the lookups above).
+
+        Raises:
+            DatasetLoadError: The file cannot be read, is not JSON, or has
+                problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        return cls.from_json(data, source=str(path))
+
+    @classmethod
+    def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Dataset:
+        """Read a dataset from JSON text or bytes; see :meth:`load`."""
+        if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            doc = _DOCUMENT.validate_json(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, source)
+
+    @classmethod
+    def from_dict(cls, data: object, *, source: str = "<memory>") -> Dataset:
+        """Build a dataset from a parsed JSON document (as :meth:`to_dict` gives)."""
+        try:
+            doc = _DOCUMENT.validate_python(data, strict=False)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, source)
+
+    @classmethod
+    def _from_document(cls, doc: _Document, source: str) -> Dataset:
+        problems: list[LoadProblem] = []
+        try:
+            gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
+        except DatasetLoadError as e:
+            problems.extend(e.problems)
+            gazetteer = Gazetteer("invalid", [])
+        for name in _ENTITY_LISTS:
+            problems.extend(_duplicate_ids(name, getattr(doc, name)))
+        store = _build_store(doc.observations, problems)
+        if problems:
+            raise DatasetLoadError(source, problems)
+        return cls(
+            gazetteer=gazetteer,
+            metadata=doc.metadata,
+            sources=doc.sources,
+            themes=doc.themes,
+            categories=doc.categories,
+            metrics=doc.metrics,
+            initiatives=doc.initiatives,
+            sites=doc.sites,
+            organizations=doc.organizations,
+            participants=doc.participants,
+            observations=store,
+        )
+
+    def to_dict(self, *, include_sensitive: bool = True) -> dict[str, Any]:
+        """The dataset as a JSON-ready document that :meth:`from_dict` reads back.
+
+        Args:
+            include_sensitive: Keep participants' personal fields. ``True`` by
+                default because this is the owner's own store; pass ``False``
+                for anything that leaves the owner's hands.
+        """
+        context = {"include_sensitive": include_sensitive}
+
+        def dump(items: Iterable[BaseModel]) -> list[dict[str, Any]]:
+            return [i.model_dump(mode="json", exclude_none=True, context=context) for i in items]
+
+        return {
+            "format": DATASET_FORMAT,
+            "format_version": DATASET_FORMAT_VERSION,
+            "metadata": self._metadata.model_dump(mode="json", exclude_none=True),
+            "gazetteer": self._gazetteer.to_dict(),
+            "sources": dump(self._sources.values()),
+            "themes": dump(self._themes.values()),
+            "categories": dump(self._categories.values()),
+            "metrics": dump(self._metrics.values()),
+            "initiatives": dump(self._initiatives.values()),
+            "sites": dump(self._sites.values()),
+            "organizations": dump(self._organizations.values()),
+            "participants": dump(self._participants.values()),
+            "observations": [_observation_row(o) for o in self._observations],
+        }
+
+    def dumps(self, *, include_sensitive: bool = True) -> str:
+        """The dataset as JSON text: entities indented, one observation per line."""
+        document = self.to_dict(include_sensitive=include_sensitive)
+        rows = document.pop("observations")
+        head = json.dumps(document, ensure_ascii=False, indent=1)
+        lines = ",\n  ".join(
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows
+        )
+        body = f'"observations": [\n  {lines}\n ]' if rows else '"observations": []'
+        return f"{head[:-2]},\n {body}\n}}\n"
+
+    def dump(self, path: str | Path, *, include_sensitive: bool = True) -> None:
+        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing."""
+        Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
+
+
+def _observation_row(o: Observation) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "metric": o.metric,
+        "subject": str(o.subject),
+        "period": str(o.period),
+        "unit": o.unit.code,
+        "value": o.value if isinstance(o.value, int) else format(o.value, "f"),
+    }
+    if o.qualifier is not Qualifier.EXACT:
+        row["qualifier"] = o.qualifier.value
+    if o.disaggregation:
+        row["disaggregation"] = dict(o.disaggregation)
+    if o.source is not None:
+        row["source"] = o.source
+    if o.note is not None:
+        row["note"] = o.note
+    return row
+
+
+def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(items):
+        key = getattr(item, "id")  # noqa: B009
+        if key in first:
+            problems.append(
+                LoadProblem(
+                    f"$.{name}[{i}].id",
+                    f"duplicate id (first at $.{name}[{first[key]}])",
+                    repr(key),
+                )
+            )
+        else:
+            first[key] = i
+    return problems
+
+
+class _Table:
+    """Maps raw strings to a store table index, parsing each distinct string once.
+
+    A string that does not parse maps to -1 and its reason is kept in
+    :attr:`reasons`, so the loop below never raises or parses twice.
+    """
+
+    __slots__ = ("cache", "parse", "reasons")
+
+    def __init__(self, parse: Callable[[str], int]) -> None:
+        self.cache: dict[str, int] = {}
+        self.reasons: dict[str, str] = {}
+        self.parse = parse
+
+    def miss(self, raw: str) -> int:
+        try:
+            index = self.parse(raw)
+        except (ValueError, TypeError) as e:
+            index = -1
+            self.reasons[raw] = str(e)
+        self.cache[raw] = index
+        return index
+
+
+def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        if _ID.match(raw) is None:
+            msg = "ids use ASCII letters, digits, '.', '_' and '-'"
+            raise ValueError(msg)
+        return add(raw)
+
+    return parse
+
+
+def _build_store(  # noqa: PLR0915 - one flat loop is the fast path; see the docstring
+    rows: list[_ObservationRow], problems: list[LoadProblem]
+) -> ObservationStore:
+    """Fill a store from rows that pydantic has type-checked, parsing each distinct string once.
+
+    This loop is the hot path of :meth:`Dataset.load`: it touches the store's
+    columns directly instead of building one model per row, and every check
+    on a repeated string (period, subject, unit, metric id) is a dict lookup.
+    """
+    store = ObservationStore()
+    units: list[Unit] = []
+
+    def add_unit(raw: str) -> int:
+        unit = Unit.get(raw)
+        units.append(unit)
+        return store._units.add(unit)
+
+    def add_disaggregation(raw: str) -> int:
+        return store._disaggregations.add(Disaggregation(json.loads(raw)))
+
+    metrics = _Table(_id_parser(store._metrics.add))
+    sources = _Table(_id_parser(store._texts.add))
+    subjects = _Table(lambda raw: store._subjects.add(SubjectRef.parse(raw)))
+    periods = _Table(lambda raw: store._periods.add(Period.parse(raw)))
+    unit_table = _Table(add_unit)
+    disaggregations = _Table(add_disaggregation)
+    notes = _Table(lambda raw: store._texts.add(nfc(raw)))
+    qualifiers = {q.value: i for q, i in _QUALIFIER_INDEX.items()}
+    unit_of_index = store._units.values
+    columns = store._columns
+    exact = store._exact
+
+    def bad(i: int, field: str, reason: str, value: object) -> None:
+        problems.append(LoadProblem(f"$.observations[{i}].{field}", reason, repr(value)[:80]))
+
+    row_number = 0
+    for i, row in enumerate(rows):
+        ok = True
+        raw = row["metric"]
+        m = metrics.cache.get(raw)
+        if m is None:
+            m = metrics.miss(raw)
+        if m < 0:
+            bad(i, "metric", metrics.reasons[raw], raw)
+            ok = False
+        raw = row["subject"]
+        s = subjects.cache.get(raw)
+        if s is None:
+            s = subjects.miss(raw)
+        if s < 0:
+            bad(i, "subject", subjects.reasons[raw], raw)
+            ok = False
+        raw = row["period"]
+        p = periods.cache.get(raw)
+        if p is None:
+            p = periods.miss(raw)
+        if p < 0:
+            bad(i, "period", periods.reasons[raw], raw)
+            ok = False
+        raw = row["unit"]
+        u = unit_table.cache.get(raw)
+        if u is None:
+            u = unit_table.miss(raw)
+        if u < 0:
+            bad(i, "unit", unit_table.reasons[raw], raw)
+            ok = False
+        q = qualifiers.get(row.get("qualifier", "exact"), -1)
+        if q < 0:
+            reason = "not one of exact, at_least, at_most, approximately"
+            bad(i, "qualifier", reason, row.get("qualifier"))
+            ok = False
+        raw_value = row["value"]
+        value: Number = 0
+        if isinstance(raw_value, str):
+            if _is_decimal_text(raw_value):
+                value = Decimal(raw_value)
+            else:
+                bad(i, "value", "a value is an integer or a decimal string like '5.8'", raw_value)
+                ok = False
+        else:
+            value = raw_value
+        if ok and (type(value) is not int or value < 0):
+            try:
+                value = _check_value(value, unit_of_index[u])
+            except QuantityError as e:
+                bad(i, "value", e.reason, raw_value)
+                ok = False
+        d = 0
+        raw_d = row.get("disaggregation")
+        if raw_d:
+            key = json.dumps(raw_d, sort_keys=True)
+            d = disaggregations.cache.get(key, -2)
+            if d == -2:  # noqa: PLR2004 - not cached yet
+                d = disaggregations.miss(key)
+            if d < 0:
+                bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
+                ok = False
+        src = 0
+        raw_source = row.get("source")
+        if raw_source is not None:
+            src = sources.cache.get(raw_source, -2)
+            if src == -2:  # noqa: PLR2004
+                src = sources.miss(raw_source)
+            if src < 0:
+                bad(i, "source", sources.reasons[raw_source], raw_source)
+                ok = False
+        note = 0
+        raw_note = row.get("note")
+        if raw_note is not None:
+            note = notes.cache.get(raw_note, -2)
+            if note == -2:  # noqa: PLR2004
+                note = notes.miss(raw_note)
+        if not ok:
+            continue
+        for column, index in zip(columns, (m, s, p, u, q, d, src, note), strict=True):
+            column.append(index)
+        if type(value) is int and value <= _INT64:
+            store._value.append(value)
+        else:
+            store._value.append(0)
+            exact[row_number] = value
+        row_number += 1
+    return store

@@ -1,0 +1,536 @@
+"""Entities: the records of the movement, as pydantic models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+from typing import Annotated, Any, Final, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from antq_core._period import Period
+from antq_core._quantity import (
+    VALUE_JSON_SCHEMA,
+    Number,
+    Qualifier,
+    Quantity,
+    Unit,
+    dump_value,
+    parse_value,
+)
+from antq_core._refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
+from antq_core._text import NfcStr
+
+__all__ = [
+    "AggregationType",
+    "CategoryOption",
+    "CoordinationAgreement",
+    "DatasetMetadata",
+    "DisaggregationCategory",
+    "EntityId",
+    "Initiative",
+    "InitiativeTheme",
+    "MassOrganization",
+    "MetricDefinition",
+    "MetricKind",
+    "Observation",
+    "OrganizationKind",
+    "Participant",
+    "ParticipantRole",
+    "Source",
+    "Statement",
+]
+
+EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""An entity id: ASCII letters, digits, ``.``, ``_``, ``-``; at most 100 characters."""
+
+Name = Annotated[NfcStr, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+Text = Annotated[NfcStr, StringConstraints(max_length=20_000)]
+
+Value = Annotated[
+    Number,
+    PlainValidator(parse_value),
+    PlainSerializer(dump_value),
+    WithJsonSchema(VALUE_JSON_SCHEMA),
+]
+
+
+class _Entity(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_default=False,
+        use_enum_values=False,
+        ser_json_timedelta="iso8601",
+    )
+
+
+class Statement(_Entity):
+    """A qualitative outcome as the source states it, with no number.
+
+    "Ngăn chặn, đẩy lùi được tình trạng di cư tự do vào địa bàn" (unplanned
+    migration into the area stopped and pushed back) is a statement, not a figure.
+    """
+
+    text_vi: Name = Field(description="The statement in Vietnamese, as the source gives it.")
+    text_en: Name | None = Field(default=None, description="An English rendering.")
+    source: EntityId | None = Field(default=None, description="Id of the Source that states it.")
+
+
+class Source(_Entity):
+    """Nguồn: a document that figures and statements are cited from."""
+
+    id: EntityId = Field(description="Identifier used in citations.")
+    title: Name = Field(description="Title as published.")
+    publisher: Name | None = Field(default=None, description="Newspaper, agency or office.")
+    published_on: dt.date | None = Field(default=None, description="Date of publication.")
+    author: Name | None = Field(default=None, description="Author or byline.")
+    quoted: Name | None = Field(
+        default=None, description="Person quoted as the source of figures."
+    )
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="Where it can be read, if public."
+    )
+    note: Text | None = Field(default=None, description="Anything a reader needs to know.")
+
+
+class InitiativeTheme(_Entity):
+    """Loại mô hình: the type of an initiative, such as community reintegration."""
+
+    id: EntityId = Field(description="Identifier, snake_case (``community_reintegration``).")
+    name_vi: Name = Field(description="Vietnamese name.")
+    name_en: Name = Field(description="English name.")
+    description: Text | None = Field(default=None, description="What initiatives of it do.")
+
+
+class Initiative(_Entity):
+    """Mô hình: a named model of the movement run in a place.
+
+    "Tái hòa nhập cộng đồng" in commune Mường So is one initiative; the
+    places it runs are its :class:`Site` records. Called ``Initiative`` in code
+    so that it never collides with pydantic's models.
+    """
+
+    id: EntityId = Field(description="Identifier.")
+    name_vi: Name = Field(description="Name of the mô hình as reports write it.")
+    name_en: Name | None = Field(default=None, description="English rendering of the name.")
+    theme: EntityId = Field(description="Id of its InitiativeTheme.")
+    scope: str | None = Field(
+        default=None, description="Code of the administrative unit that runs it, if stated."
+    )
+    started: Period | None = Field(
+        default=None,
+        description="Period in which it began: a year when the source says 'từ năm 2012'.",
+    )
+    typical: bool = Field(
+        default=False, description="Counted among the typical models (mô hình tiêu biểu)."
+    )
+    lead_bodies: tuple[Name, ...] = Field(
+        default=(), description="Bodies that lead it (e.g. commune police)."
+    )
+    partner_bodies: tuple[Name, ...] = Field(
+        default=(), description="Mass organizations and sectors that take part."
+    )
+    description_vi: Text | None = Field(default=None, description="What it does, in Vietnamese.")
+    description_en: Text | None = Field(default=None, description="What it does, in English.")
+    outcomes: tuple[Statement, ...] = Field(
+        default=(), description="Qualitative outcomes; figures are Observations."
+    )
+    sources: tuple[EntityId, ...] = Field(default=(), description="Ids of Sources describing it.")
+    note: Text | None = Field(default=None, description="Editorial note on how it was recorded.")
+
+
+class CoordinationAgreement(_Entity):
+    """Quy chế phối hợp: an agreement signed by the units that run a site together."""
+
+    title_vi: Name | None = Field(default=None, description="Title of the agreement.")
+    parties: tuple[Name, ...] = Field(min_length=2, description="The bodies that signed it.")
+    signed: Period | None = Field(
+        default=None, description="When it was signed (a day, or a coarser period if unknown)."
+    )
+    source: EntityId | None = Field(default=None, description="Id of the Source that reports it.")
+
+
+class Site(_Entity):
+    """Điểm mô hình: a place where an initiative runs.
+
+    A site covers one or more administrative units; a cluster site (cụm giáp
+    ranh) spans several communes and counts once, at the lowest unit that
+    contains all of them.
+    """
+
+    id: EntityId = Field(description="Identifier.")
+    initiative: EntityId = Field(description="Id of the Initiative run here.")
+    admin_units: tuple[str, ...] = Field(
+        min_length=1, description="Codes of the administrative units it covers."
+    )
+    name_vi: Name | None = Field(default=None, description="Name of the site, if it has one.")
+    started: Period | None = Field(default=None, description="Period in which it began.")
+    coordination_agreement: CoordinationAgreement | None = Field(
+        default=None, description="Agreement signed by the units that run it together."
+    )
+    example: bool = Field(
+        default=False,
+        description="The source names it as an example ('điển hình như'), not as the full list.",
+    )
+    note: Text | None = Field(default=None, description="Editorial note.")
+
+    @field_validator("admin_units")
+    @classmethod
+    def _distinct_units(cls, units: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(units)) != len(units):
+            msg = "a site lists each administrative unit once"
+            raise ValueError(msg)
+        return units
+
+
+class OrganizationKind(enum.StrEnum):
+    """Kinds of mass organization for security and order (tổ chức quần chúng bảo vệ ANTT)."""
+
+    PEOPLE_SECURITY_TEAM = "people_security_team"
+    """Tổ an ninh nhân dân."""
+    SELF_MANAGEMENT_TEAM = "self_management_team"
+    """Tổ tự quản (by clan, along the border line...)."""
+    MEDIATION_TEAM = "mediation_team"
+    """Tổ hòa giải, under the Law on Grassroots Mediation 2013."""
+    SECURITY_ORDER_TEAM = "security_order_team"
+    """Tổ bảo vệ an ninh, trật tự ở cơ sở, under Law 30/2023/QH15, from 1 July 2024."""
+    YOUTH_SHOCK_TEAM = "youth_shock_team"
+    """Đội thanh niên xung kích."""
+    CIVIL_DEFENSE_TEAM = "civil_defense_team"
+    """Đội dân phòng."""
+    NEIGHBOURHOOD_GUARD = "neighbourhood_guard"
+    """Bảo vệ dân phố (merged into the security and order teams in 2024)."""
+    OTHER = "other"
+    """Any other kind; say which in the organization's name."""
+
+
+class MassOrganization(_Entity):
+    """Tổ chức quần chúng bảo vệ ANTT: a mass organization for security and order."""
+
+    id: EntityId = Field(description="Identifier.")
+    kind: OrganizationKind = Field(description="Kind of organization.")
+    name_vi: Name = Field(description="Name as registered.")
+    admin_unit: str = Field(description="Code of the administrative unit it works in.")
+    established_on: dt.date | None = Field(default=None, description="Date it was set up.")
+    member_count: Annotated[int, Field(ge=0, strict=True)] | None = Field(
+        default=None, description="Number of members as reported (not a distinct-person count)."
+    )
+    initiative: EntityId | None = Field(
+        default=None, description="Id of the Initiative it belongs to, if any."
+    )
+    note: Text | None = Field(default=None, description="Editorial note.")
+
+
+class ParticipantRole(enum.StrEnum):
+    """Roles a person can have in the movement's records."""
+
+    MEMBER = "member"
+    """Thành viên / hội viên of an organization."""
+    LEADER = "leader"
+    """Tổ trưởng."""
+    DEPUTY = "deputy"
+    """Tổ phó."""
+    PRESTIGIOUS_PERSON = "prestigious_person"
+    """Người có uy tín in an ethnic-minority community."""
+    RELEASED_PRISONER = "released_prisoner"
+    """Người chấp hành xong án phạt tù: sensitive."""
+    SUBJECT_OF_CONCERN = "subject_of_concern"
+    """Đối tượng (offender, at-risk person): sensitive."""
+    EXEMPLAR = "exemplar"
+    """Điển hình tiên tiến: a person officially praised or publicly cited as an example."""
+
+
+SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
+_SENSITIVE: Final[dict[str, JsonValue]] = {"x-sensitive": True}
+
+
+class Participant(_Entity):
+    """Người tham gia: a person the records name, with their roles.
+
+    Names, identity numbers and birth dates are personal data. They are
+    optional, hidden from ``repr``, and left out of :meth:`model_dump`,
+    :meth:`model_dump_json` and every export unless the caller passes
+    ``context={"include_sensitive": True}``; :meth:`Dataset.dump
+    <antq_core.Dataset.dump>`, the owner's own store, keeps them.
+
+    >>> p = Participant(id="p1", roles=["exemplar"], full_name="Nguyễn Văn A")
+    >>> (
+    ...     "full_name" in p.model_dump(),
+    ...     p.model_dump(context={"include_sensitive": True})["full_name"],
+    ... )
+    (False, 'Nguyễn Văn A')
+    >>> "Nguyễn" in repr(p)
+    False
+    """
+
+    id: EntityId = Field(description="Identifier; never derived from the name or ID number.")
+    roles: tuple[ParticipantRole, ...] = Field(min_length=1, description="Roles of the person.")
+    admin_unit: str | None = Field(default=None, description="Code of the unit they live in.")
+    initiative: EntityId | None = Field(default=None, description="Initiative they take part in.")
+    organization: EntityId | None = Field(default=None, description="Organization they belong to.")
+    note_vi: Text | None = Field(
+        default=None, description="Public note (no names): what the source says of them."
+    )
+    full_name: Name | None = Field(
+        default=None,
+        repr=False,
+        description="Full name. Sensitive.",
+        json_schema_extra=dict(_SENSITIVE),
+    )
+    identity_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{3})?$")] | None = (
+        Field(
+            default=None,
+            repr=False,
+            description="CMND (9 digits) or CCCD (12 digits) number. Sensitive.",
+            json_schema_extra=dict(_SENSITIVE),
+        )
+    )
+    birth_date: dt.date | None = Field(
+        default=None,
+        repr=False,
+        description="Date of birth. Sensitive.",
+        json_schema_extra=dict(_SENSITIVE),
+    )
+
+    @model_serializer(mode="wrap")
+    def _hide_sensitive(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        context = info.context if isinstance(info.context, dict) else {}
+        if not context.get("include_sensitive", False):
+            for name in SENSITIVE_FIELDS:
+                data.pop(name, None)
+        return data
+
+    @property
+    def has_sensitive_data(self) -> bool:
+        """Whether any personal field is filled in."""
+        return any(getattr(self, name) is not None for name in SENSITIVE_FIELDS)
+
+    def pseudonymised(self, key: bytes) -> Self:
+        """A copy with personal fields removed and the id replaced by a keyed pseudonym.
+
+        The pseudonym is an HMAC-SHA256 of the id under ``key``: the same
+        person gets the same pseudonym with the same key, and nobody without
+        the key can go back. Other records that point at this participant
+        must be mapped with the same key.
+        """
+        digest = hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:20]
+        cleared = dict.fromkeys(SENSITIVE_FIELDS)
+        return self.model_copy(update={"id": f"p-{digest}", **cleared})
+
+
+class CategoryOption(_Entity):
+    """One option of a disaggregation category (e.g. ``family`` of ``capital_source``)."""
+
+    id: EntityId = Field(description="Identifier within its category.")
+    name_vi: Name = Field(description="Vietnamese label.")
+    name_en: Name = Field(description="English label.")
+
+
+class DisaggregationCategory(_Entity):
+    """A way of breaking a figure down, as DHIS2's categories do: sex, capital source..."""
+
+    id: EntityId = Field(description="Identifier (``capital_source``).")
+    name_vi: Name = Field(description="Vietnamese label.")
+    name_en: Name = Field(description="English label.")
+    options: tuple[CategoryOption, ...] = Field(min_length=1, description="Its options.")
+
+    @field_validator("options")
+    @classmethod
+    def _distinct_options(cls, options: tuple[CategoryOption, ...]) -> tuple[CategoryOption, ...]:
+        ids = [o.id for o in options]
+        if len(set(ids)) != len(ids):
+            msg = "option ids repeat within the category"
+            raise ValueError(msg)
+        return options
+
+
+class MetricKind(enum.StrEnum):
+    """How a figure behaves over time, which fixes how it may be added up."""
+
+    FLOW = "flow"
+    """Happens during the period (cases, meetings, area destroyed): sums over time and space."""
+    STOCK = "stock"
+    """A level at the end of the period (organizations, members).
+
+    Last value over time, sum over space.
+    """
+    DISTINCT = "distinct"
+    """A count of distinct people, computed from participant-level records, never summed."""
+    RATIO = "ratio"
+    """numerator / denominator × factor, computed after aggregating both parts."""
+
+
+class AggregationType(enum.StrEnum):
+    """How values combine along one axis (time or space), with DHIS2's meanings."""
+
+    SUM = "sum"
+    AVERAGE = "average"
+    AVERAGE_SUM_ORG_UNIT = "average_sum_org_unit"
+    """Average over time, then sum over units."""
+    LAST = "last"
+    """The most recent value in the period, per unit."""
+    LAST_AVERAGE_ORG_UNIT = "last_average_org_unit"
+    LAST_IN_PERIOD = "last_in_period"
+    """The value of the period's last sub-period only, per unit."""
+    FIRST = "first"
+    MIN = "min"
+    MAX = "max"
+    COUNT = "count"
+    NONE = "none"
+    """Not aggregated: only the reported value itself is shown."""
+
+
+_DEFAULT_AGGREGATION: Final = {
+    MetricKind.FLOW: (AggregationType.SUM, AggregationType.SUM),
+    MetricKind.STOCK: (AggregationType.SUM, AggregationType.LAST),
+    MetricKind.DISTINCT: (AggregationType.COUNT, AggregationType.COUNT),
+    MetricKind.RATIO: (AggregationType.NONE, AggregationType.NONE),
+}
+
+
+class MetricDefinition(_Entity):
+    """Chỉ tiêu: a figure reports give, with its unit and how it aggregates.
+
+    The aggregation over space and over time default from :attr:`kind`
+    (flow: sum and sum; stock: sum over units, last over time; distinct:
+    count of distinct people; ratio: computed from its parts) and can be set
+    explicitly with DHIS2's aggregation types.
+    """
+
+    id: EntityId = Field(description="Identifier, snake_case (``cases_resolved_jointly``).")
+    name_vi: Name = Field(description="Vietnamese name as reports write it.")
+    name_en: Name = Field(description="English name.")
+    unit: Unit = Field(description="Unit values are reported in.")
+    kind: MetricKind = Field(description="Flow, stock, distinct count or ratio.")
+    space_aggregation: AggregationType = Field(
+        default=AggregationType.SUM, description="How values of several units combine."
+    )
+    time_aggregation: AggregationType = Field(
+        default=AggregationType.SUM, description="How values of several periods combine."
+    )
+    categories: tuple[EntityId, ...] = Field(
+        default=(), description="Ids of the disaggregation categories it may be broken down by."
+    )
+    numerator: EntityId | None = Field(default=None, description="For a ratio: the metric above.")
+    denominator: EntityId | None = Field(
+        default=None, description="For a ratio: the metric below."
+    )
+    factor: Annotated[int, Field(gt=0, strict=True)] = Field(
+        default=1, description="For a ratio: multiplier (100 for a percentage)."
+    )
+    threshold: Quantity | None = Field(
+        default=None,
+        description="For a count of people above a level: the level (2 triệu đồng/tháng).",
+    )
+    description: Text | None = Field(default=None, description="What exactly is counted.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_aggregation(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "kind" in data:
+            try:
+                kind = MetricKind(data["kind"])
+            except ValueError:
+                return data  # the field validator reports it
+            space, time = _DEFAULT_AGGREGATION[kind]
+            data = {"space_aggregation": space, "time_aggregation": time, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _ratio_parts(self) -> Self:
+        is_ratio = self.kind is MetricKind.RATIO
+        has_parts = self.numerator is not None or self.denominator is not None
+        if is_ratio and (self.numerator is None or self.denominator is None):
+            msg = "a ratio needs a numerator and a denominator"
+            raise ValueError(msg)
+        if not is_ratio and (has_parts or self.factor != 1):
+            msg = "only a ratio has a numerator, a denominator and a factor"
+            raise ValueError(msg)
+        return self
+
+
+class Observation(_Entity):
+    """Số liệu: one reported figure: a metric's value for a subject in a period.
+
+    ``22 cases resolved jointly at the cluster site, since 2016 to
+    13 July 2017`` is one observation. The :class:`~antq_core.Dataset` stores
+    observations column-wise and hands these models out as views.
+
+    >>> o = Observation(
+    ...     metric="cases_resolved_jointly",
+    ...     subject="site:mh3-s1",
+    ...     period="2016-01-01/2017-07-13",
+    ...     value=22,
+    ...     unit="case",
+    ... )
+    >>> o.quantity
+    Quantity(22, 'case')
+    >>> o.model_dump(mode="json")["period"]
+    '2016-01-01/2017-07-13'
+    """
+
+    metric: EntityId = Field(description="Id of the MetricDefinition.")
+    subject: SubjectRef = Field(description="What it is about, ``kind:id``.")
+    period: Period = Field(description="The period the figure belongs to.")
+    unit: Unit = Field(description="Unit of the value; must fit the metric's unit.")
+    value: Value = Field(description="The number: an integer, or a decimal string.")
+    qualifier: Qualifier = Field(
+        default=Qualifier.EXACT, description="Exact, at least, at most or approximately."
+    )
+    disaggregation: Disaggregation = Field(
+        default=EMPTY_DISAGGREGATION,
+        description="Which slice of the figure: category id → option id; empty for the total.",
+    )
+    source: EntityId | None = Field(default=None, description="Id of the Source it is cited from.")
+    note: Text | None = Field(default=None, description="How it was read from the source.")
+
+    @field_validator("value", mode="after")
+    @classmethod
+    def _valid_for_unit(cls, value: Number, info: ValidationInfo) -> Number:
+        unit = info.data.get("unit")
+        return value if unit is None else Quantity(value, unit).value
+
+    @property
+    def quantity(self) -> Quantity:
+        """Value, unit and qualifier as one :class:`~antq_core.Quantity`."""
+        return Quantity(self.value, self.unit, self.qualifier)
+
+
+class DatasetMetadata(_Entity):
+    """What a dataset is: its title, report date and what it was compiled from."""
+
+    title_vi: Name = Field(description="Title in Vietnamese.")
+    title_en: Name | None = Field(default=None, description="Title in English.")
+    report_date: dt.date | None = Field(
+        default=None, description="Date the figures are reported as of; no period may pass it."
+    )
+    province: str | None = Field(
+        default=None, description="Code of the province the dataset covers, if one."
+    )
+    description: Text | None = Field(
+        default=None, description="What it holds and how it was made."
+    )
+    license: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Terms of reuse."
+    )

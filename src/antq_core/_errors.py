@@ -1,0 +1,226 @@
+"""The library's exceptions: one base, structured details, messages built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "AmbiguousNameError",
+    "AntqError",
+    "DatasetLoadError",
+    "GazetteerCycleError",
+    "IncompatibleUnitsError",
+    "LoadProblem",
+    "PeriodError",
+    "QuantityError",
+    "QuantityParseError",
+    "UnknownAdminUnitError",
+    "UnknownUnitError",
+    "UnresolvedReferenceError",
+]
+
+
+class AntqError(Exception):
+    """Base of every error that :mod:`antq_core` raises on purpose.
+
+    Each subclass keeps what went wrong and where as attributes and builds its
+    message from them, so a caller can react to the fields instead of parsing
+    text. Catch ``AntqError`` to handle every failure of the library at once.
+    """
+
+
+class PeriodError(AntqError, ValueError):
+    """A period string could not be parsed, or a period cannot exist.
+
+    Attributes:
+        text: The string or description of the period that was rejected.
+        reason: Why it was rejected.
+    """
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"invalid period {text!r}: {reason}")
+
+
+class UnknownUnitError(AntqError, ValueError):
+    """A unit code or unit word is not in the unit registry.
+
+    Attributes:
+        unit: The code or word that was looked up.
+    """
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        super().__init__(f"unknown unit {unit!r}")
+
+
+class IncompatibleUnitsError(AntqError, TypeError):
+    """Two quantities whose units measure different things were combined.
+
+    Persons and household attendances, for example, never add up.
+
+    Attributes:
+        left: Code of the left operand's unit.
+        right: Code of the right operand's unit.
+        operation: What was attempted (``"add"``, ``"convert"``...).
+    """
+
+    def __init__(self, left: str, right: str, operation: str) -> None:
+        self.left = left
+        self.right = right
+        self.operation = operation
+        super().__init__(
+            f"cannot {operation} {left!r} and {right!r}: they measure different things"
+        )
+
+
+class QuantityError(AntqError, ValueError):
+    """A quantity's value is not allowed for its unit (a float, a negative count...).
+
+    Attributes:
+        value: ``repr`` of the rejected value.
+        unit: Code of the unit.
+        reason: Why it was rejected.
+    """
+
+    def __init__(self, value: object, unit: str, reason: str) -> None:
+        self.value = repr(value)
+        self.unit = unit
+        self.reason = reason
+        what = f"{self.value} {unit}" if unit else self.value
+        super().__init__(f"invalid quantity {what}: {reason}")
+
+
+class QuantityParseError(AntqError, ValueError):
+    """A quantity phrase such as ``"trên 58 nghìn m2"`` could not be read.
+
+    Attributes:
+        text: The phrase.
+        lang: The locale it was read in (``"vi"`` or ``"en"``).
+        position: Index in ``text`` where reading failed.
+        reason: Why it failed.
+    """
+
+    def __init__(self, text: str, lang: str, position: int, reason: str) -> None:
+        self.text = text
+        self.lang = lang
+        self.position = position
+        self.reason = reason
+        super().__init__(
+            f"cannot read quantity {text!r} ({lang}) at position {position}: {reason}"
+        )
+
+
+class UnknownAdminUnitError(AntqError, LookupError):
+    """No administrative unit answers a code or name in a gazetteer.
+
+    Attributes:
+        key: The code or name looked up.
+        gazetteer: The gazetteer's version id.
+        parent: Code of the parent the name was looked up under, if any.
+    """
+
+    def __init__(self, key: str, gazetteer: str, parent: str | None = None) -> None:
+        self.key = key
+        self.gazetteer = gazetteer
+        self.parent = parent
+        under = f" under {parent!r}" if parent is not None else ""
+        super().__init__(f"no administrative unit {key!r}{under} in gazetteer {gazetteer!r}")
+
+    def __str__(self) -> str:
+        # LookupError's str() would quote the whole message again.
+        return str(self.args[0])
+
+
+class AmbiguousNameError(AntqError, LookupError):
+    """A name matches several administrative units; give a parent or a level.
+
+    Attributes:
+        name: The name looked up.
+        candidates: Codes of every unit it matches.
+    """
+
+    def __init__(self, name: str, candidates: Sequence[str]) -> None:
+        self.name = name
+        self.candidates = tuple(candidates)
+        super().__init__(
+            f"name {name!r} matches several units ({', '.join(self.candidates)}); "
+            "give a parent or a level"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class GazetteerCycleError(AntqError, ValueError):
+    """Following parents from a unit comes back to it.
+
+    Attributes:
+        codes: The codes on the cycle, in the order they were followed.
+    """
+
+    def __init__(self, codes: Sequence[str]) -> None:
+        self.codes = tuple(codes)
+        super().__init__(f"administrative units form a cycle: {' -> '.join(self.codes)}")
+
+
+class UnresolvedReferenceError(AntqError, LookupError):
+    """An id refers to an entity that the dataset does not hold.
+
+    Attributes:
+        kind: Kind of the missing entity (``"site"``, ``"metric"``...).
+        id: The id that was looked up.
+        referenced_from: Who holds the reference, if known (``"site mh3-s1"``).
+    """
+
+    def __init__(self, kind: str, id: str, referenced_from: str | None = None) -> None:  # noqa: A002
+        self.kind = kind
+        self.id = id
+        self.referenced_from = referenced_from
+        by = f" (referenced by {referenced_from})" if referenced_from else ""
+        super().__init__(f"the dataset has no {kind} {id!r}{by}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@attrs.frozen
+class LoadProblem:
+    """One thing wrong in a document being loaded.
+
+    Attributes:
+        location: Where: a JSON path such as ``$.observations[12].period``.
+        message: What is wrong, in English.
+        input: ``repr`` of the offending input, shortened; ``None`` if not useful.
+    """
+
+    location: str
+    message: str
+    input: str | None = None
+
+    def __str__(self) -> str:
+        shown = f" (got {self.input})" if self.input is not None else ""
+        return f"{self.location}: {self.message}{shown}"
+
+
+class DatasetLoadError(AntqError, ValueError):
+    """A dataset or gazetteer document could not be loaded; lists every problem found.
+
+    Attributes:
+        source: The file path, or ``"<memory>"`` for bytes and dicts.
+        problems: Every problem found, each with its JSON path.
+    """
+
+    max_shown = 20
+
+    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
+        more = len(self.problems) - self.max_shown
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        n = len(self.problems)
+        super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")

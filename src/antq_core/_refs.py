@@ -1,0 +1,207 @@
+"""Small value types that entities share: subject references and disaggregations."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+__all__ = ["ID_PATTERN", "Disaggregation", "SubjectKind", "SubjectRef"]
+
+ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+"""Entity ids: ASCII letters, digits, ``.``, ``_`` and ``-``, at most 100 characters."""
+
+_ID: Final = re.compile(ID_PATTERN)
+_CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class SubjectKind(enum.StrEnum):
+    """What an observation is about."""
+
+    SITE = "site"
+    """A :class:`~antq_core.Site` (điểm mô hình)."""
+    INITIATIVE = "initiative"
+    """An :class:`~antq_core.Initiative` (mô hình) as a whole."""
+    ORGANIZATION = "organization"
+    """A :class:`~antq_core.MassOrganization` (tổ chức quần chúng)."""
+    UNIT = "unit"
+    """An administrative unit of the dataset's gazetteer, by code."""
+
+
+@attrs.frozen(repr=False)
+class SubjectRef:
+    """Reference to what an observation is about, written ``kind:id``.
+
+    >>> SubjectRef.parse("unit:12")
+    SubjectRef.parse('unit:12')
+    >>> SubjectRef(SubjectKind.SITE, "mh3-s1").kind
+    <SubjectKind.SITE: 'site'>
+
+    Attributes:
+        kind: Kind of the subject.
+        id: Its id (for ``unit``: the administrative unit's code).
+    """
+
+    kind: SubjectKind = attrs.field(converter=SubjectKind)
+    id: str
+
+    def __attrs_post_init__(self) -> None:
+        if _ID.match(self.id) is None:
+            msg = f"invalid subject id {self.id!r}: ids use letters, digits, '.', '_' and '-'"
+            raise ValueError(msg)
+
+    @classmethod
+    def parse(cls, text: str) -> SubjectRef:
+        """Read ``kind:id``.
+
+        Raises:
+            ValueError: Not of that form, or an unknown kind.
+        """
+        kind, sep, id_ = text.partition(":")
+        if not sep:
+            msg = f"invalid subject {text!r}: write kind:id, e.g. 'site:mh3-s1'"
+            raise ValueError(msg)
+        try:
+            subject_kind = SubjectKind(kind)
+        except ValueError:
+            kinds = ", ".join(k.value for k in SubjectKind)
+            msg = f"invalid subject {text!r}: the kind must be one of {kinds}"
+            raise ValueError(msg) from None
+        return cls(subject_kind, id_)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+    def __repr__(self) -> str:
+        return f"SubjectRef.parse({str(self)!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validate from ``kind:id``; serialise to it."""
+        return core_schema.no_info_plain_validator_function(
+            _validate_subject,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                str, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A ``kind:id`` string."""
+        kinds = "|".join(k.value for k in SubjectKind)
+        return {
+            "type": "string",
+            "title": "SubjectRef",
+            "pattern": f"^({kinds}):{ID_PATTERN[1:]}",
+            "examples": ["site:mh3-s1", "unit:12"],
+        }
+
+
+def _validate_subject(value: object) -> SubjectRef:
+    if isinstance(value, SubjectRef):
+        return value
+    if isinstance(value, str):
+        return SubjectRef.parse(value)
+    msg = f"a subject is written 'kind:id', not {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _sorted_items(mapping: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
+    items = dict(mapping).items()
+    for key, value in items:
+        if not (isinstance(key, str) and isinstance(value, str)):
+            msg = "disaggregation categories and options are strings"
+            raise TypeError(msg)
+    return tuple(sorted(items))
+
+
+@attrs.frozen(repr=False)
+class Disaggregation(Mapping[str, str]):
+    """Which slice of a figure an observation is: category id → option id.
+
+    ``{"capital_source": "family"}`` says "of the people who found work, those
+    who got capital from their family". Empty means the total. Immutable and
+    hashable; compares equal to a ``dict`` with the same items.
+
+    >>> d = Disaggregation({"sex": "female"})
+    >>> d["sex"], len(d), d == {"sex": "female"}
+    ('female', 1, True)
+    """
+
+    items_: tuple[tuple[str, str], ...] = attrs.field(converter=_sorted_items, alias="items")
+
+    def __attrs_post_init__(self) -> None:
+        for key, value in self.items_:
+            if _CODE.match(key) is None or _CODE.match(value) is None:
+                msg = f"invalid disaggregation {key!r}: {value!r}: use ids, not labels"
+                raise ValueError(msg)
+
+    def __getitem__(self, key: str) -> str:
+        for k, v in self.items_:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _ in self.items_)
+
+    def __len__(self) -> int:
+        return len(self.items_)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Disaggregation):
+            return self.items_ == other.items_
+        if isinstance(other, Mapping):
+            return dict(self.items_) == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items_)
+
+    def __repr__(self) -> str:
+        return f"Disaggregation({dict(self.items_)!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validate from a ``{category: option}`` object; serialise to it."""
+        return core_schema.no_info_plain_validator_function(
+            _validate_disaggregation,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda d: dict(d.items_), when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """An object of category id → option id."""
+        return {
+            "type": "object",
+            "title": "Disaggregation",
+            "additionalProperties": {"type": "string", "pattern": ID_PATTERN},
+        }
+
+
+EMPTY_DISAGGREGATION: Final = Disaggregation({})
+
+
+def _validate_disaggregation(value: object) -> Disaggregation:
+    if isinstance(value, Disaggregation):
+        return value
+    if isinstance(value, Mapping):
+        return Disaggregation(value)
+    msg = f"a disaggregation is an object of category: option, not {type(value).__name__}"
+    raise TypeError(msg)

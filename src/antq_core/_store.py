@@ -1,0 +1,210 @@
+"""Column-wise storage of observations: shared tables of codes, numbers in arrays."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final, Generic, TypeVar, overload
+
+from antq_core._entities import Observation
+from antq_core._period import Period
+from antq_core._quantity import Number, Qualifier, Unit
+from antq_core._refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectRef
+
+__all__ = ["ObservationStore"]
+
+_QUALIFIERS: Final = tuple(Qualifier)
+_QUALIFIER_INDEX: Final = {q: i for i, q in enumerate(_QUALIFIERS)}
+_INT64: Final = 2**63 - 1
+
+
+_T = TypeVar("_T")
+
+
+class _Interner(Generic[_T]):
+    """A table of distinct values and the index of each."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, first: Iterable[_T] = ()) -> None:
+        self.values: list[_T] = []
+        self.index: dict[_T, int] = {}
+        for value in first:
+            self.add(value)
+
+    def add(self, value: _T) -> int:
+        i = self.index.get(value)
+        if i is None:
+            i = self.index[value] = len(self.values)
+            self.values.append(value)
+        return i
+
+
+class ObservationStore(Sequence[Observation]):
+    """The observations of a dataset, stored column-wise.
+
+    Repeated things (metric ids, subjects, periods, units, disaggregations,
+    sources, notes) are kept once in shared tables and referenced by index;
+    values are 64-bit integers in an array, with the few decimals (and any
+    integer too large for 64 bits) kept aside. A million observations take
+    about 50 MB instead of the gigabyte that as many models would.
+
+    Indexing or iterating gives :class:`~antq_core.Observation` models, built
+    on demand. Build a store with :meth:`from_observations`, or let
+    :meth:`Dataset.load <antq_core.Dataset.load>` build one.
+    """
+
+    def __init__(self) -> None:
+        self._metrics: _Interner[str] = _Interner()
+        self._subjects: _Interner[SubjectRef] = _Interner()
+        self._periods: _Interner[Period] = _Interner()
+        self._units: _Interner[Unit] = _Interner()
+        self._disaggregations: _Interner[Disaggregation] = _Interner([EMPTY_DISAGGREGATION])
+        self._texts: _Interner[str | None] = _Interner([None])
+        self._metric = array("I")
+        self._subject = array("I")
+        self._period = array("I")
+        self._unit = array("H")
+        self._qualifier = array("B")
+        self._disaggregation = array("I")
+        self._source = array("I")
+        self._note = array("I")
+        self._value = array("q")
+        # The index columns in the order the loader fills them.
+        self._columns = (
+            self._metric,
+            self._subject,
+            self._period,
+            self._unit,
+            self._qualifier,
+            self._disaggregation,
+            self._source,
+            self._note,
+        )
+        self._exact: dict[int, Number] = {}
+
+    @classmethod
+    def from_observations(cls, observations: Iterable[Observation]) -> ObservationStore:
+        """A store holding ``observations``, in order."""
+        store = cls()
+        for o in observations:
+            store._append(o)
+        return store
+
+    def _append(self, o: Observation) -> None:
+        """Add one observation (already validated by its model)."""
+        row = len(self._metric)
+        self._metric.append(self._metrics.add(o.metric))
+        self._subject.append(self._subjects.add(o.subject))
+        self._period.append(self._periods.add(o.period))
+        self._unit.append(self._units.add(o.unit))
+        self._qualifier.append(_QUALIFIER_INDEX[o.qualifier])
+        self._disaggregation.append(self._disaggregations.add(o.disaggregation))
+        self._source.append(self._texts.add(o.source))
+        self._note.append(self._texts.add(o.note))
+        if type(o.value) is int and o.value <= _INT64:
+            self._value.append(o.value)
+        else:
+            self._value.append(0)
+            self._exact[row] = o.value
+
+    def __len__(self) -> int:
+        return len(self._metric)
+
+    @overload
+    def __getitem__(self, index: int) -> Observation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Observation]: ...
+    def __getitem__(self, index: int | slice) -> Observation | list[Observation]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            msg = f"observation index {index} out of range ({n} observations)"
+            raise IndexError(msg)
+        return self._row(index)
+
+    def __iter__(self) -> Iterator[Observation]:
+        for i in range(len(self)):
+            yield self._row(i)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ObservationStore):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ObservationStore: {len(self)} observations>"
+
+    def value(self, row: int) -> Number:
+        """The value of row ``row`` without building its model."""
+        exact = self._exact.get(row)
+        return exact if exact is not None else self._value[row]
+
+    def metric_id(self, row: int) -> str:
+        """The metric id of row ``row`` without building its model."""
+        return self._metrics.values[self._metric[row]]
+
+    def subject(self, row: int) -> SubjectRef:
+        """The subject of row ``row`` without building its model."""
+        return self._subjects.values[self._subject[row]]
+
+    def rows_for(
+        self, *, metric: str | None = None, subject: SubjectRef | None = None
+    ) -> list[int]:
+        """Indexes of the rows with this metric and/or subject, in order."""
+        want_m = self._metrics.index.get(metric, -1) if metric is not None else None
+        want_s = self._subjects.index.get(subject, -1) if subject is not None else None
+        return [
+            i
+            for i in range(len(self))
+            if (want_m is None or self._metric[i] == want_m)
+            and (want_s is None or self._subject[i] == want_s)
+        ]
+
+    @property
+    def metric_ids(self) -> Sequence[str]:
+        """Distinct metric ids, in order of first appearance."""
+        return tuple(self._metrics.values)
+
+    @property
+    def subjects(self) -> Sequence[SubjectRef]:
+        """Distinct subjects, in order of first appearance."""
+        return tuple(self._subjects.values)
+
+    @property
+    def periods(self) -> Sequence[Period]:
+        """Distinct periods, in order of first appearance."""
+        return tuple(self._periods.values)
+
+    def _row(self, i: int) -> Observation:
+        return Observation.model_construct(
+            metric=self._metrics.values[self._metric[i]],
+            subject=self._subjects.values[self._subject[i]],
+            period=self._periods.values[self._period[i]],
+            unit=self._units.values[self._unit[i]],
+            value=self.value(i),
+            qualifier=_QUALIFIERS[self._qualifier[i]],
+            disaggregation=self._disaggregations.values[self._disaggregation[i]],
+            source=self._texts.values[self._source[i]],
+            note=self._texts.values[self._note[i]],
+        )
+
+    def nbytes(self) -> int:
+        """Approximate bytes held by the columns (not the shared tables)."""
+        arrays = (
+            self._metric,
+            self._subject,
+            self._period,
+            self._unit,
+            self._qualifier,
+            self._disaggregation,
+            self._source,
+            self._note,
+            self._value,
+        )
+        return sum(a.itemsize * len(a) for a in arrays)

@@ -1,0 +1,295 @@
+"""Summaries of a dataset for people: the text that ``antq report`` prints.
+
+The report reads everything it prints from the dataset; it computes nothing
+that the dataset does not state, and writes qualifiers ("trên", "hàng nghìn")
+and periods in words.
+
+>>> from antq_core import sample
+>>> text = render_report(sample(), "en")
+>>> "5,817" in text and "more than 58,000 m²" in text
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from antq_core._dataset import Dataset
+from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
+from antq_core._errors import AntqError
+from antq_core._period import PeriodKind
+from antq_core._phrases import Lang, format_date, format_period, format_quantity
+from antq_core._refs import SubjectKind, SubjectRef
+
+__all__ = ["render_report"]
+
+_WORDS = {
+    "vi": {
+        "title": "BÁO CÁO PHONG TRÀO TOÀN DÂN BẢO VỆ AN NINH TỔ QUỐC",
+        "source": "Nguồn",
+        "as_of": "Số liệu tính đến",
+        "totals": "Toàn tỉnh",
+        "typical": "Các mô hình được mô tả",
+        "theme": "Loại mô hình",
+        "started": "Triển khai từ",
+        "not_stated": "không nêu",
+        "sites": "Điểm",
+        "counted_at": "tính một lần tại",
+        "example": "ví dụ",
+        "agreement": "Quy chế phối hợp giữa",
+        "figures": "Số liệu",
+        "of_which": "trong đó",
+        "outcomes": "Kết quả khác",
+        "others": "Các mô hình khác được nêu tên (không có số liệu)",
+        "exemplars": "Cá nhân điển hình được nêu",
+        "names_hidden": "họ tên là dữ liệu cá nhân, không in ra",
+        "since_start": "từ khi triển khai ({start}) đến {end}",
+        "as_of_day": "tại {date}",
+        "no_data": "Không có số liệu.",
+    },
+    "en": {
+        "title": "REPORT OF THE ALL-PEOPLE MOVEMENT TO PROTECT NATIONAL SECURITY",
+        "source": "Source",
+        "as_of": "Figures as of",
+        "totals": "Province-wide",
+        "typical": "Initiatives described",
+        "theme": "Theme",
+        "started": "Running since",
+        "not_stated": "not stated",
+        "sites": "Sites",
+        "counted_at": "counted once at",
+        "example": "example",
+        "agreement": "Coordination agreement between",
+        "figures": "Figures",
+        "of_which": "of which",
+        "outcomes": "Other outcomes",
+        "others": "Other initiatives named (no figures)",
+        "exemplars": "Exemplary persons named",
+        "names_hidden": "names are personal data and are not printed",
+        "since_start": "since the start ({start}) to {end}",
+        "as_of_day": "as of {date}",
+        "no_data": "No figures.",
+    },
+}
+
+
+def render_report(dataset: Dataset, lang: Lang = "vi") -> str:
+    """The dataset's summary as text in ``lang`` (``"vi"`` or ``"en"``).
+
+    Shows the figures about the province (or whole dataset) first, then each
+    initiative that has figures, sites or outcomes, with its sites and the
+    communes they cover, its start, and every figure with its period, unit and
+    qualifier; then the initiatives that are only named.
+
+    Participants' names are never printed.
+
+    Raises:
+        ValueError: ``lang`` is not ``"vi"`` or ``"en"``.
+    """
+    if lang not in _WORDS:
+        msg = f"lang must be 'vi' or 'en', not {lang!r}"
+        raise ValueError(msg)
+    return "\n".join(_Report(dataset, lang).lines()) + "\n"
+
+
+class _Report:
+    def __init__(self, dataset: Dataset, lang: Lang) -> None:
+        self.ds = dataset
+        self.lang: Lang = lang
+        self.w = _WORDS[lang]
+
+    def lines(self) -> Iterable[str]:
+        ds, w, vi = self.ds, self.w, self.lang == "vi"
+        meta = ds.metadata
+        yield w["title"]
+        yield meta.title_vi if vi or meta.title_en is None else meta.title_en
+        for source in ds.sources.values():
+            date = (
+                f", {format_date(source.published_on, self.lang)}" if source.published_on else ""
+            )
+            publisher = f"{source.publisher}{date}: " if source.publisher else ""
+            yield f"{w['source']}: {publisher}“{source.title}”"
+        if meta.report_date is not None:
+            yield f"{w['as_of']} {format_date(meta.report_date, self.lang)}"
+        yield ""
+        yield from self._totals()
+        described = [i for i in ds.initiatives.values() if self._is_described(i)]
+        if described:
+            yield ""
+            yield f"{w['typical']} ({len(described)})"
+            for n, initiative in enumerate(described, 1):
+                yield ""
+                yield from self._initiative(n, initiative)
+        named = [i for i in ds.initiatives.values() if not self._is_described(i)]
+        if named:
+            yield ""
+            yield f"{w['others']}:"
+            for initiative in named:
+                yield f"  - {self._name(initiative)}"
+
+    # -- sections -----------------------------------------------------------
+
+    def _totals(self) -> Iterable[str]:
+        ds = self.ds
+        province = ds.metadata.province
+        if province is not None and province in ds.gazetteer:
+            unit = ds.gazetteer.unit(province)
+            yield (
+                f"{self.w['totals']} – {unit.full_name}"
+                if self.lang == "vi"
+                else f"{self.w['totals']}: {unit.name} province"
+            )
+            subject = SubjectRef(SubjectKind.UNIT, province)
+            yield from self._figures(ds.observations_of(subject), indent="  ")
+
+    def _is_described(self, initiative: Initiative) -> bool:
+        return bool(
+            initiative.typical
+            or initiative.outcomes
+            or self._observations_of_initiative(initiative)
+        )
+
+    def _name(self, initiative: Initiative) -> str:
+        if self.lang == "en" and initiative.name_en:
+            return f"{initiative.name_en} (“{initiative.name_vi}”)"
+        return f"“{initiative.name_vi}”"
+
+    def _initiative(self, n: int, initiative: Initiative) -> Iterable[str]:
+        ds, w = self.ds, self.w
+        yield f"{n}. {self._name(initiative)}"
+        theme = ds.themes.get(initiative.theme)
+        if theme is not None:
+            yield f"   {w['theme']}: {theme.name_vi if self.lang == 'vi' else theme.name_en}"
+        started = (
+            format_period(initiative.started, self.lang) if initiative.started else w["not_stated"]
+        )
+        yield f"   {w['started']}: {started}"
+        sites = ds.sites_of(initiative.id)
+        if sites:
+            yield f"   {w['sites']}:"
+            for site in sites:
+                yield from self._site(site)
+        figures = self._observations_of_initiative(initiative)
+        yield f"   {w['figures']}:"
+        if figures:
+            yield from self._figures(figures, indent="     ", initiative=initiative)
+        else:
+            yield f"     {w['no_data']}"
+        if initiative.outcomes:
+            yield f"   {w['outcomes']}:"
+            for statement in initiative.outcomes:
+                text = (
+                    statement.text_en
+                    if self.lang == "en" and statement.text_en
+                    else statement.text_vi
+                )
+                yield f"     - {text}"
+        exemplars = [
+            p
+            for p in ds.participants.values()
+            if p.initiative == initiative.id and ParticipantRole.EXEMPLAR in p.roles
+        ]
+        if exemplars:
+            yield f"   {w['exemplars']}: {len(exemplars)} ({w['names_hidden']})"
+
+    def _site(self, site: Site) -> Iterable[str]:
+        ds, w = self.ds, self.w
+        try:
+            units = ds.site_units(site)
+        except AntqError as e:
+            yield f"     - {site.id}: {e}"
+            return
+        names = ", ".join(u.full_name for u in units)
+        parents = {u.parent for u in units}
+        parent = next(iter(parents)) if len(parents) == 1 else None
+        if parent is not None and parent in ds.gazetteer:
+            names += f" ({ds.gazetteer.unit(parent).full_name})"
+        example = f" [{w['example']}]" if site.example else ""
+        yield f"     - {names}{example}"
+        if len(units) > 1:
+            anchor = ds.site_anchor(site)
+            yield f"       {w['counted_at']} {anchor.full_name}"
+        agreement = site.coordination_agreement
+        if agreement is not None:
+            yield f"       {w['agreement']}: {', '.join(agreement.parties)}"
+
+    def _observations_of_initiative(self, initiative: Initiative) -> list[Observation]:
+        ds = self.ds
+        found = ds.observations_of(SubjectRef(SubjectKind.INITIATIVE, initiative.id))
+        for site in ds.sites_of(initiative.id):
+            found.extend(ds.observations_of(SubjectRef(SubjectKind.SITE, site.id)))
+        return found
+
+    def _figures(
+        self,
+        observations: list[Observation],
+        *,
+        indent: str,
+        initiative: Initiative | None = None,
+    ) -> Iterable[str]:
+        totals = [o for o in observations if not o.disaggregation]
+        parts = [o for o in observations if o.disaggregation]
+        for total in totals:
+            yield f"{indent}- {self._figure(total, initiative)}"
+            for part in parts:
+                if (part.metric, part.subject, part.period) == (
+                    total.metric,
+                    total.subject,
+                    total.period,
+                ):
+                    yield f"{indent}    {self.w['of_which']} {self._part(part)}"
+        orphans = [
+            p
+            for p in parts
+            if not any(
+                (p.metric, p.subject, p.period) == (t.metric, t.subject, t.period) for t in totals
+            )
+        ]
+        for part in orphans:
+            yield f"{indent}- {self._metric_name(part.metric)}, {self._part(part)}"
+
+    def _metric_name(self, metric_id: str) -> str:
+        metric = self.ds.metrics.get(metric_id)
+        if metric is None:
+            return metric_id
+        return metric.name_vi if self.lang == "vi" else metric.name_en
+
+    def _figure(self, o: Observation, initiative: Initiative | None) -> str:
+        quantity = format_quantity(o.quantity, self.lang)
+        return f"{self._metric_name(o.metric)}: {quantity} — {self._when(o, initiative)}"
+
+    def _part(self, o: Observation) -> str:
+        labels = []
+        for category_id, option_id in o.disaggregation.items():
+            category = self.ds.categories.get(category_id)
+            option = (
+                next((x for x in category.options if x.id == option_id), None)
+                if category is not None
+                else None
+            )
+            if option is None:
+                labels.append(f"{category_id}={option_id}")
+            else:
+                labels.append(option.name_vi if self.lang == "vi" else option.name_en)
+        return f"{'; '.join(labels)}: {format_quantity(o.quantity, self.lang)}"
+
+    def _when(self, o: Observation, initiative: Initiative | None) -> str:
+        period, lang = o.period, self.lang
+        metric = self.ds.metrics.get(o.metric)
+        if (
+            period.kind is PeriodKind.DAY
+            and metric is not None
+            and metric.kind is MetricKind.STOCK
+        ):
+            return self.w["as_of_day"].format(date=format_date(period.start, lang))
+        if (
+            period.kind is PeriodKind.RANGE
+            and initiative is not None
+            and initiative.started is not None
+            and initiative.started.start == period.start
+        ):
+            return self.w["since_start"].format(
+                start=format_period(initiative.started, lang),
+                end=format_date(period.end, lang),
+            )
+        return format_period(period, lang)
