@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from antq_core._dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
-from antq_core._errors import DatasetLoadError
+from antq_core._errors import DatasetLoadError, UnresolvedReferenceError
 from antq_core._geo import problems_from
 
 __all__ = ["Catalog", "builtin_catalog", "sample"]
@@ -48,12 +48,12 @@ class Catalog:
         """The metric ``id``.
 
         Raises:
-            KeyError: The catalog has no such metric.
+            UnresolvedReferenceError: The catalog has no such metric.
         """
         for m in self.metrics:
             if m.id == id:
                 return m
-        raise KeyError(id)
+        raise UnresolvedReferenceError("metric", id, "the built-in catalog")
 
 
 @functools.cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -12,6 +14,7 @@ __all__ = [
     "DatasetLoadError",
     "GazetteerCycleError",
     "IncompatibleUnitsError",
+    "InvalidValueError",
     "LoadProblem",
     "PeriodError",
     "QuantityError",
@@ -43,6 +46,34 @@ class PeriodError(AntqError, ValueError):
         self.text = text
         self.reason = reason
         super().__init__(f"invalid period {text!r}: {reason}")
+
+
+class InvalidValueError(AntqError, ValueError):
+    """A value is not of the form the library takes (a subject, a disaggregation...).
+
+    Attributes:
+        what: Which kind of value (``"subject"``, ``"disaggregation"``...).
+        value: ``repr`` of the rejected value, shortened.
+        reason: Why it was rejected.
+    """
+
+    def __init__(self, what: str, value: object, reason: str) -> None:
+        self.what = what
+        self.value = repr(value)[:80]
+        self.reason = reason
+        super().__init__(f"invalid {what} {self.value}: {reason}")
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def enum_member(cls: type[_E], value: object, what: str) -> _E:
+    """``cls(value)``, raising :class:`InvalidValueError` naming the choices."""
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(str(m.value) for m in cls)
+        raise InvalidValueError(what, value, f"choose one of {choices}") from None
 
 
 class UnknownUnitError(AntqError, ValueError):

@@ -10,14 +10,26 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from antq_core._errors import (
     AmbiguousNameError,
     DatasetLoadError,
     GazetteerCycleError,
+    InvalidValueError,
     LoadProblem,
     UnknownAdminUnitError,
+    enum_member,
 )
 from antq_core._text import NfcStr, fold, nfc
 
@@ -53,6 +65,10 @@ class AdminLevel(enum.StrEnum):
 _DEPTH: Final = {level: depth for depth, level in enumerate(AdminLevel)}
 
 
+def _to_level(value: AdminLevel | str) -> AdminLevel:
+    return enum_member(AdminLevel, value, "administrative level")
+
+
 @attrs.frozen
 class AdminUnit:
     """An administrative unit (đơn vị hành chính): a province, district, commune or village.
@@ -71,7 +87,7 @@ class AdminUnit:
 
     code: str
     name: str = attrs.field(converter=nfc)
-    level: AdminLevel = attrs.field(converter=AdminLevel)
+    level: AdminLevel = attrs.field(converter=_to_level)
     parent: str | None = None
     kind_vi: str | None = None
     valid_from: dt.date | None = None
@@ -88,6 +104,25 @@ class AdminUnit:
         after_start = self.valid_from is None or self.valid_from <= date
         before_end = self.valid_to is None or date <= self.valid_to
         return after_start and before_end
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validate from the gazetteer file's unit object; serialise back to it."""
+        return core_schema.no_info_plain_validator_function(
+            _validate_admin_unit,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _unit_record, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON Schema of a unit object in a gazetteer file."""
+        return _UnitRecord.model_json_schema() | {"title": "AdminUnit"}
 
 
 class _UnitRecord(BaseModel):
@@ -256,7 +291,7 @@ class Gazetteer:
         """
         codes = self._by_name.get((parent, fold(name)), [])
         if level is not None:
-            wanted = AdminLevel(level)
+            wanted = _to_level(level)
             codes = [c for c in codes if self._units[c].level is wanted]
         if not codes:
             raise UnknownAdminUnitError(name, self.version, parent)
@@ -295,7 +330,7 @@ class Gazetteer:
 
     def ancestor_at(self, code: str, level: AdminLevel | str) -> AdminUnit | None:
         """The unit at ``level`` that contains ``code`` (itself if at that level), or ``None``."""
-        wanted = AdminLevel(level)
+        wanted = _to_level(level)
         for c in self._chain(code):
             if self._units[c].level is wanted:
                 return self._units[c]
@@ -313,19 +348,18 @@ class Gazetteer:
         This is where a site spanning several communes is counted once.
 
         Raises:
-            ValueError: ``codes`` is empty, or the units share no ancestor.
+            InvalidValueError: ``codes`` is empty, or the units share no ancestor.
             UnknownAdminUnitError: A code, or one of its ancestors, is missing.
         """
         chains = [self._chain(c) for c in codes]
         if not chains:
-            msg = "no units given"
-            raise ValueError(msg)
+            raise InvalidValueError("units", [], "no units given")
         shared = set(chains[0]).intersection(*chains[1:])
         for code in chains[0]:
             if code in shared:
                 return self._units[code]
-        msg = f"units {sorted({c[0] for c in chains})} share no ancestor in {self.version!r}"
-        raise ValueError(msg)
+        codes = sorted({c[0] for c in chains})
+        raise InvalidValueError("units", codes, f"they share no ancestor in {self.version!r}")
 
     # -- files ------------------------------------------------------------
 
@@ -415,6 +449,12 @@ def problems_from(error: ValidationError, root: str = "$") -> list[LoadProblem]:
             where += f"[{part}]" if isinstance(part, int) else f".{part}"
         problems.append(LoadProblem(where, item["msg"], repr(item["input"])[:80]))
     return problems
+
+
+def _validate_admin_unit(value: object) -> AdminUnit:
+    if isinstance(value, AdminUnit):
+        return value
+    return AdminUnit(**_UnitRecord.model_validate(value).model_dump())
 
 
 def _unit_record(unit: AdminUnit) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from antq_core._errors import PeriodError
+from antq_core._errors import PeriodError, enum_member
 
 __all__ = ["DEFAULT_SEASON_START_MONTH", "Period", "PeriodKind"]
 
@@ -26,6 +26,10 @@ niên vụ 2016–2017" from September 2016; Vietnamese agricultural statistics 
 the same September start for the winter crop year. A season is twelve months
 long so that seasons tile the calendar: every date lies in exactly one season.
 """
+
+
+def _to_kind(value: PeriodKind | str) -> PeriodKind:
+    return enum_member(PeriodKind, value, "period kind")
 
 
 class PeriodKind(enum.StrEnum):
@@ -112,11 +116,14 @@ class Period:
         end: Last day, included.
     """
 
-    kind: PeriodKind = attrs.field(converter=PeriodKind)
+    kind: PeriodKind = attrs.field(converter=_to_kind)
     start: dt.date
     end: dt.date
 
     def __attrs_post_init__(self) -> None:
+        for bound in (self.start, self.end):
+            if type(bound) is not dt.date:
+                raise PeriodError(repr(bound)[:80], "start and end are dates (not datetimes)")
         if self.kind is PeriodKind.RANGE:
             if self.end < self.start:
                 raise PeriodError(self._range_text(), "a range cannot end before it starts")
@@ -215,7 +222,7 @@ class Period:
         Raises:
             PeriodError: ``kind`` is ``range``, which has no natural boundaries.
         """
-        kind = PeriodKind(kind)
+        kind = _to_kind(kind)
         start, end = _bounds(date, kind, season_start_month)
         return cls(kind, start, end)
 
@@ -274,7 +281,7 @@ class Period:
         >>> [str(p) for p in Period.parse("2017S2").sub_periods("quarter")]
         ['2017Q3', '2017Q4']
         """
-        kind = PeriodKind(kind)
+        kind = _to_kind(kind)
         if kind is PeriodKind.RANGE:
             raise PeriodError(str(self), "a range has no natural sub-periods")
         found: list[Period] = []
@@ -449,5 +456,4 @@ def _validate_period(value: object) -> Period:
         return value
     if isinstance(value, str):
         return Period.parse(value)
-    msg = f"a period is written as a string like '2017Q3', not {type(value).__name__}"
-    raise TypeError(msg)
+    raise PeriodError(repr(value)[:80], "a period is written as a string like '2017Q3'")

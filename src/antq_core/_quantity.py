@@ -13,7 +13,13 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from antq_core._errors import IncompatibleUnitsError, QuantityError, UnknownUnitError
+from antq_core._errors import (
+    IncompatibleUnitsError,
+    InvalidValueError,
+    QuantityError,
+    UnknownUnitError,
+    enum_member,
+)
 
 __all__ = ["Number", "Qualifier", "Quantity", "Unit"]
 
@@ -148,11 +154,10 @@ class Unit:
         registered once.
 
         Raises:
-            ValueError: The code is taken.
+            InvalidValueError: The code is taken.
         """
         if code in cls._registry:
-            msg = f"unit {code!r} is already registered"
-            raise ValueError(msg)
+            raise InvalidValueError("unit code", code, "already registered")
         unit = cls(
             code=code,
             dimension=dimension,
@@ -194,8 +199,7 @@ def _validate_unit(value: object) -> Unit:
         return value
     if isinstance(value, str):
         return Unit.get(value)
-    msg = f"a unit is given by its code, a string; got {type(value).__name__}"
-    raise TypeError(msg)
+    raise InvalidValueError("unit", value, "a unit is given by its code, a string")
 
 
 _R = Unit.register
@@ -234,6 +238,10 @@ del _R
 
 def _to_unit(unit: Unit | str) -> Unit:
     return Unit.get(unit)
+
+
+def _to_qualifier(value: Qualifier | str) -> Qualifier:
+    return enum_member(Qualifier, value, "qualifier")
 
 
 def _check_value(value: object, unit: Unit) -> Number:
@@ -283,7 +291,7 @@ class Quantity:
 
     value: Number
     unit: Unit = attrs.field(converter=_to_unit)
-    qualifier: Qualifier = attrs.field(default=Qualifier.EXACT, converter=Qualifier)
+    qualifier: Qualifier = attrs.field(default=Qualifier.EXACT, converter=_to_qualifier)
 
     def __attrs_post_init__(self) -> None:
         checked = _check_value(self.value, self.unit)
@@ -323,15 +331,15 @@ class Quantity:
         """Add up ``quantities`` in ``unit`` (default: the first one's unit).
 
         Raises:
-            ValueError: There is nothing to add and no unit to give a zero in.
+            InvalidValueError: There is nothing to add and no unit to give a zero in.
             IncompatibleUnitsError: Two of them measure different things.
         """
         items = iter(quantities)
         if unit is None:
             first = next(items, None)
             if first is None:
-                msg = "cannot sum no quantities without a unit"
-                raise ValueError(msg)
+                reason = "nothing to add, and no unit to give a zero in"
+                raise InvalidValueError("sum", [], reason)
             total = first
         else:
             total = cls(0, unit)
@@ -416,15 +424,12 @@ def _validate_quantity(data: object) -> Quantity:
     if isinstance(data, Quantity):
         return data
     if not isinstance(data, dict):
-        msg = "a quantity is an object with value, unit and qualifier"
-        raise TypeError(msg)
+        raise InvalidValueError("quantity", data, "write an object of value, unit, qualifier")
     extra = set(data) - {"value", "unit", "qualifier"}
     if extra:
-        msg = f"unexpected quantity fields: {sorted(extra)}"
-        raise ValueError(msg)
+        raise InvalidValueError("quantity", data, f"unexpected fields {sorted(extra)}")
     if "value" not in data or "unit" not in data:
-        msg = "a quantity needs a value and a unit"
-        raise ValueError(msg)
+        raise InvalidValueError("quantity", data, "a quantity needs a value and a unit")
     return Quantity(
         parse_value(data["value"]),
         _validate_unit(data["unit"]),

@@ -12,6 +12,8 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._errors import InvalidValueError, enum_member
+
 __all__ = ["ID_PATTERN", "Disaggregation", "SubjectKind", "SubjectRef"]
 
 ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -34,6 +36,10 @@ class SubjectKind(enum.StrEnum):
     """An administrative unit of the dataset's gazetteer, by code."""
 
 
+def _to_subject_kind(value: SubjectKind | str) -> SubjectKind:
+    return enum_member(SubjectKind, value, "subject kind")
+
+
 @attrs.frozen(repr=False)
 class SubjectRef:
     """Reference to what an observation is about, written ``kind:id``.
@@ -48,31 +54,30 @@ class SubjectRef:
         id: Its id (for ``unit``: the administrative unit's code).
     """
 
-    kind: SubjectKind = attrs.field(converter=SubjectKind)
+    kind: SubjectKind = attrs.field(converter=_to_subject_kind)
     id: str
 
     def __attrs_post_init__(self) -> None:
         if _ID.match(self.id) is None:
-            msg = f"invalid subject id {self.id!r}: ids use letters, digits, '.', '_' and '-'"
-            raise ValueError(msg)
+            reason = "ids use ASCII letters, digits, '.', '_' and '-'"
+            raise InvalidValueError("subject id", self.id, reason)
 
     @classmethod
     def parse(cls, text: str) -> SubjectRef:
         """Read ``kind:id``.
 
         Raises:
-            ValueError: Not of that form, or an unknown kind.
+            InvalidValueError: Not of that form, or an unknown kind.
         """
         kind, sep, id_ = text.partition(":")
         if not sep:
-            msg = f"invalid subject {text!r}: write kind:id, e.g. 'site:mh3-s1'"
-            raise ValueError(msg)
+            raise InvalidValueError("subject", text, "write kind:id, e.g. 'site:mh3-s1'")
         try:
             subject_kind = SubjectKind(kind)
         except ValueError:
             kinds = ", ".join(k.value for k in SubjectKind)
-            msg = f"invalid subject {text!r}: the kind must be one of {kinds}"
-            raise ValueError(msg) from None
+            reason = f"the kind must be one of {kinds}"
+            raise InvalidValueError("subject", text, reason) from None
         return cls(subject_kind, id_)
 
     def __str__(self) -> str:
@@ -112,16 +117,15 @@ def _validate_subject(value: object) -> SubjectRef:
         return value
     if isinstance(value, str):
         return SubjectRef.parse(value)
-    msg = f"a subject is written 'kind:id', not {type(value).__name__}"
-    raise TypeError(msg)
+    raise InvalidValueError("subject", value, "a subject is written as a 'kind:id' string")
 
 
 def _sorted_items(mapping: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
     items = dict(mapping).items()
     for key, value in items:
         if not (isinstance(key, str) and isinstance(value, str)):
-            msg = "disaggregation categories and options are strings"
-            raise TypeError(msg)
+            reason = "categories and options are strings"
+            raise InvalidValueError("disaggregation", mapping, reason)
     return tuple(sorted(items))
 
 
@@ -143,8 +147,8 @@ class Disaggregation(Mapping[str, str]):
     def __attrs_post_init__(self) -> None:
         for key, value in self.items_:
             if _CODE.match(key) is None or _CODE.match(value) is None:
-                msg = f"invalid disaggregation {key!r}: {value!r}: use ids, not labels"
-                raise ValueError(msg)
+                reason = f"{key!r}: {value!r} is not an id (use ids, not labels)"
+                raise InvalidValueError("disaggregation", dict(self.items_), reason)
 
     def __getitem__(self, key: str) -> str:
         for k, v in self.items_:
@@ -203,5 +207,4 @@ def _validate_disaggregation(value: object) -> Disaggregation:
         return value
     if isinstance(value, Mapping):
         return Disaggregation(value)
-    msg = f"a disaggregation is an object of category: option, not {type(value).__name__}"
-    raise TypeError(msg)
+    raise InvalidValueError("disaggregation", value, "write an object of category: option")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from antq_core._dataset import Dataset
 from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
-from antq_core._errors import AntqError
+from antq_core._errors import AntqError, InvalidValueError
 from antq_core._period import PeriodKind
 from antq_core._phrases import Lang, format_date, format_period, format_quantity
 from antq_core._refs import SubjectKind, SubjectRef
@@ -84,11 +84,10 @@ def render_report(dataset: Dataset, lang: Lang = "vi") -> str:
     Participants' names are never printed.
 
     Raises:
-        ValueError: ``lang`` is not ``"vi"`` or ``"en"``.
+        InvalidValueError: ``lang`` is not ``"vi"`` or ``"en"``.
     """
     if lang not in _WORDS:
-        msg = f"lang must be 'vi' or 'en', not {lang!r}"
-        raise ValueError(msg)
+        raise InvalidValueError("language", lang, "use 'vi' or 'en'")
     return "\n".join(_Report(dataset, lang).lines()) + "\n"
 
 
