@@ -11,7 +11,7 @@ starts with ``_`` is private.
 
 from importlib.metadata import version as _version
 
-from antq_core._catalog import Catalog, builtin_catalog, sample
+from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
 from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
 from antq_core._entities import (
     AggregationType,
@@ -117,6 +117,7 @@ __all__ = [
     "UnresolvedReferenceError",
     "__version__",
     "builtin_catalog",
+    "bundled_gazetteer",
     "fold",
     "format_date",
     "format_number",

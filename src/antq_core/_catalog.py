@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from antq_core._dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
-from antq_core._errors import DatasetLoadError, UnresolvedReferenceError
-from antq_core._geo import problems_from
+from antq_core._errors import DatasetLoadError, InvalidValueError, UnresolvedReferenceError
+from antq_core._geo import Gazetteer, problems_from
 
-__all__ = ["Catalog", "builtin_catalog", "sample"]
+__all__ = ["Catalog", "bundled_gazetteer", "builtin_catalog", "sample"]
 
 _DATA: Final = files("antq_core") / "data"
 
@@ -74,6 +74,31 @@ def builtin_catalog() -> Catalog:
     except ValidationError as e:  # pragma: no cover - guarded by the test suite
         raise DatasetLoadError("antq_core/data/catalog.json", problems_from(e)) from e
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
+
+
+def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
+    """A gazetteer that ships with the library, by name.
+
+    ``"lai_chau_2017"``: Lai Châu province before the 2025 reform, version
+    ``vn-2017``: the province, its 8 districts, its 106 communes with their
+    GSO codes, and the villages the sample names, with local codes.
+
+    >>> gaz = bundled_gazetteer()
+    >>> gaz.version, len(gaz.children("12"))
+    ('vn-2017', 8)
+
+    Raises:
+        InvalidValueError: No bundled gazetteer has that name.
+    """
+    available = sorted(
+        p.name.removeprefix("gazetteer_").removesuffix(".json")
+        for p in _DATA.iterdir()
+        if p.name.startswith("gazetteer_")
+    )
+    if name not in available:
+        raise InvalidValueError("gazetteer name", name, f"choose one of {', '.join(available)}")
+    raw = (_DATA / f"gazetteer_{name}.json").read_bytes()
+    return Gazetteer.from_json(raw, source=f"antq_core/data/gazetteer_{name}.json")
 
 
 def sample() -> Dataset:
