@@ -14,7 +14,7 @@ from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricD
 from antq_core._errors import DatasetLoadError, InvalidValueError, UnresolvedReferenceError
 from antq_core._geo import Gazetteer, problems_from
 
-__all__ = ["Catalog", "bundled_gazetteer", "builtin_catalog", "sample"]
+__all__ = ["Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
 
 _DATA: Final = files("antq_core") / "data"
 
