@@ -42,6 +42,7 @@ __all__ = ["DATASET_FORMAT", "DATASET_FORMAT_VERSION", "Dataset"]
 
 DATASET_FORMAT: Final = "antq-dataset"
 DATASET_FORMAT_VERSION: Final = 1
+"""Version of the ``antq-dataset`` JSON document this release reads and writes."""
 
 _E = TypeVar("_E", bound=BaseModel)
 
@@ -129,7 +130,7 @@ class Dataset:
     >>> from antq_core import sample
     >>> ds = sample()
     >>> len(ds.initiatives), len(ds.sites), ds.metadata.report_date
-    (7, 5, datetime.date(2017, 7, 13))
+    (7, 4, datetime.date(2017, 7, 13))
 
     Raises:
         DuplicateIdError: Two entities of one kind share an id.
@@ -327,7 +328,7 @@ class Dataset:
 
         Every problem in the file is collected, each with its JSON path
         (``$.observations[12].period``), before one error is raised.
-        References between entities are not checked (see :func:`validate`
+        References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
         Raises:

@@ -251,11 +251,11 @@ class ParticipantRole(enum.StrEnum):
     PRESTIGIOUS_PERSON = "prestigious_person"
     """Người có uy tín in an ethnic-minority community."""
     RELEASED_PRISONER = "released_prisoner"
-    """Người chấp hành xong án phạt tù: sensitive."""
+    """Người chấp hành xong án phạt tù (sensitive)."""
     SUBJECT_OF_CONCERN = "subject_of_concern"
-    """Đối tượng (offender, at-risk person): sensitive."""
+    """Đối tượng, an offender or at-risk person (sensitive)."""
     EXEMPLAR = "exemplar"
-    """Điển hình tiên tiến: a person officially praised or publicly cited as an example."""
+    """Điển hình tiên tiến, a person officially praised or publicly cited as an example."""
 
 
 SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
@@ -266,8 +266,9 @@ class Participant(_Entity):
     """Người tham gia: a person the records name, with their roles.
 
     Names, identity numbers and birth dates are personal data. They are
-    optional, hidden from ``repr``, and left out of :meth:`model_dump`,
-    :meth:`model_dump_json` and every export unless the caller passes
+    optional, hidden from ``repr``, and left out of
+    :meth:`~pydantic.BaseModel.model_dump`,
+    :meth:`~pydantic.BaseModel.model_dump_json` and every export unless the caller passes
     ``context={"include_sensitive": True}``; :meth:`Dataset.dump
     <antq_core.Dataset.dump>`, the owner's own store, keeps them.
 
@@ -369,7 +370,7 @@ class MetricKind(enum.StrEnum):
     """How a figure behaves over time, which fixes how it may be added up."""
 
     FLOW = "flow"
-    """Happens during the period (cases, meetings, area destroyed): sums over time and space."""
+    """Happens during the period (cases, meetings, area destroyed); sums over time and space."""
     STOCK = "stock"
     """A level at the end of the period (organizations, members).
 
@@ -398,7 +399,7 @@ class AggregationType(enum.StrEnum):
     MAX = "max"
     COUNT = "count"
     NONE = "none"
-    """Not aggregated: only the reported value itself is shown."""
+    """Not aggregated; only the reported value itself is shown."""
 
 
 _DEFAULT_AGGREGATION: Final = {

@@ -131,7 +131,8 @@ class QuantityParseError(AntqError, ValueError):
     Attributes:
         text: The phrase.
         lang: The locale it was read in (``"vi"`` or ``"en"``).
-        position: Index in ``text`` where reading failed.
+        position: Where reading failed: an index into the phrase with marks removed
+            and spaces collapsed, which is ``text``'s own index for a tidy phrase.
         reason: Why it failed.
     """
 

@@ -58,7 +58,7 @@ class AdminLevel(enum.StrEnum):
 
     @property
     def depth(self) -> int:
-        """0 for provinces, 3 for villages: a child's depth is greater than its parent's."""
+        """Depth, from 0 (province) to 3 (village); a child is deeper than its parent."""
         return _DEPTH[self]
 
 
@@ -96,7 +96,7 @@ class AdminUnit:
 
     @property
     def full_name(self) -> str:
-        """Kind word and name, as a Vietnamese text writes it: ``"xã Mường So"``."""
+        """Kind word and name, as a Vietnamese text writes them (``"xã Mường So"``)."""
         return f"{self.kind_vi} {self.name}" if self.kind_vi else self.name
 
     def valid_on(self, date: dt.date) -> bool:
@@ -222,7 +222,8 @@ class Gazetteer:
             self._units[unit.code] = unit
             self._children.setdefault(unit.parent, []).append(unit.code)
             self._by_name.setdefault((unit.parent, fold(unit.name)), []).append(unit.code)
-            self._by_name.setdefault((None, fold(unit.name)), []).append(unit.code)
+            if unit.parent is not None:  # a top-level unit is already listed under None
+                self._by_name.setdefault((None, fold(unit.name)), []).append(unit.code)
         self._ancestry: dict[str, tuple[str, ...]] = {}
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ from antq_core._errors import PeriodError, enum_member
 __all__ = ["DEFAULT_SEASON_START_MONTH", "Period", "PeriodKind"]
 
 DEFAULT_SEASON_START_MONTH: Final = 9
-"""First month of a crop season (niên vụ) unless told otherwise: September.
+"""First month of a crop season (niên vụ) unless told otherwise, September.
 
 Opium poppy in the northern uplands is sown from September to November and
 harvested from January to April, so provincial reports count eradication "in
@@ -43,20 +43,21 @@ class PeriodKind(enum.StrEnum):
     HALF_YEAR = "half_year"
     YEAR = "year"
     CROP_SEASON = "crop_season"
-    """Niên vụ: twelve months from a start month (:data:`DEFAULT_SEASON_START_MONTH`)."""
+    """Niên vụ, twelve months from a start month (:data:`DEFAULT_SEASON_START_MONTH`)."""
     RANGE = "range"
     """A closed range of dates, such as "since the model began" to a report date."""
 
 
+# re.ASCII: \\d would also match other scripts' digits ("２０１７"), which are not canonical.
 _PATTERNS: Final = (
-    (PeriodKind.DAY, re.compile(r"(\d{4})-(\d{2})-(\d{2})")),
-    (PeriodKind.MONTH, re.compile(r"(\d{4})-(\d{2})")),
-    (PeriodKind.WEEK, re.compile(r"(\d{4})W(\d{2})")),
-    (PeriodKind.QUARTER, re.compile(r"(\d{4})Q(\d)")),
-    (PeriodKind.HALF_YEAR, re.compile(r"(\d{4})S(\d)")),
-    (PeriodKind.YEAR, re.compile(r"(\d{4})")),
-    (PeriodKind.CROP_SEASON, re.compile(r"(\d{4})/(\d{4})(?:@(\d{2}))?")),
-    (PeriodKind.RANGE, re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")),
+    (PeriodKind.DAY, re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)),
+    (PeriodKind.MONTH, re.compile(r"(\d{4})-(\d{2})", re.ASCII)),
+    (PeriodKind.WEEK, re.compile(r"(\d{4})W(\d{2})", re.ASCII)),
+    (PeriodKind.QUARTER, re.compile(r"(\d{4})Q(\d)", re.ASCII)),
+    (PeriodKind.HALF_YEAR, re.compile(r"(\d{4})S(\d)", re.ASCII)),
+    (PeriodKind.YEAR, re.compile(r"(\d{4})", re.ASCII)),
+    (PeriodKind.CROP_SEASON, re.compile(r"(\d{4})/(\d{4})(?:@(\d{2}))?", re.ASCII)),
+    (PeriodKind.RANGE, re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})", re.ASCII)),
 )
 
 PERIOD_PATTERN: Final = (
@@ -134,6 +135,11 @@ class Period:
                 f"{self.kind.value} {self.start}..{self.end}",
                 f"that {self.kind.value} runs {start}..{end}",
             )
+        if self.kind in _MONTHS or self.kind is PeriodKind.CROP_SEASON:
+            # Their strings name the year, which parse() reads only from 1 to 9998.
+            text = f"{self.kind.value} {self.start}..{self.end}"
+            _check_year(self.start.year, text)
+            _check_year(self.end.year, text)
 
     # -- construction -----------------------------------------------------
 
@@ -385,6 +391,8 @@ def _bounds(date: dt.date, kind: PeriodKind, season_start_month: int) -> tuple[d
         return date, date
     if kind is PeriodKind.WEEK:
         monday = date - dt.timedelta(days=date.weekday())
+        if monday > dt.date.max - dt.timedelta(days=6):
+            raise PeriodError(str(date), "its week ends after 9999-12-31")
         return monday, monday + dt.timedelta(days=6)
     if kind is PeriodKind.RANGE:
         raise PeriodError(str(date), "a range has no natural boundaries to find one by date")
@@ -398,6 +406,8 @@ def _bounds(date: dt.date, kind: PeriodKind, season_start_month: int) -> tuple[d
         length = _MONTHS[kind]
         first_year, first_month = y, (m - 1) // length * length + 1
     end_year, end_month = _add_months(first_year, first_month, length - 1)
+    if end_year > dt.MAXYEAR:
+        raise PeriodError(str(date), f"its {kind.value} ends after 9999-12-31")
     return dt.date(first_year, first_month, 1), _month_end(end_year, end_month)
 
 

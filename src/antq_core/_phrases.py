@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 Lang = Literal["vi", "en"]
-"""A supported language: ``"vi"`` (Vietnamese) or ``"en"`` (English)."""
+"""A supported language, ``"vi"`` (Vietnamese) or ``"en"`` (English)."""
 
 _SEPARATORS: Final = {"vi": (".", ","), "en": (",", ".")}  # (grouping, decimal mark)
 
@@ -216,7 +216,10 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
                 pos += 3
             break
     else:
-        value, pos = _read_number(folded, pos, lang)
+        try:
+            value, pos = _read_number(folded, pos, lang)
+        except QuantityParseError as e:
+            raise QuantityParseError(original, lang, e.position, e.reason) from None
         for word, factor in _MULTIPLIERS[lang].items():
             if folded.startswith(" " + word, pos) and (
                 len(folded) == pos + len(word) + 1 or not folded[pos + len(word) + 1].isalpha()

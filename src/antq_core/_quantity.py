@@ -56,9 +56,9 @@ class Qualifier(enum.StrEnum):
     EXACT = "exact"
     """The number is the figure."""
     AT_LEAST = "at_least"
-    """A lower bound: the figure is this number or more ("trên", "hơn", "hàng nghìn")."""
+    """A lower bound; the figure is this number or more ("trên", "hơn", "hàng nghìn")."""
     AT_MOST = "at_most"
-    """An upper bound: the figure is this number or less ("gần", "dưới", "không quá")."""
+    """An upper bound; the figure is this number or less ("gần", "dưới", "không quá")."""
     APPROXIMATELY = "approximately"
     """An estimate with no stated direction ("khoảng", "chừng")."""
 
@@ -255,6 +255,8 @@ def _check_value(value: object, unit: Unit) -> Number:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise QuantityError(value, unit.code, "the value is not a finite number")
+        if value.is_zero() and value.is_signed():
+            value = value.copy_abs()  # -0 is zero; its "-" would not survive a dump
         if unit.whole:
             if value != value.to_integral_value():
                 raise QuantityError(value, unit.code, "this unit counts whole things")
