@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, NotRequired, TypeVar
+from typing import Any, Final, Generic, Literal, NotRequired, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -45,6 +47,7 @@ DATASET_FORMAT_VERSION: Final = 1
 """Version of the ``antq-dataset`` JSON document this release reads and writes."""
 
 _E = TypeVar("_E", bound=BaseModel)
+_K = TypeVar("_K")
 
 
 @with_config(ConfigDict(extra="forbid", strict=True))
@@ -471,21 +474,21 @@ def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
     return problems
 
 
-class _Table:
-    """Maps raw strings to a store table index, parsing each distinct string once.
+class _Table(Generic[_K]):
+    """Maps raw keys (strings, or a disaggregation's items) to a store table index.
 
-    A string that does not parse maps to -1 and its reason is kept in
-    :attr:`reasons`, so the loop below never raises or parses twice.
+    Each distinct key is parsed once. A key that does not parse maps to -1 and
+    its reason is kept in :attr:`reasons`, so callers never catch or parse twice.
     """
 
     __slots__ = ("cache", "parse", "reasons")
 
-    def __init__(self, parse: Callable[[str], int]) -> None:
-        self.cache: dict[str, int] = {}
-        self.reasons: dict[str, str] = {}
+    def __init__(self, parse: Callable[[_K], int]) -> None:
+        self.cache: dict[_K, int] = {}
+        self.reasons: dict[_K, str] = {}
         self.parse = parse
 
-    def miss(self, raw: str) -> int:
+    def miss(self, raw: _K) -> int:
         try:
             index = self.parse(raw)
         except (ValueError, TypeError) as e:
@@ -493,6 +496,18 @@ class _Table:
             self.reasons[raw] = str(e)
         self.cache[raw] = index
         return index
+
+    def get(self, raw: _K) -> int:
+        index = self.cache.get(raw)
+        return self.miss(raw) if index is None else index
+
+    def codes(self, raws: list[_K]) -> list[int]:
+        """The index of each of ``raws``, interning distinct keys in order of first appearance."""
+        cache = self.cache
+        for raw in dict.fromkeys(raws):
+            if raw not in cache:
+                self.miss(raw)
+        return list(map(cache.__getitem__, raws))
 
 
 def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
@@ -505,126 +520,165 @@ def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
     return parse
 
 
-def _build_store(  # noqa: PLR0915 - one flat loop is the fast path; see the docstring
-    rows: list[_ObservationRow], problems: list[LoadProblem]
-) -> ObservationStore:
-    """Fill a store from rows that pydantic has type-checked, parsing each distinct string once.
+# Problems within one row are reported in this order, as a row-by-row reading would.
+_FIELD_ORDER: Final = {
+    field: rank
+    for rank, field in enumerate(
+        ("metric", "subject", "period", "unit", "qualifier", "value", "disaggregation", "source")
+    )
+}
+# The keys every row has (``__required_keys__`` cannot tell: the annotations are strings).
+_REQUIRED_FIELDS: Final = len(("metric", "subject", "period", "unit", "value"))
+_QUALIFIER_CODES: Final = {q.value: i for q, i in _QUALIFIER_INDEX.items()}
+_BAD_QUALIFIER: Final = "not one of exact, at_least, at_most, approximately"
+_BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
 
-    This loop is the hot path of :meth:`Dataset.load`: it touches the store's
-    columns directly instead of building one model per row, and every check
-    on a repeated string (period, subject, unit, metric id) is a dict lookup.
+
+def _build_store(rows: list[_ObservationRow], problems: list[LoadProblem]) -> ObservationStore:
+    """Fill a store from rows that pydantic has type-checked, a column at a time.
+
+    This is the hot path of :meth:`Dataset.load`, so it leaves the work per row
+    to C-level built-ins wherever it can: it pulls one field out of every row
+    (``map(itemgetter(...))``), parses each distinct string once (metric ids,
+    subjects, periods and units repeat heavily), turns the column into table
+    indexes through a dict, and hands whole lists to the store's arrays.
+    Python code visits only the rows that need it: those with optional fields
+    (qualifier, disaggregation, source, note), those whose value is a decimal
+    string, negative or beyond 64 bits, and, when some string did not parse,
+    the rows that hold it.
+
+    Problems come out as a row-by-row reading gives them: each with its JSON
+    path, by row, and within a row in the order of :data:`_FIELD_ORDER`. A
+    value is checked against its unit (whole, not negative) only in a row whose
+    metric, subject, period, unit and qualifier are sound. If there is any
+    problem the store returned is empty: the caller raises.
     """
-    store = ObservationStore()
-    units: list[Unit] = []
-
-    def add_unit(raw: str) -> int:
-        unit = Unit.get(raw)
-        units.append(unit)
-        return store._units.add(unit)
-
-    def add_disaggregation(raw: str) -> int:
-        return store._disaggregations.add(Disaggregation(json.loads(raw)))
-
-    metrics = _Table(_id_parser(store._metrics.add))
-    sources = _Table(_id_parser(store._texts.add))
-    subjects = _Table(lambda raw: store._subjects.add(SubjectRef.parse(raw)))
-    periods = _Table(lambda raw: store._periods.add(Period.parse(raw)))
-    unit_table = _Table(add_unit)
-    disaggregations = _Table(add_disaggregation)
-    notes = _Table(lambda raw: store._texts.add(nfc(raw)))
-    qualifiers = {q.value: i for q, i in _QUALIFIER_INDEX.items()}
-    unit_of_index = store._units.values
-    columns = store._columns
-    exact = store._exact
-
-    def bad(i: int, field: str, reason: str, value: object) -> None:
-        problems.append(LoadProblem(f"$.observations[{i}].{field}", reason, repr(value)[:80]))
-
-    row_number = 0
-    for i, row in enumerate(rows):
-        ok = True
-        raw = row["metric"]
-        m = metrics.cache.get(raw)
-        if m is None:
-            m = metrics.miss(raw)
-        if m < 0:
-            bad(i, "metric", metrics.reasons[raw], raw)
-            ok = False
-        raw = row["subject"]
-        s = subjects.cache.get(raw)
-        if s is None:
-            s = subjects.miss(raw)
-        if s < 0:
-            bad(i, "subject", subjects.reasons[raw], raw)
-            ok = False
-        raw = row["period"]
-        p = periods.cache.get(raw)
-        if p is None:
-            p = periods.miss(raw)
-        if p < 0:
-            bad(i, "period", periods.reasons[raw], raw)
-            ok = False
-        raw = row["unit"]
-        u = unit_table.cache.get(raw)
-        if u is None:
-            u = unit_table.miss(raw)
-        if u < 0:
-            bad(i, "unit", unit_table.reasons[raw], raw)
-            ok = False
-        q = qualifiers.get(row.get("qualifier", "exact"), -1)
-        if q < 0:
-            reason = "not one of exact, at_least, at_most, approximately"
-            bad(i, "qualifier", reason, row.get("qualifier"))
-            ok = False
-        raw_value = row["value"]
-        value: Number = 0
-        if isinstance(raw_value, str):
-            if _is_decimal_text(raw_value):
-                value = Decimal(raw_value)
-            else:
-                bad(i, "value", "a value is an integer or a decimal string like '5.8'", raw_value)
-                ok = False
-        else:
-            value = raw_value
-        if ok and (type(value) is not int or value < 0):
-            try:
-                value = _check_value(value, unit_of_index[u])
-            except QuantityError as e:
-                bad(i, "value", e.reason, raw_value)
-                ok = False
-        d = 0
-        raw_d = row.get("disaggregation")
-        if raw_d:
-            key = json.dumps(raw_d, sort_keys=True)
-            d = disaggregations.cache.get(key, -2)
-            if d == -2:  # noqa: PLR2004 - not cached yet
-                d = disaggregations.miss(key)
-            if d < 0:
-                bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
-                ok = False
-        src = 0
-        raw_source = row.get("source")
-        if raw_source is not None:
-            src = sources.cache.get(raw_source, -2)
-            if src == -2:  # noqa: PLR2004
-                src = sources.miss(raw_source)
-            if src < 0:
-                bad(i, "source", sources.reasons[raw_source], raw_source)
-                ok = False
-        note = 0
-        raw_note = row.get("note")
-        if raw_note is not None:
-            note = notes.cache.get(raw_note, -2)
-            if note == -2:  # noqa: PLR2004
-                note = notes.miss(raw_note)
-        if not ok:
-            continue
-        for column, index in zip(columns, (m, s, p, u, q, d, src, note), strict=True):
-            column.append(index)
-        if type(value) is int and value <= _INT64:
-            store._value.append(value)
-        else:
-            store._value.append(0)
-            exact[row_number] = value
-        row_number += 1
+    builder = _StoreBuilder()
+    store = builder.store
+    metric = builder.required(rows, "metric", _id_parser(store._metrics.add))
+    subject = builder.required(
+        rows, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
+    )
+    period = builder.required(rows, "period", lambda raw: store._periods.add(Period.parse(raw)))
+    unit = builder.required(rows, "unit", lambda raw: store._units.add(Unit.get(raw)))
+    builder.optional(rows)
+    value = builder.values(rows, unit)
+    if builder.found:
+        builder.found.sort(key=lambda found: found[:2])
+        problems.extend(problem for _, _, problem in builder.found)
+        return ObservationStore()
+    store._metric.fromlist(metric)
+    store._subject.fromlist(subject)
+    store._period.fromlist(period)
+    store._unit.fromlist(unit)
+    store._value.fromlist(value)
     return store
+
+
+class _StoreBuilder:
+    """The steps of :func:`_build_store`, and the problems they find."""
+
+    def __init__(self) -> None:
+        self.store = ObservationStore()
+        self.found: list[tuple[int, int, LoadProblem]] = []
+        self.blocked: set[int] = set()  # rows whose value is not checked against their unit
+
+    def bad(self, i: int, field: str, reason: str, value: object) -> None:
+        rank = _FIELD_ORDER[field]
+        problem = LoadProblem(f"$.observations[{i}].{field}", reason, repr(value)[:80])
+        self.found.append((i, rank, problem))
+        if rank < _FIELD_ORDER["value"]:
+            self.blocked.add(i)
+
+    def required(
+        self, rows: list[_ObservationRow], field: str, parse: Callable[[str], int]
+    ) -> list[int]:
+        """The table index of a required string field of every row."""
+        table: _Table[str] = _Table(parse)
+        raws: list[str] = list(map(itemgetter(field), rows))
+        codes = table.codes(raws)
+        if table.reasons:  # some string did not parse: find the rows that hold it
+            for i, raw in enumerate(raws):
+                reason = table.reasons.get(raw)
+                if reason is not None:
+                    self.bad(i, field, reason, raw)
+        return codes
+
+    def optional(self, rows: list[_ObservationRow]) -> None:
+        """Fill the columns of the optional fields; most rows keep the defaults (0)."""
+        store = self.store
+        n = len(rows)
+        qualifier = array("B", [0]) * n
+        disaggregation = array("I", [0]) * n
+        source = array("I", [0]) * n
+        note = array("I", [0]) * n
+        disaggregations: _Table[tuple[tuple[str, str], ...]] = _Table(
+            lambda items: store._disaggregations.add(Disaggregation(dict(items)))
+        )
+        sources: _Table[str] = _Table(_id_parser(store._texts.add))
+        notes: _Table[str] = _Table(lambda raw: store._texts.add(nfc(raw)))
+        for i, row in enumerate(rows):
+            if len(row) == _REQUIRED_FIELDS:
+                continue
+            raw_qualifier = row.get("qualifier")
+            if raw_qualifier is not None:
+                q = _QUALIFIER_CODES.get(raw_qualifier, -1)
+                if q < 0:
+                    self.bad(i, "qualifier", _BAD_QUALIFIER, raw_qualifier)
+                else:
+                    qualifier[i] = q
+            raw_d = row.get("disaggregation")
+            if raw_d:
+                key = tuple(sorted(raw_d.items()))
+                d = disaggregations.get(key)
+                if d < 0:
+                    self.bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
+                else:
+                    disaggregation[i] = d
+            raw_source = row.get("source")
+            if raw_source is not None:
+                s = sources.get(raw_source)
+                if s < 0:
+                    self.bad(i, "source", sources.reasons[raw_source], raw_source)
+                else:
+                    source[i] = s
+            raw_note = row.get("note")
+            if raw_note is not None:
+                note[i] = notes.get(raw_note)
+        store._qualifier.extend(qualifier)
+        store._disaggregation.extend(disaggregation)
+        store._source.extend(source)
+        store._note.extend(note)
+
+    def values(self, rows: list[_ObservationRow], unit_codes: list[int]) -> list[int]:
+        """The 64-bit value of every row; others go to the store's exact values.
+
+        Call after the other fields are read: a value is checked against its
+        unit only when they are sound.
+        """
+        values: list[Any] = list(map(itemgetter("value"), rows))
+        units = self.store._units.values
+        exact = self.store._exact
+        special = [i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= _INT64]
+        for i in special:
+            raw = values[i]
+            values[i] = 0
+            if isinstance(raw, str):
+                if not _is_decimal_text(raw):
+                    self.bad(i, "value", _BAD_VALUE, raw)
+                    continue
+                value: Number = Decimal(raw)
+            else:
+                value = raw
+            if i in self.blocked:
+                continue
+            try:
+                value = _check_value(value, units[unit_codes[i]])
+            except QuantityError as e:
+                self.bad(i, "value", e.reason, raw)
+                continue
+            if type(value) is int and value <= _INT64:
+                values[i] = value
+            else:
+                exact[i] = value
+        return values

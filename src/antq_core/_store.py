@@ -47,7 +47,8 @@ class ObservationStore(Sequence[Observation]):
     sources, notes) are kept once in shared tables and referenced by index;
     values are 64-bit integers in an array, with the few decimals (and any
     integer too large for 64 bits) kept aside. A million observations take
-    about 50 MB instead of the gigabyte that as many models would.
+    about 40 MB (``benchmarks/load.py`` measures it) instead of the gigabyte
+    that as many models would.
 
     Indexing or iterating gives :class:`~antq_core.Observation` models, built
     on demand. Build a store with :meth:`from_observations`, or let
@@ -70,17 +71,6 @@ class ObservationStore(Sequence[Observation]):
         self._source = array("I")
         self._note = array("I")
         self._value = array("q")
-        # The index columns in the order the loader fills them.
-        self._columns = (
-            self._metric,
-            self._subject,
-            self._period,
-            self._unit,
-            self._qualifier,
-            self._disaggregation,
-            self._source,
-            self._note,
-        )
         self._exact: dict[int, Number] = {}
 
     @classmethod
