@@ -56,7 +56,7 @@ class _ObservationRow(TypedDict):
     subject: str
     period: str
     unit: str
-    value: int | str
+    value: Any  # int or decimal string; checked by _build_store so the error sits at .value
     qualifier: NotRequired[str]
     disaggregation: NotRequired[dict[str, str]]
     source: NotRequired[str | None]
@@ -353,7 +353,11 @@ class Dataset:
         try:
             doc = _DOCUMENT.validate_json(data)
         except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e)) from e
+            try:
+                raw = json.loads(data)
+            except ValueError:
+                raise DatasetLoadError(source, problems_from(e)) from e
+            raise DatasetLoadError(source, _every_problem(raw, e, source)) from e
         return cls._from_document(doc, source)
 
     @classmethod
@@ -362,19 +366,13 @@ class Dataset:
         try:
             doc = _DOCUMENT.validate_python(data, strict=False)
         except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e)) from e
+            raise DatasetLoadError(source, _every_problem(data, e, source)) from e
         return cls._from_document(doc, source)
 
     @classmethod
     def _from_document(cls, doc: _Document, source: str) -> Dataset:
         problems: list[LoadProblem] = []
-        try:
-            gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
-        except DatasetLoadError as e:
-            problems.extend(e.problems)
-            gazetteer = Gazetteer("invalid", [])
-        for name in _ENTITY_LISTS:
-            problems.extend(_duplicate_ids(name, getattr(doc, name)))
+        gazetteer = _check_document(doc, source, problems)
         store = _build_store(doc.observations, problems)
         if problems:
             raise DatasetLoadError(source, problems)
@@ -456,6 +454,64 @@ def _observation_row(o: Observation) -> dict[str, Any]:
     return row
 
 
+def _check_document(doc: _Document, source: str, problems: list[LoadProblem]) -> Gazetteer:
+    """Check what pydantic cannot: the gazetteer document and duplicate ids."""
+    try:
+        gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
+    except DatasetLoadError as e:
+        problems.extend(e.problems)
+        gazetteer = Gazetteer("invalid", [])
+    for name in _ENTITY_LISTS:
+        problems.extend(_duplicate_ids(name, getattr(doc, name)))
+    return gazetteer
+
+
+_ROW: Final = TypeAdapter(_ObservationRow)
+_ENTITY_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
+    name: TypeAdapter(_Document.model_fields[name].annotation or Any) for name in _ENTITY_LISTS
+}
+
+
+def _every_problem(raw: object, error: ValidationError, source: str) -> list[LoadProblem]:
+    """All problems of a document that pydantic rejected, not only pydantic's.
+
+    pydantic stops at the shape: a document with one malformed observation
+    would hide every other problem until it is fixed. This slow path, taken
+    only when loading fails, checks the document without its observations,
+    then each observation row on its own, then runs the row checks of
+    :func:`_build_store` on the rows that have the right shape.
+    """
+    rows = raw.get("observations", []) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not isinstance(rows, list):
+        return problems_from(error)
+    problems: list[LoadProblem] = []
+    shell = {**raw, "observations": []} | {name: [] for name in _ENTITY_LISTS}
+    try:
+        doc = _DOCUMENT.validate_python(shell, strict=False)
+    except ValidationError as e:
+        problems.extend(problems_from(e))
+    else:
+        _check_document(doc, source, problems)
+    for name, adapter in _ENTITY_ADAPTERS.items():
+        try:
+            entities = adapter.validate_python(raw.get(name, []), strict=False)
+        except ValidationError as e:
+            problems.extend(problems_from(e, f"$.{name}"))
+        else:
+            problems.extend(_duplicate_ids(name, entities))
+    shaped: list[_ObservationRow] = []
+    row_numbers: list[int] = []
+    for i, row in enumerate(rows):
+        try:
+            shaped.append(_ROW.validate_python(row))
+        except ValidationError as e:
+            problems.extend(problems_from(e, f"$.observations[{i}]"))
+        else:
+            row_numbers.append(i)
+    _build_store(shaped, problems, row_numbers)
+    return problems
+
+
 def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
     first: dict[str, int] = {}
     problems = []
@@ -534,7 +590,11 @@ _BAD_QUALIFIER: Final = "not one of exact, at_least, at_most, approximately"
 _BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
 
 
-def _build_store(rows: list[_ObservationRow], problems: list[LoadProblem]) -> ObservationStore:
+def _build_store(
+    rows: list[_ObservationRow],
+    problems: list[LoadProblem],
+    row_numbers: Sequence[int] | None = None,
+) -> ObservationStore:
     """Fill a store from rows that pydantic has type-checked, a column at a time.
 
     This is the hot path of :meth:`Dataset.load`, so it leaves the work per row
@@ -549,11 +609,12 @@ def _build_store(rows: list[_ObservationRow], problems: list[LoadProblem]) -> Ob
 
     Problems come out as a row-by-row reading gives them: each with its JSON
     path, by row, and within a row in the order of :data:`_FIELD_ORDER`. A
-    value is checked against its unit (whole, not negative) only in a row whose
-    metric, subject, period, unit and qualifier are sound. If there is any
-    problem the store returned is empty: the caller raises.
+    value is checked against its unit (whole, not negative) whenever the row's
+    unit is known, whatever else is wrong in the row. If there is any
+    problem the store returned is empty: the caller raises. ``row_numbers``
+    gives each row's index in the document when ``rows`` is a selection.
     """
-    builder = _StoreBuilder()
+    builder = _StoreBuilder(row_numbers)
     store = builder.store
     metric = builder.required(rows, "metric", _id_parser(store._metrics.add))
     subject = builder.required(
@@ -578,16 +639,18 @@ def _build_store(rows: list[_ObservationRow], problems: list[LoadProblem]) -> Ob
 class _StoreBuilder:
     """The steps of :func:`_build_store`, and the problems they find."""
 
-    def __init__(self) -> None:
+    def __init__(self, row_numbers: Sequence[int] | None = None) -> None:
+        self.row_numbers = row_numbers
         self.store = ObservationStore()
         self.found: list[tuple[int, int, LoadProblem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
 
     def bad(self, i: int, field: str, reason: str, value: object) -> None:
         rank = _FIELD_ORDER[field]
-        problem = LoadProblem(f"$.observations[{i}].{field}", reason, repr(value)[:80])
+        row = i if self.row_numbers is None else self.row_numbers[i]
+        problem = LoadProblem(f"$.observations[{row}].{field}", reason, repr(value)[:80])
         self.found.append((i, rank, problem))
-        if rank < _FIELD_ORDER["value"]:
+        if field == "unit":
             self.blocked.add(i)
 
     def required(
@@ -653,8 +716,8 @@ class _StoreBuilder:
     def values(self, rows: list[_ObservationRow], unit_codes: list[int]) -> list[int]:
         """The 64-bit value of every row; others go to the store's exact values.
 
-        Call after the other fields are read: a value is checked against its
-        unit only when they are sound.
+        Call after the unit column is read: a value is checked against its
+        unit whenever that unit is known.
         """
         values: list[Any] = list(map(itemgetter("value"), rows))
         units = self.store._units.values
@@ -663,13 +726,13 @@ class _StoreBuilder:
         for i in special:
             raw = values[i]
             values[i] = 0
-            if isinstance(raw, str):
-                if not _is_decimal_text(raw):
-                    self.bad(i, "value", _BAD_VALUE, raw)
-                    continue
+            if isinstance(raw, str) and _is_decimal_text(raw):
                 value: Number = Decimal(raw)
-            else:
+            elif type(raw) is int:
                 value = raw
+            else:
+                self.bad(i, "value", _BAD_VALUE, raw)
+                continue
             if i in self.blocked:
                 continue
             try:
