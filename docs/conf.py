@@ -12,7 +12,7 @@ from importlib.metadata import version as _version
 
 project = "antq_core"
 author = "antq_core contributors"
-copyright = "2025, antq_core contributors"
+copyright = "2026, antq_core contributors"
 release = _version("antq_core")
 version = ".".join(release.split(".")[:2])
 
