@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import hypothesis
+import pytest
 
 import antq_core
 
@@ -36,3 +39,119 @@ hypothesis.settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 hypothesis.settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def lai_chau() -> antq_core.Dataset:
+    """The bundled Lai Châu 2017 sample, loaded once (datasets are not mutated)."""
+    return antq_core.sample()
+
+
+@pytest.fixture(scope="session")
+def sample_document() -> dict[str, Any]:
+    """The sample as a JSON-ready document; copy it (``copy.deepcopy``) before changing it."""
+    return antq_core.sample().to_dict()
+
+
+class _References:
+    """Finds every reference of a dataset that does not resolve, with the public API only.
+
+    It uses the dataset's lookups (which raise UnresolvedReferenceError), its
+    mappings, and the gazetteer's ``unit()``.
+    """
+
+    def __init__(self, ds: antq_core.Dataset) -> None:
+        self.ds = ds
+        self.missing: list[str] = []
+
+    def check(self, where: str, lookup: Callable[[], object]) -> None:
+        try:
+            lookup()
+        except (antq_core.UnresolvedReferenceError, antq_core.UnknownAdminUnitError) as e:
+            self.missing.append(f"{where}: {e}")
+
+    def check_in(self, where: str, key: str, table: Mapping[str, object], kind: str) -> None:
+        if key not in table:
+            self.missing.append(f"{where}: no {kind} {key!r}")
+
+    def unit(self, where: str, code: str | None) -> None:
+        if code is not None:
+            self.check(where, lambda: self.ds.gazetteer.unit(code))
+
+    def source(self, where: str, source: str | None) -> None:
+        if source is not None:
+            self.check(where, lambda: self.ds.source(source))
+
+    def initiative(self, where: str, initiative: str | None) -> None:
+        if initiative is not None:
+            self.check(where, lambda: self.ds.initiative(initiative))
+
+    def all(self) -> list[str]:
+        ds = self.ds
+        self.unit("metadata", ds.metadata.province)
+        for m in ds.metrics.values():
+            for c in m.categories:
+                self.check_in(f"metric {m.id}", c, ds.categories, "category")
+            for part in (m.numerator, m.denominator):
+                if part is not None:
+                    self.check(f"metric {m.id}", lambda part=part: ds.metric(part))
+        for i in ds.initiatives.values():
+            where = f"initiative {i.id}"
+            self.check(where, lambda i=i: ds.theme(i.theme))
+            self.unit(where, i.scope)
+            for s in i.sources:
+                self.source(where, s)
+            for statement in i.outcomes:
+                self.source(where, statement.source)
+        for site in ds.sites.values():
+            where = f"site {site.id}"
+            self.initiative(where, site.initiative)
+            self.check(where, lambda site=site: ds.site_units(site))
+            if site.coordination_agreement is not None:
+                self.source(where, site.coordination_agreement.source)
+        for o in ds.organizations.values():
+            self.unit(f"organization {o.id}", o.admin_unit)
+            self.initiative(f"organization {o.id}", o.initiative)
+        for p in ds.participants.values():
+            where = f"participant {p.id}"
+            self.unit(where, p.admin_unit)
+            self.initiative(where, p.initiative)
+            if p.organization is not None:
+                self.check_in(where, p.organization, ds.organizations, "organization")
+        for n, obs in enumerate(ds.observations):
+            self.observation(f"observation {n}", obs)
+        return self.missing
+
+    def observation(self, where: str, obs: antq_core.Observation) -> None:
+        ds = self.ds
+        self.check(where, lambda: ds.metric(obs.metric))
+        kind, id_ = obs.subject.kind, obs.subject.id
+        if kind is antq_core.SubjectKind.SITE:
+            self.check(where, lambda: ds.site(id_))
+        elif kind is antq_core.SubjectKind.INITIATIVE:
+            self.initiative(where, id_)
+        elif kind is antq_core.SubjectKind.ORGANIZATION:
+            self.check_in(where, id_, ds.organizations, "organization")
+        else:
+            self.unit(where, id_)
+        self.source(where, obs.source)
+        metric = ds.metrics.get(obs.metric)
+        for category_id, option_id in obs.disaggregation.items():
+            category = ds.categories.get(category_id)
+            if category is None:
+                self.missing.append(f"{where}: no category {category_id!r}")
+            elif option_id not in {o.id for o in category.options}:
+                self.missing.append(f"{where}: no option {option_id!r} in {category_id!r}")
+            if metric is not None and category_id not in metric.categories:
+                self.missing.append(f"{where}: {metric.id} has no category {category_id!r}")
+        if metric is not None and not obs.unit.compatible(metric.unit):
+            self.missing.append(f"{where}: unit {obs.unit} does not fit {metric.unit}")
+
+
+@pytest.fixture(scope="session")
+def unresolved_references() -> Callable[[antq_core.Dataset], list[str]]:
+    """A function listing every reference of a dataset that does not resolve."""
+    return lambda ds: _References(ds).all()

@@ -9,6 +9,7 @@ import hmac
 from typing import Annotated, Any, Final, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,7 +37,7 @@ from antq_core._quantity import (
     parse_value,
 )
 from antq_core._refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
-from antq_core._text import NfcStr
+from antq_core._text import NfcStr, nfc
 
 __all__ = [
     "AggregationType",
@@ -61,7 +62,13 @@ __all__ = [
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An entity id: ASCII letters, digits, ``.``, ``_``, ``-``; at most 100 characters."""
 
-Name = Annotated[NfcStr, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+# Strip and check the length in the str schema, then normalise: with the constraints
+# after NfcStr, pydantic checked the length before stripping, so "   " became "".
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
+    AfterValidator(nfc),
+]
 Text = Annotated[NfcStr, StringConstraints(max_length=20_000)]
 
 Value = Annotated[

@@ -89,7 +89,7 @@ class AdminUnit:
     name: str = attrs.field(converter=nfc)
     level: AdminLevel = attrs.field(converter=_to_level)
     parent: str | None = None
-    kind_vi: str | None = None
+    kind_vi: str | None = attrs.field(default=None, converter=attrs.converters.optional(nfc))
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     local: bool = False
@@ -207,7 +207,7 @@ class Gazetteer:
         sources: Sequence[GazetteerSource] = (),
     ) -> None:
         self.version = version
-        self.title = title
+        self.title = None if title is None else nfc(title)  # as from_dict() reads it
         self.valid_from = valid_from
         self.valid_to = valid_to
         self.sources = tuple(sources)

@@ -48,7 +48,7 @@ class PeriodKind(enum.StrEnum):
     """A closed range of dates, such as "since the model began" to a report date."""
 
 
-# re.ASCII: \\d would also match other scripts' digits ("２０１７"), which are not canonical.
+# re.ASCII: \d would also match other scripts' digits ("２０１７"), which are not canonical.
 _PATTERNS: Final = (
     (PeriodKind.DAY, re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)),
     (PeriodKind.MONTH, re.compile(r"(\d{4})-(\d{2})", re.ASCII)),
@@ -406,6 +406,8 @@ def _bounds(date: dt.date, kind: PeriodKind, season_start_month: int) -> tuple[d
         length = _MONTHS[kind]
         first_year, first_month = y, (m - 1) // length * length + 1
     end_year, end_month = _add_months(first_year, first_month, length - 1)
+    if first_year < dt.MINYEAR:
+        raise PeriodError(str(date), f"its {kind.value} starts before 0001-01-01")
     if end_year > dt.MAXYEAR:
         raise PeriodError(str(date), f"its {kind.value} ends after 9999-12-31")
     return dt.date(first_year, first_month, 1), _month_end(end_year, end_month)

@@ -206,8 +206,12 @@ class _Report:
         example = f" [{w['example']}]" if site.example else ""
         yield f"     - {names}{example}"
         if len(units) > 1:
-            anchor = ds.site_anchor(site)
-            yield f"       {w['counted_at']} {anchor.full_name}"
+            try:  # units in two provinces share no ancestor; a broken gazetteer may cycle
+                anchor = ds.site_anchor(site)
+            except AntqError as e:
+                yield f"       {e}"
+            else:
+                yield f"       {w['counted_at']} {anchor.full_name}"
         agreement = site.coordination_agreement
         if agreement is not None:
             yield f"       {w['agreement']}: {', '.join(agreement.parties)}"
