@@ -59,8 +59,16 @@ def test_sample_round_trips(lai_chau: Dataset, tmp_path: Path) -> None:
 
 
 @settings(deadline=None)
-@given(datasets())
-def test_generated_datasets_round_trip(ds: Dataset) -> None:
+@given(ds=datasets())
+def test_generated_datasets_are_coherent_and_round_trip(
+    ds: Dataset, unresolved_references: Callable[[Dataset], list[str]]
+) -> None:
+    # The strategy's promise: every reference resolves within the dataset.
+    assert unresolved_references(ds) == []
+    assert len(ds.observations) <= 50  # datasets()'s default max_observations
+    for metric in ds.metrics.values():  # a ratio is made of other metrics
+        assert metric.id not in (metric.numerator, metric.denominator)
+
     again = Dataset.from_json(ds.dumps())
     assert again == ds
     # Not only their documents: every entity and observation is equal.
