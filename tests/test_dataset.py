@@ -229,6 +229,7 @@ def test_a_utf8_bom_is_accepted(lai_chau: Dataset, tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(data)
     assert Dataset.load(path) == lai_chau
+    assert Dataset.from_json("\ufeff" + lai_chau.dumps()) == lai_chau
 
 
 def test_duplicate_ids_in_code_raise(lai_chau: Dataset) -> None:
@@ -337,6 +338,12 @@ def test_lookups_and_queries(lai_chau: Dataset) -> None:
         == 12
     )
     assert lai_chau.observations_of("site:nope") == []
+    assert lai_chau.category("capital_source").options[1].id == "family"
+    assert lai_chau.participant("p-exemplar-2").admin_unit == "03589.02"
+    for lookup in (lai_chau.organization, lai_chau.participant, lai_chau.category):
+        with pytest.raises(UnresolvedReferenceError) as info:
+            lookup("nope")
+        assert info.value.id == "nope"
 
 
 def test_observation_store_is_a_sequence(lai_chau: Dataset) -> None:

@@ -19,6 +19,7 @@ from antq_core import (
     DisaggregationCategory,
     Initiative,
     InitiativeTheme,
+    InvalidValueError,
     MassOrganization,
     MetricDefinition,
     MetricKind,
@@ -355,3 +356,17 @@ def test_pseudonyms_are_a_function_of_id_and_key(
     a: Participant, b: Participant, key: bytes
 ) -> None:
     assert (a.pseudonymised(key).id == b.pseudonymised(key).id) == (a.id == b.id)
+
+
+@pytest.mark.parametrize("key", ["a str key", b"", None])
+def test_a_pseudonym_key_is_non_empty_bytes(exemplar: Participant, key: Any) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        exemplar.pseudonymised(key)
+    assert info.value.what == "pseudonym key"
+
+
+@pytest.mark.parametrize("flag", ["yes", "1", 1])
+def test_flags_are_strict_booleans(flag: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        Initiative.model_validate({"id": "x", "name_vi": "Mô hình", "theme": "t", "typical": flag})
+    assert info.value.errors()[0]["loc"] == ("typical",)

@@ -319,3 +319,12 @@ def test_pydantic_field_rejects_bad_quantities(value: object) -> None:
     with pytest.raises(ValidationError) as info:
         _Figure.model_validate({"quantity": value})
     assert info.value.errors()[0]["loc"] == ("quantity",)
+
+
+def test_conversion_and_addition_never_round() -> None:
+    long = Decimal("1." + "1" * 40)
+    assert Quantity(long, "ha").to("m2").value == Decimal("11111." + "1" * 36)
+    assert Quantity(long, "ha").to("m2").to("ha") == Quantity(long, "ha")
+    tiny = Decimal("0." + "0" * 50 + "1")
+    expected = Decimal("1." + "1" * 40 + "0" * 10 + "1")
+    assert (Quantity(long, "ha") + Quantity(tiny, "ha")).value == expected

@@ -288,6 +288,45 @@ class Dataset:
         """
         return self._lookup(self._sources, "source", id, referenced_from)
 
+    def organization(
+        self,
+        id: str,  # noqa: A002
+        *,
+        referenced_from: str | None = None,
+    ) -> MassOrganization:
+        """The mass organization ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._organizations, "organization", id, referenced_from)
+
+    def participant(
+        self,
+        id: str,  # noqa: A002
+        *,
+        referenced_from: str | None = None,
+    ) -> Participant:
+        """The participant ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._participants, "participant", id, referenced_from)
+
+    def category(
+        self,
+        id: str,  # noqa: A002
+        *,
+        referenced_from: str | None = None,
+    ) -> DisaggregationCategory:
+        """The disaggregation category ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The dataset has none with that id.
+        """
+        return self._lookup(self._categories, "category", id, referenced_from)
+
     def sites_of(self, initiative: str) -> list[Site]:
         """The sites of ``initiative``, in dataset order."""
         return [s for s in self._sites.values() if s.initiative == initiative]
@@ -350,6 +389,8 @@ class Dataset:
         """Read a dataset from JSON text or bytes; see :meth:`load`."""
         if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
+        elif isinstance(data, str) and data.startswith("\ufeff"):
+            data = data[1:]
         try:
             doc = _DOCUMENT.validate_json(data)
         except ValidationError as e:

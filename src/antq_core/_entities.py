@@ -18,6 +18,7 @@ from pydantic import (
     PlainValidator,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
@@ -26,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from antq_core._errors import InvalidValueError
 from antq_core._period import Period
 from antq_core._quantity import (
     VALUE_JSON_SCHEMA,
@@ -146,7 +148,7 @@ class Initiative(_Entity):
         default=None,
         description="Period in which it began: a year when the source says 'từ năm 2012'.",
     )
-    typical: bool = Field(
+    typical: StrictBool = Field(
         default=False, description="Counted among the typical models (mô hình tiêu biểu)."
     )
     lead_bodies: tuple[Name, ...] = Field(
@@ -193,7 +195,7 @@ class Site(_Entity):
     coordination_agreement: CoordinationAgreement | None = Field(
         default=None, description="Agreement signed by the units that run it together."
     )
-    example: bool = Field(
+    example: StrictBool = Field(
         default=False,
         description="The source names it as an example ('điển hình như'), not as the full list.",
     )
@@ -341,8 +343,17 @@ class Participant(_Entity):
         person gets the same pseudonym with the same key, and nobody without
         the key can go back. Other records that point at this participant
         must be mapped with the same key.
+
+        Raises:
+            InvalidValueError: ``key`` is not bytes, or is empty.
         """
-        digest = hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:20]
+        try:
+            if not key:
+                raise TypeError  # noqa: TRY301 - one message for empty and wrong keys
+            digest = hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:20]
+        except TypeError:
+            reason = "give non-empty bytes"
+            raise InvalidValueError("pseudonym key", type(key).__name__, reason) from None
         cleared = dict.fromkeys(SENSITIVE_FIELDS)
         return self.model_copy(update={"id": f"p-{digest}", **cleared})
 
@@ -531,7 +542,8 @@ class DatasetMetadata(_Entity):
     title_vi: Name = Field(description="Title in Vietnamese.")
     title_en: Name | None = Field(default=None, description="Title in English.")
     report_date: dt.date | None = Field(
-        default=None, description="Date the figures are reported as of; no period may pass it."
+        default=None,
+        description="Date the figures are reported as of (the publication date of a report).",
     )
     province: str | None = Field(
         default=None, description="Code of the province the dataset covers, if one."

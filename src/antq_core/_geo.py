@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StrictBool,
     TypeAdapter,
     ValidationError,
 )
@@ -135,7 +136,7 @@ class _UnitRecord(BaseModel):
     kind_vi: NfcStr | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
-    local: bool = False
+    local: StrictBool = False
 
 
 class GazetteerSource(BaseModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
@@ -315,8 +317,9 @@ class Quantity:
             return self
         if not self.unit.compatible(target):
             raise IncompatibleUnitsError(self.unit.code, target.code, "convert")
-        value = Decimal(self.value) * self.unit.factor / target.factor
-        return Quantity(_tidy(value), target, self.qualifier)
+        with _exact_arithmetic(self, "convert"):
+            value = _tidy(Decimal(self.value) * self.unit.factor / target.factor)
+        return Quantity(value, target, self.qualifier)
 
     def __add__(self, other: object) -> Quantity:
         if not isinstance(other, Quantity):
@@ -324,9 +327,9 @@ class Quantity:
         if not self.unit.compatible(other.unit):
             raise IncompatibleUnitsError(self.unit.code, other.unit.code, "add")
         right = other.to(self.unit)
-        return Quantity(
-            _tidy(self.value + right.value), self.unit, self.qualifier.combine(other.qualifier)
-        )
+        with _exact_arithmetic(self, "add"):
+            total = _tidy(self.value + right.value)
+        return Quantity(total, self.unit, self.qualifier.combine(other.qualifier))
 
     @classmethod
     def sum(cls, quantities: Iterable[Quantity], unit: Unit | str | None = None) -> Quantity:
@@ -386,6 +389,22 @@ VALUE_JSON_SCHEMA: Final[dict[str, Any]] = {
     ],
     "description": "An integer, or a decimal written as a string to keep it exact.",
 }
+
+
+@contextlib.contextmanager
+def _exact_arithmetic(quantity: Quantity, operation: str) -> Iterator[None]:
+    """Decimal arithmetic that never rounds: a result that would be rounded raises."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = _PRECISION
+        ctx.traps[decimal.Inexact] = True
+        try:
+            yield
+        except decimal.Inexact:
+            reason = f"cannot {operation} exactly within {_PRECISION} digits"
+            raise QuantityError(quantity.value, quantity.unit.code, reason) from None
+
+
+_PRECISION: Final = 200
 
 
 def _tidy(value: Decimal | int) -> Number:
