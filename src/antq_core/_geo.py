@@ -32,6 +32,7 @@ from antq_core._errors import (
     UnknownAdminUnitError,
     enum_member,
 )
+from antq_core._schema import value_schema
 from antq_core._text import NfcStr, fold, nfc
 
 __all__ = ["AdminLevel", "AdminUnit", "Gazetteer", "GazetteerSource"]
@@ -111,12 +112,7 @@ class AdminUnit:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from the gazetteer file's unit object; serialise back to it."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_admin_unit,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                _unit_record, when_used="always"
-            ),
-        )
+        return value_schema(_validate_admin_unit, _unit_record)
 
     @classmethod
     def __get_pydantic_json_schema__(

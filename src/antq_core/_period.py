@@ -14,6 +14,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from antq_core._errors import PeriodError, enum_member
+from antq_core._schema import value_schema
 
 __all__ = ["DEFAULT_SEASON_START_MONTH", "Period", "PeriodKind"]
 
@@ -361,12 +362,7 @@ class Period:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from the canonical string; serialise to it."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_period,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                str, when_used="always"
-            ),
-        )
+        return value_schema(_validate_period, str)
 
     @classmethod
     def __get_pydantic_json_schema__(

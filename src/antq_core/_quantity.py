@@ -22,6 +22,7 @@ from antq_core._errors import (
     UnknownUnitError,
     enum_member,
 )
+from antq_core._schema import value_schema
 
 __all__ = ["Number", "Qualifier", "Quantity", "Unit"]
 
@@ -181,12 +182,7 @@ class Unit:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate a unit from its code; serialise it as its code."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_unit,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                str, when_used="always"
-            ),
-        )
+        return value_schema(_validate_unit, str)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -357,12 +353,7 @@ class Quantity:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from ``{"value", "unit", "qualifier"}``; serialise back to it."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_quantity,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                _dump_quantity, when_used="always"
-            ),
-        )
+        return value_schema(_validate_quantity, _dump_quantity)
 
     @classmethod
     def __get_pydantic_json_schema__(

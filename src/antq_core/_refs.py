@@ -13,6 +13,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from antq_core._errors import InvalidValueError, enum_member
+from antq_core._schema import value_schema
 
 __all__ = ["ID_PATTERN", "Disaggregation", "SubjectKind", "SubjectRef"]
 
@@ -91,12 +92,7 @@ class SubjectRef:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from ``kind:id``; serialise to it."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_subject,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                str, when_used="always"
-            ),
-        )
+        return value_schema(_validate_subject, str)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -180,12 +176,7 @@ class Disaggregation(Mapping[str, str]):
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from a ``{category: option}`` object; serialise to it."""
-        return core_schema.no_info_plain_validator_function(
-            _validate_disaggregation,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda d: dict(d.items_), when_used="always"
-            ),
-        )
+        return value_schema(_validate_disaggregation, lambda d: dict(d.items_))
 
     @classmethod
     def __get_pydantic_json_schema__(
