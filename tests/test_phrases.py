@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from antq_core import (
+    InvalidValueError,
     Period,
     Quantity,
     QuantityParseError,
@@ -134,7 +136,6 @@ def test_the_same_text_is_a_different_number_in_each_language() -> None:
         ("từ 2 triệu đồng", "vi", None),  # "từ" (from) needs "trở lên" (or more)
         ("trên 5 người trở lên", "vi", None),  # two qualifiers
         ("1,5 người", "vi", None),  # a person is counted whole
-        ("5 m2", "fr", None),  # no such language
     ],
 )
 def test_bad_phrases_raise_with_a_position(phrase: str, lang: str, at: str | None) -> None:
@@ -204,3 +205,25 @@ def test_every_period_can_be_written(lang: str, p: Period) -> None:
     text = format_period(p, lang)  # type: ignore[arg-type]
     assert text
     assert str(p.start.year) in text or str(p.start.isocalendar().year) in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "VI", None])
+def test_every_function_that_takes_a_language_checks_it(lang: Any) -> None:
+    calls = [
+        lambda: parse_quantity("5 m2", lang),
+        lambda: parse_number("5", lang),
+        lambda: format_number(5, lang),
+        lambda: format_quantity(Quantity(5, "m2"), lang),
+        lambda: format_period(Period.parse("2017"), lang),
+        lambda: format_date(dt.date(2017, 7, 13), lang),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError) as info:
+            call()
+        assert info.value.what == "language"
+
+
+@pytest.mark.parametrize("text", ["４.８１０", "٤٨١٠", "1" * 91])
+def test_only_ascii_digits_of_sane_length_are_numbers(text: str) -> None:
+    with pytest.raises(QuantityParseError):
+        parse_number(text)

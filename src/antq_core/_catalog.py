@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from antq_core._dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
 from antq_core._errors import DatasetLoadError, InvalidValueError, UnresolvedReferenceError
-from antq_core._geo import Gazetteer, problems_from
+from antq_core._geo import Gazetteer
+from antq_core._schema import problems_from
 
 __all__ = ["Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from typing_extensions import TypedDict
 
 from antq_core._entities import (
+    TEXT_LIMIT,
     DatasetMetadata,
     DisaggregationCategory,
     Initiative,
@@ -32,11 +33,20 @@ from antq_core._errors import (
     LoadProblem,
     QuantityError,
     UnresolvedReferenceError,
+    safe_repr,
 )
-from antq_core._geo import AdminUnit, Gazetteer, problems_from
+from antq_core._geo import AdminUnit, Gazetteer
 from antq_core._period import Period
-from antq_core._quantity import Number, Qualifier, Unit, _check_value, _is_decimal_text
+from antq_core._quantity import (
+    Number,
+    Qualifier,
+    Unit,
+    _check_value,
+    _is_decimal_text,
+    dump_value,
+)
 from antq_core._refs import _ID, Disaggregation, SubjectRef
+from antq_core._schema import problems_from
 from antq_core._store import _INT64, _QUALIFIER_INDEX, ObservationStore
 from antq_core._text import nfc
 
@@ -394,9 +404,12 @@ class Dataset:
         try:
             doc = _DOCUMENT.validate_json(data)
         except ValidationError as e:
+            encoding = _encoding_problems(data)
+            if encoding:
+                raise DatasetLoadError(source, encoding) from e
             try:
                 raw = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise DatasetLoadError(source, problems_from(e)) from e
             raise DatasetLoadError(source, _every_problem(raw, e, source)) from e
         return cls._from_document(doc, source)
@@ -405,7 +418,7 @@ class Dataset:
     def from_dict(cls, data: object, *, source: str = "<memory>") -> Dataset:
         """Build a dataset from a parsed JSON document (as :meth:`to_dict` gives)."""
         try:
-            doc = _DOCUMENT.validate_python(data, strict=False)
+            doc = _DOCUMENT.validate_python(data)
         except ValidationError as e:
             raise DatasetLoadError(source, _every_problem(data, e, source)) from e
         return cls._from_document(doc, source)
@@ -431,13 +444,13 @@ class Dataset:
             observations=store,
         )
 
-    def to_dict(self, *, include_sensitive: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, include_sensitive: bool = False) -> dict[str, Any]:
         """The dataset as a JSON-ready document that :meth:`from_dict` reads back.
 
         Args:
-            include_sensitive: Keep participants' personal fields. ``True`` by
-                default because this is the owner's own store; pass ``False``
-                for anything that leaves the owner's hands.
+            include_sensitive: Keep participants' personal fields. ``False`` by
+                default: only :meth:`dump`, the owner's own store, keeps them
+                unless told otherwise.
         """
         context = {"include_sensitive": include_sensitive}
 
@@ -460,8 +473,13 @@ class Dataset:
             "observations": [_observation_row(o) for o in self._observations],
         }
 
-    def dumps(self, *, include_sensitive: bool = True) -> str:
-        """The dataset as JSON text: entities indented, one observation per line."""
+    def dumps(self, *, include_sensitive: bool = False) -> str:
+        """The dataset as JSON text: entities indented, one observation per line.
+
+        Args:
+            include_sensitive: Keep participants' personal fields (default: leave
+                them out, as for anything that may leave the owner's hands).
+        """
         document = self.to_dict(include_sensitive=include_sensitive)
         rows = document.pop("observations")
         head = json.dumps(document, ensure_ascii=False, indent=1)
@@ -476,13 +494,41 @@ class Dataset:
         Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
 
 
+def _encoding_problems(data: bytes | str) -> list[LoadProblem]:
+    """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
+    if not isinstance(data, bytes):
+        return []
+    for bom, name in (
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+        (b"\x00\x00\xfe\xff", "UTF-32"),
+    ):
+        if data.startswith(bom):
+            return [LoadProblem("$", f"the file is {name}; save it as UTF-8")]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        reason = f"not UTF-8 (byte {e.start}); save the file as UTF-8"
+        return [LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))]
+    return []
+
+
+def _note(raw: str) -> str:
+    """A note as the Observation model takes it: NFC, at most TEXT_LIMIT characters."""
+    text = nfc(raw)
+    if len(text) > TEXT_LIMIT:
+        msg = f"a note has at most {TEXT_LIMIT} characters"
+        raise ValueError(msg)
+    return text
+
+
 def _observation_row(o: Observation) -> dict[str, Any]:
     row: dict[str, Any] = {
         "metric": o.metric,
         "subject": str(o.subject),
         "period": str(o.period),
         "unit": o.unit.code,
-        "value": o.value if isinstance(o.value, int) else format(o.value, "f"),
+        "value": dump_value(o.value),
     }
     if o.qualifier is not Qualifier.EXACT:
         row["qualifier"] = o.qualifier.value
@@ -528,14 +574,14 @@ def _every_problem(raw: object, error: ValidationError, source: str) -> list[Loa
     problems: list[LoadProblem] = []
     shell = {**raw, "observations": []} | {name: [] for name in _ENTITY_LISTS}
     try:
-        doc = _DOCUMENT.validate_python(shell, strict=False)
+        doc = _DOCUMENT.validate_python(shell)
     except ValidationError as e:
         problems.extend(problems_from(e))
     else:
         _check_document(doc, source, problems)
     for name, adapter in _ENTITY_ADAPTERS.items():
         try:
-            entities = adapter.validate_python(raw.get(name, []), strict=False)
+            entities = adapter.validate_python(raw.get(name, []))
         except ValidationError as e:
             problems.extend(problems_from(e, f"$.{name}"))
         else:
@@ -550,7 +596,9 @@ def _every_problem(raw: object, error: ValidationError, source: str) -> list[Loa
         else:
             row_numbers.append(i)
     _build_store(shaped, problems, row_numbers)
-    return problems
+    # Python's json module and pydantic's parser disagree on a few inputs (lone
+    # surrogates, for one): then pydantic's own account is the problem list.
+    return problems or problems_from(error)
 
 
 def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
@@ -621,7 +669,17 @@ def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
 _FIELD_ORDER: Final = {
     field: rank
     for rank, field in enumerate(
-        ("metric", "subject", "period", "unit", "qualifier", "value", "disaggregation", "source")
+        (
+            "metric",
+            "subject",
+            "period",
+            "unit",
+            "qualifier",
+            "value",
+            "disaggregation",
+            "source",
+            "note",
+        )
     )
 }
 # The keys every row has (``__required_keys__`` cannot tell: the annotations are strings).
@@ -720,7 +778,7 @@ class _StoreBuilder:
             lambda items: store._disaggregations.add(Disaggregation(dict(items)))
         )
         sources: _Table[str] = _Table(_id_parser(store._texts.add))
-        notes: _Table[str] = _Table(lambda raw: store._texts.add(nfc(raw)))
+        notes: _Table[str] = _Table(lambda raw: store._texts.add(_note(raw)))
         for i, row in enumerate(rows):
             if len(row) == _REQUIRED_FIELDS:
                 continue
@@ -748,7 +806,11 @@ class _StoreBuilder:
                     source[i] = s
             raw_note = row.get("note")
             if raw_note is not None:
-                note[i] = notes.get(raw_note)
+                n = notes.get(raw_note)
+                if n < 0:
+                    self.bad(i, "note", notes.reasons[raw_note], raw_note)
+                else:
+                    note[i] = n
         store._qualifier.extend(qualifier)
         store._disaggregation.extend(disaggregation)
         store._source.extend(source)

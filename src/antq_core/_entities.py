@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import hashlib
 import hmac
@@ -39,6 +38,7 @@ from antq_core._quantity import (
     parse_value,
 )
 from antq_core._refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
+from antq_core._schema import SENSITIVE_FIELDS, Date
 from antq_core._text import NfcStr, nfc
 
 __all__ = [
@@ -71,7 +71,9 @@ Name = Annotated[
     StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
     AfterValidator(nfc),
 ]
-Text = Annotated[NfcStr, StringConstraints(max_length=20_000)]
+TEXT_LIMIT: Final = 20_000
+"""Most characters a free-text field (description, note) may hold."""
+Text = Annotated[NfcStr, StringConstraints(max_length=TEXT_LIMIT)]
 
 Value = Annotated[
     Number,
@@ -85,9 +87,6 @@ class _Entity(BaseModel):
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
-        validate_default=False,
-        use_enum_values=False,
-        ser_json_timedelta="iso8601",
     )
 
 
@@ -109,7 +108,7 @@ class Source(_Entity):
     id: EntityId = Field(description="Identifier used in citations.")
     title: Name = Field(description="Title as published.")
     publisher: Name | None = Field(default=None, description="Newspaper, agency or office.")
-    published_on: dt.date | None = Field(default=None, description="Date of publication.")
+    published_on: Date | None = Field(default=None, description="Date of publication.")
     author: Name | None = Field(default=None, description="Author or byline.")
     quoted: Name | None = Field(
         default=None, description="Person quoted as the source of figures."
@@ -238,7 +237,7 @@ class MassOrganization(_Entity):
     kind: OrganizationKind = Field(description="Kind of organization.")
     name_vi: Name = Field(description="Name as registered.")
     admin_unit: str = Field(description="Code of the administrative unit it works in.")
-    established_on: dt.date | None = Field(default=None, description="Date it was set up.")
+    established_on: Date | None = Field(default=None, description="Date it was set up.")
     member_count: Annotated[int, Field(ge=0, strict=True)] | None = Field(
         default=None, description="Number of members as reported (not a distinct-person count)."
     )
@@ -267,7 +266,6 @@ class ParticipantRole(enum.StrEnum):
     """Điển hình tiên tiến, a person officially praised or publicly cited as an example."""
 
 
-SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
 _SENSITIVE: Final[dict[str, JsonValue]] = {"x-sensitive": True}
 
 
@@ -291,6 +289,9 @@ class Participant(_Entity):
     False
     """
 
+    # Personal values must not travel in error messages either.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     id: EntityId = Field(description="Identifier; never derived from the name or ID number.")
     roles: tuple[ParticipantRole, ...] = Field(min_length=1, description="Roles of the person.")
     admin_unit: str | None = Field(default=None, description="Code of the unit they live in.")
@@ -313,7 +314,7 @@ class Participant(_Entity):
             json_schema_extra=dict(_SENSITIVE),
         )
     )
-    birth_date: dt.date | None = Field(
+    birth_date: Date | None = Field(
         default=None,
         repr=False,
         description="Date of birth. Sensitive.",
@@ -330,6 +331,14 @@ class Participant(_Entity):
             for name in SENSITIVE_FIELDS:
                 data.pop(name, None)
         return data
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct_roles(cls, roles: tuple[ParticipantRole, ...]) -> tuple[ParticipantRole, ...]:
+        if len(set(roles)) != len(roles):
+            msg = "each role is listed once"
+            raise ValueError(msg)
+        return roles
 
     @property
     def has_sensitive_data(self) -> bool:
@@ -541,7 +550,7 @@ class DatasetMetadata(_Entity):
 
     title_vi: Name = Field(description="Title in Vietnamese.")
     title_en: Name | None = Field(default=None, description="Title in English.")
-    report_date: dt.date | None = Field(
+    report_date: Date | None = Field(
         default=None,
         description="Date the figures are reported as of (the publication date of a report).",
     )

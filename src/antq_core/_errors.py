@@ -25,6 +25,15 @@ __all__ = [
 ]
 
 
+def safe_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, even for ints too long to print."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits()
+        return f"<{type(value).__name__} too large to print>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class AntqError(Exception):
     """Base of every error that :mod:`antq_core` raises on purpose.
 
@@ -59,7 +68,7 @@ class InvalidValueError(AntqError, ValueError):
 
     def __init__(self, what: str, value: object, reason: str) -> None:
         self.what = what
-        self.value = repr(value)[:80]
+        self.value = safe_repr(value)
         self.reason = reason
         super().__init__(f"invalid {what} {self.value}: {reason}")
 
@@ -118,7 +127,7 @@ class QuantityError(AntqError, ValueError):
     """
 
     def __init__(self, value: object, unit: str, reason: str) -> None:
-        self.value = repr(value)
+        self.value = safe_repr(value)
         self.unit = unit
         self.reason = reason
         what = f"{self.value} {unit}" if unit else self.value

@@ -17,6 +17,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StrictBool,
+    StrictInt,
     TypeAdapter,
     ValidationError,
 )
@@ -32,7 +33,7 @@ from antq_core._errors import (
     UnknownAdminUnitError,
     enum_member,
 )
-from antq_core._schema import value_schema
+from antq_core._schema import Date, problems_from, value_schema
 from antq_core._text import NfcStr, fold, nfc
 
 __all__ = ["AdminLevel", "AdminUnit", "Gazetteer", "GazetteerSource"]
@@ -67,6 +68,28 @@ class AdminLevel(enum.StrEnum):
 _DEPTH: Final = {level: depth for depth, level in enumerate(AdminLevel)}
 
 
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(what, value, "give a non-empty string")
+    return nfc(value)
+
+
+def _code(value: object) -> str:
+    return _text(value, "unit code")
+
+
+def _name(value: object) -> str:
+    return _text(value, "unit name")
+
+
+def _parent(value: object) -> str | None:
+    return None if value is None else _text(value, "parent code")
+
+
+def _kind(value: object) -> str | None:
+    return None if value is None else _text(value, "kind word")
+
+
 def _to_level(value: AdminLevel | str) -> AdminLevel:
     return enum_member(AdminLevel, value, "administrative level")
 
@@ -87,14 +110,21 @@ class AdminUnit:
         local: Whether :attr:`code` is a local code rather than an official one.
     """
 
-    code: str
-    name: str = attrs.field(converter=nfc)
+    code: str = attrs.field(converter=_code)
+    name: str = attrs.field(converter=_name)
     level: AdminLevel = attrs.field(converter=_to_level)
-    parent: str | None = None
-    kind_vi: str | None = attrs.field(default=None, converter=attrs.converters.optional(nfc))
+    parent: str | None = attrs.field(default=None, converter=_parent)
+    kind_vi: str | None = attrs.field(default=None, converter=_kind)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     local: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for bound in (self.valid_from, self.valid_to):
+            if bound is not None and type(bound) is not dt.date:
+                raise InvalidValueError("validity date", bound, "give a date, or None")
+        if type(self.local) is not bool:
+            raise InvalidValueError("local flag", self.local, "give True or False")
 
     @property
     def full_name(self) -> str:
@@ -130,8 +160,8 @@ class _UnitRecord(BaseModel):
     level: AdminLevel
     parent: str | None = None
     kind_vi: NfcStr | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
     local: StrictBool = False
 
 
@@ -155,11 +185,11 @@ class _GazetteerDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: str
-    format_version: int
+    format_version: StrictInt
     version: str = Field(min_length=1)
     title: NfcStr | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
     sources: tuple[GazetteerSource, ...] = ()
     units: tuple[_UnitRecord, ...]
 
@@ -380,10 +410,10 @@ class Gazetteer:
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Gazetteer:
         """Read a gazetteer from JSON text; see :meth:`load`."""
         try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise DatasetLoadError(source, [LoadProblem("$", f"not valid JSON: {e}")]) from e
-        return cls.from_dict(raw, source=source)
+            doc = _DOCUMENT.validate_json(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, source, "$")
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<memory>", path: str = "$") -> Gazetteer:
@@ -392,6 +422,10 @@ class Gazetteer:
             doc = _DOCUMENT.validate_python(data)
         except ValidationError as e:
             raise DatasetLoadError(source, problems_from(e, path)) from e
+        return cls._from_document(doc, source, path)
+
+    @classmethod
+    def _from_document(cls, doc: _GazetteerDocument, source: str, path: str) -> Gazetteer:
         problems = []
         if doc.format != GAZETTEER_FORMAT:
             problems.append(
@@ -436,17 +470,6 @@ class Gazetteer:
         Path(path).write_text(
             json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
-
-
-def problems_from(error: ValidationError, root: str = "$") -> list[LoadProblem]:
-    """Turn pydantic's errors into :class:`LoadProblem`s with JSON paths."""
-    problems = []
-    for item in error.errors(include_url=False):
-        where = root
-        for part in item["loc"]:
-            where += f"[{part}]" if isinstance(part, int) else f".{part}"
-        problems.append(LoadProblem(where, item["msg"], repr(item["input"])[:80]))
-    return problems
 
 
 def _validate_admin_unit(value: object) -> AdminUnit:

@@ -272,10 +272,17 @@ class Period:
         return self.start <= other.end and other.start <= self.end
 
     def next(self) -> Period:
-        """The period of the same kind that follows this one (a range: the same length)."""
-        after = self.end + dt.timedelta(days=1)
-        if self.kind is PeriodKind.RANGE:
-            return Period.range(after, after + (self.end - self.start))
+        """The period of the same kind that follows this one (a range: the same length).
+
+        Raises:
+            PeriodError: It would end after 31 December 9999.
+        """
+        try:
+            after = self.end + dt.timedelta(days=1)
+            if self.kind is PeriodKind.RANGE:
+                return Period.range(after, after + (self.end - self.start))
+        except OverflowError:
+            raise PeriodError(str(self), "no period follows it before the year 10000") from None
         return Period.containing(after, self.kind, season_start_month=self.start.month)
 
     def sub_periods(self, kind: PeriodKind | str) -> list[Period]:
@@ -292,12 +299,14 @@ class Period:
         if kind is PeriodKind.RANGE:
             raise PeriodError(str(self), "a range has no natural sub-periods")
         found: list[Period] = []
-        current = Period.containing(self.start, kind)
-        while current.start <= self.end:
+        season = self.season_start_month or DEFAULT_SEASON_START_MONTH
+        current = Period.containing(self.start, kind, season_start_month=season)
+        while True:
             if self.contains(current):
                 found.append(current)
+            if current.end >= self.end:
+                return found
             current = current.next()
-        return found
 
     def iter_days(self) -> Iterator[dt.date]:
         """Every date in the period, in order."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 from decimal import Decimal
 from typing import Final, Literal
 
-from antq_core._errors import QuantityParseError
+from antq_core._errors import InvalidValueError, QuantityParseError
 from antq_core._period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._quantity import Number, Qualifier, Quantity, Unit
+from antq_core._quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit, _tidy
 from antq_core._text import fold, nfc
 
 __all__ = [
@@ -100,7 +101,7 @@ _UNIT_ALIASES: Final = {
     ),
     "ha": ("ha", "hec-ta", "hecta", "hectare", "hectares"),
     "vnd": ("dong", "d", "vnd", "vnđ", "dong viet nam"),
-    "vnd_per_month": ("dong/thang", "d/thang", "vnd/thang", "vnd/month", "dong/nguoi/thang"),
+    "vnd_per_month": ("dong/thang", "d/thang", "vnd/thang", "vnd/month"),
     "person": ("nguoi", "person", "persons", "people"),
     "case": ("vu", "vu viec", "case", "cases"),
     "meeting": ("buoi", "cuoc hop", "meeting", "meetings"),
@@ -139,6 +140,7 @@ def parse_number(text: str, lang: Lang = "vi") -> Number:
     Raises:
         QuantityParseError: ``text`` is not a number in that locale.
     """
+    check_lang(lang)
     value, end = _read_number(text.strip(), 0, lang)
     if end != len(text.strip()):
         raise QuantityParseError(text, lang, end, "unexpected text after the number")
@@ -148,7 +150,8 @@ def parse_number(text: str, lang: Lang = "vi") -> Number:
 def _read_number(text: str, pos: int, lang: str) -> tuple[Number, int]:
     group, mark = _SEPARATORS[lang]
     pattern = re.compile(
-        rf"(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d+)(?:{re.escape(mark)}(\d+))?"
+        rf"(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d+)(?:{re.escape(mark)}(\d+))?",
+        re.ASCII,  # "４.８１０" and other scripts' digits are not report numbers
     )
     match = pattern.match(text, pos)
     if match is None:
@@ -160,6 +163,8 @@ def _read_number(text: str, pos: int, lang: str) -> tuple[Number, int]:
             text, lang, end, f"not a number in '{lang}' (decimals are written like {other})"
         )
     whole = match.group(1).replace(group, "")
+    if len(whole) + len(match.group(2) or "") > 3 * MAX_DIGITS:
+        raise QuantityParseError(text, lang, pos, f"more than {3 * MAX_DIGITS} digits")
     if match.group(2) is None:
         return int(whole), end
     return Decimal(f"{whole}.{match.group(2)}"), end
@@ -194,8 +199,7 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
         QuantityParseError: The phrase is not a quantity, has no unit anywhere,
             or is not a number at all ("hàng chục", "nhiều").
     """
-    if lang not in _SEPARATORS:
-        raise QuantityParseError(text, str(lang), 0, "the language must be 'vi' or 'en'")
+    check_lang(lang)
     original = text
     # Digits, separators and unit symbols survive fold(), so the whole phrase
     # is read from its folded form and positions refer to it.
@@ -224,7 +228,9 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
             if folded.startswith(" " + word, pos) and (
                 len(folded) == pos + len(word) + 1 or not folded[pos + len(word) + 1].isalpha()
             ):
-                value = _whole(Decimal(value) * factor)
+                with decimal.localcontext() as ctx:
+                    ctx.prec = 4 * MAX_DIGITS  # exact: at most 3 * MAX_DIGITS digits + 9
+                    value = _tidy(Decimal(value) * factor)
                 pos += len(word) + 1
                 break
     rest = folded[pos:].strip()
@@ -263,8 +269,10 @@ def _read_unit(original: str, lang: str, rest: str, pos: int) -> Unit | None:
     return unit
 
 
-def _whole(value: Decimal) -> Number:
-    return int(value) if value == value.to_integral_value() else value.normalize()
+def check_lang(lang: object) -> None:
+    """Raise :class:`~antq_core.InvalidValueError` unless ``lang`` is ``"vi"`` or ``"en"``."""
+    if lang not in _SEPARATORS:
+        raise InvalidValueError("language", lang, "use 'vi' or 'en'")
 
 
 def format_number(value: Number, lang: Lang = "vi") -> str:
@@ -276,6 +284,7 @@ def format_number(value: Number, lang: Lang = "vi") -> str:
     >>> format_number(35122), format_number(35122, "en"), format_number(Decimal("5.8"))
     ('35.122', '35,122', '5,8')
     """
+    check_lang(lang)
     group, mark = _SEPARATORS[lang]
     text = format(value, "f") if isinstance(value, Decimal) else str(value)
     sign = "-" if text.startswith("-") else ""
@@ -311,6 +320,7 @@ def format_quantity(quantity: Quantity, lang: Lang = "vi", *, unit: bool = True)
         lang: ``"vi"`` or ``"en"``.
         unit: Whether to write the unit word after the number.
     """
+    check_lang(lang)
     value, q = quantity.value, quantity.qualifier
     label = _unit_label(quantity, lang) if unit else ""
     if q is Qualifier.AT_LEAST and isinstance(value, int) and value in _PLURAL_WORDS[lang]:
@@ -352,6 +362,7 @@ _ROMAN: Final = ("I", "II", "III", "IV")
 
 def format_date(date: dt.date, lang: Lang = "vi") -> str:
     """A date as a reader expects it: ``13/07/2017`` in ``vi``, ``13 July 2017`` in ``en``."""
+    check_lang(lang)
     if lang == "vi":
         return f"{date.day:02d}/{date.month:02d}/{date.year}"
     return f"{date.day} {_MONTHS_EN[date.month - 1]} {date.year}"
@@ -365,6 +376,7 @@ def format_period(period: Period, lang: Lang = "vi") -> str:
     >>> format_period(Period.parse("2017Q3")), format_period(Period.parse("2017-07-13"), "en")
     ('quý III/2017', '13 July 2017')
     """
+    check_lang(lang)
     kind, start, vi = period.kind, period.start, lang == "vi"
     if kind is PeriodKind.DAY:
         return ("ngày " if vi else "") + format_date(start, lang)

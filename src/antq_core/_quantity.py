@@ -242,6 +242,14 @@ def _to_qualifier(value: Qualifier | str) -> Qualifier:
     return enum_member(Qualifier, value, "qualifier")
 
 
+MAX_DIGITS: Final = 30
+"""Most digits before the decimal mark a value may have (10^30 is beyond any real report)."""
+_LIMIT: Final = 10**MAX_DIGITS
+_TOO_LONG: Final = (
+    f"more than {MAX_DIGITS} digits before the decimal mark, or {MAX_DIGITS * 3} in all"
+)
+
+
 def _check_value(value: object, unit: Unit) -> Number:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         reason = (
@@ -253,6 +261,8 @@ def _check_value(value: object, unit: Unit) -> Number:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise QuantityError(value, unit.code, "the value is not a finite number")
+        if value.adjusted() >= MAX_DIGITS or len(value.as_tuple().digits) > MAX_DIGITS * 3:
+            raise QuantityError(value, unit.code, _TOO_LONG)
         if value.is_zero() and value.is_signed():
             value = value.copy_abs()  # -0 is zero; its "-" would not survive a dump
         if unit.whole:
@@ -261,6 +271,8 @@ def _check_value(value: object, unit: Unit) -> Number:
             value = int(value)
     if value < 0:
         raise QuantityError(value, unit.code, "a reported amount cannot be negative")
+    if value >= _LIMIT:
+        raise QuantityError(value, unit.code, _TOO_LONG)
     return value
 
 

@@ -21,7 +21,6 @@ ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 """Entity ids: ASCII letters, digits, ``.``, ``_`` and ``-``, at most 100 characters."""
 
 _ID: Final = re.compile(ID_PATTERN)
-_CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class SubjectKind(enum.StrEnum):
@@ -142,7 +141,7 @@ class Disaggregation(Mapping[str, str]):
 
     def __attrs_post_init__(self) -> None:
         for key, value in self.items_:
-            if _CODE.match(key) is None or _CODE.match(value) is None:
+            if _ID.match(key) is None or _ID.match(value) is None:
                 reason = f"{key!r}: {value!r} is not an id (use ids, not labels)"
                 raise InvalidValueError("disaggregation", dict(self.items_), reason)
 

@@ -1,13 +1,23 @@
-"""How the library's attrs value types plug into pydantic."""
+"""How the library's types plug into pydantic, and pydantic's errors into ours."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Final
 
+from pydantic import BeforeValidator, ValidationError
 from pydantic_core import core_schema
 
-__all__ = ["value_schema"]
+from antq_core._errors import LoadProblem, safe_repr
+
+__all__ = ["SENSITIVE_FIELDS", "Date", "problems_from", "value_schema"]
+
+SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
+"""Fields that hold personal data: never echoed in errors, dumped only on request."""
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def value_schema(
@@ -24,3 +34,34 @@ def value_schema(
         validate,
         serialization=core_schema.plain_serializer_function_ser_schema(dump, when_used="always"),
     )
+
+
+def _date_only(value: object) -> object:
+    """Accept a date or a ``YYYY-MM-DD`` string; never a number or a datetime."""
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)  # ValueError for 2017-02-30: located by pydantic
+    msg = "a date is written YYYY-MM-DD (not a number, not a date and time)"
+    raise ValueError(msg)
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_only)]
+"""A calendar date: a ``date`` or a ``YYYY-MM-DD`` string, nothing converted silently."""
+
+
+def problems_from(error: ValidationError, root: str = "$") -> list[LoadProblem]:
+    """Turn pydantic's errors into :class:`LoadProblem`s with JSON paths.
+
+    The offending input is kept (shortened) so people can find it, except in
+    personal fields, whose values never go into an error.
+    """
+    problems = []
+    for item in error.errors(include_url=False):
+        where = root
+        for part in item["loc"]:
+            where += f"[{part}]" if isinstance(part, int) else f".{part}"
+        personal = any(part in SENSITIVE_FIELDS for part in item["loc"])
+        shown = None if personal else safe_repr(item["input"])
+        problems.append(LoadProblem(where, item["msg"], shown))
+    return problems

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 from antq_core._dataset import Dataset
 from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
-from antq_core._errors import AntqError, InvalidValueError
+from antq_core._errors import AntqError
 from antq_core._period import PeriodKind
-from antq_core._phrases import Lang, format_date, format_period, format_quantity
+from antq_core._phrases import Lang, check_lang, format_date, format_period, format_quantity
 from antq_core._refs import SubjectKind, SubjectRef
 
 __all__ = ["render_report"]
@@ -46,6 +46,7 @@ _WORDS = {
         "since_start": "từ khi triển khai ({start}) đến {end}",
         "as_of_day": "tại {date}",
         "no_data": "Không có số liệu.",
+        "other_figures": "Số liệu khác",
     },
     "en": {
         "title": "REPORT OF THE ALL-PEOPLE MOVEMENT TO PROTECT NATIONAL SECURITY",
@@ -69,6 +70,7 @@ _WORDS = {
         "since_start": "since the start ({start}) to {end}",
         "as_of_day": "as of {date}",
         "no_data": "No figures.",
+        "other_figures": "Other figures",
     },
 }
 
@@ -86,8 +88,7 @@ def render_report(dataset: Dataset, lang: Lang = "vi") -> str:
     Raises:
         InvalidValueError: ``lang`` is not ``"vi"`` or ``"en"``.
     """
-    if lang not in _WORDS:
-        raise InvalidValueError("language", lang, "use 'vi' or 'en'")
+    check_lang(lang)
     return "\n".join(_Report(dataset, lang).lines()) + "\n"
 
 
@@ -125,6 +126,32 @@ class _Report:
             yield f"{w['others']}:"
             for initiative in named:
                 yield f"  - {self._name(initiative)}"
+        yield from self._other_figures(described)
+
+    def _other_figures(self, described: list[Initiative]) -> Iterable[str]:
+        """Every figure the sections above did not show, by subject: none is left out."""
+        ds = self.ds
+        shown = {SubjectRef(SubjectKind.INITIATIVE, i.id) for i in described}
+        shown |= {SubjectRef(SubjectKind.SITE, s.id) for i in described for s in ds.sites_of(i.id)}
+        province = ds.metadata.province
+        if province is not None and province in ds.gazetteer:
+            shown.add(SubjectRef(SubjectKind.UNIT, province))
+        rest = [s for s in ds.observations.subjects if s not in shown]
+        if not rest:
+            return
+        yield ""
+        yield f"{self.w['other_figures']}:"
+        for subject in rest:
+            yield f"  {self._subject_label(subject)}"
+            yield from self._figures(ds.observations_of(subject), indent="    ")
+
+    def _subject_label(self, subject: SubjectRef) -> str:
+        ds = self.ds
+        if subject.kind is SubjectKind.UNIT and subject.id in ds.gazetteer:
+            return ds.gazetteer.unit(subject.id).full_name
+        if subject.kind is SubjectKind.ORGANIZATION and subject.id in ds.organizations:
+            return ds.organizations[subject.id].name_vi
+        return str(subject)
 
     # -- sections -----------------------------------------------------------
 
