@@ -257,7 +257,7 @@ def test_observation_quantity() -> None:
     [
         ("flow", "sum", "sum"),
         ("stock", "sum", "last"),
-        ("distinct", "count", "count"),
+        ("distinct", "distinct", "distinct"),
     ],
 )
 def test_metric_aggregation_defaults_from_its_kind(kind: str, space: str, time: str) -> None:

@@ -425,6 +425,13 @@ class AggregationType(enum.StrEnum):
     MIN = "min"
     MAX = "max"
     COUNT = "count"
+    """The number of values reported, as in DHIS2 (not a count of people)."""
+    DISTINCT = "distinct"
+    """The number of distinct participants, from participant-level records.
+
+    Each person counts once across units and periods; DHIS2's aggregate model
+    has no such type.
+    """
     NONE = "none"
     """Not aggregated; only the reported value itself is shown."""
 
@@ -432,7 +439,7 @@ class AggregationType(enum.StrEnum):
 _DEFAULT_AGGREGATION: Final = {
     MetricKind.FLOW: (AggregationType.SUM, AggregationType.SUM),
     MetricKind.STOCK: (AggregationType.SUM, AggregationType.LAST),
-    MetricKind.DISTINCT: (AggregationType.COUNT, AggregationType.COUNT),
+    MetricKind.DISTINCT: (AggregationType.DISTINCT, AggregationType.DISTINCT),
     MetricKind.RATIO: (AggregationType.NONE, AggregationType.NONE),
 }
 
