@@ -39,11 +39,9 @@ from antq_core._geo import AdminUnit, Gazetteer
 from antq_core._period import Period
 from antq_core._quantity import (
     Number,
-    Qualifier,
     Unit,
     _check_value,
     _is_decimal_text,
-    dump_value,
 )
 from antq_core._refs import _ID, Disaggregation, SubjectRef
 from antq_core._schema import problems_from
@@ -470,7 +468,10 @@ class Dataset:
             "sites": dump(self._sites.values()),
             "organizations": dump(self._organizations.values()),
             "participants": dump(self._participants.values()),
-            "observations": [_observation_row(o) for o in self._observations],
+            # The model writes the wire format; defaults are left out to keep rows short.
+            "observations": [
+                o.model_dump(mode="json", exclude_defaults=True) for o in self._observations
+            ],
         }
 
     def dumps(self, *, include_sensitive: bool = False) -> str:
@@ -520,25 +521,6 @@ def _note(raw: str) -> str:
         msg = f"a note has at most {TEXT_LIMIT} characters"
         raise ValueError(msg)
     return text
-
-
-def _observation_row(o: Observation) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "metric": o.metric,
-        "subject": str(o.subject),
-        "period": str(o.period),
-        "unit": o.unit.code,
-        "value": dump_value(o.value),
-    }
-    if o.qualifier is not Qualifier.EXACT:
-        row["qualifier"] = o.qualifier.value
-    if o.disaggregation:
-        row["disaggregation"] = dict(o.disaggregation)
-    if o.source is not None:
-        row["source"] = o.source
-    if o.note is not None:
-        row["note"] = o.note
-    return row
 
 
 def _check_document(doc: _Document, source: str, problems: list[LoadProblem]) -> Gazetteer:
