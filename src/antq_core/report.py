@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from antq_core._dataset import Dataset
 from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
 from antq_core._errors import AntqError
-from antq_core._period import PeriodKind
+from antq_core._geo import AdminUnit
+from antq_core._period import Period, PeriodKind
 from antq_core._phrases import Lang, check_lang, format_date, format_period, format_quantity
 from antq_core._refs import SubjectKind, SubjectRef
 
@@ -131,11 +132,10 @@ class _Report:
     def _other_figures(self, described: list[Initiative]) -> Iterable[str]:
         """Every figure the sections above did not show, by subject: none is left out."""
         ds = self.ds
-        shown = {SubjectRef(SubjectKind.INITIATIVE, i.id) for i in described}
-        shown |= {SubjectRef(SubjectKind.SITE, s.id) for i in described for s in ds.sites_of(i.id)}
-        province = ds.metadata.province
-        if province is not None and province in ds.gazetteer:
-            shown.add(SubjectRef(SubjectKind.UNIT, province))
+        shown = {s for i in described for s in self._subjects_of(i)}
+        province = self._province()
+        if province is not None:
+            shown.add(SubjectRef(SubjectKind.UNIT, province.code))
         rest = [s for s in ds.observations.subjects if s not in shown]
         if not rest:
             return
@@ -155,18 +155,22 @@ class _Report:
 
     # -- sections -----------------------------------------------------------
 
+    def _province(self) -> AdminUnit | None:
+        """The dataset's province, if its metadata names one the gazetteer has."""
+        code = self.ds.metadata.province
+        return self.ds.gazetteer.get(code) if code is not None else None
+
     def _totals(self) -> Iterable[str]:
-        ds = self.ds
-        province = ds.metadata.province
-        if province is not None and province in ds.gazetteer:
-            unit = ds.gazetteer.unit(province)
-            yield (
-                f"{self.w['totals']} – {unit.full_name}"
-                if self.lang == "vi"
-                else f"{self.w['totals']}: {unit.name} province"
-            )
-            subject = SubjectRef(SubjectKind.UNIT, province)
-            yield from self._figures(ds.observations_of(subject), indent="  ")
+        unit = self._province()
+        if unit is None:
+            return
+        yield (
+            f"{self.w['totals']} – {unit.full_name}"
+            if self.lang == "vi"
+            else f"{self.w['totals']}: {unit.name} province"
+        )
+        subject = SubjectRef(SubjectKind.UNIT, unit.code)
+        yield from self._figures(self.ds.observations_of(subject), indent="  ")
 
     def _is_described(self, initiative: Initiative) -> bool:
         return bool(
@@ -243,12 +247,13 @@ class _Report:
         if agreement is not None:
             yield f"       {w['agreement']}: {', '.join(agreement.parties)}"
 
+    def _subjects_of(self, initiative: Initiative) -> list[SubjectRef]:
+        """The initiative itself and each of its sites, as observation subjects."""
+        sites = [SubjectRef(SubjectKind.SITE, s.id) for s in self.ds.sites_of(initiative.id)]
+        return [SubjectRef(SubjectKind.INITIATIVE, initiative.id), *sites]
+
     def _observations_of_initiative(self, initiative: Initiative) -> list[Observation]:
-        ds = self.ds
-        found = ds.observations_of(SubjectRef(SubjectKind.INITIATIVE, initiative.id))
-        for site in ds.sites_of(initiative.id):
-            found.extend(ds.observations_of(SubjectRef(SubjectKind.SITE, site.id)))
-        return found
+        return [o for s in self._subjects_of(initiative) for o in self.ds.observations_of(s)]
 
     def _figures(
         self,
@@ -257,25 +262,18 @@ class _Report:
         indent: str,
         initiative: Initiative | None = None,
     ) -> Iterable[str]:
+        def figure(o: Observation) -> tuple[str, SubjectRef, Period]:
+            return (o.metric, o.subject, o.period)
+
         totals = [o for o in observations if not o.disaggregation]
         parts = [o for o in observations if o.disaggregation]
         for total in totals:
             yield f"{indent}- {self._figure(total, initiative)}"
             for part in parts:
-                if (part.metric, part.subject, part.period) == (
-                    total.metric,
-                    total.subject,
-                    total.period,
-                ):
+                if figure(part) == figure(total):
                     yield f"{indent}    {self.w['of_which']} {self._part(part)}"
-        orphans = [
-            p
-            for p in parts
-            if not any(
-                (p.metric, p.subject, p.period) == (t.metric, t.subject, t.period) for t in totals
-            )
-        ]
-        for part in orphans:
+        with_total = {figure(t) for t in totals}
+        for part in (p for p in parts if figure(p) not in with_total):
             yield f"{indent}- {self._metric_name(part.metric)}, {self._part(part)}"
 
     def _metric_name(self, metric_id: str) -> str:
