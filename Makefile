@@ -140,8 +140,16 @@ fuzz: install-dev
 	@echo "== pytest, HYPOTHESIS_PROFILE=fuzz"
 	@HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $(PYTEST_ARGS)
 
+# The benchmarks compare against hand-written polars and DuckDB: the [bench] extra.
+BENCH_STAMP := $(VENV)/.stamp-bench
+$(BENCH_STAMP): $(DEV_STAMP)
+	$(build_wheel)
+	@echo "== install antq_core[bench] dependencies"
+	@$(PIP) install "$(WHEEL)[bench]"
+	@touch $@
+
 .PHONY: bench
-bench: install-dev
+bench: install-dev $(BENCH_STAMP)
 	@for f in benchmarks/*.py; do \
 		[ -e "$$f" ] || continue; \
 		echo "== benchmark $$f"; \

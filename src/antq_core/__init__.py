@@ -60,7 +60,7 @@ from antq_core._phrases import (
 )
 from antq_core._quantity import Qualifier, Quantity, Unit
 from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
-from antq_core._store import ObservationStore
+from antq_core._store import ObservationColumns, ObservationStore
 from antq_core._text import fold, nfc
 
 __version__ = _version("antq_core")
@@ -95,6 +95,7 @@ __all__ = [
     "MetricDefinition",
     "MetricKind",
     "Observation",
+    "ObservationColumns",
     "ObservationStore",
     "OrganizationKind",
     "Participant",

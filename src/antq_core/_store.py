@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Final, Generic, TypeVar, overload
+
+import attrs
 
 from antq_core._entities import Observation
 from antq_core._period import Period
 from antq_core._quantity import Number, Qualifier, Unit
 from antq_core._refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectRef
 
-__all__ = ["ObservationStore"]
+__all__ = ["ObservationColumns", "ObservationStore"]
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _QUALIFIER_INDEX: Final = {q: i for i, q in enumerate(_QUALIFIERS)}
@@ -38,6 +41,67 @@ class _Interner(Generic[_T]):
             i = self.index[value] = len(self.values)
             self.values.append(value)
         return i
+
+
+@attrs.frozen(eq=False)
+class ObservationColumns:
+    """A read-only, column-wise view of an :class:`ObservationStore`.
+
+    Each per-row column is a read-only :class:`memoryview` of integer codes
+    into a table of distinct values: row ``i``'s metric id is
+    ``metrics[metric[i]]``, its period ``periods[period[i]]``, and so on.
+    Aggregation and validation engines read these instead of building one
+    :class:`~antq_core.Observation` per row. Nothing here can change the store.
+
+    Values: ``value[i]`` is the value of row ``i`` unless ``i`` is a key of
+    ``exact`` (decimals, and integers beyond 64 bits), which then holds it;
+    use :meth:`ObservationStore.value` when in doubt.
+
+    >>> from antq_core import sample
+    >>> cols = sample().observations.columns()
+    >>> cols.metrics[cols.metric[0]], cols.value[0]
+    ('initiatives', 32)
+    >>> cols.qualifiers[cols.qualifier[4]]
+    <Qualifier.AT_LEAST: 'at_least'>
+    """
+
+    metric: memoryview
+    """Per row: index into :attr:`metrics`."""
+    subject: memoryview
+    """Per row: index into :attr:`subjects`."""
+    period: memoryview
+    """Per row: index into :attr:`periods`."""
+    unit: memoryview
+    """Per row: index into :attr:`units`."""
+    qualifier: memoryview
+    """Per row: index into :attr:`qualifiers`."""
+    disaggregation: memoryview
+    """Per row: index into :attr:`disaggregations` (0 is the total, no breakdown)."""
+    source: memoryview
+    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    note: memoryview
+    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    value: memoryview
+    """Per row: the value as a 64-bit integer, or 0 where :attr:`exact` holds it."""
+    exact: Mapping[int, Number]
+    """Row → value, for the rows whose value is not a 64-bit integer."""
+    metrics: Sequence[str]
+    """Distinct metric ids."""
+    subjects: Sequence[SubjectRef]
+    """Distinct subjects."""
+    periods: Sequence[Period]
+    """Distinct periods."""
+    units: Sequence[Unit]
+    """Distinct units."""
+    qualifiers: Sequence[Qualifier]
+    """Every qualifier, in :class:`~antq_core.Qualifier` order."""
+    disaggregations: Sequence[Disaggregation]
+    """Distinct disaggregations; the first is the empty one."""
+    texts: Sequence[str | None]
+    """Distinct sources and notes; the first is ``None``."""
+
+    def __len__(self) -> int:
+        return len(self.metric)
 
 
 class ObservationStore(Sequence[Observation]):
@@ -170,6 +234,32 @@ class ObservationStore(Sequence[Observation]):
     def periods(self) -> Sequence[Period]:
         """Distinct periods, in order of first appearance."""
         return tuple(self._periods.values)
+
+    def columns(self) -> ObservationColumns:
+        """A read-only column-wise view of every row, for engines that scan them.
+
+        The view is cheap (no copy) and stays valid: a store never changes
+        once built.
+        """
+        return ObservationColumns(
+            metric=memoryview(self._metric).toreadonly(),
+            subject=memoryview(self._subject).toreadonly(),
+            period=memoryview(self._period).toreadonly(),
+            unit=memoryview(self._unit).toreadonly(),
+            qualifier=memoryview(self._qualifier).toreadonly(),
+            disaggregation=memoryview(self._disaggregation).toreadonly(),
+            source=memoryview(self._source).toreadonly(),
+            note=memoryview(self._note).toreadonly(),
+            value=memoryview(self._value).toreadonly(),
+            exact=MappingProxyType(self._exact),
+            metrics=tuple(self._metrics.values),
+            subjects=tuple(self._subjects.values),
+            periods=tuple(self._periods.values),
+            units=tuple(self._units.values),
+            qualifiers=_QUALIFIERS,
+            disaggregations=tuple(self._disaggregations.values),
+            texts=tuple(self._texts.values),
+        )
 
     def _row(self, i: int) -> Observation:
         return Observation.model_construct(

@@ -1,0 +1,109 @@
+"""Duplicate and overlapping observations, and the store's column view."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from antq_core import Observation, ObservationStore, Period, sample
+from antq_core._overlap import duplicate_rows, overlapping_rows
+
+
+def _obs(period: str, value: int = 1, subject: str = "unit:12", **extra: object) -> Observation:
+    return Observation.model_validate(
+        {
+            "metric": "cases_resolved_jointly",
+            "subject": subject,
+            "period": period,
+            "unit": "case",
+            "value": value,
+            **extra,
+        }
+    )
+
+
+def test_columns_are_a_read_only_view() -> None:
+    store = sample().observations
+    cols = store.columns()
+    assert len(cols) == len(store)
+    for i, o in enumerate(store):
+        assert cols.metrics[cols.metric[i]] == o.metric
+        assert cols.subjects[cols.subject[i]] == o.subject
+        assert cols.periods[cols.period[i]] == o.period
+        assert cols.units[cols.unit[i]] == o.unit
+        assert cols.qualifiers[cols.qualifier[i]] == o.qualifier
+        assert cols.disaggregations[cols.disaggregation[i]] == o.disaggregation
+        assert cols.texts[cols.source[i]] == o.source
+        assert cols.texts[cols.note[i]] == o.note
+        assert cols.exact.get(i, cols.value[i]) == o.value
+    with pytest.raises(TypeError):
+        cols.value[0] = 1  # type: ignore[index]
+
+
+def test_a_year_and_its_quarter_overlap() -> None:
+    store = ObservationStore.from_observations(
+        [_obs("2017"), _obs("2016"), _obs("2017Q3"), _obs("2017Q3", subject="unit:1")]
+    )
+    assert overlapping_rows(store) == [(0, 2)]
+    assert duplicate_rows(store) == []
+
+
+def test_two_since_the_start_ranges_overlap_and_chains_join() -> None:
+    store = ObservationStore.from_observations(
+        [_obs("2016-01-01/2017-07-13"), _obs("2012-01-01/2016-06-30"), _obs("2010")]
+    )
+    assert overlapping_rows(store) == [(0, 1)]
+    chained = ObservationStore.from_observations(
+        [_obs("2017-01"), _obs("2017-01-15/2017-02-15"), _obs("2017-02"), _obs("2017-04")]
+    )
+    assert overlapping_rows(chained) == [(0, 1, 2)]
+
+
+def test_same_period_is_a_duplicate_not_an_overlap() -> None:
+    store = ObservationStore.from_observations([_obs("2017", 1), _obs("2017", 2)])
+    assert duplicate_rows(store) == [(0, 1)]
+    assert overlapping_rows(store) == []
+
+
+def test_disaggregations_are_separate_series() -> None:
+    store = ObservationStore.from_observations(
+        [_obs("2017"), _obs("2017Q1", disaggregation={"sex": "female"})]
+    )
+    assert overlapping_rows(store) == []
+    assert overlapping_rows(store, metrics={"other"}) == []
+    assert duplicate_rows(store, metrics=set()) == []
+
+
+def test_sample_has_no_overlap_or_duplicate() -> None:
+    store = sample().observations
+    assert overlapping_rows(store) == []
+    assert duplicate_rows(store) == []
+
+
+@given(
+    st.lists(
+        st.sampled_from(["2016", "2017", "2017Q1", "2017Q2", "2017-03", "2016/2017"]), max_size=12
+    ),
+    st.randoms(),
+)
+def test_order_never_changes_which_rows_overlap(texts: list[str], rnd: random.Random) -> None:
+    obs = [_obs(t, i) for i, t in enumerate(texts)]
+    shuffled = obs[:]
+    rnd.shuffle(shuffled)
+
+    def found(items: list[Observation]) -> set[frozenset[int]]:
+        store = ObservationStore.from_observations(items)
+        return {frozenset(int(items[i].value) for i in g) for g in overlapping_rows(store)}
+
+    assert found(obs) == found(shuffled)
+    # every pair in no group is disjoint or identical
+    grouped = set().union(*found(obs)) if found(obs) else set()
+    lone = [o for o in obs if o.value not in grouped]
+    for a in lone:
+        for b in obs:
+            if a is not b and a.period != b.period:
+                assert not a.period.overlaps(b.period)
+    assert all(isinstance(o.period, Period) for o in obs)
