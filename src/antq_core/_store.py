@@ -66,25 +66,25 @@ class ObservationColumns:
     """
 
     metric: memoryview
-    """Per row: index into :attr:`metrics`."""
+    """For each row, its index into :attr:`metrics`."""
     subject: memoryview
-    """Per row: index into :attr:`subjects`."""
+    """For each row, its index into :attr:`subjects`."""
     period: memoryview
-    """Per row: index into :attr:`periods`."""
+    """For each row, its index into :attr:`periods`."""
     unit: memoryview
-    """Per row: index into :attr:`units`."""
+    """For each row, its index into :attr:`units`."""
     qualifier: memoryview
-    """Per row: index into :attr:`qualifiers`."""
+    """For each row, its index into :attr:`qualifiers`."""
     disaggregation: memoryview
-    """Per row: index into :attr:`disaggregations` (0 is the total, no breakdown)."""
+    """For each row, its index into :attr:`disaggregations` (0 is the total, no breakdown)."""
     source: memoryview
-    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    """For each row, its index into :attr:`texts` (0 is ``None``)."""
     note: memoryview
-    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    """For each row, its index into :attr:`texts` (0 is ``None``)."""
     value: memoryview
-    """Per row: the value as a 64-bit integer, or 0 where :attr:`exact` holds it."""
+    """For each row, its value as a 64-bit integer, or 0 where :attr:`exact` holds it."""
     exact: Mapping[int, Number]
-    """Row → value, for the rows whose value is not a 64-bit integer."""
+    """The value of each row whose value is not a 64-bit integer, by row index."""
     metrics: Sequence[str]
     """Distinct metric ids."""
     subjects: Sequence[SubjectRef]
