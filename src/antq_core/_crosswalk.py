@@ -59,12 +59,15 @@ class Relationship(enum.StrEnum):
     SAME = "same"
     """The unit goes on unchanged (same area, same code in the new version)."""
     MERGE = "merge"
-    """The whole old unit became part of exactly one new unit: exact."""
+    """The whole old unit became part of exactly one new unit, so its figures move exactly."""
     SPLIT = "split"
-    """The old unit was divided among several new units: a figure on it cannot be divided."""
+    """The old unit was divided among several new units; a figure on it cannot be divided."""
     DISSOLVED = "dissolved"
-    """The level no longer exists (districts from 1 July 2025); the whole unit lies in the
-    one new unit given (its province), where its figures are placed: exact, but coarser."""
+    """The level no longer exists (districts from 1 July 2025).
+
+    The whole unit lies in the one new unit given (its province), where its figures are
+    placed, exactly but on a coarser unit.
+    """
 
 
 class SplitUnitError(AntqError, ValueError):
@@ -415,7 +418,9 @@ class Crosswalk:
 
     # -- remapping --------------------------------------------------------
 
-    def remap(self, dataset: Dataset, *, on_split: OnSplit = "refuse") -> Dataset:
+    def remap(
+        self, dataset: Dataset, *, on_split: Literal["refuse", "approximate"] = "refuse"
+    ) -> Dataset:
         """The same dataset re-expressed on the new gazetteer.
 
         Sites' units, organizations' and participants' units, initiatives'
