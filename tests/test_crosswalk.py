@@ -484,7 +484,11 @@ def test_a_site_on_a_split_unit_covers_every_part() -> None:
         gazetteer=_old_gazetteer(),
         metadata=DatasetMetadata(title_vi="Thử"),
         initiatives=[Initiative(id="i1", name_vi="Mô hình", theme="t", scope="01001")],
-        sites=[Site(id="s1", initiative="i1", admin_units=("01001", "01002"))],
+        sites=[
+            Site(id="s1", initiative="i1", admin_units=("01001", "01002")),
+            Site(id="s2", initiative="i1", admin_units=("01001",)),
+        ],
+        participants=[Participant(id="p1", roles=["member"])],
     )
     with pytest.raises(SplitUnitError, match=r"initiative i1"):
         cw.remap(ds)
@@ -493,6 +497,8 @@ def test_a_site_on_a_split_unit_covers_every_part() -> None:
     assert site.admin_units == ("02001", "02002")
     assert site.note is not None
     assert "part of each" in site.note
+    assert new.sites["s2"].admin_units == ("02001", "02002")
+    assert new.participants["p1"] == ds.participants["p1"]
     initiative = new.initiatives["i1"]
     assert initiative.scope == "02002"  # the largest part, as the crosswalk says
     assert "largest part" in (initiative.note or "")

@@ -145,12 +145,24 @@ def test_members_missing_is_not_zero(lai_chau: Dataset) -> None:
     ]
 
 
-def test_an_organization_on_an_unknown_unit_is_reported_not_dropped(lai_chau: Dataset) -> None:
-    counts = count_entities(_with(lai_chau, organizations=[_org("t1", "99999", 3)]), "province")
+def test_entities_on_unknown_units_are_reported_not_dropped(lai_chau: Dataset) -> None:
+    stray = Site(id="s-stray", initiative="mh-cum-giap-ranh-tam-duong", admin_units=("99999",))
+    ds = _with(
+        lai_chau,
+        organizations=[_org("t1", "99999", 3)],
+        sites=[*lai_chau.sites.values(), stray],
+    )
+    counts = count_entities(ds, "province")
     assert counts.row("12").organizations == 0
-    [lost] = counts.unplaced
-    assert (lost.kind, lost.id, lost.anchor) == ("organization", "t1", None)
-    assert "99999" in lost.reason
+    assert counts.row("12").sites == len(lai_chau.sites)
+    lost = {(u.kind, u.id): u for u in counts.unplaced}
+    assert set(lost) == {
+        ("organization", "t1"),
+        ("site", "s-stray"),
+        ("initiative", "mh-cum-giap-ranh-tam-duong"),
+    }
+    assert lost["organization", "t1"].anchor is None
+    assert "99999" in lost["organization", "t1"].reason
 
 
 def test_counting_as_of_a_date_leaves_out_what_came_later(lai_chau: Dataset) -> None:
@@ -171,9 +183,10 @@ def test_counts_as_of_a_date_only_list_units_valid_then(lai_chau: Dataset) -> No
 
 
 def test_rows_as_dicts(lai_chau: Dataset) -> None:
-    orgs = [_org("t1", "03589", None), _org("t2", "03589", 3)]
+    orgs = [_org("t1", "03589", None), _org("t2", "03589", 3), _org("t3", "03463", None)]
     counts = count_entities(_with(lai_chau, organizations=orgs), "commune")
     rows = {r["unit"]: r for r in counts.to_dicts()}
+    assert rows["03463"]["members"] is None
     assert rows["03589"]["members"] == {"value": 3, "unit": "member", "qualifier": "at_least"}
     assert rows["03589"]["by_kind"]["people_security_team"]["without_member_count"] == 1
     assert rows["03589"]["level"] == "commune"
@@ -341,6 +354,23 @@ def test_breakdowns_by_kind_and_by_what_the_registry_lacks(lai_chau: Dataset) ->
     assert "không đối chiếu được" in by_sex.message_vi
     assert "cannot be compared" in by_sex.message_en
     assert unknown_kind.registered is None
+
+
+def test_units_periods_and_metrics_outside_the_catalog(lai_chau: Dataset) -> None:
+    ds = _with(
+        lai_chau,
+        metrics=[],
+        observations=[
+            _obs("initiatives", 1, "initiative", subject="unit:106"),
+            _obs("initiatives", 7, "initiative"),
+            _obs("mass_organizations", 3, "person"),
+        ],
+    )
+    district, province, people = reconcile(ds)
+    assert (district.basis, district.registered) == ("initiatives", Quantity(1, "initiative"))
+    assert (province.basis, province.within_tolerance) == ("initiatives", True)
+    assert (people.registered, people.within_tolerance) == (None, None)
+    assert "reported in person" in people.basis
 
 
 def test_what_is_not_a_units_total_is_not_compared(lai_chau: Dataset) -> None:
