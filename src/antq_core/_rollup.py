@@ -16,8 +16,9 @@ listed with the reason, never counted once per unit below.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -32,7 +33,7 @@ from antq_core._errors import (
 )
 from antq_core._geo import AdminLevel, AdminUnit, Gazetteer
 from antq_core._period import Period
-from antq_core._phrases import format_number, format_period
+from antq_core._phrases import Lang, format_number, format_period
 from antq_core._quantity import Number, Qualifier, Quantity
 from antq_core._refs import SubjectKind, SubjectRef
 from antq_core._text import fold
@@ -215,81 +216,117 @@ class EntityCounts:
         return [r.to_dict() for r in self.rows]
 
 
-class _Registry:
-    """Registered entities of a dataset as of one date, tallied at every unit above them."""
+@attrs.frozen
+class _Anchored:
+    """One registered entity: where it counts, from when, and what it adds."""
 
-    def __init__(self, dataset: Dataset, on: dt.date | None) -> None:
+    kind: str  # "site", "initiative" or "organization"
+    id: str
+    anchor: str | None
+    why: str | None  # why it has no anchor
+    chain: tuple[str, ...]  # the anchor and every unit above it
+    start: dt.date | None
+    typical: bool = False
+    org_kind: OrganizationKind | None = None
+    members: int | None = None
+
+
+class _Index:
+    """Every registered entity of a dataset with its anchor, computed once.
+
+    Counting as of a date then only adds up the entities that started by then;
+    the entities included change only at their start dates, so one tally serves
+    every date between two of them (:meth:`registry`).
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
         self.gazetteer = dataset.gazetteer
-        self.tallies: dict[str, _Tally] = {}
-        self.anchors: list[tuple[str, str, str | None, str | None]] = []  # kind, id, anchor, why
-        site_anchor: dict[str, str | None] = {}
-        for site in dataset.sites.values():
-            if on is not None and site.started is not None and site.started.start > on:
-                continue
-            anchor, why = self._lca(site.admin_units)
-            site_anchor[site.id] = anchor
-            self.anchors.append(("site", site.id, anchor, why))
-            if anchor is not None:
-                for t in self._chain(anchor):
-                    t.sites += 1
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self.entities: list[_Anchored] = []
         units_of: dict[str, list[str]] = {}
         for site in dataset.sites.values():
             units_of.setdefault(site.initiative, []).extend(site.admin_units)
-        for initiative in dataset.initiatives.values():
-            started = initiative.started
-            if on is not None and started is not None and started.start > on:
-                continue
-            if initiative.scope is not None:
-                anchor, why = self._lca([initiative.scope])
-            elif units_of.get(initiative.id):
-                anchor, why = self._lca(units_of[initiative.id])
+            start = site.started.start if site.started is not None else None
+            self._add("site", site.id, site.admin_units, start)
+        for i in dataset.initiatives.values():
+            start = i.started.start if i.started is not None else None
+            if i.scope is not None:
+                self._add("initiative", i.id, (i.scope,), start, typical=i.typical)
+            elif units_of.get(i.id):
+                self._add("initiative", i.id, units_of[i.id], start, typical=i.typical)
             else:
-                anchor, why = None, "it has no scope and no sites"
-            self.anchors.append(("initiative", initiative.id, anchor, why))
-            if anchor is not None:
-                for t in self._chain(anchor):
-                    t.initiatives += 1
-                    t.typical += initiative.typical
-        for org in dataset.organizations.values():
-            if on is not None and org.established_on is not None and org.established_on > on:
-                continue
-            anchor, why = self._lca([org.admin_unit])
-            self.anchors.append(("organization", org.id, anchor, why))
-            if anchor is None:
-                continue
-            count = org.member_count
-            for t in self._chain(anchor):
-                t.organizations += 1
-                k = t.kinds.setdefault(org.kind, [0, 0, 0])
-                k[0] += 1
-                if count is None:
-                    t.missing += 1
-                    k[2] += 1
-                else:
-                    t.members += count
-                    k[1] += count
+                why = "it has no scope and no sites"
+                self.entities.append(_Anchored("initiative", i.id, None, why, (), start))
+        for o in dataset.organizations.values():
+            self._add(
+                "organization",
+                o.id,
+                (o.admin_unit,),
+                o.established_on,
+                org_kind=o.kind,
+                members=o.member_count,
+            )
+        self._starts = sorted({e.start for e in self.entities if e.start is not None})
+        self._registries: dict[int, _Registry] = {}
 
-    def _lca(self, codes: list[str] | tuple[str, ...]) -> tuple[str | None, str | None]:
+    def _add(
+        self, kind: str, id_: str, units: Sequence[str], start: dt.date | None, **extra: Any
+    ) -> None:
         try:
-            return self.gazetteer.common_ancestor(codes).code, None
+            anchor = self.gazetteer.common_ancestor(units).code
         except (UnknownAdminUnitError, GazetteerCycleError, InvalidValueError) as e:
-            return None, str(e)
+            self.entities.append(_Anchored(kind, id_, None, str(e), (), start, **extra))
+            return
+        chain = self._chains.get(anchor)
+        if chain is None:
+            chain = (anchor, *(u.code for u in self.gazetteer.ancestors(anchor)))
+            self._chains[anchor] = chain
+        self.entities.append(_Anchored(kind, id_, anchor, None, chain, start, **extra))
 
-    def _chain(self, code: str) -> Iterator[_Tally]:
-        for c in (code, *(u.code for u in self.gazetteer.ancestors(code))):
-            t = self.tallies.get(c)
-            if t is None:
-                t = self.tallies[c] = _Tally()
-            yield t
+    def registry(self, on: dt.date | None) -> _Registry:
+        """The tallies of the entities registered by ``on`` (every entity if ``None``)."""
+        key = len(self._starts) if on is None else bisect.bisect_right(self._starts, on)
+        registry = self._registries.get(key)
+        if registry is None:
+            registry = self._registries[key] = _Registry(self, on)
+        return registry
+
+
+class _Registry:
+    """Registered entities as of one date, tallied at every unit above them."""
+
+    def __init__(self, index: _Index, on: dt.date | None) -> None:
+        self.tallies: dict[str, _Tally] = {}
+        self.counts: dict[str, EntityCount] = {}
+        self.included: list[_Anchored] = []
+        tallies = self.tallies
+        for e in index.entities:
+            if on is not None and e.start is not None and e.start > on:
+                continue
+            self.included.append(e)
+            for code in e.chain:
+                t = tallies.get(code)
+                if t is None:
+                    t = tallies[code] = _Tally()
+                if e.kind == "site":
+                    t.sites += 1
+                elif e.kind == "initiative":
+                    t.initiatives += 1
+                    t.typical += e.typical
+                else:
+                    _add_organization(t, e)
 
     def count(self, unit: AdminUnit) -> EntityCount:
+        cached = self.counts.get(unit.code)
+        if cached is not None:
+            return cached
         t = self.tallies.get(unit.code) or _Tally()
         kinds = tuple(
             KindCount(kind, k[0], _members(k[1], k[0], k[2]), k[2])
             for kind in _ORG_KINDS
             if (k := t.kinds.get(kind)) is not None
         )
-        return EntityCount(
+        count = self.counts[unit.code] = EntityCount(
             unit=unit.code,
             name=unit.full_name,
             level=unit.level,
@@ -301,6 +338,20 @@ class _Registry:
             organizations_without_member_count=t.missing,
             by_kind=kinds,
         )
+        return count
+
+
+def _add_organization(t: _Tally, e: _Anchored) -> None:
+    t.organizations += 1
+    assert e.org_kind is not None  # noqa: S101 - organizations always have a kind
+    k = t.kinds.setdefault(e.org_kind, [0, 0, 0])
+    k[0] += 1
+    if e.members is None:
+        t.missing += 1
+        k[2] += 1
+    else:
+        t.members += e.members
+        k[1] += e.members
 
 
 def _as_of(on: dt.date | Period | None) -> dt.date | None:
@@ -345,7 +396,7 @@ def count_entities(
     """
     wanted = _level(level)
     date = _as_of(on)
-    registry = _Registry(dataset, date)
+    registry = _Index(dataset).registry(date)
     gazetteer = dataset.gazetteer
     rows = tuple(
         registry.count(unit)
@@ -353,9 +404,10 @@ def count_entities(
         if unit.level is wanted and (date is None or unit.valid_on(date))
     )
     unplaced = []
-    for kind, id_, anchor, why in registry.anchors:
+    for e in registry.included:
+        kind, id_, anchor = e.kind, e.id, e.anchor
         if anchor is None:
-            unplaced.append(Unplaced(kind, id_, None, why or "no unit"))
+            unplaced.append(Unplaced(kind, id_, None, e.why or "no unit"))
             continue
         at = _anchor_level(gazetteer, anchor)
         if at.depth < wanted.depth:
@@ -440,8 +492,8 @@ class Reconciliation:
         within_tolerance: Whether they agree within the tolerance, taking the
             qualifiers into account; ``None`` when that cannot be decided.
         basis: What was counted (``"typical initiatives"``...) or why nothing was.
-        message_vi: One sentence in Vietnamese.
-        message_en: One sentence in English.
+        place: The unit's name with its kind word (``"tỉnh Lai Châu"``).
+        allowed: The difference the tolerance allowed.
         row: Index of the observation in the dataset's store.
     """
 
@@ -453,9 +505,19 @@ class Reconciliation:
     difference: Number | None
     within_tolerance: bool | None
     basis: str
-    message_vi: str
-    message_en: str
+    place: str
+    allowed: Number
     row: int
+
+    @property
+    def message_vi(self) -> str:
+        """One sentence in Vietnamese, numbers written the Vietnamese way."""
+        return _message(self, "vi")
+
+    @property
+    def message_en(self) -> str:
+        """One sentence in English."""
+        return _message(self, "en")
 
 
 def _means_typical(metric: MetricDefinition | None, note: str | None) -> bool:
@@ -522,11 +584,11 @@ def reconcile(dataset: Dataset, *, tolerance: Tolerance = EXACT) -> tuple[Reconc
     wanted = {i for i, m in enumerate(cols.metrics) if m in _METRICS}
     if not wanted:
         return ()
-    registries: dict[dt.date, _Registry] = {}
-    counts: dict[tuple[dt.date, str], EntityCount | None] = {}
+    index = _Index(dataset)
     gazetteer = dataset.gazetteer
+    typical: dict[tuple[int, int], bool] = {}
     results = []
-    metric_col, subject_col = cols.metric, cols.subject
+    metric_col, subject_col, note_col = cols.metric, cols.subject, cols.note
     for i in [i for i, m in enumerate(metric_col) if m in wanted]:
         subject = cols.subjects[subject_col[i]]
         if subject.kind is not SubjectKind.UNIT:
@@ -536,18 +598,16 @@ def reconcile(dataset: Dataset, *, tolerance: Tolerance = EXACT) -> tuple[Reconc
         reported = Quantity(
             store.value(i), cols.units[cols.unit[i]], cols.qualifiers[cols.qualifier[i]]
         )
-        key = (period.end, subject.id)
-        if key not in counts:
-            unit = gazetteer.get(subject.id)
-            if unit is None:
-                counts[key] = None
-            else:
-                registry = registries.get(period.end)
-                if registry is None:
-                    registry = registries[period.end] = _Registry(dataset, period.end)
-                counts[key] = registry.count(unit)
-        count = counts[key]
-        note = cols.texts[cols.note[i]]
+        unit = gazetteer.get(subject.id)
+        count = None if unit is None else index.registry(period.end).count(unit)
+        means_typical = False
+        if metric_id == "initiatives":
+            key = (metric_col[i], note_col[i])
+            found = typical.get(key)
+            if found is None:
+                note = cols.texts[note_col[i]]
+                found = typical[key] = _means_typical(dataset.metrics.get(metric_id), note)
+            means_typical = found
         breakdown = cols.disaggregations[cols.disaggregation[i]]
         results.append(
             _compare(
@@ -557,9 +617,8 @@ def reconcile(dataset: Dataset, *, tolerance: Tolerance = EXACT) -> tuple[Reconc
                 period=period,
                 reported=reported,
                 count=count,
-                breakdown=dict(breakdown),
-                metric=dataset.metrics.get(metric_id),
-                note=note,
+                breakdown=breakdown,
+                typical=means_typical,
                 tolerance=tolerance,
             )
         )
@@ -575,8 +634,7 @@ def _compare(  # one row's fields
     reported: Quantity,
     count: EntityCount | None,
     breakdown: Mapping[str, str],
-    metric: MetricDefinition | None,
-    note: str | None,
+    typical: bool,
     tolerance: Tolerance,
 ) -> Reconciliation:
     noun = _METRICS[metric_id]
@@ -596,7 +654,6 @@ def _compare(  # one row's fields
             tally = next((k for k in count.by_kind if k.kind is kind), None)
             registered = _kind_quantity(metric_id, tally)
     elif metric_id == "initiatives":
-        typical = _means_typical(metric, note)
         basis = "typical initiatives" if typical else "initiatives"
         registered = Quantity(
             count.typical_initiatives if typical else count.initiatives, "initiative"
@@ -618,17 +675,6 @@ def _compare(  # one row's fields
         registered = registered.to(reported.unit)
         difference = reported.value - registered.value
         within = _agrees(reported, registered, allowed)
-    place = count.name if count is not None else subject.id
-    vi, en = _messages(
-        place=place,
-        subject=subject,
-        period=period,
-        reported=reported,
-        registered=registered,
-        difference=difference,
-        allowed=allowed,
-        basis=basis,
-    )
     return Reconciliation(
         metric=metric_id,
         subject=subject,
@@ -638,8 +684,8 @@ def _compare(  # one row's fields
         difference=difference,
         within_tolerance=within,
         basis=basis,
-        message_vi=vi,
-        message_en=en,
+        place=count.name if count is not None else subject.id,
+        allowed=allowed,
         row=row,
     )
 
@@ -655,43 +701,45 @@ def _kind_quantity(metric_id: str, tally: KindCount | None) -> Quantity | None:
     return tally.members
 
 
-def _messages(
-    *,
-    place: str,
-    subject: SubjectRef,
-    period: Period,
-    reported: Quantity,
-    registered: Quantity | None,
-    difference: Number | None,
-    allowed: Number,
-    basis: str,
-) -> tuple[str, str]:
-    where_vi = f"{place} ({subject.id}), {format_period(period, 'vi')}"
-    where_en = f"{place} ({subject.id}), {format_period(period, 'en')}"
-    q_vi = {
+_QUALIFIER_WORDS: Final = {
+    "vi": {
         Qualifier.AT_LEAST: "trên ",
         Qualifier.AT_MOST: "dưới ",
         Qualifier.APPROXIMATELY: "khoảng ",
-    }
-    q_en = {
+    },
+    "en": {
         Qualifier.AT_LEAST: "more than ",
         Qualifier.AT_MOST: "at most ",
         Qualifier.APPROXIMATELY: "about ",
-    }
-    noun_vi = reported.unit.name_vi
-    noun_en = reported.unit.plural_en
-    rep_vi = f"{q_vi.get(reported.qualifier, '')}{format_number(reported.value, 'vi')} {noun_vi}"
-    rep_en = f"{q_en.get(reported.qualifier, '')}{format_number(reported.value, 'en')} {noun_en}"
-    if registered is None or difference is None:
+    },
+}
+
+
+def _message(r: Reconciliation, lang: Lang) -> str:
+    """The sentence that says how a reported total and the registry compare."""
+    words = _QUALIFIER_WORDS[lang]
+    vi = lang == "vi"
+    where = f"{r.place} ({r.subject.id}), {format_period(r.period, lang)}"
+    noun = r.reported.unit.name_vi if vi else r.reported.unit.plural_en
+    reported = (
+        f"{words.get(r.reported.qualifier, '')}{format_number(r.reported.value, lang)} {noun}"
+    )
+    if r.registered is None or r.difference is None:
+        if vi:
+            return (
+                f"{where}: báo cáo {reported}; không đối chiếu được với số đã đăng ký ({r.basis})."
+            )
+        return f"{where}: {reported} reported; cannot be compared with the registry ({r.basis})."
+    registered = (
+        f"{words.get(r.registered.qualifier, '')}{format_number(r.registered.value, lang)}"
+    )
+    difference, allowed = format_number(r.difference, lang), format_number(r.allowed, lang)
+    if vi:
         return (
-            f"{where_vi}: báo cáo {rep_vi}; không đối chiếu được với số đã đăng ký ({basis}).",
-            f"{where_en}: {rep_en} reported; cannot be compared with the registry ({basis}).",
+            f"{where}: báo cáo {reported}, đã đăng ký {registered}, "
+            f"chênh lệch {difference} (cho phép {allowed})."
         )
-    reg_vi = f"{q_vi.get(registered.qualifier, '')}{format_number(registered.value, 'vi')}"
-    reg_en = f"{q_en.get(registered.qualifier, '')}{format_number(registered.value, 'en')}"
     return (
-        f"{where_vi}: báo cáo {rep_vi}, đã đăng ký {reg_vi}, chênh lệch "
-        f"{format_number(difference, 'vi')} (cho phép {format_number(allowed, 'vi')}).",
-        f"{where_en}: {rep_en} reported, {reg_en} registered, difference "
-        f"{format_number(difference, 'en')} (allowed {format_number(allowed, 'en')}).",
+        f"{where}: {reported} reported, {registered} registered, "
+        f"difference {difference} (allowed {allowed})."
     )
