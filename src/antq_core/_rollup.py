@@ -34,7 +34,7 @@ from antq_core._errors import (
 from antq_core._geo import AdminLevel, AdminUnit, Gazetteer
 from antq_core._period import Period
 from antq_core._phrases import Lang, format_number, format_period
-from antq_core._quantity import Number, Qualifier, Quantity
+from antq_core._quantity import Number, Qualifier, Quantity, Unit
 from antq_core._refs import SubjectKind, SubjectRef
 from antq_core._text import fold
 
@@ -587,6 +587,7 @@ def reconcile(dataset: Dataset, *, tolerance: Tolerance = EXACT) -> tuple[Reconc
     index = _Index(dataset)
     gazetteer = dataset.gazetteer
     typical: dict[tuple[int, int], bool] = {}
+    registered_of: dict[tuple[int, str, int, int, bool, int], tuple[Quantity | None, str]] = {}
     results = []
     metric_col, subject_col, note_col = cols.metric, cols.subject, cols.note
     for i in [i for i, m in enumerate(metric_col) if m in wanted]:
@@ -608,35 +609,54 @@ def reconcile(dataset: Dataset, *, tolerance: Tolerance = EXACT) -> tuple[Reconc
                 note = cols.texts[note_col[i]]
                 found = typical[key] = _means_typical(dataset.metrics.get(metric_id), note)
             means_typical = found
-        breakdown = cols.disaggregations[cols.disaggregation[i]]
+        unit_index = cols.unit[i]
+        key2 = (
+            id(count),
+            subject.id,
+            metric_col[i],
+            cols.disaggregation[i],
+            means_typical,
+            unit_index,
+        )
+        known = registered_of.get(key2)
+        if known is None:
+            breakdown = cols.disaggregations[cols.disaggregation[i]]
+            known = registered_of[key2] = _registered(
+                metric_id, subject, count, breakdown, means_typical, cols.units[unit_index]
+            )
+        registered, basis = known
+        difference = within = None
+        allowed = tolerance.allowed(reported.value)
+        if registered is not None:
+            difference = reported.value - registered.value
+            within = _agrees(reported, registered, allowed)
         results.append(
-            _compare(
-                row=i,
-                metric_id=metric_id,
+            Reconciliation(
+                metric=metric_id,
                 subject=subject,
                 period=period,
                 reported=reported,
-                count=count,
-                breakdown=breakdown,
-                typical=means_typical,
-                tolerance=tolerance,
+                registered=registered,
+                difference=difference,
+                within_tolerance=within,
+                basis=basis,
+                place=count.name if count is not None else subject.id,
+                allowed=allowed,
+                row=i,
             )
         )
     return tuple(results)
 
 
-def _compare(  # one row's fields
-    *,
-    row: int,
+def _registered(  # noqa: PLR0917 - internal, one call site
     metric_id: str,
     subject: SubjectRef,
-    period: Period,
-    reported: Quantity,
     count: EntityCount | None,
     breakdown: Mapping[str, str],
     typical: bool,
-    tolerance: Tolerance,
-) -> Reconciliation:
+    unit: Unit,
+) -> tuple[Quantity | None, str]:
+    """What the registry holds for one metric, breakdown and unit, and what was counted."""
     noun = _METRICS[metric_id]
     registered: Quantity | None = None
     basis = noun
@@ -666,28 +686,11 @@ def _compare(  # one row's fields
         registered = count.members
         if registered is None:
             basis = "no registered organization states its member count"
-    if registered is not None and not registered.unit.compatible(reported.unit):
-        basis = f"reported in {reported.unit.code}, not {registered.unit.code}"
-        registered = None
-    difference = within = None
-    allowed = tolerance.allowed(reported.value)
     if registered is not None:
-        registered = registered.to(reported.unit)
-        difference = reported.value - registered.value
-        within = _agrees(reported, registered, allowed)
-    return Reconciliation(
-        metric=metric_id,
-        subject=subject,
-        period=period,
-        reported=reported,
-        registered=registered,
-        difference=difference,
-        within_tolerance=within,
-        basis=basis,
-        place=count.name if count is not None else subject.id,
-        allowed=allowed,
-        row=row,
-    )
+        if not registered.unit.compatible(unit):
+            return None, f"reported in {unit.code}, not {registered.unit.code}"
+        registered = registered.to(unit)
+    return registered, basis
 
 
 _NO_KIND: Final = frozenset({"initiatives", "initiative_sites"})
