@@ -46,6 +46,7 @@ from antq_core import (
     AdminUnit,
     Crosswalk,
     CrosswalkEntry,
+    CrosswalkRelationship,
     CrosswalkSource,
     Dataset,
     DatasetMetadata,
@@ -54,7 +55,6 @@ from antq_core import (
     MassOrganization,
     Observation,
     ObservationStore,
-    Relationship,
     Site,
     builtin_catalog,
     count_entities,
@@ -89,17 +89,18 @@ def _crosswalk(
     target: Gazetteer, communes: list[str], new_codes: list[str], rng: random.Random
 ) -> Crosswalk:
     src = "law"
-    entries = [CrosswalkEntry("90", ("90",), Relationship.SAME, src)]
+    entries = [CrosswalkEntry("90", ("90",), CrosswalkRelationship.SAME, src)]
     entries += [
-        CrosswalkEntry(f"9{d:02d}", ("90",), Relationship.DISSOLVED, src) for d in range(10)
+        CrosswalkEntry(f"9{d:02d}", ("90",), CrosswalkRelationship.DISSOLVED, src)
+        for d in range(10)
     ]
     for i, code in enumerate(communes):
         home = new_codes[i * len(new_codes) // len(communes)]
         if rng.random() < 0.05:
             other = rng.choice([c for c in new_codes if c != home])
-            entries.append(CrosswalkEntry(code, (home, other), Relationship.SPLIT, src))
+            entries.append(CrosswalkEntry(code, (home, other), CrosswalkRelationship.SPLIT, src))
         else:
-            entries.append(CrosswalkEntry(code, (home,), Relationship.MERGE, src))
+            entries.append(CrosswalkEntry(code, (home,), CrosswalkRelationship.MERGE, src))
     return Crosswalk(
         "bench",
         entries,

@@ -18,6 +18,7 @@ from antq_core import (
     AdminUnit,
     Crosswalk,
     CrosswalkEntry,
+    CrosswalkRelationship,
     CrosswalkSource,
     Dataset,
     DatasetLoadError,
@@ -30,7 +31,6 @@ from antq_core import (
     OrganizationKind,
     Participant,
     Qualifier,
-    Relationship,
     SplitUnitError,
     SubjectKind,
     UnmappedUnitError,
@@ -77,8 +77,8 @@ def test_the_sample_communes_go_to_their_new_communes(cw: Crosswalk) -> None:
         assert entry.exact
         assert cw.target.unit(new).level is AdminLevel.COMMUNE
         assert cw.source(entry.source).number == "1670/NQ-UBTVQH15"
-    assert cw.entry("03463").relationship is Relationship.SAME
-    assert cw.entry("03589").relationship is Relationship.MERGE
+    assert cw.entry("03463").relationship is CrosswalkRelationship.SAME
+    assert cw.entry("03589").relationship is CrosswalkRelationship.MERGE
     assert cw.target.unit("03405").name == "Tả Lèng"  # Giang Ma's code before 2025
     assert bundled_gazetteer().unit("03405").name == "Giang Ma"
 
@@ -88,8 +88,8 @@ def test_every_district_dissolves_into_the_province(cw: Crosswalk) -> None:
     for unit in old:
         if unit.level is AdminLevel.DISTRICT:
             entry = cw.entry(unit.code)
-            assert (entry.relationship, entry.new) == (Relationship.DISSOLVED, ("12",))
-    assert cw.entry("12").relationship is Relationship.SAME
+            assert (entry.relationship, entry.new) == (CrosswalkRelationship.DISSOLVED, ("12",))
+    assert cw.entry("12").relationship is CrosswalkRelationship.SAME
 
 
 def test_every_source_is_cited_with_a_document(cw: Crosswalk) -> None:
@@ -261,7 +261,10 @@ def test_a_figure_on_a_district_goes_to_the_province_with_a_note(
     assert new.organizations["t1"].admin_unit == "12"
     assert "no longer exists" in (new.organizations["t1"].note or "")
     assert new.participants["p9"].admin_unit == "12"
-    assert "no longer exists" in (new.participants["p9"].note_vi or "")
+    assert new.participants["p9"].note_vi == (
+        "huyện Tam Đường (106) (vn-2017) không còn từ ngày 01/07/2025; ghi vào tỉnh Lai Châu "
+        "(12), đơn vị bao trọn địa bàn cũ (bảng chuyển đổi lai_chau_2017_2025)."
+    )
 
 
 def test_units_the_crosswalk_lacks_are_all_named(cw: Crosswalk, lai_chau: Dataset) -> None:
@@ -335,9 +338,9 @@ def _new_gazetteer() -> Gazetteer:
 @st.composite
 def _crosswalks(draw: st.DrawFn, *, splits: bool) -> Crosswalk:
     entries = [
-        CrosswalkEntry("99", ("99",), Relationship.SAME, "law"),
-        CrosswalkEntry("901", ("99",), Relationship.DISSOLVED, "law"),
-        CrosswalkEntry("902", ("99",), Relationship.DISSOLVED, "law"),
+        CrosswalkEntry("99", ("99",), CrosswalkRelationship.SAME, "law"),
+        CrosswalkEntry("901", ("99",), CrosswalkRelationship.DISSOLVED, "law"),
+        CrosswalkEntry("902", ("99",), CrosswalkRelationship.DISSOLVED, "law"),
     ]
     for code in OLD_COMMUNES:
         if splits and draw(st.booleans()):
@@ -346,12 +349,17 @@ def _crosswalks(draw: st.DrawFn, *, splits: bool) -> Crosswalk:
             )
             largest = draw(st.none() | st.sampled_from(parts))
             entries.append(
-                CrosswalkEntry(code, tuple(parts), Relationship.SPLIT, "law", largest=largest)
+                CrosswalkEntry(
+                    code, tuple(parts), CrosswalkRelationship.SPLIT, "law", largest=largest
+                )
             )
         else:
             entries.append(
                 CrosswalkEntry(
-                    code, (draw(st.sampled_from(NEW_COMMUNES)),), Relationship.MERGE, "law"
+                    code,
+                    (draw(st.sampled_from(NEW_COMMUNES)),),
+                    CrosswalkRelationship.MERGE,
+                    "law",
                 )
             )
     return Crosswalk(
@@ -466,9 +474,11 @@ def test_splits_are_refused_by_default_naming_every_split_unit(cw: Crosswalk, ds
 
 def test_a_site_on_a_split_unit_covers_every_part() -> None:
     entries = [
-        CrosswalkEntry("99", ("99",), Relationship.SAME, "law"),
-        CrosswalkEntry("01001", ("02001", "02002"), Relationship.SPLIT, "law", largest="02002"),
-        CrosswalkEntry("01002", ("02002",), Relationship.MERGE, "law"),
+        CrosswalkEntry("99", ("99",), CrosswalkRelationship.SAME, "law"),
+        CrosswalkEntry(
+            "01001", ("02001", "02002"), CrosswalkRelationship.SPLIT, "law", largest="02002"
+        ),
+        CrosswalkEntry("01002", ("02002",), CrosswalkRelationship.MERGE, "law"),
     ]
     cw = Crosswalk(
         "t",
@@ -488,7 +498,10 @@ def test_a_site_on_a_split_unit_covers_every_part() -> None:
             Site(id="s1", initiative="i1", admin_units=("01001", "01002")),
             Site(id="s2", initiative="i1", admin_units=("01001",)),
         ],
-        participants=[Participant(id="p1", roles=["member"])],
+        participants=[
+            Participant(id="p1", roles=["member"]),
+            Participant(id="p2", roles=["member"], admin_unit="01001"),
+        ],
     )
     with pytest.raises(SplitUnitError, match=r"initiative i1"):
         cw.remap(ds)
@@ -499,6 +512,9 @@ def test_a_site_on_a_split_unit_covers_every_part() -> None:
     assert "part of each" in site.note
     assert new.sites["s2"].admin_units == ("02001", "02002")
     assert new.participants["p1"] == ds.participants["p1"]
+    p2 = new.participants["p2"]
+    assert p2.admin_unit == "02002"
+    assert "được chia cho Xã 02001 (02001), Xã 02002 (02002)" in (p2.note_vi or "")
     initiative = new.initiatives["i1"]
     assert initiative.scope == "02002"  # the largest part, as the crosswalk says
     assert "largest part" in (initiative.note or "")
@@ -508,7 +524,7 @@ def test_a_crosswalk_built_in_code_checks_its_entries() -> None:
     with pytest.raises(DatasetLoadError) as info:
         Crosswalk(
             "bad",
-            [CrosswalkEntry("01001", ("02009",), Relationship.MERGE, "nope")],
+            [CrosswalkEntry("01001", ("02009",), CrosswalkRelationship.MERGE, "nope")],
             target=_new_gazetteer(),
             from_version="old",
             effective=dt.date(2025, 7, 1),

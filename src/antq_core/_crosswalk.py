@@ -29,6 +29,7 @@ from antq_core._errors import (
     LoadProblem,
 )
 from antq_core._geo import Gazetteer
+from antq_core._phrases import format_date
 from antq_core._quantity import Qualifier
 from antq_core._refs import SubjectKind, SubjectRef
 from antq_core._schema import Date, problems_from
@@ -38,8 +39,8 @@ from antq_core._text import NfcStr
 __all__ = [
     "Crosswalk",
     "CrosswalkEntry",
+    "CrosswalkRelationship",
     "CrosswalkSource",
-    "Relationship",
     "SplitUnitError",
     "UnmappedUnitError",
     "bundled_crosswalk",
@@ -53,7 +54,7 @@ OnSplit = Literal["refuse", "approximate"]
 """What :meth:`Crosswalk.remap` does with a figure recorded on a unit that was split."""
 
 
-class Relationship(enum.StrEnum):
+class CrosswalkRelationship(enum.StrEnum):
     """How one old unit relates to the new units it maps to."""
 
     SAME = "same"
@@ -146,7 +147,7 @@ class _EntryRecord(BaseModel):
 
     from_: str = Field(alias="from", min_length=1)
     to: tuple[str, ...] = Field(min_length=1)
-    relationship: Relationship
+    relationship: CrosswalkRelationship
     source: str = Field(min_length=1)
     article: NfcStr | None = None
     largest: str | None = None
@@ -188,7 +189,7 @@ class CrosswalkEntry:
 
     old: str
     new: tuple[str, ...]
-    relationship: Relationship
+    relationship: CrosswalkRelationship
     source: str
     article: str | None = None
     largest: str | None = None
@@ -197,7 +198,7 @@ class CrosswalkEntry:
     @property
     def exact(self) -> bool:
         """Whether a figure on the old unit belongs wholly to one new unit."""
-        return self.relationship is not Relationship.SPLIT
+        return self.relationship is not CrosswalkRelationship.SPLIT
 
 
 class Crosswalk:
@@ -483,7 +484,7 @@ def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
                 problems.append(LoadProblem(f"{at}.to[{j}]", reason, repr(code)))
         if len(set(e.new)) != len(e.new):
             problems.append(LoadProblem(f"{at}.to", "a unit is listed twice", repr(e.new)))
-        if e.relationship is Relationship.SPLIT:
+        if e.relationship is CrosswalkRelationship.SPLIT:
             if len(e.new) < 2:  # noqa: PLR2004
                 reason = "a split goes to two or more new units"
                 problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
@@ -491,7 +492,7 @@ def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
             reason = f"a {e.relationship.value} goes to exactly one new unit"
             problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
         if e.largest is not None and (
-            e.relationship is not Relationship.SPLIT or e.largest not in e.new
+            e.relationship is not CrosswalkRelationship.SPLIT or e.largest not in e.new
         ):
             reason = "only a split names the largest part, and it is one of its new units"
             problems.append(LoadProblem(f"{at}.largest", reason, repr(e.largest)))
@@ -522,6 +523,7 @@ class _Placement:
     codes: tuple[str, ...]  # a single code, except a site's split unit
     approximate: bool
     remark: str | None  # said in notes when the placement is coarser or approximate
+    remark_vi: str | None = None  # the same in Vietnamese, for Vietnamese notes
 
 
 class _Remapper:
@@ -549,7 +551,7 @@ class _Remapper:
             split = {
                 c: self.cw.entry(c).new
                 for c in first
-                if self.cw.entry(c).relationship is Relationship.SPLIT
+                if self.cw.entry(c).relationship is CrosswalkRelationship.SPLIT
             }
             if split:
                 raise SplitUnitError(split, first)
@@ -580,7 +582,7 @@ class _Remapper:
             return cached
         e = self.cw.entry(code)
         name = self._name(code)
-        if e.relationship is Relationship.SPLIT:
+        if e.relationship is CrosswalkRelationship.SPLIT:
             if e.largest is not None:
                 to = e.largest
                 how = f"the unit that received its largest part, {self._new_name(to)}"
@@ -593,14 +595,25 @@ class _Remapper:
                 f"a figure on it cannot be divided, so it is placed at {how} "
                 f"(crosswalk {self.cw.id})."
             )
-            placement = _Placement((to,), approximate=True, remark=remark)
-        elif e.relationship is Relationship.DISSOLVED:
+            remark_vi = (
+                f"{name} ({self.cw.from_version}) được chia cho "
+                f"{', '.join(self._new_name(c) for c in e.new)} từ ngày "
+                f"{format_date(self.cw.effective, 'vi')}; không chia được nên ghi vào "
+                f"{self._new_name(to)} (bảng chuyển đổi {self.cw.id})."
+            )
+            placement = _Placement((to,), approximate=True, remark=remark, remark_vi=remark_vi)
+        elif e.relationship is CrosswalkRelationship.DISSOLVED:
             remark = (
                 f"{name} ({self.cw.from_version}) no longer exists from {self.cw.effective}; "
                 f"placed at {self._new_name(e.new[0])}, which contains all of it "
                 f"(crosswalk {self.cw.id})."
             )
-            placement = _Placement(e.new, approximate=False, remark=remark)
+            remark_vi = (
+                f"{name} ({self.cw.from_version}) không còn từ ngày "
+                f"{format_date(self.cw.effective, 'vi')}; ghi vào {self._new_name(e.new[0])}, "
+                f"đơn vị bao trọn địa bàn cũ (bảng chuyển đổi {self.cw.id})."
+            )
+            placement = _Placement(e.new, approximate=False, remark=remark, remark_vi=remark_vi)
         else:
             placement = _Placement(e.new, approximate=False, remark=None)
         self.single[code] = placement
@@ -612,7 +625,7 @@ class _Remapper:
         if cached is not None:
             return cached
         e = self.cw.entry(code)
-        if e.relationship is Relationship.SPLIT:
+        if e.relationship is CrosswalkRelationship.SPLIT:
             remark = (
                 f"It covered {self._name(code)} ({self.cw.from_version}), which was split on "
                 f"{self.cw.effective}: it is taken to cover part of each of "
@@ -688,8 +701,8 @@ class _Remapper:
             return person
         p = self.place(person.admin_unit)
         update: dict[str, Any] = {"admin_unit": p.codes[0]}
-        if p.remark is not None:
-            update["note_vi"] = _joined(person.note_vi, p.remark)
+        if p.remark_vi is not None:
+            update["note_vi"] = _joined(person.note_vi, p.remark_vi)
         return person.model_copy(update=update)
 
     def _observations(self) -> ObservationStore:
