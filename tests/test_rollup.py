@@ -257,6 +257,19 @@ def test_the_sample_reports_5817_organizations_and_registers_none(lai_chau: Data
     assert str(orgs.subject) == "unit:12"
     assert str(orgs.period) == REPORT
     assert lai_chau.observations[orgs.row].metric == "mass_organizations"
+    assert orgs.to_dict() == {
+        "metric": "mass_organizations",
+        "subject": "unit:12",
+        "period": REPORT,
+        "reported": {"value": 5817, "unit": "organization", "qualifier": "exact"},
+        "registered": {"value": 0, "unit": "organization", "qualifier": "exact"},
+        "difference": 5817,
+        "within_tolerance": False,
+        "basis": "organizations",
+        "message_vi": orgs.message_vi,
+        "message_en": orgs.message_en,
+        "row": orgs.row,
+    }
     sites = results["initiative_sites"]
     assert (sites.registered, sites.difference) == (Quantity(4, "site"), 246)
 
@@ -292,6 +305,7 @@ def test_tolerance_and_qualifiers(lai_chau: Dataset) -> None:
     assert loose == [True, True, True, True, True]
     relative = reconcile(ds, tolerance=Tolerance(relative=Decimal("0.1")))
     assert relative[0].within_tolerance is True  # 10 % of 11 allows 1.1
+    assert relative[0].to_dict()["difference"] == 1
     assert "1,1" in relative[0].message_vi
 
 

@@ -150,9 +150,8 @@ class EntityCount:
 def _quantity_dict(q: Quantity | None) -> dict[str, Any] | None:
     if q is None:
         return None
-    value: Number = q.value
     return {
-        "value": str(value) if isinstance(value, Decimal) else value,
+        "value": q.value,  # counts of entities and members are whole numbers
         "unit": q.unit.code,
         "qualifier": q.qualifier.value,
     }
@@ -518,6 +517,22 @@ class Reconciliation:
     def message_en(self) -> str:
         """One sentence in English."""
         return _message(self, "en")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready values, with both messages."""
+        return {
+            "metric": self.metric,
+            "subject": str(self.subject),
+            "period": str(self.period),
+            "reported": _quantity_dict(self.reported),
+            "registered": _quantity_dict(self.registered),
+            "difference": self.difference,  # entity counts are whole: never a Decimal
+            "within_tolerance": self.within_tolerance,
+            "basis": self.basis,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+            "row": self.row,
+        }
 
 
 def _means_typical(metric: MetricDefinition | None, note: str | None) -> bool:
