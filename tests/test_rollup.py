@@ -281,6 +281,8 @@ def test_typical_models_are_reconciled_with_typical_initiatives(lai_chau: Datase
         "typical initiatives",
         Quantity(typical, "initiative"),
     )
+    assert f"đã đăng ký {typical} mô hình tiêu biểu" in found.message_vi
+    assert f"{typical} typical registered" in found.message_en
     plain = _obs("initiatives", len(lai_chau.initiatives), "initiative")
     [found] = reconcile(_with(lai_chau, observations=[plain]))
     assert (found.basis, found.difference, found.within_tolerance) == ("initiatives", 0, True)
@@ -428,3 +430,32 @@ def test_reconcile_on_the_remapped_sample_agrees_with_the_original(
     assert before == after
     sites = [Site.model_validate(s.model_dump()) for s in remapped.sites.values()]
     assert len(sites) == len(lai_chau.sites)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["03589", "03463", "03451", "03418", "106", "107", "12"]),
+            st.none() | st.integers(0, 50),
+        ),
+        max_size=10,
+    ),
+    st.lists(st.sampled_from(["12", "106", "107", "109", "03589", "03418"]), max_size=6),
+)
+def test_reconcile_counts_what_count_entities_counts(
+    specs: list[tuple[str, int | None]], units: list[str]
+) -> None:
+    base = sample()
+    orgs = [_org(f"o{n}", unit, members) for n, (unit, members) in enumerate(specs)]
+    totals = [_obs("mass_organizations", 1, "organization", subject=f"unit:{u}") for u in units]
+    totals += [_obs("mass_organization_members", 1, "member", subject=f"unit:{u}") for u in units]
+    ds = _with(base, organizations=orgs, observations=totals)
+    results = reconcile(ds)
+    assert len(results) == len(totals)
+    for r in results:
+        unit = ds.gazetteer.unit(r.subject.id)
+        row = count_entities(ds, unit.level).row(unit.code)
+        if r.metric == "mass_organizations":
+            assert r.registered == Quantity(row.organizations, "organization")
+        else:
+            assert r.registered == row.members

@@ -751,6 +751,8 @@ def _message(r: Reconciliation, lang: Lang) -> str:
     registered = (
         f"{words.get(r.registered.qualifier, '')}{format_number(r.registered.value, lang)}"
     )
+    if r.basis == "typical initiatives":  # say what the registered count counts
+        registered += " mô hình tiêu biểu" if vi else " typical"
     difference, allowed = format_number(r.difference, lang), format_number(r.allowed, lang)
     if vi:
         return (
