@@ -12,6 +12,15 @@ starts with ``_`` is private.
 from importlib.metadata import version as _version
 
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
+from antq_core._crosswalk import (
+    Crosswalk,
+    CrosswalkEntry,
+    CrosswalkRelationship,
+    CrosswalkSource,
+    SplitUnitError,
+    UnmappedUnitError,
+    bundled_crosswalk,
+)
 from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
 from antq_core._entities import (
     AggregationType,
@@ -60,6 +69,16 @@ from antq_core._phrases import (
 )
 from antq_core._quantity import Qualifier, Quantity, Unit
 from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
+from antq_core._rollup import (
+    EntityCount,
+    EntityCounts,
+    KindCount,
+    Reconciliation,
+    Tolerance,
+    Unplaced,
+    count_entities,
+    reconcile,
+)
 from antq_core._store import ObservationColumns, ObservationStore
 from antq_core._text import fold, nfc
 
@@ -76,12 +95,18 @@ __all__ = [
     "Catalog",
     "CategoryOption",
     "CoordinationAgreement",
+    "Crosswalk",
+    "CrosswalkEntry",
+    "CrosswalkRelationship",
+    "CrosswalkSource",
     "Dataset",
     "DatasetLoadError",
     "DatasetMetadata",
     "Disaggregation",
     "DisaggregationCategory",
     "DuplicateIdError",
+    "EntityCount",
+    "EntityCounts",
     "Gazetteer",
     "GazetteerCycleError",
     "GazetteerSource",
@@ -89,6 +114,7 @@ __all__ = [
     "Initiative",
     "InitiativeTheme",
     "InvalidValueError",
+    "KindCount",
     "Lang",
     "LoadProblem",
     "MassOrganization",
@@ -107,18 +133,25 @@ __all__ = [
     "Quantity",
     "QuantityError",
     "QuantityParseError",
+    "Reconciliation",
     "Site",
     "Source",
+    "SplitUnitError",
     "Statement",
     "SubjectKind",
     "SubjectRef",
+    "Tolerance",
     "Unit",
     "UnknownAdminUnitError",
     "UnknownUnitError",
+    "UnmappedUnitError",
+    "Unplaced",
     "UnresolvedReferenceError",
     "__version__",
     "builtin_catalog",
+    "bundled_crosswalk",
     "bundled_gazetteer",
+    "count_entities",
     "fold",
     "format_date",
     "format_number",
@@ -127,5 +160,6 @@ __all__ = [
     "nfc",
     "parse_number",
     "parse_quantity",
+    "reconcile",
     "sample",
 ]

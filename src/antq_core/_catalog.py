@@ -84,6 +84,11 @@ def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
     ``vn-2017``: the province, its 8 districts, its 106 communes with their
     GSO codes, and the villages the sample names, with local codes.
 
+    ``"lai_chau_2025"``: Lai Châu from 1 July 2025, version ``vn-2025``: the
+    province and its 38 commune-level units (36 xã, 2 phường) with their GSO
+    codes, after Nghị quyết 1670/NQ-UBTVQH15; no districts.
+    :func:`~antq_core.bundled_crosswalk` maps the first onto the second.
+
     >>> gaz = bundled_gazetteer()
     >>> gaz.version, len(gaz.children("12"))
     ('vn-2017', 8)
