@@ -48,6 +48,12 @@ from antq_core._errors import (
     UnresolvedReferenceError,
 )
 from antq_core._geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
+from antq_core._jsonschema import (
+    JSON_SCHEMA_DIALECT,
+    SCHEMA_ENTITIES,
+    dataset_json_schema,
+    entity_json_schema,
+)
 from antq_core._period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
 from antq_core._phrases import (
     Lang,
@@ -68,6 +74,8 @@ __version__ = _version("antq_core")
 __all__ = [
     "DATASET_FORMAT_VERSION",
     "DEFAULT_SEASON_START_MONTH",
+    "JSON_SCHEMA_DIALECT",
+    "SCHEMA_ENTITIES",
     "AdminLevel",
     "AdminUnit",
     "AggregationType",
@@ -119,6 +127,8 @@ __all__ = [
     "__version__",
     "builtin_catalog",
     "bundled_gazetteer",
+    "dataset_json_schema",
+    "entity_json_schema",
     "fold",
     "format_date",
     "format_number",
