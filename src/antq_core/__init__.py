@@ -13,6 +13,21 @@ from importlib.metadata import version as _version
 
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
 from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
+from antq_core._dhis2 import (
+    DHIS2_UID_PATTERN,
+    Dhis2Conflict,
+    Dhis2Export,
+    Dhis2Import,
+    Dhis2ImportCount,
+    Dhis2Mapping,
+    Dhis2MappingError,
+    Dhis2OptionCombo,
+    Dhis2Skipped,
+    dhis2_period,
+    from_dhis2_data_value_set,
+    period_from_dhis2,
+    to_dhis2_data_value_set,
+)
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
@@ -74,6 +89,7 @@ __version__ = _version("antq_core")
 __all__ = [
     "DATASET_FORMAT_VERSION",
     "DEFAULT_SEASON_START_MONTH",
+    "DHIS2_UID_PATTERN",
     "JSON_SCHEMA_DIALECT",
     "SCHEMA_ENTITIES",
     "AdminLevel",
@@ -87,6 +103,14 @@ __all__ = [
     "Dataset",
     "DatasetLoadError",
     "DatasetMetadata",
+    "Dhis2Conflict",
+    "Dhis2Export",
+    "Dhis2Import",
+    "Dhis2ImportCount",
+    "Dhis2Mapping",
+    "Dhis2MappingError",
+    "Dhis2OptionCombo",
+    "Dhis2Skipped",
     "Disaggregation",
     "DisaggregationCategory",
     "DuplicateIdError",
@@ -128,14 +152,18 @@ __all__ = [
     "builtin_catalog",
     "bundled_gazetteer",
     "dataset_json_schema",
+    "dhis2_period",
     "entity_json_schema",
     "fold",
     "format_date",
     "format_number",
     "format_period",
     "format_quantity",
+    "from_dhis2_data_value_set",
     "nfc",
     "parse_number",
     "parse_quantity",
+    "period_from_dhis2",
     "sample",
+    "to_dhis2_data_value_set",
 ]
