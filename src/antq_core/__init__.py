@@ -55,12 +55,21 @@ from antq_core._errors import (
     IncompatibleUnitsError,
     InvalidValueError,
     LoadProblem,
+    MissingExtraError,
     PeriodError,
     QuantityError,
     QuantityParseError,
     UnknownAdminUnitError,
     UnknownUnitError,
     UnresolvedReferenceError,
+)
+from antq_core._frames import (
+    FRAME_COLUMNS,
+    ValuesDoNotFitError,
+    to_arrow,
+    to_pandas,
+    to_polars,
+    write_parquet,
 )
 from antq_core._geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
 from antq_core._jsonschema import (
@@ -90,6 +99,7 @@ __all__ = [
     "DATASET_FORMAT_VERSION",
     "DEFAULT_SEASON_START_MONTH",
     "DHIS2_UID_PATTERN",
+    "FRAME_COLUMNS",
     "JSON_SCHEMA_DIALECT",
     "SCHEMA_ENTITIES",
     "AdminLevel",
@@ -126,6 +136,7 @@ __all__ = [
     "MassOrganization",
     "MetricDefinition",
     "MetricKind",
+    "MissingExtraError",
     "Observation",
     "ObservationColumns",
     "ObservationStore",
@@ -148,6 +159,7 @@ __all__ = [
     "UnknownAdminUnitError",
     "UnknownUnitError",
     "UnresolvedReferenceError",
+    "ValuesDoNotFitError",
     "__version__",
     "builtin_catalog",
     "bundled_gazetteer",
@@ -165,5 +177,9 @@ __all__ = [
     "parse_quantity",
     "period_from_dhis2",
     "sample",
+    "to_arrow",
     "to_dhis2_data_value_set",
+    "to_pandas",
+    "to_polars",
+    "write_parquet",
 ]
