@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 DHIS2_UID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9]{10}$"
-"""A DHIS2 identifier: eleven letters and digits, the first a letter."""
+"""The form of a DHIS2 identifier (UID), eleven letters and digits, the first a letter."""
 
 Uid = Annotated[str, StringConstraints(pattern=DHIS2_UID_PATTERN)]
 
@@ -546,7 +546,10 @@ class Dhis2Import:
 
     @property
     def status(self) -> Literal["SUCCESS", "WARNING", "ERROR"]:
-        """DHIS2's status: ``SUCCESS``; ``WARNING``, some conflicts; ``ERROR``, nothing taken."""
+        """The status as DHIS2 gives it.
+
+        ``SUCCESS`` without conflicts, ``WARNING`` with some, ``ERROR`` when no row was taken.
+        """
         if not self.conflicts:
             return "SUCCESS"
         count = self.import_count

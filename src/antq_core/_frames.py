@@ -49,8 +49,6 @@ column per disaggregation category (in alphabetical order of the category id).""
 DECIMAL_PRECISION: Final = 38
 """Digits of Arrow's ``decimal128`` type, the widest that polars and pandas both read."""
 
-ValueType = Literal["decimal", "string"]
-
 
 class ValuesDoNotFitError(AntqError, ValueError):
     """Some values need more digits than a ``decimal128`` column holds.
@@ -140,7 +138,7 @@ def _scale(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _values(pa: Any, pc: Any, columns: Any, values: ValueType) -> Any:
+def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]) -> Any:
     """The value column: exact decimals (or their strings), from the integer array and the rest."""
     np = _module("numpy")
     base = _column(pa, columns.value, pa.int64())
@@ -167,7 +165,7 @@ def _values(pa: Any, pc: Any, columns: Any, values: ValueType) -> Any:
     return pc.replace_with_mask(column, pa.array(mask), replacement)
 
 
-def to_arrow(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
+def to_arrow(dataset: Dataset, *, values: Literal["decimal", "string"] = "decimal") -> Any:
     """The observations as one tidy :class:`pyarrow.Table`, a row per observation.
 
     Columns (:data:`FRAME_COLUMNS`, then one per disaggregation category):
@@ -251,7 +249,7 @@ def to_arrow(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
     return pa.table(data)
 
 
-def to_polars(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
+def to_polars(dataset: Dataset, *, values: Literal["decimal", "string"] = "decimal") -> Any:
     """The table of :func:`to_arrow` as a :class:`polars.DataFrame`.
 
     Dictionary columns become ``Categorical``; ``value`` stays an exact ``Decimal``.
@@ -265,7 +263,7 @@ def to_polars(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
     return pl.from_arrow(to_arrow(dataset, values=values))
 
 
-def to_pandas(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
+def to_pandas(dataset: Dataset, *, values: Literal["decimal", "string"] = "decimal") -> Any:
     """The table of :func:`to_arrow` as a :class:`pandas.DataFrame`.
 
     Dictionary columns become ``category``; ``value`` holds :class:`~decimal.Decimal`
@@ -280,7 +278,9 @@ def to_pandas(dataset: Dataset, *, values: ValueType = "decimal") -> Any:
     return to_arrow(dataset, values=values).to_pandas()
 
 
-def write_parquet(dataset: Dataset, path: str | Path, *, values: ValueType = "decimal") -> None:
+def write_parquet(
+    dataset: Dataset, path: str | Path, *, values: Literal["decimal", "string"] = "decimal"
+) -> None:
     """Write the table of :func:`to_arrow` as a Parquet file: the hand-off to DuckDB and others.
 
     ``SELECT metric, sum(value) FROM 'observations.parquet' GROUP BY metric``

@@ -66,23 +66,23 @@ class ObservationColumns:
     """
 
     metric: memoryview
-    """Per row: index into :attr:`metrics`."""
+    """Each row's index into :attr:`metrics`."""
     subject: memoryview
-    """Per row: index into :attr:`subjects`."""
+    """Each row's index into :attr:`subjects`."""
     period: memoryview
-    """Per row: index into :attr:`periods`."""
+    """Each row's index into :attr:`periods`."""
     unit: memoryview
-    """Per row: index into :attr:`units`."""
+    """Each row's index into :attr:`units`."""
     qualifier: memoryview
-    """Per row: index into :attr:`qualifiers`."""
+    """Each row's index into :attr:`qualifiers`."""
     disaggregation: memoryview
-    """Per row: index into :attr:`disaggregations` (0 is the total, no breakdown)."""
+    """Each row's index into :attr:`disaggregations` (0 is the total, no breakdown)."""
     source: memoryview
-    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    """Each row's index into :attr:`texts` (0 is ``None``)."""
     note: memoryview
-    """Per row: index into :attr:`texts` (0 is ``None``)."""
+    """Each row's index into :attr:`texts` (0 is ``None``)."""
     value: memoryview
-    """Per row: the value as a 64-bit integer, or 0 where :attr:`exact` holds it."""
+    """Each row's value as a 64-bit integer, or 0 where :attr:`exact` holds it."""
     exact: Mapping[int, Number]
     """Row → value, for the rows whose value is not a 64-bit integer."""
     metrics: Sequence[str]
