@@ -196,6 +196,21 @@ def test_sensitive_fields_are_marked_in_the_schema() -> None:
     assert marked == {"full_name", "identity_number", "birth_date"}
 
 
+def test_the_dhis2_mapping_schema_accepts_mappings() -> None:
+    mapping = {
+        "data_set": "pBOMPrpg1QX",
+        "data_elements": {"initiatives": "fbfJHSPpUQD"},
+        "org_units": {"12": "ImspTQPwCqd"},
+        "subjects": {"site:mh3-s1": "O6uvpzGd5pu"},
+        "category_option_combos": [{"disaggregation": {}, "category_option_combo": "HllvX50cXC0"}],
+    }
+    validator = ENTITY_VALIDATORS["Dhis2Mapping"]
+    assert _errors(validator, mapping) == []
+    assert antq_core.Dhis2Mapping.model_validate(mapping).org_units == {"12": "ImspTQPwCqd"}
+    assert _errors(validator, mapping | {"data_set": "short"})
+    assert _errors(validator, mapping | {"data_elements": {"initiatives": "1bfJHSPpUQD"}})
+
+
 def test_entity_names_are_case_insensitive_and_checked() -> None:
     assert entity_json_schema("observation") == entity_json_schema("Observation")
     with pytest.raises(InvalidValueError, match="Observation"):
@@ -235,7 +250,7 @@ def test_cli_prints_one_entity(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_writes_every_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "schemas"
     assert main(["schema", "--out", str(out)]) == 0
-    assert "wrote 16 schema files" in capsys.readouterr().out
+    assert f"wrote {len(SCHEMA_ENTITIES) + 1} schema files" in capsys.readouterr().out
     written = {p.name.removesuffix(".schema.json") for p in out.iterdir()}
     assert written == {*SCHEMA_ENTITIES, DOCUMENT}
     for name in SCHEMA_ENTITIES:

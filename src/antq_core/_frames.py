@@ -193,6 +193,7 @@ def to_arrow(dataset: Dataset, *, values: Literal["decimal", "string"] = "decima
     <antq_core.ObservationStore.columns>`: no observation model is made. It
     holds no personal data: participants are not observations.
 
+    >>> from antq_core import sample
     >>> table = to_arrow(sample())
     >>> table.num_rows, table.column("value").type
     (14, Decimal128Type(decimal128(38, 0)))

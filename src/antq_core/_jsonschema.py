@@ -8,6 +8,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from antq_core._dataset import _DOCUMENT, DATASET_FORMAT, DATASET_FORMAT_VERSION
+from antq_core._dhis2 import Dhis2Mapping, Dhis2OptionCombo
 from antq_core._entities import (
     CategoryOption,
     CoordinationAgreement,
@@ -36,6 +37,8 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "CategoryOption": CategoryOption,
     "CoordinationAgreement": CoordinationAgreement,
     "DatasetMetadata": DatasetMetadata,
+    "Dhis2Mapping": Dhis2Mapping,
+    "Dhis2OptionCombo": Dhis2OptionCombo,
     "DisaggregationCategory": DisaggregationCategory,
     "GazetteerSource": GazetteerSource,
     "Initiative": Initiative,
@@ -52,7 +55,8 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
 SCHEMA_ENTITIES: Final = tuple(_TYPES)
 """Names that :func:`entity_json_schema` knows, in alphabetical order.
 
-Every entity model, and the administrative unit as a gazetteer file writes it.
+Every entity model, the administrative unit as a gazetteer file writes it, and
+the DHIS2 mapping file (:class:`~antq_core.Dhis2Mapping`) with its entries.
 """
 
 # Docstrings become descriptions; a form shows them as help text, so only their
