@@ -575,7 +575,8 @@ def test_round_trip_is_identity_on_exported_observations(dataset: Dataset, compl
     assert back.import_count.imported == len(sent)
     # And into the dataset itself: nothing new; only values sent in another unit change.
     again = from_dhis2_data_value_set(wire, mapping, dataset)
-    converted = sum(o not in dataset.observations for o in sent)
+    originals = [o for i, o in enumerate(dataset.observations) if i not in skipped]
+    converted = sum(a != b for a, b in zip(sent, originals, strict=True))
     assert again.import_count == Dhis2ImportCount(0, converted, len(sent) - converted, 0)
     assert [o.quantity for o in again.dataset.observations] == [
         in_metric_unit(dataset, o).quantity if i not in skipped else o.quantity
@@ -601,3 +602,46 @@ def test_sites_by_anchor_come_back_as_their_anchor(dataset: Dataset) -> None:
             assert read.model_copy(update={"subject": original.subject}) == original
         else:
             assert read == original
+
+
+def test_attribute_option_combo_both_ways(lai_chau: Dataset) -> None:
+    mapping = mapping_for(lai_chau).model_copy(update={"attribute_option_combo": "HllvX50cXC0"})
+    payload = to_dhis2_data_value_set(lai_chau, mapping).payload
+    assert payload["attributeOptionCombo"] == "HllvX50cXC0"
+    assert all(v["attributeOptionCombo"] == "HllvX50cXC0" for v in payload["dataValues"])
+    # DHIS2 may give it once, at the top.
+    for value in payload["dataValues"]:
+        del value["attributeOptionCombo"]
+    result = from_dhis2_data_value_set(payload, mapping, without_observations(lai_chau))
+    assert result.status == "SUCCESS"
+    assert result.import_count.imported == len(payload["dataValues"])
+    other = payload | {"attributeOptionCombo": "Prlt0C1RF0s"}
+    refused = from_dhis2_data_value_set(other, mapping, lai_chau)
+    assert {c.property for c in refused.conflicts} == {"attributeOptionCombo"}
+
+
+def test_a_deletion_needs_no_value(lai_chau: Dataset, sample_mapping: Dhis2Mapping) -> None:
+    first = to_dhis2_data_value_set(lai_chau, sample_mapping).payload["dataValues"][0]
+    deletion = {k: v for k, v in first.items() if k not in ("value", "comment")}
+    result = from_dhis2_data_value_set(
+        {"dataValues": [deletion | {"deleted": True}]}, sample_mapping, lai_chau
+    )
+    assert result.import_count == Dhis2ImportCount(0, 0, 0, 1)
+    assert len(result.dataset.observations) == len(lai_chau.observations) - 1
+    assert lai_chau.observations[0] not in list(result.dataset.observations)
+
+
+def test_export_of_a_metric_the_dataset_lacks(lai_chau: Dataset) -> None:
+    document = lai_chau.to_dict(include_sensitive=True)
+    document["observations"] = [
+        {"metric": "not_in_catalog", "subject": "unit:12", "period": "2017", "unit": "case",
+         "value": 1},
+    ]  # fmt: skip
+    dataset = Dataset.from_dict(document)
+    mapping = mapping_for(lai_chau).model_copy(
+        update={"data_elements": {"not_in_catalog": uid("x")}}
+    )
+    (skipped,) = to_dhis2_data_value_set(dataset, mapping).skipped
+    assert skipped.reason == (
+        "the dataset has no metric 'not_in_catalog', so no unit for its data element"
+    )

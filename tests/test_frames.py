@@ -210,3 +210,22 @@ def test_missing_extra(
         function(lai_chau, *args)
     assert (caught.value.module, caught.value.extra) == (missing, "dataframe")
     assert isinstance(caught.value, ImportError)
+
+
+def test_subjects_that_cannot_be_placed(lai_chau: Dataset) -> None:
+    """Dangling references and broken geography give nulls, not errors: validation reports them."""
+    document = lai_chau.to_dict(include_sensitive=True)
+    document["gazetteer"]["units"].append(
+        {"code": "999", "name": "Orphan", "level": "commune", "parent": "998"}
+    )
+    document["observations"] = [
+        {"metric": "recidivists", "subject": subject, "period": "2017", "unit": "person",
+         "value": 1}
+        for subject in ("site:nowhere", "unit:999", "unit:00000", "organization:none",
+                        "initiative:none", "unit:03589")
+    ]  # fmt: skip
+    dataset = Dataset.from_dict(document)
+    rows = to_arrow(dataset).to_pylist()
+    places = [tuple(row[level] for level in LEVELS) for row in rows]
+    assert places[:5] == [(None, None, None, None)] * 5
+    assert places[5] == ("12", "109", "03589", None)

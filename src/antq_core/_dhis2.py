@@ -614,7 +614,11 @@ class _Reader:
         }
         self.conflicts = _Conflicts()
         self.current: list[Observation | None] = list(dataset.observations)
-        self.existing = {_key(o): i for i, o in enumerate(self.current) if o is not None}
+        # The first of observations sharing a key is the one an export sends (the
+        # others are skipped there), so it is the one a row updates.
+        self.existing: dict[tuple[str, SubjectRef, Period, Disaggregation], int] = {}
+        for i, o in enumerate(dataset.observations):
+            self.existing.setdefault(_key(o), i)
         self.seen: dict[tuple[str, SubjectRef, Period, Disaggregation], int] = {}
         self.read: list[Observation] = []
         self.count = {"imported": 0, "updated": 0, "ignored": 0, "deleted": 0}
@@ -713,6 +717,8 @@ class _Reader:
         subject, period, disaggregation = parts
         qualifier, source, note = _read_comment(row.comment)
         value = row.value
+        if value is None and row.deleted:
+            value = 0  # a deletion names a data value; what it held does not matter
         if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)  # DHIS2 writes every value as text; an integer stays one
         try:
