@@ -292,6 +292,5 @@ def write_parquet(
 
     .. versionadded:: 0.1.0
     """
-    table = to_arrow(dataset, values=values)
     parquet = _module("pyarrow.parquet")
-    parquet.write_table(table, str(path))
+    parquet.write_table(to_arrow(dataset, values=values), str(path))

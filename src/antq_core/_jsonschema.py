@@ -94,6 +94,7 @@ def _tidy(node: object) -> object:
 def _published(schema: dict[str, Any], title: str, description: str | None) -> dict[str, Any]:
     tidy: dict[str, Any] = _tidy(schema)  # type: ignore[assignment]
     head: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "title": title}
+    description = description if description is not None else tidy.get("description")
     if description is not None:
         head["description"] = description
     return head | {key: value for key, value in tidy.items() if key not in head}
