@@ -9,7 +9,7 @@ from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Generic, Literal, NotRequired, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, NotRequired, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -35,7 +35,7 @@ from antq_core._errors import (
     UnresolvedReferenceError,
     safe_repr,
 )
-from antq_core._geo import AdminUnit, Gazetteer
+from antq_core._geo import AdminUnit, Gazetteer, _GazetteerDocument
 from antq_core._period import Period
 from antq_core._quantity import (
     Number,
@@ -44,7 +44,7 @@ from antq_core._quantity import (
     _is_decimal_text,
 )
 from antq_core._refs import _ID, Disaggregation, SubjectRef
-from antq_core._schema import problems_from
+from antq_core._schema import JsonSchemaOf, problems_from
 from antq_core._store import _INT64, _QUALIFIER_INDEX, ObservationStore
 from antq_core._text import nfc
 
@@ -77,7 +77,11 @@ class _Document(BaseModel):
     format: Literal["antq-dataset"]
     format_version: Literal[1]
     metadata: DatasetMetadata
-    gazetteer: dict[str, Any]
+    # Both are read loosely here and checked later with located errors; their JSON
+    # Schema is that of what they hold, so that the published schema is complete.
+    gazetteer: Annotated[
+        dict[str, Any], JsonSchemaOf(lambda: _GazetteerDocument.__pydantic_core_schema__)
+    ]
     sources: tuple[Source, ...] = ()
     themes: tuple[InitiativeTheme, ...] = ()
     categories: tuple[DisaggregationCategory, ...] = ()
@@ -86,7 +90,12 @@ class _Document(BaseModel):
     sites: tuple[Site, ...] = ()
     organizations: tuple[MassOrganization, ...] = ()
     participants: tuple[Participant, ...] = ()
-    observations: list[_ObservationRow] = Field(default_factory=list)
+    observations: Annotated[
+        list[_ObservationRow], JsonSchemaOf(lambda: _OBSERVATIONS.core_schema)
+    ] = Field(default_factory=list)
+
+
+_OBSERVATIONS: Final = TypeAdapter(list[Observation])
 
 
 _DOCUMENT: Final = TypeAdapter(_Document)

@@ -16,6 +16,7 @@ __all__ = [
     "IncompatibleUnitsError",
     "InvalidValueError",
     "LoadProblem",
+    "MissingExtraError",
     "PeriodError",
     "QuantityError",
     "QuantityParseError",
@@ -226,6 +227,22 @@ class UnresolvedReferenceError(AntqError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class MissingExtraError(AntqError, ImportError):
+    """An optional dependency that this feature needs is not installed.
+
+    Attributes:
+        module: The module that could not be imported (``"pyarrow"``).
+        extra: The extra of antq_core that brings it (``"dataframe"``).
+    """
+
+    def __init__(self, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"this needs {module}, which is not installed: pip install 'antq_core[{extra}]'"
+        )
 
 
 @attrs.frozen

@@ -149,20 +149,23 @@ class AdminUnit:
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         """The JSON Schema of a unit object in a gazetteer file."""
-        return _UnitRecord.model_json_schema() | {"title": "AdminUnit"}
+        # Through the handler, so the record's definitions join the enclosing schema's.
+        return handler(AdminUnitRecord.__pydantic_core_schema__)
 
 
-class _UnitRecord(BaseModel):
+class AdminUnitRecord(BaseModel):
+    """An administrative unit as a gazetteer file writes it."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(min_length=1)
-    name: NfcStr = Field(min_length=1)
-    level: AdminLevel
-    parent: str | None = None
-    kind_vi: NfcStr | None = None
-    valid_from: Date | None = None
-    valid_to: Date | None = None
-    local: StrictBool = False
+    code: str = Field(min_length=1, description="Official GSO code, or a local code.")
+    name: NfcStr = Field(min_length=1, description="Name without the kind word (Mường So).")
+    level: AdminLevel = Field(description="Tier in the hierarchy.")
+    parent: str | None = Field(default=None, description="Code of the unit above.")
+    kind_vi: NfcStr | None = Field(default=None, description="Kind word (xã, thị trấn).")
+    valid_from: Date | None = Field(default=None, description="First day it existed so.")
+    valid_to: Date | None = Field(default=None, description="Last day it existed so.")
+    local: StrictBool = Field(default=False, description="The code is local, not official.")
 
 
 class GazetteerSource(BaseModel):
@@ -182,16 +185,22 @@ class GazetteerSource(BaseModel):
 
 
 class _GazetteerDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """An ``antq-gazetteer`` document: one version of the administrative geography."""
 
-    format: str
-    format_version: StrictInt
-    version: str = Field(min_length=1)
-    title: NfcStr | None = None
-    valid_from: Date | None = None
-    valid_to: Date | None = None
-    sources: tuple[GazetteerSource, ...] = ()
-    units: tuple[_UnitRecord, ...]
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Gazetteer")
+
+    # Any string or integer passes here so that _from_document can say what it
+    # expected; the JSON Schema states the one value allowed.
+    format: str = Field(json_schema_extra={"const": GAZETTEER_FORMAT})
+    format_version: StrictInt = Field(json_schema_extra={"const": GAZETTEER_FORMAT_VERSION})
+    version: str = Field(min_length=1, description="Version of the geography (vn-2017).")
+    title: NfcStr | None = Field(default=None, description="Human description.")
+    valid_from: Date | None = Field(default=None, description="First day it describes.")
+    valid_to: Date | None = Field(default=None, description="Last day it describes.")
+    sources: tuple[GazetteerSource, ...] = Field(
+        default=(), description="Where the codes and names come from."
+    )
+    units: tuple[AdminUnitRecord, ...] = Field(description="The administrative units.")
 
 
 _DOCUMENT: Final = TypeAdapter(_GazetteerDocument)
@@ -475,10 +484,10 @@ class Gazetteer:
 def _validate_admin_unit(value: object) -> AdminUnit:
     if isinstance(value, AdminUnit):
         return value
-    return AdminUnit(**_UnitRecord.model_validate(value).model_dump())
+    return AdminUnit(**AdminUnitRecord.model_validate(value).model_dump())
 
 
 def _unit_record(unit: AdminUnit) -> dict[str, Any]:
     """One unit as the document writes it: defaults and unknowns left out."""
-    record = _UnitRecord(**attrs.asdict(unit, recurse=False))
+    record = AdminUnitRecord(**attrs.asdict(unit, recurse=False))
     return record.model_dump(mode="json", exclude_defaults=True) | {"level": unit.level.value}

@@ -7,12 +7,14 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Final
 
-from pydantic import BeforeValidator, ValidationError
+import attrs
+from pydantic import BeforeValidator, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from antq_core._errors import LoadProblem, safe_repr
 
-__all__ = ["SENSITIVE_FIELDS", "Date", "problems_from", "value_schema"]
+__all__ = ["SENSITIVE_FIELDS", "Date", "JsonSchemaOf", "problems_from", "value_schema"]
 
 SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
 """Fields that hold personal data: never echoed in errors, dumped only on request."""
@@ -34,6 +36,25 @@ def value_schema(
         validate,
         serialization=core_schema.plain_serializer_function_ser_schema(dump, when_used="always"),
     )
+
+
+@attrs.frozen
+class JsonSchemaOf:
+    """Annotation: describe a field in JSON Schema as another type's schema.
+
+    For fields that are validated loosely on purpose (a document part checked
+    later, with better errors), so the published schema still says what the
+    wire format holds. ``core`` gives that type's core schema when the JSON
+    Schema is generated; its definitions join the document's ``$defs``.
+    """
+
+    core: Callable[[], core_schema.CoreSchema]
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON Schema of the type ``core`` names, instead of the field's own."""
+        return handler(self.core())
 
 
 def _date_only(value: object) -> object:
