@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from antq_core._crosswalk import CrosswalkSource
 from antq_core._dataset import _DOCUMENT, DATASET_FORMAT, DATASET_FORMAT_VERSION
 from antq_core._dhis2 import Dhis2Mapping, Dhis2OptionCombo
 from antq_core._entities import (
@@ -36,6 +37,7 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "AdminUnit": AdminUnitRecord,
     "CategoryOption": CategoryOption,
     "CoordinationAgreement": CoordinationAgreement,
+    "CrosswalkSource": CrosswalkSource,
     "DatasetMetadata": DatasetMetadata,
     "Dhis2Mapping": Dhis2Mapping,
     "Dhis2OptionCombo": Dhis2OptionCombo,
@@ -55,8 +57,9 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
 SCHEMA_ENTITIES: Final = tuple(_TYPES)
 """Names that :func:`entity_json_schema` knows, in alphabetical order.
 
-Every entity model, the administrative unit as a gazetteer file writes it, and
-the DHIS2 mapping file (:class:`~antq_core.Dhis2Mapping`) with its entries.
+Every entity model, the administrative unit as a gazetteer file writes it, the
+legal source a crosswalk cites, and the DHIS2 mapping file
+(:class:`~antq_core.Dhis2Mapping`) with its entries.
 """
 
 # Docstrings become descriptions; a form shows them as help text, so only their
