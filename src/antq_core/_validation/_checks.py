@@ -225,10 +225,10 @@ class Checker:
                         self.at("sites", "site", site.id, "admin_units"), "admin_unit", code
                     )
             agreement = site.coordination_agreement
-            cited = agreement.source if agreement is not None else None
-            if cited is not None and cited not in ds.sources:
+            agreement_source = agreement.source if agreement is not None else None
+            if agreement_source is not None and agreement_source not in ds.sources:
                 where = self.at("sites", "site", site.id, "coordination_agreement")
-                self.unresolved(where, "source", cited)
+                self.unresolved(where, "source", agreement_source)
         for o in ds.organizations.values():
             if o.admin_unit not in gaz:
                 where = self.at("organizations", "organization", o.id, "admin_unit")

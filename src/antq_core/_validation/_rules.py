@@ -448,10 +448,6 @@ class _RuleRun:
                     )
                 continue
             missing = any(v is None for v in found.values())
-            qualified = any(
-                v is not None and (not v.bounds.is_point or v.bounds.approximate)
-                for v in found.values()
-            )
 
             def value_of(ref: MetricRef, found: dict[MetricRef, _Value | None] = found) -> Bounds:
                 v = found[ref]
@@ -466,7 +462,7 @@ class _RuleRun:
                     "rule-possibly-violated" if a.approximate or b.approximate else "rule-violated"
                 )
                 self.report(code, r, key, rows, sides)
-            elif outcome is _Outcome.UNDECIDED and qualified and not missing:
+            elif outcome is _Outcome.UNDECIDED and not missing:
                 self.report("rule-inconclusive", r, key, rows, sides)
 
     def report(

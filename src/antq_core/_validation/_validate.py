@@ -100,8 +100,12 @@ def _not_nfc(data: bytes | str, source: str) -> list[Issue]:
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     if unicodedata.is_normalized("NFC", text):
         return []
-    document = json.loads(text)
     issues: list[Issue] = []
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):  # pragma: no cover - pydantic read it; json should too
+        where = Location("file", path="$", file=source)
+        return [Issue("text-not-nfc", Severity.INFO, where, {"path": "$"})]
     notes: list[Issue] = []
 
     def found(path: str, row: int | None = None, field: str | None = None) -> None:
