@@ -13,13 +13,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import compress
 from typing import Any, Final, TypeVar
 
 from antq_core._dataset import Dataset
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
 from antq_core._geo import AdminLevel
-from antq_core._overlap import duplicate_rows, overlapping_rows
+from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
 from antq_core._refs import SubjectKind, SubjectRef
@@ -117,6 +118,10 @@ class Checker:
         )
 
     def run(self) -> list[Issue]:
+        flows = {m.id for m in self.ds.metrics.values() if m.kind is MetricKind.FLOW}
+        self._duplicate_groups, self._overlap_groups = duplicate_and_overlapping_rows(
+            self.ds.observations, flows
+        )
         self.gazetteer()
         self.references()
         self.entity_dates()
@@ -324,9 +329,8 @@ class Checker:
         wanted = set(codes)
         found: dict[int, list[int]] = defaultdict(list)
         if wanted:
-            for i, c in enumerate(column):
-                if c in wanted:
-                    found[c].append(i)
+            for i in compress(range(len(column)), map(wanted.__contains__, column)):
+                found[column[i]].append(i)
         return found
 
     def _pair_rows(
@@ -335,9 +339,9 @@ class Checker:
         wanted = set(pairs)
         found: dict[tuple[int, int], list[int]] = defaultdict(list)
         if wanted:
-            for i, pair in enumerate(zip(first, second, strict=True)):
-                if pair in wanted:
-                    found[pair].append(i)
+            hits = map(wanted.__contains__, zip(first, second, strict=True))
+            for i in compress(range(len(first)), hits):
+                found[first[i], second[i]].append(i)
         return found
 
     def _describe(self, row: int) -> str:
@@ -676,8 +680,7 @@ class Checker:
 
     def duplicates(self) -> None:
         cols = self.cols
-        store = self.ds.observations
-        for group in duplicate_rows(store):
+        for group in self._duplicate_groups:
             first = group[0]
             base = {
                 "metric": cols.metrics[cols.metric[first]],
@@ -700,9 +703,8 @@ class Checker:
     # -- double counting --------------------------------------------------------------------
 
     def double_counting(self) -> None:
-        cols, ds = self.cols, self.ds
-        flows = {m.id for m in ds.metrics.values() if m.kind is MetricKind.FLOW}
-        for group in overlapping_rows(ds.observations, flows):
+        cols = self.cols
+        for group in self._overlap_groups:
             first = group[0]
             periods = tuple(dict.fromkeys(str(cols.periods[cols.period[r]]) for r in group))
             self.add(
@@ -750,14 +752,14 @@ class Checker:
             return
         parts: dict[tuple[int, int, int], list[int]] = defaultdict(list)
         metric, subject, period = cols.metric, cols.subject, cols.period
-        for i, d in enumerate(cols.disaggregation):
-            if d:
-                parts[metric[i], subject[i], period[i]].append(i)
+        disaggregation, everything = cols.disaggregation, range(len(cols))
+        for i in compress(everything, disaggregation):  # the rows that are a part
+            parts[metric[i], subject[i], period[i]].append(i)
         with_parts = {k[0] for k in parts}
         totals: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for i, (m, d) in enumerate(zip(metric, cols.disaggregation, strict=True)):
-            if not d and m in with_parts:
-                key = (m, subject[i], period[i])
+        for i in compress(everything, map(with_parts.__contains__, metric)):
+            if not disaggregation[i]:
+                key = (metric[i], subject[i], period[i])
                 if key in parts:
                     totals[key].append(i)
         factors = [u.factor for u in cols.units]

@@ -350,11 +350,10 @@ Detail = str | int | Decimal | bool | None | tuple[str, ...]
 
 
 def _freeze(details: Mapping[str, Any]) -> tuple[tuple[str, Detail], ...]:
-    frozen: list[tuple[str, Detail]] = []
-    for key, value in details.items():
-        v = tuple(str(x) for x in value) if isinstance(value, list | tuple) else value
-        frozen.append((key, v))
-    return tuple(sorted(frozen))
+    return tuple(
+        (key, tuple(map(str, value)) if isinstance(value, list | tuple) else value)
+        for key, value in details.items()
+    )
 
 
 @attrs.frozen

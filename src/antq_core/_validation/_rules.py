@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
+from itertools import compress
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
@@ -212,13 +213,21 @@ _Slot = tuple[int, int]  # (metric code, disaggregation code)
 
 
 class _Value:
-    """The bounds of one figure for one subject and period, and the rows it comes from."""
+    """The rows that report one figure for one subject and period; bounds made on demand."""
 
-    __slots__ = ("bounds", "rows")
+    __slots__ = ("_bounds", "rows")
 
-    def __init__(self, bounds: Bounds, row: int) -> None:
-        self.bounds = bounds
+    def __init__(self, row: int) -> None:
         self.rows = [row]
+        self._bounds: Bounds | None = None
+
+    def bounds(self, cols: ObservationColumns, factors: Sequence[Decimal]) -> Bounds:
+        if self._bounds is None:
+            found = _row_bounds(cols, self.rows[0], factors)
+            for i in self.rows[1:]:
+                found = _hull(found, _row_bounds(cols, i, factors))
+            self._bounds = found
+        return self._bounds
 
 
 def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) -> Bounds:
@@ -302,24 +311,24 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
 
 
 def _index(cols: ObservationColumns, wanted: set[_Slot]) -> dict[_Slot, dict[_Key, _Value]]:
-    """For each wanted (metric, disaggregation): the figure of each subject and period."""
+    """For each wanted (metric, disaggregation): the rows of each subject and period."""
     index: dict[_Slot, dict[_Key, _Value]] = {slot: {} for slot in wanted}
     metrics = {m for m, _ in wanted}
-    factors = [u.factor for u in cols.units]
-    disaggregation, subject, period = cols.disaggregation, cols.subject, cols.period
-    for i, m in enumerate(cols.metric):
-        if m not in metrics:
-            continue
-        table = index.get((m, disaggregation[i]))
+    metric, disaggregation, subject, period = (
+        cols.metric,
+        cols.disaggregation,
+        cols.subject,
+        cols.period,
+    )
+    for i in compress(range(len(metric)), map(metrics.__contains__, metric)):
+        table = index.get((metric[i], disaggregation[i]))
         if table is None:
             continue
         key = (subject[i], period[i])
-        bounds = _row_bounds(cols, i, factors)
         found = table.get(key)
         if found is None:
-            table[key] = _Value(bounds, i)
+            table[key] = _Value(i)
         else:
-            found.bounds = _hull(found.bounds, bounds)
             found.rows.append(i)
     return index
 
@@ -378,6 +387,7 @@ class _RuleRun:
         self.cols = cols
         self.issues: list[Issue] = []
         self.evaluated = 0
+        self.factors = [u.factor for u in cols.units]
 
     def run(self, rules: Iterable[ValidationRule], *, builtin: bool) -> None:
         cols = self.cols
@@ -451,7 +461,7 @@ class _RuleRun:
 
             def value_of(ref: MetricRef, found: dict[MetricRef, _Value | None] = found) -> Bounds:
                 v = found[ref]
-                return UNKNOWN if v is None else v.bounds
+                return UNKNOWN if v is None else v.bounds(self.cols, self.factors)
 
             a = r.left.evaluate(value_of)
             b = r.right.evaluate(value_of)
