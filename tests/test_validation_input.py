@@ -307,3 +307,23 @@ def test_cli_as_a_program() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "0 errors, 0 warnings, 1 infos." in done.stdout
+
+
+@given(
+    st.text(
+        alphabet="aAoOuU ơưđ\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b\u1100\u1161\u212b",
+        min_size=1,
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_text_not_nfc_exactly_when_it_is_not(text: str, ascii_only: bool) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["initiatives"][0]["description_vi"] = text
+    report = _validated(json.dumps(doc, ensure_ascii=ascii_only))
+    assert isinstance(report, ValidationReport)
+    found = [i.where.path for i in report if i.code == "text-not-nfc"]
+    expected = (
+        [] if unicodedata.is_normalized("NFC", text) else ["$.initiatives[0].description_vi"]
+    )
+    assert found == expected

@@ -212,24 +212,6 @@ _Key = tuple[int, int]  # (subject code, period code)
 _Slot = tuple[int, int]  # (metric code, disaggregation code)
 
 
-class _Value:
-    """The rows that report one figure for one subject and period; bounds made on demand."""
-
-    __slots__ = ("_bounds", "rows")
-
-    def __init__(self, row: int) -> None:
-        self.rows = [row]
-        self._bounds: Bounds | None = None
-
-    def bounds(self, cols: ObservationColumns, factors: Sequence[Decimal]) -> Bounds:
-        if self._bounds is None:
-            found = _row_bounds(cols, self.rows[0], factors)
-            for i in self.rows[1:]:
-                found = _hull(found, _row_bounds(cols, i, factors))
-            self._bounds = found
-        return self._bounds
-
-
 def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) -> Bounds:
     raw = cols.exact.get(i)
     value = Decimal(cols.value[i] if raw is None else raw)
@@ -244,6 +226,14 @@ def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) ->
     if q is Qualifier.AT_MOST:
         return Bounds(ZERO, value)
     return Bounds(value, value, approximate=True)
+
+
+def _bounds(cols: ObservationColumns, rows: list[int], factors: Sequence[Decimal]) -> Bounds:
+    """What the rows reporting one figure say of it: the hull of their bounds."""
+    found = _row_bounds(cols, rows[0], factors)
+    for i in rows[1:]:
+        found = _hull(found, _row_bounds(cols, i, factors))
+    return found
 
 
 def _hull(a: Bounds, b: Bounds) -> Bounds:
@@ -310,9 +300,9 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
     return _Resolved(rule, slots)
 
 
-def _index(cols: ObservationColumns, wanted: set[_Slot]) -> dict[_Slot, dict[_Key, _Value]]:
+def _index(cols: ObservationColumns, wanted: set[_Slot]) -> dict[_Slot, dict[_Key, list[int]]]:
     """For each wanted (metric, disaggregation): the rows of each subject and period."""
-    index: dict[_Slot, dict[_Key, _Value]] = {slot: {} for slot in wanted}
+    index: dict[_Slot, dict[_Key, list[int]]] = {slot: {} for slot in wanted}
     metrics = {m for m, _ in wanted}
     metric, disaggregation, subject, period = (
         cols.metric,
@@ -327,9 +317,9 @@ def _index(cols: ObservationColumns, wanted: set[_Slot]) -> dict[_Slot, dict[_Ke
         key = (subject[i], period[i])
         found = table.get(key)
         if found is None:
-            table[key] = _Value(i)
+            table[key] = [i]
         else:
-            found.rows.append(i)
+            found.append(i)
     return index
 
 
@@ -367,15 +357,14 @@ _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
 def _side_keys(
     refs: Sequence[MetricRef],
     strategy: MissingValueStrategy,
-    tables: dict[MetricRef, dict[_Key, _Value]],
+    tables: dict[MetricRef, dict[_Key, list[int]]],
 ) -> set[_Key] | None:
     """The keys a side allows evaluating at; ``None``: any key."""
     if not refs or strategy is MissingValueStrategy.NEVER_SKIP:
         return None
-    sets = [tables[r].keys() for r in refs]
+    sets = sorted((tables[r].keys() for r in refs), key=len)
     if strategy is _SKIP_ANY:
-        smallest = min(sets, key=len)
-        return {k for k in smallest if all(k in s for s in sets)}
+        return set(sets[0]).intersection(*sets[1:])
     return set().union(*sets)
 
 
@@ -411,15 +400,14 @@ class _RuleRun:
             tables = {ref: {} if slot is None else index[slot] for ref, slot in r.slots.items()}
             self.evaluate(r, tables)
 
-    def keys(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, _Value]]) -> set[_Key]:
+    def keys(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> set[_Key]:
         op = r.rule.operator
-        every: set[_Key] = set().union(*(t.keys() for t in tables.values()))
         if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
-            return every
+            return set().union(*(t.keys() for t in tables.values()))
         left = _side_keys(r.left_refs, r.rule.left_missing, tables)
         right = _side_keys(r.right_refs, r.rule.right_missing, tables)
         if left is None and right is None:
-            return every
+            return set().union(*(t.keys() for t in tables.values()))
         if left is None or right is None:
             return left if right is None else right  # type: ignore[return-value]
         return left & right
@@ -436,14 +424,14 @@ class _RuleRun:
             return unit is not None and unit.level in rule.levels
         return True
 
-    def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, _Value]]) -> None:
+    def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> None:
         op = r.rule.operator
         for key in sorted(self.keys(r, tables)):
             if not self.applies(r, key):
                 continue
             self.evaluated += 1
             found = {ref: t.get(key) for ref, t in tables.items()}
-            rows = sorted({i for v in found.values() if v is not None for i in v.rows})
+            rows = sorted({i for v in found.values() if v is not None for i in v})
             if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
                 left = any(found[ref] is not None for ref in r.left_refs)
                 right = any(found[ref] is not None for ref in r.right_refs)
@@ -459,9 +447,11 @@ class _RuleRun:
                 continue
             missing = any(v is None for v in found.values())
 
-            def value_of(ref: MetricRef, found: dict[MetricRef, _Value | None] = found) -> Bounds:
+            def value_of(
+                ref: MetricRef, found: dict[MetricRef, list[int] | None] = found
+            ) -> Bounds:
                 v = found[ref]
-                return UNKNOWN if v is None else v.bounds(self.cols, self.factors)
+                return UNKNOWN if v is None else _bounds(self.cols, v, self.factors)
 
             a = r.left.evaluate(value_of)
             b = r.right.evaluate(value_of)

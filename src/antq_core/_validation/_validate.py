@@ -95,11 +95,45 @@ def validate_json(
     return ValidationReport((*text_issues, *report.issues), rules_evaluated=report.rules_evaluated)
 
 
+_ASCII: Final = bytes(range(128))
+_MARKS: Final = frozenset(("Mn", "Mc", "Me"))
+
+
+def _may_change(char: str) -> bool:
+    """Whether NFC may change text around ``char`` (its NFC quick check is not Yes).
+
+    Those are the characters NFC rewrites on their own, and those that can be
+    the second of a composed pair: combining marks, and Hangul vowel and
+    final jamo.
+    """
+    return (
+        unicodedata.category(char) in _MARKS
+        or "\u1160" <= char <= "\u11ff"
+        or unicodedata.normalize("NFC", char) != char
+    )
+
+
+def _all_nfc(data: bytes | str) -> bool:
+    r"""Whether every string of a JSON document is certainly NFC, without parsing it.
+
+    ASCII never changes under NFC and never composes with what precedes it,
+    so only the distinct non-ASCII characters need a look: C-level byte
+    deletion gets them, and NFC-only text (precomposed Vietnamese) has none
+    that :func:`_may_change`. A ``\u`` escape could hide anything: then the
+    answer is no, and the caller looks at each string.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if b"\\u" in raw:
+        return False
+    others = raw.translate(None, _ASCII).decode("utf-8", "replace")
+    return not any(_may_change(c) for c in set(others))
+
+
 def _not_nfc(data: bytes | str, source: str) -> list[Issue]:
     """An info for each string of the document that is not NFC (the document loads)."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    if unicodedata.is_normalized("NFC", text):
+    if _all_nfc(data):
         return []
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     issues: list[Issue] = []
     try:
         document = json.loads(text)
