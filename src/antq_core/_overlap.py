@@ -43,12 +43,14 @@ def duplicate_rows(
 
 
 def _duplicates(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
-    cols = store.columns()
+    period = store.columns().period
     groups: list[tuple[int, ...]] = []
     for rows in series.values():
+        if len(set(map(period.__getitem__, rows))) == len(rows):
+            continue  # each period once (most series): no duplicate, nothing to group
         by_period: dict[int, list[int]] = defaultdict(list)
         for i in rows:
-            by_period[cols.period[i]].append(i)
+            by_period[period[i]].append(i)
         groups.extend(tuple(g) for g in by_period.values() if len(g) > 1)
     groups.sort()
     return groups

@@ -412,20 +412,6 @@ class Expression:
         """The bounds of the expression, given the bounds of each metric reference."""
         return _evaluate(self._root, value_of)
 
-    def additive_terms(self) -> Iterator[tuple[int, MetricRef | None]]:
-        """Each term added or subtracted at the top level: sign, and the ref if it is one."""
-        yield from _terms(self._root, 1)
-
-
-def _terms(node: _Node, sign: int) -> Iterator[tuple[int, MetricRef | None]]:
-    if isinstance(node, _Binary) and node.op in "+-":
-        yield from _terms(node.left, sign)
-        yield from _terms(node.right, sign if node.op == "+" else -sign)
-    elif isinstance(node, _Negate):
-        yield from _terms(node.operand, -sign)
-    else:
-        yield sign, node if isinstance(node, MetricRef) else None
-
 
 def _walk(node: _Node) -> Iterator[MetricRef]:
     if isinstance(node, MetricRef):

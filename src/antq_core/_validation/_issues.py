@@ -258,10 +258,11 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
     IssueCode(
         "rule-inconclusive",
         _I,
-        "Quy tắc '{rule_name}' chưa kết luận được với {subject}, {period}: các số là "
-        "cận trên hoặc cận dưới ({left_text} = {left}, {right_text} = {right}).",
-        "Rule '{rule_name}' cannot be decided for {subject}, {period}: the figures are "
-        "bounds ({left_text} = {left}, {right_text} = {right}).",
+        "Quy tắc '{rule_name}' chưa kết luận được với {subject}, {period}: các số liệu "
+        "(cận trên, cận dưới) chưa đủ để kết luận ({left_text} = {left}, "
+        "{right_text} = {right}).",
+        "Rule '{rule_name}' cannot be decided for {subject}, {period}: the figures as "
+        "reported (bounds) do not settle it ({left_text} = {left}, {right_text} = {right}).",
     ),
     IssueCode(
         "rule-unknown-reference",
@@ -365,7 +366,7 @@ class Issue:
     >>> issue.code, issue.severity.value, issue.where.path
     ('period-ongoing', 'info', '$.observations[10].period')
     >>> issue.message("en")[:60]
-    'Observation #10 (poppy_area_destroyed of initiative:mh-nguoi'
+    'Observation #10 (poppy_area_destroyed initiative:mh-nguoi-uy'
 
     Attributes:
         code: Stable code (see :data:`CODES`); its meaning never changes once released.

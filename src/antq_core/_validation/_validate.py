@@ -73,10 +73,19 @@ def validate_json(
     type Vietnamese). This function reads the document's text as well and
     reports each such string as an info (``text-not-nfc``) with its JSON path.
 
+    >>> import unicodedata
     >>> from importlib.resources import files
     >>> raw = (files("antq_core") / "data" / "lai_chau_2017.json").read_bytes()
-    >>> validate_json(raw.replace("Mường So".encode(), "Mường So".encode()), source="x").ok
+    >>> typed_on_a_mac = unicodedata.normalize("NFD", "Mường So").encode()
+    >>> report = validate_json(raw.replace("Mường So".encode(), typed_on_a_mac))
+    >>> report.ok
     True
+    >>> for issue in report.infos:
+    ...     print(issue.code, issue.where.path)
+    text-not-nfc $.gazetteer.sources[1].note
+    text-not-nfc $.gazetteer.units[77].name
+    text-not-nfc $.initiatives[0].lead_bodies[0]
+    period-ongoing $.observations[10].period
 
     Args:
         data: The document (``antq-dataset`` version 1) as bytes or text.
