@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from antq_core import Dataset, MetricKind, Observation, ObservationStore, Period, sample
@@ -110,6 +110,7 @@ def test_order_never_changes_which_rows_overlap(texts: list[str], rnd: random.Ra
     assert all(isinstance(o.period, Period) for o in obs)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(max_observations=40))
 def test_one_pass_gives_both(ds: Dataset) -> None:
     flows = {m.id for m in ds.metrics.values() if m.kind is MetricKind.FLOW}

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 
 from antq_core import (
     AdminUnit,
@@ -412,7 +412,7 @@ def test_non_nfc_text_is_accepted_normalised_and_reported(sample_document: Doc) 
 # -- generated datasets ------------------------------------------------------------------------
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(max_observations=30))
 def test_coherent_datasets_have_no_dangling_references(ds: Dataset) -> None:
     report = validate(ds)

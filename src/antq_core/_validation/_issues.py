@@ -29,15 +29,15 @@ class Severity(enum.StrEnum):
     """
 
     ERROR = "error"
-    """The data is wrong: a figure cannot be trusted or used as it stands."""
+    """The data is wrong; a figure cannot be trusted or used as it stands."""
     WARNING = "warning"
-    """Probably wrong, or wrong by a little, as real reports often are: look at it."""
+    """Probably wrong, or wrong by a little as real reports often are; look at it."""
     INFO = "info"
     """Worth knowing; nothing to fix."""
 
     @property
     def rank(self) -> int:
-        """0 for errors, 1 for warnings, 2 for infos: the order a report lists them in."""
+        """The order a report lists issues in; errors (0) first, then warnings (1), infos (2)."""
         return _RANK[self]
 
 
@@ -369,11 +369,12 @@ class Issue:
     'Observation #10 (poppy_area_destroyed initiative:mh-nguoi-uy'
 
     Attributes:
-        code: Stable code (see :data:`CODES`); its meaning never changes once released.
+        code: Stable code (the table in the validation docs); its meaning never changes once released.
         severity: Error, warning or info.
         where: Where the problem is.
-        details: The facts the messages are made from (ids, values, periods as
-            canonical strings, dates as ``YYYY-MM-DD``), for programs to use.
+
+    :attr:`details` holds the facts the messages are made from (ids, values,
+    periods as canonical strings, dates as ``YYYY-MM-DD``), for programs to use.
     """
 
     code: str
@@ -385,7 +386,7 @@ class Issue:
 
     @property
     def details(self) -> dict[str, Detail]:
-        """The facts of this issue, by name."""
+        """The facts of this issue, by name (a copy)."""
         return dict(self.details_)
 
     def message(self, lang: Lang = "vi") -> str:

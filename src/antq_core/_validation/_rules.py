@@ -51,18 +51,18 @@ class RuleOperator(enum.StrEnum):
     LESS = "<"
     LESS_OR_EQUAL = "<="
     COMPULSORY_PAIR = "compulsory_pair"
-    """Both sides are reported, or neither: one without the other is a violation."""
+    """Both sides are reported, or neither; one without the other is a violation."""
     EXCLUSIVE_PAIR = "exclusive_pair"
-    """At most one side is reported: both at once is a violation."""
+    """At most one side is reported; both at once is a violation."""
 
 
 class RuleImportance(enum.StrEnum):
     """How much a violation matters; it fixes the severity of the issue (DHIS2's importance)."""
 
     HIGH = "high"
-    """A violation is an error: the figures cannot all be right."""
+    """A violation is an error; the figures cannot all be right."""
     MEDIUM = "medium"
-    """A violation is a warning: real reports are often off by a little."""
+    """A violation is a warning; real reports are often off by a little."""
     LOW = "low"
     """A violation is an info."""
 
