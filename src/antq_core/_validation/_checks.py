@@ -93,6 +93,7 @@ class Checker:
         self.issues: list[Issue] = []
         self.report_date = dataset.metadata.report_date
         self._positions: dict[str, dict[str, int]] = {}
+        self.period_text = [str(p) for p in self.cols.periods]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -685,7 +686,7 @@ class Checker:
             base = {
                 "metric": cols.metrics[cols.metric[first]],
                 "subject": str(cols.subjects[cols.subject[first]]),
-                "period": str(cols.periods[cols.period[first]]),
+                "period": self.period_text[cols.period[first]],
                 "rows": tuple(str(r) for r in group),
                 "count": len(group),
             }
@@ -706,7 +707,8 @@ class Checker:
         cols = self.cols
         for group in self._overlap_groups:
             first = group[0]
-            periods = tuple(dict.fromkeys(str(cols.periods[cols.period[r]]) for r in group))
+            codes = dict.fromkeys(cols.period[r] for r in group)
+            periods = tuple(self.period_text[c] for c in codes)
             self.add(
                 "overlapping-periods",
                 Location.observation(group[0], "period"),

@@ -369,7 +369,7 @@ class Issue:
     'Observation #10 (poppy_area_destroyed initiative:mh-nguoi-uy'
 
     Attributes:
-        code: Stable code (the table in the validation docs); its meaning never changes once released.
+        code: Stable code (see the validation docs); its meaning never changes once released.
         severity: Error, warning or info.
         where: Where the problem is.
 
