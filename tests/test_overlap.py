@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antq_core import Observation, ObservationStore, Period, sample
-from antq_core._overlap import duplicate_rows, overlapping_rows
+from antq_core import Dataset, MetricKind, Observation, ObservationStore, Period, sample
+from antq_core._overlap import duplicate_and_overlapping_rows, duplicate_rows, overlapping_rows
+from antq_core.testing.strategies import datasets
 
 
 def _obs(period: str, value: int = 1, subject: str = "unit:12", **extra: object) -> Observation:
@@ -107,3 +108,13 @@ def test_order_never_changes_which_rows_overlap(texts: list[str], rnd: random.Ra
             if a is not b and a.period != b.period:
                 assert not a.period.overlaps(b.period)
     assert all(isinstance(o.period, Period) for o in obs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(max_observations=40))
+def test_one_pass_gives_both(ds: Dataset) -> None:
+    flows = {m.id for m in ds.metrics.values() if m.kind is MetricKind.FLOW}
+    store = ds.observations
+    both = duplicate_and_overlapping_rows(store, flows)
+    assert both == (duplicate_rows(store), overlapping_rows(store, flows))
+    assert duplicate_and_overlapping_rows(store)[1] == overlapping_rows(store)

@@ -448,9 +448,15 @@ class Gazetteer:
                     repr(doc.format_version),
                 )
             )
+        units = []
+        for i, record in enumerate(doc.units):
+            try:
+                units.append(AdminUnit(**record.model_dump()))
+            except InvalidValueError as e:  # "" or blank where a code or name belongs
+                field = _UNIT_FIELDS.get(e.what, "")
+                problems.append(LoadProblem(f"{path}.units[{i}]{field}", e.reason, e.value))
         if problems:
             raise DatasetLoadError(source, problems)
-        units = [AdminUnit(**r.model_dump()) for r in doc.units]
         return cls(
             doc.version,
             units,
@@ -479,6 +485,14 @@ class Gazetteer:
         Path(path).write_text(
             json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
+
+
+_UNIT_FIELDS: Final = {
+    "unit code": ".code",
+    "unit name": ".name",
+    "parent code": ".parent",
+    "kind word": ".kind_vi",
+}
 
 
 def _validate_admin_unit(value: object) -> AdminUnit:

@@ -1,0 +1,250 @@
+"""Validate a million observations: every check and the built-in rules, against bare loops.
+
+The requirements (issue 4):
+
+* ``validate(dataset)`` on N observations (default 1,000,000) runs within 10x of
+  a bare Python loop that only reads each observation's fields once, and its
+  cost per observation does not grow with the dataset (shown at two sizes);
+* loading the same observations from JSON *with validation* stays within 3x of
+  pydantic validating the same bytes into a flat TypedDict (the method of
+  ``benchmarks/load.py``, whose generator and baseline this script imports).
+
+The dataset is ``load.py``'s synthetic document with a report date added
+(13 July 2017), so the date checks run too. Its rows are random, so it holds
+far more conflicts and overlapping periods than real data: thousands of issues,
+each built and worded, are part of what is timed.
+
+Two bare loops are timed, both reading each row's metric, subject, period,
+unit, qualifier, disaggregation and value once:
+
+* ``zip``: ``for row in zip(columns...)``, the fastest loop Python has;
+* ``indexed``: ``for i in range(n)`` reading ``column[i]`` for each field (and
+  ``exact`` when a value lives there), as code that visits rows one by one does.
+
+Each figure is the median of ``--repeat`` runs after one warm-up, runs
+interleaved, ``gc.collect()`` before each.
+
+Usage::
+
+    python benchmarks/validate.py [--n N] [--small N] [--repeat R] [--seed S] [--json]
+
+The targets are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+
+# load.py, the sibling script: Python puts the script directory first on sys.path.
+from load import BASELINE, generate
+
+from antq_core import Dataset, validate, validate_json
+
+TARGET_CHECKS_RATIO = 10.0
+TARGET_LOAD_RATIO = 3.0
+REPORT_DATE = b'"metadata": {\n  "report_date": "2017-07-13",'
+
+
+def _document(n: int, seed: int) -> tuple[bytes, bytes]:
+    document, observations, _ = generate(n, seed)
+    return document.replace(b'"metadata": {', REPORT_DATE, 1), observations
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    del result
+    return elapsed
+
+
+def _zip_loop(ds: Dataset) -> Callable[[], object]:
+    cols = ds.observations.columns()
+
+    def run() -> int:
+        count = 0
+        for _row in zip(
+            cols.metric,
+            cols.subject,
+            cols.period,
+            cols.unit,
+            cols.qualifier,
+            cols.disaggregation,
+            cols.value,
+            strict=True,
+        ):
+            count += 1
+        return count
+
+    return run
+
+
+def _indexed_loop(ds: Dataset) -> Callable[[], object]:
+    cols = ds.observations.columns()
+
+    def run() -> int:
+        metric, subject, period, unit = cols.metric, cols.subject, cols.period, cols.unit
+        qualifier, disaggregation, value, exact = (
+            cols.qualifier,
+            cols.disaggregation,
+            cols.value,
+            cols.exact,
+        )
+        count = 0
+        for i in range(len(metric)):
+            _ = (metric[i], subject[i], period[i], unit[i], qualifier[i], disaggregation[i])
+            _ = exact[i] if i in exact else value[i]
+            count += 1
+        return count
+
+    return run
+
+
+def _median_runs(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    for fn in fns.values():  # warm-up
+        fn()
+    runs: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            runs[name].append(_timed(fn))
+    return runs
+
+
+def measure_checks(n: int, seed: int, repeat: int) -> dict[str, Any]:
+    document, _ = _document(n, seed)
+    ds = Dataset.from_json(document)
+    del document
+    report = validate(ds)
+    runs = _median_runs(
+        {
+            "zip": _zip_loop(ds),
+            "indexed": _indexed_loop(ds),
+            "validate": lambda: validate(ds),
+        },
+        repeat,
+    )
+    med = {name: statistics.median(r) for name, r in runs.items()}
+    return {
+        "n": n,
+        "runs": runs,
+        "median": med,
+        "ratio_zip": med["validate"] / med["zip"],
+        "ratio_indexed": med["validate"] / med["indexed"],
+        "us_per_row": med["validate"] / n * 1e6,
+        "issues": len(report),
+        "codes": dict(report.codes().most_common()),
+        "rules_evaluated": report.rules_evaluated,
+    }
+
+
+def measure_load(n: int, seed: int, repeat: int) -> dict[str, Any]:
+    document, observations = _document(n, seed)
+
+    def with_validation() -> object:
+        return validate(Dataset.from_json(document))
+
+    runs = _median_runs(
+        {
+            "baseline": lambda: BASELINE.validate_json(observations),
+            "load": lambda: Dataset.from_json(document),
+            "load_validate": with_validation,
+            "validate_json": lambda: validate_json(document),
+        },
+        repeat,
+    )
+    med = {name: statistics.median(r) for name, r in runs.items()}
+    return {
+        "n": n,
+        "document_mb": len(document) / 1024 / 1024,
+        "runs": runs,
+        "median": med,
+        "ratio_load": med["load"] / med["baseline"],
+        "ratio_load_validate": med["load_validate"] / med["baseline"],
+        "ratio_validate_json": med["validate_json"] / med["baseline"],
+    }
+
+
+def run(n: int, small: int, repeat: int, seed: int) -> dict[str, Any]:
+    return {
+        "machine": {
+            "python": platform.python_version(),
+            "pydantic": pydantic.VERSION,
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+        },
+        "checks": [measure_checks(size, seed, repeat) for size in (small, n)],
+        "load": measure_load(n, seed, repeat),
+        "load_average_after": os.getloadavg(),
+    }
+
+
+def report(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        f"Python {m['python']}, pydantic {m['pydantic']}, {m['platform']}, {m['cpus']} CPUs",
+        "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
+            *m["load_average"], *r["load_average_after"]
+        ),
+        "",
+        "validate(dataset): every check and the built-in rules",
+        "| rows | zip loop s | indexed loop s | validate s | µs/row | vs zip | vs indexed "
+        "| issues |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in r["checks"]:
+        med = c["median"]
+        lines.append(
+            f"| {c['n']:,} | {med['zip']:.3f} | {med['indexed']:.3f} | {med['validate']:.2f} "
+            f"| {c['us_per_row']:.2f} | {c['ratio_zip']:.1f}x | {c['ratio_indexed']:.1f}x "
+            f"| {c['issues']:,} |"
+        )
+    big = r["checks"][-1]
+    lines.append(f"issues by code ({big['n']:,} rows): {big['codes']}")
+    ok = big["ratio_indexed"] <= TARGET_CHECKS_RATIO
+    lines.append(
+        f"target <= {TARGET_CHECKS_RATIO:.0f}x the indexed loop: {'met' if ok else 'NOT met'}; "
+        f"the zip loop: {'met' if big['ratio_zip'] <= TARGET_CHECKS_RATIO else 'NOT met'}"
+    )
+    load = r["load"]
+    med = load["median"]
+    lines += [
+        "",
+        f"loading {load['n']:,} observations ({load['document_mb']:.1f} MB), median seconds:",
+        f"  pydantic flat TypedDict baseline  {med['baseline']:.2f}",
+        f"  Dataset.from_json                 {med['load']:.2f}  ({load['ratio_load']:.2f}x)",
+        f"  from_json + validate              {med['load_validate']:.2f}  "
+        f"({load['ratio_load_validate']:.2f}x)",
+        f"  validate_json (+ raw NFC scan)    {med['validate_json']:.2f}  "
+        f"({load['ratio_validate_json']:.2f}x)",
+        f"target <= {TARGET_LOAD_RATIO:.0f}x with validation: "
+        f"{'met' if load['ratio_load_validate'] <= TARGET_LOAD_RATIO else 'NOT met'}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=250_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20170713)
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
+    args = parser.parse_args()
+    result = run(args.n, args.small, args.repeat, args.seed)
+    print(json.dumps(result, indent=1) if args.json else report(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""``antq validate``: check a dataset and print the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from antq_core._catalog import _DATA
+from antq_core._commands._common import (
+    EXIT_DATA,
+    EXIT_INPUT,
+    EXIT_OK,
+    add_file_argument,
+    add_lang_argument,
+)
+from antq_core._errors import DatasetLoadError, LoadProblem
+from antq_core._validation import validate_json
+
+_SAMPLE = "antq_core/data/lai_chau_2017.json"
+
+
+def register(commands: Any) -> None:
+    """Add ``antq validate`` to ``commands`` (argparse subparsers)."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "validate",
+        help="check a dataset: references, dates, duplicates, double counting, rules",
+        description="Check a dataset and print every issue found, errors first. Exit code 0 "
+        "when there is no error, 1 when the data has errors, 2 when the file cannot be read "
+        "or parsed. Without FILE, the bundled Lai Châu 2017 dataset.",
+    )
+    add_file_argument(parser)
+    add_lang_argument(parser, "language of the messages")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for programs (default: text)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _load_failure(error: DatasetLoadError, fmt: str) -> int:
+    if fmt == "json":
+        document = {
+            "format": "antq-validation",
+            "format_version": 1,
+            "ok": False,
+            "load_error": {
+                "file": error.source,
+                "problems": [_problem(p) for p in error.problems],
+            },
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    print(f"antq: {error}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _problem(problem: LoadProblem) -> dict[str, str]:
+    found = {"path": problem.location, "message": problem.message}
+    if problem.input is not None:
+        found["input"] = problem.input
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate and print; exit 0 (no error), 1 (errors in the data) or 2 (unreadable)."""
+    if args.file:
+        source = str(args.file)
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as e:
+            error = DatasetLoadError(source, [LoadProblem("$", f"cannot read: {e}")])
+            return _load_failure(error, args.format)
+    else:
+        source, data = _SAMPLE, (_DATA / "lai_chau_2017.json").read_bytes()
+    try:
+        report = validate_json(data, source=source)
+    except DatasetLoadError as e:
+        return _load_failure(e, args.format)
+    if args.format == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        sys.stdout.write(f"{source}: " + report.to_text(args.lang))
+    return EXIT_OK if report.ok else EXIT_DATA

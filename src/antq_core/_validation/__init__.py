@@ -1,0 +1,42 @@
+"""Validation: structural, duplicate, double-counting, rule and text checks of a dataset.
+
+Private package; the public names are exported from :mod:`antq_core`.
+"""
+
+from antq_core._validation._expr import Bounds, Expression, ExpressionError, MetricRef
+from antq_core._validation._issues import (
+    CODES,
+    Issue,
+    IssueCode,
+    Location,
+    Severity,
+    ValidationReport,
+)
+from antq_core._validation._rules import (
+    MissingValueStrategy,
+    RuleImportance,
+    RuleOperator,
+    ValidationRule,
+    builtin_rules,
+)
+from antq_core._validation._validate import validate, validate_json
+
+__all__ = [
+    "CODES",
+    "Bounds",
+    "Expression",
+    "ExpressionError",
+    "Issue",
+    "IssueCode",
+    "Location",
+    "MetricRef",
+    "MissingValueStrategy",
+    "RuleImportance",
+    "RuleOperator",
+    "Severity",
+    "ValidationReport",
+    "ValidationRule",
+    "builtin_rules",
+    "validate",
+    "validate_json",
+]
