@@ -48,11 +48,21 @@ from antq_core._schema import problems_from
 from antq_core._store import _INT64, _QUALIFIER_INDEX, ObservationStore
 from antq_core._text import nfc
 
-__all__ = ["DATASET_FORMAT", "DATASET_FORMAT_VERSION", "Dataset"]
+__all__ = [
+    "DATASET_FORMAT",
+    "DATASET_FORMAT_VERSION",
+    "MAX_LISTED_PROBLEMS",
+    "STREAM_THRESHOLD",
+    "Dataset",
+]
 
 DATASET_FORMAT: Final = "antq-dataset"
 DATASET_FORMAT_VERSION: Final = 1
 """Version of the ``antq-dataset`` JSON document this release reads and writes."""
+STREAM_THRESHOLD: Final = 32 * 1024 * 1024
+"""Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
+MAX_LISTED_PROBLEMS: Final = 1000
+"""Most problems a chunked read lists; the rest are only counted."""
 
 _E = TypeVar("_E", bound=BaseModel)
 _K = TypeVar("_K")
@@ -373,7 +383,13 @@ class Dataset:
     # -- documents --------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path) -> Dataset:
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        stream: bool | None = None,
+        progress: bool | None = None,
+    ) -> Dataset:
         """Read a dataset from a JSON file (format ``antq-dataset`` version 1).
 
         Every problem in the file is collected, each with its JSON path
@@ -381,12 +397,33 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
+        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
+        the observations array is parsed a batch at a time straight into the
+        column store, so memory follows the entities and the columns, not the
+        text. That reading stops listing problems after the first
+        :data:`MAX_LISTED_PROBLEMS` and counts the rest
+        (:attr:`~antq_core.DatasetLoadError.omitted`).
+
+        Args:
+            path: The JSON file.
+            stream: Read in chunks (``True``), all at once (``False``), or by
+                size (``None``, the default).
+            progress: Show a progress bar on stderr while reading in chunks;
+                ``None`` (the default) shows one when stderr is a terminal.
+                The bar comes from ``rich`` when it is installed
+                (``pip install 'antq_core[cli]'``), plain text otherwise.
+
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
                 problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
         """
         path = Path(path)
         try:
+            size = path.stat().st_size
+            if stream or (stream is None and size > STREAM_THRESHOLD):
+                from antq_core._jsonstream import load_stream
+
+                return load_stream(cls, path, size, progress=progress)
             data = path.read_bytes()
         except OSError as e:
             raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
@@ -428,6 +465,11 @@ class Dataset:
         store = _build_store(doc.observations, problems)
         if problems:
             raise DatasetLoadError(source, problems)
+        return cls._assemble(doc, gazetteer, store)
+
+    @classmethod
+    def _assemble(cls, doc: _Document, gazetteer: Gazetteer, store: ObservationStore) -> Dataset:
+        """The dataset of a checked document and the observations read from it."""
         return cls(
             gazetteer=gazetteer,
             metadata=doc.metadata,
@@ -675,6 +717,7 @@ def _build_store(
     rows: list[_ObservationRow],
     problems: list[LoadProblem],
     row_numbers: Sequence[int] | None = None,
+    store: ObservationStore | None = None,
 ) -> ObservationStore:
     """Fill a store from rows that pydantic has type-checked, a column at a time.
 
@@ -694,8 +737,12 @@ def _build_store(
     unit is known, whatever else is wrong in the row. If there is any
     problem the store returned is empty: the caller raises. ``row_numbers``
     gives each row's index in the document when ``rows`` is a selection.
+
+    With ``store``, the rows are appended to it (a file read in batches) and
+    it is returned; after a problem it is left half-filled, and the caller
+    must not use it.
     """
-    builder = _StoreBuilder(row_numbers)
+    builder = _StoreBuilder(row_numbers, store)
     store = builder.store
     metric = builder.required(rows, "metric", _id_parser(store._metrics.add))
     subject = builder.required(
@@ -720,9 +767,12 @@ def _build_store(
 class _StoreBuilder:
     """The steps of :func:`_build_store`, and the problems they find."""
 
-    def __init__(self, row_numbers: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, row_numbers: Sequence[int] | None = None, store: ObservationStore | None = None
+    ) -> None:
         self.row_numbers = row_numbers
-        self.store = ObservationStore()
+        self.store = ObservationStore() if store is None else store
+        self.base = len(self.store)  # rows already in the store: appended rows come after
         self.found: list[tuple[int, int, LoadProblem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
 
@@ -807,6 +857,7 @@ class _StoreBuilder:
         values: list[Any] = list(map(itemgetter("value"), rows))
         units = self.store._units.values
         exact = self.store._exact
+        base = self.base
         special = [i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= _INT64]
         for i in special:
             raw = values[i]
@@ -828,5 +879,5 @@ class _StoreBuilder:
             if type(value) is int and value <= _INT64:
                 values[i] = value
             else:
-                exact[i] = value
+                exact[base + i] = value
         return values
