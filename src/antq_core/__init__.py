@@ -12,7 +12,13 @@ starts with ``_`` is private.
 from importlib.metadata import version as _version
 
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
-from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
+from antq_core._dataset import (
+    DATASET_FORMAT_VERSION,
+    MAX_LISTED_PROBLEMS,
+    STREAM_THRESHOLD,
+    Dataset,
+    DuplicateIdError,
+)
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
@@ -61,6 +67,15 @@ from antq_core._phrases import (
 from antq_core._quantity import Qualifier, Quantity, Unit
 from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
 from antq_core._store import ObservationColumns, ObservationStore
+from antq_core._tabular import (
+    ExportError,
+    MissingExtraError,
+    TabularLoadError,
+    TabularProblem,
+    export_tabular,
+    read_tabular,
+    write_template,
+)
 from antq_core._text import fold, nfc
 
 __version__ = _version("antq_core")
@@ -68,6 +83,8 @@ __version__ = _version("antq_core")
 __all__ = [
     "DATASET_FORMAT_VERSION",
     "DEFAULT_SEASON_START_MONTH",
+    "MAX_LISTED_PROBLEMS",
+    "STREAM_THRESHOLD",
     "AdminLevel",
     "AdminUnit",
     "AggregationType",
@@ -82,6 +99,7 @@ __all__ = [
     "Disaggregation",
     "DisaggregationCategory",
     "DuplicateIdError",
+    "ExportError",
     "Gazetteer",
     "GazetteerCycleError",
     "GazetteerSource",
@@ -94,6 +112,7 @@ __all__ = [
     "MassOrganization",
     "MetricDefinition",
     "MetricKind",
+    "MissingExtraError",
     "Observation",
     "ObservationColumns",
     "ObservationStore",
@@ -112,6 +131,8 @@ __all__ = [
     "Statement",
     "SubjectKind",
     "SubjectRef",
+    "TabularLoadError",
+    "TabularProblem",
     "Unit",
     "UnknownAdminUnitError",
     "UnknownUnitError",
@@ -119,6 +140,7 @@ __all__ = [
     "__version__",
     "builtin_catalog",
     "bundled_gazetteer",
+    "export_tabular",
     "fold",
     "format_date",
     "format_number",
@@ -127,5 +149,7 @@ __all__ = [
     "nfc",
     "parse_number",
     "parse_quantity",
+    "read_tabular",
     "sample",
+    "write_template",
 ]

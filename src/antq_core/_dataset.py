@@ -430,6 +430,21 @@ class Dataset:
         return cls.from_json(data, source=str(path))
 
     @classmethod
+    def from_tabular(cls, path: str | Path, *, progress: bool | None = None) -> Dataset:
+        """Read a dataset from a CSV directory or an Excel workbook.
+
+        The same as :func:`~antq_core.read_tabular`, which documents the tables,
+        the cells it accepts and the problems it reports.
+
+        Raises:
+            TabularLoadError: The input has problems, each located by file,
+                sheet, row and column.
+        """
+        from antq_core._tabular import read_tabular
+
+        return read_tabular(path, progress=progress)
+
+    @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Dataset:
         """Read a dataset from JSON text or bytes; see :meth:`load`."""
         if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
