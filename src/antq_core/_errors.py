@@ -259,9 +259,7 @@ class DatasetLoadError(AntqError, ValueError):
 
     max_shown = 20
 
-    def __init__(
-        self, source: str, problems: Iterable[LoadProblem], *, omitted: int = 0
-    ) -> None:
+    def __init__(self, source: str, problems: Iterable[LoadProblem], *, omitted: int = 0) -> None:
         self.source = source
         self.problems = tuple(problems)
         self.omitted = omitted

@@ -14,7 +14,9 @@ def _quiet(done: int) -> None:
 
 
 @contextmanager
-def progress_bar(total: int, label: str, *, enabled: bool | None) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    total: int, label: str, *, enabled: bool | None
+) -> Iterator[Callable[[int], None]]:
     """A function to call with the amount done (bytes read) out of ``total``.
 
     ``enabled=None`` shows a bar only when stderr is a terminal, so logs and

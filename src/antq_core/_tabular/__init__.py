@@ -160,7 +160,9 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
 
         sheets = read_csv_dir(target, problems, progress=progress)
     elif not target.exists():
-        problem = TabularProblem(source, None, None, None, "Không có tệp hay thư mục này", "no such file or directory")
+        problem = TabularProblem(
+            source, None, None, None, "Không có tệp hay thư mục này", "no such file or directory"
+        )
         raise TabularLoadError(source, [problem])
     elif target.suffix.lower() == ".csv":
         problem = TabularProblem(

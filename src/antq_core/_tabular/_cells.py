@@ -75,7 +75,9 @@ def read_text(raw: object) -> str | None:
     if isinstance(raw, Formula):
         raise _formula(raw)
     if isinstance(raw, bool):
-        raise CellError("Ô này cần chữ, không phải đúng/sai", "this cell takes text, not TRUE/FALSE")
+        raise CellError(
+            "Ô này cần chữ, không phải đúng/sai", "this cell takes text, not TRUE/FALSE"
+        )
     if isinstance(raw, int | Decimal):
         return str(raw)  # a code such as 12 typed as a number
     if isinstance(raw, float):
@@ -173,7 +175,9 @@ def read_date(raw: object) -> dt.date | None:
         return None
     if isinstance(raw, dt.datetime):
         if raw.time() != dt.time(0):
-            raise CellError("Ngày có kèm giờ; chỉ nhập ngày", "the date has a time of day; give a date")
+            raise CellError(
+                "Ngày có kèm giờ; chỉ nhập ngày", "the date has a time of day; give a date"
+            )
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
@@ -238,7 +242,8 @@ def read_slice(raw: object) -> dict[str, str]:
             )
         if category.strip() in result:
             raise CellError(
-                f"Phân tổ {category.strip()!r} lặp lại", f"the category {category.strip()!r} repeats"
+                f"Phân tổ {category.strip()!r} lặp lại",
+                f"the category {category.strip()!r} repeats",
             )
         result[category.strip()] = option.strip()
     return result

@@ -65,7 +65,9 @@ def write_csv_dir(
     return written
 
 
-def _write_observations(writer: Any, dataset: Dataset, columns: tuple[Column, ...], lang: str) -> None:
+def _write_observations(
+    writer: Any, dataset: Dataset, columns: tuple[Column, ...], lang: str
+) -> None:
     data = observation_columns(dataset)
     escaped: dict[str, str] = {}
 
@@ -94,9 +96,7 @@ def _write_observations(writer: Any, dataset: Dataset, columns: tuple[Column, ..
 # -- reading -------------------------------------------------------------------------
 
 
-def read_csv_dir(
-    directory: Path, problems: Problems, *, progress: bool | None
-) -> Iterator[Sheet]:
+def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) -> Iterator[Sheet]:
     """The tables of a CSV directory, one :class:`Sheet` per known file."""
     files = sorted(directory.glob("*.csv"))
     if not files:
@@ -111,7 +111,9 @@ def read_csv_dir(
             )
         )
         return
-    others = sorted(p.name for p in directory.iterdir() if p.is_file() and p.suffix.lower() != ".csv")
+    others = sorted(
+        p.name for p in directory.iterdir() if p.is_file() and p.suffix.lower() != ".csv"
+    )
     for name in others:
         problems.add(
             TabularProblem(
@@ -156,11 +158,17 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
         problems.add(_problem(path, None, f"Không đọc được tệp: {e}", f"cannot read: {e}"))
         return None
     if not head:
-        problems.add(_problem(path, None, "Tệp rỗng (không có dòng tiêu đề)", "the file is empty (no header row)"))
+        problems.add(
+            _problem(
+                path, None, "Tệp rỗng (không có dòng tiêu đề)", "the file is empty (no header row)"
+            )
+        )
         return None
     reason = utf_problem(head)
     if reason is not None:
-        problems.add(_problem(path, None, "Tệp không phải UTF-8; lưu lại dưới dạng CSV UTF-8", reason))
+        problems.add(
+            _problem(path, None, "Tệp không phải UTF-8; lưu lại dưới dạng CSV UTF-8", reason)
+        )
         return None
     rows = _rows(path, size, problems, progress=progress if table.key == "observations" else False)
     try:

@@ -301,9 +301,7 @@ TABLES: Final = (
 )
 """Every table, in the order a workbook lists its sheets."""
 
-_BY_NAME: Final = {
-    name.casefold(): table for table in TABLES for name in (table.key, table.vi)
-}
+_BY_NAME: Final = {name.casefold(): table for table in TABLES for name in (table.key, table.vi)}
 
 
 def table_by_name(name: str) -> Table | None:

@@ -195,6 +195,17 @@ class _Located:
         self.sheet = sheet
         self.problems = problems
         self.headers: dict[str, tuple[int, str]] = {}  # field → (index, header as written)
+        self.held: list[tuple[int, int, TabularProblem]] | None = None
+
+    def hold(self) -> None:
+        """Keep problems back until :meth:`release`, which adds them in row order."""
+        self.held = []
+
+    def release(self) -> None:
+        held, self.held = self.held or [], []
+        held.sort(key=lambda item: item[:2])
+        for _, _, problem in held:
+            self.problems.add(problem)
 
     def add(
         self,
@@ -215,9 +226,11 @@ class _Located:
         if raw is not None and field not in SENSITIVE_FIELDS:
             shown = safe_repr(raw)
         cell = None if row is None or index is None else self.sheet.cell(row, index)
-        self.problems.add(
-            TabularProblem(self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell)
-        )
+        problem = TabularProblem(self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell)
+        if self.held is None:
+            self.problems.add(problem)
+        else:
+            self.held.append((row or 0, -1 if index is None else index, problem))
 
     def pydantic(
         self, row: int, error: ValidationError, column_of: Callable[[tuple[Any, ...]], str | None]
@@ -381,13 +394,16 @@ class _Observations:
         self.store: ObservationStore | None = ObservationStore()
         self.count = 0
 
-    def read(self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str) -> None:
+    def read(
+        self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
+    ) -> None:
         index = {c.key: i for i, c in enumerate(columns) if c is not None}
         width = len(columns)
         texts: dict[str, dict[Any, Any]] = {k: {} for k in index}
         batch: list[_ObservationRow] = []
         numbers: list[int] = []
         raws: dict[int, object] = {}  # value cells of the batch written as text, for hints
+        located.hold()
         for number, cells in sheet.rows:
             if _empty(cells):
                 continue
@@ -396,7 +412,10 @@ class _Observations:
                 cells = [*cells, *([None] * (width - len(cells)))]
             elif len(cells) > width and not _empty(cells[width:]):
                 located.add(
-                    number, None, "Có giá trị ở cột không có tiêu đề", "a value in a column with no header"
+                    number,
+                    None,
+                    "Có giá trị ở cột không có tiêu đề",
+                    "a value in a column with no header",
                 )
             row: dict[str, Any] = {}
             ok = True
@@ -460,6 +479,7 @@ class _Observations:
                 self.feed(batch, numbers, located, lang, raws)
                 batch, numbers, raws = [], [], {}
         self.feed(batch, numbers, located, lang, raws)
+        located.held = None
 
     def feed(
         self,
@@ -470,6 +490,7 @@ class _Observations:
         raws: dict[int, object],
     ) -> None:
         if not batch:
+            located.release()
             return
         found: list[LoadProblem] = []
         _build_store(batch, found, numbers, self.store)
@@ -484,8 +505,12 @@ class _Observations:
                 vi += f" ({raw!r}: trong tệp tiếng Việt dấu ',' là dấu thập phân; viết 1.500)"
                 en += f" ({raw!r} looks like a number written the other locale's way)"
                 if lang == "en":
-                    vi = vi.replace("tiếng Việt dấu ',' là dấu thập phân; viết 1.500", "tiếng Anh dấu '.' là dấu thập phân; viết 1,500")
+                    vi = vi.replace(
+                        "tiếng Việt dấu ',' là dấu thập phân; viết 1.500",
+                        "tiếng Anh dấu '.' là dấu thập phân; viết 1,500",
+                    )
             located.add(number, field, vi, en, problem.input)
+        located.release()
         if found:
             self.store = None
 
@@ -519,7 +544,11 @@ _AGREEMENT: Final = {
     "signed": "agreement_signed",
     "source": "agreement_source",
 }
-_THRESHOLD: Final = {"value": "threshold_value", "unit": "threshold_unit", "qualifier": "threshold_qualifier"}
+_THRESHOLD: Final = {
+    "value": "threshold_value",
+    "unit": "threshold_unit",
+    "qualifier": "threshold_qualifier",
+}
 
 
 def _column_of(loc: tuple[Any, ...]) -> str | None:
@@ -529,7 +558,9 @@ def _column_of(loc: tuple[Any, ...]) -> str | None:
     if first == "coordination_agreement":
         return _AGREEMENT.get(str(loc[1])) if len(loc) > 1 else "agreement_parties"
     if first == "threshold":
-        return _THRESHOLD.get(str(loc[1]), "threshold_value") if len(loc) > 1 else "threshold_value"
+        return (
+            _THRESHOLD.get(str(loc[1]), "threshold_value") if len(loc) > 1 else "threshold_value"
+        )
     return first
 
 
@@ -547,7 +578,9 @@ class _Records:
         self.tables: dict[str, list[_Record]] = {t.key: [] for t in TABLES}
         self.located: dict[str, _Located] = {}
 
-    def read(self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str) -> None:
+    def read(
+        self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
+    ) -> None:
         self.located[sheet.table.key] = located
         records = self.tables[sheet.table.key]
         width = len(columns)
@@ -556,7 +589,10 @@ class _Records:
                 continue
             if len(cells) > width and not _empty(cells[width:]):
                 located.add(
-                    number, None, "Có giá trị ở cột không có tiêu đề", "a value in a column with no header"
+                    number,
+                    None,
+                    "Có giá trị ở cột không có tiêu đề",
+                    "a value in a column with no header",
                 )
             values: dict[str, Any] = {}
             for column, raw in zip(columns, cells, strict=False):
@@ -616,7 +652,11 @@ def _metrics(records: _Records) -> list[dict[str, Any]]:
         parts = {k: values.pop(c) for k, c in _THRESHOLD.items() if c in values}
         if parts:
             raw, stated = parts.get("value", (None, None))
-            threshold = {"value": raw, "unit": parts.get("unit"), "qualifier": parts.get("qualifier") or stated or "exact"}
+            threshold = {
+                "value": raw,
+                "unit": parts.get("unit"),
+                "qualifier": parts.get("qualifier") or stated or "exact",
+            }
             values["threshold"] = {k: v for k, v in threshold.items() if v is not None}
     return []
 
@@ -664,7 +704,11 @@ def _dataset_fields(records: _Records) -> tuple[dict[str, Any], dict[str, int]]:
         key = name.strip()
         if key not in DATASET_FIELDS:
             record.located.add(
-                record.row, "field", f"Trường không có trong mẫu: {key!r}", f"unknown field {key!r}", key
+                record.row,
+                "field",
+                f"Trường không có trong mẫu: {key!r}",
+                f"unknown field {key!r}",
+                key,
             )
             continue
         if key in rows:
@@ -698,7 +742,11 @@ def _check_format(fields: dict[str, Any], rows: dict[str, int], records: _Record
         return
     if fields.get("format", "antq-dataset") != "antq-dataset":
         located.add(
-            rows["format"], "value", "Không phải tệp bộ dữ liệu antq", "expected 'antq-dataset'", fields["format"]
+            rows["format"],
+            "value",
+            "Không phải tệp bộ dữ liệu antq",
+            "expected 'antq-dataset'",
+            fields["format"],
         )
     if fields.get("format_version", 1) != 1:
         located.add(
@@ -710,7 +758,9 @@ def _check_format(fields: dict[str, Any], rows: dict[str, int], records: _Record
         )
 
 
-def _gazetteer(records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: Problems) -> Gazetteer | None:
+def _gazetteer(
+    records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: Problems
+) -> Gazetteer | None:
     units = [r for r in records.tables["admin_units"]]
     sources = [r for r in records.tables["gazetteer_sources"]]
     document = {
@@ -752,7 +802,13 @@ def _gazetteer_problem(
     if match is not None:
         table = units if match.group(1) == "units" else sources
         record = table[int(match.group(2))]
-        record.located.add(record.row, match.group(3), "Đơn vị hành chính không hợp lệ", problem.message, problem.input)
+        record.located.add(
+            record.row,
+            match.group(3),
+            "Đơn vị hành chính không hợp lệ",
+            problem.message,
+            problem.input,
+        )
         return
     located = records.located["dataset"]
     field = "gazetteer_" + problem.location.removeprefix("$.").split(".")[0]
@@ -778,7 +834,12 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
     for sheet in sheets:
         located = _Located(sheet, problems)
         if sheet.table.key in seen:
-            located.add(None, None, "Bảng này xuất hiện hai lần", f"the table {sheet.table.key!r} appears twice")
+            located.add(
+                None,
+                None,
+                "Bảng này xuất hiện hai lần",
+                f"the table {sheet.table.key!r} appears twice",
+            )
             continue
         seen.add(sheet.table.key)
         mapped = _map_header(sheet, located)
@@ -807,26 +868,47 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
     _check_format(fields, rows, records)
     gazetteer = _gazetteer(records, fields, rows, problems)
     metadata = None
-    meta = {k: fields[k] for k in ("title_vi", "title_en", "report_date", "province", "description", "license") if k in fields}
+    meta = {
+        k: fields[k]
+        for k in ("title_vi", "title_en", "report_date", "province", "description", "license")
+        if k in fields
+    }
     try:
         metadata = DatasetMetadata.model_validate(meta)
     except ValidationError as e:
         located = records.located["dataset"]
         for item in e.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
-            located.add(rows.get(field or ""), "value", f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}", f"{field}: {item['msg']}")
+            located.add(
+                rows.get(field or ""),
+                "value",
+                f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}",
+                f"{field}: {item['msg']}",
+            )
     _metrics(records)
     _sites(records)
     entities: dict[str, list[Any]] = {}
     for key in ("sources", "themes", "metrics", "organizations", "participants"):
         entities[key] = _entities(records, key, problems)
     category_ids = {r.values.get("id") for r in records.tables["categories"]}
-    options = _grouped(records, "category", "category_options", {i for i in category_ids if isinstance(i, str)}, problems)
+    options = _grouped(
+        records,
+        "category",
+        "category_options",
+        {i for i in category_ids if isinstance(i, str)},
+        problems,
+    )
     for record in records.tables["categories"]:
         record.values["options"] = options.get(record.values.get("id"), [])  # type: ignore[arg-type]
     entities["categories"] = _entities(records, "categories", problems)
     initiative_ids = {r.values.get("id") for r in records.tables["initiatives"]}
-    outcomes = _grouped(records, "initiative", "outcomes", {i for i in initiative_ids if isinstance(i, str)}, problems)
+    outcomes = _grouped(
+        records,
+        "initiative",
+        "outcomes",
+        {i for i in initiative_ids if isinstance(i, str)},
+        problems,
+    )
     for record in records.tables["initiatives"]:
         found = outcomes.get(record.values.get("id"))  # type: ignore[arg-type]
         if found:

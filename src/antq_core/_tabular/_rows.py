@@ -125,7 +125,9 @@ def _metrics(dataset: Dataset, lang: str) -> Iterator[dict[str, Any]]:
             record["threshold_value"] = metric.threshold.value
             record["threshold_unit"] = metric.threshold.unit.code
             qualifier = metric.threshold.qualifier
-            record["threshold_qualifier"] = None if qualifier is Qualifier.EXACT else qualifier.value
+            record["threshold_qualifier"] = (
+                None if qualifier is Qualifier.EXACT else qualifier.value
+            )
         yield record
 
 
@@ -144,15 +146,15 @@ def _outcomes(dataset: Dataset, lang: str) -> Iterator[dict[str, Any]]:
 
 def _sites(dataset: Dataset, lang: str) -> Iterator[dict[str, Any]]:
     for site in dataset.sites.values():
-        record = {
-            k: _plain(v) for k, v in _dump(site).items() if k != "coordination_agreement"
-        }
+        record = {k: _plain(v) for k, v in _dump(site).items() if k != "coordination_agreement"}
         record["started"] = None if site.started is None else str(site.started)
         agreement = site.coordination_agreement
         if agreement is not None:
             record["agreement_title_vi"] = agreement.title_vi
             record["agreement_parties"] = agreement.parties
-            record["agreement_signed"] = None if agreement.signed is None else str(agreement.signed)
+            record["agreement_signed"] = (
+                None if agreement.signed is None else str(agreement.signed)
+            )
             record["agreement_source"] = agreement.source
         yield record
 

@@ -61,6 +61,29 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
+_OOXML_ESCAPE: Final = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_OOXML_CHAR: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_text(text: str) -> str:
+    """Text as a workbook stores it: a carriage return as ``_x000D_``, as Excel writes it.
+
+    XML turns a bare carriage return into a line feed, so Excel (and this
+    module) write it as the escape ``_x000D_``, and a literal ``_x000D_``
+    in the text as ``_x005F_x000D_``.
+    """
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    return text.replace("\r", "_x000D_")
+
+
+def from_ooxml_text(text: str) -> str:
+    """Undo :func:`ooxml_text` (and Excel's own ``_xHHHH_`` escapes)."""
+    if "_x" not in text:
+        return text
+    return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def _exact_float(value: int | Decimal) -> float | None:
     """``value`` as a float when the float shows exactly the same number, else ``None``."""
     if isinstance(value, int):
@@ -108,17 +131,15 @@ class _Cells:
             cell.number_format = INTEGER_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
             return cell
         if column.kind is Kind.LIST:
-            return escape(join_list(value))
-        return escape(str(value))
+            return ooxml_text(escape(join_list(value)))
+        return ooxml_text(escape(str(value)))
 
 
 def _sheet_title(table: Table, lang: str) -> str:
     return table.name(lang)
 
 
-def write_workbook(
-    dataset: Dataset, path: Path, *, lang: str, include_sensitive: bool
-) -> None:
+def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive: bool) -> None:
     """Write the dataset as one workbook: one sheet per table."""
     openpyxl = _openpyxl()
     from openpyxl.utils.exceptions import IllegalCharacterError
@@ -141,7 +162,10 @@ def write_workbook(
                 for row in table_rows(dataset, table, columns, lang):
                     ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
         except IllegalCharacterError as e:
-            raise ExportError(str(path), f"sheet {ws.title!r}: a text holds a control character that Excel cannot store ({e})") from None
+            raise ExportError(
+                str(path),
+                f"sheet {ws.title!r}: a text holds a control character that Excel cannot store ({e})",
+            ) from None
     workbook.save(path)
 
 
@@ -222,7 +246,11 @@ def write_template_workbook(path: Path, *, lang: str, themes: tuple[str, ...]) -
     guide = workbook.active
     guide.title = INSTRUCTIONS[0] if lang == "vi" else INSTRUCTIONS[1]
     guide.column_dimensions["A"].width = 120
-    first, second = (_INSTRUCTIONS_VI, _INSTRUCTIONS_EN) if lang == "vi" else (_INSTRUCTIONS_EN, _INSTRUCTIONS_VI)
+    first, second = (
+        (_INSTRUCTIONS_VI, _INSTRUCTIONS_EN)
+        if lang == "vi"
+        else (_INSTRUCTIONS_EN, _INSTRUCTIONS_VI)
+    )
     for line in (*first, "", *second):
         guide.append([line])
     guide["A1"].font = Font(bold=True)
@@ -338,7 +366,10 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
         fail(f"Không mở được tệp Excel: {e}", f"cannot open the workbook: {type(e).__name__}: {e}")
         return
     try:
-        with zipfile.ZipFile(path) as archive, progress_bar(size, path.name, enabled=progress) as update:
+        with (
+            zipfile.ZipFile(path) as archive,
+            progress_bar(size, path.name, enabled=progress) as update,
+        ):
             for ws in workbook.worksheets:
                 title = ws.title
                 if title in INSTRUCTIONS or title == LISTS:
@@ -348,10 +379,14 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
                     known = ", ".join(t.name("vi") for t in TABLES)
                     problems.add(
                         TabularProblem(
-                            name, title, None, None,
+                            name,
+                            title,
+                            None,
+                            None,
                             f"Trang tính không thuộc mẫu (các trang: {known}); đổi tên hoặc xoá",
                             "unknown sheet: rename or remove it (the sheets are "
-                            + ", ".join(t.key for t in TABLES) + ")",
+                            + ", ".join(t.key for t in TABLES)
+                            + ")",
                         )
                     )
                     continue
@@ -359,7 +394,10 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
                 for ref in _merged(archive, member):
                     problems.add(
                         TabularProblem(
-                            name, title, _first_row(ref), None,
+                            name,
+                            title,
+                            _first_row(ref),
+                            None,
                             f"Ô gộp {ref}: bỏ gộp ô và điền giá trị vào từng ô",
                             f"merged cells {ref}: unmerge them and fill every cell",
                             cell=ref,
@@ -369,7 +407,16 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
                 try:
                     _, header = next(rows)
                 except StopIteration:
-                    problems.add(TabularProblem(name, title, None, None, "Trang tính trống (không có dòng tiêu đề)", "the sheet is empty (no header row)"))
+                    problems.add(
+                        TabularProblem(
+                            name,
+                            title,
+                            None,
+                            None,
+                            "Trang tính trống (không có dòng tiêu đề)",
+                            "the sheet is empty (no header row)",
+                        )
+                    )
                     continue
                 yield Sheet(table, name, title, header, rows, _reference)
                 update(size)
@@ -399,8 +446,8 @@ def _rows(ws: Any) -> Iterator[tuple[int, list[Any]]]:
             value = cell.value
             if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
                 value = Formula(value)
-            elif isinstance(value, str) and value == "":
-                value = None
+            elif isinstance(value, str):
+                value = from_ooxml_text(value) if value else None
             values.append(value)
         while values and values[-1] is None:
             values.pop()
