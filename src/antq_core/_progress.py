@@ -29,6 +29,7 @@ def progress_bar(
         yield _quiet
         return
     try:
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -45,7 +46,7 @@ def progress_bar(
         DownloadColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
 
         def update(done: int) -> None:

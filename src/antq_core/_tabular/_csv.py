@@ -170,16 +170,24 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
             _problem(path, None, "Tệp không phải UTF-8; lưu lại dưới dạng CSV UTF-8", reason)
         )
         return None
-    rows = _rows(path, size, problems, progress=progress if table.key == "observations" else False)
+    sheet = Sheet(table, str(path), None, [], iter(()))
+    rows = _rows(
+        path,
+        size,
+        problems,
+        sheet,
+        progress=progress if table.key == "observations" else False,
+    )
     try:
-        number, header = next(rows)
+        _, sheet.header = next(rows)
     except StopIteration:
         return None
-    return Sheet(table, str(path), None, header, rows)
+    sheet.rows = rows
+    return sheet
 
 
 def _rows(
-    path: Path, size: int, problems: Problems, *, progress: bool | None
+    path: Path, size: int, problems: Problems, sheet: Sheet, *, progress: bool | None
 ) -> Iterator[tuple[int, list[Any]]]:
     """Row number and cells of each record; a problem (and the end) when the file cannot be read on."""
     number = 0
@@ -192,6 +200,7 @@ def _rows(
                     update(raw.tell())
                 yield number, cells
         except UnicodeDecodeError as e:
+            sheet.complete = False
             problems.add(
                 _problem(
                     path,
@@ -203,6 +212,7 @@ def _rows(
                 )
             )
         except csv.Error as e:
+            sheet.complete = False
             problems.add(
                 _problem(
                     path,

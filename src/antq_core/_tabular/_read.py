@@ -133,6 +133,7 @@ class Sheet:
         header: The header row's raw cells.
         rows: Row number (the header is 1) and raw cells of each further row.
         cell: Cell reference of a row and a 0-based column (``"C14"``), or ``None``.
+        complete: Whether every row could be read.
     """
 
     table: Table
@@ -141,6 +142,8 @@ class Sheet:
     header: list[Any]
     rows: Iterator[tuple[int, list[Any]]]
     cell: Callable[[int, int], str | None] = lambda row, column: None
+    complete: bool = True
+    """``False`` once the adapter had to stop reading the rows (bad encoding, broken CSV)."""
 
 
 class Problems:
@@ -577,11 +580,18 @@ class _Records:
     def __init__(self) -> None:
         self.tables: dict[str, list[_Record]] = {t.key: [] for t in TABLES}
         self.located: dict[str, _Located] = {}
+        self.sheets: dict[str, Sheet] = {}
+
+    def readable(self, key: str) -> bool:
+        """Whether the table ``key`` was read whole (so a missing parent is a real problem)."""
+        sheet = self.sheets.get(key)
+        return sheet is not None and sheet.complete and key in self.located
 
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
     ) -> None:
         self.located[sheet.table.key] = located
+        self.sheets[sheet.table.key] = sheet
         records = self.tables[sheet.table.key]
         width = len(columns)
         for number, cells in sheet.rows:
@@ -670,16 +680,21 @@ def _sites(records: _Records) -> None:
 
 
 def _grouped(
-    records: _Records, parent_key: str, child_table: str, parents: set[str], problems: Problems
+    records: _Records,
+    parent_key: str,
+    child_table: str,
+    parent_table: str,
+    parents: set[str],
 ) -> dict[str, list[Any]]:
     """Child rows (outcomes, category options) by the id of their parent row."""
     children: dict[str, list[Any]] = {}
+    check = records.readable(parent_table)
     model = _MODELS[child_table]
     for record in records.tables[child_table]:
         data = {k: v for k, v in record.values.items() if k != "\0bad"}
         parent = data.pop(parent_key, None)
         child = _validated(model, record, data)
-        if isinstance(parent, str) and parent not in parents:
+        if isinstance(parent, str) and parent not in parents and check:
             record.located.add(
                 record.row,
                 parent_key,
@@ -853,6 +868,8 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         else:
             records.read(sheet, located, columns, lang)
     if "dataset" not in seen:
+        if len(problems):  # the file or the dataset table could not be read at all
+            raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
         problems.add(
             TabularProblem(
                 source,
@@ -895,8 +912,8 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         records,
         "category",
         "category_options",
+        "categories",
         {i for i in category_ids if isinstance(i, str)},
-        problems,
     )
     for record in records.tables["categories"]:
         record.values["options"] = options.get(record.values.get("id"), [])  # type: ignore[arg-type]
@@ -906,8 +923,8 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         records,
         "initiative",
         "outcomes",
+        "initiatives",
         {i for i in initiative_ids if isinstance(i, str)},
-        problems,
     )
     for record in records.tables["initiatives"]:
         found = outcomes.get(record.values.get("id"))  # type: ignore[arg-type]

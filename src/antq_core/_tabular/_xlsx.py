@@ -31,7 +31,7 @@ INTEGER_FORMAT: Final = "#,##0"
 DECIMAL_FORMAT: Final = "#,##0.0##########"
 DATE_FORMAT: Final = "dd/mm/yyyy"
 MAX_EXACT_FLOAT: Final = 2**53
-MAX_WORKBOOK_BYTES: Final = 200 * 1024 * 1024
+MAX_WORKBOOK_BYTES: Final = 64 * 1024 * 1024
 """Largest workbook :func:`read_workbook` opens; bigger data goes through CSV."""
 INSTRUCTIONS: Final = ("Hướng dẫn", "instructions")
 LISTS: Final = "_lists"
