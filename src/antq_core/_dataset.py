@@ -9,7 +9,7 @@ from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Generic, Literal, NotRequired, TypeVar
+from typing import Any, Final, Generic, Literal, NamedTuple, NotRequired, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -757,16 +757,51 @@ def _build_store(
     it is returned; after a problem it is left half-filled, and the caller
     must not use it.
     """
+    columns = RowColumns(
+        metric=list(map(itemgetter("metric"), rows)),
+        subject=list(map(itemgetter("subject"), rows)),
+        period=list(map(itemgetter("period"), rows)),
+        unit=list(map(itemgetter("unit"), rows)),
+        value=list(map(itemgetter("value"), rows)),
+        extras=[(i, row) for i, row in enumerate(rows) if len(row) != _REQUIRED_FIELDS],
+    )
+    return _build_columns(columns, problems, row_numbers, store)
+
+
+class RowColumns(NamedTuple):
+    """Observation rows as columns: the required fields whole, the optional ones sparse.
+
+    ``extras`` lists ``(i, fields)`` for the rows that have any optional field
+    (qualifier, disaggregation, source, note), ``fields`` holding them by name.
+    """
+
+    metric: list[str]
+    subject: list[str]
+    period: list[str]
+    unit: list[str]
+    value: list[Any]
+    extras: list[tuple[int, Mapping[str, Any]]]
+
+
+def _build_columns(
+    columns: RowColumns,
+    problems: list[LoadProblem],
+    row_numbers: Sequence[int] | None = None,
+    store: ObservationStore | None = None,
+) -> ObservationStore:
+    """:func:`_build_store` for rows already split into columns (as CSV files give them)."""
     builder = _StoreBuilder(row_numbers, store)
     store = builder.store
-    metric = builder.required(rows, "metric", _id_parser(store._metrics.add))
+    metric = builder.required(columns.metric, "metric", _id_parser(store._metrics.add))
     subject = builder.required(
-        rows, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
+        columns.subject, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
     )
-    period = builder.required(rows, "period", lambda raw: store._periods.add(Period.parse(raw)))
-    unit = builder.required(rows, "unit", lambda raw: store._units.add(Unit.get(raw)))
-    builder.optional(rows)
-    value = builder.values(rows, unit)
+    period = builder.required(
+        columns.period, "period", lambda raw: store._periods.add(Period.parse(raw))
+    )
+    unit = builder.required(columns.unit, "unit", lambda raw: store._units.add(Unit.get(raw)))
+    builder.optional(len(columns.metric), columns.extras)
+    value = builder.values(columns.value, unit)
     if builder.found:
         builder.found.sort(key=lambda found: found[:2])
         problems.extend(problem for _, _, problem in builder.found)
@@ -799,12 +834,9 @@ class _StoreBuilder:
         if field == "unit":
             self.blocked.add(i)
 
-    def required(
-        self, rows: list[_ObservationRow], field: str, parse: Callable[[str], int]
-    ) -> list[int]:
+    def required(self, raws: list[str], field: str, parse: Callable[[str], int]) -> list[int]:
         """The table index of a required string field of every row."""
         table: _Table[str] = _Table(parse)
-        raws: list[str] = list(map(itemgetter(field), rows))
         codes = table.codes(raws)
         if table.reasons:  # some string did not parse: find the rows that hold it
             for i, raw in enumerate(raws):
@@ -813,10 +845,9 @@ class _StoreBuilder:
                     self.bad(i, field, reason, raw)
         return codes
 
-    def optional(self, rows: list[_ObservationRow]) -> None:
+    def optional(self, n: int, extras: list[tuple[int, Mapping[str, Any]]]) -> None:
         """Fill the columns of the optional fields; most rows keep the defaults (0)."""
         store = self.store
-        n = len(rows)
         qualifier = array("B", [0]) * n
         disaggregation = array("I", [0]) * n
         source = array("I", [0]) * n
@@ -826,9 +857,7 @@ class _StoreBuilder:
         )
         sources: _Table[str] = _Table(_id_parser(store._texts.add))
         notes: _Table[str] = _Table(lambda raw: store._texts.add(_note(raw)))
-        for i, row in enumerate(rows):
-            if len(row) == _REQUIRED_FIELDS:
-                continue
+        for i, row in extras:
             raw_qualifier = row.get("qualifier")
             if raw_qualifier is not None:
                 q = _QUALIFIER_CODES.get(raw_qualifier, -1)
@@ -863,13 +892,13 @@ class _StoreBuilder:
         store._source.extend(source)
         store._note.extend(note)
 
-    def values(self, rows: list[_ObservationRow], unit_codes: list[int]) -> list[int]:
+    def values(self, raws: list[Any], unit_codes: list[int]) -> list[int]:
         """The 64-bit value of every row; others go to the store's exact values.
 
         Call after the unit column is read: a value is checked against its
-        unit whenever that unit is known.
+        unit whenever that unit is known. ``raws`` is changed in place.
         """
-        values: list[Any] = list(map(itemgetter("value"), rows))
+        values: list[Any] = raws
         units = self.store._units.values
         exact = self.store._exact
         base = self.base

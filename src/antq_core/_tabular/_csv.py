@@ -199,6 +199,7 @@ def _rows(
                 if number % 16384 == 0:
                     update(raw.tell())
                 yield number, cells
+            update(size)
         except UnicodeDecodeError as e:
             sheet.complete = False
             problems.add(

@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, repeat
+from operator import is_not
 from decimal import Decimal
 from typing import Any, Final
 
 import attrs
 from pydantic import BaseModel, ValidationError
 
-from antq_core._dataset import MAX_LISTED_PROBLEMS, Dataset, _build_store, _ObservationRow
+from antq_core._dataset import MAX_LISTED_PROBLEMS, Dataset, RowColumns, _build_columns
 from antq_core._entities import (
     CategoryOption,
     DatasetMetadata,
@@ -400,103 +402,37 @@ class _Observations:
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
     ) -> None:
-        index = {c.key: i for i, c in enumerate(columns) if c is not None}
-        width = len(columns)
-        texts: dict[str, dict[Any, Any]] = {k: {} for k in index}
-        batch: list[_ObservationRow] = []
+        """Read every row of ``sheet``, a batch of rows at a time, column by column."""
+        reader = _ColumnReader(sheet, located, columns, lang)
+        rows: list[list[Any]] = []
         numbers: list[int] = []
-        raws: dict[int, object] = {}  # value cells of the batch written as text, for hints
         located.hold()
         for number, cells in sheet.rows:
-            if _empty(cells):
+            if not any(cells) and _empty(cells):
                 continue
-            self.count += 1
-            if len(cells) < width:
-                cells = [*cells, *([None] * (width - len(cells)))]
-            elif len(cells) > width and not _empty(cells[width:]):
-                located.add(
-                    number,
-                    None,
-                    "Có giá trị ở cột không có tiêu đề",
-                    "a value in a column with no header",
-                )
-            row: dict[str, Any] = {}
-            ok = True
-            for key, i in index.items():
-                if key == "value":
-                    continue
-                raw = cells[i]
-                cache = texts[key]
-                try:
-                    value = cache[raw]
-                except (KeyError, TypeError):
-                    try:
-                        value = _observation_cell(key, raw, lang, sheet.table)
-                    except CellError as e:
-                        value = e
-                    try:
-                        cache[raw] = value
-                    except TypeError:  # pragma: no cover - every cell value is hashable
-                        pass
-                if isinstance(value, CellError):
-                    located.add(number, key, value.vi, value.en, raw)
-                    ok = False
-                elif value is not None:
-                    row[key] = value
-            raw_value = cells[index["value"]]
-            try:
-                value, stated = read_value(raw_value, lang, row.get("unit"))
-            except CellError as e:
-                located.add(number, "value", e.vi, e.en, raw_value)
-                ok = False
-            else:
-                given = row.get("qualifier")
-                if stated is not None and given is not None and given != stated:
-                    located.add(
-                        number,
-                        "value",
-                        f"Giá trị ghi '{stated}' nhưng cột mức độ chính xác ghi '{given}'",
-                        f"the value says {stated} but the qualifier column says {given}",
-                        raw_value,
-                    )
-                    ok = False
-                elif stated is not None:
-                    row["qualifier"] = stated
-                if value is None:
-                    located.add(number, "value", "Thiếu giá trị", "the value is empty")
-                    ok = False
-                else:
-                    row["value"] = value
-                    if isinstance(raw_value, str):
-                        raws[number] = raw_value
-            for key in ("metric", "subject", "period", "unit"):
-                if key not in row and not isinstance(texts[key].get(cells[index[key]]), CellError):
-                    located.add(number, key, "Thiếu giá trị bắt buộc", f"the {key} is empty")
-                    ok = False
-            if not ok:
-                self.store = None
-                continue
-            batch.append(row)  # type: ignore[arg-type]
+            rows.append(cells)
             numbers.append(number)
-            if len(batch) >= _BATCH:
-                self.feed(batch, numbers, located, lang, raws)
-                batch, numbers, raws = [], [], {}
-        self.feed(batch, numbers, located, lang, raws)
+            if len(rows) >= _BATCH:
+                self.feed(*reader.batch(rows, numbers), located, lang)
+                rows, numbers = [], []
+        self.feed(*reader.batch(rows, numbers), located, lang)
+        if reader.bad:
+            self.store = None
         located.held = None
 
     def feed(
         self,
-        batch: list[_ObservationRow],
+        batch: RowColumns,
         numbers: list[int],
+        raws: dict[int, object],
         located: _Located,
         lang: str,
-        raws: dict[int, object],
     ) -> None:
-        if not batch:
+        if not batch.metric:
             located.release()
             return
         found: list[LoadProblem] = []
-        _build_store(batch, found, numbers, self.store)
+        _build_columns(batch, found, numbers, self.store)
         for problem in found:
             match = _LOCATION.fullmatch(problem.location)
             assert match is not None  # noqa: S101 - _build_store writes these paths
@@ -516,6 +452,179 @@ class _Observations:
         located.release()
         if found:
             self.store = None
+
+
+_NOT_PLAIN: Final = object()
+
+
+class _ColumnReader:
+    """Turns a batch of raw observation rows into rows for the store, a column at a time.
+
+    Metric ids, subjects, periods, units and the rest repeat heavily, so each
+    distinct cell is decoded once per sheet; values that are plain digits are
+    read in one pass, and only the others one by one.
+    """
+
+    def __init__(
+        self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
+    ) -> None:
+        self.sheet = sheet
+        self.located = located
+        self.lang = lang
+        self.width = len(columns)
+        self.index = {c.key: i for i, c in enumerate(columns) if c is not None}
+        self.caches: dict[str, dict[Any, Any]] = {k: {} for k in self.index if k != "value"}
+        self.bad = False
+
+    def column(self, raws: tuple[Any, ...], key: str) -> list[Any]:
+        """The decoded cells of column ``key``: a value, ``None`` or a :class:`CellError`."""
+        cache = self.caches[key]
+        for raw in dict.fromkeys(raws):
+            if raw not in cache:
+                try:
+                    cache[raw] = _observation_cell(key, raw, self.lang, self.sheet.table)
+                except CellError as e:
+                    cache[raw] = e
+        return list(map(cache.__getitem__, raws))
+
+    def batch(
+        self, rows: list[list[Any]], numbers: list[int]
+    ) -> tuple[RowColumns, list[int], dict[int, object]]:
+        """The rows without problems as columns, their numbers, and value cells given as text."""
+        width = self.width
+        located = self.located
+        lengths = set(map(len, rows))
+        for k, cells in enumerate(rows if lengths - {width} else ()):
+            if len(cells) != width:
+                if len(cells) > width and not _empty(cells[width:]):
+                    located.add(
+                        numbers[k],
+                        None,
+                        "Có giá trị ở cột không có tiêu đề",
+                        "a value in a column with no header",
+                    )
+                rows[k] = (cells + [None] * width)[:width]
+        n = len(rows)
+        transposed = list(zip(*rows, strict=True)) if rows else [()] * width
+        decoded: dict[str, list[Any]] = {}
+        for key in _STORE_FIELDS:
+            if key == "value":
+                continue
+            i = self.index.get(key)
+            decoded[key] = [None] * n if i is None else self.column(transposed[i], key)
+        bad: set[int] = set()
+        for key, values in decoded.items():
+            required = key in _REQUIRED_KEYS
+            cache = self.caches.get(key, {})
+            if not any(
+                isinstance(v, CellError) or (v is None and required) for v in cache.values()
+            ):
+                continue  # nothing wrong in this column
+            for k, value in enumerate(values):
+                if value is None and required:
+                    located.add(numbers[k], key, "Thiếu giá trị bắt buộc", f"the {key} is empty")
+                    bad.add(k)
+                elif isinstance(value, CellError):
+                    raw = rows[k][self.index[key]]
+                    located.add(numbers[k], key, value.vi, value.en, raw)
+                    bad.add(k)
+        raw_values = transposed[self.index["value"]]
+        values, stated, texts = self.values(raw_values, numbers, decoded, bad)
+        extras: dict[int, dict[str, Any]] = {}
+        qualifiers = decoded["qualifier"]
+        for k, qualifier in stated.items():
+            if qualifiers[k] is None:
+                extras[k] = {"qualifier": qualifier}
+        for key in ("qualifier", "disaggregation", "source", "note"):
+            if all(v is None for v in self.caches.get(key, {}).values()):
+                continue
+            column = decoded[key]
+            for k in compress(range(n), map(is_not, column, repeat(None))):
+                extras.setdefault(k, {})[key] = column[k]
+        keep: list[int] | None = None
+        if bad:
+            self.bad = True
+            keep = [k for k in range(n) if k not in bad]
+
+        def kept(column: list[Any]) -> list[Any]:
+            return column if keep is None else [column[k] for k in keep]
+
+        if keep is None:
+            extra_rows = sorted(extras.items())
+        else:
+            position = {k: j for j, k in enumerate(keep)}
+            extra_rows = sorted((position[k], e) for k, e in extras.items() if k in position)
+        columns = RowColumns(
+            metric=kept(decoded["metric"]),
+            subject=kept(decoded["subject"]),
+            period=kept(decoded["period"]),
+            unit=kept(decoded["unit"]),
+            value=kept(values),
+            extras=list(extra_rows),
+        )
+        return columns, kept(numbers), {numbers[k]: raw for k, raw in texts.items()}
+
+    def values(
+        self,
+        raws: tuple[Any, ...],
+        numbers: list[int],
+        decoded: dict[str, list[Any]],
+        bad: set[int],
+    ) -> tuple[list[Any], dict[int, str], dict[int, object]]:
+        """Values, the qualifiers their text states, and the cells that were text."""
+        values: list[Any] = [
+            int(v) if type(v) is str and v.isdigit() and v.isascii() else _NOT_PLAIN for v in raws
+        ]
+        stated: dict[int, str] = {}
+        texts: dict[int, object] = {}
+        units = decoded["unit"]
+        given = decoded["qualifier"]
+        located = self.located
+        for k, value in enumerate(values):
+            if value is not _NOT_PLAIN:
+                continue
+            raw = raws[k]
+            unit = units[k] if isinstance(units[k], str) else None
+            try:
+                number, qualifier = read_value(raw, self.lang, unit)
+            except CellError as e:
+                located.add(numbers[k], "value", e.vi, e.en, raw)
+                bad.add(k)
+                continue
+            if number is None:
+                located.add(numbers[k], "value", "Thiếu giá trị", "the value is empty")
+                bad.add(k)
+                continue
+            values[k] = number
+            if isinstance(raw, str):
+                texts[k] = raw
+            if qualifier is None:
+                continue
+            if isinstance(given[k], str) and given[k] != qualifier:
+                located.add(
+                    numbers[k],
+                    "value",
+                    f"Giá trị ghi '{qualifier}' nhưng cột mức độ chính xác ghi '{given[k]}'",
+                    f"the value says {qualifier} but the qualifier column says {given[k]}",
+                    raw,
+                )
+                bad.add(k)
+            stated[k] = qualifier
+        return values, stated, texts
+
+
+_STORE_FIELDS: Final = (
+    "metric",
+    "subject",
+    "period",
+    "unit",
+    "value",
+    "qualifier",
+    "disaggregation",
+    "source",
+    "note",
+)
+_REQUIRED_KEYS: Final = ("metric", "subject", "period", "unit", "value")
 
 
 def _observation_cell(key: str, raw: object, lang: str, table: Table) -> Any:
