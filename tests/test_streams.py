@@ -145,7 +145,10 @@ def test_json_that_cannot_be_read_on(tmp_path: Path, text: bytes, expected: str)
         ('{"format": "antq-dataset"}'.encode("utf-16"), "UTF-16"),
         ('{"format": "antq-dataset"}'.encode("utf-32"), "UTF-32"),
         ('{"format": "antq-dataset"}'.encode("utf-16-le"), "UTF-16"),
-        ('{"metadata": {"title_vi": "Lai Châu"}}'.encode("utf-8").replace(b"\xc3\xa2", b"\xe2"), "UTF-8"),
+        (
+            '{"metadata": {"title_vi": "Lai Châu"}}'.encode().replace(b"\xc3\xa2", b"\xe2"),
+            "UTF-8",
+        ),
     ],
 )
 def test_wrong_encodings_are_named(tmp_path: Path, data: bytes, name: str) -> None:

@@ -30,7 +30,7 @@ from antq_core.testing.strategies import datasets
 
 HOSTILE = (
     "_x000D_ literal escape",
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    '=HYPERLINK("http://evil.example","click")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -96,7 +96,10 @@ def test_xlsx_round_trip_is_identity(dataset: Dataset) -> None:
 
 def test_personal_data_is_left_out_unless_asked(lai_chau: Dataset, tmp_path: Path) -> None:
     person = Participant(
-        id="p-x", roles=["released_prisoner"], full_name="Lò Văn Ẩn", identity_number="012345678901"
+        id="p-x",
+        roles=["released_prisoner"],
+        full_name="Lò Văn Ẩn",
+        identity_number="012345678901",
     )
     dataset = _rebuilt(lai_chau, participants=[*lai_chau.participants.values(), person])
     export_tabular(dataset, tmp_path / "plain", "csv")
@@ -231,10 +234,30 @@ def test_vietnamese_quantity_text_in_value_cells(tmp_path: Path, lai_chau: Datas
     _set_observations(
         directory,
         [
-            ["poppy_area_destroyed", "unit:12", "2016/2017", "trên 58 nghìn", "m2", "", "", "", ""],
+            [
+                "poppy_area_destroyed",
+                "unit:12",
+                "2016/2017",
+                "trên 58 nghìn",
+                "m2",
+                "",
+                "",
+                "",
+                "",
+            ],
             ["outreach_meetings", "unit:12", "2017", "4.810", "meeting", "", "", "", ""],
             ["tips_received", "unit:12", "2017", "hàng nghìn", "tip", "at_least", "", "", ""],
-            ["poppy_area_destroyed", "unit:12", "2016/2017", "khoảng 1,2 ha", "m2", "", "", "", ""],
+            [
+                "poppy_area_destroyed",
+                "unit:12",
+                "2016/2017",
+                "khoảng 1,2 ha",
+                "m2",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
     )
     dataset = read_tabular(directory)
@@ -350,9 +373,7 @@ def test_a_filled_template_imports(tmp_path: Path) -> None:
             row[1].value = "xa-muong-so"
     units = workbook["Đơn vị hành chính"]
     units.append(["03388", "Mường So", "commune"])
-    workbook["Chỉ tiêu"].append(
-        ["tips_received", "Nguồn tin", "Tips received", "tip", "flow"]
-    )
+    workbook["Chỉ tiêu"].append(["tips_received", "Nguồn tin", "Tips received", "tip", "flow"])
     observations = workbook["Số liệu"]
     observations.append(["tips_received", "unit:03388", "2017", "trên 1.200", "tip"])
     observations.append(["tips_received", "unit:03388", "2016", 950, "tip", "exact"])

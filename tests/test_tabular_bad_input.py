@@ -169,7 +169,7 @@ def test_wrong_headers(csv_dir: Path) -> None:
     rows[0][0] = "Mã số điểm"  # not a header of the template
     _rewrite(path, rows)
     problems = _problems(csv_dir)
-    assert [(p.row, p.column) for p in problems][0] == (1, None)
+    assert (problems[0].row, problems[0].column) == (1, None)
     assert "'Mã số điểm'" in problems[0].message_en
     assert any("required column 'id'" in p.message_en for p in problems)
 

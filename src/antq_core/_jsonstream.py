@@ -94,7 +94,7 @@ class ProblemList:
         return bool(self.kept)
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     """The text cannot be read on: not JSON, or not UTF-8."""
 
     def __init__(self, problem: LoadProblem) -> None:
@@ -133,17 +133,21 @@ class _Text:
         except UnicodeDecodeError as e:
             where = start + e.start
             reason = f"not UTF-8 (byte {where}); save the file as UTF-8"
-            raise _Stop(LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))) from e
+            raise _StopError(
+                LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))
+            ) from e
         self.eof = not data
         self.text += chunk
         return True
 
-    def stop(self, reason: str, pos: int | None = None) -> _Stop:
+    def stop(self, reason: str, pos: int | None = None) -> _StopError:
         """The problem at ``pos`` (default: the current position), with its line and column."""
         at = self.pos if pos is None else pos
         line = self.line + self.text.count("\n", 0, at)
         column = at - self.text.rfind("\n", 0, at)
-        return _Stop(LoadProblem("$", f"not valid JSON: {reason} (line {line}, column {column})"))
+        return _StopError(
+            LoadProblem("$", f"not valid JSON: {reason} (line {line}, column {column})")
+        )
 
     def next_char(self) -> str:
         """Skip white space; the next character, or ``""`` at the end of the file."""
@@ -195,7 +199,7 @@ class _Reader:
         """Every member of the top-level object but the observations array."""
         text = self.text
         if text.next_char() == "":
-            raise _Stop(LoadProblem("$", "the file is empty"))
+            raise _StopError(LoadProblem("$", "the file is empty"))
         text.expect("{", "'{' at the start of a dataset document")
         head: dict[str, Any] = {}
         if text.next_char() == "}":
@@ -304,7 +308,7 @@ def load_stream(
         reader = _Reader(_Text(file, update))
         try:
             head = reader.document()
-        except _Stop as e:
+        except _StopError as e:
             listed = reader.problems
             listed.extend([e.problem])
             raise DatasetLoadError(source, listed.kept, omitted=listed.omitted) from None

@@ -170,7 +170,8 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
             None,
             None,
             None,
-            "Hãy đưa vào thư mục chứa các tệp CSV (dataset.csv, observations.csv...), không phải một tệp",
+            "Hãy đưa vào thư mục chứa các tệp CSV (dataset.csv, observations.csv...), "
+            "không phải một tệp",
             "give the directory of CSV files (dataset.csv, observations.csv...), not one file",
         )
         raise TabularLoadError(source, [problem])

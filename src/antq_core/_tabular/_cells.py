@@ -58,7 +58,7 @@ def escape(text: str) -> str:
     >>> escape("=HYPERLINK(1)"), escape("'quoted"), escape("Bản Giang")
     ("'=HYPERLINK(1)", "''quoted", 'Bản Giang')
     """
-    if text.startswith(_TRIGGERS) or text.startswith("'"):
+    if text.startswith((*_TRIGGERS, "'")):
         return "'" + text
     return text
 
@@ -85,7 +85,8 @@ def read_text(raw: object) -> str | None:
     if isinstance(raw, dt.datetime | dt.date):
         raise CellError(
             "Ô này cần chữ nhưng là ngày tháng (Excel đã tự đổi); định dạng cột là Text",
-            "this cell takes text but holds a date (Excel converted it); format the column as Text",
+            "this cell takes text but holds a date (Excel converted it); "
+            "format the column as Text",
         )
     text = str(raw)
     if text == "":
@@ -144,7 +145,7 @@ _YES: Final = {"có", "co", "x", "yes", "y", "true", "1", "đúng"}
 _NO: Final = {"không", "khong", "no", "n", "false", "0", "sai"}
 
 
-def write_bool(value: bool, lang: str) -> str:  # noqa: FBT001 - a cell's value
+def write_bool(value: bool, lang: str) -> str:
     """``có``/``không`` in Vietnamese, ``yes``/``no`` in English."""
     if lang == "vi":
         return "có" if value else "không"
@@ -170,7 +171,10 @@ _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_date(raw: object) -> dt.date | None:
-    """A date cell, or ISO text ``2017-07-13``; an Excel serial number or ``13/07/2017`` is an error."""
+    """A date cell, or ISO text ``2017-07-13``.
+
+    An Excel serial number or ``13/07/2017`` is an error, never a guess.
+    """
     if raw is None or raw == "":
         return None
     if isinstance(raw, dt.datetime):

@@ -189,13 +189,17 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
 def _rows(
     path: Path, size: int, problems: Problems, sheet: Sheet, *, progress: bool | None
 ) -> Iterator[tuple[int, list[Any]]]:
-    """Row number and cells of each record; a problem (and the end) when the file cannot be read on."""
+    """Row number and cells of each record.
+
+    When the file cannot be read on (not UTF-8, a broken CSV record), a problem
+    is added, ``sheet.complete`` is cleared, and the rows end.
+    """
     number = 0
     with path.open("rb") as raw, progress_bar(size, path.name, enabled=progress) as update:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True)
         try:
-            for number, cells in enumerate(reader, start=1):  # noqa: B007
+            for number, cells in enumerate(reader, start=1):
                 if number % 16384 == 0:
                     update(raw.tell())
                 yield number, cells

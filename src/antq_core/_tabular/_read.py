@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from itertools import compress, repeat
 from operator import is_not
-from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -43,7 +43,6 @@ from antq_core._schema import SENSITIVE_FIELDS
 from antq_core._store import ObservationStore
 from antq_core._tabular._cells import (
     CellError,
-    Formula,
     decimal_from_float,
     read_bool,
     read_date,
@@ -231,7 +230,9 @@ class _Located:
         if raw is not None and field not in SENSITIVE_FIELDS:
             shown = safe_repr(raw)
         cell = None if row is None or index is None else self.sheet.cell(row, index)
-        problem = TabularProblem(self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell)
+        problem = TabularProblem(
+            self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell
+        )
         if self.held is None:
             self.problems.add(problem)
         else:
@@ -885,8 +886,8 @@ def _check_format(fields: dict[str, Any], rows: dict[str, int], records: _Record
 def _gazetteer(
     records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: Problems
 ) -> Gazetteer | None:
-    units = [r for r in records.tables["admin_units"]]
-    sources = [r for r in records.tables["gazetteer_sources"]]
+    units = records.tables["admin_units"]
+    sources = records.tables["gazetteer_sources"]
     document = {
         "format": GAZETTEER_FORMAT,
         "format_version": GAZETTEER_FORMAT_VERSION,
@@ -1011,6 +1012,19 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
                 f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}",
                 f"{field}: {item['msg']}",
             )
+    entities = _all_entities(records, problems)
+    if len(problems) or gazetteer is None or metadata is None or observations.store is None:
+        raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
+    return Dataset(
+        gazetteer=gazetteer,
+        metadata=metadata,
+        observations=observations.store,
+        **entities,
+    )
+
+
+def _all_entities(records: _Records, problems: Problems) -> dict[str, list[Any]]:
+    """Every entity table's models, children (options, outcomes) joined to their parents."""
     _metrics(records)
     _sites(records)
     entities: dict[str, list[Any]] = {}
@@ -1041,11 +1055,4 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
             record.values["outcomes"] = found
     entities["initiatives"] = _entities(records, "initiatives", problems)
     entities["sites"] = _entities(records, "sites", problems)
-    if len(problems) or gazetteer is None or metadata is None or observations.store is None:
-        raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
-    return Dataset(
-        gazetteer=gazetteer,
-        metadata=metadata,
-        observations=observations.store,
-        **entities,
-    )
+    return entities

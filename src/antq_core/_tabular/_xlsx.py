@@ -164,7 +164,8 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
         except IllegalCharacterError as e:
             raise ExportError(
                 str(path),
-                f"sheet {ws.title!r}: a text holds a control character that Excel cannot store ({e})",
+                f"sheet {ws.title!r}: a text holds a control character that Excel "
+                f"cannot store ({e})",
             ) from None
     workbook.save(path)
 
@@ -197,30 +198,38 @@ _INSTRUCTIONS_VI: Final = (
     "Mẫu nhập số liệu phong trào toàn dân bảo vệ an ninh Tổ quốc (antq_core)",
     "",
     "1. Mỗi trang tính là một bảng; dòng 1 là tiêu đề cột, không sửa, không gộp ô.",
-    "2. Bảng 'Bộ dữ liệu' cần ít nhất: title_vi (tiêu đề) và gazetteer_version (phiên bản danh mục hành chính).",
-    "3. Cột 'Giá trị' của bảng 'Số liệu' nhận số hoặc chữ số kiểu Việt Nam: 4.810 (bốn nghìn tám trăm mười), "
+    "2. Bảng 'Bộ dữ liệu' cần ít nhất: title_vi (tiêu đề) và gazetteer_version (phiên bản danh "
+    "mục hành chính).",
+    "3. Cột 'Giá trị' của bảng 'Số liệu' nhận số hoặc chữ số kiểu Việt Nam: 4.810 (bốn nghìn "
+    "tám trăm mười), "
     "5,8 (năm phẩy tám), 'trên 58 nghìn', 'khoảng 1,2 ha', 'hàng nghìn'.",
-    "   Chữ 'trên', 'hơn', 'gần', 'khoảng' ghi mức độ chính xác; nếu cột 'Mức độ chính xác' cũng được điền "
+    "   Chữ 'trên', 'hơn', 'gần', 'khoảng' ghi mức độ chính xác; nếu cột 'Mức độ chính xác' "
+    "cũng được điền "
     "thì hai nơi phải khớp nhau.",
     "4. Kỳ báo cáo viết dạng chữ: 2017, 2017Q3, 2017-05, 2017-07-13, 2016/2017 (niên vụ), "
-    "2016-01-01/2017-07-13 (từ ngày đến ngày). Cột kỳ đã định dạng Text để Excel không tự đổi sang ngày.",
+    "2016-01-01/2017-07-13 (từ ngày đến ngày). Cột kỳ đã định dạng Text để Excel không tự đổi "
+    "sang ngày.",
     "5. Ngày (ngày thành lập, ngày đăng...) nhập ô ngày tháng hoặc chữ dạng 2017-07-13.",
-    "6. Danh sách nhiều mục (mã đơn vị, vai trò, nguồn) cách nhau bằng dấu chấm phẩy: 12; 105; 03388.",
+    "6. Danh sách nhiều mục (mã đơn vị, vai trò, nguồn) cách nhau bằng dấu chấm phẩy: 12; 105; "
+    "03388.",
     "7. Phân tổ viết mã_phân_tổ=mã_lựa_chọn, ví dụ: capital_source=family; sex=female.",
     "8. Các cột có danh sách chọn (loại tổ chức, loại mô hình, đơn vị tính, mức độ chính xác) "
     "chỉ nhận các mã trong danh sách.",
     "9. Không nhập công thức: ô có công thức bị báo lỗi, không được tính.",
-    "10. Lỗi được báo theo tệp, trang, dòng và cột, bằng tiếng Việt và tiếng Anh; một dòng lỗi không bị bỏ qua.",
+    "10. Lỗi được báo theo tệp, trang, dòng và cột, bằng tiếng Việt và tiếng Anh; một dòng lỗi "
+    "không bị bỏ qua.",
 )
 _INSTRUCTIONS_EN: Final = (
     "Data entry template of the all-people movement to protect national security (antq_core)",
     "",
-    "1. Each sheet is one table; row 1 holds the column headers: do not change them or merge cells.",
+    "1. Each sheet is one table; row 1 holds the column headers: do not change them or merge "
+    "cells.",
     "2. The 'dataset' table needs at least title_vi and gazetteer_version.",
     "3. Value cells of the observations take numbers, or Vietnamese quantity text in a Vietnamese "
     "workbook: 4.810 (four thousand eight hundred and ten), 5,8 (five point eight), "
     "'trên 58 nghìn' (more than 58 thousand), 'khoảng 1,2 ha', 'hàng nghìn' (thousands).",
-    "   Words such as 'trên', 'gần', 'khoảng' set the qualifier; if the qualifier column is filled "
+    "   Words such as 'trên', 'gần', 'khoảng' set the qualifier; if the qualifier column is "
+    "filled "
     "too, the two must agree.",
     "4. Periods are text: 2017, 2017Q3, 2017-05, 2017-07-13, 2016/2017 (crop season), "
     "2016-01-01/2017-07-13 (a date range). Period columns are formatted as Text so Excel does not "
@@ -228,7 +237,8 @@ _INSTRUCTIONS_EN: Final = (
     "5. Dates (founded, published...) take a date cell or text like 2017-07-13.",
     "6. Lists (unit codes, roles, sources) are separated by semicolons: 12; 105; 03388.",
     "7. A disaggregation is category=option, e.g. capital_source=family; sex=female.",
-    "8. Columns with a drop-down list (organization kind, theme, unit, qualifier) take only its codes.",
+    "8. Columns with a drop-down list (organization kind, theme, unit, qualifier) take only its "
+    "codes.",
     "9. Do not enter formulas: a formula cell is reported as an error, never evaluated.",
     "10. Problems are reported by file, sheet, row and column, in Vietnamese and English; "
     "no bad row is skipped silently.",
@@ -362,7 +372,7 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
     openpyxl = _openpyxl()
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+    except Exception as e:
         fail(f"Không mở được tệp Excel: {e}", f"cannot open the workbook: {type(e).__name__}: {e}")
         return
     try:
@@ -425,7 +435,7 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
 
 
 def _first_row(ref: str) -> int:
-    return int(re.sub(r"[A-Z]", "", ref.split(":")[0]))
+    return int(re.sub(r"[A-Z]", "", ref.split(":", maxsplit=1)[0]))
 
 
 def _reference(row: int, column: int) -> str:
