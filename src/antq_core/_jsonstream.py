@@ -186,6 +186,17 @@ class _Text:
             return obj
 
 
+def _last_cut(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last ``}`` ``,`` ``{`` between ``start`` and ``end``: a likely row boundary."""
+    brace = text.rfind("}", start, end)
+    while brace >= start:
+        match = _CUT.match(text, brace)
+        if match is not None:
+            return match
+        brace = text.rfind("}", start, brace)
+    return None
+
+
 class _Reader:
     """Parses the document, feeding observations to the store a batch at a time."""
 
@@ -233,9 +244,7 @@ class _Reader:
             if text.offset + text.pos >= single_until:
                 while len(text.text) - text.pos < _BATCH and text.more():
                     pass
-                last = None
-                for last in _CUT.finditer(text.text, text.pos, text.pos + _BATCH):  # noqa: B007
-                    pass
+                last = _last_cut(text.text, text.pos, text.pos + _BATCH)
                 if last is not None:
                     if self.batch(text.text[text.pos : last.start() + 1], pending):
                         text.pos = last.end()
