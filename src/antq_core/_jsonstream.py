@@ -34,7 +34,7 @@ from antq_core._dataset import (
     _ObservationRow,
 )
 from antq_core._errors import DatasetLoadError, LoadProblem, safe_repr
-from antq_core._progress import progress_bar
+from antq_core._progress import gc_paused, progress_bar
 from antq_core._schema import problems_from
 from antq_core._store import ObservationStore
 
@@ -307,7 +307,11 @@ def load_stream(
         OSError: The file cannot be read (the caller reports it).
     """
     source = str(path)
-    with path.open("rb") as file, progress_bar(size, path.name, enabled=progress) as update:
+    with (
+        path.open("rb") as file,
+        progress_bar(size, path.name, enabled=progress) as update,
+        gc_paused(),
+    ):
         reason = utf_problem(file.read(64))
         if reason is not None:
             raise DatasetLoadError(source, [LoadProblem("$", reason)])

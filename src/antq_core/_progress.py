@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["progress_bar"]
+__all__ = ["gc_paused", "progress_bar"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk read creates millions of objects.
+
+    Reading a file allocates rows that live until the batch is stored; each
+    allocation burst would otherwise start a collection that walks every
+    live object, which made reading a million CSV rows three times slower.
+    Nothing read here forms reference cycles, and the previous state is restored.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _quiet(done: int) -> None:

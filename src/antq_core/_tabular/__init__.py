@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from antq_core._catalog import builtin_catalog
 from antq_core._errors import InvalidValueError
 from antq_core._phrases import check_lang
+from antq_core._progress import gc_paused
 from antq_core._tabular._read import (
     Problems,
     TabularLoadError,
@@ -179,4 +180,5 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
         from antq_core._tabular._xlsx import read_workbook
 
         sheets = read_workbook(target, problems, progress=progress)
-    return build_dataset(sheets, source, problems)
+    with gc_paused():
+        return build_dataset(sheets, source, problems)

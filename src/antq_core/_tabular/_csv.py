@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["read_csv_dir", "write_csv_dir"]
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+_BATCH: Final = 100_000
 
 
 def _cell(column: Column, value: Any, lang: str) -> str:
@@ -171,7 +173,7 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
         )
         return None
     sheet = Sheet(table, str(path), None, [], iter(()))
-    rows = _rows(
+    batches = _batches(
         path,
         size,
         problems,
@@ -179,50 +181,60 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
         progress=progress if table.key == "observations" else False,
     )
     try:
-        _, sheet.header = next(rows)
+        numbers, rows = next(batches)
     except StopIteration:
         return None
-    sheet.rows = rows
+    sheet.header = rows[0]
+    sheet.batches = chain([(numbers[1:], rows[1:])], batches)
     return sheet
 
 
-def _rows(
+def _batches(
     path: Path, size: int, problems: Problems, sheet: Sheet, *, progress: bool | None
-) -> Iterator[tuple[int, list[Any]]]:
-    """Row number and cells of each record.
+) -> Iterator[tuple[list[int], list[list[Any]]]]:
+    """Row numbers and cells of the records, a batch at a time.
 
     When the file cannot be read on (not UTF-8, a broken CSV record), a problem
-    is added, ``sheet.complete`` is cleared, and the rows end.
+    is added, ``sheet.complete`` is cleared, and the batches end.
     """
-    number = 0
+    number = 1
     with path.open("rb") as raw, progress_bar(size, path.name, enabled=progress) as update:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True)
+        batch: list[list[str]] = []
         try:
-            for number, cells in enumerate(reader, start=1):
-                if number % 16384 == 0:
-                    update(raw.tell())
-                yield number, cells
+            while True:
+                batch = []
+                batch.extend(islice(reader, _BATCH))
+                if not batch:
+                    break
+                yield list(range(number, number + len(batch))), batch  # type: ignore[misc]
+                number += len(batch)
+                update(raw.tell())
             update(size)
         except UnicodeDecodeError as e:
             sheet.complete = False
+            where = number + len(batch)
             problems.add(
                 _problem(
                     path,
-                    number + 1,
+                    where,
                     "Tệp không phải UTF-8 (có thể là Windows-1258 hay bảng mã cũ khác); "
                     "lưu lại dưới dạng CSV UTF-8",
-                    f"not UTF-8 near row {number + 1} (Windows-1258 or another legacy "
+                    f"not UTF-8 near row {where} (Windows-1258 or another legacy "
                     f"encoding?): {e.reason}; save the file as CSV UTF-8",
                 )
             )
         except csv.Error as e:
             sheet.complete = False
+            where = number + len(batch)
             problems.add(
                 _problem(
                     path,
-                    number + 1,
+                    where,
                     f"Dòng CSV không đọc được ({e}); ô quá dài hoặc dấu ngoặc kép không đóng",
                     f"cannot read the CSV record: {e}",
                 )
             )
+        if not sheet.complete and batch:  # the rows read before the failure are checked too
+            yield list(range(number, number + len(batch))), batch  # type: ignore[misc]

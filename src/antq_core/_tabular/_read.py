@@ -56,7 +56,7 @@ from antq_core._text import nfc
 
 __all__ = ["Sheet", "TabularLoadError", "TabularProblem", "build_dataset"]
 
-_BATCH: Final = 50_000
+_BATCH: Final = 100_000
 
 
 @attrs.frozen
@@ -135,6 +135,9 @@ class Sheet:
         rows: Row number (the header is 1) and raw cells of each further row.
         cell: Cell reference of a row and a 0-based column (``"C14"``), or ``None``.
         complete: Whether every row could be read.
+        batches: The rows as batches of row numbers and rows, if the adapter gives them so
+            (CSV does, for speed); then :attr:`rows` is empty, and readers that want
+            rows one by one use :meth:`each_row`.
     """
 
     table: Table
@@ -144,7 +147,18 @@ class Sheet:
     rows: Iterator[tuple[int, list[Any]]]
     cell: Callable[[int, int], str | None] = lambda row, column: None
     complete: bool = True
+    batches: Iterator[tuple[list[int], list[list[Any]]]] | None = None
+    """The rows in batches (row numbers, rows), when the adapter reads them so; ``rows`` is then
+    empty."""
     """``False`` once the adapter had to stop reading the rows (bad encoding, broken CSV)."""
+
+
+def each_row(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of ``sheet`` one by one, whether the adapter gave them in batches or not."""
+    if sheet.batches is not None:
+        for numbers, rows in sheet.batches:
+            yield from zip(numbers, rows, strict=True)
+    yield from sheet.rows
 
 
 class Problems:
@@ -239,10 +253,17 @@ class _Located:
             self.held.append((row or 0, -1 if index is None else index, problem))
 
     def pydantic(
-        self, row: int, error: ValidationError, column_of: Callable[[tuple[Any, ...]], str | None]
+        self,
+        row: int,
+        error: ValidationError,
+        column_of: Callable[[tuple[Any, ...]], str | None],
+        reported: set[str],
     ) -> None:
+        """Add pydantic's errors, but none for a cell already reported as unreadable."""
         for item in error.errors(include_url=False):
             field = column_of(tuple(item["loc"]))
+            if field in reported:
+                continue
             vi = _PYDANTIC_VI.get(item["type"], "Giá trị không hợp lệ")
             raw = None if item["type"] == "missing" else item.get("input")
             if isinstance(raw, dict | list | tuple):
@@ -408,6 +429,13 @@ class _Observations:
         rows: list[list[Any]] = []
         numbers: list[int] = []
         located.hold()
+        if sheet.batches is not None:
+            for given_numbers, given_rows in sheet.batches:
+                if not all(map(any, given_rows)):
+                    kept = [k for k, cells in enumerate(given_rows) if not _empty(cells)]
+                    given_numbers = [given_numbers[k] for k in kept]  # noqa: PLW2901
+                    given_rows = [given_rows[k] for k in kept]  # noqa: PLW2901
+                self.feed(*reader.batch(given_rows, given_numbers), located, lang)
         for number, cells in sheet.rows:
             if not any(cells) and _empty(cells):
                 continue
@@ -682,6 +710,7 @@ class _Record:
     row: int
     values: dict[str, Any]
     located: _Located
+    bad: set[str]  # columns whose cell could not be read (already reported)
 
 
 class _Records:
@@ -704,7 +733,7 @@ class _Records:
         self.sheets[sheet.table.key] = sheet
         records = self.tables[sheet.table.key]
         width = len(columns)
-        for number, cells in sheet.rows:
+        for number, cells in each_row(sheet):
             if _empty(cells):
                 continue
             if len(cells) > width and not _empty(cells[width:]):
@@ -715,6 +744,7 @@ class _Records:
                     "a value in a column with no header",
                 )
             values: dict[str, Any] = {}
+            bad: set[str] = set()
             for column, raw in zip(columns, cells, strict=False):
                 if column is None:
                     continue
@@ -727,18 +757,18 @@ class _Records:
                         value = _decode(column, raw, lang)
                 except CellError as e:
                     located.add(number, column.key, e.vi, e.en, raw)
-                    values["\0bad"] = True
+                    bad.add(column.key)
                     continue
                 if value is not None and value != (None, None):
                     values[column.key] = value
-            records.append(_Record(number, values, located))
+            records.append(_Record(number, values, located, bad))
 
 
 def _validated(model: type[BaseModel], record: _Record, data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        record.located.pydantic(record.row, e, _column_of)
+        record.located.pydantic(record.row, e, _column_of, record.bad)
         return None
 
 
@@ -747,7 +777,7 @@ def _entities(records: _Records, key: str, problems: Problems) -> list[Any]:
     out = []
     first: dict[str, int] = {}
     for record in records.tables[key]:
-        data = {k: v for k, v in record.values.items() if k != "\0bad"}
+        data = dict(record.values)
         entity = _validated(_MODELS[key], record, data)
         ident = data.get("id")
         if isinstance(ident, str):
@@ -761,12 +791,13 @@ def _entities(records: _Records, key: str, problems: Problems) -> list[Any]:
                 )
                 continue
             first[ident] = record.row
-        if entity is not None and "\0bad" not in record.values:
+        if entity is not None and not record.bad:
             out.append(entity)
     return out
 
 
-def _metrics(records: _Records) -> list[dict[str, Any]]:
+def _metrics(records: _Records) -> None:
+    """Join each metric's threshold columns into one ``threshold`` value."""
     for record in records.tables["metrics"]:
         values = record.values
         parts = {k: values.pop(c) for k, c in _THRESHOLD.items() if c in values}
@@ -778,10 +809,10 @@ def _metrics(records: _Records) -> list[dict[str, Any]]:
                 "qualifier": parts.get("qualifier") or stated or "exact",
             }
             values["threshold"] = {k: v for k, v in threshold.items() if v is not None}
-    return []
 
 
 def _sites(records: _Records) -> None:
+    """Join each site's agreement columns into one ``coordination_agreement``."""
     for record in records.tables["sites"]:
         values = record.values
         parts = {k: values.pop(c) for k, c in _AGREEMENT.items() if c in values}
@@ -801,7 +832,7 @@ def _grouped(
     check = records.readable(parent_table)
     model = _MODELS[child_table]
     for record in records.tables[child_table]:
-        data = {k: v for k, v in record.values.items() if k != "\0bad"}
+        data = dict(record.values)
         parent = data.pop(parent_key, None)
         child = _validated(model, record, data)
         if isinstance(parent, str) and parent not in parents and check:
@@ -813,7 +844,7 @@ def _grouped(
                 parent,
             )
             continue
-        if child is not None and isinstance(parent, str) and "\0bad" not in record.values:
+        if child is not None and isinstance(parent, str) and not record.bad:
             children.setdefault(parent, []).append(child)
     return children
 
@@ -895,8 +926,8 @@ def _gazetteer(
         "title": fields.get("gazetteer_title"),
         "valid_from": fields.get("gazetteer_valid_from"),
         "valid_to": fields.get("gazetteer_valid_to"),
-        "sources": [{k: v for k, v in r.values.items() if k != "\0bad"} for r in sources],
-        "units": [{k: v for k, v in r.values.items() if k != "\0bad"} for r in units],
+        "sources": [dict(r.values) for r in sources],
+        "units": [dict(r.values) for r in units],
     }
     document = {k: v for k, v in document.items() if v is not None}
     try:
@@ -969,7 +1000,7 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         seen.add(sheet.table.key)
         mapped = _map_header(sheet, located)
         if mapped is None:
-            for _ in sheet.rows:  # read on: the adapter reports problems of the file itself
+            for _ in each_row(sheet):  # read on: the adapter reports problems of the file itself
                 pass
             continue
         columns, lang = mapped
