@@ -36,8 +36,6 @@ __all__ = [
     "write_template",
 ]
 
-TabularFormat = Literal["csv", "xlsx"]
-
 
 def _check_format(format: object) -> None:  # noqa: A002 - the CLI option's name
     if format not in ("csv", "xlsx"):
@@ -47,7 +45,7 @@ def _check_format(format: object) -> None:  # noqa: A002 - the CLI option's name
 def export_tabular(
     dataset: Dataset,
     path: str | Path,
-    format: TabularFormat = "csv",  # noqa: A002 - the CLI option's name
+    format: Literal["csv", "xlsx"] = "csv",  # noqa: A002 - the CLI option's name
     *,
     lang: Literal["vi", "en"] = "vi",
     include_sensitive: bool = False,

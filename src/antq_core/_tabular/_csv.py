@@ -208,7 +208,7 @@ def _batches(
                 batch.extend(islice(reader, _BATCH))
                 if not batch:
                     break
-                yield list(range(number, number + len(batch))), batch  # type: ignore[misc]
+                yield list(range(number, number + len(batch))), batch
                 number += len(batch)
                 update(raw.tell())
             update(size)
@@ -237,4 +237,4 @@ def _batches(
                 )
             )
         if not sheet.complete and batch:  # the rows read before the failure are checked too
-            yield list(range(number, number + len(batch))), batch  # type: ignore[misc]
+            yield list(range(number, number + len(batch))), batch
