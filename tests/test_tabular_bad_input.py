@@ -411,3 +411,56 @@ def test_more_than_a_thousand_problems_are_counted(csv_dir: Path) -> None:
     assert info.value.omitted == 250
     assert "1250 problems" in str(info.value)
     assert [p.row for p in info.value.problems] == list(range(2, 1002))
+
+
+def test_typed_cells_in_a_workbook(workbook: Path) -> None:
+    sheet = "Tổ chức quần chúng"
+    fine = _sheet_row(workbook, sheet, ["org-1", "mediation_team", "Tổ 1", 12.0, None, 25.0])
+    grouped = _sheet_row(workbook, sheet, ["org-2", "mediation_team", "Tổ 2", 12, None, "1.234"])
+    flag = _sheet_row(workbook, sheet, ["org-3", "mediation_team", True, "12", None, True])
+    when = _sheet_row(
+        workbook, sheet, ["org-4", "mediation_team", dt.datetime(2017, 1, 1), "12", None, "1,5"]
+    )
+    timed = _sheet_row(
+        workbook, sheet, ["org-5", "mediation_team", "Tổ 5", "12", dt.datetime(2017, 1, 1, 9, 30)]
+    )
+    problems = _problems(workbook)
+    located = {(p.row, p.column) for p in problems}
+    assert located == {
+        (flag, "Tên tổ chức"),
+        (flag, "Số thành viên"),
+        (when, "Tên tổ chức"),
+        (when, "Số thành viên"),
+        (timed, "Ngày thành lập"),
+    }
+    assert not {fine, grouped} & {p.row for p in problems}
+
+
+def test_yes_no_cells(csv_dir: Path, lai_chau: Dataset) -> None:
+    path = csv_dir / "sites.csv"
+    rows = _rows(path)
+    column = rows[0].index("Điển hình")
+    answers = ["x", "yes", "TRUE", "0", "sai", "không"]
+    for row, answer in zip(rows[1:], answers, strict=False):
+        row[column] = answer
+    _rewrite(path, rows)
+    dataset = read_tabular(csv_dir)
+    got = [dataset.sites[row[0]].example for row in rows[1:]]
+    assert got == [True, True, True, False][: len(got)]
+
+
+def test_cli_import_write_failure_and_many_problems(
+    csv_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from antq_core._cli import main
+
+    assert main(["import", str(csv_dir), "--out", str(tmp_path / "no" / "such" / "d.json")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    path = csv_dir / "observations.csv"
+    rows = _rows(path)
+    rows[1:] = [["tips_received", "unit:12", "2017Q9", "3", "tip", "", "", "", ""]] * 1005
+    _rewrite(path, rows)
+    assert main(["import", str(csv_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "1005 problem(s)" in err
+    assert "and 5 more not listed" in err
