@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from antq_core import (
     Dataset,
@@ -481,3 +482,51 @@ def test_initiative_outcomes_and_category_options_round_trip(
         assert back.initiatives[initiative.id].outcomes == initiative.outcomes
     assert isinstance(back.initiatives[with_outcomes[0].id], Initiative)
     assert back.categories == lai_chau.categories
+
+
+_TRIGGERS = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "''", "_x000D_", ""])
+
+
+@st.composite
+def _hostile_datasets(draw: st.DrawFn) -> Dataset:
+    """Generated datasets whose free texts start with what a spreadsheet would run."""
+    dataset = draw(datasets(max_observations=10))
+
+    def hostile(text: str | None) -> str | None:
+        return None if text is None else draw(_TRIGGERS) + text
+
+    observations = [
+        o.model_copy(update={"note": hostile(o.note) or draw(_TRIGGERS) or None})
+        for o in dataset.observations
+    ]
+    sources = [s.model_copy(update={"note": hostile(s.note)}) for s in dataset.sources.values()]
+    initiatives = [
+        i.model_copy(update={"description_vi": hostile(i.description_vi)})
+        for i in dataset.initiatives.values()
+    ]
+    return _rebuilt(dataset, observations=observations, sources=sources, initiatives=initiatives)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile_datasets())
+def test_hostile_texts_round_trip_through_csv(dataset: Dataset) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        back = _round_trip(dataset, Path(tmp), "csv", "en")
+        assert back.to_dict(include_sensitive=True) == dataset.to_dict(include_sensitive=True)
+        for path in Path(tmp, "out-en").glob("*.csv"):
+            with path.open(encoding="utf-8-sig", newline="") as file:
+                rows = list(csv.reader(file))
+            for row in rows:
+                assert not any(c.startswith(("=", "+", "@", "\t")) for c in row)
+
+
+@settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile_datasets())
+def test_hostile_texts_round_trip_through_xlsx(dataset: Dataset) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        back = _round_trip(dataset, Path(tmp), "xlsx", "vi")
+        assert back.to_dict(include_sensitive=True) == dataset.to_dict(include_sensitive=True)
