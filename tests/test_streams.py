@@ -51,7 +51,7 @@ def test_chunked_read_of_the_sample(lai_chau: Dataset, tmp_path: Path) -> None:
     assert _stream(tmp_path / "d.json") == lai_chau
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(max_observations=30))
 def test_chunked_read_equals_the_whole_read(dataset: Dataset) -> None:
     import tempfile

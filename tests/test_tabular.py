@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from hypothesis import strategies as st
 
 from antq_core import (
     Dataset,
+    ExportError,
     Initiative,
     InvalidValueError,
+    MissingExtraError,
     Observation,
     Participant,
     Source,
@@ -74,7 +77,7 @@ def test_sample_round_trips(lai_chau: Dataset, tmp_path: Path, fmt: str, lang: s
     assert list(back.observations) == list(lai_chau.observations)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(max_observations=20))
 def test_csv_round_trip_is_identity(dataset: Dataset) -> None:
     import tempfile
@@ -85,7 +88,7 @@ def test_csv_round_trip_is_identity(dataset: Dataset) -> None:
             assert back.to_dict(include_sensitive=True) == dataset.to_dict(include_sensitive=True)
 
 
-@settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(max_observations=10))
 def test_xlsx_round_trip_is_identity(dataset: Dataset) -> None:
     import tempfile
@@ -507,7 +510,7 @@ def _hostile_datasets(draw: st.DrawFn) -> Dataset:
     return _rebuilt(dataset, observations=observations, sources=sources, initiatives=initiatives)
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_hostile_datasets())
 def test_hostile_texts_round_trip_through_csv(dataset: Dataset) -> None:
     import tempfile
@@ -522,7 +525,7 @@ def test_hostile_texts_round_trip_through_csv(dataset: Dataset) -> None:
                 assert not any(c.startswith(("=", "+", "@", "\t")) for c in row)
 
 
-@settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_hostile_datasets())
 def test_hostile_texts_round_trip_through_xlsx(dataset: Dataset) -> None:
     import tempfile
@@ -530,3 +533,28 @@ def test_hostile_texts_round_trip_through_xlsx(dataset: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         back = _round_trip(dataset, Path(tmp), "xlsx", "vi")
         assert back.to_dict(include_sensitive=True) == dataset.to_dict(include_sensitive=True)
+
+
+def test_without_openpyxl_the_error_names_the_extra(
+    lai_chau: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the [excel] extra were absent
+    for attempt in (
+        lambda: export_tabular(lai_chau, tmp_path / "x.xlsx", "xlsx"),
+        lambda: write_template(tmp_path / "t.xlsx"),
+    ):
+        with pytest.raises(MissingExtraError) as info:
+            attempt()
+        assert "antq_core[excel]" in str(info.value)
+        assert info.value.extra == "excel"
+    export_tabular(lai_chau, tmp_path / "c", "csv")  # CSV needs no extra
+
+
+def test_a_control_character_cannot_go_into_a_workbook(lai_chau: Dataset, tmp_path: Path) -> None:
+    source = Source(id="ctl", title="Báo", note="bell \x07 inside")
+    dataset = _rebuilt(lai_chau, sources=[*lai_chau.sources.values(), source])
+    with pytest.raises(ExportError) as info:
+        export_tabular(dataset, tmp_path / "x.xlsx", "xlsx")
+    assert "control character" in str(info.value)
+    export_tabular(dataset, tmp_path / "c", "csv", include_sensitive=True)
+    assert read_tabular(tmp_path / "c") == dataset

@@ -42,10 +42,12 @@ from antq_core._errors import (
     AmbiguousNameError,
     AntqError,
     DatasetLoadError,
+    ExportError,
     GazetteerCycleError,
     IncompatibleUnitsError,
     InvalidValueError,
     LoadProblem,
+    MissingExtraError,
     PeriodError,
     QuantityError,
     QuantityParseError,
@@ -68,8 +70,6 @@ from antq_core._quantity import Qualifier, Quantity, Unit
 from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
 from antq_core._store import ObservationColumns, ObservationStore
 from antq_core._tabular import (
-    ExportError,
-    MissingExtraError,
     TabularLoadError,
     TabularProblem,
     export_tabular,

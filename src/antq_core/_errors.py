@@ -12,10 +12,12 @@ __all__ = [
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
+    "ExportError",
     "GazetteerCycleError",
     "IncompatibleUnitsError",
     "InvalidValueError",
     "LoadProblem",
+    "MissingExtraError",
     "PeriodError",
     "QuantityError",
     "QuantityParseError",
@@ -268,3 +270,33 @@ class DatasetLoadError(AntqError, ValueError):
         tail = f"\n  ... and {more} more" if more > 0 else ""
         n = len(self.problems) + omitted
         super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+
+
+class MissingExtraError(AntqError, ImportError):
+    """An optional dependency is not installed.
+
+    Attributes:
+        extra: The extra that brings it (``excel``).
+        package: The missing package (``openpyxl``).
+    """
+
+    def __init__(self, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{package} is needed for this; install it with: pip install 'antq_core[{extra}]'"
+        )
+
+
+class ExportError(AntqError, ValueError):
+    """A dataset cannot be written in the format asked for.
+
+    Attributes:
+        target: The file or directory being written.
+        reason: Why.
+    """
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"cannot write {target}: {reason}")

@@ -21,14 +21,11 @@ from antq_core._tabular._read import (
     TabularProblem,
     build_dataset,
 )
-from antq_core._tabular._xlsx import ExportError, MissingExtraError
 
 if TYPE_CHECKING:
     from antq_core._dataset import Dataset
 
 __all__ = [
-    "ExportError",
-    "MissingExtraError",
     "TabularLoadError",
     "TabularProblem",
     "export_tabular",

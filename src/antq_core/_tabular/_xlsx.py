@@ -6,6 +6,7 @@ openpyxl is imported only here, when a workbook is written or read.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._errors import AntqError
+from antq_core._errors import ExportError, MissingExtraError, safe_repr
 from antq_core._progress import progress_bar
 from antq_core._quantity import Unit
 from antq_core._tabular._cells import Formula, escape, join_list, write_bool, write_number
@@ -24,7 +25,7 @@ from antq_core._tabular._rows import columns_of, observation_columns, table_rows
 if TYPE_CHECKING:
     from antq_core._dataset import Dataset
 
-__all__ = ["MissingExtraError", "read_workbook", "write_template_workbook", "write_workbook"]
+__all__ = ["read_workbook", "write_template_workbook", "write_workbook"]
 
 INTEGER_FORMAT: Final = "#,##0"
 """Thousands grouped; Excel shows 4.810 on a Vietnamese system, 4,810 on an English one."""
@@ -35,22 +36,6 @@ MAX_WORKBOOK_BYTES: Final = 64 * 1024 * 1024
 """Largest workbook :func:`read_workbook` opens; bigger data goes through CSV."""
 INSTRUCTIONS: Final = ("Hướng dẫn", "instructions")
 LISTS: Final = "_lists"
-
-
-class MissingExtraError(AntqError, ImportError):
-    """An optional dependency is not installed.
-
-    Attributes:
-        extra: The extra that brings it (``excel``).
-        package: The missing package (``openpyxl``).
-    """
-
-    def __init__(self, extra: str, package: str) -> None:
-        self.extra = extra
-        self.package = package
-        super().__init__(
-            f"{package} is needed for this; install it with: pip install 'antq_core[{extra}]'"
-        )
 
 
 def _openpyxl() -> Any:
@@ -82,6 +67,14 @@ def from_ooxml_text(text: str) -> str:
     if "_x" not in text:
         return text
     return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+_ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters XML 1.0 cannot hold, which openpyxl refuses."""
+
+
+class _IllegalText(Exception):  # noqa: N818 - internal signal, re-raised as ExportError
+    """A text a workbook cannot store; caught by :func:`write_workbook`."""
 
 
 def _exact_float(value: int | Decimal) -> float | None:
@@ -130,9 +123,15 @@ class _Cells:
             cell = self.make(self.ws, value=value if isinstance(value, int) else number)
             cell.number_format = INTEGER_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
             return cell
-        if column.kind is Kind.LIST:
-            return ooxml_text(escape(join_list(value)))
-        return ooxml_text(escape(str(value)))
+        text = join_list(value) if column.kind is Kind.LIST else str(value)
+        bad = _ILLEGAL.search(text)
+        if bad is not None:
+            reason = (
+                f"column {column.key!r}: the text {safe_repr(text, 40)} holds the control "
+                f"character {bad.group()!r}, which a workbook cannot store"
+            )
+            raise _IllegalText(reason)
+        return ooxml_text(escape(text))
 
 
 def _sheet_title(table: Table, lang: str) -> str:
@@ -142,8 +141,6 @@ def _sheet_title(table: Table, lang: str) -> str:
 def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive: bool) -> None:
     """Write the dataset as one workbook: one sheet per table."""
     openpyxl = _openpyxl()
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
     workbook = openpyxl.Workbook(write_only=True)
     for table in TABLES:
         columns = columns_of(table, include_sensitive=include_sensitive)
@@ -161,27 +158,10 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
             else:
                 for row in table_rows(dataset, table, columns, lang):
                     ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
-        except IllegalCharacterError as e:
-            raise ExportError(
-                str(path),
-                f"sheet {ws.title!r}: a text holds a control character that Excel "
-                f"cannot store ({e})",
-            ) from None
+        except _IllegalText as e:
+            workbook.save(io.BytesIO())  # finish the sheets' writers cleanly; nothing is kept
+            raise ExportError(str(path), f"sheet {ws.title!r}, {e}") from None
     workbook.save(path)
-
-
-class ExportError(AntqError, ValueError):
-    """A dataset cannot be written in the format asked for.
-
-    Attributes:
-        target: The file or directory being written.
-        reason: Why.
-    """
-
-    def __init__(self, target: str, reason: str) -> None:
-        self.target = target
-        self.reason = reason
-        super().__init__(f"cannot write {target}: {reason}")
 
 
 def _widths(ws: Any, columns: tuple[Column, ...]) -> None:
