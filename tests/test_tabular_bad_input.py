@@ -464,3 +464,54 @@ def test_cli_import_write_failure_and_many_problems(
     err = capsys.readouterr().err
     assert "1005 problem(s)" in err
     assert "and 5 more not listed" in err
+
+
+def test_blank_rows_are_skipped_not_reported(csv_dir: Path, lai_chau: Dataset) -> None:
+    path = csv_dir / "observations.csv"
+    rows = _rows(path)
+    rows.insert(3, ["" for _ in rows[0]])
+    rows.insert(5, [])
+    _rewrite(path, rows)
+    assert read_tabular(csv_dir) == lai_chau
+
+
+def test_blank_rows_in_a_workbook(workbook: Path, lai_chau: Dataset) -> None:
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Số liệu"]
+    ws.insert_rows(4)
+    book.save(workbook)
+    assert read_tabular(workbook) == lai_chau
+
+
+def test_a_stray_cell_beside_an_observation(csv_dir: Path) -> None:
+    path = csv_dir / "observations.csv"
+    rows = _rows(path)
+    rows[2].append("stray")
+    _rewrite(path, rows)
+    (problem,) = _problems(csv_dir)
+    assert (problem.row, problem.column) == (3, None)
+
+
+def test_agreement_and_threshold_problems_point_at_their_columns(csv_dir: Path) -> None:
+    sites = csv_dir / "sites.csv"
+    rows = _rows(sites)
+    rows[1][rows[0].index("Các bên ký quy chế")] = "Công an xã"  # one party: two are needed
+    _rewrite(sites, rows)
+    metrics = csv_dir / "metrics.csv"
+    metric_rows = _rows(metrics)
+    metric_rows[1][metric_rows[0].index("Đơn vị ngưỡng")] = "parsec"
+    metric_rows[1][metric_rows[0].index("Ngưỡng")] = "5"
+    _rewrite(metrics, metric_rows)
+    problems = _problems(csv_dir)
+    located = {(Path(p.file).name, p.row, p.column) for p in problems}
+    assert ("sites.csv", 2, "Các bên ký quy chế") in located
+    assert {("metrics.csv", 2, "Ngưỡng"), ("metrics.csv", 2, "Đơn vị ngưỡng")} & located
+
+
+def test_a_dataset_without_a_title(csv_dir: Path) -> None:
+    path = csv_dir / "dataset.csv"
+    rows = [r for r in _rows(path) if r[0] != "title_vi"]
+    _rewrite(path, rows)
+    (problem,) = _problems(csv_dir)
+    assert "title_vi" in problem.message_en
+    assert "Thiếu" in problem.message_vi
