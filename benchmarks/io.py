@@ -8,8 +8,8 @@ The targets (reported, never asserted: a slow machine does not fail):
   pydantic takes to validate the observations array into a flat TypedDict of
   plain str/int fields (``benchmarks/load.py``'s baseline), both for the
   chunked read (``stream=True``, what ``load`` does for files over 32 MB) and
-  the whole read (``stream=False``); the peak memory each takes is measured
-  with ``tracemalloc`` in a separate run;
+  the whole read (``stream=False``); the peak memory each takes (and the CSV
+  import's) is measured with ``tracemalloc`` in a separate run;
 * Excel: export and import of ``--xlsx-n`` observations (default 100,000),
   figures only.
 
@@ -121,6 +121,7 @@ def run(n: int, xlsx_n: int, repeat: int, seed: int) -> dict[str, Any]:
             "size_mb": _size_mb(csv_dir),
             "export_cpu_s": CPU["csv_export"],
             "import_cpu_s": CPU["csv_import"],
+            "import_peak_mb": _peak_mb(lambda: read_tabular(csv_dir, progress=False)),
         }
 
         stream = lambda: Dataset.load(json_path, stream=True, progress=False)  # noqa: E731
@@ -209,6 +210,7 @@ def report(r: dict[str, Any]) -> str:
             f"import {c['import_s']:.2f} s (CPU {c['import_cpu_s']:.2f} s) "
             f"(target < {TARGET_CSV_S:.0f} s each: export {verdict(t['csv_export_met'])}, "
             f"import {verdict(t['csv_import_met'])})",
+            f"  import peak {c['import_peak_mb']:.0f} MB (tracemalloc)",
             f"JSON, {r['n']:,} observations ({j['size_mb']:.1f} MB):",
             f"  baseline (pydantic, flat TypedDict) {j['baseline_s']:.2f} s "
             f"(CPU {j['baseline_cpu_s']:.2f} s)",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["read_csv_dir", "write_csv_dir"]
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-_BATCH: Final = 100_000
+_BATCH: Final = 50_000
 
 
 def _cell(column: Column, value: Any, lang: str) -> str:

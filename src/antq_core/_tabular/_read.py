@@ -56,7 +56,7 @@ from antq_core._text import nfc
 
 __all__ = ["Sheet", "TabularLoadError", "TabularProblem", "build_dataset"]
 
-_BATCH: Final = 100_000
+_BATCH: Final = 50_000
 
 
 @attrs.frozen
