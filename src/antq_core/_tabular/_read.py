@@ -419,7 +419,6 @@ class _Observations:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
         self.store: ObservationStore | None = ObservationStore()
-        self.count = 0
 
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
@@ -772,7 +771,7 @@ def _validated(model: type[BaseModel], record: _Record, data: dict[str, Any]) ->
         return None
 
 
-def _entities(records: _Records, key: str, problems: Problems) -> list[Any]:
+def _entities(records: _Records, key: str) -> list[Any]:
     """The entities of a table whose rows map one to one onto model fields."""
     out = []
     first: dict[str, int] = {}
@@ -1043,7 +1042,7 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
                 f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}",
                 f"{field}: {item['msg']}",
             )
-    entities = _all_entities(records, problems)
+    entities = _all_entities(records)
     if len(problems) or gazetteer is None or metadata is None or observations.store is None:
         raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
     return Dataset(
@@ -1054,13 +1053,13 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
     )
 
 
-def _all_entities(records: _Records, problems: Problems) -> dict[str, list[Any]]:
+def _all_entities(records: _Records) -> dict[str, list[Any]]:
     """Every entity table's models, children (options, outcomes) joined to their parents."""
     _metrics(records)
     _sites(records)
     entities: dict[str, list[Any]] = {}
     for key in ("sources", "themes", "metrics", "organizations", "participants"):
-        entities[key] = _entities(records, key, problems)
+        entities[key] = _entities(records, key)
     category_ids = {r.values.get("id") for r in records.tables["categories"]}
     options = _grouped(
         records,
@@ -1071,7 +1070,7 @@ def _all_entities(records: _Records, problems: Problems) -> dict[str, list[Any]]
     )
     for record in records.tables["categories"]:
         record.values["options"] = options.get(record.values.get("id"), [])  # type: ignore[arg-type]
-    entities["categories"] = _entities(records, "categories", problems)
+    entities["categories"] = _entities(records, "categories")
     initiative_ids = {r.values.get("id") for r in records.tables["initiatives"]}
     outcomes = _grouped(
         records,
@@ -1084,6 +1083,6 @@ def _all_entities(records: _Records, problems: Problems) -> dict[str, list[Any]]
         found = outcomes.get(record.values.get("id"))  # type: ignore[arg-type]
         if found:
             record.values["outcomes"] = found
-    entities["initiatives"] = _entities(records, "initiatives", problems)
-    entities["sites"] = _entities(records, "sites", problems)
+    entities["initiatives"] = _entities(records, "initiatives")
+    entities["sites"] = _entities(records, "sites")
     return entities
