@@ -21,7 +21,13 @@ from antq_core._crosswalk import (
     UnmappedUnitError,
     bundled_crosswalk,
 )
-from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
+from antq_core._dataset import (
+    DATASET_FORMAT_VERSION,
+    MAX_LISTED_PROBLEMS,
+    STREAM_THRESHOLD,
+    Dataset,
+    DuplicateIdError,
+)
 from antq_core._dhis2 import (
     DHIS2_UID_PATTERN,
     Dhis2Conflict,
@@ -60,6 +66,7 @@ from antq_core._errors import (
     AmbiguousNameError,
     AntqError,
     DatasetLoadError,
+    ExportError,
     GazetteerCycleError,
     IncompatibleUnitsError,
     InvalidValueError,
@@ -110,6 +117,13 @@ from antq_core._rollup import (
     reconcile,
 )
 from antq_core._store import ObservationColumns, ObservationStore
+from antq_core._tabular import (
+    TabularLoadError,
+    TabularProblem,
+    export_tabular,
+    read_tabular,
+    write_template,
+)
 from antq_core._text import fold, nfc
 from antq_core._validation import (
     Bounds,
@@ -137,7 +151,9 @@ __all__ = [
     "DHIS2_UID_PATTERN",
     "FRAME_COLUMNS",
     "JSON_SCHEMA_DIALECT",
+    "MAX_LISTED_PROBLEMS",
     "SCHEMA_ENTITIES",
+    "STREAM_THRESHOLD",
     "AdminLevel",
     "AdminUnit",
     "AggregationType",
@@ -167,6 +183,7 @@ __all__ = [
     "DuplicateIdError",
     "EntityCount",
     "EntityCounts",
+    "ExportError",
     "Expression",
     "ExpressionError",
     "Gazetteer",
@@ -210,6 +227,8 @@ __all__ = [
     "Statement",
     "SubjectKind",
     "SubjectRef",
+    "TabularLoadError",
+    "TabularProblem",
     "Tolerance",
     "Unit",
     "UnknownAdminUnitError",
@@ -229,6 +248,7 @@ __all__ = [
     "dataset_json_schema",
     "dhis2_period",
     "entity_json_schema",
+    "export_tabular",
     "fold",
     "format_date",
     "format_number",
@@ -239,6 +259,7 @@ __all__ = [
     "parse_number",
     "parse_quantity",
     "period_from_dhis2",
+    "read_tabular",
     "reconcile",
     "sample",
     "to_arrow",
@@ -248,4 +269,5 @@ __all__ = [
     "validate",
     "validate_json",
     "write_parquet",
+    "write_template",
 ]

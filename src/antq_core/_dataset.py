@@ -9,7 +9,7 @@ from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Generic, Literal, NotRequired, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, NamedTuple, NotRequired, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -48,11 +48,21 @@ from antq_core._schema import JsonSchemaOf, problems_from
 from antq_core._store import _INT64, _QUALIFIER_INDEX, ObservationStore
 from antq_core._text import nfc
 
-__all__ = ["DATASET_FORMAT", "DATASET_FORMAT_VERSION", "Dataset"]
+__all__ = [
+    "DATASET_FORMAT",
+    "DATASET_FORMAT_VERSION",
+    "MAX_LISTED_PROBLEMS",
+    "STREAM_THRESHOLD",
+    "Dataset",
+]
 
 DATASET_FORMAT: Final = "antq-dataset"
 DATASET_FORMAT_VERSION: Final = 1
 """Version of the ``antq-dataset`` JSON document this release reads and writes."""
+STREAM_THRESHOLD: Final = 32 * 1024 * 1024
+"""Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
+MAX_LISTED_PROBLEMS: Final = 1000
+"""Most problems a chunked read lists; the rest are only counted."""
 
 _E = TypeVar("_E", bound=BaseModel)
 _K = TypeVar("_K")
@@ -382,7 +392,13 @@ class Dataset:
     # -- documents --------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path) -> Dataset:
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        stream: bool | None = None,
+        progress: bool | None = None,
+    ) -> Dataset:
         """Read a dataset from a JSON file (format ``antq-dataset`` version 1).
 
         Every problem in the file is collected, each with its JSON path
@@ -390,16 +406,52 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
+        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
+        the observations array is parsed a batch at a time straight into the
+        column store, so memory follows the entities and the columns, not the
+        text. That reading stops listing problems after the first
+        :data:`MAX_LISTED_PROBLEMS` and counts the rest
+        (:attr:`~antq_core.DatasetLoadError.omitted`).
+
+        Args:
+            path: The JSON file.
+            stream: Read in chunks (``True``), all at once (``False``), or by
+                size (``None``, the default).
+            progress: Show a progress bar on stderr while reading in chunks;
+                ``None`` (the default) shows one when stderr is a terminal.
+                The bar comes from ``rich`` when it is installed
+                (``pip install 'antq_core[cli]'``), plain text otherwise.
+
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
                 problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
         """
         path = Path(path)
         try:
+            size = path.stat().st_size
+            if stream or (stream is None and size > STREAM_THRESHOLD):
+                from antq_core._jsonstream import load_stream
+
+                return load_stream(cls, path, size, progress=progress)
             data = path.read_bytes()
         except OSError as e:
             raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
         return cls.from_json(data, source=str(path))
+
+    @classmethod
+    def from_tabular(cls, path: str | Path, *, progress: bool | None = None) -> Dataset:
+        """Read a dataset from a CSV directory or an Excel workbook.
+
+        The same as :func:`~antq_core.read_tabular`, which documents the tables,
+        the cells it accepts and the problems it reports.
+
+        Raises:
+            TabularLoadError: The input has problems, each located by file,
+                sheet, row and column.
+        """
+        from antq_core._tabular import read_tabular
+
+        return read_tabular(path, progress=progress)
 
     @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Dataset:
@@ -437,6 +489,11 @@ class Dataset:
         store = _build_store(doc.observations, problems)
         if problems:
             raise DatasetLoadError(source, problems)
+        return cls._assemble(doc, gazetteer, store)
+
+    @classmethod
+    def _assemble(cls, doc: _Document, gazetteer: Gazetteer, store: ObservationStore) -> Dataset:
+        """The dataset of a checked document and the observations read from it."""
         return cls(
             gazetteer=gazetteer,
             metadata=doc.metadata,
@@ -684,6 +741,7 @@ def _build_store(
     rows: list[_ObservationRow],
     problems: list[LoadProblem],
     row_numbers: Sequence[int] | None = None,
+    store: ObservationStore | None = None,
 ) -> ObservationStore:
     """Fill a store from rows that pydantic has type-checked, a column at a time.
 
@@ -703,17 +761,56 @@ def _build_store(
     unit is known, whatever else is wrong in the row. If there is any
     problem the store returned is empty: the caller raises. ``row_numbers``
     gives each row's index in the document when ``rows`` is a selection.
+
+    With ``store``, the rows are appended to it (a file read in batches) and
+    it is returned; after a problem it is left half-filled, and the caller
+    must not use it.
     """
-    builder = _StoreBuilder(row_numbers)
-    store = builder.store
-    metric = builder.required(rows, "metric", _id_parser(store._metrics.add))
-    subject = builder.required(
-        rows, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
+    columns = RowColumns(
+        metric=list(map(itemgetter("metric"), rows)),
+        subject=list(map(itemgetter("subject"), rows)),
+        period=list(map(itemgetter("period"), rows)),
+        unit=list(map(itemgetter("unit"), rows)),
+        value=list(map(itemgetter("value"), rows)),
+        extras=[(i, row) for i, row in enumerate(rows) if len(row) != _REQUIRED_FIELDS],
     )
-    period = builder.required(rows, "period", lambda raw: store._periods.add(Period.parse(raw)))
-    unit = builder.required(rows, "unit", lambda raw: store._units.add(Unit.get(raw)))
-    builder.optional(rows)
-    value = builder.values(rows, unit)
+    return _build_columns(columns, problems, row_numbers, store)
+
+
+class RowColumns(NamedTuple):
+    """Observation rows as columns: the required fields whole, the optional ones sparse.
+
+    ``extras`` lists ``(i, fields)`` for the rows that have any optional field
+    (qualifier, disaggregation, source, note), ``fields`` holding them by name.
+    """
+
+    metric: list[str]
+    subject: list[str]
+    period: list[str]
+    unit: list[str]
+    value: list[Any]
+    extras: list[tuple[int, Mapping[str, Any]]]
+
+
+def _build_columns(
+    columns: RowColumns,
+    problems: list[LoadProblem],
+    row_numbers: Sequence[int] | None = None,
+    store: ObservationStore | None = None,
+) -> ObservationStore:
+    """:func:`_build_store` for rows already split into columns (as CSV files give them)."""
+    builder = _StoreBuilder(row_numbers, store)
+    store = builder.store
+    metric = builder.required(columns.metric, "metric", _id_parser(store._metrics.add))
+    subject = builder.required(
+        columns.subject, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
+    )
+    period = builder.required(
+        columns.period, "period", lambda raw: store._periods.add(Period.parse(raw))
+    )
+    unit = builder.required(columns.unit, "unit", lambda raw: store._units.add(Unit.get(raw)))
+    builder.optional(len(columns.metric), columns.extras)
+    value = builder.values(columns.value, unit)
     if builder.found:
         builder.found.sort(key=lambda found: found[:2])
         problems.extend(problem for _, _, problem in builder.found)
@@ -729,9 +826,12 @@ def _build_store(
 class _StoreBuilder:
     """The steps of :func:`_build_store`, and the problems they find."""
 
-    def __init__(self, row_numbers: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, row_numbers: Sequence[int] | None = None, store: ObservationStore | None = None
+    ) -> None:
         self.row_numbers = row_numbers
-        self.store = ObservationStore()
+        self.store = ObservationStore() if store is None else store
+        self.base = len(self.store)  # rows already in the store: appended rows come after
         self.found: list[tuple[int, int, LoadProblem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
 
@@ -743,12 +843,9 @@ class _StoreBuilder:
         if field == "unit":
             self.blocked.add(i)
 
-    def required(
-        self, rows: list[_ObservationRow], field: str, parse: Callable[[str], int]
-    ) -> list[int]:
+    def required(self, raws: list[str], field: str, parse: Callable[[str], int]) -> list[int]:
         """The table index of a required string field of every row."""
         table: _Table[str] = _Table(parse)
-        raws: list[str] = list(map(itemgetter(field), rows))
         codes = table.codes(raws)
         if table.reasons:  # some string did not parse: find the rows that hold it
             for i, raw in enumerate(raws):
@@ -757,10 +854,9 @@ class _StoreBuilder:
                     self.bad(i, field, reason, raw)
         return codes
 
-    def optional(self, rows: list[_ObservationRow]) -> None:
+    def optional(self, n: int, extras: list[tuple[int, Mapping[str, Any]]]) -> None:
         """Fill the columns of the optional fields; most rows keep the defaults (0)."""
         store = self.store
-        n = len(rows)
         qualifier = array("B", [0]) * n
         disaggregation = array("I", [0]) * n
         source = array("I", [0]) * n
@@ -770,9 +866,7 @@ class _StoreBuilder:
         )
         sources: _Table[str] = _Table(_id_parser(store._texts.add))
         notes: _Table[str] = _Table(lambda raw: store._texts.add(_note(raw)))
-        for i, row in enumerate(rows):
-            if len(row) == _REQUIRED_FIELDS:
-                continue
+        for i, row in extras:
             raw_qualifier = row.get("qualifier")
             if raw_qualifier is not None:
                 q = _QUALIFIER_CODES.get(raw_qualifier, -1)
@@ -807,15 +901,16 @@ class _StoreBuilder:
         store._source.extend(source)
         store._note.extend(note)
 
-    def values(self, rows: list[_ObservationRow], unit_codes: list[int]) -> list[int]:
+    def values(self, raws: list[Any], unit_codes: list[int]) -> list[int]:
         """The 64-bit value of every row; others go to the store's exact values.
 
         Call after the unit column is read: a value is checked against its
-        unit whenever that unit is known.
+        unit whenever that unit is known. ``raws`` is changed in place.
         """
-        values: list[Any] = list(map(itemgetter("value"), rows))
+        values: list[Any] = raws
         units = self.store._units.values
         exact = self.store._exact
+        base = self.base
         special = [i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= _INT64]
         for i in special:
             raw = values[i]
@@ -837,5 +932,5 @@ class _StoreBuilder:
             if type(value) is int and value <= _INT64:
                 values[i] = value
             else:
-                exact[i] = value
+                exact[base + i] = value
         return values

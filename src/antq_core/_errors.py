@@ -12,6 +12,7 @@ __all__ = [
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
+    "ExportError",
     "GazetteerCycleError",
     "IncompatibleUnitsError",
     "InvalidValueError",
@@ -270,15 +271,32 @@ class DatasetLoadError(AntqError, ValueError):
     Attributes:
         source: The file path, or ``"<memory>"`` for bytes and dicts.
         problems: Every problem found, each with its JSON path.
+        omitted: How many further problems were found but not listed (a
+            chunked read of a large file lists the first 1,000); usually 0.
     """
 
     max_shown = 20
 
-    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
+    def __init__(self, source: str, problems: Iterable[LoadProblem], *, omitted: int = 0) -> None:
         self.source = source
         self.problems = tuple(problems)
+        self.omitted = omitted
         shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = len(self.problems) - self.max_shown
+        more = len(self.problems) - self.max_shown + omitted
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        n = len(self.problems)
+        n = len(self.problems) + omitted
         super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+
+
+class ExportError(AntqError, ValueError):
+    """A dataset cannot be written in the format asked for.
+
+    Attributes:
+        target: The file or directory being written.
+        reason: Why.
+    """
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"cannot write {target}: {reason}")

@@ -1,0 +1,50 @@
+"""``antq import``: read CSV files or an Excel workbook into a dataset JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from antq_core._commands._common import EXIT_OK, fail
+from antq_core._errors import AntqError
+from antq_core._tabular import TabularLoadError, read_tabular
+
+
+def register(commands: Any) -> None:
+    """Add ``antq import`` to ``commands`` (argparse subparsers)."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "import",
+        help="read CSV files or an Excel workbook into a dataset JSON file",
+        description="Read a directory of CSV files or an .xlsx workbook (as 'antq export' "
+        "or 'antq template' write them) and write the dataset as JSON. Every problem is "
+        "listed with its file, sheet, row and column; nothing is written then.",
+    )
+    parser.add_argument("file", metavar="FILE", help="CSV directory or .xlsx workbook")
+    parser.add_argument(
+        "--out", metavar="PATH", help="dataset JSON file to write (default: standard output)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import; exit code 0, or 2 with every located problem on stderr."""
+    try:
+        dataset = read_tabular(args.file)
+    except TabularLoadError as e:
+        lines = [f"antq: cannot import {e.source}: {len(e.problems) + e.omitted} problem(s)"]
+        lines += [f"  {p}" for p in e.problems]
+        if e.omitted:
+            lines.append(f"  ... and {e.omitted} more not listed")
+        print("\n".join(lines), file=sys.stderr)
+        return 2
+    except AntqError as e:
+        return fail(str(e))
+    try:
+        if args.out:
+            dataset.dump(args.out)
+        else:
+            sys.stdout.write(dataset.dumps(include_sensitive=True))
+    except OSError as e:
+        return fail(f"cannot write {args.out}: {e}")
+    return EXIT_OK
