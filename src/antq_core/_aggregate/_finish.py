@@ -210,7 +210,7 @@ def _add_series(mplan: MetricPlan, group: _Group, one: _Series, subject: int) ->
         group.undefined = True
         return
     if t is _A.AVERAGE:
-        value, rounded = divide(one.total, one.count, whole=mplan.definition.unit.whole)
+        value, rounded = divide(one.total, one.count, whole=False)
         if rounded:
             group.qualifiers.add(_QUALIFIERS.index(Qualifier.APPROXIMATELY))
         group.values.append(value)
@@ -283,10 +283,13 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     if op is _A.MAX:
         return Quantity(max(values), unit, qualifier)
     total = _sum(values)
+    rounded = False
     if op is _A.AVERAGE:
-        total, rounded = divide(total, len(values), whole=unit.whole)
-        if rounded:
-            qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
+        total, rounded = divide(total, len(values), whole=False)
+    if unit.whole and total != int(total):
+        total, rounded = divide(total, 1, whole=True)
+    if rounded:
+        qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
     return Quantity(total, unit, qualifier)
 
 
