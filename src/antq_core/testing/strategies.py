@@ -1502,7 +1502,7 @@ def aggregation_datasets(
     """
     _check_size("max_observations", max_observations)
     _check_size("years", years, 1)
-    if not 1 <= first_year <= 9998 - years:  # noqa: PLR2004 - the years periods can name
+    if not 1 <= first_year <= 9998 - years:
         msg = f"first_year must leave room for {years} years before 9999, not {first_year}"
         raise InvalidArgument(msg)
     return _aggregation_datasets(max_observations, first_year, years, sites)
