@@ -246,9 +246,7 @@ class _Places:
         self._anchor_cache[initiative_id] = anchor
         return anchor
 
-    def _resolve(
-        self, subject: SubjectRef
-    ) -> tuple[str, str | None, str | None, str] | str:
+    def _resolve(self, subject: SubjectRef) -> tuple[str, str | None, str | None, str] | str:
         """(anchor, initiative, organization kind, label) or the reason it has none."""
         ds, kind, id_ = self.ds, subject.kind, subject.id
         label = str(subject)
