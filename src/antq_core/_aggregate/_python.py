@@ -15,13 +15,14 @@ per store, at C speed (``set(zip(...))``), and kept while the store lives.
 
 from __future__ import annotations
 
+import sys
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
 from antq_core._quantity import Number
-from antq_core._store import ObservationStore
+from antq_core._store import ObservationColumns, ObservationStore
 
 from ._engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
 from ._plan import Plan
@@ -278,15 +279,47 @@ class _Facts:
     def __init__(self, store: ObservationStore) -> None:
         cols = store.columns()
         periods: dict[int, list[int]] = {}
-        for s, p in set(zip(cols.subject, cols.period, strict=True)):
+        for s, p in _pairs(cols):
             found = periods.get(s)
             if found is None:
                 periods[s] = [p]
             else:
                 found.append(p)
         self.reported = {s: tuple(ps) for s, ps in periods.items()}
+        self.repeated = _distinct_keys(cols) != len(cols)
+
+
+# Codes are unsigned 32-bit integers. On a little-endian machine two of them side
+# by side read as one 64-bit integer, whose set is cheaper than a set of tuples.
+_PACK: Final = sys.byteorder == "little"
+_LOW: Final = (1 << 32) - 1
+_HALF: Final = 1 << 16
+
+
+def _pairs(cols: ObservationColumns) -> Iterable[tuple[int, int]]:
+    """The distinct (subject, period) pairs of the rows."""
+    if not _PACK:
+        return set(zip(cols.subject, cols.period, strict=True))
+    words = bytearray(8 * len(cols))
+    view = memoryview(words).cast("I")
+    view[0::2] = cols.subject
+    view[1::2] = cols.period
+    return ((x & _LOW, x >> 32) for x in set(memoryview(words).cast("Q")))
+
+
+def _distinct_keys(cols: ObservationColumns) -> int:
+    """How many distinct (metric, subject, period, disaggregation) the rows hold."""
+    small = len(cols.metrics) < _HALF and len(cols.periods) < _HALF
+    if not (_PACK and small) or any(cols.disaggregation):
         keys = zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
-        self.repeated = len(set(keys)) != len(cols)
+        return len(set(keys))
+    # Only totals, and metric and period codes fit in 16 bits: one word per row.
+    words = bytearray(8 * len(cols))
+    halves = memoryview(words).cast("H")
+    halves[0::4] = cols.metric.cast("B").cast("H")[0::2]
+    halves[1::4] = cols.period.cast("B").cast("H")[0::2]
+    memoryview(words).cast("I")[1::2] = cols.subject
+    return len(set(memoryview(words).cast("Q")))
 
 
 # A store never changes once built, so its facts hold as long as it lives.
