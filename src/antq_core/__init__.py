@@ -11,6 +11,7 @@ starts with ``_`` is private.
 
 from importlib.metadata import version as _version
 
+from antq_core._aggregate import AggregateRow, AggregateTable, Unplaceable, aggregate
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
 from antq_core._crosswalk import (
     Crosswalk,
@@ -72,6 +73,7 @@ from antq_core._errors import (
     InvalidValueError,
     LoadProblem,
     MissingExtraError,
+    OverlappingPeriodsError,
     PeriodError,
     QuantityError,
     QuantityParseError,
@@ -156,6 +158,8 @@ __all__ = [
     "STREAM_THRESHOLD",
     "AdminLevel",
     "AdminUnit",
+    "AggregateRow",
+    "AggregateTable",
     "AggregationType",
     "AmbiguousNameError",
     "AntqError",
@@ -208,6 +212,7 @@ __all__ = [
     "ObservationColumns",
     "ObservationStore",
     "OrganizationKind",
+    "OverlappingPeriodsError",
     "Participant",
     "ParticipantRole",
     "Period",
@@ -234,12 +239,14 @@ __all__ = [
     "UnknownAdminUnitError",
     "UnknownUnitError",
     "UnmappedUnitError",
+    "Unplaceable",
     "Unplaced",
     "UnresolvedReferenceError",
     "ValidationReport",
     "ValidationRule",
     "ValuesDoNotFitError",
     "__version__",
+    "aggregate",
     "builtin_catalog",
     "builtin_rules",
     "bundled_crosswalk",

@@ -16,7 +16,15 @@ from antq_core import __version__
 
 __all__ = ["main"]
 
-COMMANDS: Final = ("report", "validate", "export", "import_", "template", "schema")
+COMMANDS: Final = (
+    "report",
+    "aggregate",
+    "validate",
+    "export",
+    "import_",
+    "template",
+    "schema",
+)
 """Modules of :mod:`antq_core._commands`, in the order ``antq --help`` lists them."""
 
 
