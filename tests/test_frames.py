@@ -48,6 +48,8 @@ def expected_rows(dataset: Dataset) -> list[dict[str, Any]]:
                 code = None
         elif subject.kind is SubjectKind.ORGANIZATION:
             code = dataset.organization(subject.id).admin_unit
+        elif subject.kind is SubjectKind.PARTICIPANT:
+            code = dataset.participant(subject.id).admin_unit
         else:
             code = dataset.initiative(subject.id).scope
         levels: dict[str, str | None] = dict.fromkeys(LEVELS)

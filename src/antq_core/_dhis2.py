@@ -349,6 +349,11 @@ def _org_unit(
             code = dataset.site_anchor(dataset.site(subject.id)).code
         except AntqError as e:
             return None, f"cannot place site {subject.id}: {e}"
+    elif subject.kind is SubjectKind.PARTICIPANT:
+        return None, (
+            f"{subject} is a record about one person, not aggregate data: "
+            "aggregate it first (antq_core.aggregate) and send the totals"
+        )
     else:
         return None, f"no organisationUnit for {subject}: add it to the mapping's subjects"
     uid = mapping.org_units.get(code)

@@ -94,6 +94,9 @@ def _anchor_code(dataset: Dataset, subject: SubjectRef) -> str | None:
     if subject.kind is SubjectKind.ORGANIZATION:
         organization = dataset.organizations.get(subject.id)
         return None if organization is None else organization.admin_unit
+    if subject.kind is SubjectKind.PARTICIPANT:
+        participant = dataset.participants.get(subject.id)
+        return None if participant is None else participant.admin_unit
     initiative = dataset.initiatives.get(subject.id)
     return None if initiative is None else initiative.scope
 

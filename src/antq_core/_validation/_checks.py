@@ -398,6 +398,8 @@ class Checker:
             return subject.id in ds.initiatives
         if subject.kind is SubjectKind.ORGANIZATION:
             return subject.id in ds.organizations
+        if subject.kind is SubjectKind.PARTICIPANT:
+            return subject.id in ds.participants
         return subject.id in ds.gazetteer
 
     def _observation_subjects(self) -> None:
@@ -562,6 +564,10 @@ class Checker:
             if org is not None:
                 start = org.established_on
                 codes = [org.admin_unit]
+        elif subject.kind is SubjectKind.PARTICIPANT:
+            person = ds.participants.get(subject.id)
+            if person is not None and person.admin_unit is not None:
+                codes = [person.admin_unit]
         else:
             codes = [subject.id]
         low, high = gaz.valid_from, gaz.valid_to
