@@ -31,9 +31,12 @@ from antq_core import (
     OrganizationKind,
     Participant,
     Qualifier,
+    Quantity,
     SplitUnitError,
     SubjectKind,
+    SubjectRef,
     UnmappedUnitError,
+    aggregate,
     bundled_crosswalk,
     bundled_gazetteer,
     count_entities,
@@ -533,3 +536,23 @@ def test_a_crosswalk_built_in_code_checks_its_entries() -> None:
         "$.entries[0].to[0]",
         "$.entries[0].source",
     }
+
+
+def test_old_figures_re_aggregate_on_the_2025_map(cw: Crosswalk, lai_chau: Dataset) -> None:
+    """Figures recorded on 2017 units roll up on today's units after a remap."""
+    new = cw.remap(lai_chau)
+    metrics = ["released_prisoners_employed", "cases_resolved_jointly"]
+    by_commune = aggregate(new, metrics, by=["commune"])
+    rows = {(r.metric, dict(r.keys)["commune"]): r.quantity for r in by_commune}
+    # Mường So merged into xã Phong Thổ (03549), exactly: its 29 people are there now.
+    assert rows[("released_prisoners_employed", "03549")] == Quantity(29, "person")
+    # The cluster now spans a phường and a xã: no single 2025 commune holds its 22 cases.
+    assert ("cases_resolved_jointly", "03408") not in rows
+    assert [u.subject for u in by_commune.unplaceable] == [
+        SubjectRef.parse("site:site-cum-giap-ranh")
+    ]
+    by_province = aggregate(new, metrics, by=["province"])
+    totals = {r.metric: r.quantity for r in by_province}
+    assert totals["cases_resolved_jointly"] == Quantity(22, "case")  # once, not twice
+    old_totals = {r.metric: r.quantity for r in aggregate(lai_chau, metrics, by=["province"])}
+    assert totals == old_totals
