@@ -135,6 +135,8 @@ class _References:
             self.initiative(where, id_)
         elif kind is antq_core.SubjectKind.ORGANIZATION:
             self.check_in(where, id_, ds.organizations, "organization")
+        elif kind is antq_core.SubjectKind.PARTICIPANT:
+            self.check_in(where, id_, ds.participants, "participant")
         else:
             self.unit(where, id_)
         self.source(where, obs.source)

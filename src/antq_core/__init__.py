@@ -11,6 +11,7 @@ starts with ``_`` is private.
 
 from importlib.metadata import version as _version
 
+from antq_core._aggregate import AggregateRow, AggregateTable, Unplaceable, aggregate
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
 from antq_core._dataset import DATASET_FORMAT_VERSION, Dataset, DuplicateIdError
 from antq_core._entities import (
@@ -40,6 +41,8 @@ from antq_core._errors import (
     IncompatibleUnitsError,
     InvalidValueError,
     LoadProblem,
+    MissingExtraError,
+    OverlappingPeriodsError,
     PeriodError,
     QuantityError,
     QuantityParseError,
@@ -70,6 +73,8 @@ __all__ = [
     "DEFAULT_SEASON_START_MONTH",
     "AdminLevel",
     "AdminUnit",
+    "AggregateRow",
+    "AggregateTable",
     "AggregationType",
     "AmbiguousNameError",
     "AntqError",
@@ -94,10 +99,12 @@ __all__ = [
     "MassOrganization",
     "MetricDefinition",
     "MetricKind",
+    "MissingExtraError",
     "Observation",
     "ObservationColumns",
     "ObservationStore",
     "OrganizationKind",
+    "OverlappingPeriodsError",
     "Participant",
     "ParticipantRole",
     "Period",
@@ -115,8 +122,10 @@ __all__ = [
     "Unit",
     "UnknownAdminUnitError",
     "UnknownUnitError",
+    "Unplaceable",
     "UnresolvedReferenceError",
     "__version__",
+    "aggregate",
     "builtin_catalog",
     "bundled_gazetteer",
     "fold",

@@ -16,6 +16,8 @@ __all__ = [
     "IncompatibleUnitsError",
     "InvalidValueError",
     "LoadProblem",
+    "MissingExtraError",
+    "OverlappingPeriodsError",
     "PeriodError",
     "QuantityError",
     "QuantityParseError",
@@ -265,3 +267,49 @@ class DatasetLoadError(AntqError, ValueError):
         tail = f"\n  ... and {more} more" if more > 0 else ""
         n = len(self.problems)
         super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+
+
+class OverlappingPeriodsError(AntqError, ValueError):
+    """Figures whose periods overlap would have been added together.
+
+    A year and one of its quarters, or two "since the start" ranges, of the
+    same metric, subject and disaggregation count the same events twice if
+    summed. Aggregation refuses instead (a stock, which takes one value per
+    period, is not affected).
+
+    Attributes:
+        metric: Id of the metric.
+        rows: Groups of observation row indexes (into
+            :attr:`Dataset.observations <antq_core.Dataset.observations>`),
+            each a set of rows whose periods overlap.
+        periods: For each group, the canonical strings of its periods.
+    """
+
+    def __init__(
+        self, metric: str, rows: Sequence[Sequence[int]], periods: Sequence[Sequence[str]]
+    ) -> None:
+        self.metric = metric
+        self.rows = tuple(tuple(g) for g in rows)
+        self.periods = tuple(tuple(g) for g in periods)
+        shown = "; ".join(
+            f"rows {list(r)} ({', '.join(p)})"
+            for r, p in zip(self.rows[:5], self.periods[:5], strict=True)
+        )
+        more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
+        super().__init__(
+            f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
+        )
+
+
+class MissingExtraError(AntqError, ImportError):
+    """An optional dependency is needed for this and is not installed.
+
+    Attributes:
+        package: The missing package.
+        extra: The extra of ``antq_core`` that installs it.
+    """
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(f"{package} is not installed: pip install 'antq_core[{extra}]'")

@@ -230,6 +230,7 @@ _R(
     plural_en="VND/month",
     whole=False,
 )
+_R("value", "value", name_vi="giá trị", name_en="reported value")
 _R("percent", "ratio", name_vi="%", name_en="%", plural_en="%", whole=False)
 del _R
 

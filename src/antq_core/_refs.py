@@ -34,6 +34,13 @@ class SubjectKind(enum.StrEnum):
     """A :class:`~antq_core.MassOrganization` (tổ chức quần chúng)."""
     UNIT = "unit"
     """An administrative unit of the dataset's gazetteer, by code."""
+    PARTICIPANT = "participant"
+    """A :class:`~antq_core.Participant`: a participant-level record.
+
+    Distinct counts of people (:attr:`AggregationType.DISTINCT
+    <antq_core.AggregationType.DISTINCT>`) are counted from these: one
+    observation says that this person was counted by the metric in the period.
+    """
 
 
 def _to_subject_kind(value: SubjectKind | str) -> SubjectKind:

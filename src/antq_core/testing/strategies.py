@@ -1329,6 +1329,7 @@ def _datasets(draw: st.DrawFn, max_observations: int) -> Dataset:
         SubjectKind.SITE: [s.id for s in site_list],
         SubjectKind.INITIATIVE: initiative_ids,
         SubjectKind.ORGANIZATION: organization_ids,
+        SubjectKind.PARTICIPANT: [p.id for p in people],
     }
     rows = draw(
         st.lists(
