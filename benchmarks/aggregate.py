@@ -24,10 +24,10 @@ participants. There are three workloads of N rows each, one per kind of metric:
   number of cases, exact; no two share (village, metric, month);
 * stocks: the same for the stock metrics (so the last value of a unit in a year
   is never a tie);
-* participants: N participant-level records (participant, village, month) of a
-  pool of N/5 people, 85% of them at the person's home village, the rest at a
-  village of the same district: the same person appears in several months and
-  villages, and must be counted once.
+* participants: N participant-level records (observations about
+  ``participant:ID``, each saying the person was supported in a month) of a pool
+  of N/20 people, each living in one village (``Participant.admin_unit``): the
+  same person appears in several months of a year and must be counted once.
 
 Each row exists three times: as the antq :class:`~antq_core.Dataset` (its
 :class:`~antq_core.Gazetteer`, metric catalog and an
@@ -96,10 +96,11 @@ from antq_core import (
     Gazetteer,
     MetricDefinition,
     ObservationStore,
+    Participant,
+    ParticipantRole,
     Period,
     SubjectKind,
     SubjectRef,
-    Unit,
 )
 
 MB = 1024 * 1024
@@ -113,7 +114,7 @@ VILLAGES_PER_DISTRICT = COMMUNES_PER_DISTRICT * VILLAGES_PER_COMMUNE
 ROWS_PER_PROVINCE = 5_000_000  # --provinces auto: one province per 5M rows
 N_FLOW, N_STOCK = 30, 19
 DISTINCT_METRIC = "participants_distinct"
-HOME_SHARE = 0.85
+RECORDS_PER_PERSON = 20
 ROLLUPS = ("sum", "stock", "distinct", "leaf", "hierarchy")
 LEVELS = ("village", "commune", "district", "province")
 
@@ -265,7 +266,8 @@ class Rows:
     """One workload's rows as numpy columns of codes.
 
     ``metric`` indexes METRIC_IDS, ``village`` the geography's villages,
-    ``month`` the 60 months from January 2013; ``participant`` is set for the
+    ``month`` the 60 months from January 2013; ``participant`` (the subject of
+    each record) and ``home`` (each person's village) are set for the
     participant records only.
     """
 
@@ -275,6 +277,7 @@ class Rows:
     month: np.ndarray
     value: np.ndarray
     participant: np.ndarray | None = None
+    home: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -286,8 +289,9 @@ class Rows:
             "month": self.month,
             "value": self.value,
         }
-        if self.participant is not None:
+        if self.participant is not None and self.home is not None:
             arrays["participant"] = self.participant
+            arrays["home"] = self.home
         np.savez(path, kind=np.array(self.kind), **arrays)
 
     @classmethod
@@ -300,6 +304,7 @@ class Rows:
                 month=f["month"],
                 value=f["value"],
                 participant=f.get("participant"),
+                home=f.get("home"),
             )
 
 
@@ -323,13 +328,10 @@ def generate(kind: str, n: int, geo: Geography, seed: int) -> Rows:
     """``n`` rows of one workload (``flow``, ``stock`` or ``participant``), from ``seed``."""
     rng = np.random.default_rng([seed, ("flow", "stock", "participant").index(kind)])
     if kind == "participant":
-        people = max(1, n // 5)
+        people = max(1, n // RECORDS_PER_PERSON)
         home = rng.integers(0, geo.villages, people, dtype=np.int64)
         person = rng.integers(0, people, n, dtype=np.int64)
         village = home[person]
-        away = rng.random(n) >= HOME_SHARE
-        district_start = village[away] // VILLAGES_PER_DISTRICT * VILLAGES_PER_DISTRICT
-        village[away] = district_start + rng.integers(0, VILLAGES_PER_DISTRICT, int(away.sum()))
         return Rows(
             kind=kind,
             metric=np.full(n, METRIC_IDS.index(DISTINCT_METRIC), dtype=np.uint32),
@@ -337,6 +339,7 @@ def generate(kind: str, n: int, geo: Geography, seed: int) -> Rows:
             month=rng.integers(0, N_MONTHS, n, dtype=np.uint32),
             value=np.ones(n, dtype=np.int64),
             participant=person.astype(np.uint32),
+            home=home.astype(np.uint32),
         )
     metrics, offset, high = (N_FLOW, 0, 200) if kind == "flow" else (N_STOCK, N_FLOW, 5000)
     cells = _distinct_cells(rng, geo.villages * metrics * N_MONTHS, n)
@@ -369,49 +372,57 @@ def build_store(rows: Rows, geo: Geography) -> ObservationStore:
     columns and shared tables set here are exactly those ``_append`` would have
     made (every table is interned in full, so codes equal the generator's).
     """
-    from antq_core._refs import EMPTY_DISAGGREGATION, Disaggregation
     from antq_core._store import _Interner
 
     definitions = metric_definitions()
     store = ObservationStore()
     store._metrics = _Interner(METRIC_IDS)
-    store._subjects = _Interner(
-        SubjectRef(SubjectKind.UNIT, code) for code in geo.codes("village")
-    )
+    if rows.participant is None:
+        subjects = (SubjectRef(SubjectKind.UNIT, code) for code in geo.codes("village"))
+        subject = rows.village
+    else:
+        # Participant-level records: the subject is the person.
+        assert rows.home is not None
+        subjects = (SubjectRef(SubjectKind.PARTICIPANT, _person(i)) for i in range(len(rows.home)))
+        subject = rows.participant
+    store._subjects = _Interner(subjects)
     store._periods = _Interner(_months())
-    units = _Interner(Unit.get(d.unit.code) for d in definitions)
+    units = _Interner(d.unit for d in definitions)
     store._units = units
     unit_of_metric = np.array([units.index[d.unit] for d in definitions], dtype=np.uint16)
     n = len(rows)
     store._metric = _array("I", rows.metric)
-    store._subject = _array("I", rows.village)
+    store._subject = _array("I", subject)
     store._period = _array("I", rows.month)
     store._unit = _array("H", unit_of_metric[rows.metric])
     store._qualifier = _array("B", np.zeros(n, dtype=np.uint8))  # all exact
+    store._disaggregation = _array("I", np.zeros(n, dtype=np.uint32))  # all totals
     store._source = _array("I", np.zeros(n, dtype=np.uint32))
     store._note = _array("I", np.zeros(n, dtype=np.uint32))
     store._value = _array("q", rows.value)
-    if rows.participant is None:
-        store._disaggregation = _array("I", np.zeros(n, dtype=np.uint32))
-    else:
-        # Participant-level records: one row per person, period and place, the
-        # person named by a disaggregation option (see participant_records()).
-        people = int(rows.participant.max()) + 1 if n else 0
-        store._disaggregations = _Interner(
-            [
-                EMPTY_DISAGGREGATION,
-                *(Disaggregation({"participant": f"p{i:08d}"}) for i in range(people)),
-            ]
-        )
-        store._disaggregation = _array("I", rows.participant.astype(np.uint32) + 1)
     return store
 
 
+def _person(i: int) -> str:
+    return f"p{i:08d}"
+
+
 def build_dataset(rows: Rows, geo: Geography, gazetteer: Gazetteer) -> Dataset:
+    people: list[Participant] = []
+    if rows.home is not None:
+        # Built unvalidated (model_construct) for speed: ids and codes are well formed.
+        member = (ParticipantRole.MEMBER,)
+        people = [
+            Participant.model_construct(
+                id=_person(i), roles=member, admin_unit=geo.village_code(v)
+            )
+            for i, v in enumerate(rows.home.tolist())
+        ]
     return Dataset(
         gazetteer=gazetteer,
         metadata=DatasetMetadata(title_vi="Dữ liệu tổng hợp cho benchmarks/aggregate.py"),
         metrics=metric_definitions(),
+        participants=people,
         observations=build_store(rows, geo),
     )
 
@@ -442,21 +453,16 @@ def antq_rollup(ds: Dataset, rollup: str, engine: str) -> Any:
     ]
 
 
-def antq_result(result: Any, rollup: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """An antq table as {(level code, year, metric): (value, count)} for comparison."""
+def antq_result(result: Any, rollup: str) -> dict[tuple[Any, ...], tuple[Any, int]]:
+    """An antq table as {(level, unit code, year, metric): (value, observations)}."""
     tables = result if rollup == "hierarchy" else [result]
-    out: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for level, table in zip(
-        LEVELS if rollup == "hierarchy" else (_level(rollup),), tables, strict=True
-    ):
+    levels = LEVELS if rollup == "hierarchy" else (_level(rollup),)
+    out: dict[tuple[Any, ...], tuple[Any, int]] = {}
+    for level, table in zip(levels, tables, strict=True):
         for row in table:
-            keys = row.keys
-            year = keys["year"]
-            year = year.start.year if isinstance(year, Period) else int(year)
-            metric = row.metric if rollup != "distinct" else DISTINCT_METRIC
-            code = keys[level]
-            code = code if isinstance(code, str) else code.code
-            out[(level, code, year, metric)] = (int(row.value.value), row.count)
+            year = row.keys["year"].start.year
+            value = None if row.quantity is None else row.quantity.value
+            out[(level, row.keys[level], year, row.metric)] = (value, row.observations)
     return out
 
 
