@@ -436,21 +436,50 @@ def has_engine() -> bool:
     return hasattr(antq_core, "aggregate")
 
 
+def antq_requests(rollup: str) -> list[tuple[list[str], list[str]]]:
+    """The (metrics, by) of each ``aggregate`` call a roll-up makes."""
+    if rollup == "hierarchy":
+        return [(list(FLOW_METRICS), [level, "year"]) for level in LEVELS]
+    metrics = {"stock": STOCK_METRICS, "distinct": (DISTINCT_METRIC,)}.get(rollup, FLOW_METRICS)
+    return [(list(metrics), [_level(rollup), "year"])]
+
+
 def antq_rollup(ds: Dataset, rollup: str, engine: str) -> Any:
-    """One roll-up by an antq engine; returns its result (a table, or a list of them)."""
+    """One roll-up by an antq engine; returns its table (a list of them for the hierarchy)."""
     aggregate: Callable[..., Any] = antq_core.aggregate  # type: ignore[attr-defined]
-    if rollup == "sum":
-        return aggregate(ds, metrics=list(FLOW_METRICS), by=["district", "year"], engine=engine)
-    if rollup == "stock":
-        return aggregate(ds, metrics=list(STOCK_METRICS), by=["district", "year"], engine=engine)
-    if rollup == "distinct":
-        return aggregate(ds, metrics=[DISTINCT_METRIC], by=["district", "year"], engine=engine)
-    if rollup == "leaf":
-        return aggregate(ds, metrics=list(FLOW_METRICS), by=["village", "year"], engine=engine)
-    return [
-        aggregate(ds, metrics=list(FLOW_METRICS), by=[level, "year"], engine=engine)
-        for level in LEVELS
+    tables = [
+        aggregate(ds, metrics=metrics, by=by, engine=engine)
+        for metrics, by in antq_requests(rollup)
     ]
+    return tables if rollup == "hierarchy" else tables[0]
+
+
+def antq_phases(ds: Dataset, rollup: str, engine: str) -> dict[str, float] | None:
+    """Seconds spent planning, scanning (the engine) and finishing, through private modules.
+
+    ``aggregate`` is plan -> scan -> finish (``antq_core._aggregate._engine``);
+    only the scan differs between engines. ``None`` if those modules changed.
+    """
+    try:
+        from antq_core._aggregate._engine import ENGINES
+        from antq_core._aggregate._finish import finish
+        from antq_core._aggregate._plan import make_plan
+    except ImportError:
+        return None
+    phases = {"plan": 0.0, "scan": 0.0, "finish": 0.0}
+    gc.collect()
+    for metrics, by in antq_requests(rollup):
+        t0 = time.perf_counter()
+        plan = make_plan(ds, metrics, by, periods=None, within=None, initiatives=None)
+        t1 = time.perf_counter()
+        scan = ENGINES[engine].scan(plan)
+        t2 = time.perf_counter()
+        finish(plan, scan, engine)
+        t3 = time.perf_counter()
+        phases["plan"] += t1 - t0
+        phases["scan"] += t2 - t1
+        phases["finish"] += t3 - t2
+    return phases
 
 
 def antq_result(result: Any, rollup: str) -> dict[tuple[Any, ...], tuple[Any, int]]:
@@ -820,9 +849,15 @@ def _max_rss_mb() -> float:
 
 
 def _contenders(
-    scale: str, rollup: str, rows: Rows, geo: Geography, gazetteer: Gazetteer
+    scale: str,
+    rollup: str,
+    rows: Rows,
+    geo: Geography,
+    gazetteer: Gazetteer,
+    *,
+    phases: dict[str, Callable[[], Any]],
 ) -> dict[str, Callable[[], Any]]:
-    """Name -> zero-argument callable doing ``rollup`` on ``rows``."""
+    """Name -> callable doing ``rollup`` on ``rows``; antq phase timers go in ``phases``."""
     contenders: dict[str, Callable[[], Any]] = {}
     if scale == "python":
         plain = PlainRows.of(rows, geo)
@@ -838,6 +873,7 @@ def _contenders(
         engines = ("python", "polars") if scale == "python" else ("polars",)
         for engine in engines:
             contenders[f"antq {engine}"] = lambda e=engine: antq_rollup(ds, rollup, e)
+            phases[f"antq {engine}"] = lambda e=engine: antq_phases(ds, rollup, e)
     return contenders
 
 
@@ -872,7 +908,14 @@ WORKLOAD = {
 
 
 def measure_scale(
-    scale: str, *, n: int, provinces: int, repeat: int, seed: int, memory_paths: dict[str, Path]
+    scale: str,
+    *,
+    n: int,
+    provinces: int,
+    repeat: int,
+    seed: int,
+    rollups: tuple[str, ...],
+    memory_paths: dict[str, Path],
 ) -> dict[str, Any]:
     """Every roll-up at one scale: warm-up and check, then interleaved timed rounds."""
     geo = Geography(provinces)
@@ -886,9 +929,10 @@ def measure_scale(
         if kind in memory_paths:
             rows.save(memory_paths[kind])
     results: dict[str, Any] = {}
-    for rollup in ROLLUPS:
+    for rollup in rollups:
         rows = rows_by_kind[WORKLOAD[rollup]]
-        contenders = _contenders(scale, rollup, rows, geo, gazetteer)
+        phase_timers: dict[str, Callable[[], Any]] = {}
+        contenders = _contenders(scale, rollup, rows, geo, gazetteer, phases=phase_timers)
         # Warm-up, and every contender checked against hand-written polars.
         expected = normalise_polars(rollup, contenders["polars"]())
         for name, fn in contenders.items():
@@ -902,6 +946,7 @@ def measure_scale(
             "groups": len(expected),
             "runs_s": runs,
             "median_s": {name: statistics.median(r) for name, r in runs.items()},
+            "phases_s": {name: timer() for name, timer in phase_timers.items()},
         }
         del contenders
         gc.collect()
@@ -922,7 +967,7 @@ def _memory_child(what: str) -> None:
     geo = Geography(request["provinces"])
     gazetteer = geo.gazetteer() if what == "antq" else None
     peaks: dict[str, Any] = {"before_mb": _max_rss_mb()}
-    for rollup in ROLLUPS:
+    for rollup in request["rollups"]:
         rows = Rows.load(Path(request["paths"][WORKLOAD[rollup]]))
         if what == "antq":
             assert gazetteer is not None
@@ -1002,6 +1047,8 @@ def _targets(scales: dict[str, Any]) -> list[dict[str, Any]]:
             )
     for scale, r in scales.items():
         medians = r["rollups"]
+        if "hierarchy" not in medians or "leaf" not in medians:
+            continue
         for engine in ("antq python", "antq polars"):
             if engine not in medians["hierarchy"]["median_s"] or (
                 scale == "python" and engine == "antq polars"
@@ -1026,6 +1073,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.only:
         scales = {args.only: scales[args.only]}
+    rollups = tuple(r for r in ROLLUPS if r in args.rollups.split(","))
     # Start the memory children now, while this process is small: on Linux a
     # child's ru_maxrss starts from its parent's RSS at the time it was spawned.
     children = {}
@@ -1046,10 +1094,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 provinces=provinces,
                 repeat=args.repeat,
                 seed=args.seed,
+                rollups=rollups,
                 memory_paths=memory_paths,
             )
             if memory_paths:
-                request = {"provinces": provinces, "paths": {k: str(p) for k, p in paths.items()}}
+                request = {
+                    "provinces": provinces,
+                    "rollups": rollups,
+                    "paths": {k: str(p) for k, p in paths.items()},
+                }
                 measured[scale]["peak_rss_mb"] = {
                     name: _collect(child, request) for name, child in children.items()
                 }
@@ -1106,6 +1159,10 @@ def report(r: dict[str, Any]) -> str:
                 lines.append(
                     f"   {name.ljust(width)}  {median:8.3f} s  x{median / base:5.2f}   ({runs})"
                 )
+            for name, phases in res.get("phases_s", {}).items():
+                if phases:
+                    split = ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
+                    lines.append(f"   {name}, one more run by phase (s): {split}")
         for name, peaks in s.get("peak_rss_mb", {}).items():
             figures = ", ".join(
                 f"{k.removesuffix('_mb')} {v:.0f}" for k, v in peaks.items() if k.endswith("_mb")
@@ -1135,6 +1192,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs after a warm-up (3)")
     parser.add_argument("--seed", type=int, default=2017, help="generator seed (2017)")
     parser.add_argument("--only", choices=("python", "columnar"), help="run one scale only")
+    parser.add_argument(
+        "--rollups",
+        default=",".join(ROLLUPS),
+        help=f"comma-separated roll-ups to run ({','.join(ROLLUPS)})",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak RSS children")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("--memory-child", choices=("polars", "antq"), help=argparse.SUPPRESS)
