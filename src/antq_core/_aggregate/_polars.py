@@ -47,6 +47,9 @@ engine, which needs nothing imported, is as good.
 
 _EXTRA: Final = "dataframe"
 _INT64_MAX: Final = 2**63 - 1
+_ROW_BITS: Final = 32
+_ROW_MASK: Final = 2**_ROW_BITS - 1
+_SERIES_PERIOD: Final = ("metric", "subject", "period", "disaggregation")
 
 
 def available() -> bool:
@@ -244,33 +247,51 @@ class _Frame:
     ) -> None:
         pl = self.pl
         rows = self._rows(metrics, row=True)
-        rows = rows.with_columns(rank=self._lookup(ranks).gather(rows["period"]))
-        top = pl.col("rank") == pl.col("rank").max()
+        # Highest rank first, then lowest row (as the reference engine keeps the
+        # first row it meets among equals): one maximum of a packed integer.
+        rank = self._lookup(ranks).gather(rows["period"])
+        best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
         keys = ("metric", "subject", "bucket", "disaggregation")
-        cells = rows.group_by(keys).agg(
-            pl.col("row").filter(top).min().alias("row"),
-            (top.sum() > 1).alias("tie"),
-        )
+        cells = rows.with_columns(best).group_by(keys).agg(pl.col("best").max())
+        row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
+        cells = cells.with_columns(row)
         picks.update(zip(_tuples(cells, keys), cells["row"].to_list(), strict=True))
-        tied = cells.filter(pl.col("tie"))
+        if not self._duplicates(rows):
+            return  # two rows of a series share a rank only if they share a period
+        # A tie: another row of the series has the chosen row's period.
+        chosen = cells.select(*keys, "row").join(
+            rows.select("row", "period"), on="row", how="left"
+        )
+        same = rows.group_by(*keys, "period").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+        tied = chosen.join(same, on=[*keys, "period"], how="inner")
         ties.update(_tuples(tied, keys))
+
+    def _key(self) -> Any | None:
+        """(metric, subject, period, disaggregation) as one Int64 expression, if it fits."""
+        pl = self.pl
+        cols = self.plan.columns
+        sizes = [len(t) for t in (cols.metrics, cols.subjects, cols.periods)]
+        sizes.append(len(cols.disaggregations))
+        if math.prod(sizes) > _INT64_MAX:
+            return None
+        key = pl.lit(0, dtype=pl.Int64)
+        for name, size in zip(_SERIES_PERIOD, sizes, strict=True):
+            key = key * size + pl.col(name).cast(pl.Int64)
+        return key
+
+    def _duplicates(self, rows: Any) -> bool:
+        """Whether two of ``rows`` share metric, subject, period and disaggregation."""
+        key = self._key()
+        if key is None:
+            distinct = rows.select(_SERIES_PERIOD).n_unique()
+        else:
+            # One 64-bit key per row hashes much faster than four columns.
+            distinct = rows.select(key.n_unique()).item()
+        return bool(distinct != rows.height)
 
     def repeated(self, metrics: frozenset[int]) -> bool:
         pl = self.pl
-        cols = self.plan.columns
-        rows = self.frame.filter(pl.col("metric").is_in(sorted(metrics)))
-        names = ("metric", "subject", "period", "disaggregation")
-        sizes = [len(t) for t in (cols.metrics, cols.subjects, cols.periods)]
-        sizes.append(len(cols.disaggregations))
-        if math.prod(sizes) <= _INT64_MAX:
-            # One 64-bit key per row hashes much faster than four columns.
-            key = pl.lit(0, dtype=pl.Int64)
-            for name, size in zip(names, sizes, strict=True):
-                key = key * size + pl.col(name).cast(pl.Int64)
-            distinct = rows.select(key.n_unique()).item()
-        else:
-            distinct = rows.select(names).n_unique()
-        return bool(distinct != rows.height)
+        return self._duplicates(self.frame.filter(pl.col("metric").is_in(sorted(metrics))))
 
 
 ENGINES.setdefault(PolarsEngine.name, PolarsEngine())
