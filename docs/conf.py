@@ -65,6 +65,7 @@ _EXTERNAL = (
     "annotated_types",
     "typing_extensions",
     "hypothesis",
+    "polars",
     "abc",
     "collections",
     "contextlib",

@@ -32,7 +32,7 @@ of those that are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["ENGINES", "Engine", "Scan", "SeriesCell", "SumCell", "select_engine"]
 
 SumCell = tuple[int, int, int, int, int, int]
-"""(metric, group code, bucket code, disaggregation, unit, qualifier)."""
+"""(metric, group code ``plan.subject_group[subject]``, bucket code, disaggregation, unit,
+qualifier)."""
 SeriesCell = tuple[int, int, int, int, int, int]
 """(metric, subject, bucket code, disaggregation, unit, qualifier)."""
 PickCell = tuple[int, int, int, int]
@@ -73,6 +74,9 @@ class Scan:
         repeated: ``False`` only if no two rows of the metrics in
             ``plan.summed`` share metric, subject, period and
             disaggregation (then there are no duplicates to look for).
+        reported: The distinct (subject, period) pairs of all rows, of any
+            metric: who reported when, for counting expected units that
+            reported nothing.
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -80,6 +84,7 @@ class Scan:
     picks: Mapping[PickCell, int]
     ties: frozenset[PickCell]
     repeated: bool
+    reported: Collection[tuple[int, int]]
 
 
 class Engine(Protocol):

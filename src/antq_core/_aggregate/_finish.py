@@ -39,13 +39,12 @@ _NOT_PARTICIPANT: Final = (
 class _Group:
     """What the series (or cells) of one group and one metric add up to."""
 
-    __slots__ = ("children", "count", "qualifiers", "undefined", "values")
+    __slots__ = ("count", "qualifiers", "undefined", "values")
 
     def __init__(self) -> None:
         self.values: list[Number] = []
-        self.qualifiers: set[Qualifier] = set()
+        self.qualifiers: set[int] = set()
         self.count = 0
-        self.children: set[str] = set()
         self.undefined = False
 
 
@@ -73,10 +72,15 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
     _from_sums(plan, scan, by_code, groups, result)
     _from_series(plan, scan, by_code, groups, result)
     _from_picks(plan, scan, by_code, groups, result)
+    reported = _reported(plan, scan)
     for metric_id, mplan in plan.metrics.items():
         done = groups.get(mplan.code, {})
         result.by_metric[metric_id] = {
-            key: (_space(mplan, g), g.count, len(plan.expected[key[0]] - g.children))
+            key: (
+                _space(mplan, g),
+                g.count,
+                len(plan.expected[key[0]] - reported.get((key[0], key[1]), _NOBODY)),
+            )
             for key, g in done.items()
         }
     for ratio in plan.ratios:
@@ -88,11 +92,31 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
 
 # -- cells to groups ----------------------------------------------------------
 
+_NOBODY: Final[frozenset[str]] = frozenset()
 
-def _placed(plan: Plan, g: int, b: int, d: int, m: int, result: _Result) -> int | None:
+
+def _reported(plan: Plan, scan: Scan) -> dict[tuple[int, int], set[str]]:
+    """Per (group, bucket): the expected units under which something was reported."""
+    found: dict[tuple[int, int], set[str]] = defaultdict(set)
+    group, child, bucket = plan.subject_group, plan.subject_child, plan.period_bucket
+    for s, p in scan.reported:
+        g, b, c = group[s], bucket[p], child[s]
+        if g >= 0 and b >= 0 and c is not None:
+            found[g, b].add(c)
+    return found
+
+
+def _group(groups: dict[_RowKey, _Group], key: _RowKey) -> _Group:
+    found = groups.get(key)
+    if found is None:
+        found = groups[key] = _Group()
+    return found
+
+
+def _placed(plan: Plan, result: _Result, *, m: int, g: int, b: int, d: int) -> int | None:
     """The slice code if the cell is placed; record unplaceable cells."""
     sl = plan.slice_of[d]
-    if g == EXCLUDED or b == EXCLUDED or sl == EXCLUDED:
+    if EXCLUDED in (g, b, sl):
         return None
     if g < EXCLUDED or b < EXCLUDED:
         result.unplaceable_metrics.add(m)
@@ -112,19 +136,13 @@ def _from_sums(
     for (m, g, b, d, u, q), (total, n) in scan.sums.items():
         if m not in wanted:
             continue
-        sl = _placed(plan, g, b, d, m, result)
+        sl = _placed(plan, result, m=m, g=g, b=b, d=d)
         if sl is None:
             continue
-        row_group, child = plan.groups[g]
-        key = (row_group, b, sl)
-        group = groups[m].get(key)
-        if group is None:
-            group = groups[m][key] = _Group()
-        group.values.append(convert(total, units[u], by_code[m].unit))
-        group.qualifiers.add(_QUALIFIERS[q])
+        group = _group(groups[m], (g, b, sl))
+        group.values.append(convert(total, units[u], by_code[m].definition.unit))
+        group.qualifiers.add(q)
         group.count += n
-        if child is not None:
-            group.children.add(child)
 
 
 class _Series:
@@ -135,7 +153,7 @@ class _Series:
         self.count = 0
         self.minimum: Number | None = None
         self.maximum: Number | None = None
-        self.qualifiers: set[Qualifier] = set()
+        self.qualifiers: set[int] = set()
 
 
 def _from_series(
@@ -152,7 +170,7 @@ def _from_series(
         if m not in wanted:
             continue
         mplan = by_code[m]
-        sl = _placed(plan, plan.subject_group[s], b, d, m, result)
+        sl = _placed(plan, result, m=m, g=plan.subject_group[s], b=b, d=d)
         if sl is None:
             continue
         if mplan.time is _A.DISTINCT and cols.subjects[s].kind is not SubjectKind.PARTICIPANT:
@@ -165,23 +183,17 @@ def _from_series(
             one = series[key] = _Series()
         target = mplan.definition.unit
         if mplan.time is not _A.COUNT:
-            total, low, high = (convert(v, cols.units[u], target) for v in (total, low, high))
-            one.total = one.total + total
-            one.minimum = low if one.minimum is None else min(one.minimum, low)
-            one.maximum = high if one.maximum is None else max(one.maximum, high)
+            unit = cols.units[u]
+            one.total += convert(total, unit, target)
+            small, big = convert(low, unit, target), convert(high, unit, target)
+            one.minimum = small if one.minimum is None else min(one.minimum, small)
+            one.maximum = big if one.maximum is None else max(one.maximum, big)
         one.count += n
-        one.qualifiers.add(_QUALIFIERS[q])
+        one.qualifiers.add(q)
     for (m, s, b, sl), one in series.items():
-        mplan = by_code[m]
-        row_group, child = plan.groups[plan.subject_group[s]]
-        key = (row_group, b, sl)
-        group = groups[m].get(key)
-        if group is None:
-            group = groups[m][key] = _Group()
+        group = _group(groups[m], (plan.subject_group[s], b, sl))
         group.count += one.count
-        if child is not None:
-            group.children.add(child)
-        _add_series(mplan, group, one, s)
+        _add_series(by_code[m], group, one, s)
 
 
 def _add_series(mplan: MetricPlan, group: _Group, one: _Series, subject: int) -> None:
@@ -198,9 +210,9 @@ def _add_series(mplan: MetricPlan, group: _Group, one: _Series, subject: int) ->
         group.undefined = True
         return
     if t is _A.AVERAGE:
-        value, rounded = divide(one.total, one.count, whole=mplan.definition.unit.whole)
+        value, rounded = divide(one.total, one.count, whole=False)
         if rounded:
-            group.qualifiers.add(Qualifier.APPROXIMATELY)
+            group.qualifiers.add(_QUALIFIERS.index(Qualifier.APPROXIMATELY))
         group.values.append(value)
         return
     if t is _A.MIN:
@@ -222,27 +234,31 @@ def _from_picks(
     cols = plan.columns
     wanted = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
     periods, units, exact = cols.periods, cols.units, cols.exact
+    values, unit_of, qualifier_of, period_of = cols.value, cols.unit, cols.qualifier, cols.period
+    subject_group, slice_of = plan.subject_group, plan.slice_of
+    targets = {m: by_code[m].definition.unit for m in wanted}
+    in_period = {m for m in wanted if by_code[m].time is _A.LAST_IN_PERIOD}
+    same_unit = {m: [u is targets[m] for u in units] for m in wanted}
     for (m, s, b, d), i in scan.picks.items():
         if m not in wanted:
             continue
-        g = plan.subject_group[s]
-        sl = _placed(plan, g, b, d, m, result)
-        if sl is None:
+        g = subject_group[s]
+        if g < 0 or b < 0 or slice_of[d] < 0:
+            _placed(plan, result, m=m, g=g, b=b, d=d)
             continue
-        mplan = by_code[m]
-        if mplan.time is _A.LAST_IN_PERIOD and periods[cols.period[i]].end != plan.bucket_end[b]:
+        if m in in_period and periods[period_of[i]].end != plan.bucket_end[b]:
             continue  # nothing reported in the group's last sub-period
-        row_group, child = plan.groups[g]
-        key = (row_group, b, sl)
+        key = (g, b, slice_of[d])
         group = groups[m].get(key)
         if group is None:
             group = groups[m][key] = _Group()
-        value = exact[i] if i in exact else cols.value[i]
-        group.values.append(convert(value, units[cols.unit[i]], mplan.definition.unit))
-        group.qualifiers.add(_QUALIFIERS[cols.qualifier[i]])
+        value = exact[i] if i in exact else values[i]
+        u = unit_of[i]
+        if not same_unit[m][u]:
+            value = convert(value, units[u], targets[m])
+        group.values.append(value)
+        group.qualifiers.add(qualifier_of[i])
         group.count += 1
-        if child is not None:
-            group.children.add(child)
 
 
 # -- over space -----------------------------------------------------------------
@@ -253,11 +269,11 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     if group.undefined:
         return None
     values = group.values
+    qualifier = combine_qualifiers(_QUALIFIERS[q] for q in group.qualifiers)
     if mplan.time is _A.DISTINCT:
-        return Quantity(len(set(values)), unit, combine_qualifiers(group.qualifiers))
+        return Quantity(len(set(values)), unit, qualifier)
     if op is _A.COUNT:
         return Quantity(len(values), unit)
-    qualifier = combine_qualifiers(group.qualifiers)
     if op is _A.NONE:
         if len(values) != 1:
             return None
@@ -267,10 +283,13 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     if op is _A.MAX:
         return Quantity(max(values), unit, qualifier)
     total = _sum(values)
+    rounded = False
     if op is _A.AVERAGE:
-        total, rounded = divide(total, len(values), whole=unit.whole)
-        if rounded:
-            qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
+        total, rounded = divide(total, len(values), whole=False)
+    if unit.whole and total != int(total):
+        total, rounded = divide(total, 1, whole=True)
+    if rounded:
+        qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
     return Quantity(total, unit, qualifier)
 
 
@@ -332,7 +351,7 @@ def _rows(plan: Plan, result: _Result) -> tuple[AggregateRow, ...]:
     for metric_id in plan.requested:
         done = result.by_metric[metric_id]
         keyed = [(_keys(plan, key), value) for key, value in done.items()]
-        keyed.sort(key=lambda item: tuple(item[0].values()))  # type: ignore[arg-type]
+        keyed.sort(key=lambda item: tuple(item[0].values()))
         for keys, (quantity, count, missing) in keyed:
             rows.append(AggregateRow(keys, metric_id, quantity, count, missing))
     return tuple(rows)
@@ -388,10 +407,6 @@ def _may_overlap(plan: Plan) -> bool:
     periods = plan.columns.periods
     for codes in by_bucket.values():
         ordered = sorted((periods[p] for p in codes), key=lambda x: (x.start, x.end))
-        for a, b in zip(ordered, ordered[1:], strict=False):
-            if b.start <= a.end:
-                return True
-        # a long period can overlap one that is not its neighbour in start order
         end = None
         for x in ordered:
             if end is not None and x.start <= end:

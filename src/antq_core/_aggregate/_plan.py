@@ -80,7 +80,10 @@ class Plan:
         store: The observations.
         columns: The observation rows, column-wise.
         scans: Metric codes per scan kind (see :class:`ScanKind`).
-        subject_group: Per subject code: group code, :data:`EXCLUDED`, or a reason code.
+        subject_group: Per subject code: its group's code (an index into
+            :attr:`row_groups`), :data:`EXCLUDED`, or a reason code.
+        subject_child: Per subject code: the expected unit it reports for
+            (see :mod:`._semantics`), or ``None``.
         period_bucket: Per period code: bucket code, :data:`EXCLUDED`, or a reason code.
         last_rank: Per period code: its rank among the periods by (end, start);
             the highest rank of a series is its latest period.
@@ -91,9 +94,8 @@ class Plan:
         ratios: The requested ratio metrics.
         requested: Requested metric ids, in order.
         by: The grouping names, in order.
-        groups: Per group code: (row-group code, reporting child unit or ``None``).
-        row_groups: Per row-group code: the key values of its space and entity names.
-        expected: Per row-group code: the codes of the units expected to report.
+        row_groups: Per group code: the key values of its space and entity names.
+        expected: Per group code: the codes of the units expected to report.
         buckets: Per bucket code: the periods of its time names.
         bucket_end: Per bucket code: the last day of its shortest period.
         slice_of: Per disaggregation code: slice code, or :data:`EXCLUDED`.
@@ -108,6 +110,7 @@ class Plan:
     columns: ObservationColumns
     scans: Mapping[ScanKind, frozenset[int]]
     subject_group: Sequence[int]
+    subject_child: Sequence[str | None]
     period_bucket: Sequence[int]
     last_rank: Sequence[int]
     first_rank: Sequence[int]
@@ -116,7 +119,6 @@ class Plan:
     ratios: tuple[MetricDefinition, ...]
     requested: tuple[str, ...]
     by: tuple[str, ...]
-    groups: Sequence[tuple[int, str | None]]
     row_groups: Sequence[tuple[str, ...]]
     expected: Sequence[frozenset[str]]
     buckets: Sequence[tuple[Period, ...]]
@@ -200,6 +202,7 @@ class _Places:
     def __init__(
         self,
         ds: Dataset,
+        *,
         by: Sequence[str],
         space: Sequence[AdminLevel],
         entities: Sequence[str],
@@ -215,7 +218,6 @@ class _Places:
         self.initiatives = initiatives
         self.deepest = max(space, key=lambda level: level.depth) if space else None
         self.reasons = _Table()
-        self.groups = _Table()
         self.row_groups = _Table()
         self.expected: list[frozenset[str]] = []
         self._unit_cache: dict[str, tuple[tuple[str, ...], str | None] | int] = {}
@@ -268,10 +270,10 @@ class _Places:
         if kind is SubjectKind.INITIATIVE:
             if id_ not in ds.initiatives:
                 return f"{label}: no such initiative in the dataset"
-            anchor = self._initiative_anchor(id_)
-            if anchor is None:
+            scope = self._initiative_anchor(id_)
+            if scope is None:
                 return f"{label}: the initiative has no scope and no placeable sites"
-            return (anchor, id_, None, label)
+            return (scope, id_, None, label)
         if kind is SubjectKind.ORGANIZATION:
             org = ds.organizations.get(id_)
             if org is None:
@@ -282,12 +284,12 @@ class _Places:
             return f"{label}: no such participant in the dataset"
         org = ds.organizations.get(person.organization) if person.organization else None
         initiative = person.initiative or (org.initiative if org is not None else None)
-        anchor = person.admin_unit or (org.admin_unit if org is not None else None)
-        if anchor is None and initiative is not None:
-            anchor = self._initiative_anchor(initiative)
-        if anchor is None:
+        home = person.admin_unit or (org.admin_unit if org is not None else None)
+        if home is None and initiative is not None:
+            home = self._initiative_anchor(initiative)
+        if home is None:
             return f"{label}: the participant has no unit, organization unit or initiative place"
-        return (anchor, initiative, org.kind.value if org is not None else None, label)
+        return (home, initiative, org.kind.value if org is not None else None, label)
 
     # -- units ------------------------------------------------------------
 
@@ -305,12 +307,12 @@ class _Places:
         unit = gaz.get(anchor)
         if unit is None:
             return self.unplaceable(f"unit {anchor} is not in the gazetteer")
-        chain = gaz._chain(anchor)  # noqa: SLF001 - cached ancestry, nearest first
+        chain = gaz._chain(anchor)  # cached ancestry, nearest first
         parent = ""  # the virtual root above the provinces
         if self.within is not None:
             inside = [w for w in self.within if w in chain]
             if not inside:
-                above = [w for w in self.within if w in gaz and anchor in gaz._chain(w)]  # noqa: SLF001
+                above = [w for w in self.within if w in gaz and anchor in gaz._chain(w)]
                 if above:
                     return self.unplaceable(
                         f"anchored at {unit.level.value} {unit.name} ({anchor}), which contains"
@@ -350,39 +352,38 @@ class _Places:
             return frozenset(children)
         known = [w for w in self.within if w in gaz]
         return frozenset(
-            c
-            for c in children
-            if any(w in gaz._chain(c) or c in gaz._chain(w) for w in known)  # noqa: SLF001
+            c for c in children if any(w in gaz._chain(c) or c in gaz._chain(w) for w in known)
         )
 
     # -- subjects ---------------------------------------------------------
 
-    def group(self, subject: SubjectRef) -> int:
+    def group(self, subject: SubjectRef) -> tuple[int, str | None]:
         resolved = self._resolve(subject)
         if isinstance(resolved, str):
-            return self.unplaceable(resolved)
+            return self.unplaceable(resolved), None
         anchor, initiative, org_kind, label = resolved
         if self.initiatives is not None and initiative not in self.initiatives:
-            return EXCLUDED
+            return EXCLUDED, None
         place = self._unit_place(anchor) if anchor is not None else EXCLUDED
         if isinstance(place, int):
-            return place
+            return place, None
         space_values, child, parent = place
         entity_values: dict[str, str] = {}
         for name in self.entities:
             if name == "organization_kind":
                 if org_kind is None:
-                    return self.unplaceable(f"{label}: has no organization kind")
+                    return self.unplaceable(f"{label}: has no organization kind"), None
                 entity_values[name] = org_kind
                 continue
             if initiative is None:
-                return self.unplaceable(f"{label}: belongs to no initiative")
+                return self.unplaceable(f"{label}: belongs to no initiative"), None
             if name == "initiative":
                 entity_values[name] = initiative
                 continue
             found = self.ds.initiatives.get(initiative)
             if found is None:
-                return self.unplaceable(f"{label}: initiative {initiative} is not in the dataset")
+                reason = f"{label}: initiative {initiative} is not in the dataset"
+                return self.unplaceable(reason), None
             entity_values[name] = found.theme
         space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
         key = tuple(
@@ -394,7 +395,7 @@ class _Places:
         row_group = self.row_groups.code(key)
         if fresh:
             self.expected.append(self._expected_for(parent))
-        return self.groups.code((row_group, child))
+        return row_group, child
 
     def _expected_for(self, parent: str) -> frozenset[str]:
         if self.deepest is not None:
@@ -534,13 +535,15 @@ def make_plan(
 
     places = _Places(
         ds,
-        by_names,
-        space,
-        entity_names,
-        within_codes,
-        frozenset(initiative_ids) if initiative_ids is not None else None,
+        by=by_names,
+        space=space,
+        entities=entity_names,
+        within=within_codes,
+        initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
-    subject_group = [places.group(s) for s in cols.subjects]
+    placed = [places.group(s) for s in cols.subjects]
+    subject_group = [g for g, _ in placed]
+    subject_child = [c for _, c in placed]
     period_bucket, buckets, bucket_end = _period_buckets(
         cols.periods, time_names, periods, places.reasons
     )
@@ -558,6 +561,7 @@ def make_plan(
         columns=cols,
         scans={kind: frozenset(codes) for kind, codes in scans.items()},
         subject_group=subject_group,
+        subject_child=subject_child,
         period_bucket=period_bucket,
         last_rank=last_rank,
         first_rank=first_rank,
@@ -566,7 +570,6 @@ def make_plan(
         ratios=tuple(ratios),
         requested=metric_ids,
         by=by_names,
-        groups=places.groups.values,  # type: ignore[arg-type]
         row_groups=places.row_groups.values,  # type: ignore[arg-type]
         expected=places.expected,
         buckets=buckets,

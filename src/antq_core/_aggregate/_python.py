@@ -10,11 +10,13 @@ pass and added afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
 from antq_core._quantity import Number
+from antq_core._store import ObservationStore
 
 from ._engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
 from ._plan import Plan
@@ -42,12 +44,14 @@ class PythonEngine:
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
             if scans[kind]:
                 _pick(plan, scans[kind], ranks, picks, ties)
+        facts = _facts(plan.store)
         return Scan(
             sums=sums,
             series=series,
             picks=picks,
             ties=frozenset(ties),
-            repeated=_repeated(plan) if plan.summed else False,
+            repeated=facts.repeated,
+            reported=facts.reported,
         )
 
 
@@ -56,9 +60,15 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
     group, bucket = plan.subject_group, plan.period_bucket
     acc: dict[tuple[int, ...], int] = {}
     get = acc.get
+    k: tuple[int, ...]
     plain = not any(cols.disaggregation) and not any(cols.qualifier)
-    if plain:
-        # Every row is an exact total: the key needs no disaggregation or qualifier.
+    one_unit = plain and len(cols.units) == 1
+    if one_unit:
+        # One unit and only exact totals: the key is what a bare loop would use.
+        for m, s, p, v in zip(cols.metric, cols.subject, cols.period, cols.value, strict=True):
+            k = (m, group[s], bucket[p])
+            acc[k] = get(k, 0) + (v << _SHIFT | 1)
+    elif plain:
         for m, s, p, u, v in zip(
             cols.metric, cols.subject, cols.period, cols.unit, cols.value, strict=True
         ):
@@ -77,25 +87,33 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
         ):
             k = (m, group[s], bucket[p], d, u, q)
             acc[k] = get(k, 0) + (v << _SHIFT | 1)
-    aside: dict[tuple[int, ...], Number] = {}
-    for i, value in cols.exact.items():
-        m, g, b = cols.metric[i], group[cols.subject[i]], bucket[cols.period[i]]
+
+    def cell(k: tuple[int, ...]) -> SumCell:
+        if one_unit:
+            return (k[0], k[1], k[2], 0, 0, 0)
         if plain:
-            k = (m, g, b, cols.unit[i])
-        else:
-            k = (m, g, b, cols.disaggregation[i], cols.unit[i], cols.qualifier[i])
-        aside[k] = aside.get(k, 0) + value
+            return (k[0], k[1], k[2], 0, k[3], 0)
+        return k  # type: ignore[return-value]
+
+    aside: dict[SumCell, Number] = {}
+    for i, value in cols.exact.items():
+        key = (
+            cols.metric[i],
+            group[cols.subject[i]],
+            bucket[cols.period[i]],
+            cols.disaggregation[i],
+            cols.unit[i],
+            cols.qualifier[i],
+        )
+        aside[key] = _add(aside.get(key, 0), value)
     wanted = plan.scans[ScanKind.GROUP_SUM]
     out: dict[SumCell, tuple[Number, int]] = {}
     for k, packed in acc.items():
-        if k[0] not in wanted:
-            continue
-        total: Number = packed >> _SHIFT
-        extra = aside.get(k)
-        if extra is not None:
-            total = _add(total, extra)
-        cell = (k[0], k[1], k[2], 0, k[3], 0) if plain else k
-        out[cell] = (total, packed & _COUNT)  # type: ignore[index]
+        if k[0] in wanted:
+            full = cell(k)
+            extra = aside.get(full)
+            total: Number = packed >> _SHIFT
+            out[full] = (total if extra is None else _add(total, extra), packed & _COUNT)
     return out
 
 
@@ -147,13 +165,13 @@ def _series(plan: Plan) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
 def _pick(
     plan: Plan,
     wanted: frozenset[int],
-    ranks: list[int] | tuple[int, ...] | object,
+    ranks: Sequence[int],
     picks: dict[PickCell, int],
     ties: set[PickCell],
 ) -> None:
     cols = plan.columns
     bucket = plan.period_bucket
-    high = [r << _ROW_BITS for r in ranks]  # type: ignore[attr-defined]
+    high = [r << _ROW_BITS for r in ranks]
     acc: dict[PickCell, int] = {}
     get = acc.get
     found: list[PickCell] = []
@@ -179,10 +197,30 @@ def _pick(
             ties.add(k)
 
 
-def _repeated(plan: Plan) -> bool:
-    cols = plan.columns
-    keys = zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
-    return len(set(keys)) != len(cols)
+class _Facts:
+    """What a store's rows hold, whatever the question: computed once per store."""
+
+    __slots__ = ("repeated", "reported")
+
+    def __init__(self, store: ObservationStore) -> None:
+        cols = store.columns()
+        self.reported = frozenset(zip(cols.subject, cols.period, strict=True))
+        keys = zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
+        self.repeated = len(set(keys)) != len(cols)
+
+
+# A store never changes once built, so its facts hold as long as it lives.
+_FACTS: dict[int, tuple[weakref.ref[ObservationStore], _Facts]] = {}
+
+
+def _facts(store: ObservationStore) -> _Facts:
+    key = id(store)
+    found = _FACTS.get(key)
+    if found is not None and found[0]() is store:
+        return found[1]
+    facts = _Facts(store)
+    _FACTS[key] = (weakref.ref(store, lambda _, key=key: _FACTS.pop(key, None)), facts)  # type: ignore[misc]
+    return facts
 
 
 ENGINES.setdefault(PythonEngine.name, PythonEngine())

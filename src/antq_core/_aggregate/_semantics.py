@@ -110,11 +110,14 @@ Values
 
 Missing is not zero
     A group with no observation has no row. Each row says how many
-    observations contributed and how many *expected units* reported nothing:
-    the expected units of a row are the units directly under its group's unit
+    observations contributed and how many *expected units* reported nothing.
+    The expected units of a row are the units directly under its group's unit
     (the deepest administrative level in ``by``; without one, directly under
-    each ``within`` unit, or the provinces), kept to those inside ``within``;
-    a unit reported if a contributing observation is anchored at or under it.
+    each ``within`` unit, or the provinces), kept to those inside ``within``.
+    A unit *reported* in a row's period if the dataset holds an observation,
+    of any metric, anchored at or under it whose period falls in that group's
+    period (reporting is counted per dataset and period, as DHIS2 counts
+    reporting rates per data set, not per figure).
 
 Overlaps
     Observations of one metric, subject and disaggregation whose different

@@ -58,7 +58,7 @@ class AggregateRow:
     missing: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as plain values: keys as strings, then metric, value, unit, qualifier, counts."""
+        """Plain values: keys as strings, then metric, value, unit, qualifier, counts."""
         q = self.quantity
         return {
             **{name: str(value) for name, value in self.keys.items()},
@@ -139,7 +139,7 @@ class AggregateTable(Sequence[AggregateRow]):
             MissingExtraError: polars is not installed.
         """
         try:
-            import polars as pl  # noqa: PLC0415 - optional dependency
+            import polars as pl
         except ImportError:
             raise MissingExtraError("polars", "dataframe") from None
         data = self.to_dicts()
