@@ -33,7 +33,7 @@ from antq_core import (
     aggregate,
     sample,
 )
-from antq_core.testing.strategies import datasets
+from antq_core.testing.strategies import aggregation_datasets, datasets
 
 _LEVELS = ("province", "district", "commune", "village")
 _TIMES = ("month", "quarter", "half_year", "year", "crop_season", "period")
@@ -173,8 +173,8 @@ def _dense_datasets(draw: st.DrawFn) -> Dataset:
     )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), ds=_dense_datasets())
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)))
 def test_engines_agree_row_for_row(data: st.DataObject, ds: Dataset) -> None:
     request = data.draw(_requests(ds))
     python = _outcome(ds, "python", request)

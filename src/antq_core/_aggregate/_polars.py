@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import weakref
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from antq_core._quantity import Number
+from antq_core._store import ObservationStore
 
 from ._engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
 from ._semantics import ScanKind
@@ -83,6 +87,7 @@ class PolarsEngine:
         """
         pl, pa = _modules()
         frame = _Frame(pl, pa, plan)
+        facts = _facts(plan.store, frame)
         scans = plan.scans
         sums = frame.group_sums(scans[ScanKind.GROUP_SUM]) if scans[ScanKind.GROUP_SUM] else {}
         series = frame.series(scans[ScanKind.SERIES]) if scans[ScanKind.SERIES] else {}
@@ -96,7 +101,8 @@ class PolarsEngine:
             series=series,
             picks=picks,
             ties=frozenset(ties),
-            repeated=frame.repeated(plan.summed) if plan.summed else False,
+            repeated=facts.repeated,
+            reported=facts.reported,
         )
 
 
@@ -291,9 +297,38 @@ class _Frame:
             distinct = rows.select(key.n_unique()).item()
         return bool(distinct != rows.height)
 
-    def repeated(self, metrics: frozenset[int]) -> bool:
-        pl = self.pl
-        return self._duplicates(self.frame.filter(pl.col("metric").is_in(sorted(metrics))))
+    def facts(self) -> _Facts:
+        """Whether any rows repeat, and who reported when, over every row."""
+        frame = self.frame
+        pairs = frame.select("subject", "period").unique()
+        reported = frozenset(_tuples(pairs, ("subject", "period")))
+        return _Facts(repeated=self._duplicates(frame), reported=reported)
+
+
+@attrs.frozen
+class _Facts:
+    """What a store's rows hold, whatever the question (see :class:`._engine.Scan`)."""
+
+    repeated: bool
+    reported: frozenset[tuple[int, int]]
+
+
+# A store never changes once built, so its facts hold as long as it lives.
+_FACTS: dict[int, tuple[weakref.ref[ObservationStore], _Facts]] = {}
+
+
+def _facts(store: ObservationStore, frame: _Frame) -> _Facts:
+    key = id(store)
+    found = _FACTS.get(key)
+    if found is not None and found[0]() is store:
+        return found[1]
+    facts = frame.facts()
+
+    def forget(_: object, key: int = key) -> None:
+        _FACTS.pop(key, None)
+
+    _FACTS[key] = (weakref.ref(store, forget), facts)
+    return facts
 
 
 ENGINES.setdefault(PolarsEngine.name, PolarsEngine())
