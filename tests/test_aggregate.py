@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from antq_core import (
+    AdminUnit,
     AggregateRow,
     AggregateTable,
     AggregationType,
     Dataset,
+    Gazetteer,
     IncompatibleUnitsError,
     Initiative,
     InitiativeTheme,
@@ -609,3 +611,106 @@ def test_aggregation_type_table_covers_every_type() -> None:
             continue
         ds = dataset([typed(kind.value, kind.value)], TWO_UNITS_TWO_MONTHS[:1])
         assert len(aggregate(ds, ["x"], by=["district"])) == 1
+
+
+# -- where each kind of subject lands ------------------------------------------------------
+
+
+def two_provinces() -> Gazetteer:
+    return Gazetteer(
+        "test",
+        [
+            AdminUnit(code="01", name="Một", level="province"),
+            AdminUnit(code="001", name="Huyện", level="district", parent="01"),
+            AdminUnit(code="00001", name="Xã", level="commune", parent="001"),
+            AdminUnit(code="00011", name="Xã Hai", level="commune", parent="001"),
+            AdminUnit(code="02", name="Hai", level="province"),
+            AdminUnit(code="00002", name="Xã Ba", level="commune", parent="02"),
+        ],
+    )
+
+
+def test_every_kind_of_subject_is_placed_or_says_why() -> None:
+    theme = InitiativeTheme(id="t", name_vi="t", name_en="t")
+    initiatives = [
+        Initiative(id="scoped", name_vi="a", theme="t", scope="001"),
+        Initiative(id="bare", name_vi="b", theme="t"),
+        Initiative(id="spread", name_vi="c", theme="t"),
+    ]
+    sites = [
+        Site(id="far", initiative="spread", admin_units=["00001", "00002"]),
+        Site(id="lost", initiative="scoped", admin_units=["99999"]),
+        Site(id="orphan", initiative="gone", admin_units=["00001"]),
+    ]
+    orgs = [
+        MassOrganization(
+            id="o", kind="mediation_team", name_vi="o", admin_unit="00011", initiative="scoped"
+        )
+    ]
+    people = [
+        Participant(id="via-org", roles=["member"], organization="o"),
+        Participant(id="via-initiative", roles=["member"], initiative="scoped"),
+        Participant(id="nowhere", roles=["member"]),
+    ]
+    subjects = [
+        "participant:via-org",
+        "participant:via-initiative",
+        "participant:nowhere",
+        "participant:ghost",
+        "organization:o",
+        "organization:ghost",
+        "initiative:scoped",
+        "initiative:bare",
+        "initiative:ghost",
+        "site:far",
+        "site:lost",
+        "site:orphan",
+        "unit:00002",
+    ]
+    ds = Dataset(
+        gazetteer=two_provinces(),
+        metadata=SAMPLE.metadata,
+        themes=[theme],
+        metrics=[metric("cases")],
+        initiatives=initiatives,
+        sites=sites,
+        organizations=orgs,
+        participants=people,
+        observations=[obs("cases", s, "2017", n + 1) for n, s in enumerate(subjects)],
+    )
+    table = aggregate(ds, ["cases"], by=["district", "theme"])
+    # via-org (1), via-initiative (2), the organization (5), the scoped initiative (7)
+    assert values(table) == {("001", "t"): Quantity(15, "case")}
+    reasons = {str(u.subject): u.reason for u in table.unplaceable}
+    assert reasons == {
+        "participant:nowhere": "participant:nowhere: the participant has no unit,"
+        " organization unit or initiative place",
+        "participant:ghost": "participant:ghost: no such participant in the dataset",
+        "organization:ghost": "organization:ghost: no such organization in the dataset",
+        "initiative:bare": "initiative:bare: the initiative has no scope and no placeable sites",
+        "initiative:ghost": "initiative:ghost: no such initiative in the dataset",
+        "site:far": "site:far: its units share no ancestor",
+        "site:lost": "site:lost: unit 99999 is not in the gazetteer",
+        "site:orphan": "site:orphan: initiative gone is not in the dataset",
+        "unit:00002": "no district contains commune 00002",
+    }
+    kinds = aggregate(ds, ["cases"], by=["organization_kind"])
+    assert values(kinds) == {("mediation_team",): Quantity(6, "case")}
+    assert "participant:via-initiative: has no organization kind" in {
+        u.reason for u in kinds.unplaceable
+    }
+
+
+def test_missing_without_a_space_grouping_counts_under_each_within_unit() -> None:
+    rows = [obs("cases", "unit:00001", "2017", 1), obs("cases", "unit:00002", "2017", 1)]
+    ds = Dataset(
+        gazetteer=two_provinces(),
+        metadata=SAMPLE.metadata,
+        metrics=[metric("cases")],
+        observations=rows,
+    )
+    [everywhere] = aggregate(ds, ["cases"])
+    assert (everywhere.quantity, everywhere.missing) == (Quantity(2, "case"), 0)
+    [inside] = aggregate(ds, ["cases"], within=["001", "02"])
+    # under 001: 00001 reported, 00011 did not; under 02: 00002 reported
+    assert (inside.quantity, inside.missing) == (Quantity(2, "case"), 1)

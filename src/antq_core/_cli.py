@@ -16,7 +16,7 @@ from antq_core import __version__
 
 __all__ = ["main"]
 
-COMMANDS: Final = ("report",)
+COMMANDS: Final = ("report", "aggregate")
 """Modules of :mod:`antq_core._commands`, in the order ``antq --help`` lists them."""
 
 

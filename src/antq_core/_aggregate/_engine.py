@@ -74,9 +74,9 @@ class Scan:
         repeated: ``False`` only if no two rows of the metrics in
             ``plan.summed`` share metric, subject, period and
             disaggregation (then there are no duplicates to look for).
-        reported: The distinct (subject, period) pairs of all rows, of any
-            metric: who reported when, for counting expected units that
-            reported nothing.
+        reported: For each subject code, the distinct period codes of its
+            rows, of any metric: who reported when, for counting expected
+            units that reported nothing.
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -84,7 +84,7 @@ class Scan:
     picks: Mapping[PickCell, int]
     ties: frozenset[PickCell]
     repeated: bool
-    reported: Collection[tuple[int, int]]
+    reported: Mapping[int, Collection[int]]
 
 
 class Engine(Protocol):

@@ -99,10 +99,13 @@ def _reported(plan: Plan, scan: Scan) -> dict[tuple[int, int], set[str]]:
     """Per (group, bucket): the expected units under which something was reported."""
     found: dict[tuple[int, int], set[str]] = defaultdict(set)
     group, child, bucket = plan.subject_group, plan.subject_child, plan.period_bucket
-    for s, p in scan.reported:
-        g, b, c = group[s], bucket[p], child[s]
-        if g >= 0 and b >= 0 and c is not None:
-            found[g, b].add(c)
+    for s, periods in scan.reported.items():
+        g, c = group[s], child[s]
+        if g < 0 or c is None:
+            continue
+        for b in {bucket[p] for p in periods}:
+            if b >= 0:
+                found[g, b].add(c)
     return found
 
 

@@ -22,7 +22,7 @@ import attrs
 
 from antq_core._dataset import Dataset
 from antq_core._entities import AggregationType, MetricDefinition, MetricKind
-from antq_core._errors import InvalidValueError, UnresolvedReferenceError
+from antq_core._errors import InvalidValueError, UnknownAdminUnitError, UnresolvedReferenceError
 from antq_core._geo import AdminLevel
 from antq_core._period import Period, PeriodKind
 from antq_core._quantity import Unit
@@ -239,17 +239,14 @@ class _Places:
                 anchor = initiative.scope
             else:
                 units = [c for s in self.ds.sites_of(initiative_id) for c in s.admin_units]
-                if units and all(c in self.gaz for c in units):
-                    try:
-                        anchor = self.gaz.common_ancestor(units).code
-                    except InvalidValueError:
-                        anchor = None
+                try:
+                    anchor = self.gaz.common_ancestor(units).code
+                except (InvalidValueError, UnknownAdminUnitError):
+                    anchor = None
         self._anchor_cache[initiative_id] = anchor
         return anchor
 
-    def _resolve(
-        self, subject: SubjectRef
-    ) -> tuple[str | None, str | None, str | None, str] | str:
+    def _resolve(self, subject: SubjectRef) -> tuple[str, str | None, str | None, str] | str:
         """(anchor, initiative, organization kind, label) or the reason it has none."""
         ds, kind, id_ = self.ds, subject.kind, subject.id
         label = str(subject)
@@ -364,7 +361,7 @@ class _Places:
         anchor, initiative, org_kind, label = resolved
         if self.initiatives is not None and initiative not in self.initiatives:
             return EXCLUDED, None
-        place = self._unit_place(anchor) if anchor is not None else EXCLUDED
+        place = self._unit_place(anchor)
         if isinstance(place, int):
             return place, None
         space_values, child, parent = place

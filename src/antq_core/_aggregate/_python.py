@@ -5,18 +5,24 @@ lists; no model, :class:`~antq_core.Quantity` or function call per row. A
 GROUP_SUM cell accumulates one integer per row, the sum shifted left by
 :data:`_SHIFT` bits plus one: sum and count in a single dictionary update.
 Values the store keeps aside (decimals, huge integers) are read as 0 in the
-pass and added afterwards.
+pass and added afterwards. When a request holds both summed metrics and
+stocks, one pass serves both.
+
+Who reported when (distinct subject and period pairs) and whether any row is
+repeated are facts of the store, not of the request: they are computed once
+per store, at C speed (``set(zip(...))``), and kept while the store lives.
 """
 
 from __future__ import annotations
 
+import sys
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
 from antq_core._quantity import Number
-from antq_core._store import ObservationStore
+from antq_core._store import ObservationColumns, ObservationStore
 
 from ._engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
 from ._plan import Plan
@@ -37,11 +43,18 @@ class PythonEngine:
     def scan(self, plan: Plan) -> Scan:
         """Compute the cells of ``plan``."""
         scans = plan.scans
-        sums = _group_sums(plan) if scans[ScanKind.GROUP_SUM] else {}
-        series = _series(plan) if scans[ScanKind.SERIES] else {}
         picks: dict[PickCell, int] = {}
         ties: set[PickCell] = set()
-        for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
+        kinds = [ScanKind.LAST, ScanKind.FIRST]
+        if scans[ScanKind.GROUP_SUM] and scans[ScanKind.LAST]:
+            # Flows and stocks together (the usual request): one pass, not two.
+            sums = _sums_and_last(plan, picks, ties)
+            kinds.remove(ScanKind.LAST)
+        else:
+            sums = _group_sums(plan) if scans[ScanKind.GROUP_SUM] else {}
+        series = _series(plan) if scans[ScanKind.SERIES] else {}
+        for kind in kinds:
+            ranks = plan.last_rank if kind is ScanKind.LAST else plan.first_rank
             if scans[kind]:
                 _pick(plan, scans[kind], ranks, picks, ties)
         facts = _facts(plan.store)
@@ -88,10 +101,20 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
             k = (m, group[s], bucket[p], d, u, q)
             acc[k] = get(k, 0) + (v << _SHIFT | 1)
 
+    return _sum_cells(plan, acc, width=3 if one_unit else 4 if plain else 6)
+
+
+def _sum_cells(
+    plan: Plan, acc: dict[tuple[int, ...], int], width: int
+) -> dict[SumCell, tuple[Number, int]]:
+    """Unpack the accumulated sums and counts; add the values kept aside."""
+    cols = plan.columns
+    group, bucket = plan.subject_group, plan.period_bucket
+
     def cell(k: tuple[int, ...]) -> SumCell:
-        if one_unit:
+        if width == 3:  # noqa: PLR2004 - (metric, group, bucket)
             return (k[0], k[1], k[2], 0, 0, 0)
-        if plain:
+        if width == 4:  # noqa: PLR2004 - (metric, group, bucket, unit)
             return (k[0], k[1], k[2], 0, k[3], 0)
         return k  # type: ignore[return-value]
 
@@ -115,6 +138,64 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
             total: Number = packed >> _SHIFT
             out[full] = (total if extra is None else _add(total, extra), packed & _COUNT)
     return out
+
+
+def _sums_and_last(
+    plan: Plan, picks: dict[PickCell, int], ties: set[PickCell]
+) -> dict[SumCell, tuple[Number, int]]:
+    """GROUP_SUM cells and LAST picks in one pass over the rows."""
+    cols = plan.columns
+    group, bucket = plan.subject_group, plan.period_bucket
+    last = plan.scans[ScanKind.LAST]
+    is_last = [m in last for m in range(len(cols.metrics))]
+    high = [r << _ROW_BITS for r in plan.last_rank]
+    acc: dict[tuple[int, ...], int] = {}
+    get = acc.get
+    best: dict[PickCell, int] = {}
+    best_get = best.get
+    found: list[PickCell] = []
+    for i, (m, s, p, d, u, q, v) in enumerate(
+        zip(
+            cols.metric,
+            cols.subject,
+            cols.period,
+            cols.disaggregation,
+            cols.unit,
+            cols.qualifier,
+            cols.value,
+            strict=True,
+        )
+    ):
+        if is_last[m]:
+            pk = (m, s, bucket[p], d)
+            x = high[p] | i
+            c = best_get(pk)
+            if c is None:
+                best[pk] = x
+            elif x >> _ROW_BITS == c >> _ROW_BITS:
+                found.append(pk)
+            elif x > c:
+                best[pk] = x
+        else:
+            k = (m, group[s], bucket[p], d, u, q)
+            acc[k] = get(k, 0) + (v << _SHIFT | 1)
+    _keep_picks(best, found, last, picks, ties)
+    return _sum_cells(plan, acc, width=6)
+
+
+def _keep_picks(
+    best: dict[PickCell, int],
+    found: list[PickCell],
+    wanted: frozenset[int],
+    picks: dict[PickCell, int],
+    ties: set[PickCell],
+) -> None:
+    low = (1 << _ROW_BITS) - 1
+    for k, x in best.items():
+        if k[0] in wanted:
+            picks[k] = x & low
+    # The finishing step checks whether a tie is with the row finally chosen.
+    ties.update(k for k in found if k[0] in wanted)
 
 
 def _add(a: Number, b: Number) -> Number:
@@ -187,14 +268,7 @@ def _pick(
             found.append(k)
         elif x > c:
             acc[k] = x
-    low = (1 << _ROW_BITS) - 1
-    for k, x in acc.items():
-        if k[0] in wanted:
-            picks[k] = x & low
-    # A tie matters only if it is a tie with the row finally chosen.
-    for k in found:
-        if k[0] in wanted:
-            ties.add(k)
+    _keep_picks(acc, found, wanted, picks, ties)
 
 
 class _Facts:
@@ -204,9 +278,48 @@ class _Facts:
 
     def __init__(self, store: ObservationStore) -> None:
         cols = store.columns()
-        self.reported = frozenset(zip(cols.subject, cols.period, strict=True))
+        periods: dict[int, list[int]] = {}
+        for s, p in _pairs(cols):
+            found = periods.get(s)
+            if found is None:
+                periods[s] = [p]
+            else:
+                found.append(p)
+        self.reported = {s: tuple(ps) for s, ps in periods.items()}
+        self.repeated = _distinct_keys(cols) != len(cols)
+
+
+# Codes are unsigned 32-bit integers. On a little-endian machine two of them side
+# by side read as one 64-bit integer, whose set is cheaper than a set of tuples.
+_PACK: Final = sys.byteorder == "little"
+_LOW: Final = (1 << 32) - 1
+_HALF: Final = 1 << 16
+
+
+def _pairs(cols: ObservationColumns) -> Iterable[tuple[int, int]]:
+    """The distinct (subject, period) pairs of the rows."""
+    if not _PACK:
+        return set(zip(cols.subject, cols.period, strict=True))
+    words = bytearray(8 * len(cols))
+    view = memoryview(words).cast("I")
+    view[0::2] = cols.subject
+    view[1::2] = cols.period
+    return ((x & _LOW, x >> 32) for x in set(memoryview(words).cast("Q")))
+
+
+def _distinct_keys(cols: ObservationColumns) -> int:
+    """How many distinct (metric, subject, period, disaggregation) the rows hold."""
+    small = len(cols.metrics) < _HALF and len(cols.periods) < _HALF
+    if not (_PACK and small) or any(cols.disaggregation):
         keys = zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
-        self.repeated = len(set(keys)) != len(cols)
+        return len(set(keys))
+    # Only totals, and metric and period codes fit in 16 bits: one word per row.
+    words = bytearray(8 * len(cols))
+    halves = memoryview(words).cast("H")
+    halves[0::4] = cols.metric.cast("B").cast("H")[0::2]
+    halves[1::4] = cols.period.cast("B").cast("H")[0::2]
+    memoryview(words).cast("I")[1::2] = cols.subject
+    return len(set(memoryview(words).cast("Q")))
 
 
 # A store never changes once built, so its facts hold as long as it lives.

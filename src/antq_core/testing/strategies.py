@@ -1383,26 +1383,30 @@ def datasets(*, max_observations: int = 50) -> st.SearchStrategy[Dataset]:
 
 _AGGREGATION_METRICS: Final = (
     MetricDefinition(
-        id="cases", name_vi="Vụ việc", name_en="Cases", unit="case", kind=MetricKind.FLOW
+        id="cases", name_vi="Vụ việc", name_en="Cases", unit=Unit.get("case"), kind=MetricKind.FLOW
     ),
     MetricDefinition(
         id="resolved",
         name_vi="Vụ việc giải quyết",
         name_en="Cases resolved",
-        unit="case",
+        unit=Unit.get("case"),
         kind=MetricKind.FLOW,
     ),
     MetricDefinition(
-        id="area", name_vi="Diện tích", name_en="Area", unit="m2", kind=MetricKind.FLOW
+        id="area", name_vi="Diện tích", name_en="Area", unit=Unit.get("m2"), kind=MetricKind.FLOW
     ),
     MetricDefinition(
-        id="teams", name_vi="Số tổ", name_en="Teams", unit="organization", kind=MetricKind.STOCK
+        id="teams",
+        name_vi="Số tổ",
+        name_en="Teams",
+        unit=Unit.get("organization"),
+        kind=MetricKind.STOCK,
     ),
     MetricDefinition(
         id="resolved_rate",
         name_vi="Tỷ lệ giải quyết",
         name_en="Share resolved",
-        unit="percent",
+        unit=Unit.get("percent"),
         kind=MetricKind.RATIO,
         numerator="resolved",
         denominator="cases",
@@ -1425,7 +1429,7 @@ def _aggregation_datasets(
     if sites:
         for n in range(draw(st.integers(0, 3))):
             covered = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True))
-            site_list.append(Site(id=f"s{n}", initiative="initiative", admin_units=covered))
+            site_list.append(Site(id=f"s{n}", initiative="initiative", admin_units=tuple(covered)))
     subjects = [SubjectRef(SubjectKind.UNIT, c) for c in codes]
     subjects += [SubjectRef(SubjectKind.SITE, s.id) for s in site_list]
     months = [Period.month(first_year + k // 12, k % 12 + 1) for k in range(12 * years)]
@@ -1444,10 +1448,10 @@ def _aggregation_datasets(
         qualifier = draw(qualifiers())
         if metric_id == "area" and draw(st.booleans()):
             value: int | Decimal = draw(_AREA_IN_HA)
-            unit = "ha"
+            unit = Unit.get("ha")
         else:
             value = draw(st.integers(0, 1000))
-            unit = {"area": "m2", "teams": "organization"}.get(metric_id, "case")
+            unit = Unit.get({"area": "m2", "teams": "organization"}.get(metric_id, "case"))
         rows.append(
             Observation(
                 metric=metric_id,
