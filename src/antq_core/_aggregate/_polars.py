@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -299,9 +299,16 @@ class _Frame:
 
     def facts(self) -> _Facts:
         """Whether any rows repeat, and who reported when, over every row."""
+        pl = self.pl
         frame = self.frame
-        pairs = frame.select("subject", "period").unique()
-        reported = frozenset(_tuples(pairs, ("subject", "period")))
+        periods = frame.group_by("subject").agg(pl.col("period").unique())
+        reported = dict(
+            zip(
+                periods["subject"].to_list(),
+                map(tuple, periods["period"].to_list()),
+                strict=True,
+            )
+        )
         return _Facts(repeated=self._duplicates(frame), reported=reported)
 
 
@@ -310,7 +317,7 @@ class _Facts:
     """What a store's rows hold, whatever the question (see :class:`._engine.Scan`)."""
 
     repeated: bool
-    reported: frozenset[tuple[int, int]]
+    reported: Mapping[int, Collection[int]]
 
 
 # A store never changes once built, so its facts hold as long as it lives.
