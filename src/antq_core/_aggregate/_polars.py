@@ -161,6 +161,35 @@ class _Frame:
         frame = frame.filter(pl.col("metric").is_in(sorted(metrics)))
         return frame.with_columns(bucket=self.bucket.gather(frame["period"]))
 
+    def _grouped(self, rows: Any, keys: Sequence[str], *aggs: Any) -> Any:
+        """``rows.group_by(keys).agg(*aggs)``, faster.
+
+        When the key columns' ranges multiply to less than 2**63, they are
+        packed into one Int64 (mixed radix, from each column's minimum),
+        grouped on that, and unpacked: hashing one integer per row costs a
+        fraction of hashing several columns.
+        """
+        pl = self.pl
+        if rows.height == 0:
+            return rows.group_by(keys).agg(*aggs)
+        bounds = rows.select(
+            *(pl.col(k).min().cast(pl.Int64).alias(f"lo{i}") for i, k in enumerate(keys)),
+            *(pl.col(k).max().cast(pl.Int64).alias(f"hi{i}") for i, k in enumerate(keys)),
+        ).row(0)
+        lows = bounds[: len(keys)]
+        sizes = [hi - lo + 1 for lo, hi in zip(lows, bounds[len(keys) :], strict=True)]
+        if math.prod(sizes) > _INT64_MAX:
+            return rows.group_by(keys).agg(*aggs)
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(keys))]
+        packed = pl.lit(0, dtype=pl.Int64)
+        for name, low, stride in zip(keys, lows, strides, strict=True):
+            packed = packed + (pl.col(name).cast(pl.Int64) - low) * stride
+        cells = rows.with_columns(packed.alias("_key")).group_by("_key").agg(*aggs)
+        return cells.with_columns(
+            ((pl.col("_key") // stride) % size + low).alias(name)
+            for name, low, size, stride in zip(keys, lows, sizes, strides, strict=True)
+        )
+
     def _sum_type(self, rows: Any) -> Any:
         """Int64 when no sum of ``rows`` can overflow it, else Int128."""
         pl = self.pl
@@ -182,7 +211,7 @@ class _Frame:
         rows = rows.with_columns(group=self.group.gather(rows["subject"]))
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
         total = pl.col("value").cast(self._sum_type(rows)).sum()
-        cells = rows.group_by(keys).agg(total.alias("sum"), pl.len().alias("count"))
+        cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
         out: dict[SumCell, tuple[Number, int]] = dict(
             zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
         )
@@ -213,7 +242,9 @@ class _Frame:
             # Aside rows hold 0 in the column: leave them out of min and max.
             value = pl.when(pl.col("row").is_in(sorted(aside))).then(None).otherwise(value)
         keys = ("metric", "subject", "bucket", "disaggregation", "unit", "qualifier")
-        cells = rows.group_by(keys).agg(
+        cells = self._grouped(
+            rows,
+            keys,
             value.cast(self._sum_type(rows)).sum().alias("sum"),
             pl.len().alias("count"),
             value.min().alias("min"),
@@ -260,7 +291,7 @@ class _Frame:
         rank = self._lookup(ranks).gather(rows["period"])
         best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
         keys = ("metric", "subject", "bucket", "disaggregation")
-        cells = rows.with_columns(best).group_by(keys).agg(pl.col("best").max())
+        cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
         row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
         cells = cells.with_columns(row)
         picks.update(zip(_tuples(cells, keys), cells["row"].to_list(), strict=True))
