@@ -15,10 +15,11 @@ The requirements it reports on (issue 3, "Speed"):
   group-by.
 
 The data is synthetic, generated deterministically from ``--seed``: provinces of
-10 districts of 100 communes of 10 villages (so 11,111 units a province), 60
-months (2013-01 to 2017-12) and 50 metrics: 40 flows (sum over units and time),
-9 stocks (sum over units, last over time) and one count of distinct
-participants. There are three workloads of N rows each, one per kind of metric:
+10 districts of 100 communes of 10 villages (so 11,111 units a province; one
+province per 5M rows unless ``--provinces``), 60 months (2013-01 to 2017-12) and
+50 metrics: 30 flows (sum over units and time), 19 stocks (sum over units, last
+over time) and one count of distinct participants. There are three workloads of
+N rows each, one per kind of metric:
 
 * flows: N observations, each of one village, one flow metric, one month, a whole
   number of cases, exact; no two share (village, metric, month);
@@ -46,8 +47,14 @@ Roll-ups, each done by every contender:
 (b) ``stock``: every stock metric by district x year, last value per village in
     the year, then summed over villages (value and number of villages summed);
 (c) ``distinct``: distinct participants by district x year;
-(d) ``hierarchy``: every flow metric by year at each of village, commune, district
-    and province (grouping sets), the leaf aggregated once and rolled up.
+(d) ``leaf``: every flow metric by village x year (one group-by at the leaf);
+(e) ``hierarchy``: every flow metric by year at each of village, commune, district
+    and province (grouping sets); the references aggregate the leaf once and roll
+    it up, antq makes one ``aggregate`` call per level.
+
+For each antq engine one more run is split into plan, scan and finish (through
+the private ``antq_core._aggregate`` modules): only the scan differs between
+engines.
 
 Timing: one warm-up of each contender, then ``--repeat`` rounds, contenders
 interleaved in each round; ``gc.collect()`` before each run; results freed
@@ -62,7 +69,8 @@ the script measures the references alone.
 Usage::
 
     python benchmarks/aggregate.py [--n N] [--n-python N] [--n-columnar N]
-        [--repeat R] [--seed S] [--only python|columnar] [--no-memory] [--json]
+        [--provinces P] [--repeat R] [--seed S] [--only python|columnar]
+        [--rollups sum,stock,distinct,leaf,hierarchy] [--no-memory] [--json]
 
 The targets are reported, never asserted: a slow machine does not fail.
 """
