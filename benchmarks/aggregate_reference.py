@@ -104,19 +104,19 @@ def bare_loop(ds: Dataset) -> Callable[[], dict[tuple[int, str, int], int]]:
     cols = ds.observations.columns()
     district = [ds.gazetteer.ancestor_at(s.id, "district").code for s in cols.subjects]  # type: ignore[union-attr]
     year = [p.start.year for p in cols.periods]
-    end = [p.end for p in cols.periods]
+    end = [p.end.toordinal() for p in cols.periods]  # ints compare faster than dates
     stock = [ds.metrics[m].kind.value == "stock" for m in cols.metrics]
 
     def run() -> dict[tuple[int, str, int], int]:
         sums: dict[tuple[int, str, int], int] = {}
         get = sums.get
-        last: dict[tuple[int, int, int], tuple[object, int]] = {}
+        last: dict[tuple[int, int, int], tuple[int, int]] = {}
         last_get = last.get
         for m, s, p, v in zip(cols.metric, cols.subject, cols.period, cols.value, strict=True):
             if stock[m]:
                 k = (m, s, year[p])
                 c = last_get(k)
-                if c is None or end[p] > c[0]:  # type: ignore[operator]
+                if c is None or end[p] > c[0]:
                     last[k] = (end[p], v)
             else:
                 key = (m, district[s], year[p])

@@ -714,3 +714,15 @@ def test_missing_without_a_space_grouping_counts_under_each_within_unit() -> Non
     [inside] = aggregate(ds, ["cases"], within=["001", "02"])
     # under 001: 00001 reported, 00011 did not; under 02: 00002 reported
     assert (inside.quantity, inside.missing) == (Quantity(2, "case"), 1)
+
+
+def test_whole_decimal_sums_become_integers_and_metrics_count_once() -> None:
+    area = metric("area", unit="m2")
+    rows = [
+        obs("area", f"unit:{TA_LENG}", "2017", "0.5", "m2"),
+        obs("area", f"unit:{HO_THAU}", "2017", "1.5", "m2"),
+    ]
+    table = aggregate(dataset([area], rows), ["area", "area"], by=["district"])
+    [row] = table
+    assert row.quantity == Quantity(2, "m2")
+    assert type(row.quantity.value) is int

@@ -70,7 +70,9 @@ class Scan:
             per (metric, subject, bucket code, disaggregation): the row index
             whose period has the highest ``plan.last_rank`` (``first_rank``).
         ties: The pick cells where another row has the very same period as
-            the chosen one (the finishing step decides if that matters).
+            the chosen one; any row of that period may be the pick. A
+            superset is fine (the finishing step looks again); it may be
+            empty when ``repeated`` is ``False``.
         repeated: ``False`` only if no two rows of the metrics in
             ``plan.summed`` share metric, subject, period and
             disaggregation (then there are no duplicates to look for).

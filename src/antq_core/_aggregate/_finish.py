@@ -9,8 +9,10 @@ observations (when some exist) and finding overlapping or duplicate rows
 
 from __future__ import annotations
 
+import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Final
 
 from antq_core._entities import AggregationType, MetricDefinition
@@ -18,10 +20,11 @@ from antq_core._errors import OverlappingPeriodsError
 from antq_core._overlap import duplicate_rows, overlapping_rows
 from antq_core._quantity import Number, Qualifier, Quantity, Unit
 from antq_core._refs import SubjectKind
+from antq_core._store import ObservationColumns
 
 from ._engine import Scan
 from ._plan import EXCLUDED, MetricPlan, Plan
-from ._semantics import ScanKind, combine_qualifiers, convert, divide, reverse
+from ._semantics import ScanKind, combine_qualifiers, convert, divide, reverse, tidy
 from ._table import AggregateRow, AggregateTable, KeyValue, Unplaceable
 
 __all__ = ["finish"]
@@ -236,32 +239,42 @@ def _from_picks(
 ) -> None:
     cols = plan.columns
     wanted = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
-    periods, units, exact = cols.periods, cols.units, cols.exact
-    values, unit_of, qualifier_of, period_of = cols.value, cols.unit, cols.qualifier, cols.period
+    periods, period_of, bucket_end = cols.periods, cols.period, plan.bucket_end
     subject_group, slice_of = plan.subject_group, plan.slice_of
-    targets = {m: by_code[m].definition.unit for m in wanted}
     in_period = {m for m in wanted if by_code[m].time is _A.LAST_IN_PERIOD}
-    same_unit = {m: [u is targets[m] for u in units] for m in wanted}
+    chosen: dict[tuple[int, int, int, int], list[int]] = {}
     for (m, s, b, d), i in scan.picks.items():
-        if m not in wanted:
+        g, sl = subject_group[s], slice_of[d]
+        if g < 0 or b < 0 or sl < 0:
+            if m in wanted:
+                _placed(plan, result, m=m, g=g, b=b, d=d)
             continue
-        g = subject_group[s]
-        if g < 0 or b < 0 or slice_of[d] < 0:
-            _placed(plan, result, m=m, g=g, b=b, d=d)
-            continue
-        if m in in_period and periods[period_of[i]].end != plan.bucket_end[b]:
+        if m in in_period and periods[period_of[i]].end != bucket_end[b]:
             continue  # nothing reported in the group's last sub-period
-        key = (g, b, slice_of[d])
-        group = groups[m].get(key)
-        if group is None:
-            group = groups[m][key] = _Group()
-        value = exact[i] if i in exact else values[i]
-        u = unit_of[i]
-        if not same_unit[m][u]:
-            value = convert(value, units[u], targets[m])
-        group.values.append(value)
-        group.qualifiers.add(qualifier_of[i])
-        group.count += 1
+        key = (m, g, b, sl)
+        rows = chosen.get(key)
+        if rows is None:
+            chosen[key] = [i]
+        else:
+            rows.append(i)
+    for (m, g, b, sl), rows in chosen.items():
+        if m in wanted:
+            group = groups[m][g, b, sl] = _Group()
+            group.values = _values(cols, rows, by_code[m].definition.unit)
+            group.qualifiers = set(map(cols.qualifier.__getitem__, rows))
+            group.count = len(rows)
+
+
+def _values(cols: ObservationColumns, rows: list[int], target: Unit) -> list[Number]:
+    """The values of ``rows`` in ``target``, read column-wise when they need no conversion."""
+    units = set(map(cols.unit.__getitem__, rows))
+    exact = cols.exact
+    if len(units) == 1 and cols.units[units.pop()] is target and exact.keys().isdisjoint(rows):
+        return list(map(cols.value.__getitem__, rows))
+    return [
+        convert(exact[i] if i in exact else cols.value[i], cols.units[cols.unit[i]], target)
+        for i in rows
+    ]
 
 
 # -- over space -----------------------------------------------------------------
@@ -306,10 +319,9 @@ def _sum(values: Iterable[Number]) -> Number:
             rest.append(v)
     if not rest:
         return ints
-    return convert(sum(rest, ints), _ONE, _ONE)  # normalises a whole Decimal to int
-
-
-_ONE: Final = Unit.get("value")
+    with decimal.localcontext() as ctx:
+        ctx.prec = 200
+        return tidy(sum(rest, Decimal(ints)))
 
 
 def _ratio(

@@ -491,6 +491,8 @@ def make_plan(
         UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
     """
     metric_ids = _as_tuple(metrics, "metric")
+    if metric_ids is not None:
+        metric_ids = tuple(dict.fromkeys(metric_ids))  # each metric once, in order
     if not metric_ids:
         raise InvalidValueError("metrics", metrics, "name at least one metric")
     by_names = _as_tuple(by, "by") or ()

@@ -154,6 +154,7 @@ def _sums_and_last(
     best: dict[PickCell, int] = {}
     best_get = best.get
     found: list[PickCell] = []
+    repeated = _facts(plan.store).repeated  # without repeated rows there are no ties
     for i, (m, s, p, d, u, q, v) in enumerate(
         zip(
             cols.metric,
@@ -172,7 +173,7 @@ def _sums_and_last(
             c = best_get(pk)
             if c is None:
                 best[pk] = x
-            elif x >> _ROW_BITS == c >> _ROW_BITS:
+            elif repeated and x >> _ROW_BITS == c >> _ROW_BITS:
                 found.append(pk)
             elif x > c:
                 best[pk] = x
@@ -191,9 +192,7 @@ def _keep_picks(
     ties: set[PickCell],
 ) -> None:
     low = (1 << _ROW_BITS) - 1
-    for k, x in best.items():
-        if k[0] in wanted:
-            picks[k] = x & low
+    picks.update({k: x & low for k, x in best.items() if k[0] in wanted})
     # The finishing step checks whether a tie is with the row finally chosen.
     ties.update(k for k in found if k[0] in wanted)
 
@@ -256,18 +255,27 @@ def _pick(
     acc: dict[PickCell, int] = {}
     get = acc.get
     found: list[PickCell] = []
-    for i, (m, s, p, d) in enumerate(
-        zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
-    ):
-        k = (m, s, bucket[p], d)
-        x = high[p] | i
-        c = get(k)
-        if c is None:
-            acc[k] = x
-        elif x >> _ROW_BITS == c >> _ROW_BITS:
-            found.append(k)
-        elif x > c:
-            acc[k] = x
+    rows = enumerate(zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True))
+    if not _facts(plan.store).repeated:
+        # No two rows share metric, subject, period and disaggregation, and distinct
+        # periods have distinct ranks: there is no tie to look for.
+        for i, (m, s, p, d) in rows:
+            k = (m, s, bucket[p], d)
+            x = high[p] | i
+            c = get(k)
+            if c is None or x > c:
+                acc[k] = x
+    else:
+        for i, (m, s, p, d) in rows:
+            k = (m, s, bucket[p], d)
+            x = high[p] | i
+            c = get(k)
+            if c is None:
+                acc[k] = x
+            elif x >> _ROW_BITS == c >> _ROW_BITS:
+                found.append(k)
+            elif x > c:
+                acc[k] = x
     _keep_picks(acc, found, wanted, picks, ties)
 
 

@@ -151,6 +151,7 @@ __all__ = [
     "reverse",
     "scan_kind",
     "space_op",
+    "tidy",
     "time_op",
 ]
 
@@ -246,7 +247,10 @@ ROUNDING: Final = Decimal("0.0001")
 """Means and ratios that cannot be written exactly are rounded to this."""
 
 
-def _tidy(value: Decimal) -> Number:
+def tidy(value: Number) -> Number:
+    """A whole value as ``int``; a fractional one without trailing zeros."""
+    if isinstance(value, int):
+        return value
     if value == value.to_integral_value():
         return int(value)
     return value.normalize()
@@ -264,7 +268,7 @@ def convert(value: Number, unit: Unit, target: Unit) -> Number:
         raise IncompatibleUnitsError(target.code, unit.code, "add")
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
-        return _tidy(Decimal(value) * unit.factor / target.factor)
+        return tidy(Decimal(value) * unit.factor / target.factor)
 
 
 def divide(numerator: Number, denominator: Number, *, whole: bool) -> tuple[Number, bool]:
@@ -282,9 +286,9 @@ def divide(numerator: Number, denominator: Number, *, whole: bool) -> tuple[Numb
         except decimal.Inexact:
             exact = None
     if exact is not None and (not whole or exact == exact.to_integral_value()):
-        return _tidy(exact), False
+        return tidy(exact), False
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
         quotient = Decimal(numerator) / Decimal(denominator)
         step = Decimal(1) if whole else ROUNDING
-        return _tidy(quotient.quantize(step, rounding=decimal.ROUND_HALF_EVEN)), True
+        return tidy(quotient.quantize(step, rounding=decimal.ROUND_HALF_EVEN)), True
