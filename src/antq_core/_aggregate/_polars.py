@@ -161,33 +161,47 @@ class _Frame:
         frame = frame.filter(pl.col("metric").is_in(sorted(metrics)))
         return frame.with_columns(bucket=self.bucket.gather(frame["period"]))
 
+    def _range(self, name: str) -> tuple[int, int]:
+        """(lowest code, number of codes) a key column can hold, from the tables."""
+        plan, cols = self.plan, self.plan.columns
+        codes: Sequence[int] | None = {
+            "group": plan.subject_group,
+            "bucket": plan.period_bucket,
+        }.get(name)
+        if codes is not None:
+            low = min(codes, default=0)
+            return low, max(codes, default=0) - low + 1
+        table: Sequence[object] = {
+            "metric": cols.metrics,
+            "subject": cols.subjects,
+            "period": cols.periods,
+            "disaggregation": cols.disaggregations,
+            "unit": cols.units,
+            "qualifier": cols.qualifiers,
+        }[name]
+        return 0, max(len(table), 1)
+
     def _grouped(self, rows: Any, keys: Sequence[str], *aggs: Any) -> Any:
         """``rows.group_by(keys).agg(*aggs)``, faster.
 
-        When the key columns' ranges multiply to less than 2**63, they are
-        packed into one Int64 (mixed radix, from each column's minimum),
-        grouped on that, and unpacked: hashing one integer per row costs a
-        fraction of hashing several columns.
+        When the key columns' code ranges (known from the plan's tables, not
+        from the rows) multiply to less than 2**63, the keys are packed into
+        one Int64 (mixed radix), grouped on that and unpacked: hashing one
+        integer per row costs a fraction of hashing several columns.
         """
         pl = self.pl
-        if rows.height == 0:
-            return rows.group_by(keys).agg(*aggs)
-        bounds = rows.select(
-            *(pl.col(k).min().cast(pl.Int64).alias(f"lo{i}") for i, k in enumerate(keys)),
-            *(pl.col(k).max().cast(pl.Int64).alias(f"hi{i}") for i, k in enumerate(keys)),
-        ).row(0)
-        lows = bounds[: len(keys)]
-        sizes = [hi - lo + 1 for lo, hi in zip(lows, bounds[len(keys) :], strict=True)]
+        ranges = [self._range(name) for name in keys]
+        sizes = [size for _, size in ranges]
         if math.prod(sizes) > _INT64_MAX:
             return rows.group_by(keys).agg(*aggs)
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(keys))]
         packed = pl.lit(0, dtype=pl.Int64)
-        for name, low, stride in zip(keys, lows, strides, strict=True):
+        for name, (low, _), stride in zip(keys, ranges, strides, strict=True):
             packed = packed + (pl.col(name).cast(pl.Int64) - low) * stride
         cells = rows.with_columns(packed.alias("_key")).group_by("_key").agg(*aggs)
         return cells.with_columns(
             ((pl.col("_key") // stride) % size + low).alias(name)
-            for name, low, size, stride in zip(keys, lows, sizes, strides, strict=True)
+            for name, (low, size), stride in zip(keys, ranges, strides, strict=True)
         )
 
     def _sum_type(self, rows: Any) -> Any:
