@@ -205,7 +205,9 @@ def test_engines_agree_on_the_sample(metrics: list[str], by: list[str]) -> None:
 # -- values the columns do not hold as 64-bit integers ------------------------------
 
 
-def _flat(values: list[int | str], *, unit: str = "case", metric: str = "cases") -> Dataset:
+def _flat(
+    values: list[int | str], *, unit: str = "case", metric: str = "cases", **aggregation: str
+) -> Dataset:
     gazetteer = Gazetteer.from_dict(
         {
             "format": "antq-gazetteer",
@@ -221,7 +223,11 @@ def _flat(values: list[int | str], *, unit: str = "case", metric: str = "cases")
     return Dataset(
         gazetteer=gazetteer,
         metadata=DatasetMetadata(title_vi="Thử"),
-        metrics=[MetricDefinition(id=metric, name_vi="Số", name_en="N", unit=unit, kind=kind)],
+        metrics=[
+            MetricDefinition(
+                id=metric, name_vi="Số", name_en="N", unit=unit, kind=kind, **aggregation
+            )
+        ],
         observations=[
             Observation(
                 metric=metric,
@@ -261,6 +267,43 @@ def test_decimals_kept_aside_are_counted(metric: str, by: list[str]) -> None:
     assert _plain(aggregate(ds, [metric], by=by, engine="polars")) == _plain(
         aggregate(ds, [metric], by=by, engine="python")
     )
+
+
+@pytest.mark.parametrize(
+    "aggregation",
+    [
+        {"time_aggregation": "max", "space_aggregation": "max"},
+        {"time_aggregation": "min", "space_aggregation": "sum"},
+        {"time_aggregation": "average", "space_aggregation": "average"},
+        {"time_aggregation": "count", "space_aggregation": "count"},
+    ],
+)
+@pytest.mark.parametrize("values", [["1.5", 2, "0.25", 7], ["0.5", "1.25"]])
+def test_decimals_in_series_metrics(aggregation: dict[str, str], values: list[int | str]) -> None:
+    ds = _flat(values, unit="ha", **aggregation)
+    for by in (["province"], ["district", "month"], []):
+        assert _plain(aggregate(ds, ["cases"], by=by, engine="polars")) == _plain(
+            aggregate(ds, ["cases"], by=by, engine="python")
+        )
+
+
+def test_keys_too_wide_to_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With no room in 64 bits the engine groups on the key columns themselves
+    # (and sums in 128-bit integers); the table is the same.
+    from antq_core._aggregate import _polars
+
+    ds = sample()
+    metrics = sorted(ds.metrics)
+    expected = _plain(aggregate(ds, metrics, by=["district", "year"], engine="python"))
+    monkeypatch.setattr(_polars, "_INT64_MAX", 0)
+    assert _plain(aggregate(ds, metrics, by=["district", "year"], engine="polars")) == expected
+
+
+def test_a_second_call_reuses_what_the_first_learnt() -> None:
+    ds = _flat([1, 2, 3, 2, 1])
+    first = _plain(aggregate(ds, ["cases"], by=["province"], engine="polars"))
+    assert _plain(aggregate(ds, ["cases"], by=["province"], engine="polars")) == first
+    assert first == _plain(aggregate(ds, ["cases"], by=["province"], engine="python"))
 
 
 # -- choosing an engine -------------------------------------------------------------

@@ -207,9 +207,7 @@ class _Frame:
     def _sum_type(self, rows: Any) -> Any:
         """Int64 when no sum of ``rows`` can overflow it, else Int128."""
         pl = self.pl
-        if rows.height == 0:
-            return pl.Int64
-        value = pl.col("value")
+        value = pl.col("value")  # rows is never empty: a metric has a code only if it has rows
         low, high = rows.select(value.min().alias("low"), value.max().alias("high")).row(0)
         bound = max(abs(low), abs(high)) * rows.height
         return pl.Int64 if bound <= _INT64_MAX else pl.Int128
