@@ -726,3 +726,30 @@ def test_whole_decimal_sums_become_integers_and_metrics_count_once() -> None:
     [row] = table
     assert row.quantity == Quantity(2, "m2")
     assert type(row.quantity.value) is int
+
+
+def test_one_request_mixing_every_scan() -> None:
+    metrics = [
+        metric("cases"),
+        metric("teams", "stock", unit="organization"),
+        metric("mean", unit="vnd", time_aggregation="average", space_aggregation="average"),
+        metric("alone", time_aggregation="none", space_aggregation="none"),
+    ]
+    rows = [
+        obs("cases", f"unit:{TA_LENG}", "2017-01", 2),
+        obs("teams", f"unit:{TA_LENG}", "2017-01", 5, "organization"),
+        obs("teams", f"unit:{TA_LENG}", "2017-01", 5, "organization"),  # the same figure twice
+        obs("teams", f"unit:{TA_LENG}", "2017-02", 6, "organization"),
+        obs("mean", f"unit:{TA_LENG}", "2017-01", 1, "vnd"),
+        obs("mean", f"unit:{TA_LENG}", "2017-02", 1, "vnd"),
+        obs("mean", f"unit:{TA_LENG}", "2017-03", 2, "vnd"),
+        obs("alone", f"unit:{TA_LENG}", "2017-01", 1),
+        obs("alone", f"unit:{HO_THAU}", "2017-01", 1),
+    ]
+    table = aggregate(dataset(metrics, rows), ["cases", "teams", "mean", "alone"], by="district")
+    assert {r.metric: r.quantity for r in table} == {
+        "cases": Quantity(2, "case"),
+        "teams": Quantity(6, "organization"),
+        "mean": Quantity(Decimal("1.3333"), "vnd", Qualifier.APPROXIMATELY),
+        "alone": None,
+    }

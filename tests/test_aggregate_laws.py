@@ -15,14 +15,17 @@ from antq_core import (
     AdminLevel,
     AggregateTable,
     Dataset,
+    DatasetMetadata,
+    MetricDefinition,
     Observation,
+    Participant,
     Period,
     Quantity,
     SubjectKind,
     SubjectRef,
     aggregate,
 )
-from antq_core.testing.strategies import aggregation_datasets
+from antq_core.testing.strategies import aggregation_datasets, gazetteers
 
 SUMMED = ["cases", "resolved", "area"]
 
@@ -173,3 +176,70 @@ def test_a_filter_is_a_subset_of_the_whole(ds: Dataset) -> None:
         only = aggregate(ds, ["cases"], by=["province", "year"], periods=Period.year(year))
         for row in only:
             assert everything[tuple(row.keys.values())] == row.quantity
+
+
+@st.composite
+def people_datasets(draw: st.DrawFn) -> Dataset:
+    gazetteer = draw(gazetteers(max_provinces=2, max_children=2))
+    codes = [u.code for u in gazetteer]
+    people = [
+        Participant(
+            id=f"p{n}", roles=["released_prisoner"], admin_unit=draw(st.sampled_from(codes))
+        )
+        for n in range(draw(st.integers(1, 6)))
+    ]
+    months = [Period.month(2017, m) for m in range(1, 13)] + [Period.month(2018, 1)]
+    records = draw(
+        st.lists(
+            st.tuples(st.sampled_from([p.id for p in people]), st.sampled_from(months)),
+            max_size=25,
+            unique=True,
+        )
+    )
+    supported = MetricDefinition(
+        id="supported",
+        name_vi="Người được giúp đỡ",
+        name_en="People supported",
+        unit="person",
+        kind="distinct",
+    )
+    return Dataset(
+        gazetteer=gazetteer,
+        metadata=DatasetMetadata(title_vi="Người"),
+        metrics=[supported],
+        participants=people,
+        observations=[
+            Observation(
+                metric="supported", subject=f"participant:{p}", period=m, value=1, unit="person"
+            )
+            for p, m in records
+        ],
+    )
+
+
+@given(people_datasets())
+def test_each_person_counts_once_per_group(ds: Dataset) -> None:
+    table = aggregate(ds, ["supported"], by=["province", "year"])
+    expected: dict[tuple[object, ...], set[str]] = defaultdict(set)
+    for o in ds.observations:
+        person = ds.participants[o.subject.id]
+        assert person.admin_unit is not None
+        province = ds.gazetteer.ancestor_at(person.admin_unit, AdminLevel.PROVINCE)
+        assert province is not None
+        expected[province.code, Period.year(o.period.start.year)].add(person.id)
+    assert {tuple(r.keys.values()): r.quantity for r in table} == {
+        key: Quantity(len(ids), "person") for key, ids in expected.items()
+    }
+    # A year never holds more people than its months together, and the months of a
+    # person seen twice count them twice: distinct counts are not sums.
+    months = aggregate(ds, ["supported"], by=["province", "month"])
+    for row in table:
+        assert row.quantity is not None
+        within = [
+            m.quantity.value
+            for m in months
+            if m.quantity is not None
+            and m.keys["province"] == row.keys["province"]
+            and row.keys["year"].contains(m.keys["month"])  # type: ignore[union-attr, arg-type]
+        ]
+        assert row.quantity.value <= sum(within)
