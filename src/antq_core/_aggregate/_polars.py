@@ -193,23 +193,26 @@ class _Frame:
         ranges = [self._range(name) for name in keys]
         sizes = [size for _, size in ranges]
         if math.prod(sizes) > _INT64_MAX:
-            return rows.group_by(keys).agg(*aggs)
+            cells = rows.group_by(keys).agg(*aggs)
+            return cells.collect() if isinstance(cells, pl.LazyFrame) else cells
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(keys))]
         packed = pl.lit(0, dtype=pl.Int64)
         for name, (low, _), stride in zip(keys, ranges, strides, strict=True):
             packed = packed + (pl.col(name).cast(pl.Int64) - low) * stride
         cells = rows.with_columns(packed.alias("_key")).group_by("_key").agg(*aggs)
+        if isinstance(cells, pl.LazyFrame):
+            cells = cells.collect()
         return cells.with_columns(
             ((pl.col("_key") // stride) % size + low).alias(name)
             for name, (low, size), stride in zip(keys, ranges, strides, strict=True)
         )
 
-    def _sum_type(self, rows: Any) -> Any:
-        """Int64 when no sum of ``rows`` can overflow it, else Int128."""
+    def _sum_type(self) -> Any:
+        """Int64 when no sum of any rows can overflow it, else Int128."""
         pl = self.pl
-        value = pl.col("value")  # rows is never empty: a metric has a code only if it has rows
-        low, high = rows.select(value.min().alias("low"), value.max().alias("high")).row(0)
-        bound = max(abs(low), abs(high)) * rows.height
+        value = self.frame["value"]
+        low, high = value.min(), value.max()
+        bound = max(abs(low or 0), abs(high or 0)) * len(value)
         return pl.Int64 if bound <= _INT64_MAX else pl.Int128
 
     def _aside(self, metrics: frozenset[int]) -> dict[int, Number]:
@@ -219,10 +222,17 @@ class _Frame:
 
     def group_sums(self, metrics: frozenset[int]) -> dict[SumCell, tuple[Number, int]]:
         pl = self.pl
-        rows = self._rows(metrics)
-        rows = rows.with_columns(group=self.group.gather(rows["subject"]))
+        # One lazy query: polars fuses the filter, the two look-ups and the group-by.
+        rows = (
+            self.frame.lazy()
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(
+                bucket=pl.lit(self.bucket).gather(pl.col("period")),
+                group=pl.lit(self.group).gather(pl.col("subject")),
+            )
+        )
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
-        total = pl.col("value").cast(self._sum_type(rows)).sum()
+        total = pl.col("value").cast(self._sum_type()).sum()
         cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
         out: dict[SumCell, tuple[Number, int]] = dict(
             zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
@@ -257,7 +267,7 @@ class _Frame:
         cells = self._grouped(
             rows,
             keys,
-            value.cast(self._sum_type(rows)).sum().alias("sum"),
+            value.cast(self._sum_type()).sum().alias("sum"),
             pl.len().alias("count"),
             value.min().alias("min"),
             value.max().alias("max"),
