@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from antq_core._dataset import Dataset
 from antq_core._period import Period
 
-from . import _python  # noqa: F401 - registers the reference engine
+from . import _polars, _python  # noqa: F401 - register the engines
 from ._engine import select_engine
 from ._finish import finish
 from ._plan import make_plan
@@ -63,8 +63,11 @@ def aggregate(
         periods: Keep observations whose period lies within this one.
         within: Keep observations anchored at or under these unit codes.
         initiatives: Keep observations that belong to these initiatives.
-        engine: ``"python"`` (the reference), or ``"auto"`` to let the
-            library choose.
+        engine: ``"python"`` (the reference, core dependencies only),
+            ``"polars"`` (columnar, needs the ``dataframe`` extra), or
+            ``"auto"``: polars when it is installed and the dataset holds
+            at least 200,000 observations, else python. Both give the same
+            table; :attr:`AggregateTable.engine` says which ran.
 
     Returns:
         The rows, with the observations that fit in no single group.
@@ -75,6 +78,7 @@ def aggregate(
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
+        MissingExtraError: ``engine="polars"`` without polars installed.
     """
     plan = make_plan(dataset, metrics, by, periods=periods, within=within, initiatives=initiatives)
     chosen = select_engine(engine, plan)

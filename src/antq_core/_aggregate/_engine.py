@@ -111,6 +111,10 @@ def select_engine(name: str, plan: Plan) -> Engine:
         InvalidValueError: No engine has that name.
     """
     if name == "auto":
+        from ._polars import AUTO_THRESHOLD, available
+
+        if len(plan.columns) >= AUTO_THRESHOLD and "polars" in ENGINES and available():
+            return ENGINES["polars"]
         return ENGINES["python"]
     engine = ENGINES.get(name)
     if engine is None:
