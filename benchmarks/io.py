@@ -152,19 +152,7 @@ def run(n: int, xlsx_n: int, repeat: int, seed: int) -> dict[str, Any]:
             "whole_peak_mb": _peak_mb(whole),
         }
 
-        small = Dataset(
-            gazetteer=dataset.gazetteer,
-            metadata=dataset.metadata,
-            sources=dataset.sources.values(),
-            themes=dataset.themes.values(),
-            categories=dataset.categories.values(),
-            metrics=dataset.metrics.values(),
-            initiatives=dataset.initiatives.values(),
-            sites=dataset.sites.values(),
-            organizations=dataset.organizations.values(),
-            participants=dataset.participants.values(),
-            observations=dataset.observations[:xlsx_n],
-        )
+        small = dataset.replace(observations=dataset.observations[:xlsx_n])
         book = root / "dataset.xlsx"
         xlsx_export = _timed(lambda: export_tabular(small, book, "xlsx"), "xlsx_export")
         xlsx_import = _timed(lambda: read_tabular(book, progress=False), "xlsx_import")

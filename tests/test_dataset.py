@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
+import antq_core
 from antq_core import (
     Dataset,
     DatasetLoadError,
@@ -367,3 +368,16 @@ def test_observation_store_is_a_sequence(lai_chau: Dataset) -> None:
     assert store.value(10) == 58_000
     assert store.metric_id(10) == "poppy_area_destroyed"
     assert "poppy_area_destroyed" in store.metric_ids
+
+
+def test_replace_shares_what_it_does_not_replace() -> None:
+    ds = antq_core.sample()
+    site = ds.sites["site-ta-tong"].model_copy(update={"name_vi": "Tà Tổng"})
+    new = ds.replace(sites=[*(s for s in ds.sites.values() if s.id != site.id), site])
+    assert new.sites["site-ta-tong"].name_vi == "Tà Tổng"
+    assert ds.sites["site-ta-tong"].name_vi is None  # the original never changes
+    assert new.observations is ds.observations
+    assert new.gazetteer is ds.gazetteer
+    assert new.participants == ds.participants
+    with pytest.raises(antq_core.DuplicateIdError):
+        ds.replace(sites=[*ds.sites.values(), site])

@@ -34,21 +34,8 @@ REPORT = "2017-07-13"
 
 
 def _with(ds: Dataset, **changes: Any) -> Dataset:
-    """``ds`` with some entity lists replaced (the others kept)."""
-    parts: dict[str, Any] = {
-        "gazetteer": ds.gazetteer,
-        "metadata": ds.metadata,
-        "sources": ds.sources.values(),
-        "themes": ds.themes.values(),
-        "categories": ds.categories.values(),
-        "metrics": ds.metrics.values(),
-        "initiatives": ds.initiatives.values(),
-        "sites": ds.sites.values(),
-        "organizations": ds.organizations.values(),
-        "participants": ds.participants.values(),
-        "observations": ds.observations,
-    }
-    return Dataset(**(parts | changes))
+    """``ds`` with some parts replaced (the others kept)."""
+    return ds.replace(**changes)
 
 
 def _org(id_: str, unit: str, members: int | None, **kw: Any) -> MassOrganization:

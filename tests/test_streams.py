@@ -31,19 +31,7 @@ def _many(lai_chau: Dataset, n: int, note: str | None = None) -> Dataset:
         template.model_copy(update={"value": i, "note": note if i % 7 == 0 else None})
         for i in range(n)
     ]
-    return Dataset(
-        gazetteer=lai_chau.gazetteer,
-        metadata=lai_chau.metadata,
-        sources=lai_chau.sources.values(),
-        themes=lai_chau.themes.values(),
-        categories=lai_chau.categories.values(),
-        metrics=lai_chau.metrics.values(),
-        initiatives=lai_chau.initiatives.values(),
-        sites=lai_chau.sites.values(),
-        organizations=lai_chau.organizations.values(),
-        participants=lai_chau.participants.values(),
-        observations=rows,
-    )
+    return lai_chau.replace(observations=rows)
 
 
 def test_chunked_read_of_the_sample(lai_chau: Dataset, tmp_path: Path) -> None:

@@ -46,20 +46,7 @@ HOSTILE = (
 
 
 def _rebuilt(dataset: Dataset, **changes: Any) -> Dataset:
-    parts: dict[str, Any] = {
-        "gazetteer": dataset.gazetteer,
-        "metadata": dataset.metadata,
-        "sources": dataset.sources.values(),
-        "themes": dataset.themes.values(),
-        "categories": dataset.categories.values(),
-        "metrics": dataset.metrics.values(),
-        "initiatives": dataset.initiatives.values(),
-        "sites": dataset.sites.values(),
-        "organizations": dataset.organizations.values(),
-        "participants": dataset.participants.values(),
-        "observations": list(dataset.observations),
-    }
-    return Dataset(**(parts | changes))
+    return dataset.replace(**changes)
 
 
 def _round_trip(dataset: Dataset, tmp: Path, fmt: str, lang: str) -> Dataset:

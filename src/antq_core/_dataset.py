@@ -197,6 +197,53 @@ class Dataset:
             else ObservationStore.from_observations(observations)
         )
 
+    def replace(
+        self,
+        *,
+        gazetteer: Gazetteer | None = None,
+        metadata: DatasetMetadata | None = None,
+        sources: Iterable[Source] | None = None,
+        themes: Iterable[InitiativeTheme] | None = None,
+        categories: Iterable[DisaggregationCategory] | None = None,
+        metrics: Iterable[MetricDefinition] | None = None,
+        initiatives: Iterable[Initiative] | None = None,
+        sites: Iterable[Site] | None = None,
+        organizations: Iterable[MassOrganization] | None = None,
+        participants: Iterable[Participant] | None = None,
+        observations: Iterable[Observation] | ObservationStore | None = None,
+    ) -> Dataset:
+        """A new dataset with the parts given replaced and every other part shared.
+
+        The dataset itself never changes; this is how to derive one with, say,
+        more observations or one site corrected.
+
+        >>> from antq_core import sample
+        >>> ds = sample()
+        >>> fewer = ds.replace(observations=ds.observations[:2])
+        >>> len(fewer.observations), len(ds.observations), fewer.sites == ds.sites
+        (2, 14, True)
+
+        Raises:
+            DuplicateIdError: Two entities of one kind share an id.
+        """
+
+        def keep(new: Iterable[_E] | None, old: Mapping[str, _E]) -> Iterable[_E]:
+            return old.values() if new is None else new
+
+        return Dataset(
+            gazetteer=self._gazetteer if gazetteer is None else gazetteer,
+            metadata=self._metadata if metadata is None else metadata,
+            sources=keep(sources, self._sources),
+            themes=keep(themes, self._themes),
+            categories=keep(categories, self._categories),
+            metrics=keep(metrics, self._metrics),
+            initiatives=keep(initiatives, self._initiatives),
+            sites=keep(sites, self._sites),
+            organizations=keep(organizations, self._organizations),
+            participants=keep(participants, self._participants),
+            observations=self._observations if observations is None else observations,
+        )
+
     def __repr__(self) -> str:
         return (
             f"<Dataset {self._metadata.title_vi!r}: {len(self._initiatives)} initiatives, "

@@ -752,19 +752,7 @@ class _Reader:
     def result(self) -> Dhis2Import:
         dataset = self.dataset
         kept = ObservationStore.from_observations(o for o in self.current if o is not None)
-        updated = Dataset(
-            gazetteer=dataset.gazetteer,
-            metadata=dataset.metadata,
-            sources=dataset.sources.values(),
-            themes=dataset.themes.values(),
-            categories=dataset.categories.values(),
-            metrics=dataset.metrics.values(),
-            initiatives=dataset.initiatives.values(),
-            sites=dataset.sites.values(),
-            organizations=dataset.organizations.values(),
-            participants=dataset.participants.values(),
-            observations=kept,
-        )
+        updated = dataset.replace(observations=kept)
         count = Dhis2ImportCount(**self.count)
         return Dhis2Import(updated, tuple(self.read), count, self.conflicts.result())
 
