@@ -27,6 +27,7 @@ from antq_core._entities import (
 )
 from antq_core._errors import InvalidValueError
 from antq_core._geo import AdminUnitRecord, GazetteerSource
+from antq_core._validation import ValidationRule
 
 __all__ = ["JSON_SCHEMA_DIALECT", "SCHEMA_ENTITIES", "dataset_json_schema", "entity_json_schema"]
 
@@ -52,13 +53,14 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "Site": Site,
     "Source": Source,
     "Statement": Statement,
+    "ValidationRule": ValidationRule,
 }
 
 SCHEMA_ENTITIES: Final = tuple(_TYPES)
 """Names that :func:`entity_json_schema` knows, in alphabetical order.
 
 Every entity model, the administrative unit as a gazetteer file writes it, the
-legal source a crosswalk cites, and the DHIS2 mapping file
+legal source a crosswalk cites, a validation rule, and the DHIS2 mapping file
 (:class:`~antq_core.Dhis2Mapping`) with its entries.
 """
 
