@@ -221,8 +221,6 @@ __all__ = [
     "ValidationRule",
     "ValuesDoNotFitError",
     "__version__",
-    "__version__",
-    "builtin_catalog",
     "builtin_catalog",
     "builtin_rules",
     "bundled_crosswalk",

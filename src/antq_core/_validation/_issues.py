@@ -238,6 +238,35 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
         "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
         "which may be more than the total {total} (estimates).",
     ),
+    # -- reconciliation -------------------------------------------------------------------------
+    IssueCode(
+        "reconcile-mismatch",
+        _W,
+        "Tổng số báo cáo không khớp với số {entities} đã đăng ký: {summary}",
+        "A reported total does not match the registered {entities}: {summary}",
+    ),
+    IssueCode(
+        "reconcile-nothing-registered",
+        _I,
+        "{summary} Bộ dữ liệu không đăng ký {entities} nào thuộc {place}: không có gì để "
+        "đối chiếu, danh mục chỉ không liệt kê chúng.",
+        "{summary} The dataset registers no {entities} under {place}: there is nothing to "
+        "reconcile against; the registry simply does not list them.",
+    ),
+    IssueCode(
+        "reconcile-registry-partial",
+        _I,
+        "{summary} Các {entities} đã đăng ký có những điểm nguồn chỉ nêu làm ví dụ "
+        "({examples}), không phải danh sách đầy đủ: số đăng ký ít hơn là đương nhiên.",
+        "{summary} The registered {entities} include ones the source names only as examples "
+        "({examples}), not the full list: fewer registered is expected.",
+    ),
+    IssueCode(
+        "reconcile-not-comparable",
+        _I,
+        "Không đối chiếu được tổng số báo cáo với số đã đăng ký: {summary}",
+        "A reported total cannot be reconciled with the registry: {summary}",
+    ),
     # -- rules ----------------------------------------------------------------------------------
     IssueCode(
         "rule-violated",
@@ -472,7 +501,7 @@ class ValidationReport:
     >>> from antq_core import validate, sample
     >>> report = validate(sample())
     >>> report.ok, len(report.errors), len(report.warnings), len(report.infos)
-    (True, 0, 0, 1)
+    (True, 0, 1, 4)
 
     Attributes:
         issues: Every issue, in the order the checks found them.
