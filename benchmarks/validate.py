@@ -38,6 +38,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ from typing import Any
 import pydantic
 
 # load.py, the sibling script: Python puts the script directory first on sys.path.
-from load import BASELINE, generate
+from load import BASELINE, _head, _Rows, generate
 
 from antq_core import Dataset, validate, validate_json
 
@@ -55,9 +56,98 @@ TARGET_LOAD_RATIO = 3.0
 REPORT_DATE = b'"metadata": {\n  "report_date": "2017-07-13",'
 
 
-def _document(n: int, seed: int) -> tuple[bytes, bytes]:
-    document, observations, _ = generate(n, seed)
-    return document.replace(b'"metadata": {', REPORT_DATE, 1), observations
+# Realistic periods: none after the report date, 13 July 2017.
+R_MONTHS = tuple(f"{y}-{m:02d}" for y in range(2010, 2018) for m in range(1, 13))[:90]
+R_QUARTERS = tuple(f"{y}Q{q}" for y in range(2010, 2018) for q in range(1, 5))[:30]
+R_YEARS = tuple(str(y) for y in range(2010, 2017))
+PLANTED_PER_MILLE = 1  # 0.1% of the rows are planted problems, a third of each kind
+
+
+class _Series(_Rows):
+    """Rows as real reports have them: each series reports each period once, none overlapping.
+
+    A series (metric, subject, disaggregation) reports by month (85%), quarter
+    (10%) or year (5%), each period once, so it holds no duplicate and no
+    overlap; :func:`realistic` then plants a known number of both.
+    """
+
+    def __init__(self, rng: random.Random, head: dict[str, Any]) -> None:
+        super().__init__(rng, head)
+        self.next: dict[str, tuple[tuple[str, ...], int]] = {}
+
+    def __call__(self) -> dict[str, Any]:
+        while True:
+            row = super().__call__()
+            key = json.dumps([row["metric"], row["subject"], row.get("disaggregation")])
+            kind, used = self.next.get(key, ((), 0))
+            if not kind:
+                p = self.rng.random()
+                kind = R_MONTHS if p < 0.85 else R_QUARTERS if p < 0.95 else R_YEARS
+            if used < len(kind):
+                self.next[key] = (kind, used + 1)
+                row["period"] = kind[used]
+                return row
+
+
+def _year(period: str) -> str:
+    return period[:4]
+
+
+def realistic(n: int, seed: int) -> tuple[bytes, dict[str, int]]:
+    """A document of ``n`` rows without conflicts but a few planted ones; their counts."""
+    rng = random.Random(seed)
+    head = _head(rng)
+    head["metadata"]["report_date"] = "2017-07-13"
+    flows = {m["id"] for m in head["metrics"] if m["kind"] == "flow"}
+    draw = _Series(rng, head)
+    planted = max(3, n * PLANTED_PER_MILLE // 1000) // 3
+    base = [draw() for _ in range(n - 3 * planted)]
+    # Each plant goes to its own series, so each makes exactly one issue.
+    by_series: dict[str, int] = {}
+    for i, row in enumerate(base):
+        key = json.dumps([row["metric"], row["subject"], row.get("disaggregation")])
+        by_series.setdefault(key, i)
+    firsts = list(by_series.values())
+    rng.shuffle(firsts)
+    whole = [i for i in firsts if isinstance(base[i]["value"], int)]
+    monthly = [
+        i
+        for i in firsts
+        if base[i]["metric"] in flows and base[i]["period"] in R_MONTHS and "source" not in base[i]
+    ]
+    dup_rows = whole[:planted]
+    conflict_rows = whole[planted : 2 * planted]
+    taken = set(dup_rows) | set(conflict_rows)
+    overlap_rows = [i for i in monthly if i not in taken][:planted]
+    extra = [dict(base[i]) for i in dup_rows]
+    extra += [base[i] | {"value": base[i]["value"] + 1} for i in conflict_rows]
+    # A year's total beside its months: the same flow counted twice.
+    extra += [base[i] | {"period": _year(base[i]["period"])} for i in overlap_rows]
+    rows = base + extra
+    rng.shuffle(rows)
+    lines = ",\n  ".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    document = f'{text[:-2]},\n "observations": [\n  {lines}\n ]\n}}\n'
+    counts = {
+        "duplicate-observation": len(dup_rows),
+        "conflicting-observations": len(conflict_rows),
+        "overlapping-periods": len(overlap_rows),
+    }
+    return document.encode(), counts
+
+
+def _observations(document: bytes) -> bytes:
+    """The observations array alone (the baseline's input)."""
+    start = document.index(b'"observations": [') + len(b'"observations": ')
+    return document[start : document.rindex(b"]") + 1]
+
+
+def _document(n: int, seed: int, worst: bool = False) -> tuple[bytes, bytes, dict[str, int]]:
+    if worst:
+        document, observations, _ = generate(n, seed)
+        return document.replace(b'"metadata": {', REPORT_DATE, 1), observations, {}
+    document, planted = realistic(n, seed)
+    return document, _observations(document), planted
 
 
 def _timed(fn: Callable[[], object]) -> float:

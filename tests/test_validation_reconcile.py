@@ -71,6 +71,9 @@ def test_sample_totals_one_warning_and_infos_that_say_why(lai_chau: Dataset) -> 
         assert issue.details["reported"] == r.reported.value
         assert issue.details["registered"] == r.registered.value  # type: ignore[union-attr]
         assert issue.details["difference"] == r.difference
+        # The issue says what reconcile() says, in both languages.
+        assert r.message_en in issue.message("en")
+        assert r.message_vi in issue.message("vi")
     typical = by_metric["initiatives"]
     assert (typical.code, typical.severity) == ("reconcile-mismatch", Severity.WARNING)
     en, vi = typical.message("en"), typical.message("vi")
@@ -163,6 +166,8 @@ def test_what_cannot_be_compared_is_an_info(lai_chau: Dataset) -> None:
     assert undecided.details["registered_qualifier"] == "at_least"
     assert (by_sex.code, by_sex.details["registered"]) == ("reconcile-not-comparable", None)
     assert "sex" in by_sex.message("en")
+    assert "40 members reported; more than 30 registered" in undecided.message("en")
+    assert "the registry has no counterpart" in by_sex.message("en")
     assert "Không đối chiếu được" in by_sex.message("vi")
 
 

@@ -8,6 +8,7 @@ from typing import Final
 
 from antq_core._dataset import Dataset
 from antq_core._errors import AntqError
+from antq_core._phrases import format_number
 from antq_core._rollup import Reconciliation, Tolerance, reconcile
 from antq_core._validation._issues import Detail, Issue, Location, Severity
 
@@ -29,6 +30,8 @@ class _Registry:
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
         self._chains: dict[str, frozenset[str]] = {}
+        self._examples: dict[tuple[str, dt.date], list[str]] = {}
+        self._organizations: dict[tuple[str, dt.date, str | None], bool] = {}
 
     def _under(self, code: str, unit: str) -> bool:
         """Whether ``code`` is ``unit`` or lies below it (``False`` when it cannot be placed)."""
@@ -43,6 +46,12 @@ class _Registry:
 
     def example_sites(self, unit: str, on: dt.date) -> list[str]:
         """Ids of the sites counted under ``unit`` by ``on`` that the source names as examples."""
+        found = self._examples.get((unit, on))
+        if found is None:
+            found = self._examples[unit, on] = self._example_sites(unit, on)
+        return found
+
+    def _example_sites(self, unit: str, on: dt.date) -> list[str]:
         found = []
         for site in self._dataset.sites.values():
             if not site.example or (site.started is not None and site.started.start > on):
@@ -57,6 +66,12 @@ class _Registry:
 
     def has_organizations(self, unit: str, on: dt.date, kind: str | None) -> bool:
         """Whether an organization (of ``kind``, if any) is registered under ``unit`` by ``on``."""
+        found = self._organizations.get((unit, on, kind))
+        if found is None:
+            found = self._organizations[unit, on, kind] = self._has_organizations(unit, on, kind)
+        return found
+
+    def _has_organizations(self, unit: str, on: dt.date, kind: str | None) -> bool:
         return any(
             (kind is None or o.kind.value == kind)
             and (o.established_on is None or o.established_on <= on)
@@ -65,9 +80,21 @@ class _Registry:
         )
 
 
+_WORDS: Final = {
+    "vi": {"at_least": "trên ", "at_most": "dưới ", "approximately": "khoảng "},
+    "en": {"at_least": "more than ", "at_most": "at most ", "approximately": "about "},
+}
+
+
 def _details(r: Reconciliation, entities: tuple[str, str]) -> dict[str, Detail]:
+    """The facts, and the parts of the sentence :attr:`Reconciliation.message_en` says.
+
+    The sentence is put together only when an issue's message is asked for:
+    a large dataset may have thousands of such issues and few are read.
+    """
     registered = r.registered
-    return {
+    unit = r.reported.unit
+    details: dict[str, Detail] = {
         "metric": r.metric,
         "subject": str(r.subject),
         "period": str(r.period),
@@ -79,10 +106,35 @@ def _details(r: Reconciliation, entities: tuple[str, str]) -> dict[str, Detail]:
         "allowed": r.allowed,
         "basis": r.basis,
         "place": r.place,
+        "unit_code": r.subject.id,
         "entities_vi": entities[0],
         "entities_en": entities[1],
-        "summary_vi": r.message_vi,
-        "summary_en": r.message_en,
+        "noun_vi": unit.name_vi,
+        "noun_en": unit.plural_en,
+        "reported_words_vi": _WORDS["vi"].get(r.reported.qualifier.value, ""),
+        "reported_words_en": _WORDS["en"].get(r.reported.qualifier.value, ""),
+    }
+    if registered is not None:
+        typical = r.basis == "typical initiatives"
+        details["registered_words_vi"] = _WORDS["vi"].get(registered.qualifier.value, "")
+        details["registered_words_en"] = _WORDS["en"].get(registered.qualifier.value, "")
+        details["registered_what_vi"] = " mô hình tiêu biểu" if typical else ""
+        details["registered_what_en"] = " typical" if typical else ""
+    return details
+
+
+def _registered_part(r: Reconciliation) -> dict[str, Detail]:
+    """What is registered, in words, for a total that cannot be compared (few: worded now)."""
+    if r.registered is None:
+        return {
+            "registered_part_vi": "không có số đăng ký tương ứng",
+            "registered_part_en": "the registry has no counterpart",
+        }
+    q = r.registered.qualifier.value
+    value = r.registered.value
+    return {
+        "registered_part_vi": f"đã đăng ký {_WORDS['vi'].get(q, '')}{format_number(value, 'vi')}",
+        "registered_part_en": f"{_WORDS['en'].get(q, '')}{format_number(value, 'en')} registered",
     }
 
 
@@ -118,6 +170,7 @@ def reconciliation_issues(dataset: Dataset, tolerance: Tolerance) -> Iterator[Is
         details = _details(r, entities)
         where = Location.observation(r.row, "value")
         if r.within_tolerance is None:
+            details |= _registered_part(r)
             yield Issue("reconcile-not-comparable", Severity.INFO, where, details)
         elif _nothing_registered(r, registry):
             yield Issue("reconcile-nothing-registered", Severity.INFO, where, details)
