@@ -20,12 +20,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterator, Sequence
 from itertools import compress, repeat
+from operator import itemgetter
+from typing import Final
 
+from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
 __all__ = ["duplicate_and_overlapping_rows", "duplicate_rows", "overlapping_rows"]
 
 _Key = tuple[int, int, int]
+_SERIES: Final = itemgetter(0, 1, 2)
 
 
 def _wanted(store: ObservationStore, metrics: Container[str] | None) -> set[int] | None:
@@ -70,9 +74,12 @@ def _duplicates(store: ObservationStore, wanted: set[int] | None) -> list[tuple[
         return every if wanted is None else compress(every, map(wanted.__contains__, metric))
 
     rows = len(metric) if wanted is None else sum(map(wanted.__contains__, metric))
-    if len(set(keys())) == rows:
-        return []  # every key once: no duplicate, proved at C speed
-    repeated = {key for key, count in Counter(keys()).items() if count > 1}
+    counts = Counter(keys())  # counted in C
+    extra = rows - len(counts)
+    if not extra:
+        return []  # every key once: no duplicate
+    # At most ``extra`` keys repeat: the largest counts, picked in C.
+    repeated = {key for key, count in counts.most_common(extra) if count > 1}
     by_key: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
     every = zip(metric, subject, period, disaggregation, strict=True)
     for i in compress(range(len(metric)), map(repeated.__contains__, every)):
@@ -127,13 +134,48 @@ def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[tuple[
     return risky
 
 
+def _tilings(periods: Sequence[Period]) -> list[int]:
+    """A code per period: equal for periods of one calendar tiling, unique for a free range.
+
+    Distinct periods of one tiling (months; quarters; crop seasons from one
+    start month...) never overlap, so a series whose periods all share one
+    code has no overlap, whatever the other series hold.
+    """
+    codes: dict[object, int] = {}
+    found = []
+    for i, p in enumerate(periods):
+        key: object = (
+            ("range", i) if p.kind is PeriodKind.RANGE else (p.kind, p.season_start_month)
+        )
+        found.append(codes.setdefault(key, len(codes)))
+    return found
+
+
 def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[int, ...]]:
     cols = store.columns()
     risky = _risky_pairs(store, wanted)
     if not risky:
         return []  # no two distinct periods of one metric overlap: no row can
-    pairs = zip(cols.metric, cols.period, strict=True)
-    rows = list(compress(range(len(cols.metric)), map(risky.__contains__, pairs)))
+    metric, subject, period, disaggregation = (
+        cols.metric,
+        cols.subject,
+        cols.period,
+        cols.disaggregation,
+    )
+    # Only series mixing tilings (a month and a quarter, two ranges) can overlap.
+    tiling = _tilings(cols.periods)
+    series_tilings = set(
+        zip(metric, subject, disaggregation, map(tiling.__getitem__, period), strict=True)
+    )
+    per_series = Counter(map(_SERIES, series_tilings))
+    extra = len(series_tilings) - len(per_series)
+    if not extra:
+        return []  # each series keeps to one tiling: proved at C speed
+    mixed = {k for k, count in per_series.most_common(extra) if count > 1}
+    everything = range(len(metric))
+    keys = zip(metric, subject, disaggregation, strict=True)
+    in_mixed = compress(everything, map(mixed.__contains__, keys))
+    rows = [i for i in in_mixed if (metric[i], period[i]) in risky]
     return _chains(store, _series(store, rows))
 
 
