@@ -110,9 +110,9 @@ def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[tuple[
     cols = store.columns()
     periods = cols.periods
     by_metric: dict[int, list[int]] = defaultdict(list)
-    for m, p in set(zip(cols.metric, cols.period, strict=True)):
+    for m, code in set(zip(cols.metric, cols.period, strict=True)):
         if wanted is None or m in wanted:
-            by_metric[m].append(p)
+            by_metric[m].append(code)
     risky: set[tuple[int, int]] = set()
     for m, codes in by_metric.items():
         if len(codes) < 2:  # noqa: PLR2004
