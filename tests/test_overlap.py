@@ -118,3 +118,95 @@ def test_one_pass_gives_both(ds: Dataset) -> None:
     both = duplicate_and_overlapping_rows(store, flows)
     assert both == (duplicate_rows(store), overlapping_rows(store, flows))
     assert duplicate_and_overlapping_rows(store)[1] == overlapping_rows(store)
+
+
+# -- the fast paths against a plain reference -----------------------------------------------
+
+_PERIODS = (
+    "2016",
+    "2017",
+    "2017Q1",
+    "2017Q2",
+    "2017-02",
+    "2017-05",
+    "2017-03-01/2017-07-13",
+    "2016-01-01/2016-03-31",
+    "2016/2017",
+    "2016/2017@03",
+)
+_SLICES = (None, {"sex": "female"}, {"sex": "male"})
+
+
+def _reference(
+    observations: list[Observation], metrics: set[str] | None
+) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """Duplicates and overlaps the slow, obvious way: every pair of rows of a series."""
+    series: dict[tuple[str, str, str], list[int]] = {}
+    for i, o in enumerate(observations):
+        if metrics is None or o.metric in metrics:
+            key = (o.metric, str(o.subject), repr(sorted(o.disaggregation.items())))
+            series.setdefault(key, []).append(i)
+    duplicates: list[tuple[int, ...]] = []
+    overlaps: list[tuple[int, ...]] = []
+    for rows in series.values():
+        for p in {observations[i].period for i in rows}:
+            same = tuple(i for i in rows if observations[i].period == p)
+            if len(same) > 1:
+                duplicates.append(same)
+        component = {i: i for i in rows}  # union-find over rows whose periods overlap
+
+        def find(i: int, component: dict[int, int] = component) -> int:
+            while component[i] != i:
+                i = component[i]
+            return i
+
+        for a in rows:
+            for b in rows:
+                pa, pb = observations[a].period, observations[b].period
+                if pa.start <= pb.end and pb.start <= pa.end:
+                    component[find(a)] = find(b)
+        chains: dict[int, list[int]] = {}
+        for i in rows:
+            chains.setdefault(find(i), []).append(i)
+        overlaps.extend(
+            tuple(sorted(chain))
+            for chain in chains.values()
+            if len({observations[i].period for i in chain}) > 1
+        )
+    return sorted(duplicates), sorted(overlaps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(("cases_resolved_jointly", "tips_received")),
+            st.sampled_from(("unit:12", "unit:1", "site:s1")),
+            st.sampled_from(_PERIODS),
+            st.sampled_from(_SLICES),
+            st.integers(0, 3),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from((None, {"tips_received"}, set())),
+    st.randoms(use_true_random=False),
+)
+def test_fast_paths_agree_with_the_reference(
+    rows: list[tuple[str, str, str, dict[str, str] | None, int]],
+    metrics: set[str] | None,
+    rng: random.Random,
+) -> None:
+    observations = [
+        _obs(period, value, subject, metric=metric, disaggregation=slice_ or {})
+        for metric, subject, period, slice_, value in rows
+    ]
+    # Plant exact repeats of some rows, as real data has a few.
+    observations += [rng.choice(observations) for _ in range(len(observations) // 5)]
+    store = ObservationStore.from_observations(observations)
+    duplicates, overlaps = _reference(observations, metrics)
+    assert duplicate_rows(store, metrics) == duplicates
+    assert overlapping_rows(store, metrics) == overlaps
+    assert duplicate_and_overlapping_rows(store, metrics) == (
+        _reference(observations, None)[0],
+        overlaps,
+    )

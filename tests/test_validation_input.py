@@ -258,11 +258,17 @@ def test_every_negative_count_shows(row: int, value: int) -> None:
 def test_cli_sample_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert "0 lỗi, 0 cảnh báo, 1 thông tin." in out
+    assert "0 lỗi, 1 cảnh báo, 4 thông tin." in out
     assert main(["validate", "--lang", "en", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True
-    assert [i["code"] for i in data["issues"]] == ["period-ongoing"]
+    assert [i["code"] for i in data["issues"]] == [
+        "period-ongoing",
+        "reconcile-mismatch",
+        "reconcile-registry-partial",
+        "reconcile-nothing-registered",
+        "reconcile-nothing-registered",
+    ]
 
 
 def test_cli_data_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -306,7 +312,7 @@ def test_cli_as_a_program() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "0 errors, 0 warnings, 1 infos." in done.stdout
+    assert "0 errors, 1 warnings, 4 infos." in done.stdout
 
 
 @given(

@@ -1,33 +1,51 @@
 """Observations that must not be added together: duplicates and overlapping periods.
 
 One place for both aggregation (which refuses to sum them) and validation
-(which reports them). Both work on the store's columns and visit each row
-once, keyed by (metric, subject, disaggregation): the cost per observation
-does not grow with the dataset.
+(which reports them). Both work on the store's columns with C-level idioms
+and only group the few rows that may be at fault into series (metric,
+subject, disaggregation), so the cost per observation does not grow with the
+dataset and stays close to one pass over the columns:
+
+- duplicates: a set of the (metric, subject, period, disaggregation) codes
+  as long as the store proves there is none; otherwise a ``Counter`` of them
+  names the repeated keys, and only their rows are gathered;
+- overlaps: two rows can only overlap if their metric's *distinct* periods
+  do (a year and one of its months), and distinct (metric, period) pairs
+  are few; only rows of a pair that overlaps another pair of its metric are
+  grouped by series and chained.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Container, Iterator, Sequence
+from itertools import compress, repeat
+from operator import itemgetter
+from typing import Final
 
+from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
 __all__ = ["duplicate_and_overlapping_rows", "duplicate_rows", "overlapping_rows"]
 
 _Key = tuple[int, int, int]
+_SERIES: Final = itemgetter(0, 1, 2)
 
 
-def _series(store: ObservationStore, metrics: Container[str] | None) -> dict[_Key, list[int]]:
-    """Row indexes by (metric, subject, disaggregation) code, for series of two rows or more."""
+def _wanted(store: ObservationStore, metrics: Container[str] | None) -> set[int] | None:
+    """Codes of the metrics named in ``metrics`` (``None``: every metric)."""
+    if metrics is None:
+        return None
+    return {i for i, m in enumerate(store.columns().metrics) if m in metrics}
+
+
+def _series(store: ObservationStore, rows: Sequence[int]) -> dict[_Key, list[int]]:
+    """``rows`` by (metric, subject, disaggregation) code, for series of two rows or more."""
     cols = store.columns()
-    wanted = None
-    if metrics is not None:
-        wanted = {i for i, m in enumerate(cols.metrics) if m in metrics}
+    metric, subject, disaggregation = cols.metric, cols.subject, cols.disaggregation
     series: dict[_Key, list[int]] = defaultdict(list)
-    for i, key in enumerate(zip(cols.metric, cols.subject, cols.disaggregation, strict=True)):
-        if wanted is None or key[0] in wanted:
-            series[key].append(i)
+    for i in rows:
+        series[metric[i], subject[i], disaggregation[i]].append(i)
     return {key: rows for key, rows in series.items() if len(rows) > 1}
 
 
@@ -39,19 +57,34 @@ def duplicate_rows(
     Each group lists row indexes in store order; groups come in order of
     their first row. ``metrics`` limits the search to those metric ids.
     """
-    return _duplicates(store, _series(store, metrics))
+    return _duplicates(store, _wanted(store, metrics))
 
 
-def _duplicates(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
-    period = store.columns().period
-    groups: list[tuple[int, ...]] = []
-    for rows in series.values():
-        if len(set(map(period.__getitem__, rows))) == len(rows):
-            continue  # each period once (most series): no duplicate, nothing to group
-        by_period: dict[int, list[int]] = defaultdict(list)
-        for i in rows:
-            by_period[period[i]].append(i)
-        groups.extend(tuple(g) for g in by_period.values() if len(g) > 1)
+def _duplicates(store: ObservationStore, wanted: set[int] | None) -> list[tuple[int, ...]]:
+    cols = store.columns()
+    metric, subject, period, disaggregation = (
+        cols.metric,
+        cols.subject,
+        cols.period,
+        cols.disaggregation,
+    )
+
+    def keys() -> Iterator[tuple[int, int, int, int]]:
+        every = zip(metric, subject, period, disaggregation, strict=True)
+        return every if wanted is None else compress(every, map(wanted.__contains__, metric))
+
+    rows = len(metric) if wanted is None else sum(map(wanted.__contains__, metric))
+    counts = Counter(keys())  # counted in C
+    extra = rows - len(counts)
+    if not extra:
+        return []  # every key once: no duplicate
+    # At most ``extra`` keys repeat: the largest counts, picked in C.
+    repeated = {key for key, count in counts.most_common(extra) if count > 1}
+    by_key: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
+    every = zip(metric, subject, period, disaggregation, strict=True)
+    for i in compress(range(len(metric)), map(repeated.__contains__, every)):
+        by_key[metric[i], subject[i], period[i], disaggregation[i]].append(i)
+    groups = [tuple(g) for g in by_key.values()]
     groups.sort()
     return groups
 
@@ -69,10 +102,84 @@ def overlapping_rows(
     :func:`duplicate_rows`); they appear here only inside a chain with
     another period. Groups come in order of their first row.
     """
-    return _overlaps(store, _series(store, metrics))
+    return _overlaps(store, _wanted(store, metrics))
 
 
-def _overlaps(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
+def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[tuple[int, int]]:
+    """(metric, period) codes whose period overlaps another distinct period of the metric."""
+    cols = store.columns()
+    periods = cols.periods
+    by_metric: dict[int, list[int]] = defaultdict(list)
+    for m, code in set(zip(cols.metric, cols.period, strict=True)):
+        if wanted is None or m in wanted:
+            by_metric[m].append(code)
+    risky: set[tuple[int, int]] = set()
+    for m, codes in by_metric.items():
+        if len(codes) < 2:  # noqa: PLR2004
+            continue
+        codes.sort(key=lambda c: (periods[c].start, periods[c].end))
+        chain: list[int] = []
+        end = None
+        for c in codes:  # chains of overlapping periods, as in _overlaps
+            p = periods[c]
+            if end is not None and p.start <= end:
+                chain.append(c)
+                end = max(end, p.end)
+                continue
+            if len(chain) > 1:
+                risky.update(zip(repeat(m), chain))
+            chain, end = [c], p.end
+        if len(chain) > 1:
+            risky.update(zip(repeat(m), chain))
+    return risky
+
+
+def _tilings(periods: Sequence[Period]) -> list[int]:
+    """A code per period: equal for periods of one calendar tiling, unique for a free range.
+
+    Distinct periods of one tiling (months; quarters; crop seasons from one
+    start month...) never overlap, so a series whose periods all share one
+    code has no overlap, whatever the other series hold.
+    """
+    codes: dict[object, int] = {}
+    found = []
+    for i, p in enumerate(periods):
+        key: object = (
+            ("range", i) if p.kind is PeriodKind.RANGE else (p.kind, p.season_start_month)
+        )
+        found.append(codes.setdefault(key, len(codes)))
+    return found
+
+
+def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[int, ...]]:
+    cols = store.columns()
+    risky = _risky_pairs(store, wanted)
+    if not risky:
+        return []  # no two distinct periods of one metric overlap: no row can
+    metric, subject, period, disaggregation = (
+        cols.metric,
+        cols.subject,
+        cols.period,
+        cols.disaggregation,
+    )
+    # Only series mixing tilings (a month and a quarter, two ranges) can overlap.
+    tiling = _tilings(cols.periods)
+    series_tilings = set(
+        zip(metric, subject, disaggregation, map(tiling.__getitem__, period), strict=True)
+    )
+    per_series = Counter(map(_SERIES, series_tilings))
+    extra = len(series_tilings) - len(per_series)
+    if not extra:
+        return []  # each series keeps to one tiling: proved at C speed
+    mixed = {k for k, count in per_series.most_common(extra) if count > 1}
+    everything = range(len(metric))
+    keys = zip(metric, subject, disaggregation, strict=True)
+    in_mixed = compress(everything, map(mixed.__contains__, keys))
+    rows = [i for i in in_mixed if (metric[i], period[i]) in risky]
+    return _chains(store, _series(store, rows))
+
+
+def _chains(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
     cols = store.columns()
     periods = cols.periods
     groups: list[tuple[int, ...]] = []
@@ -98,18 +205,11 @@ def _overlaps(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tu
 def duplicate_and_overlapping_rows(
     store: ObservationStore, overlap_metrics: Container[str] | None = None
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
-    """Duplicates of every metric and overlaps of ``overlap_metrics``, in one pass.
+    """Duplicates of every metric and overlaps of ``overlap_metrics``.
 
-    The same as :func:`duplicate_rows` and :func:`overlapping_rows`, grouping
-    the rows by series once instead of twice: validation reports both, and
-    that grouping is most of their cost.
+    The same as :func:`duplicate_rows` and :func:`overlapping_rows`.
     """
-    series = _series(store, None)
-    overlaps = series
-    if overlap_metrics is not None:
-        names = store.columns().metrics
-        overlaps = {k: rows for k, rows in series.items() if names[k[0]] in overlap_metrics}
-    return _duplicates(store, series), _overlaps(store, overlaps)
+    return _duplicates(store, None), _overlaps(store, _wanted(store, overlap_metrics))
 
 
 def _close(chain: Sequence[int], distinct: set[int], groups: list[tuple[int, ...]]) -> None:

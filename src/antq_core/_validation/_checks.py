@@ -763,13 +763,12 @@ class Checker:
         disaggregation, everything = cols.disaggregation, range(len(cols))
         for i in compress(everything, disaggregation):  # the rows that are a part
             parts[metric[i], subject[i], period[i]].append(i)
-        with_parts = {k[0] for k in parts}
         totals: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for i in compress(everything, map(with_parts.__contains__, metric)):
+        # Rows of a (metric, subject, period) that has parts, picked in C: its parts and totals.
+        keys = zip(metric, subject, period, strict=True)
+        for i in compress(everything, map(parts.__contains__, keys)):
             if not disaggregation[i]:
-                key = (metric[i], subject[i], period[i])
-                if key in parts:
-                    totals[key].append(i)
+                totals[metric[i], subject[i], period[i]].append(i)
         factors = [u.factor for u in cols.units]
         dims = [u.dimension for u in cols.units]
         for key, total_rows in sorted(totals.items()):

@@ -70,6 +70,18 @@ def _codes(*codes: IssueCode) -> Mapping[str, IssueCode]:
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
+# How a reported total and the registered count compare (antq_core.Reconciliation's sentence).
+_RECONCILED_VI: Final = (
+    "{place} ({unit_code}), {period}: báo cáo {reported_words}{reported} {noun}, "
+    "đã đăng ký {registered_words}{registered}{registered_what}, chênh lệch {difference} "
+    "(cho phép {allowed})."
+)
+_RECONCILED_EN: Final = (
+    "{place} ({unit_code}), {period}: {reported_words}{reported} {noun} reported, "
+    "{registered_words}{registered}{registered_what} registered, difference {difference} "
+    "(allowed {allowed})."
+)
+
 CODES: Final[Mapping[str, IssueCode]] = _codes(
     # -- structure --------------------------------------------------------------------------
     IssueCode(
@@ -237,6 +249,37 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
         "có thể lớn hơn tổng số {total} (số ước tính).",
         "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
         "which may be more than the total {total} (estimates).",
+    ),
+    # -- reconciliation -------------------------------------------------------------------------
+    IssueCode(
+        "reconcile-mismatch",
+        _W,
+        "Tổng số báo cáo không khớp với số {entities} đã đăng ký: " + _RECONCILED_VI,
+        "A reported total does not match the registered {entities}: " + _RECONCILED_EN,
+    ),
+    IssueCode(
+        "reconcile-nothing-registered",
+        _I,
+        _RECONCILED_VI + " Bộ dữ liệu không đăng ký {entities} nào thuộc {place}: không có gì "
+        "để đối chiếu, danh mục chỉ không liệt kê chúng.",
+        _RECONCILED_EN + " The dataset registers no {entities} under {place}: there is nothing "
+        "to reconcile against; the registry simply does not list them.",
+    ),
+    IssueCode(
+        "reconcile-registry-partial",
+        _I,
+        _RECONCILED_VI + " Các {entities} đã đăng ký có những điểm nguồn chỉ nêu làm ví dụ "
+        "({examples}), không phải danh sách đầy đủ: số đăng ký ít hơn là đương nhiên.",
+        _RECONCILED_EN + " The registered {entities} include ones the source names only as "
+        "examples ({examples}), not the full list: fewer registered is expected.",
+    ),
+    IssueCode(
+        "reconcile-not-comparable",
+        _I,
+        "Không đối chiếu được tổng số báo cáo với số đã đăng ký: {place} ({unit_code}), "
+        "{period}: báo cáo {reported_words}{reported} {noun}; {registered_part} ({basis}).",
+        "A reported total cannot be reconciled with the registry: {place} ({unit_code}), "
+        "{period}: {reported_words}{reported} {noun} reported; {registered_part} ({basis}).",
     ),
     # -- rules ----------------------------------------------------------------------------------
     IssueCode(
@@ -472,7 +515,7 @@ class ValidationReport:
     >>> from antq_core import validate, sample
     >>> report = validate(sample())
     >>> report.ok, len(report.errors), len(report.warnings), len(report.infos)
-    (True, 0, 0, 1)
+    (True, 0, 1, 4)
 
     Attributes:
         issues: Every issue, in the order the checks found them.

@@ -456,14 +456,13 @@ class _RuleRun:
             a = r.left.evaluate(value_of)
             b = r.right.evaluate(value_of)
             outcome = _compare(op, a, b)
-            sides = (str(a), str(b))
             if outcome is _Outcome.FAILS:
                 code = (
                     "rule-possibly-violated" if a.approximate or b.approximate else "rule-violated"
                 )
-                self.report(code, r, key, rows, sides)
+                self.report(code, r, key, rows, (str(a), str(b)))
             elif outcome is _Outcome.UNDECIDED and not missing:
-                self.report("rule-inconclusive", r, key, rows, sides)
+                self.report("rule-inconclusive", r, key, rows, (str(a), str(b)))
 
     def report(
         self, code: str, r: _Resolved, key: _Key, rows: list[int], sides: tuple[str, str]

@@ -10,8 +10,10 @@ from typing import Any, Final
 from antq_core._dataset import Dataset
 from antq_core._errors import enum_member
 from antq_core._geo import AdminLevel
+from antq_core._rollup import EXACT, Tolerance
 from antq_core._validation._checks import Checker
 from antq_core._validation._issues import Issue, Location, Severity, ValidationReport
+from antq_core._validation._reconcile import reconciliation_issues
 from antq_core._validation._rules import ValidationRule, check_rules
 
 __all__ = ["DEFAULT_LEVELS", "validate", "validate_json"]
@@ -25,6 +27,7 @@ def validate(
     *,
     rules: Iterable[ValidationRule] | None = None,
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
+    tolerance: Tolerance = EXACT,
 ) -> ValidationReport:
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
@@ -34,12 +37,21 @@ def validate(
     against the report date, subject start and unit validity), duplicates
     and conflicts, double counting (overlapping periods of flows, sites
     across parents, parts above their total), names that are probably the
-    same, then the rules. Issue codes are listed in ``docs/validation.md``.
+    same, reported totals against the registered entities
+    (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
+    ``docs/validation.md``.
 
     >>> from antq_core import validate, sample
     >>> report = validate(sample())
-    >>> report.ok, [i.code for i in report]
-    (True, ['period-ongoing'])
+    >>> report.ok
+    True
+    >>> for issue in report:
+    ...     print(issue.severity.value, issue.code)
+    info period-ongoing
+    warning reconcile-mismatch
+    info reconcile-registry-partial
+    info reconcile-nothing-registered
+    info reconcile-nothing-registered
 
     Args:
         dataset: The dataset to check.
@@ -48,6 +60,9 @@ def validate(
         levels: The administrative levels figures are rolled up to: a site
             whose units lie under different units of one of these levels is
             reported (``site-spans-parents``).
+        tolerance: How far a reported total of initiatives, sites,
+            organizations or members may be from the registered count
+            (default: exact); see :class:`~antq_core.Tolerance`.
 
     Raises:
         InvalidValueError: A level is not an :class:`AdminLevel`.
@@ -55,8 +70,9 @@ def validate(
     wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
     checker = Checker(dataset, wanted)
     issues = checker.run()
+    totals = list(reconciliation_issues(dataset, tolerance))
     rule_issues, evaluated = check_rules(dataset, checker.cols, rules)
-    return ValidationReport((*issues, *rule_issues), rules_evaluated=evaluated)
+    return ValidationReport((*issues, *totals, *rule_issues), rules_evaluated=evaluated)
 
 
 def validate_json(
@@ -65,6 +81,7 @@ def validate_json(
     source: str = "<memory>",
     rules: Iterable[ValidationRule] | None = None,
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
+    tolerance: Tolerance = EXACT,
 ) -> ValidationReport:
     """Load a dataset from JSON and :func:`validate` it, with checks of the raw text too.
 
@@ -80,7 +97,7 @@ def validate_json(
     >>> report = validate_json(raw.replace("Mường So".encode(), typed_on_a_mac))
     >>> report.ok
     True
-    >>> for issue in report.infos:
+    >>> for issue in report.infos[:4]:
     ...     print(issue.code, issue.where.path)
     text-not-nfc $.gazetteer.sources[1].note
     text-not-nfc $.gazetteer.units[77].name
@@ -92,12 +109,13 @@ def validate_json(
         source: The file name to report issues and load problems under.
         rules: As for :func:`validate`.
         levels: As for :func:`validate`.
+        tolerance: As for :func:`validate`.
 
     Raises:
         DatasetLoadError: The document cannot be loaded; each problem has its JSON path.
     """
     dataset = Dataset.from_json(data, source=source)
-    report = validate(dataset, rules=rules, levels=levels)
+    report = validate(dataset, rules=rules, levels=levels, tolerance=tolerance)
     text_issues = _not_nfc(data, source)
     if not text_issues:
         return report
