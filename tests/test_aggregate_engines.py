@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("polars")
@@ -20,6 +20,7 @@ pytest.importorskip("pyarrow")
 
 from antq_core import (
     AggregateTable,
+    AggregationType,
     AntqError,
     Dataset,
     DatasetMetadata,
@@ -109,7 +110,7 @@ _PERIODS = (
 
 
 @st.composite
-def _dense_datasets(draw: st.DrawFn) -> Dataset:
+def _dense_datasets(draw: st.DrawFn, *, people_only: bool = False) -> Dataset:
     """A generated dataset whose observations pile up where aggregation is interesting.
 
     The entities come from :func:`antq_core.testing.strategies.datasets`; the
@@ -118,6 +119,9 @@ def _dense_datasets(draw: st.DrawFn) -> Dataset:
     of the metric's dimension, some qualifiers, disaggregations and decimals,
     and repeated rows, so that groups hold several rows, stocks have ties,
     periods overlap and some observations cannot be placed.
+
+    ``people_only``: only distinct counts, only about participants (the
+    polars engine then counts every row itself, see ``Scan.counted``).
     """
     base = draw(datasets(max_observations=0))
     metrics = [m for m in base.metrics.values() if m.numerator is None]
@@ -129,6 +133,11 @@ def _dense_datasets(draw: st.DrawFn) -> Dataset:
         ("participant", base.participants),
     ):
         subjects += [f"{kind}:{i}" for i in ids]
+    if people_only:
+        distinct = AggregationType.DISTINCT
+        metrics = [m for m in metrics if distinct in (m.time_aggregation, m.space_aggregation)]
+        subjects = [f"participant:{i}" for i in base.participants]
+        assume(metrics and subjects)
     periods = draw(st.lists(st.sampled_from(_PERIODS), min_size=1, max_size=5, unique=True))
     by_dimension: dict[str, list[str]] = {}
     for unit in Unit.all().values():
@@ -183,6 +192,21 @@ def test_engines_agree_row_for_row(data: st.DataObject, ds: Dataset) -> None:
         event(f"refused: {python[0].__name__}")
     else:
         event(f"rows: {min(len(python[1]), 3)}+, unplaceable: {bool(python[2])}")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=st.data(), ds=_dense_datasets(people_only=True))
+def test_engines_agree_on_distinct_counts_of_people(data: st.DataObject, ds: Dataset) -> None:
+    # Every row is a placeable participant record: the polars engine finishes
+    # the distinct counts itself, the reference engine counts them in finish.
+    request = data.draw(_requests(ds))
+    python = _outcome(ds, "python", request)
+    assert _outcome(ds, "polars", request) == python
+    event(f"rows: {min(len(python[1]), 3)}+" if not isinstance(python[0], type) else "refused")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ unplaceable, with ``reasons[-code - 2]`` saying why.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
@@ -196,6 +197,13 @@ def _metric_plans(
     return plans, ratios
 
 
+_Resolved = tuple[str, str | None, str | None] | str
+"""(anchor, initiative, organization kind) of a subject, or why it has none."""
+_Distinct = tuple[list[int], list[_Resolved], list[int]]
+"""Per subject the code of how it resolves; per code that resolution and its first subject."""
+_RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct]] = {}
+
+
 class _Places:
     """Anchors and group codes of subjects, with work cached per unit code."""
 
@@ -246,12 +254,16 @@ class _Places:
         self._anchor_cache[initiative_id] = anchor
         return anchor
 
-    def _resolve(self, subject: SubjectRef) -> tuple[str, str | None, str | None, str] | str:
-        """(anchor, initiative, organization kind, label) or the reason it has none."""
+    def _resolve(self, subject: SubjectRef) -> _Resolved:
+        """(anchor, initiative, organization kind) or the reason it has none."""
         ds, kind, id_ = self.ds, subject.kind, subject.id
-        label = str(subject)
+        if kind is SubjectKind.PARTICIPANT:
+            person = ds.participants.get(id_)
+            if person is not None and person.organization is None and person.admin_unit:
+                return (person.admin_unit, person.initiative, None)  # the common case, fast
         if kind is SubjectKind.UNIT:
-            return (id_, None, None, label)
+            return (id_, None, None)
+        label = str(subject)
         if kind is SubjectKind.SITE:
             site = ds.sites.get(id_)
             if site is None:
@@ -263,19 +275,19 @@ class _Places:
                 anchor = self.gaz.common_ancestor(site.admin_units).code
             except InvalidValueError:
                 return f"{label}: its units share no ancestor"
-            return (anchor, site.initiative, None, label)
+            return (anchor, site.initiative, None)
         if kind is SubjectKind.INITIATIVE:
             if id_ not in ds.initiatives:
                 return f"{label}: no such initiative in the dataset"
             scope = self._initiative_anchor(id_)
             if scope is None:
                 return f"{label}: the initiative has no scope and no placeable sites"
-            return (scope, id_, None, label)
+            return (scope, id_, None)
         if kind is SubjectKind.ORGANIZATION:
             org = ds.organizations.get(id_)
             if org is None:
                 return f"{label}: no such organization in the dataset"
-            return (org.admin_unit, org.initiative, org.kind.value, label)
+            return (org.admin_unit, org.initiative, org.kind.value)
         person = ds.participants.get(id_)
         if person is None:
             return f"{label}: no such participant in the dataset"
@@ -286,7 +298,7 @@ class _Places:
             home = self._initiative_anchor(initiative)
         if home is None:
             return f"{label}: the participant has no unit, organization unit or initiative place"
-        return (home, initiative, org.kind.value if org is not None else None, label)
+        return (home, initiative, org.kind.value if org is not None else None)
 
     # -- units ------------------------------------------------------------
 
@@ -354,11 +366,52 @@ class _Places:
 
     # -- subjects ---------------------------------------------------------
 
-    def group(self, subject: SubjectRef) -> tuple[int, str | None]:
-        resolved = self._resolve(subject)
+    def resolve_all(self, subjects: Sequence[SubjectRef]) -> _Distinct:
+        """:meth:`_resolve` of every subject, cached for the dataset's life.
+
+        A dataset never changes once built, and where a subject is anchored
+        depends on nothing else: at a million participants this is most of the
+        planning, so later questions about the same dataset reuse it. Subjects
+        that resolve alike (the people of one village) share one code.
+        """
+        ds = self.ds
+        found = _RESOLVED.get(id(ds))
+        if found is not None and found[0]() is ds and len(found[1][0]) == len(subjects):
+            return found[1]
+        distinct = _Table()
+        codes = [distinct.code(self._resolve(s)) for s in subjects]
+        first = [0] * len(distinct.values)
+        for i in reversed(range(len(codes))):
+            first[codes[i]] = i
+        resolved = (codes, distinct.values, first)
+
+        def forget(_: object, key: int = id(ds)) -> None:
+            _RESOLVED.pop(key, None)
+
+        _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved)  # type: ignore[assignment]
+        return resolved  # type: ignore[return-value]
+
+    def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
+        """:meth:`group` of every subject: group codes and reporting children."""
+        codes, distinct, first = self.resolve_all(subjects)
+        placed = [self.group(subjects[i], r) for i, r in zip(first, distinct, strict=True)]
+        groups = [placed[c][0] for c in codes]
+        children = [placed[c][1] for c in codes]
+        for i, g in enumerate(groups):
+            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
+                # The reason may name the subject: each one gets its own.
+                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        return groups, children
+
+    def group(self, subject: SubjectRef, resolved: _Resolved) -> tuple[int, str | None]:
         if isinstance(resolved, str):
             return self.unplaceable(resolved), None
-        anchor, initiative, org_kind, label = resolved
+        anchor, initiative, org_kind = resolved
+        return self._group(anchor, initiative, org_kind, subject)
+
+    def _group(
+        self, anchor: str, initiative: str | None, org_kind: str | None, subject: SubjectRef
+    ) -> tuple[int, str | None]:
         if self.initiatives is not None and initiative not in self.initiatives:
             return EXCLUDED, None
         place = self._unit_place(anchor)
@@ -369,17 +422,17 @@ class _Places:
         for name in self.entities:
             if name == "organization_kind":
                 if org_kind is None:
-                    return self.unplaceable(f"{label}: has no organization kind"), None
+                    return self.unplaceable(f"{subject}: has no organization kind"), None
                 entity_values[name] = org_kind
                 continue
             if initiative is None:
-                return self.unplaceable(f"{label}: belongs to no initiative"), None
+                return self.unplaceable(f"{subject}: belongs to no initiative"), None
             if name == "initiative":
                 entity_values[name] = initiative
                 continue
             found = self.ds.initiatives.get(initiative)
             if found is None:
-                reason = f"{label}: initiative {initiative} is not in the dataset"
+                reason = f"{subject}: initiative {initiative} is not in the dataset"
                 return self.unplaceable(reason), None
             entity_values[name] = found.theme
         space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
@@ -540,9 +593,7 @@ def make_plan(
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
-    placed = [places.group(s) for s in cols.subjects]
-    subject_group = [g for g, _ in placed]
-    subject_child = [c for _, c in placed]
+    subject_group, subject_child = places.group_all(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(
         cols.periods, time_names, periods, places.reasons
     )
