@@ -25,6 +25,7 @@ from antq_core import (
     Dataset,
     DatasetMetadata,
     Gazetteer,
+    InvalidValueError,
     MetricDefinition,
     MissingExtraError,
     Observation,
@@ -32,6 +33,7 @@ from antq_core import (
     Qualifier,
     Unit,
     aggregate,
+    aggregate_rollup,
     sample,
 )
 from antq_core.testing.strategies import aggregation_datasets, datasets
@@ -207,6 +209,51 @@ def test_engines_agree_on_distinct_counts_of_people(data: st.DataObject, ds: Dat
     python = _outcome(ds, "python", request)
     assert _outcome(ds, "polars", request) == python
     event(f"rows: {min(len(python[1]), 3)}+" if not isinstance(python[0], type) else "refused")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)),
+    engine=st.sampled_from(("python", "polars")),
+)
+def test_a_rollup_equals_one_aggregate_per_level(
+    data: st.DataObject, ds: Dataset, engine: str
+) -> None:
+    # One scan rolled up level by level gives each level's own aggregate.
+    request = data.draw(_requests(ds))
+    if data.draw(st.booleans()):
+        request = {"metrics": request["metrics"], "by": request["by"]}  # no filters
+    # Few other names, so that groups hold several rows.
+    by = [name for name in request["by"] if name not in _LEVELS][: data.draw(st.integers(0, 2))]
+    level = data.draw(st.sampled_from(_LEVELS))
+    by.insert(data.draw(st.integers(0, len(by))), level)
+    request["by"] = by
+    levels = _LEVELS[: _LEVELS.index(level) + 1]
+    own = {
+        upper: _outcome(ds, engine, {**request, "by": [upper if n == level else n for n in by]})
+        for upper in levels
+    }
+    refused = [o for o in own.values() if isinstance(o[0], type)]
+    if refused:
+        # Levels are finished from the top: the first level's own error.
+        with pytest.raises(refused[0][0]) as raised:
+            aggregate_rollup(ds, engine=engine, **request)
+        assert str(raised.value) == refused[0][1]
+        event(f"refused: {refused[0][0].__name__}")
+        return
+    tables = aggregate_rollup(ds, engine=engine, **request)
+    assert list(tables) == list(levels)
+    assert {upper: _plain(table) for upper, table in tables.items()} == own
+    rows = [min(len(t), 3) for t in tables.values()]
+    event(f"rows at the top: {rows[0]}+, at the bottom: {rows[-1]}+")
+
+
+def test_a_rollup_needs_one_level() -> None:
+    with pytest.raises(InvalidValueError, match="exactly one administrative level"):
+        aggregate_rollup(sample(), "cases_resolved_jointly", by=["year"])
+    with pytest.raises(InvalidValueError, match="exactly one administrative level"):
+        aggregate_rollup(sample(), "cases_resolved_jointly", by=["district", "commune"])
 
 
 @pytest.mark.parametrize(

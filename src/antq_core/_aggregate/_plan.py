@@ -130,6 +130,9 @@ class Plan:
     space_names: tuple[str, ...]
     time_names: tuple[str, ...]
     category_names: tuple[str, ...]
+    engine_distinct: bool = True
+    """Whether an engine may finish distinct counts itself (``Scan.counted``):
+    not when the cells are rolled up to other levels afterwards."""
 
     def reason(self, code: int) -> str:
         """The reason behind an unplaceable code."""
@@ -631,3 +634,26 @@ def make_plan(
         time_names=tuple(time_names),
         category_names=tuple(category_names),
     )
+
+
+def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:
+    """A plan to scan once for :func:`level_groups` of several levels, and its first subjects.
+
+    Its group codes are not the leaf's groups but how each subject resolves
+    (anchor, initiative, organization kind): a code per distinct resolution,
+    so an observation anchored above the leaf keeps its own cells and can be
+    placed at the levels at or above its anchor. Subjects outside the filters
+    or that resolve nowhere keep the leaf's (negative) code. Returned with the
+    first subject of each code.
+    """
+    codes, distinct, first = _RESOLVED[id(ds)][1]
+    group = [
+        c if g != EXCLUDED and isinstance(distinct[c], tuple) else g
+        for c, g in zip(codes, leaf.subject_group, strict=True)
+    ]
+    return attrs.evolve(leaf, subject_group=group, engine_distinct=False), first
+
+
+def level_groups(plan: Plan, first: Sequence[int]) -> list[int]:
+    """Per code of a :func:`scan_plan`: the group code in ``plan``."""
+    return [plan.subject_group[s] for s in first]

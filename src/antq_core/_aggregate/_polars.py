@@ -96,7 +96,9 @@ class PolarsEngine:
         counted = frozenset(
             p.code
             for p in plan.metrics.values()
-            if p.code in scans[ScanKind.SERIES] and p.time is AggregationType.DISTINCT
+            if plan.engine_distinct
+            and p.code in scans[ScanKind.SERIES]
+            and p.time is AggregationType.DISTINCT
         )
         distinct = frame.distinct(counted) if counted else {}
         others = scans[ScanKind.SERIES]
