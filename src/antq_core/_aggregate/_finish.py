@@ -103,10 +103,21 @@ _NOBODY: Final[frozenset[str]] = frozenset()
 def _reported(plan: Plan, scan: Scan) -> dict[tuple[int, int], set[str]]:
     """Per (group, bucket): the expected units under which something was reported."""
     group, child, bucket = plan.subject_group, plan.subject_child, plan.period_bucket
-    # Subjects of one group under one expected unit report together: gather
-    # their periods first (one set update per subject), then bucket them.
+    # Subjects that resolve alike (the people of one village) land alike in
+    # every plan: gather their periods once per dataset, then place them.
+    memo = plan.memo.get("reported")
+    if isinstance(memo, tuple) and memo[0] is scan.reported:
+        by_resolution: dict[int, set[int]] = memo[1]
+    else:
+        by_resolution = defaultdict(set)
+        resolution = plan.resolution
+        for s, periods in scan.reported.items():
+            by_resolution[resolution[s]].update(periods)
+        plan.memo["reported"] = (scan.reported, by_resolution)
     periods_of: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for s, periods in scan.reported.items():
+    first = plan.resolved_first
+    for r, periods in by_resolution.items():
+        s = first[r]
         g, c = group[s], child[s]
         if g < 0 or c is None:
             continue

@@ -130,6 +130,13 @@ class Plan:
     space_names: tuple[str, ...]
     time_names: tuple[str, ...]
     category_names: tuple[str, ...]
+    resolution: Sequence[int] = ()
+    """Per subject code: the code of how it resolves (anchor, initiative,
+    organization kind); subjects of one code land alike in every plan."""
+    resolved_first: Sequence[int] = ()
+    """Per resolution code: its first subject."""
+    memo: dict[str, object] = attrs.field(factory=dict)
+    """Work kept for the dataset's life (shared by every plan of the dataset)."""
     engine_distinct: bool = True
     """Whether an engine may finish distinct counts itself (``Scan.counted``):
     not when the cells are rolled up to other levels afterwards."""
@@ -204,7 +211,7 @@ _Resolved = tuple[str, str | None, str | None] | str
 """(anchor, initiative, organization kind) of a subject, or why it has none."""
 _Distinct = tuple[list[int], list[_Resolved], list[int]]
 """Per subject the code of how it resolves; per code that resolution and its first subject."""
-_RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct]] = {}
+_RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct, dict[str, object]]] = {}
 
 
 class _Places:
@@ -377,10 +384,14 @@ class _Places:
         planning, so later questions about the same dataset reuse it. Subjects
         that resolve alike (the people of one village) share one code.
         """
+        return self.resolve_memo(subjects)[0]
+
+    def resolve_memo(self, subjects: Sequence[SubjectRef]) -> tuple[_Distinct, dict[str, object]]:
+        """:meth:`resolve_all`, and a memo that lives as long as the dataset."""
         ds = self.ds
         found = _RESOLVED.get(id(ds))
         if found is not None and found[0]() is ds and len(found[1][0]) == len(subjects):
-            return found[1]
+            return found[1], found[2]
         distinct = _Table()
         codes = [distinct.code(self._resolve(s)) for s in subjects]
         first = [0] * len(distinct.values)
@@ -391,8 +402,9 @@ class _Places:
         def forget(_: object, key: int = id(ds)) -> None:
             _RESOLVED.pop(key, None)
 
-        _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved)  # type: ignore[assignment]
-        return resolved  # type: ignore[return-value]
+        memo: dict[str, object] = {}
+        _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved, memo)  # type: ignore[assignment]
+        return resolved, memo  # type: ignore[return-value]
 
     def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
         """:meth:`group` of every subject: group codes and reporting children."""
@@ -597,6 +609,7 @@ def make_plan(
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
     subject_group, subject_child = places.group_all(cols.subjects)
+    (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(
         cols.periods, time_names, periods, places.reasons
     )
@@ -633,6 +646,9 @@ def make_plan(
         space_names=tuple(n for n in by_names if n in _LEVELS or n in _ENTITY_DIMS),
         time_names=tuple(time_names),
         category_names=tuple(category_names),
+        resolution=resolution,
+        resolved_first=resolved_first,
+        memo=memo,
     )
 
 
