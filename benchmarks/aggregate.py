@@ -50,7 +50,8 @@ Roll-ups, each done by every contender:
 (d) ``leaf``: every flow metric by village x year (one group-by at the leaf);
 (e) ``hierarchy``: every flow metric by year at each of village, commune, district
     and province (grouping sets); the references aggregate the leaf once and roll
-    it up, antq makes one ``aggregate`` call per level.
+    it up; antq makes one ``aggregate_rollup`` call (one scan, rolled up level by
+    level), or one ``aggregate`` call per level where it has no ``aggregate_rollup``.
 
 For each antq engine one more run is split into plan, scan and finish (through
 the private ``antq_core._aggregate`` modules): only the scan differs between
@@ -458,7 +459,15 @@ def antq_requests(rollup: str) -> list[tuple[list[str], list[str]]]:
 
 
 def antq_rollup(ds: Dataset, rollup: str, engine: str) -> Any:
-    """One roll-up by an antq engine; returns its table (a list of them for the hierarchy)."""
+    """One roll-up by an antq engine; returns its table (a list of them for the hierarchy).
+
+    The hierarchy is one ``aggregate_rollup`` call (one scan, rolled up) when
+    antq_core has it, else one ``aggregate`` call per level.
+    """
+    rollup_fn: Callable[..., Any] | None = getattr(antq_core, "aggregate_rollup", None)
+    if rollup == "hierarchy" and rollup_fn is not None:
+        tables = rollup_fn(ds, list(FLOW_METRICS), by=["village", "year"], engine=engine)
+        return [tables[level] for level in LEVELS]
     aggregate: Callable[..., Any] = antq_core.aggregate  # type: ignore[attr-defined]
     tables = [
         aggregate(ds, metrics=metrics, by=by, engine=engine)
@@ -481,6 +490,8 @@ def antq_phases(ds: Dataset, rollup: str, engine: str) -> dict[str, float] | Non
         return None
     phases = {"plan": 0.0, "scan": 0.0, "finish": 0.0}
     gc.collect()
+    if rollup == "hierarchy" and hasattr(antq_core, "aggregate_rollup"):
+        return _rollup_phases(ds, engine)
     for metrics, by in antq_requests(rollup):
         t0 = time.perf_counter()
         plan = make_plan(ds, metrics, by, periods=None, within=None, initiatives=None)
@@ -493,6 +504,32 @@ def antq_phases(ds: Dataset, rollup: str, engine: str) -> dict[str, float] | Non
         phases["scan"] += t2 - t1
         phases["finish"] += t3 - t2
     return phases
+
+
+def _rollup_phases(ds: Dataset, engine: str) -> dict[str, float] | None:
+    """:func:`antq_phases` of ``aggregate_rollup``: plans of every level, one scan, finishes."""
+    try:
+        from antq_core._aggregate import _rolled_up
+        from antq_core._aggregate._engine import ENGINES
+        from antq_core._aggregate._finish import finish
+        from antq_core._aggregate._plan import level_groups, make_plan, scan_plan
+    except ImportError:
+        return None
+    t0 = time.perf_counter()
+    plans = {
+        level: make_plan(
+            ds, list(FLOW_METRICS), [level, "year"], periods=None, within=None, initiatives=None
+        )
+        for level in LEVELS
+    }
+    scanning, first = scan_plan(ds, plans["village"])
+    t1 = time.perf_counter()
+    scan = ENGINES[engine].scan(scanning)
+    t2 = time.perf_counter()
+    for plan in plans.values():
+        finish(plan, _rolled_up(scan, level_groups(plan, first)), engine)
+    t3 = time.perf_counter()
+    return {"plan": t1 - t0, "scan": t2 - t1, "finish": t3 - t2}
 
 
 def antq_result(result: Any, rollup: str) -> dict[tuple[Any, ...], tuple[Any, int]]:

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("polars")
@@ -20,10 +20,12 @@ pytest.importorskip("pyarrow")
 
 from antq_core import (
     AggregateTable,
+    AggregationType,
     AntqError,
     Dataset,
     DatasetMetadata,
     Gazetteer,
+    InvalidValueError,
     MetricDefinition,
     MissingExtraError,
     Observation,
@@ -31,6 +33,7 @@ from antq_core import (
     Qualifier,
     Unit,
     aggregate,
+    aggregate_rollup,
     sample,
 )
 from antq_core.testing.strategies import aggregation_datasets, datasets
@@ -109,7 +112,7 @@ _PERIODS = (
 
 
 @st.composite
-def _dense_datasets(draw: st.DrawFn) -> Dataset:
+def _dense_datasets(draw: st.DrawFn, *, people_only: bool = False) -> Dataset:
     """A generated dataset whose observations pile up where aggregation is interesting.
 
     The entities come from :func:`antq_core.testing.strategies.datasets`; the
@@ -118,6 +121,9 @@ def _dense_datasets(draw: st.DrawFn) -> Dataset:
     of the metric's dimension, some qualifiers, disaggregations and decimals,
     and repeated rows, so that groups hold several rows, stocks have ties,
     periods overlap and some observations cannot be placed.
+
+    ``people_only``: only distinct counts, only about participants (the
+    polars engine then counts every row itself, see ``Scan.counted``).
     """
     base = draw(datasets(max_observations=0))
     metrics = [m for m in base.metrics.values() if m.numerator is None]
@@ -129,6 +135,11 @@ def _dense_datasets(draw: st.DrawFn) -> Dataset:
         ("participant", base.participants),
     ):
         subjects += [f"{kind}:{i}" for i in ids]
+    if people_only:
+        distinct = AggregationType.DISTINCT
+        metrics = [m for m in metrics if distinct in (m.time_aggregation, m.space_aggregation)]
+        subjects = [f"participant:{i}" for i in base.participants]
+        assume(metrics and subjects)
     periods = draw(st.lists(st.sampled_from(_PERIODS), min_size=1, max_size=5, unique=True))
     by_dimension: dict[str, list[str]] = {}
     for unit in Unit.all().values():
@@ -183,6 +194,66 @@ def test_engines_agree_row_for_row(data: st.DataObject, ds: Dataset) -> None:
         event(f"refused: {python[0].__name__}")
     else:
         event(f"rows: {min(len(python[1]), 3)}+, unplaceable: {bool(python[2])}")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=st.data(), ds=_dense_datasets(people_only=True))
+def test_engines_agree_on_distinct_counts_of_people(data: st.DataObject, ds: Dataset) -> None:
+    # Every row is a placeable participant record: the polars engine finishes
+    # the distinct counts itself, the reference engine counts them in finish.
+    request = data.draw(_requests(ds))
+    python = _outcome(ds, "python", request)
+    assert _outcome(ds, "polars", request) == python
+    event(f"rows: {min(len(python[1]), 3)}+" if not isinstance(python[0], type) else "refused")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)),
+    engine=st.sampled_from(("python", "polars")),
+)
+def test_a_rollup_equals_one_aggregate_per_level(
+    data: st.DataObject, ds: Dataset, engine: str
+) -> None:
+    # One scan rolled up level by level gives each level's own aggregate.
+    request = data.draw(_requests(ds))
+    if data.draw(st.booleans()):
+        request = {"metrics": request["metrics"], "by": request["by"]}  # no filters
+    # Few other names, so that groups hold several rows.
+    by = [name for name in request["by"] if name not in _LEVELS][: data.draw(st.integers(0, 2))]
+    level = data.draw(st.sampled_from(_LEVELS))
+    by.insert(data.draw(st.integers(0, len(by))), level)
+    request["by"] = by
+    levels = _LEVELS[: _LEVELS.index(level) + 1]
+    own = {
+        upper: _outcome(ds, engine, {**request, "by": [upper if n == level else n for n in by]})
+        for upper in levels
+    }
+    refused = [o for o in own.values() if isinstance(o[0], type)]
+    if refused:
+        # Levels are finished from the top: the first level's own error.
+        with pytest.raises(refused[0][0]) as raised:
+            aggregate_rollup(ds, engine=engine, **request)
+        assert str(raised.value) == refused[0][1]
+        event(f"refused: {refused[0][0].__name__}")
+        return
+    tables = aggregate_rollup(ds, engine=engine, **request)
+    assert list(tables) == list(levels)
+    assert {upper: _plain(table) for upper, table in tables.items()} == own
+    rows = [min(len(t), 3) for t in tables.values()]
+    event(f"rows at the top: {rows[0]}+, at the bottom: {rows[-1]}+")
+
+
+def test_a_rollup_needs_one_level() -> None:
+    with pytest.raises(InvalidValueError, match="exactly one administrative level"):
+        aggregate_rollup(sample(), "cases_resolved_jointly", by=["year"])
+    with pytest.raises(InvalidValueError, match="exactly one administrative level"):
+        aggregate_rollup(sample(), "cases_resolved_jointly", by=["district", "commune"])
 
 
 @pytest.mark.parametrize(

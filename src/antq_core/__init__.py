@@ -11,7 +11,13 @@ starts with ``_`` is private.
 
 from importlib.metadata import version as _version
 
-from antq_core._aggregate import AggregateRow, AggregateTable, Unplaceable, aggregate
+from antq_core._aggregate import (
+    AggregateRow,
+    AggregateTable,
+    Unplaceable,
+    aggregate,
+    aggregate_rollup,
+)
 from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
 from antq_core._crosswalk import (
     Crosswalk,
@@ -247,6 +253,7 @@ __all__ = [
     "ValuesDoNotFitError",
     "__version__",
     "aggregate",
+    "aggregate_rollup",
     "builtin_catalog",
     "builtin_rules",
     "bundled_crosswalk",

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import attrs
+
 from antq_core._dataset import Dataset
+from antq_core._errors import InvalidValueError
+from antq_core._geo import AdminLevel
 from antq_core._period import Period
+from antq_core._quantity import Number
 
 from . import _polars, _python  # noqa: F401 - register the engines
-from ._engine import select_engine
+from ._engine import Scan, SumCell, select_engine
 from ._finish import finish
-from ._plan import make_plan
+from ._plan import level_groups, make_plan, scan_plan
 from ._table import AggregateRow, AggregateTable, Unplaceable
 
-__all__ = ["AggregateRow", "AggregateTable", "Unplaceable", "aggregate"]
+__all__ = ["AggregateRow", "AggregateTable", "Unplaceable", "aggregate", "aggregate_rollup"]
+
+_LEVELS = tuple(AdminLevel)
 
 
 def aggregate(
@@ -83,3 +90,93 @@ def aggregate(
     plan = make_plan(dataset, metrics, by, periods=periods, within=within, initiatives=initiatives)
     chosen = select_engine(engine, plan)
     return finish(plan, chosen.scan(plan), chosen.name)
+
+
+def aggregate_rollup(
+    dataset: Dataset,
+    metrics: str | Iterable[str],
+    by: str | Iterable[str],
+    *,
+    periods: Period | None = None,
+    within: str | Iterable[str] | None = None,
+    initiatives: str | Iterable[str] | None = None,
+    engine: str = "auto",
+) -> dict[str, AggregateTable]:
+    """:func:`aggregate` at the administrative level in ``by`` and at every level above it.
+
+    The observations are scanned once; the cells are then rolled up level by
+    level, each metric by its own rules (sums add, a stock's last value is
+    picked per unit then summed, distinct people are recounted from the
+    people, never added; ratios come from the rolled-up parts). Each table is
+    the one :func:`aggregate` gives with that level in ``by`` instead: an
+    observation anchored above a level is unplaceable there and counts at
+    the levels at and above its anchor.
+
+    >>> from antq_core import aggregate_rollup, sample
+    >>> tables = aggregate_rollup(sample(), "cases_resolved_jointly", by=["commune"])
+    >>> list(tables)
+    ['province', 'district', 'commune']
+    >>> [(dict(r.keys), r.quantity.value) for r in tables["district"]]
+    [({'district': '106'}, 22)]
+    >>> len(tables["commune"]), len(tables["commune"].unplaceable)
+    (0, 1)
+
+    Args:
+        dataset: The data.
+        metrics: Metric ids (one id, or several).
+        by: As for :func:`aggregate`, with exactly one administrative level:
+            the deepest level wanted.
+        periods: As for :func:`aggregate`.
+        within: As for :func:`aggregate`.
+        initiatives: As for :func:`aggregate`.
+        engine: As for :func:`aggregate`.
+
+    Returns:
+        One table per level, from the provinces down to the level in ``by``.
+
+    Raises:
+        InvalidValueError: ``by`` names no administrative level, or several;
+            or as :func:`aggregate`.
+        UnresolvedReferenceError: As :func:`aggregate`.
+        OverlappingPeriodsError: As :func:`aggregate`.
+        IncompatibleUnitsError: As :func:`aggregate`.
+        MissingExtraError: As :func:`aggregate`.
+    """
+    names = [by] if isinstance(by, str) else list(by)
+    levels = [name for name in names if name in {lv.value for lv in _LEVELS}]
+    if len(levels) != 1:
+        raise InvalidValueError("by", names, "name exactly one administrative level to roll up")
+    deepest = AdminLevel(levels[0])
+    chosen = [lv for lv in _LEVELS if lv.depth <= deepest.depth]
+    position = names.index(deepest.value)
+    plans = {
+        lv.value: make_plan(
+            dataset,
+            metrics,
+            [*names[:position], lv.value, *names[position + 1 :]],
+            periods=periods,
+            within=within,
+            initiatives=initiatives,
+        )
+        for lv in chosen
+    }
+    leaf = plans[deepest.value]
+    scanning, first = scan_plan(dataset, leaf)
+    picked = select_engine(engine, leaf)
+    scan = picked.scan(scanning)
+    return {
+        level: finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+        for level, plan in plans.items()
+    }
+
+
+def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
+    """``scan`` with its sum cells moved from resolution codes to a level's groups."""
+    from ._polars import _add
+
+    sums: dict[SumCell, tuple[Number, int]] = {}
+    for (m, c, b, d, u, q), (total, n) in scan.sums.items():
+        key = (m, groups[c] if c >= 0 else c, b, d, u, q)
+        found = sums.get(key)
+        sums[key] = (total, n) if found is None else (_add(found[0], total), found[1] + n)
+    return attrs.evolve(scan, sums=sums)

@@ -43,7 +43,16 @@ from antq_core._quantity import Number
 if TYPE_CHECKING:
     from ._plan import Plan
 
-__all__ = ["ENGINES", "Engine", "Scan", "SeriesCell", "SumCell", "select_engine"]
+__all__ = [
+    "ENGINES",
+    "DistinctCell",
+    "DistinctFacts",
+    "Engine",
+    "Scan",
+    "SeriesCell",
+    "SumCell",
+    "select_engine",
+]
 
 SumCell = tuple[int, int, int, int, int, int]
 """(metric, group code ``plan.subject_group[subject]``, bucket code, disaggregation, unit,
@@ -52,6 +61,10 @@ SeriesCell = tuple[int, int, int, int, int, int]
 """(metric, subject, bucket code, disaggregation, unit, qualifier)."""
 PickCell = tuple[int, int, int, int]
 """(metric, subject, bucket code, disaggregation): one series in one bucket."""
+DistinctCell = tuple[int, int, int, int]
+"""(metric, group code, bucket code, slice code ``plan.slice_of[disaggregation]``)."""
+DistinctFacts = tuple[int, int, frozenset[int], frozenset[int]]
+"""(distinct participants, rows, qualifier codes, unit codes) of one :data:`DistinctCell`."""
 
 
 @attrs.frozen(eq=False)
@@ -79,6 +92,19 @@ class Scan:
         reported: For each subject code, the distinct period codes of its
             rows, of any metric: who reported when, for counting expected
             units that reported nothing.
+        distinct: Optional, for the metrics in :attr:`counted`: per
+            (metric, group code, bucket code, slice code), the group's finished
+            distinct count, from the rows that are placed there (group, bucket
+            and slice codes ``>= 0``) and are about participants: how many
+            different subjects, how many rows, and the qualifier and unit
+            codes they use.
+        counted: The distinct-count metrics (time operation ``distinct``)
+            whose placed participant rows the engine counted into
+            :attr:`distinct` itself. For these, :attr:`series` holds the cells
+            of their *other* rows only (unplaceable, excluded, or not about a
+            participant), which the finishing step still reports. An engine
+            that leaves this empty returns every series cell, and the
+            finishing step counts the people itself; both give the same rows.
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -87,6 +113,8 @@ class Scan:
     ties: frozenset[PickCell]
     repeated: bool
     reported: Mapping[int, Collection[int]]
+    distinct: Mapping[DistinctCell, DistinctFacts] = attrs.field(factory=dict)
+    counted: frozenset[int] = frozenset()
 
 
 class Engine(Protocol):

@@ -42,13 +42,14 @@ _NOT_PARTICIPANT: Final = (
 class _Group:
     """What the series (or cells) of one group and one metric add up to."""
 
-    __slots__ = ("count", "qualifiers", "undefined", "values")
+    __slots__ = ("count", "people", "qualifiers", "undefined", "values")
 
     def __init__(self) -> None:
         self.values: list[Number] = []
         self.qualifiers: set[int] = set()
         self.count = 0
         self.undefined = False
+        self.people = -1  # a distinct count the engine finished (-1: count ``values``)
 
 
 class _Result:
@@ -74,6 +75,7 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
     groups: dict[int, dict[_RowKey, _Group]] = {code: {} for code in by_code}
     _from_sums(plan, scan, by_code, groups, result)
     _from_series(plan, scan, by_code, groups, result)
+    _from_distinct(plan, scan, by_code, groups)
     _from_picks(plan, scan, by_code, groups, result)
     reported = _reported(plan, scan)
     for metric_id, mplan in plan.metrics.items():
@@ -100,12 +102,28 @@ _NOBODY: Final[frozenset[str]] = frozenset()
 
 def _reported(plan: Plan, scan: Scan) -> dict[tuple[int, int], set[str]]:
     """Per (group, bucket): the expected units under which something was reported."""
-    found: dict[tuple[int, int], set[str]] = defaultdict(set)
     group, child, bucket = plan.subject_group, plan.subject_child, plan.period_bucket
-    for s, periods in scan.reported.items():
+    # Subjects that resolve alike (the people of one village) land alike in
+    # every plan: gather their periods once per dataset, then place them.
+    memo = plan.memo.get("reported")
+    if isinstance(memo, tuple) and memo[0] is scan.reported:
+        by_resolution: dict[int, set[int]] = memo[1]
+    else:
+        by_resolution = defaultdict(set)
+        resolution = plan.resolution
+        for s, periods in scan.reported.items():
+            by_resolution[resolution[s]].update(periods)
+        plan.memo["reported"] = (scan.reported, by_resolution)
+    periods_of: dict[tuple[int, str], set[int]] = defaultdict(set)
+    first = plan.resolved_first
+    for r, periods in by_resolution.items():
+        s = first[r]
         g, c = group[s], child[s]
         if g < 0 or c is None:
             continue
+        periods_of[g, c].update(periods)
+    found: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for (g, c), periods in periods_of.items():
         for b in {bucket[p] for p in periods}:
             if b >= 0:
                 found[g, b].add(c)
@@ -149,6 +167,27 @@ def _from_sums(
         group.values.append(convert(total, units[u], by_code[m].definition.unit))
         group.qualifiers.add(q)
         group.count += n
+
+
+def _from_distinct(
+    plan: Plan,
+    scan: Scan,
+    by_code: Mapping[int, MetricPlan],
+    groups: dict[int, dict[_RowKey, _Group]],
+) -> None:
+    """The distinct counts an engine finished itself (see :attr:`Scan.counted`)."""
+    wanted = plan.scans[ScanKind.SERIES] & scan.counted
+    units = plan.columns.units
+    for (m, g, b, sl), (people, n, qualifiers, used) in scan.distinct.items():
+        if m not in wanted:
+            continue
+        target = by_code[m].definition.unit
+        for u in used:
+            convert(0, units[u], target)  # raises as the series path would
+        group = _group(groups[m], (g, b, sl))
+        group.people = people
+        group.count += n
+        group.qualifiers |= qualifiers
 
 
 class _Series:
@@ -287,7 +326,8 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     values = group.values
     qualifier = combine_qualifiers(_QUALIFIERS[q] for q in group.qualifiers)
     if mplan.time is _A.DISTINCT:
-        return Quantity(len(set(values)), unit, qualifier)
+        people = group.people if group.people >= 0 else len(set(values))
+        return Quantity(people, unit, qualifier)
     if op is _A.COUNT:
         return Quantity(len(values), unit)
     if op is _A.NONE:

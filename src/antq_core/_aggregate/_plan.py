@@ -15,6 +15,7 @@ unplaceable, with ``reasons[-code - 2]`` saying why.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
@@ -129,6 +130,16 @@ class Plan:
     space_names: tuple[str, ...]
     time_names: tuple[str, ...]
     category_names: tuple[str, ...]
+    resolution: Sequence[int] = ()
+    """Per subject code: the code of how it resolves (anchor, initiative,
+    organization kind); subjects of one code land alike in every plan."""
+    resolved_first: Sequence[int] = ()
+    """Per resolution code: its first subject."""
+    memo: dict[str, object] = attrs.field(factory=dict)
+    """Work kept for the dataset's life (shared by every plan of the dataset)."""
+    engine_distinct: bool = True
+    """Whether an engine may finish distinct counts itself (``Scan.counted``):
+    not when the cells are rolled up to other levels afterwards."""
 
     def reason(self, code: int) -> str:
         """The reason behind an unplaceable code."""
@@ -196,6 +207,13 @@ def _metric_plans(
     return plans, ratios
 
 
+_Resolved = tuple[str, str | None, str | None] | str
+"""(anchor, initiative, organization kind) of a subject, or why it has none."""
+_Distinct = tuple[list[int], list[_Resolved], list[int]]
+"""Per subject the code of how it resolves; per code that resolution and its first subject."""
+_RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct, dict[str, object]]] = {}
+
+
 class _Places:
     """Anchors and group codes of subjects, with work cached per unit code."""
 
@@ -246,12 +264,16 @@ class _Places:
         self._anchor_cache[initiative_id] = anchor
         return anchor
 
-    def _resolve(self, subject: SubjectRef) -> tuple[str, str | None, str | None, str] | str:
-        """(anchor, initiative, organization kind, label) or the reason it has none."""
+    def _resolve(self, subject: SubjectRef) -> _Resolved:
+        """(anchor, initiative, organization kind) or the reason it has none."""
         ds, kind, id_ = self.ds, subject.kind, subject.id
-        label = str(subject)
+        if kind is SubjectKind.PARTICIPANT:
+            person = ds.participants.get(id_)
+            if person is not None and person.organization is None and person.admin_unit:
+                return (person.admin_unit, person.initiative, None)  # the common case, fast
         if kind is SubjectKind.UNIT:
-            return (id_, None, None, label)
+            return (id_, None, None)
+        label = str(subject)
         if kind is SubjectKind.SITE:
             site = ds.sites.get(id_)
             if site is None:
@@ -263,19 +285,19 @@ class _Places:
                 anchor = self.gaz.common_ancestor(site.admin_units).code
             except InvalidValueError:
                 return f"{label}: its units share no ancestor"
-            return (anchor, site.initiative, None, label)
+            return (anchor, site.initiative, None)
         if kind is SubjectKind.INITIATIVE:
             if id_ not in ds.initiatives:
                 return f"{label}: no such initiative in the dataset"
             scope = self._initiative_anchor(id_)
             if scope is None:
                 return f"{label}: the initiative has no scope and no placeable sites"
-            return (scope, id_, None, label)
+            return (scope, id_, None)
         if kind is SubjectKind.ORGANIZATION:
             org = ds.organizations.get(id_)
             if org is None:
                 return f"{label}: no such organization in the dataset"
-            return (org.admin_unit, org.initiative, org.kind.value, label)
+            return (org.admin_unit, org.initiative, org.kind.value)
         person = ds.participants.get(id_)
         if person is None:
             return f"{label}: no such participant in the dataset"
@@ -286,7 +308,7 @@ class _Places:
             home = self._initiative_anchor(initiative)
         if home is None:
             return f"{label}: the participant has no unit, organization unit or initiative place"
-        return (home, initiative, org.kind.value if org is not None else None, label)
+        return (home, initiative, org.kind.value if org is not None else None)
 
     # -- units ------------------------------------------------------------
 
@@ -354,11 +376,57 @@ class _Places:
 
     # -- subjects ---------------------------------------------------------
 
-    def group(self, subject: SubjectRef) -> tuple[int, str | None]:
-        resolved = self._resolve(subject)
+    def resolve_all(self, subjects: Sequence[SubjectRef]) -> _Distinct:
+        """:meth:`_resolve` of every subject, cached for the dataset's life.
+
+        A dataset never changes once built, and where a subject is anchored
+        depends on nothing else: at a million participants this is most of the
+        planning, so later questions about the same dataset reuse it. Subjects
+        that resolve alike (the people of one village) share one code.
+        """
+        return self.resolve_memo(subjects)[0]
+
+    def resolve_memo(self, subjects: Sequence[SubjectRef]) -> tuple[_Distinct, dict[str, object]]:
+        """:meth:`resolve_all`, and a memo that lives as long as the dataset."""
+        ds = self.ds
+        found = _RESOLVED.get(id(ds))
+        if found is not None and found[0]() is ds and len(found[1][0]) == len(subjects):
+            return found[1], found[2]
+        distinct = _Table()
+        codes = [distinct.code(self._resolve(s)) for s in subjects]
+        first = [0] * len(distinct.values)
+        for i in reversed(range(len(codes))):
+            first[codes[i]] = i
+        resolved = (codes, distinct.values, first)
+
+        def forget(_: object, key: int = id(ds)) -> None:
+            _RESOLVED.pop(key, None)
+
+        memo: dict[str, object] = {}
+        _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved, memo)  # type: ignore[assignment]
+        return resolved, memo  # type: ignore[return-value]
+
+    def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
+        """:meth:`group` of every subject: group codes and reporting children."""
+        codes, distinct, first = self.resolve_all(subjects)
+        placed = [self.group(subjects[i], r) for i, r in zip(first, distinct, strict=True)]
+        groups = [placed[c][0] for c in codes]
+        children = [placed[c][1] for c in codes]
+        for i, g in enumerate(groups):
+            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
+                # The reason may name the subject: each one gets its own.
+                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        return groups, children
+
+    def group(self, subject: SubjectRef, resolved: _Resolved) -> tuple[int, str | None]:
         if isinstance(resolved, str):
             return self.unplaceable(resolved), None
-        anchor, initiative, org_kind, label = resolved
+        anchor, initiative, org_kind = resolved
+        return self._group(anchor, initiative, org_kind, subject)
+
+    def _group(
+        self, anchor: str, initiative: str | None, org_kind: str | None, subject: SubjectRef
+    ) -> tuple[int, str | None]:
         if self.initiatives is not None and initiative not in self.initiatives:
             return EXCLUDED, None
         place = self._unit_place(anchor)
@@ -369,17 +437,17 @@ class _Places:
         for name in self.entities:
             if name == "organization_kind":
                 if org_kind is None:
-                    return self.unplaceable(f"{label}: has no organization kind"), None
+                    return self.unplaceable(f"{subject}: has no organization kind"), None
                 entity_values[name] = org_kind
                 continue
             if initiative is None:
-                return self.unplaceable(f"{label}: belongs to no initiative"), None
+                return self.unplaceable(f"{subject}: belongs to no initiative"), None
             if name == "initiative":
                 entity_values[name] = initiative
                 continue
             found = self.ds.initiatives.get(initiative)
             if found is None:
-                reason = f"{label}: initiative {initiative} is not in the dataset"
+                reason = f"{subject}: initiative {initiative} is not in the dataset"
                 return self.unplaceable(reason), None
             entity_values[name] = found.theme
         space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
@@ -540,9 +608,8 @@ def make_plan(
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
-    placed = [places.group(s) for s in cols.subjects]
-    subject_group = [g for g, _ in placed]
-    subject_child = [c for _, c in placed]
+    subject_group, subject_child = places.group_all(cols.subjects)
+    (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(
         cols.periods, time_names, periods, places.reasons
     )
@@ -579,4 +646,30 @@ def make_plan(
         space_names=tuple(n for n in by_names if n in _LEVELS or n in _ENTITY_DIMS),
         time_names=tuple(time_names),
         category_names=tuple(category_names),
+        resolution=resolution,
+        resolved_first=resolved_first,
+        memo=memo,
     )
+
+
+def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:
+    """A plan to scan once for :func:`level_groups` of several levels, and its first subjects.
+
+    Its group codes are not the leaf's groups but how each subject resolves
+    (anchor, initiative, organization kind): a code per distinct resolution,
+    so an observation anchored above the leaf keeps its own cells and can be
+    placed at the levels at or above its anchor. Subjects outside the filters
+    or that resolve nowhere keep the leaf's (negative) code. Returned with the
+    first subject of each code.
+    """
+    codes, distinct, first = _RESOLVED[id(ds)][1]
+    group = [
+        c if g != EXCLUDED and isinstance(distinct[c], tuple) else g
+        for c, g in zip(codes, leaf.subject_group, strict=True)
+    ]
+    return attrs.evolve(leaf, subject_group=group, engine_distinct=False), first
+
+
+def level_groups(plan: Plan, first: Sequence[int]) -> list[int]:
+    """Per code of a :func:`scan_plan`: the group code in ``plan``."""
+    return [plan.subject_group[s] for s in first]

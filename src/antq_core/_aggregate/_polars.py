@@ -22,16 +22,19 @@ from __future__ import annotations
 import importlib.util
 import math
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from antq_core._entities import AggregationType
 from antq_core._quantity import Number
+from antq_core._refs import SubjectKind
 from antq_core._store import ObservationStore
 
-from ._engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
+from ._engine import ENGINES, DistinctCell, DistinctFacts, PickCell, Scan, SeriesCell, SumCell
+from ._plan import EXCLUDED
 from ._semantics import ScanKind
 
 if TYPE_CHECKING:
@@ -90,7 +93,18 @@ class PolarsEngine:
         facts = _facts(plan.store, frame)
         scans = plan.scans
         sums = frame.group_sums(scans[ScanKind.GROUP_SUM]) if scans[ScanKind.GROUP_SUM] else {}
-        series = frame.series(scans[ScanKind.SERIES]) if scans[ScanKind.SERIES] else {}
+        counted = frozenset(
+            p.code
+            for p in plan.metrics.values()
+            if plan.engine_distinct
+            and p.code in scans[ScanKind.SERIES]
+            and p.time is AggregationType.DISTINCT
+        )
+        distinct = frame.distinct(counted) if counted else {}
+        others = scans[ScanKind.SERIES]
+        if counted and frame.all_counted():
+            others = others - counted  # no row of theirs is left for the series
+        series = frame.series(others, counted) if others else {}
         picks: dict[PickCell, int] = {}
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
@@ -103,6 +117,8 @@ class PolarsEngine:
             ties=frozenset(ties),
             repeated=facts.repeated,
             reported=facts.reported,
+            distinct=distinct,
+            counted=counted,
         )
 
 
@@ -150,16 +166,92 @@ class _Frame:
         )
         self.group = self._lookup(plan.subject_group)
         self.bucket = self._lookup(plan.period_bucket)
+        self._person_group: Any = None
+        self._slice: Any = None
 
     def _lookup(self, table: Sequence[int]) -> Any:
         return self.pl.Series(list(table), dtype=self.pl.Int64)
 
-    def _rows(self, metrics: frozenset[int], *, row: bool = False) -> Any:
-        """The rows of ``metrics`` with their bucket code (and row index if ``row``)."""
+    def _rows(self, metrics: frozenset[int], *, row: bool = False, skip: Any = None) -> Any:
+        """The rows of ``metrics`` with their bucket code (and row index if ``row``).
+
+        ``skip``: an expression over the frame; rows where it holds are left out.
+        """
         pl = self.pl
         frame = self.frame.with_row_index("row") if row else self.frame
-        frame = frame.filter(pl.col("metric").is_in(sorted(metrics)))
+        keep = pl.col("metric").is_in(sorted(metrics))
+        if skip is not None:
+            keep = keep & ~skip
+        frame = frame.filter(keep)
         return frame.with_columns(bucket=self.bucket.gather(frame["period"]))
+
+    def _codes(self) -> tuple[Any, Any]:
+        """Subject -> group code, participants only (others -1); disaggregation -> slice."""
+        if self._person_group is None:
+            plan = self.plan
+            participant = SubjectKind.PARTICIPANT
+            person_group = [
+                g if s.kind is participant else EXCLUDED
+                for s, g in zip(plan.columns.subjects, plan.subject_group, strict=True)
+            ]
+            self._person_group = self._lookup(person_group)
+            self._slice = self._lookup(plan.slice_of)
+        return self._person_group, self._slice
+
+    def all_counted(self) -> bool:
+        """Whether every row is placed and about a participant (from the plan's tables)."""
+        person_group, slice_of = self._codes()
+        lowest = (person_group.min(), self.bucket.min(), slice_of.min())
+        return all(low is not None and low >= 0 for low in lowest)
+
+    def _counted(self, metrics: frozenset[int]) -> Any:
+        """Rows of ``metrics`` that are placed and about a participant (see ``Scan.counted``)."""
+        pl = self.pl
+        person_group, slice_of = self._codes()
+        return (
+            pl.col("metric").is_in(sorted(metrics))
+            & (pl.lit(person_group).gather(pl.col("subject")) >= 0)
+            & (pl.lit(self.bucket).gather(pl.col("period")) >= 0)
+            & (pl.lit(slice_of).gather(pl.col("disaggregation")) >= 0)
+        )
+
+    def distinct(self, metrics: frozenset[int]) -> dict[DistinctCell, DistinctFacts]:
+        """Finished distinct counts of the placed participant rows of ``metrics``."""
+        pl = self.pl
+        person_group, slice_of = self._codes()
+        rows = (
+            self.frame.lazy()
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(
+                group=pl.lit(person_group).gather(pl.col("subject")),
+                bucket=pl.lit(self.bucket).gather(pl.col("period")),
+                slice=pl.lit(slice_of).gather(pl.col("disaggregation")),
+            )
+            .filter((pl.col("group") >= 0) & (pl.col("bucket") >= 0) & (pl.col("slice") >= 0))
+        )
+        keys = ("metric", "group", "bucket", "slice")
+        people = (pl.col("subject").n_unique().alias("people"), pl.len().alias("count"))
+        # Qualifier and unit sets: one value per cell is the rule; their lowest
+        # and highest say so cheaply, and only mixed cells need the full sets.
+        spans = [pl.col(name).min().alias(f"{name}_low") for name in ("qualifier", "unit")] + [
+            pl.col(name).max().alias(f"{name}_high") for name in ("qualifier", "unit")
+        ]
+        cells = self._grouped(rows, keys, *people, *spans)
+        mixed = (cells["qualifier_low"] != cells["qualifier_high"]) | (
+            cells["unit_low"] != cells["unit_high"]
+        )
+        if mixed.any():
+            sets = (pl.col("qualifier").unique().alias("qualifiers"), pl.col("unit").unique())
+            cells = self._grouped(rows, keys, *people, *sets)
+            qualifiers: Iterable[frozenset[int]] = map(frozenset, cells["qualifiers"].to_list())
+            units: Iterable[frozenset[int]] = map(frozenset, cells["unit"].to_list())
+        else:
+            qualifiers = (frozenset((q,)) for q in cells["qualifier_low"].to_list())
+            units = (frozenset((u,)) for u in cells["unit_low"].to_list())
+        facts = zip(
+            cells["people"].to_list(), cells["count"].to_list(), qualifiers, units, strict=True
+        )
+        return dict(zip(_tuples(cells, keys), facts, strict=True))
 
     def _range(self, name: str) -> tuple[int, int]:
         """(lowest code, number of codes) a key column can hold, from the tables."""
@@ -167,6 +259,7 @@ class _Frame:
         codes: Sequence[int] | None = {
             "group": plan.subject_group,
             "bucket": plan.period_bucket,
+            "slice": plan.slice_of,
         }.get(name)
         if codes is not None:
             low = min(codes, default=0)
@@ -254,11 +347,27 @@ class _Frame:
         return out
 
     def series(
-        self, metrics: frozenset[int]
+        self, metrics: frozenset[int], counted: frozenset[int]
     ) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
+        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts."""
         pl = self.pl
         aside = self._aside(metrics)
-        rows = self._rows(metrics, row=bool(aside))
+        if counted and aside:
+            plan, cols = self.plan, self.plan.columns
+            participant = SubjectKind.PARTICIPANT
+            aside = {
+                i: v
+                for i, v in aside.items()
+                if not (
+                    cols.metric[i] in counted
+                    and cols.subjects[cols.subject[i]].kind is participant
+                    and plan.subject_group[cols.subject[i]] >= 0
+                    and plan.period_bucket[cols.period[i]] >= 0
+                    and plan.slice_of[cols.disaggregation[i]] >= 0
+                )
+            }
+        skip = self._counted(counted) if counted else None
+        rows = self._rows(metrics, row=bool(aside), skip=skip)
         value = pl.col("value")
         if aside:
             # Aside rows hold 0 in the column: leave them out of min and max.
