@@ -366,6 +366,56 @@ def test_missing_values_are_never_zero(sample_document: dict[str, Any]) -> None:
     assert [i.code for i in _rule_issues(_with_observations(doc, total, family), never_eq)] == []
 
 
+_QUALIFIERS = ("exact", "at_least", "at_most", "approximately")
+
+
+@st.composite
+def _employed_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The total and its three parts at one site and year: each absent, once or twice."""
+    total = _observation(metric=EMPLOYED, subject="site:site-muong-so", unit="person")
+    # Half the examples are exact figures only: the ones decided on integers.
+    qualifiers = ("exact",) if draw(st.booleans()) else _QUALIFIERS
+    rows = []
+    for option in (None, "policy_bank_or_credit_fund", "family", "own_effort"):
+        row = total if option is None else total | {"disaggregation": {"capital_source": option}}
+        for _ in range(draw(st.sampled_from((0, 1, 1, 1, 1, 2)))):
+            value = draw(st.integers(0, 12))
+            rows.append(row | {"value": value, "qualifier": draw(st.sampled_from(qualifiers))})
+    return rows
+
+
+@given(
+    rows=_employed_rows(),
+    operator=st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+    left_missing=st.sampled_from(list(MissingValueStrategy)),
+)
+def test_sums_of_figures_decide_as_their_intervals_do(
+    sample_document: dict[str, Any],
+    rows: list[dict[str, Any]],
+    operator: str,
+    left_missing: MissingValueStrategy,
+) -> None:
+    # Sides that only add figures are decided on integers when they can be; the same sides
+    # times 1 always go through intervals, the reference. Both must report the same.
+    doc = _doc(sample_document)
+    doc["observations"] = []
+    ds = _with_observations(doc, *rows)
+
+    def seen(left: str, right: str) -> list[tuple[Any, ...]]:
+        rule = _rule(left, operator, right, left_missing=left_missing)
+        return [
+            (
+                i.code,
+                i.severity,
+                i.where,
+                {k: v for k, v in i.details.items() if k not in {"left_text", "right_text"}},
+            )
+            for i in _rule_issues(ds, rule)
+        ]
+
+    assert seen(PARTS, EMPLOYED) == seen(f"({PARTS}) * 1", f"{EMPLOYED} * 1")
+
+
 def test_pairs(sample_document: dict[str, Any]) -> None:
     doc = _doc(sample_document)
     doc["observations"] = []

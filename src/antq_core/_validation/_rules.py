@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
 from itertools import compress
@@ -28,6 +29,7 @@ from antq_core._validation._expr import (
     Expression,
     MetricRef,
     dimension,
+    summands,
 )
 from antq_core._validation._issues import Issue, Location, Severity
 
@@ -350,6 +352,16 @@ def _compare(op: RuleOperator, a: Bounds, b: Bounds) -> _Outcome:
     return _Outcome.FAILS if fails else _Outcome.UNDECIDED
 
 
+# What "holds" means between two exact points, per operator (see _compare).
+_HOLDS_PLAINLY: Final[dict[RuleOperator, Callable[[int, int], bool]]] = {
+    RuleOperator.EQUAL: operator.eq,
+    RuleOperator.NOT_EQUAL: operator.ne,
+    RuleOperator.GREATER: operator.gt,
+    RuleOperator.GREATER_OR_EQUAL: operator.ge,
+    RuleOperator.LESS: operator.lt,
+    RuleOperator.LESS_OR_EQUAL: operator.le,
+}
+
 _SKIP_ANY: Final = MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING
 _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
 
@@ -377,6 +389,9 @@ class _RuleRun:
         self.issues: list[Issue] = []
         self.evaluated = 0
         self.factors = [u.factor for u in cols.units]
+        # Rows whose value is a plain integer in the base unit, reported exactly.
+        self.plain_unit = bytes(f == 1 for f in self.factors)
+        self.exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
 
     def run(self, rules: Iterable[ValidationRule], *, builtin: bool) -> None:
         cols = self.cols
@@ -424,12 +439,45 @@ class _RuleRun:
             return unit is not None and unit.level in rule.levels
         return True
 
+    def plain_sum(self, tables: list[dict[_Key, list[int]]], key: _Key) -> int | None:
+        """The sum of one row per table at ``key``, if each is an exact integer in base units."""
+        cols = self.cols
+        total = 0
+        for t in tables:
+            rows = t.get(key)
+            if rows is None or len(rows) != 1:
+                return None
+            i = rows[0]
+            if (
+                not self.plain_unit[cols.unit[i]]
+                or not self.exact_qualifier[cols.qualifier[i]]
+                or i in cols.exact
+            ):
+                return None
+            total += cols.value[i]
+        return total
+
     def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> None:
         op = r.rule.operator
+        # The common case decided on integers: both sides add up references, each found
+        # once as an exact integer in base units, and the rule holds. Anything else (a
+        # violation to word, a qualifier, a unit to convert) takes the interval path below,
+        # which gives the same outcome on such figures.
+        holds = _HOLDS_PLAINLY.get(op)
+        left_terms, right_terms = summands(r.left), summands(r.right)
+        fast = holds is not None and left_terms is not None and right_terms is not None
+        left_tables = [tables[ref] for ref in left_terms or ()]
+        right_tables = [tables[ref] for ref in right_terms or ()]
         for key in sorted(self.keys(r, tables)):
             if not self.applies(r, key):
                 continue
             self.evaluated += 1
+            if fast and holds is not None:
+                left_sum = self.plain_sum(left_tables, key)
+                if left_sum is not None:
+                    right_sum = self.plain_sum(right_tables, key)
+                    if right_sum is not None and holds(left_sum, right_sum):
+                        continue
             found = {ref: t.get(key) for ref, t in tables.items()}
             rows = sorted({i for v in found.values() if v is not None for i in v})
             if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
