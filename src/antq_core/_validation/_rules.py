@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
-import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
 from itertools import compress
@@ -352,15 +351,43 @@ def _compare(op: RuleOperator, a: Bounds, b: Bounds) -> _Outcome:
     return _Outcome.FAILS if fails else _Outcome.UNDECIDED
 
 
-# What "holds" means between two exact points, per operator (see _compare).
-_HOLDS_PLAINLY: Final[dict[RuleOperator, Callable[[int, int], bool]]] = {
-    RuleOperator.EQUAL: operator.eq,
-    RuleOperator.NOT_EQUAL: operator.ne,
-    RuleOperator.GREATER: operator.gt,
-    RuleOperator.GREATER_OR_EQUAL: operator.ge,
-    RuleOperator.LESS: operator.lt,
-    RuleOperator.LESS_OR_EQUAL: operator.le,
-}
+_SUMMABLE: Final = frozenset(
+    {
+        RuleOperator.EQUAL,
+        RuleOperator.NOT_EQUAL,
+        RuleOperator.GREATER,
+        RuleOperator.GREATER_OR_EQUAL,
+        RuleOperator.LESS,
+        RuleOperator.LESS_OR_EQUAL,
+    }
+)
+
+
+def _silent(op: RuleOperator, a: tuple[int, bool], b: tuple[int, bool]) -> bool:
+    """Whether :func:`_compare` and the reporting rules say nothing about two sums.
+
+    Each side is ``(sum of the figures found, whether none is missing)``: a
+    point when complete, else ``[sum, ∞)`` (each missing figure unknown, from
+    0 up). With every figure found, silence is the rule holding; with one
+    missing, an undecided outcome is not reported, so silence is not failing.
+    """
+    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
+        op = (
+            RuleOperator.LESS_OR_EQUAL
+            if op is RuleOperator.GREATER_OR_EQUAL
+            else RuleOperator.LESS
+        )
+        a, b = b, a
+    (a_low, a_full), (b_low, b_full) = a, b
+    # The right side's high end is its sum when complete, else infinite.
+    if op is RuleOperator.LESS_OR_EQUAL:
+        return not b_full or a_low <= b_low
+    if op is RuleOperator.LESS:
+        return not b_full or a_low < b_low
+    if op is RuleOperator.EQUAL:  # fails when the intervals are disjoint
+        return not ((a_full and a_low < b_low) or (b_full and b_low < a_low))
+    return not (a_full and b_full) or a_low != b_low  # fails when both are the same point
+
 
 _SKIP_ANY: Final = MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING
 _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
@@ -439,13 +466,20 @@ class _RuleRun:
             return unit is not None and unit.level in rule.levels
         return True
 
-    def plain_sum(self, tables: list[dict[_Key, list[int]]], key: _Key) -> int | None:
-        """The sum of one row per table at ``key``, if each is an exact integer in base units."""
+    def plain_sum(self, tables: list[dict[_Key, list[int]]], key: _Key) -> tuple[int, bool] | None:
+        """The figures of ``tables`` at ``key`` added up, and whether none is missing.
+
+        ``None`` when a figure found is not one exact integer in base units.
+        """
         cols = self.cols
         total = 0
+        full = True
         for t in tables:
             rows = t.get(key)
-            if rows is None or len(rows) != 1:
+            if rows is None:
+                full = False
+                continue
+            if len(rows) != 1:
                 return None
             i = rows[0]
             if (
@@ -455,28 +489,27 @@ class _RuleRun:
             ):
                 return None
             total += cols.value[i]
-        return total
+        return total, full
 
     def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> None:
         op = r.rule.operator
         # The common case decided on integers: both sides add up references, each found
-        # once as an exact integer in base units, and the rule holds. Anything else (a
-        # violation to word, a qualifier, a unit to convert) takes the interval path below,
-        # which gives the same outcome on such figures.
-        holds = _HOLDS_PLAINLY.get(op)
+        # once as an exact integer in base units (or missing), and nothing is to be
+        # reported. Anything else (a violation to word, a qualifier, a unit to convert)
+        # takes the interval path below, which says nothing on such figures either.
         left_terms, right_terms = summands(r.left), summands(r.right)
-        fast = holds is not None and left_terms is not None and right_terms is not None
+        fast = op in _SUMMABLE and left_terms is not None and right_terms is not None
         left_tables = [tables[ref] for ref in left_terms or ()]
         right_tables = [tables[ref] for ref in right_terms or ()]
         for key in sorted(self.keys(r, tables)):
             if not self.applies(r, key):
                 continue
             self.evaluated += 1
-            if fast and holds is not None:
+            if fast:
                 left_sum = self.plain_sum(left_tables, key)
                 if left_sum is not None:
                     right_sum = self.plain_sum(right_tables, key)
-                    if right_sum is not None and holds(left_sum, right_sum):
+                    if right_sum is not None and _silent(op, left_sum, right_sum):
                         continue
             found = {ref: t.get(key) for ref, t in tables.items()}
             rows = sorted({i for v in found.values() if v is not None for i in v})
