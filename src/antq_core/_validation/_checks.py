@@ -13,7 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from itertools import compress
+from itertools import accumulate, compress, repeat
+from operator import add, eq, gt, mul, ne, not_, sub
 from typing import Any, Final, TypeVar
 
 from antq_core._dataset import Dataset
@@ -758,17 +759,15 @@ class Checker:
         cols = self.cols
         if len(cols.disaggregations) < 2:  # noqa: PLR2004 - only the empty one
             return
+        suspects = _parts_suspects(cols)
+        if not suspects:
+            return
         parts: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        metric, subject, period = cols.metric, cols.subject, cols.period
-        disaggregation, everything = cols.disaggregation, range(len(cols))
-        for i in compress(everything, disaggregation):  # the rows that are a part
-            parts[metric[i], subject[i], period[i]].append(i)
         totals: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        # Rows of a (metric, subject, period) that has parts, picked in C: its parts and totals.
-        keys = zip(metric, subject, period, strict=True)
-        for i in compress(everything, map(parts.__contains__, keys)):
-            if not disaggregation[i]:
-                totals[metric[i], subject[i], period[i]].append(i)
+        metric, subject, period = cols.metric, cols.subject, cols.period
+        disaggregation = cols.disaggregation
+        for i in suspects:
+            (parts if disaggregation[i] else totals)[metric[i], subject[i], period[i]].append(i)
         factors = [u.factor for u in cols.units]
         dims = [u.dimension for u in cols.units]
         for key, total_rows in sorted(totals.items()):
@@ -857,6 +856,114 @@ class Checker:
                 how_vi="trùng tên" if identical else "chỉ khác nhau ở dấu",
                 how_en="have the same name" if identical else "differ only in diacritics",
             )
+
+
+def _parts_suspects(cols: ObservationColumns) -> list[int]:
+    """The rows of each (metric, subject, period) whose parts might exceed their total.
+
+    Decided in C for the common case, without a loop over rows in Python: a
+    (metric, subject, period) is left out when it has one total, reported
+    exactly as an integer in a unit of factor 1, and each category's options
+    are reported once each, exactly, in the same unit, and add up to at most
+    the total (what :meth:`_Checks._parts_within_totals` finds silent too).
+    Everything else is kept for the exact check: the rows of the keys kept,
+    in order.
+    """
+    n = len(cols)
+    metric, subject, period = cols.metric, cols.subject, cols.period
+    disaggregation, unit, value = cols.disaggregation, cols.unit, cols.value
+    categories: dict[str, int] = {}
+    category_of = [-1]  # the empty disaggregation is no part
+    category_of.extend(
+        categories.setdefault(next(iter(d)), len(categories)) if len(d) == 1 else -1
+        for d in cols.disaggregations[1:]
+    )
+    single = bytes(c >= 0 for c in category_of)
+    # One integer per (metric, subject, period).
+    n_subjects, n_periods = len(cols.subjects), len(cols.periods)
+    keys = list(
+        map(
+            add,
+            map(mul, map(add, map(mul, metric, repeat(n_subjects)), subject), repeat(n_periods)),
+            period,
+        )
+    )
+    part_rows = list(compress(range(n), map(single.__getitem__, disaggregation)))
+    if not part_rows:
+        return []
+    part_keys = list(map(keys.__getitem__, part_rows))
+    with_parts = set(part_keys)
+    total_rows = list(
+        compress(
+            compress(range(n), map(not_, disaggregation)),
+            map(with_parts.__contains__, compress(keys, map(not_, disaggregation))),
+        )
+    )
+    total_keys = list(map(keys.__getitem__, total_rows))
+    total_of = dict(zip(total_keys, total_rows, strict=True))
+    plain_unit = bytes(u.factor == 1 for u in cols.units)
+    exact = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
+    suspect: set[int] = set()
+    # A total is plain when it is the only one at its key, exact, an integer, of factor 1.
+    if len(total_of) != len(total_rows):
+        first = dict(zip(reversed(total_keys), reversed(total_rows), strict=True))
+        suspect.update(k for k, i in total_of.items() if first[k] != i)
+    suspect.update(
+        compress(
+            total_of,
+            map(
+                not_,
+                map(
+                    mul,
+                    map(plain_unit.__getitem__, map(unit.__getitem__, total_of.values())),
+                    map(exact.__getitem__, map(cols.qualifier.__getitem__, total_of.values())),
+                ),
+            ),
+        )
+    )
+    suspect.update(keys[i] for i in cols.exact)
+    # Parts: grouped by (key, category) in sorted order; a group is plain when each row is
+    # exact, in its total's unit, and each option is reported once.
+    n_categories, n_disaggregations = len(categories), len(cols.disaggregations)
+    groups = list(
+        map(
+            add,
+            map(mul, part_keys, repeat(n_categories)),
+            map(category_of.__getitem__, map(disaggregation.__getitem__, part_rows)),
+        )
+    )
+    slots = list(
+        map(
+            add,
+            map(mul, groups, repeat(n_disaggregations)),
+            map(disaggregation.__getitem__, part_rows),
+        )
+    )
+    order = sorted(range(len(part_rows)), key=slots.__getitem__)
+    rows = list(map(part_rows.__getitem__, order))
+    slots = list(map(slots.__getitem__, order))
+    groups = list(map(groups.__getitem__, order))
+    keys_sorted = list(map(part_keys.__getitem__, order))
+    total_unit = dict(zip(total_of, map(unit.__getitem__, total_of.values()), strict=True))
+    plain = map(
+        mul,
+        map(exact.__getitem__, map(cols.qualifier.__getitem__, rows)),
+        map(eq, map(unit.__getitem__, rows), map(total_unit.get, keys_sorted)),
+    )
+    suspect.update(compress(keys_sorted, map(not_, plain)))
+    suspect.update(compress(keys_sorted, map(eq, slots[1:], slots[:-1])))  # an option twice
+    running = list(accumulate(map(value.__getitem__, rows), initial=0))
+    starts = [0, *compress(range(1, len(rows)), map(ne, groups[1:], groups[:-1]))]
+    ends = [*starts[1:], len(rows)]
+    sums = map(sub, map(running.__getitem__, ends), map(running.__getitem__, starts))
+    group_keys = list(map(keys_sorted.__getitem__, starts))
+    # (A key without a total reads row 0 here; it is dropped just below.)
+    totals = map(value.__getitem__, map(total_of.get, group_keys, repeat(0)))
+    suspect.update(compress(group_keys, map(gt, sums, totals)))
+    suspect &= total_of.keys()  # without a total there is nothing to compare
+    if not suspect:
+        return []
+    return list(compress(range(n), map(suspect.__contains__, keys)))
 
 
 def _bounds_of(
