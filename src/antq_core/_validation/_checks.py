@@ -862,14 +862,15 @@ def _parts_suspects(cols: ObservationColumns) -> list[int]:
     """The rows of each (metric, subject, period) whose parts might exceed their total.
 
     Decided in C for the common case, without a loop over rows in Python: a
-    (metric, subject, period) is left out when it has one total, reported
-    exactly as an integer in a unit of factor 1, and each category's options
-    are reported once each, exactly, in the same unit, and add up to at most
-    the total (what :meth:`_Checks._parts_within_totals` finds silent too).
-    Everything else is kept for the exact check: the rows of the keys kept,
-    in order.
+    (metric, subject, period) is left out when each category's options are
+    reported once each, in the unit of its last total (a unit of factor 1),
+    and their values add up to at most that total's value. What
+    :meth:`_Checks._parts_within_totals` finds then is silence too: it adds
+    each option's lowest bound (at most its value) and compares with the
+    totals' highest bound (at least the last total's value). Values beyond
+    64 bits are kept. Everything else is kept for the exact check: the rows
+    of the keys kept, in order.
     """
-    n = len(cols)
     metric, subject, period = cols.metric, cols.subject, cols.period
     disaggregation, unit, value = cols.disaggregation, cols.unit, cols.value
     categories: dict[str, int] = {}
@@ -879,91 +880,83 @@ def _parts_suspects(cols: ObservationColumns) -> list[int]:
         for d in cols.disaggregations[1:]
     )
     single = bytes(c >= 0 for c in category_of)
-    # One integer per (metric, subject, period).
+    part_rows = list(compress(range(len(cols)), map(single.__getitem__, disaggregation)))
+    if not part_rows:
+        return []
+    # Only rows of metrics with parts matter; one integer key per (metric, subject, period).
+    with_parts_metric = bytearray(len(cols.metrics))
+    for m in set(map(metric.__getitem__, part_rows)):
+        with_parts_metric[m] = 1
+    rows = list(compress(range(len(cols)), map(with_parts_metric.__getitem__, metric)))
     n_subjects, n_periods = len(cols.subjects), len(cols.periods)
     keys = list(
         map(
             add,
-            map(mul, map(add, map(mul, metric, repeat(n_subjects)), subject), repeat(n_periods)),
-            period,
+            map(
+                mul,
+                map(
+                    add,
+                    map(mul, map(metric.__getitem__, rows), repeat(n_subjects)),
+                    map(subject.__getitem__, rows),
+                ),
+                repeat(n_periods),
+            ),
+            map(period.__getitem__, rows),
         )
     )
-    part_rows = list(compress(range(n), map(single.__getitem__, disaggregation)))
-    if not part_rows:
-        return []
-    part_keys = list(map(keys.__getitem__, part_rows))
-    with_parts = set(part_keys)
-    total_rows = list(
-        compress(
-            compress(range(n), map(not_, disaggregation)),
-            map(with_parts.__contains__, compress(keys, map(not_, disaggregation))),
-        )
-    )
-    total_keys = list(map(keys.__getitem__, total_rows))
-    total_of = dict(zip(total_keys, total_rows, strict=True))
+    slices = list(map(disaggregation.__getitem__, rows))
+    is_part = list(map(single.__getitem__, slices))
+    part_rows = list(compress(rows, is_part))
+    part_keys = list(compress(keys, is_part))
+    part_slices = list(compress(slices, is_part))
+    is_total = list(map(not_, slices))
+    total_of = dict(zip(compress(keys, is_total), compress(rows, is_total), strict=True))
     plain_unit = bytes(u.factor == 1 for u in cols.units)
-    exact = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
     suspect: set[int] = set()
-    # A total is plain when it is the only one at its key, exact, an integer, of factor 1.
-    if len(total_of) != len(total_rows):
-        first = dict(zip(reversed(total_keys), reversed(total_rows), strict=True))
-        suspect.update(k for k, i in total_of.items() if first[k] != i)
     suspect.update(
         compress(
             total_of,
-            map(
-                not_,
-                map(
-                    mul,
-                    map(plain_unit.__getitem__, map(unit.__getitem__, total_of.values())),
-                    map(exact.__getitem__, map(cols.qualifier.__getitem__, total_of.values())),
-                ),
-            ),
+            map(not_, map(plain_unit.__getitem__, map(unit.__getitem__, total_of.values()))),
         )
     )
-    suspect.update(keys[i] for i in cols.exact)
-    # Parts: grouped by (key, category) in sorted order; a group is plain when each row is
-    # exact, in its total's unit, and each option is reported once.
+    n_rows = len(cols)
+    suspect.update(
+        ((metric[i] * n_subjects + subject[i]) * n_periods + period[i])
+        for i in cols.exact
+        if i < n_rows
+    )
+    # Parts: sorted by (key, category, option); an option reported twice is kept, and so is
+    # a part in another unit than its total.
     n_categories, n_disaggregations = len(categories), len(cols.disaggregations)
     groups = list(
         map(
             add,
             map(mul, part_keys, repeat(n_categories)),
-            map(category_of.__getitem__, map(disaggregation.__getitem__, part_rows)),
+            map(category_of.__getitem__, part_slices),
         )
     )
-    slots = list(
-        map(
-            add,
-            map(mul, groups, repeat(n_disaggregations)),
-            map(disaggregation.__getitem__, part_rows),
-        )
-    )
+    slots = list(map(add, map(mul, groups, repeat(n_disaggregations)), part_slices))
     order = sorted(range(len(part_rows)), key=slots.__getitem__)
-    rows = list(map(part_rows.__getitem__, order))
+    part_rows = list(map(part_rows.__getitem__, order))
     slots = list(map(slots.__getitem__, order))
     groups = list(map(groups.__getitem__, order))
-    keys_sorted = list(map(part_keys.__getitem__, order))
+    part_keys = list(map(part_keys.__getitem__, order))
     total_unit = dict(zip(total_of, map(unit.__getitem__, total_of.values()), strict=True))
-    plain = map(
-        mul,
-        map(exact.__getitem__, map(cols.qualifier.__getitem__, rows)),
-        map(eq, map(unit.__getitem__, rows), map(total_unit.get, keys_sorted)),
-    )
-    suspect.update(compress(keys_sorted, map(not_, plain)))
-    suspect.update(compress(keys_sorted, map(eq, slots[1:], slots[:-1])))  # an option twice
-    running = list(accumulate(map(value.__getitem__, rows), initial=0))
-    starts = [0, *compress(range(1, len(rows)), map(ne, groups[1:], groups[:-1]))]
-    ends = [*starts[1:], len(rows)]
+    same_unit = map(eq, map(unit.__getitem__, part_rows), map(total_unit.get, part_keys))
+    suspect.update(compress(part_keys, map(not_, same_unit)))
+    suspect.update(compress(part_keys, map(eq, slots[1:], slots[:-1])))  # an option twice
+    running = list(accumulate(map(value.__getitem__, part_rows), initial=0))
+    starts = [0, *compress(range(1, len(part_rows)), map(ne, groups[1:], groups[:-1]))]
+    ends = [*starts[1:], len(part_rows)]
     sums = map(sub, map(running.__getitem__, ends), map(running.__getitem__, starts))
-    group_keys = list(map(keys_sorted.__getitem__, starts))
+    group_keys = list(map(part_keys.__getitem__, starts))
     # (A key without a total reads row 0 here; it is dropped just below.)
     totals = map(value.__getitem__, map(total_of.get, group_keys, repeat(0)))
     suspect.update(compress(group_keys, map(gt, sums, totals)))
     suspect &= total_of.keys()  # without a total there is nothing to compare
     if not suspect:
         return []
-    return list(compress(range(n), map(suspect.__contains__, keys)))
+    return list(compress(rows, map(suspect.__contains__, keys)))
 
 
 def _bounds_of(
