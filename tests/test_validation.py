@@ -366,6 +366,70 @@ def test_missing_values_are_never_zero(sample_document: dict[str, Any]) -> None:
     assert [i.code for i in _rule_issues(_with_observations(doc, total, family), never_eq)] == []
 
 
+_QUALIFIERS = ("exact", "at_least", "at_most", "approximately")
+
+
+@st.composite
+def _employed_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The total and its three parts at one site and year: each absent, once or twice."""
+    total = _observation(metric=EMPLOYED, subject="site:site-muong-so", unit="person")
+    # Half the examples are figures reported once exactly, or missing: the ones decided on
+    # integers; the others add qualifiers and figures reported twice.
+    plain = draw(st.booleans())
+    qualifiers = ("exact",) if plain else _QUALIFIERS
+    rows = []
+    parts = 0
+    for option in ("policy_bank_or_credit_fund", "family", "own_effort", None):
+        row = total if option is None else total | {"disaggregation": {"capital_source": option}}
+        for _ in range(draw(st.sampled_from((1, 1, 1, 0) if plain else (1, 0, 2)))):
+            value = draw(st.integers(0, 12))
+            if option is None:  # totals near the parts' sum, where the operators differ
+                value = max(0, parts + draw(st.sampled_from((0, 1, -1, 5, -5))))
+            else:
+                parts += value
+            rows.append(row | {"value": value, "qualifier": draw(st.sampled_from(qualifiers))})
+    return rows
+
+
+@given(
+    rows=_employed_rows(), missing=st.tuples(*[st.sampled_from(list(MissingValueStrategy))] * 2)
+)
+def test_sums_of_figures_decide_as_their_intervals_do(
+    sample_document: dict[str, Any],
+    rows: list[dict[str, Any]],
+    missing: tuple[MissingValueStrategy, MissingValueStrategy],
+) -> None:
+    # Sides that only add figures are decided on integers when they can be; the same sides
+    # times 1 always go through intervals, the reference. Both must report the same, for
+    # each operator, with the parts on either side.
+    doc = _doc(sample_document)
+    doc["observations"] = []
+    ds = _with_observations(doc, *rows)
+
+    def seen(parts: str, total: str) -> list[tuple[Any, ...]]:
+        rules = [
+            _rule(
+                *((total, operator, parts) if swap else (parts, operator, total)),
+                id=f"rule-{n}-{swap}",
+                left_missing=missing[0],
+                right_missing=missing[1],
+            )
+            for n, operator in enumerate(["==", "!=", "<", "<=", ">", ">="])
+            for swap in (False, True)
+        ]
+        return [
+            (
+                i.code,
+                i.severity,
+                i.where,
+                {k: v for k, v in i.details.items() if k not in {"left_text", "right_text"}},
+            )
+            for i in _rule_issues(ds, *rules)
+        ]
+
+    assert seen(PARTS, EMPLOYED) == seen(f"({PARTS}) * 1", f"{EMPLOYED} * 1")
+
+
 def test_pairs(sample_document: dict[str, Any]) -> None:
     doc = _doc(sample_document)
     doc["observations"] = []

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from antq_core import (
     AdminUnit,
@@ -360,6 +361,89 @@ def test_parts_above_their_total(sample_document: Doc) -> None:
 
     codes = {i.code for i in _report(sample_document, lower_bound_total)}
     assert not codes & {"parts-exceed-total", "parts-may-exceed-total", "rule-violated"}
+
+
+_EMPLOYED = "released_prisoners_employed"
+_OPTIONS = ("policy_bank_or_credit_fund", "family", "own_effort")
+
+
+@st.composite
+def _parts_and_totals(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Totals and parts of one metric at two sites and two years, each reported 0 to 2 times.
+
+    Half the examples are exact figures only (what is decided without intervals);
+    totals lie near their parts' sum, where exceeding is decided.
+    """
+    qualifiers = ["exact"]
+    if draw(st.booleans()):
+        qualifiers += ["at_least", "at_most", "approximately"]
+    rows = []
+    for subject in ("site:site-muong-so", "site:site-cum-giap-ranh"):
+        for period in ("2016", "2017"):
+            row = {"metric": _EMPLOYED, "subject": subject, "period": period, "unit": "person"}
+            parts = 0
+            for option in (*_OPTIONS, None):
+                for _ in range(draw(st.sampled_from((1, 0, 2)))):
+                    value = draw(st.integers(0, 9))
+                    if option is None:
+                        value = max(0, parts + draw(st.sampled_from((0, 1, -1, 3))))
+                    else:
+                        parts += value
+                    if len(qualifiers) > 1 and draw(st.booleans()):
+                        value += 2**64  # beyond 64 bits: held apart from the other values
+                    extra = {"value": value, "qualifier": draw(st.sampled_from(qualifiers))}
+                    if option is not None:
+                        extra["disaggregation"] = {"capital_source": option}
+                    rows.append(row | extra)
+    return rows
+
+
+def _expected_parts_issues(ds: Dataset) -> set[tuple[Any, ...]]:
+    """What parts against totals should report, from each observation's bounds."""
+    inf = float("inf")
+    totals: dict[tuple[str, str], list[Observation]] = {}
+    parts: dict[tuple[str, str], dict[str, list[Observation]]] = {}
+    for o in ds.observations:
+        key = (str(o.subject), str(o.period))
+        if o.disaggregation:
+            parts.setdefault(key, {}).setdefault(str(o.disaggregation), []).append(o)
+        else:
+            totals.setdefault(key, []).append(o)
+    found = set()
+    for key, total_rows in totals.items():
+        if key not in parts:
+            continue
+        high = max(inf if o.qualifier == "at_least" else o.value for o in total_rows)
+        options = parts[key].values()
+        low = sum(min(0 if o.qualifier == "at_most" else o.value for o in rs) for rs in options)
+        approximate = any(
+            o.qualifier == "approximately"
+            for o in (*total_rows, *(o for rs in options for o in rs))
+        )
+        if low > high:
+            code = "parts-may-exceed-total" if approximate else "parts-exceed-total"
+            found.add((code, *key, low, high))
+    return found
+
+
+@given(rows=_parts_and_totals())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_parts_against_totals_match_a_reference(sample_document: Doc, rows: list[Doc]) -> None:
+    doc = copy.deepcopy(sample_document)
+    doc["observations"] = rows
+    ds = Dataset.from_dict(doc)
+    found = {
+        (
+            i.code,
+            i.details["subject"],
+            i.details["period"],
+            i.details["parts"],
+            i.details["total"],
+        )
+        for i in validate(ds)
+        if i.code in {"parts-exceed-total", "parts-may-exceed-total"}
+    }
+    assert found == _expected_parts_issues(ds)
 
 
 # -- names -----------------------------------------------------------------------------------

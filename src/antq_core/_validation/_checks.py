@@ -13,7 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from itertools import compress
+from itertools import accumulate, compress, repeat
+from operator import add, eq, gt, mul, ne, not_, sub
 from typing import Any, Final, TypeVar
 
 from antq_core._dataset import Dataset
@@ -758,17 +759,15 @@ class Checker:
         cols = self.cols
         if len(cols.disaggregations) < 2:  # noqa: PLR2004 - only the empty one
             return
+        suspects = _parts_suspects(cols)
+        if not suspects:
+            return
         parts: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        metric, subject, period = cols.metric, cols.subject, cols.period
-        disaggregation, everything = cols.disaggregation, range(len(cols))
-        for i in compress(everything, disaggregation):  # the rows that are a part
-            parts[metric[i], subject[i], period[i]].append(i)
         totals: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        # Rows of a (metric, subject, period) that has parts, picked in C: its parts and totals.
-        keys = zip(metric, subject, period, strict=True)
-        for i in compress(everything, map(parts.__contains__, keys)):
-            if not disaggregation[i]:
-                totals[metric[i], subject[i], period[i]].append(i)
+        metric, subject, period = cols.metric, cols.subject, cols.period
+        disaggregation = cols.disaggregation
+        for i in suspects:
+            (parts if disaggregation[i] else totals)[metric[i], subject[i], period[i]].append(i)
         factors = [u.factor for u in cols.units]
         dims = [u.dimension for u in cols.units]
         for key, total_rows in sorted(totals.items()):
@@ -857,6 +856,107 @@ class Checker:
                 how_vi="trùng tên" if identical else "chỉ khác nhau ở dấu",
                 how_en="have the same name" if identical else "differ only in diacritics",
             )
+
+
+def _parts_suspects(cols: ObservationColumns) -> list[int]:
+    """The rows of each (metric, subject, period) whose parts might exceed their total.
+
+    Decided in C for the common case, without a loop over rows in Python: a
+    (metric, subject, period) is left out when each category's options are
+    reported once each, in the unit of its last total (a unit of factor 1),
+    and their values add up to at most that total's value. What
+    :meth:`_Checks._parts_within_totals` finds then is silence too: it adds
+    each option's lowest bound (at most its value) and compares with the
+    totals' highest bound (at least the last total's value). Values beyond
+    64 bits are kept. Everything else is kept for the exact check: the rows
+    of the keys kept, in order.
+    """
+    metric, subject, period = cols.metric, cols.subject, cols.period
+    disaggregation, unit, value = cols.disaggregation, cols.unit, cols.value
+    categories: dict[str, int] = {}
+    category_of = [-1]  # the empty disaggregation is no part
+    category_of.extend(
+        categories.setdefault(next(iter(d)), len(categories)) if len(d) == 1 else -1
+        for d in cols.disaggregations[1:]
+    )
+    single = bytes(c >= 0 for c in category_of)
+    part_rows = list(compress(range(len(cols)), map(single.__getitem__, disaggregation)))
+    if not part_rows:
+        return []
+    # Only rows of metrics with parts matter; one integer key per (metric, subject, period).
+    with_parts_metric = bytearray(len(cols.metrics))
+    for m in set(map(metric.__getitem__, part_rows)):
+        with_parts_metric[m] = 1
+    rows = list(compress(range(len(cols)), map(with_parts_metric.__getitem__, metric)))
+    n_subjects, n_periods = len(cols.subjects), len(cols.periods)
+    keys = list(
+        map(
+            add,
+            map(
+                mul,
+                map(
+                    add,
+                    map(mul, map(metric.__getitem__, rows), repeat(n_subjects)),
+                    map(subject.__getitem__, rows),
+                ),
+                repeat(n_periods),
+            ),
+            map(period.__getitem__, rows),
+        )
+    )
+    slices = list(map(disaggregation.__getitem__, rows))
+    is_part = list(map(single.__getitem__, slices))
+    part_rows = list(compress(rows, is_part))
+    part_keys = list(compress(keys, is_part))
+    part_slices = list(compress(slices, is_part))
+    is_total = list(map(not_, slices))
+    total_of = dict(zip(compress(keys, is_total), compress(rows, is_total), strict=True))
+    plain_unit = bytes(u.factor == 1 for u in cols.units)
+    suspect: set[int] = set()
+    suspect.update(
+        compress(
+            total_of,
+            map(not_, map(plain_unit.__getitem__, map(unit.__getitem__, total_of.values()))),
+        )
+    )
+    n_rows = len(cols)
+    suspect.update(
+        ((metric[i] * n_subjects + subject[i]) * n_periods + period[i])
+        for i in cols.exact
+        if i < n_rows
+    )
+    # Parts: sorted by (key, category, option); an option reported twice is kept, and so is
+    # a part in another unit than its total.
+    n_categories, n_disaggregations = len(categories), len(cols.disaggregations)
+    groups = list(
+        map(
+            add,
+            map(mul, part_keys, repeat(n_categories)),
+            map(category_of.__getitem__, part_slices),
+        )
+    )
+    slots = list(map(add, map(mul, groups, repeat(n_disaggregations)), part_slices))
+    order = sorted(range(len(part_rows)), key=slots.__getitem__)
+    part_rows = list(map(part_rows.__getitem__, order))
+    slots = list(map(slots.__getitem__, order))
+    groups = list(map(groups.__getitem__, order))
+    part_keys = list(map(part_keys.__getitem__, order))
+    total_unit = dict(zip(total_of, map(unit.__getitem__, total_of.values()), strict=True))
+    same_unit = map(eq, map(unit.__getitem__, part_rows), map(total_unit.get, part_keys))
+    suspect.update(compress(part_keys, map(not_, same_unit)))
+    suspect.update(compress(part_keys, map(eq, slots[1:], slots[:-1])))  # an option twice
+    running = list(accumulate(map(value.__getitem__, part_rows), initial=0))
+    starts = [0, *compress(range(1, len(part_rows)), map(ne, groups[1:], groups[:-1]))]
+    ends = [*starts[1:], len(part_rows)]
+    sums = map(sub, map(running.__getitem__, ends), map(running.__getitem__, starts))
+    group_keys = list(map(part_keys.__getitem__, starts))
+    # (A key without a total reads row 0 here; it is dropped just below.)
+    totals = map(value.__getitem__, map(total_of.get, group_keys, repeat(0)))
+    suspect.update(compress(group_keys, map(gt, sums, totals)))
+    suspect &= total_of.keys()  # without a total there is nothing to compare
+    if not suspect:
+        return []
+    return list(compress(rows, map(suspect.__contains__, keys)))
 
 
 def _bounds_of(

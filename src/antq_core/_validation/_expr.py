@@ -451,6 +451,26 @@ def _evaluate(node: _Node, value_of: Callable[[MetricRef], Bounds]) -> Bounds:
     return _combine(node.op, _evaluate(node.left, value_of), _evaluate(node.right, value_of))
 
 
+def summands(expression: Expression) -> tuple[MetricRef, ...] | None:
+    """The references ``expression`` adds up, in order, if it only adds references; else ``None``.
+
+    ``a + b[c=d] + a`` gives ``(a, b[c=d], a)``; anything with a number, a
+    minus, a product or a quotient gives ``None``.
+    """
+    found: list[MetricRef] = []
+    stack: list[_Node] = [expression._root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MetricRef):
+            found.append(node)
+        elif isinstance(node, _Binary) and node.op == "+":
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            return None
+    return tuple(found)
+
+
 def dimension(expression: Expression, dimension_of: Callable[[MetricRef], str]) -> str | None:
     """The dimension an expression measures (``"person"``, ``"area"``...), ``None`` if plain.
 

@@ -28,6 +28,7 @@ from antq_core._validation._expr import (
     Expression,
     MetricRef,
     dimension,
+    summands,
 )
 from antq_core._validation._issues import Issue, Location, Severity
 
@@ -350,6 +351,44 @@ def _compare(op: RuleOperator, a: Bounds, b: Bounds) -> _Outcome:
     return _Outcome.FAILS if fails else _Outcome.UNDECIDED
 
 
+_SUMMABLE: Final = frozenset(
+    {
+        RuleOperator.EQUAL,
+        RuleOperator.NOT_EQUAL,
+        RuleOperator.GREATER,
+        RuleOperator.GREATER_OR_EQUAL,
+        RuleOperator.LESS,
+        RuleOperator.LESS_OR_EQUAL,
+    }
+)
+
+
+def _silent(op: RuleOperator, a: tuple[int, bool], b: tuple[int, bool]) -> bool:
+    """Whether :func:`_compare` and the reporting rules say nothing about two sums.
+
+    Each side is ``(sum of the figures found, whether none is missing)``: a
+    point when complete, else ``[sum, ∞)`` (each missing figure unknown, from
+    0 up). With every figure found, silence is the rule holding; with one
+    missing, an undecided outcome is not reported, so silence is not failing.
+    """
+    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
+        op = (
+            RuleOperator.LESS_OR_EQUAL
+            if op is RuleOperator.GREATER_OR_EQUAL
+            else RuleOperator.LESS
+        )
+        a, b = b, a
+    (a_low, a_full), (b_low, b_full) = a, b
+    # The right side's high end is its sum when complete, else infinite.
+    if op is RuleOperator.LESS_OR_EQUAL:
+        return not b_full or a_low <= b_low
+    if op is RuleOperator.LESS:
+        return not b_full or a_low < b_low
+    if op is RuleOperator.EQUAL:  # fails when the intervals are disjoint
+        return not ((a_full and a_low < b_low) or (b_full and b_low < a_low))
+    return not (a_full and b_full) or a_low != b_low  # fails when both are the same point
+
+
 _SKIP_ANY: Final = MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING
 _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
 
@@ -377,6 +416,9 @@ class _RuleRun:
         self.issues: list[Issue] = []
         self.evaluated = 0
         self.factors = [u.factor for u in cols.units]
+        # Rows whose value is a plain integer in the base unit, reported exactly.
+        self.plain_unit = bytes(f == 1 for f in self.factors)
+        self.exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
 
     def run(self, rules: Iterable[ValidationRule], *, builtin: bool) -> None:
         cols = self.cols
@@ -424,12 +466,51 @@ class _RuleRun:
             return unit is not None and unit.level in rule.levels
         return True
 
+    def plain_sum(self, tables: list[dict[_Key, list[int]]], key: _Key) -> tuple[int, bool] | None:
+        """The figures of ``tables`` at ``key`` added up, and whether none is missing.
+
+        ``None`` when a figure found is not one exact integer in base units.
+        """
+        cols = self.cols
+        total = 0
+        full = True
+        for t in tables:
+            rows = t.get(key)
+            if rows is None:
+                full = False
+                continue
+            if len(rows) != 1:
+                return None
+            i = rows[0]
+            if (
+                not self.plain_unit[cols.unit[i]]
+                or not self.exact_qualifier[cols.qualifier[i]]
+                or i in cols.exact
+            ):
+                return None
+            total += cols.value[i]
+        return total, full
+
     def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> None:
         op = r.rule.operator
+        # The common case decided on integers: both sides add up references, each found
+        # once as an exact integer in base units (or missing), and nothing is to be
+        # reported. Anything else (a violation to word, a qualifier, a unit to convert)
+        # takes the interval path below, which says nothing on such figures either.
+        left_terms, right_terms = summands(r.left), summands(r.right)
+        fast = op in _SUMMABLE and left_terms is not None and right_terms is not None
+        left_tables = [tables[ref] for ref in left_terms or ()]
+        right_tables = [tables[ref] for ref in right_terms or ()]
         for key in sorted(self.keys(r, tables)):
             if not self.applies(r, key):
                 continue
             self.evaluated += 1
+            if fast:
+                left_sum = self.plain_sum(left_tables, key)
+                if left_sum is not None:
+                    right_sum = self.plain_sum(right_tables, key)
+                    if right_sum is not None and _silent(op, left_sum, right_sum):
+                        continue
             found = {ref: t.get(key) for ref, t in tables.items()}
             rows = sorted({i for v in found.values() if v is not None for i in v})
             if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
