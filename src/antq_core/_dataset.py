@@ -6,6 +6,7 @@ import json
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +38,7 @@ from antq_core._errors import (
 )
 from antq_core._geo import AdminUnit, Gazetteer, _GazetteerDocument
 from antq_core._period import Period
+from antq_core._progress import gc_paused
 from antq_core._quantity import (
     Number,
     Unit,
@@ -508,7 +510,8 @@ class Dataset:
         elif isinstance(data, str) and data.startswith("\ufeff"):
             data = data[1:]
         try:
-            doc = _DOCUMENT.validate_json(data)
+            with gc_paused():  # a million row dicts, none in a cycle: see gc_paused
+                doc = _DOCUMENT.validate_json(data)
         except ValidationError as e:
             encoding = _encoding_problems(data)
             if encoding:
@@ -533,7 +536,8 @@ class Dataset:
     def _from_document(cls, doc: _Document, source: str) -> Dataset:
         problems: list[LoadProblem] = []
         gazetteer = _check_document(doc, source, problems)
-        store = _build_store(doc.observations, problems)
+        with gc_paused():
+            store = _build_store(doc.observations, problems)
         if problems:
             raise DatasetLoadError(source, problems)
         return cls._assemble(doc, gazetteer, store)
@@ -819,7 +823,11 @@ def _build_store(
         period=list(map(itemgetter("period"), rows)),
         unit=list(map(itemgetter("unit"), rows)),
         value=list(map(itemgetter("value"), rows)),
-        extras=[(i, row) for i, row in enumerate(rows) if len(row) != _REQUIRED_FIELDS],
+        # Most rows have only the required fields: find the others without a Python loop.
+        extras=[
+            (i, rows[i])
+            for i in compress(range(len(rows)), map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
+        ],
     )
     return _build_columns(columns, problems, row_numbers, store)
 
