@@ -169,19 +169,7 @@ def _dense_datasets(draw: st.DrawFn, *, people_only: bool = False) -> Dataset:
 
     rows = draw(st.lists(observation(), min_size=8, max_size=40))
     rows += draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else []
-    return Dataset(
-        gazetteer=base.gazetteer,
-        metadata=base.metadata,
-        sources=base.sources.values(),
-        themes=base.themes.values(),
-        categories=base.categories.values(),
-        metrics=base.metrics.values(),
-        initiatives=base.initiatives.values(),
-        sites=base.sites.values(),
-        organizations=base.organizations.values(),
-        participants=base.participants.values(),
-        observations=draw(st.permutations(rows)),
-    )
+    return base.replace(observations=draw(st.permutations(rows)))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -151,19 +151,7 @@ def test_any_dataset_can_be_reported_without_printing_names(ds: Dataset) -> None
         p.model_copy(update={"full_name": f"Secret Name {n}"})
         for n, p in enumerate(ds.participants.values())
     ]
-    ds = Dataset(
-        gazetteer=ds.gazetteer,
-        metadata=ds.metadata,
-        sources=ds.sources.values(),
-        themes=ds.themes.values(),
-        categories=ds.categories.values(),
-        metrics=ds.metrics.values(),
-        initiatives=ds.initiatives.values(),
-        sites=ds.sites.values(),
-        organizations=ds.organizations.values(),
-        participants=people,
-        observations=ds.observations,
-    )
+    ds = ds.replace(participants=people)
     for lang in ("vi", "en"):
         text = render_report(ds, lang)
         assert text.endswith("\n")

@@ -77,6 +77,28 @@ def builtin_catalog() -> Catalog:
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
 
 
+def bundled_names(kind: str) -> list[str]:
+    """Names of the bundled data files of ``kind`` (``data/{kind}_{name}.json``), sorted."""
+    prefix = f"{kind}_"
+    return sorted(
+        p.name.removeprefix(prefix).removesuffix(".json")
+        for p in _DATA.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith(".json")
+    )
+
+
+def bundled_bytes(kind: str, name: str) -> bytes:
+    """The bytes of the bundled file ``data/{kind}_{name}.json``.
+
+    Raises:
+        InvalidValueError: No bundled file of that kind has that name.
+    """
+    available = bundled_names(kind)
+    if name not in available:
+        raise InvalidValueError(f"{kind} name", name, f"choose one of {', '.join(available)}")
+    return (_DATA / f"{kind}_{name}.json").read_bytes()
+
+
 def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
     """A gazetteer that ships with the library, by name.
 
@@ -96,14 +118,7 @@ def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
     Raises:
         InvalidValueError: No bundled gazetteer has that name.
     """
-    available = sorted(
-        p.name.removeprefix("gazetteer_").removesuffix(".json")
-        for p in _DATA.iterdir()
-        if p.name.startswith("gazetteer_")
-    )
-    if name not in available:
-        raise InvalidValueError("gazetteer name", name, f"choose one of {', '.join(available)}")
-    raw = (_DATA / f"gazetteer_{name}.json").read_bytes()
+    raw = bundled_bytes("gazetteer", name)
     return Gazetteer.from_json(raw, source=f"antq_core/data/gazetteer_{name}.json")
 
 

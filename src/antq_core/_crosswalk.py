@@ -6,13 +6,13 @@ import datetime as dt
 import enum
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
 
+from antq_core._catalog import bundled_bytes, bundled_gazetteer, bundled_names
 from antq_core._dataset import Dataset
 from antq_core._entities import (
     TEXT_LIMIT,
@@ -48,7 +48,6 @@ __all__ = [
 
 CROSSWALK_FORMAT: Final = "antq-crosswalk"
 CROSSWALK_FORMAT_VERSION: Final = 1
-_DATA: Final = files("antq_core") / "data"
 
 OnSplit = Literal["refuse", "approximate"]
 """What :meth:`Crosswalk.remap` does with a figure recorded on a unit that was split."""
@@ -659,13 +658,9 @@ class _Remapper:
         }
         if metadata.province is not None:
             update["province"] = self.place(metadata.province).codes[0]
-        return Dataset(
+        return ds.replace(
             gazetteer=self.cw.target,
             metadata=metadata.model_copy(update=update),
-            sources=ds.sources.values(),
-            themes=ds.themes.values(),
-            categories=ds.categories.values(),
-            metrics=ds.metrics.values(),
             initiatives=[self._initiative(i) for i in ds.initiatives.values()],
             sites=[self._site(s) for s in ds.sites.values()],
             organizations=[self._organization(o) for o in ds.organizations.values()],
@@ -763,25 +758,17 @@ def bundled_crosswalk(name: str = "lai_chau_2017_2025") -> Crosswalk:
     Raises:
         InvalidValueError: No bundled crosswalk has that name.
     """
-    available = sorted(
-        p.name.removeprefix("crosswalk_").removesuffix(".json")
-        for p in _DATA.iterdir()
-        if p.name.startswith("crosswalk_")
-    )
-    if name not in available:
-        raise InvalidValueError("crosswalk name", name, f"choose one of {', '.join(available)}")
-    raw = (_DATA / f"crosswalk_{name}.json").read_bytes()
+    raw = bundled_bytes("crosswalk", name)
     to_version = json.loads(raw)["to_version"]
     target = _bundled_gazetteer_of_version(to_version)
     return Crosswalk.from_json(raw, target=target, source=f"antq_core/data/crosswalk_{name}.json")
 
 
 def _bundled_gazetteer_of_version(version: str) -> Gazetteer:
-    for p in sorted(_DATA.iterdir(), key=lambda p: p.name):
-        if p.name.startswith("gazetteer_"):
-            gazetteer = Gazetteer.from_json(p.read_bytes(), source=f"antq_core/data/{p.name}")
-            if gazetteer.version == version:
-                return gazetteer
+    for name in bundled_names("gazetteer"):
+        gazetteer = bundled_gazetteer(name)
+        if gazetteer.version == version:
+            return gazetteer
     raise InvalidValueError(  # pragma: no cover - the bundled data is checked by the tests
         "gazetteer version", version, "no bundled gazetteer has it"
     )
