@@ -6,30 +6,32 @@ and only group the few rows that may be at fault into series (metric,
 subject, disaggregation), so the cost per observation does not grow with the
 dataset and stays close to one pass over the columns:
 
-- duplicates: a set of the (metric, subject, period, disaggregation) codes
-  as long as the store proves there is none; otherwise a ``Counter`` of them
-  names the repeated keys, and only their rows are gathered;
+- duplicates: a ``Counter`` of one integer key per row (metric, subject,
+  period, disaggregation; see :mod:`antq_core._keys`) proves there is none,
+  or names the repeated keys, and only their rows are gathered;
 - overlaps: two rows can only overlap if their metric's *distinct* periods
   do (a year and one of its months), and distinct (metric, period) pairs
-  are few; only rows of a pair that overlaps another pair of its metric are
-  grouped by series and chained.
+  are few; and only if their series mixes period tilings (months with a
+  year). Such a series has a row outside the commonest tiling, so the
+  rows of the others are looked at, and the commonest tiling's rows only
+  by a set lookup in C. Only rows that pass both tests are grouped by
+  series and chained.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Sequence
 from itertools import compress, repeat
-from operator import itemgetter
-from typing import Final
+from operator import gt, itemgetter
 
+from antq_core._keys import key_codes, low_shift
 from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
 __all__ = ["duplicate_and_overlapping_rows", "duplicate_rows", "overlapping_rows"]
 
 _Key = tuple[int, int, int]
-_SERIES: Final = itemgetter(0, 1, 2)
 
 
 def _wanted(store: ObservationStore, metrics: Container[str] | None) -> set[int] | None:
@@ -62,28 +64,24 @@ def duplicate_rows(
 
 def _duplicates(store: ObservationStore, wanted: set[int] | None) -> list[tuple[int, ...]]:
     cols = store.columns()
-    metric, subject, period, disaggregation = (
-        cols.metric,
-        cols.subject,
-        cols.period,
-        cols.disaggregation,
+    metric = cols.metric
+    keys = key_codes(
+        (metric, len(cols.metrics)),
+        (cols.subject, len(cols.subjects)),
+        (cols.period, len(cols.periods)),
+        (cols.disaggregation, len(cols.disaggregations)),
     )
-
-    def keys() -> Iterator[tuple[int, int, int, int]]:
-        every = zip(metric, subject, period, disaggregation, strict=True)
-        return every if wanted is None else compress(every, map(wanted.__contains__, metric))
-
-    rows = len(metric) if wanted is None else sum(map(wanted.__contains__, metric))
-    counts = Counter(keys())  # counted in C
-    extra = rows - len(counts)
-    if not extra:
+    rows: Sequence[int] = range(len(metric))
+    if wanted is not None:
+        chosen = list(map(wanted.__contains__, metric))
+        keys, rows = list(compress(keys, chosen)), list(compress(rows, chosen))
+    counts = Counter(keys)  # counted in C, on one integer per row
+    if len(counts) == len(keys):
         return []  # every key once: no duplicate
-    # At most ``extra`` keys repeat: the largest counts, picked in C.
-    repeated = {key for key, count in counts.most_common(extra) if count > 1}
-    by_key: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
-    every = zip(metric, subject, period, disaggregation, strict=True)
-    for i in compress(range(len(metric)), map(repeated.__contains__, every)):
-        by_key[metric[i], subject[i], period[i], disaggregation[i]].append(i)
+    repeated = set(compress(counts, map(gt, counts.values(), repeat(1))))
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for i, key in compress(zip(rows, keys, strict=True), map(repeated.__contains__, keys)):
+        by_key[key].append(i)
     groups = [tuple(g) for g in by_key.values()]
     groups.sort()
     return groups
@@ -105,15 +103,18 @@ def overlapping_rows(
     return _overlaps(store, _wanted(store, metrics))
 
 
-def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[tuple[int, int]]:
-    """(metric, period) codes whose period overlaps another distinct period of the metric."""
+def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[int]:
+    """(metric, period) pair codes whose period overlaps another distinct period of the metric."""
     cols = store.columns()
     periods = cols.periods
     by_metric: dict[int, list[int]] = defaultdict(list)
-    for m, code in set(zip(cols.metric, cols.period, strict=True)):
+    shift = low_shift(len(periods))
+    mask = (1 << shift) - 1
+    for key in set(key_codes((cols.metric, len(cols.metrics)), (cols.period, len(periods)))):
+        m = key >> shift
         if wanted is None or m in wanted:
-            by_metric[m].append(code)
-    risky: set[tuple[int, int]] = set()
+            by_metric[m].append(key & mask)
+    risky: set[int] = set()
     for m, codes in by_metric.items():
         if len(codes) < 2:  # noqa: PLR2004
             continue
@@ -127,10 +128,10 @@ def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[tuple[
                 end = max(end, p.end)
                 continue
             if len(chain) > 1:
-                risky.update(zip(repeat(m), chain))
+                risky.update(m << shift | code for code in chain)
             chain, end = [c], p.end
         if len(chain) > 1:
-            risky.update(zip(repeat(m), chain))
+            risky.update(m << shift | code for code in chain)
     return risky
 
 
@@ -156,26 +157,35 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     risky = _risky_pairs(store, wanted)
     if not risky:
         return []  # no two distinct periods of one metric overlap: no row can
-    metric, subject, period, disaggregation = (
-        cols.metric,
-        cols.subject,
-        cols.period,
-        cols.disaggregation,
-    )
-    # Only series mixing tilings (a month and a quarter, two ranges) can overlap.
-    tiling = _tilings(cols.periods)
-    series_tilings = set(
-        zip(metric, subject, disaggregation, map(tiling.__getitem__, period), strict=True)
-    )
-    per_series = Counter(map(_SERIES, series_tilings))
-    extra = len(series_tilings) - len(per_series)
-    if not extra:
-        return []  # each series keeps to one tiling: proved at C speed
-    mixed = {k for k, count in per_series.most_common(extra) if count > 1}
+    metric, period = cols.metric, cols.period
+    # Only series mixing tilings (a month and a year, two ranges) can overlap, and such a
+    # series has a row outside the commonest tiling: the rest of the rows (in real
+    # reports, months, nearly all of them) are passed over in C.
+    tilings = _tilings(cols.periods)
+    per_tiling: Counter[int] = Counter()
+    for code, count in Counter(period).items():
+        per_tiling[tilings[code]] += count
+    ((common, _),) = per_tiling.most_common(1)
+    elsewhere = bytes(t != common for t in tilings)
     everything = range(len(metric))
-    keys = zip(metric, subject, disaggregation, strict=True)
-    in_mixed = compress(everything, map(mixed.__contains__, keys))
-    rows = [i for i in in_mixed if (metric[i], period[i]) in risky]
+    series = key_codes(
+        (metric, len(cols.metrics)),
+        (cols.subject, len(cols.subjects)),
+        (cols.disaggregation, len(cols.disaggregations)),
+    )
+    with_others = set(
+        map(series.__getitem__, compress(everything, map(elsewhere.__getitem__, period)))
+    )
+    candidates = list(compress(everything, map(with_others.__contains__, series)))
+    their_series = list(map(series.__getitem__, candidates))
+    their_tilings = map(tilings.__getitem__, map(period.__getitem__, candidates))
+    per_series = Counter(map(itemgetter(0), set(zip(their_series, their_tilings, strict=True))))
+    mixed = set(compress(per_series, map(gt, per_series.values(), repeat(1))))
+    if not mixed:
+        return []  # each series keeps to one tiling
+    pairs = key_codes((metric, len(cols.metrics)), (period, len(cols.periods)))
+    in_mixed = compress(candidates, map(mixed.__contains__, their_series))
+    rows = [i for i in in_mixed if pairs[i] in risky]
     return _chains(store, _series(store, rows))
 
 

@@ -21,6 +21,7 @@ from antq_core._dataset import Dataset
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
 from antq_core._geo import AdminLevel
+from antq_core._keys import key_codes, low_shift
 from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
@@ -84,6 +85,17 @@ def _observation_owner(rows: Sequence[int], what: str) -> dict[str, str]:
     }
 
 
+_TABLES: Final = {
+    "metric": "metrics",
+    "subject": "subjects",
+    "period": "periods",
+    "unit": "units",
+    "qualifier": "qualifiers",
+    "disaggregation": "disaggregations",
+}
+"""Each code column of :class:`ObservationColumns` and its table of distinct values."""
+
+
 class Checker:
     """Runs every check but the rules on one dataset, collecting issues."""
 
@@ -95,6 +107,7 @@ class Checker:
         self.report_date = dataset.metadata.report_date
         self._positions: dict[str, dict[str, int]] = {}
         self.period_text = [str(p) for p in self.cols.periods]
+        self._keys: dict[tuple[str, str], tuple[Sequence[int], int]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -335,15 +348,36 @@ class Checker:
                 found[column[i]].append(i)
         return found
 
+    def _pair_keys(self, first: str, second: str) -> tuple[Sequence[int], int]:
+        """One key per row for two of the store's columns (by name), and the first's shift."""
+        found = self._keys.get((first, second))
+        if found is None:
+            cols = self.cols
+            bound = len(getattr(cols, _TABLES[second]))
+            keys = key_codes(
+                (getattr(cols, first), len(getattr(cols, _TABLES[first]))),
+                (getattr(cols, second), bound),
+            )
+            found = self._keys[first, second] = (keys, low_shift(bound))
+        return found
+
+    def _distinct_pairs(self, first: str, second: str) -> set[tuple[int, int]]:
+        """The distinct (code, code) pairs two of the store's columns (by name) hold."""
+        keys, shift = self._pair_keys(first, second)
+        mask = (1 << shift) - 1
+        return {(key >> shift, key & mask) for key in set(keys)}
+
     def _pair_rows(
-        self, first: memoryview, second: memoryview, pairs: Iterable[tuple[int, int]]
+        self, first: str, second: str, pairs: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], list[int]]:
-        wanted = set(pairs)
+        """Rows by pair, for the rows whose two columns (by name) hold one of ``pairs``."""
+        keys, shift = self._pair_keys(first, second)
+        mask = (1 << shift) - 1
+        wanted = {a << shift | b for a, b in pairs}
         found: dict[tuple[int, int], list[int]] = defaultdict(list)
         if wanted:
-            hits = map(wanted.__contains__, zip(first, second, strict=True))
-            for i in compress(range(len(first)), hits):
-                found[first[i], second[i]].append(i)
+            for i in compress(range(len(keys)), map(wanted.__contains__, keys)):
+                found[keys[i] >> shift, keys[i] & mask].append(i)
         return found
 
     def _describe(self, row: int) -> str:
@@ -424,7 +458,7 @@ class Checker:
         cols, ds = self.cols, self.ds
         metric_of = [ds.metrics.get(m) for m in cols.metrics]
         bad_units: dict[tuple[int, int], dict[str, Any]] = {}
-        for m, u in set(zip(cols.metric, cols.unit, strict=True)):
+        for m, u in self._distinct_pairs("metric", "unit"):
             metric, unit = metric_of[m], cols.units[u]
             if metric is not None and not unit.compatible(metric.unit):
                 bad_units[m, u] = {
@@ -432,7 +466,7 @@ class Checker:
                     "unit": unit.code,
                     "metric_unit": metric.unit.code,
                 }
-        for pair, rows in sorted(self._pair_rows(cols.metric, cols.unit, bad_units).items()):
+        for pair, rows in sorted(self._pair_rows("metric", "unit", bad_units).items()):
             self.add(
                 "unit-incompatible",
                 Location.observation(rows[0], "unit"),
@@ -441,7 +475,7 @@ class Checker:
                 count=len(rows),
             )
         bad_qualifiers: dict[tuple[int, int], dict[str, Any]] = {}
-        for m, q in set(zip(cols.metric, cols.qualifier, strict=True)):
+        for m, q in self._distinct_pairs("metric", "qualifier"):
             metric, qualifier = metric_of[m], cols.qualifiers[q]
             if metric is None:
                 continue
@@ -453,9 +487,7 @@ class Checker:
                     "qualifier": qualifier.value,
                     "reason": reason,
                 }
-        for pair, rows in sorted(
-            self._pair_rows(cols.metric, cols.qualifier, bad_qualifiers).items()
-        ):
+        for pair, rows in sorted(self._pair_rows("metric", "qualifier", bad_qualifiers).items()):
             self.add(
                 "qualifier-not-allowed",
                 Location.observation(rows[0], "qualifier"),
@@ -469,7 +501,7 @@ class Checker:
         cols, ds = self.cols, self.ds
         problems: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = {}
         pairs = (
-            set(zip(cols.metric, cols.disaggregation, strict=True))
+            self._distinct_pairs("metric", "disaggregation")
             if len(cols.disaggregations) > 1
             else set()
         )
@@ -503,9 +535,7 @@ class Checker:
                     )
             if found:
                 problems[m, d] = found
-        for pair, rows in sorted(
-            self._pair_rows(cols.metric, cols.disaggregation, problems).items()
-        ):
+        for pair, rows in sorted(self._pair_rows("metric", "disaggregation", problems).items()):
             where = Location.observation(rows[0], "disaggregation")
             for code, details in problems[pair]:
                 extra = (
@@ -625,7 +655,7 @@ class Checker:
         if not windows:
             return
         bad: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
-        for s_code, p_code in set(zip(cols.subject, cols.period, strict=True)):
+        for s_code, p_code in self._distinct_pairs("subject", "period"):
             limits = windows.get(s_code)
             if limits is None:
                 continue
@@ -656,7 +686,7 @@ class Checker:
                         "validity": _validity_text(window),
                     },
                 )
-        for pair, rows in sorted(self._pair_rows(cols.subject, cols.period, bad).items()):
+        for pair, rows in sorted(self._pair_rows("subject", "period", bad).items()):
             issue_code, details = bad[pair]
             where = Location.observation(rows[0], "period")
             metric = cols.metrics[cols.metric[rows[0]]]
@@ -880,37 +910,20 @@ def _parts_suspects(cols: ObservationColumns) -> list[int]:
         for d in cols.disaggregations[1:]
     )
     single = bytes(c >= 0 for c in category_of)
-    part_rows = list(compress(range(len(cols)), map(single.__getitem__, disaggregation)))
+    everything = range(len(cols))
+    part_rows = list(compress(everything, map(single.__getitem__, disaggregation)))
     if not part_rows:
         return []
-    # Only rows of metrics with parts matter; one integer key per (metric, subject, period).
-    with_parts_metric = bytearray(len(cols.metrics))
-    for m in set(map(metric.__getitem__, part_rows)):
-        with_parts_metric[m] = 1
-    rows = list(compress(range(len(cols)), map(with_parts_metric.__getitem__, metric)))
-    n_subjects, n_periods = len(cols.subjects), len(cols.periods)
-    keys = list(
-        map(
-            add,
-            map(
-                mul,
-                map(
-                    add,
-                    map(mul, map(metric.__getitem__, rows), repeat(n_subjects)),
-                    map(subject.__getitem__, rows),
-                ),
-                repeat(n_periods),
-            ),
-            map(period.__getitem__, rows),
-        )
+    # One integer key per (metric, subject, period); only totals of keys with parts matter.
+    every_key = key_codes(
+        (metric, len(cols.metrics)), (subject, len(cols.subjects)), (period, len(cols.periods))
     )
-    slices = list(map(disaggregation.__getitem__, rows))
-    is_part = list(map(single.__getitem__, slices))
-    part_rows = list(compress(rows, is_part))
-    part_keys = list(compress(keys, is_part))
-    part_slices = list(compress(slices, is_part))
-    is_total = list(map(not_, slices))
-    total_of = dict(zip(compress(keys, is_total), compress(rows, is_total), strict=True))
+    part_keys = list(map(every_key.__getitem__, part_rows))
+    part_slices = list(map(disaggregation.__getitem__, part_rows))
+    with_parts = set(part_keys)
+    near = list(compress(everything, map(with_parts.__contains__, every_key)))
+    total_rows = list(compress(near, map(not_, map(disaggregation.__getitem__, near))))
+    total_of = dict(zip(map(every_key.__getitem__, total_rows), total_rows, strict=True))
     plain_unit = bytes(u.factor == 1 for u in cols.units)
     suspect: set[int] = set()
     suspect.update(
@@ -920,11 +933,7 @@ def _parts_suspects(cols: ObservationColumns) -> list[int]:
         )
     )
     n_rows = len(cols)
-    suspect.update(
-        ((metric[i] * n_subjects + subject[i]) * n_periods + period[i])
-        for i in cols.exact
-        if i < n_rows
-    )
+    suspect.update(every_key[i] for i in cols.exact if i < n_rows)
     # Parts: sorted by (key, category, option); an option reported twice is kept, and so is
     # a part in another unit than its total.
     n_categories, n_disaggregations = len(categories), len(cols.disaggregations)
@@ -956,7 +965,7 @@ def _parts_suspects(cols: ObservationColumns) -> list[int]:
     suspect &= total_of.keys()  # without a total there is nothing to compare
     if not suspect:
         return []
-    return list(compress(rows, map(suspect.__contains__, keys)))
+    return list(compress(near, map(suspect.__contains__, map(every_key.__getitem__, near))))
 
 
 def _bounds_of(

@@ -7,7 +7,8 @@ import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
-from itertools import compress
+from itertools import compress, repeat
+from operator import add, and_, eq, ge, gt, le, lt, ne, not_, rshift
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from antq_core._dataset import Dataset
 from antq_core._entities import EntityId, Name, Text
 from antq_core._geo import AdminLevel
+from antq_core._keys import key_codes, low_shift
 from antq_core._period import PeriodKind
 from antq_core._quantity import Qualifier
 from antq_core._refs import Disaggregation, SubjectKind
@@ -209,7 +211,6 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
 
 # -- evaluation --------------------------------------------------------------------------------
 
-_Key = tuple[int, int]  # (subject code, period code)
 _Slot = tuple[int, int]  # (metric code, disaggregation code)
 
 
@@ -301,26 +302,78 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
     return _Resolved(rule, slots)
 
 
-def _index(cols: ObservationColumns, wanted: set[_Slot]) -> dict[_Slot, dict[_Key, list[int]]]:
-    """For each wanted (metric, disaggregation): the rows of each subject and period."""
-    index: dict[_Slot, dict[_Key, list[int]]] = {slot: {} for slot in wanted}
-    metrics = {m for m, _ in wanted}
-    metric, disaggregation, subject, period = (
-        cols.metric,
-        cols.disaggregation,
-        cols.subject,
-        cols.period,
+class _SlotTable:
+    """The rows of one (metric, disaggregation), by (subject, period) key.
+
+    ``rows`` maps each key to a row (its last); ``multi`` holds the keys
+    reported more than once, with all their rows; ``odd`` the keys that the
+    bulk comparison leaves to the exact path: several rows, or a row whose
+    value is not one exact integer in base units.
+    """
+
+    __slots__ = ("multi", "odd", "rows")
+
+    def __init__(self, rows: dict[int, int], multi: dict[int, list[int]], odd: set[int]) -> None:
+        self.rows = rows
+        self.multi = multi
+        self.odd = odd
+
+    def get(self, key: int) -> list[int] | None:
+        """The rows at ``key``, in store order; ``None`` if none."""
+        found = self.multi.get(key)
+        if found is not None:
+            return found
+        row = self.rows.get(key)
+        return None if row is None else [row]
+
+
+_EMPTY_TABLE: Final = _SlotTable({}, {}, set())
+
+
+def _index(
+    cols: ObservationColumns, wanted: set[_Slot], keys: Sequence[int]
+) -> dict[_Slot, _SlotTable]:
+    """For each wanted (metric, disaggregation): its rows by (subject, period) key.
+
+    ``keys`` is each row's key. Rows are picked, their keys looked up and
+    their values' kind told in C; only the sorting of the picked rows into
+    slots loops in Python, over the rows of the metrics the rules name.
+    """
+    if not wanted:
+        return {}
+    n_disaggregations = len(cols.disaggregations)
+    shift = low_shift(n_disaggregations)
+    slot_keys = key_codes(
+        (cols.metric, len(cols.metrics)), (cols.disaggregation, n_disaggregations)
     )
-    for i in compress(range(len(metric)), map(metrics.__contains__, metric)):
-        table = index.get((metric[i], disaggregation[i]))
-        if table is None:
-            continue
-        key = (subject[i], period[i])
-        found = table.get(key)
-        if found is None:
-            table[key] = [i]
-        else:
-            found.append(i)
+    codes = {m << shift | d: (m, d) for m, d in wanted}
+    picked = list(compress(range(len(cols)), map(codes.__contains__, slot_keys)))
+    by_slot: dict[int, list[int]] = {code: [] for code in codes}
+    for code, i in zip(map(slot_keys.__getitem__, picked), picked, strict=True):
+        by_slot[code].append(i)
+    plain_unit = bytes(u.factor == 1 for u in cols.units)
+    exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
+    exact_value = cols.exact.__contains__  # the mapping's own test, in C
+    index: dict[_Slot, _SlotTable] = {}
+    for code, rows in by_slot.items():
+        row_keys = list(map(keys.__getitem__, rows))
+        table = dict(zip(row_keys, rows, strict=True))
+        plain = map(
+            and_,
+            map(plain_unit.__getitem__, map(cols.unit.__getitem__, rows)),
+            map(exact_qualifier.__getitem__, map(cols.qualifier.__getitem__, rows)),
+        )
+        odd = set(compress(row_keys, map(not_, plain)))
+        if cols.exact:
+            odd.update(compress(row_keys, map(exact_value, rows)))
+        multi: dict[int, list[int]] = {}
+        if len(table) < len(rows):  # a key's earlier rows are not its last
+            twice = set(compress(row_keys, map(ne, map(table.__getitem__, row_keys), rows)))
+            pairs = zip(row_keys, rows, strict=True)
+            for key, i in compress(pairs, map(twice.__contains__, row_keys)):
+                multi.setdefault(key, []).append(i)
+            odd.update(twice)
+        index[codes[code]] = _SlotTable(table, multi, odd)
     return index
 
 
@@ -396,29 +449,53 @@ _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
 def _side_keys(
     refs: Sequence[MetricRef],
     strategy: MissingValueStrategy,
-    tables: dict[MetricRef, dict[_Key, list[int]]],
-) -> set[_Key] | None:
+    tables: dict[MetricRef, _SlotTable],
+) -> set[int] | None:
     """The keys a side allows evaluating at; ``None``: any key."""
     if not refs or strategy is MissingValueStrategy.NEVER_SKIP:
         return None
-    sets = sorted((tables[r].keys() for r in refs), key=len)
+    sets = sorted((tables[r].rows.keys() for r in refs), key=len)
     if strategy is _SKIP_ANY:
         return set(sets[0]).intersection(*sets[1:])
     return set().union(*sets)
 
 
-class _RuleRun:
-    """Evaluates the rules over one dataset's figures."""
+_HOLDS_ON_POINTS: Final = {
+    RuleOperator.EQUAL: eq,
+    RuleOperator.NOT_EQUAL: ne,
+    RuleOperator.GREATER: gt,
+    RuleOperator.GREATER_OR_EQUAL: ge,
+    RuleOperator.LESS: lt,
+    RuleOperator.LESS_OR_EQUAL: le,
+}
+"""Each summable operator on two exact integers: whether the rule holds."""
 
-    def __init__(self, dataset: Dataset, cols: ObservationColumns) -> None:
+
+class _RuleRun:
+    """Evaluates the rules over one dataset's figures.
+
+    Figures are found by one integer key per (subject, period) (see
+    :mod:`antq_core._keys`). Each rule is first decided in bulk, in C, for
+    the keys where every figure it names is one exact integer in base units:
+    sums of looked-up values compared with an operator. The keys that this
+    leaves open (a figure missing, reported twice, qualified or in another
+    unit) and those where the rule fails are then evaluated one by one on
+    intervals, which words every issue; that path alone gives the same
+    results, and the tests hold the two to it.
+    """
+
+    def __init__(self, dataset: Dataset, cols: ObservationColumns, *, bulk: bool = True) -> None:
         self.dataset = dataset
         self.cols = cols
+        self.bulk = bulk
         self.issues: list[Issue] = []
         self.evaluated = 0
         self.factors = [u.factor for u in cols.units]
-        # Rows whose value is a plain integer in the base unit, reported exactly.
         self.plain_unit = bytes(f == 1 for f in self.factors)
         self.exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
+        self.shift = low_shift(len(cols.periods))
+        self.mask = (1 << self.shift) - 1
+        self.keys = key_codes((cols.subject, len(cols.subjects)), (cols.period, len(cols.periods)))
 
     def run(self, rules: Iterable[ValidationRule], *, builtin: bool) -> None:
         cols = self.cols
@@ -437,36 +514,80 @@ class _RuleRun:
             if r is not None:
                 resolved.append(r)
         wanted = {s for r in resolved for s in r.slots.values() if s is not None}
-        index = _index(cols, wanted)
+        index = _index(cols, wanted, self.keys)
         for r in resolved:
-            tables = {ref: {} if slot is None else index[slot] for ref, slot in r.slots.items()}
+            tables = {
+                ref: _EMPTY_TABLE if slot is None else index[slot] for ref, slot in r.slots.items()
+            }
             self.evaluate(r, tables)
 
-    def keys(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> set[_Key]:
+    def keys_of(self, r: _Resolved, tables: dict[MetricRef, _SlotTable]) -> set[int]:
+        """The keys ``r`` is evaluated at: its missing-value strategies, then its scope."""
         op = r.rule.operator
-        if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
-            return set().union(*(t.keys() for t in tables.values()))
-        left = _side_keys(r.left_refs, r.rule.left_missing, tables)
-        right = _side_keys(r.right_refs, r.rule.right_missing, tables)
+        everywhere = op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR)
+        left = None if everywhere else _side_keys(r.left_refs, r.rule.left_missing, tables)
+        right = None if everywhere else _side_keys(r.right_refs, r.rule.right_missing, tables)
         if left is None and right is None:
-            return set().union(*(t.keys() for t in tables.values()))
-        if left is None or right is None:
-            return left if right is None else right  # type: ignore[return-value]
-        return left & right
+            keys: set[int] = set().union(*(t.rows.keys() for t in tables.values()))
+        elif left is None or right is None:
+            keys = left if right is None else right  # type: ignore[assignment]
+        else:
+            keys = left & right
+        return self.in_scope(r.rule, keys)
 
-    def applies(self, r: _Resolved, key: _Key) -> bool:
-        rule, cols = r.rule, self.cols
-        if rule.period_kind is not None and cols.periods[key[1]].kind is not rule.period_kind:
-            return False
+    def in_scope(self, rule: ValidationRule, keys: set[int]) -> set[int]:
+        """The ``keys`` whose period is of the rule's kind and whose subject is at its levels."""
+        cols = self.cols
+        if rule.period_kind is not None:
+            kind = rule.period_kind
+            periods = {c for c, p in enumerate(cols.periods) if p.kind is kind}
+            keys = set(
+                compress(keys, map(periods.__contains__, map(and_, keys, repeat(self.mask))))
+            )
         if rule.levels:
-            subject = cols.subjects[key[0]]
-            if subject.kind is not SubjectKind.UNIT:
-                return False
-            unit = self.dataset.gazetteer.get(subject.id)
-            return unit is not None and unit.level in rule.levels
-        return True
+            gazetteer, levels = self.dataset.gazetteer, rule.levels
+            subjects = set()
+            for c, subject in enumerate(cols.subjects):
+                unit = gazetteer.get(subject.id) if subject.kind is SubjectKind.UNIT else None
+                if unit is not None and unit.level in levels:
+                    subjects.add(c)
+            at = map(subjects.__contains__, map(rshift, keys, repeat(self.shift)))
+            keys = set(compress(keys, at))
+        return keys
 
-    def plain_sum(self, tables: list[dict[_Key, list[int]]], key: _Key) -> tuple[int, bool] | None:
+    def open_keys(
+        self, r: _Resolved, tables: dict[MetricRef, _SlotTable], keys: set[int]
+    ) -> Iterable[int]:
+        """The ``keys`` that the bulk comparison cannot show to pass silently."""
+        op = r.rule.operator
+        if not self.bulk:
+            return keys
+        if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
+            left = set().union(*(tables[ref].rows.keys() for ref in r.left_refs))
+            right = set().union(*(tables[ref].rows.keys() for ref in r.right_refs))
+            fails = left ^ right if op is RuleOperator.COMPULSORY_PAIR else left & right
+            return keys & fails
+        left_terms, right_terms = summands(r.left), summands(r.right)
+        if op not in _SUMMABLE or not left_terms or not right_terms:
+            return keys
+        used = [tables[ref] for ref in r.slots]
+        complete = keys.intersection(*(t.rows.keys() for t in used))
+        complete.difference_update(*(t.odd for t in used))
+        decided = list(complete)
+        left_sums = self.sums(decided, [tables[ref] for ref in left_terms])
+        right_sums = self.sums(decided, [tables[ref] for ref in right_terms])
+        holds = map(_HOLDS_ON_POINTS[op], left_sums, right_sums)
+        return (keys - complete).union(compress(decided, map(not_, holds)))
+
+    def sums(self, keys: list[int], tables: list[_SlotTable]) -> Iterable[int]:
+        """For each key, the values of ``tables`` (one plain row each) added up."""
+        value = self.cols.value.__getitem__
+        found: Iterable[int] = map(value, map(tables[0].rows.__getitem__, keys))
+        for t in tables[1:]:
+            found = map(add, found, map(value, map(t.rows.__getitem__, keys)))
+        return found
+
+    def plain_sum(self, tables: list[_SlotTable], key: int) -> tuple[int, bool] | None:
         """The figures of ``tables`` at ``key`` added up, and whether none is missing.
 
         ``None`` when a figure found is not one exact integer in base units.
@@ -491,20 +612,19 @@ class _RuleRun:
             total += cols.value[i]
         return total, full
 
-    def evaluate(self, r: _Resolved, tables: dict[MetricRef, dict[_Key, list[int]]]) -> None:
+    def evaluate(self, r: _Resolved, tables: dict[MetricRef, _SlotTable]) -> None:
         op = r.rule.operator
-        # The common case decided on integers: both sides add up references, each found
-        # once as an exact integer in base units (or missing), and nothing is to be
-        # reported. Anything else (a violation to word, a qualifier, a unit to convert)
-        # takes the interval path below, which says nothing on such figures either.
+        keys = self.keys_of(r, tables)
+        self.evaluated += len(keys)
+        # Integers decide the common case: both sides add up references, each found once
+        # as an exact integer in base units (or missing), and nothing is to be reported.
+        # Anything else (a violation to word, a qualifier, a unit to convert) takes the
+        # interval path below, which says nothing on such figures either.
         left_terms, right_terms = summands(r.left), summands(r.right)
-        fast = op in _SUMMABLE and left_terms is not None and right_terms is not None
+        fast = self.bulk and op in _SUMMABLE and left_terms is not None and right_terms is not None
         left_tables = [tables[ref] for ref in left_terms or ()]
         right_tables = [tables[ref] for ref in right_terms or ()]
-        for key in sorted(self.keys(r, tables)):
-            if not self.applies(r, key):
-                continue
-            self.evaluated += 1
+        for key in sorted(self.open_keys(r, tables, keys)):
             if fast:
                 left_sum = self.plain_sum(left_tables, key)
                 if left_sum is not None:
@@ -546,10 +666,10 @@ class _RuleRun:
                 self.report("rule-inconclusive", r, key, rows, (str(a), str(b)))
 
     def report(
-        self, code: str, r: _Resolved, key: _Key, rows: list[int], sides: tuple[str, str]
+        self, code: str, r: _Resolved, key: int, rows: list[int], sides: tuple[str, str]
     ) -> None:
         rule, cols = r.rule, self.cols
-        subject = cols.subjects[key[0]]
+        subject = cols.subjects[key >> self.shift]
         severity = rule.importance.severity
         if code == "rule-possibly-violated" and severity is Severity.ERROR:
             severity = Severity.WARNING
@@ -560,7 +680,7 @@ class _RuleRun:
             "rule_name_vi": rule.name_vi,
             "rule_name_en": rule.name_en,
             "subject": str(subject),
-            "period": str(cols.periods[key[1]]),
+            "period": str(cols.periods[key & self.mask]),
             "left_text": rule.left,
             "right_text": rule.right,
             "operator": rule.operator.value,
@@ -576,8 +696,14 @@ def check_rules(
     dataset: Dataset,
     cols: ObservationColumns,
     rules: Iterable[ValidationRule] | None,
+    *,
+    bulk: bool = True,
 ) -> tuple[list[Issue], int]:
-    """Evaluate ``rules`` (the built-in set if ``None``): issues and evaluations run."""
-    run = _RuleRun(dataset, cols)
+    """Evaluate ``rules`` (the built-in set if ``None``): issues and evaluations run.
+
+    ``bulk=False`` evaluates every key one by one on intervals, with no
+    shortcut on integers: the reference the bulk comparison is tested against.
+    """
+    run = _RuleRun(dataset, cols, bulk=bulk)
     run.run(builtin_rules() if rules is None else rules, builtin=rules is None)
     return run.issues, run.evaluated
