@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from antq_core import Dataset, MetricKind, Observation, ObservationStore, Period, sample
 from antq_core._overlap import duplicate_and_overlapping_rows, duplicate_rows, overlapping_rows
+from antq_core._overlap_polars import duplicate_and_overlapping_rows_polars
 from antq_core.testing.strategies import datasets
 
 
@@ -117,6 +118,7 @@ def test_one_pass_gives_both(ds: Dataset) -> None:
     store = ds.observations
     both = duplicate_and_overlapping_rows(store, flows)
     assert both == (duplicate_rows(store), overlapping_rows(store, flows))
+    assert duplicate_and_overlapping_rows_polars(store, flows) == both
     assert duplicate_and_overlapping_rows(store)[1] == overlapping_rows(store)
 
 
@@ -206,7 +208,6 @@ def test_fast_paths_agree_with_the_reference(
     duplicates, overlaps = _reference(observations, metrics)
     assert duplicate_rows(store, metrics) == duplicates
     assert overlapping_rows(store, metrics) == overlaps
-    assert duplicate_and_overlapping_rows(store, metrics) == (
-        _reference(observations, None)[0],
-        overlaps,
-    )
+    both = (_reference(observations, None)[0], overlaps)
+    assert duplicate_and_overlapping_rows(store, metrics) == both
+    assert duplicate_and_overlapping_rows_polars(store, metrics) == both

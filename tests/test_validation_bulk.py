@@ -9,15 +9,27 @@ rules' bulk comparison to the one-key-at-a-time evaluation on intervals.
 from __future__ import annotations
 
 import copy
+import random
+import sys
 from array import array
 from typing import Any
 
-from hypothesis import event, given, settings
+import pytest
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from antq_core import Dataset, MissingValueStrategy, ValidationRule, validate
+from antq_core import (
+    Dataset,
+    InvalidValueError,
+    MissingExtraError,
+    MissingValueStrategy,
+    ValidationRule,
+    sample,
+    validate,
+)
 from antq_core._keys import byte_width, key_codes, low_shift
 from antq_core._validation._rules import check_rules
+from antq_core.testing.strategies import datasets
 
 # -- keys ------------------------------------------------------------------------------------
 
@@ -173,3 +185,27 @@ def test_bulk_rules_report_as_the_reference_does(
     event(f"issues: {min(len(bulk[0]), 3)}; evaluated: {min(bulk[1], 3)}")
     # and validate() reports the same rule issues, in the same order
     assert [i for i in validate(ds, rules=rules) if i.code.startswith("rule-")] == bulk[0]
+
+
+# -- engines ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(max_observations=40), st.randoms(use_true_random=False))
+def test_engines_report_the_same(ds: Dataset, rng: random.Random) -> None:
+    # Plant exact repeats and a year beside its months, so there is something to find.
+    rows = ds.to_dict()["observations"]
+    rows += [rng.choice(rows) for _ in range(len(rows) // 4)]
+    ds = Dataset.from_dict(ds.to_dict() | {"observations": rows}) if rows else ds
+    python = validate(ds, engine="python")
+    assert validate(ds, engine="polars") == python
+    assert validate(ds) == python  # auto: python below its threshold
+
+
+def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InvalidValueError, match="choose one of 'auto', 'python', 'polars'"):
+        validate(sample(), engine="duckdb")
+    monkeypatch.setitem(sys.modules, "polars", None)  # makes `import polars` fail
+    with pytest.raises(MissingExtraError, match=r"antq_core\[dataframe\]"):
+        validate(sample(), engine="polars")
+    assert validate(sample(), engine="python").ok  # what auto runs below 200,000 rows

@@ -21,7 +21,7 @@ dataset and stays close to one pass over the columns:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from itertools import compress, repeat
 from operator import gt, itemgetter
 
@@ -29,7 +29,15 @@ from antq_core._keys import key_codes, low_shift
 from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
-__all__ = ["duplicate_and_overlapping_rows", "duplicate_rows", "overlapping_rows"]
+__all__ = [
+    "chains",
+    "duplicate_and_overlapping_rows",
+    "duplicate_rows",
+    "overlapping_rows",
+    "risky_periods",
+    "series_of",
+    "tiling_codes",
+]
 
 _Key = tuple[int, int, int]
 
@@ -41,7 +49,7 @@ def _wanted(store: ObservationStore, metrics: Container[str] | None) -> set[int]
     return {i for i, m in enumerate(store.columns().metrics) if m in metrics}
 
 
-def _series(store: ObservationStore, rows: Sequence[int]) -> dict[_Key, list[int]]:
+def series_of(store: ObservationStore, rows: Iterable[int]) -> dict[_Key, list[int]]:
     """``rows`` by (metric, subject, disaggregation) code, for series of two rows or more."""
     cols = store.columns()
     metric, subject, disaggregation = cols.metric, cols.subject, cols.disaggregation
@@ -106,15 +114,25 @@ def overlapping_rows(
 def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[int]:
     """(metric, period) pair codes whose period overlaps another distinct period of the metric."""
     cols = store.columns()
-    periods = cols.periods
-    by_metric: dict[int, list[int]] = defaultdict(list)
-    shift = low_shift(len(periods))
+    shift = low_shift(len(cols.periods))
     mask = (1 << shift) - 1
-    for key in set(key_codes((cols.metric, len(cols.metrics)), (cols.period, len(periods)))):
-        m = key >> shift
+    pairs = set(key_codes((cols.metric, len(cols.metrics)), (cols.period, len(cols.periods))))
+    risky = risky_periods(cols.periods, ((key >> shift, key & mask) for key in pairs), wanted)
+    return {m << shift | p for m, p in risky}
+
+
+def risky_periods(
+    periods: Sequence[Period], pairs: Iterable[tuple[int, int]], wanted: set[int] | None
+) -> set[tuple[int, int]]:
+    """The distinct (metric, period) code ``pairs`` whose period overlaps another of the metric.
+
+    ``wanted``: only pairs of these metric codes (``None``: every metric).
+    """
+    by_metric: dict[int, list[int]] = defaultdict(list)
+    for m, code in pairs:
         if wanted is None or m in wanted:
-            by_metric[m].append(key & mask)
-    risky: set[int] = set()
+            by_metric[m].append(code)
+    risky: set[tuple[int, int]] = set()
     for m, codes in by_metric.items():
         if len(codes) < 2:  # noqa: PLR2004
             continue
@@ -128,14 +146,14 @@ def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[int]:
                 end = max(end, p.end)
                 continue
             if len(chain) > 1:
-                risky.update(m << shift | code for code in chain)
+                risky.update(zip(repeat(m), chain))
             chain, end = [c], p.end
         if len(chain) > 1:
-            risky.update(m << shift | code for code in chain)
+            risky.update(zip(repeat(m), chain))
     return risky
 
 
-def _tilings(periods: Sequence[Period]) -> list[int]:
+def tiling_codes(periods: Sequence[Period]) -> list[int]:
     """A code per period: equal for periods of one calendar tiling, unique for a free range.
 
     Distinct periods of one tiling (months; quarters; crop seasons from one
@@ -161,7 +179,7 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     # Only series mixing tilings (a month and a year, two ranges) can overlap, and such a
     # series has a row outside the commonest tiling: the rest of the rows (in real
     # reports, months, nearly all of them) are passed over in C.
-    tilings = _tilings(cols.periods)
+    tilings = tiling_codes(cols.periods)
     per_tiling: Counter[int] = Counter()
     for code, count in Counter(period).items():
         per_tiling[tilings[code]] += count
@@ -186,10 +204,11 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     pairs = key_codes((metric, len(cols.metrics)), (period, len(cols.periods)))
     in_mixed = compress(candidates, map(mixed.__contains__, their_series))
     rows = [i for i in in_mixed if pairs[i] in risky]
-    return _chains(store, _series(store, rows))
+    return chains(store, series_of(store, rows))
 
 
-def _chains(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
+def chains(store: ObservationStore, series: dict[_Key, list[int]]) -> list[tuple[int, ...]]:
+    """The groups of rows whose distinct periods overlap, within each of ``series``' row lists."""
     cols = store.columns()
     periods = cols.periods
     groups: list[tuple[int, ...]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import accumulate, compress, repeat
 from operator import add, eq, gt, mul, ne, not_, sub
@@ -26,7 +26,7 @@ from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
 from antq_core._refs import SubjectKind, SubjectRef
-from antq_core._store import ObservationColumns
+from antq_core._store import ObservationColumns, ObservationStore
 from antq_core._text import fold
 from antq_core._validation._expr import Bounds
 from antq_core._validation._issues import CODES, Issue, Location
@@ -85,6 +85,12 @@ def _observation_owner(rows: Sequence[int], what: str) -> dict[str, str]:
     }
 
 
+RepeatFinder = Callable[
+    [ObservationStore, Container[str] | None],
+    tuple[list[tuple[int, ...]], list[tuple[int, ...]]],
+]
+"""Finds duplicates and overlaps, as :func:`antq_core._overlap.duplicate_and_overlapping_rows`."""
+
 _TABLES: Final = {
     "metric": "metrics",
     "subject": "subjects",
@@ -99,8 +105,14 @@ _TABLES: Final = {
 class Checker:
     """Runs every check but the rules on one dataset, collecting issues."""
 
-    def __init__(self, dataset: Dataset, levels: Sequence[AdminLevel]) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        levels: Sequence[AdminLevel],
+        find_repeats: RepeatFinder = duplicate_and_overlapping_rows,
+    ) -> None:
         self.ds = dataset
+        self.find_repeats = find_repeats
         self.cols: ObservationColumns = dataset.observations.columns()
         self.levels = tuple(levels)
         self.issues: list[Issue] = []
@@ -134,7 +146,7 @@ class Checker:
 
     def run(self) -> list[Issue]:
         flows = {m.id for m in self.ds.metrics.values() if m.kind is MetricKind.FLOW}
-        self._duplicate_groups, self._overlap_groups = duplicate_and_overlapping_rows(
+        self._duplicate_groups, self._overlap_groups = self.find_repeats(
             self.ds.observations, flows
         )
         self.gazetteer()

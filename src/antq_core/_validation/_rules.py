@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
 from itertools import compress, repeat
-from operator import add, and_, eq, ge, gt, le, lt, ne, not_, rshift
+from operator import add, and_, eq, ge, gt, le, lt, mul, ne, not_, or_, rshift
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
@@ -308,15 +308,26 @@ class _SlotTable:
     ``rows`` maps each key to a row (its last); ``multi`` holds the keys
     reported more than once, with all their rows; ``odd`` the keys that the
     bulk comparison leaves to the exact path: several rows, or a row whose
-    value is not one exact integer in base units.
+    value is not an integer in base units. ``low`` and ``high`` give each
+    key's figure as bounds: a point, or an integer with a qualifier (at
+    least, at most).
     """
 
-    __slots__ = ("multi", "odd", "rows")
+    __slots__ = ("high", "low", "multi", "odd", "rows")
 
-    def __init__(self, rows: dict[int, int], multi: dict[int, list[int]], odd: set[int]) -> None:
+    def __init__(
+        self,
+        rows: dict[int, int],
+        multi: dict[int, list[int]],
+        odd: set[int],
+        low: dict[int, Any],
+        high: dict[int, Any],
+    ) -> None:
         self.rows = rows
         self.multi = multi
         self.odd = odd
+        self.low = low
+        self.high = high
 
     def get(self, key: int) -> list[int] | None:
         """The rows at ``key``, in store order; ``None`` if none."""
@@ -327,7 +338,14 @@ class _SlotTable:
         return None if row is None else [row]
 
 
-_EMPTY_TABLE: Final = _SlotTable({}, {}, set())
+_EMPTY_TABLE: Final = _SlotTable({}, {}, set(), {}, {})
+
+
+_INF: Final = float("inf")
+_LOW_FACTOR: Final = tuple(0 if q is Qualifier.AT_MOST else 1 for q in Qualifier)
+"""Per qualifier code: what a value is multiplied by to give its lowest bound."""
+_HIGH_EXTRA: Final = tuple(_INF if q is Qualifier.AT_LEAST else 0 for q in Qualifier)
+"""Per qualifier code: what is added to a value to give its highest bound."""
 
 
 def _index(
@@ -347,22 +365,22 @@ def _index(
         (cols.metric, len(cols.metrics)), (cols.disaggregation, n_disaggregations)
     )
     codes = {m << shift | d: (m, d) for m, d in wanted}
-    picked = list(compress(range(len(cols)), map(codes.__contains__, slot_keys)))
+    # Rows of the rules' metrics first (small codes, looked up in bytes), then their slots.
+    of_metric = bytearray(len(cols.metrics))
+    for m, _ in wanted:
+        of_metric[m] = 1
+    near = list(compress(range(len(cols)), map(of_metric.__getitem__, cols.metric)))
+    picked = list(compress(near, map(codes.__contains__, map(slot_keys.__getitem__, near))))
     by_slot: dict[int, list[int]] = {code: [] for code in codes}
     for code, i in zip(map(slot_keys.__getitem__, picked), picked, strict=True):
         by_slot[code].append(i)
     plain_unit = bytes(u.factor == 1 for u in cols.units)
-    exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
     exact_value = cols.exact.__contains__  # the mapping's own test, in C
     index: dict[_Slot, _SlotTable] = {}
     for code, rows in by_slot.items():
         row_keys = list(map(keys.__getitem__, rows))
         table = dict(zip(row_keys, rows, strict=True))
-        plain = map(
-            and_,
-            map(plain_unit.__getitem__, map(cols.unit.__getitem__, rows)),
-            map(exact_qualifier.__getitem__, map(cols.qualifier.__getitem__, rows)),
-        )
+        plain = map(plain_unit.__getitem__, map(cols.unit.__getitem__, rows))
         odd = set(compress(row_keys, map(not_, plain)))
         if cols.exact:
             odd.update(compress(row_keys, map(exact_value, rows)))
@@ -373,7 +391,17 @@ def _index(
             for key, i in compress(pairs, map(twice.__contains__, row_keys)):
                 multi.setdefault(key, []).append(i)
             odd.update(twice)
-        index[codes[code]] = _SlotTable(table, multi, odd)
+        values = list(map(cols.value.__getitem__, rows))
+        qualifiers = list(map(cols.qualifier.__getitem__, rows))
+        low = map(mul, values, map(_LOW_FACTOR.__getitem__, qualifiers))
+        high = map(add, values, map(_HIGH_EXTRA.__getitem__, qualifiers))
+        index[codes[code]] = _SlotTable(
+            table,
+            multi,
+            odd,
+            dict(zip(row_keys, low, strict=True)),
+            dict(zip(row_keys, high, strict=True)),
+        )
     return index
 
 
@@ -460,15 +488,50 @@ def _side_keys(
     return set().union(*sets)
 
 
-_HOLDS_ON_POINTS: Final = {
-    RuleOperator.EQUAL: eq,
-    RuleOperator.NOT_EQUAL: ne,
-    RuleOperator.GREATER: gt,
-    RuleOperator.GREATER_OR_EQUAL: ge,
-    RuleOperator.LESS: lt,
-    RuleOperator.LESS_OR_EQUAL: le,
-}
-"""Each summable operator on two exact integers: whether the rule holds."""
+def _holds(
+    op: RuleOperator, a: tuple[list[Any], list[Any]], b: tuple[list[Any], list[Any]]
+) -> Iterable[bool]:
+    """Whether ``op`` holds for each pair of bounds, as :func:`_compare` says ``HOLDS``.
+
+    ``a`` and ``b`` are the sides' (lowest, highest) bounds, one per key.
+    """
+    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
+        op = (
+            RuleOperator.LESS_OR_EQUAL
+            if op is RuleOperator.GREATER_OR_EQUAL
+            else RuleOperator.LESS
+        )
+        a, b = b, a
+    (a_low, a_high), (b_low, b_high) = a, b
+    if op is RuleOperator.LESS_OR_EQUAL:
+        return map(le, a_high, b_low)
+    if op is RuleOperator.LESS:
+        return map(lt, a_high, b_low)
+    if op is RuleOperator.EQUAL:  # both the same point
+        points = map(and_, map(eq, a_low, a_high), map(eq, b_low, b_high))
+        return map(and_, points, map(eq, a_low, b_low))
+    return map(or_, map(lt, a_high, b_low), map(lt, b_high, a_low))  # disjoint
+
+
+def _fails(
+    op: RuleOperator, a: tuple[list[Any], list[Any]], b: tuple[list[Any], list[Any]]
+) -> Iterable[bool]:
+    """Whether ``op`` fails for each pair of bounds, as :func:`_compare` says ``FAILS``."""
+    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
+        op = (
+            RuleOperator.LESS_OR_EQUAL
+            if op is RuleOperator.GREATER_OR_EQUAL
+            else RuleOperator.LESS
+        )
+        a, b = b, a
+    (a_low, a_high), (b_low, b_high) = a, b
+    if op is RuleOperator.LESS_OR_EQUAL:
+        return map(gt, a_low, b_high)
+    if op is RuleOperator.LESS:
+        return map(ge, a_low, b_high)
+    if op is RuleOperator.EQUAL:  # disjoint
+        return map(or_, map(lt, a_high, b_low), map(lt, b_high, a_low))
+    return _holds(RuleOperator.EQUAL, a, b)  # != fails on the same point
 
 
 class _RuleRun:
@@ -476,8 +539,10 @@ class _RuleRun:
 
     Figures are found by one integer key per (subject, period) (see
     :mod:`antq_core._keys`). Each rule is first decided in bulk, in C, for
-    the keys where every figure it names is one exact integer in base units:
-    sums of looked-up values compared with an operator. The keys that this
+    the keys where every figure it names is one integer in base units, exact
+    or a bound, or missing (unknown, from 0 up): the sides' lowest and
+    highest bounds added up from looked-up values, and compared as
+    :func:`_compare` does. The keys that this
     leaves open (a figure missing, reported twice, qualified or in another
     unit) and those where the rule fails are then evaluated one by one on
     intervals, which words every issue; that path alone gives the same
@@ -571,21 +636,32 @@ class _RuleRun:
         if op not in _SUMMABLE or not left_terms or not right_terms:
             return keys
         used = [tables[ref] for ref in r.slots]
-        complete = keys.intersection(*(t.rows.keys() for t in used))
-        complete.difference_update(*(t.odd for t in used))
-        decided = list(complete)
-        left_sums = self.sums(decided, [tables[ref] for ref in left_terms])
-        right_sums = self.sums(decided, [tables[ref] for ref in right_terms])
-        holds = map(_HOLDS_ON_POINTS[op], left_sums, right_sums)
-        return (keys - complete).union(compress(decided, map(not_, holds)))
+        odd = keys & set().union(*(t.odd for t in used))
+        decided = list(keys - odd)
+        left_bounds = self.bounds(decided, [tables[ref] for ref in left_terms])
+        right_bounds = self.bounds(decided, [tables[ref] for ref in right_terms])
+        # Silent: the rule holds, or it does not fail while a figure is missing (undecided
+        # outcomes are reported only when every figure is there).
+        missing: Iterable[bool] = repeat(False)
+        for t in used:
+            missing = map(or_, missing, map(not_, map(t.rows.__contains__, decided)))
+        quiet = map(and_, missing, map(not_, _fails(op, left_bounds, right_bounds)))
+        silent = map(or_, _holds(op, left_bounds, right_bounds), quiet)
+        return odd.union(compress(decided, map(not_, silent)))
 
-    def sums(self, keys: list[int], tables: list[_SlotTable]) -> Iterable[int]:
-        """For each key, the values of ``tables`` (one plain row each) added up."""
-        value = self.cols.value.__getitem__
-        found: Iterable[int] = map(value, map(tables[0].rows.__getitem__, keys))
-        for t in tables[1:]:
-            found = map(add, found, map(value, map(t.rows.__getitem__, keys)))
-        return found
+    def bounds(self, keys: list[int], tables: list[_SlotTable]) -> tuple[list[Any], list[Any]]:
+        """For each key, the lowest and highest bounds of ``tables``' figures added up.
+
+        A figure missing at a key is unknown: from 0 up (:data:`UNKNOWN`).
+        """
+        lows: list[Any] = []
+        highs: list[Any] = []
+        for n, t in enumerate(tables):
+            low = map(t.low.get, keys, repeat(0))
+            high = map(t.high.get, keys, repeat(_INF))
+            lows = list(low) if not n else list(map(add, lows, low))
+            highs = list(high) if not n else list(map(add, highs, high))
+        return lows, highs
 
     def plain_sum(self, tables: list[_SlotTable], key: int) -> tuple[int, bool] | None:
         """The figures of ``tables`` at ``key`` added up, and whether none is missing.
