@@ -21,7 +21,7 @@ from antq_core._dataset import Dataset
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
 from antq_core._geo import AdminLevel
-from antq_core._keys import key_codes, low_shift
+from antq_core._keys import byte_width, key_codes, low_shift
 from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
@@ -100,6 +100,8 @@ _TABLES: Final = {
     "disaggregation": "disaggregations",
 }
 """Each code column of :class:`ObservationColumns` and its table of distinct values."""
+_PROFILE: Final = ("metric", "unit", "qualifier", "disaggregation")
+"""The columns whose distinct combinations the per-metric checks read (see ``_profiles``)."""
 
 
 class Checker:
@@ -120,6 +122,7 @@ class Checker:
         self._positions: dict[str, dict[str, int]] = {}
         self.period_text = [str(p) for p in self.cols.periods]
         self._keys: dict[tuple[str, str], tuple[Sequence[int], int]] = {}
+        self._profile_set: set[tuple[int, ...]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -375,9 +378,38 @@ class Checker:
 
     def _distinct_pairs(self, first: str, second: str) -> set[tuple[int, int]]:
         """The distinct (code, code) pairs two of the store's columns (by name) hold."""
+        profiles = self._profiles() if first == "metric" else None
+        if profiles is not None and second in _PROFILE:
+            at = _PROFILE.index(second)
+            return {(p[0], p[at]) for p in profiles}
         keys, shift = self._pair_keys(first, second)
         mask = (1 << shift) - 1
         return {(key >> shift, key & mask) for key in set(keys)}
+
+    def _profiles(self) -> set[tuple[int, ...]] | None:
+        """The distinct (metric, unit, qualifier, disaggregation) codes of the rows.
+
+        One pass where several pair checks would each take one; ``None`` when
+        the four codes do not fit one 64-bit key (then each pair is read alone).
+        """
+        if self._profile_set is None:
+            cols = self.cols
+            columns = [
+                (getattr(cols, name), len(getattr(cols, _TABLES[name]))) for name in _PROFILE
+            ]
+            widths = [8 * byte_width(bound) for _, bound in columns]
+            if sum(widths) > 64:  # noqa: PLR2004 - bits in a key
+                return None
+            found = set()
+            for key in set(key_codes(*columns)):
+                codes = []
+                rest = key
+                for width in reversed(widths):
+                    codes.append(rest & ((1 << width) - 1))
+                    rest >>= width
+                found.add(tuple(reversed(codes)))
+            self._profile_set = found
+        return self._profile_set
 
     def _pair_rows(
         self, first: str, second: str, pairs: Iterable[tuple[int, int]]
