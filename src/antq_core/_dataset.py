@@ -10,7 +10,7 @@ from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Generic, Literal, NamedTuple, NotRequired, TypeVar
+from typing import Annotated, Any, Final, Literal, NamedTuple, NotRequired, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -718,40 +718,38 @@ def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
     return problems
 
 
-class _Table(Generic[_K]):
+class _Table(dict[_K, int]):
     """Maps raw keys (strings, or a disaggregation's items) to a store table index.
 
-    Each distinct key is parsed once. A key that does not parse maps to -1 and
-    its reason is kept in :attr:`reasons`, so callers never catch or parse twice.
+    Each distinct key is parsed once, when first looked up (``__missing__``),
+    so a column is turned into indexes by one C-level lookup a row. A key
+    that does not parse maps to -1 and its reason is kept in :attr:`reasons`,
+    so callers never catch or parse twice.
     """
 
-    __slots__ = ("cache", "parse", "reasons")
+    __slots__ = ("parse", "reasons")
 
     def __init__(self, parse: Callable[[_K], int]) -> None:
-        self.cache: dict[_K, int] = {}
+        super().__init__()
         self.reasons: dict[_K, str] = {}
         self.parse = parse
 
-    def miss(self, raw: _K) -> int:
+    def __missing__(self, raw: _K) -> int:
         try:
             index = self.parse(raw)
         except (ValueError, TypeError) as e:
             index = -1
             self.reasons[raw] = str(e)
-        self.cache[raw] = index
+        self[raw] = index
         return index
 
-    def get(self, raw: _K) -> int:
-        index = self.cache.get(raw)
-        return self.miss(raw) if index is None else index
+    def get(self, raw: _K) -> int:  # type: ignore[override]
+        """The index of ``raw`` (-1 if it does not parse)."""
+        return self[raw]
 
     def codes(self, raws: list[_K]) -> list[int]:
         """The index of each of ``raws``, interning distinct keys in order of first appearance."""
-        cache = self.cache
-        for raw in dict.fromkeys(raws):
-            if raw not in cache:
-                self.miss(raw)
-        return list(map(cache.__getitem__, raws))
+        return list(map(self.__getitem__, raws))
 
 
 def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
