@@ -13,6 +13,8 @@ from antq_core._geo import AdminLevel
 from antq_core._rollup import EXACT, Tolerance
 from antq_core._validation._checks import Checker
 from antq_core._validation._issues import Issue, Location, Severity, ValidationReport
+from antq_core._validation._people import team_issues
+from antq_core._validation._ratios import RATIO_TOLERANCE, ratio_issues
 from antq_core._validation._reconcile import reconciliation_issues
 from antq_core._validation._rules import ValidationRule, check_rules
 
@@ -28,6 +30,7 @@ def validate(
     rules: Iterable[ValidationRule] | None = None,
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
     tolerance: Tolerance = EXACT,
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
 ) -> ValidationReport:
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
@@ -37,7 +40,9 @@ def validate(
     against the report date, subject start and unit validity), duplicates
     and conflicts, double counting (overlapping periods of flows, sites
     across parents, parts above their total), names that are probably the
-    same, reported totals against the registered entities
+    same, statutory security and order teams (a leader, members' ages),
+    reported rates against their recomputed numerator and denominator,
+    reported totals against the registered entities
     (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
     ``docs/validation.md``.
 
@@ -63,6 +68,11 @@ def validate(
         tolerance: How far a reported total of initiatives, sites,
             organizations or members may be from the registered count
             (default: exact); see :class:`~antq_core.Tolerance`.
+        ratio_tolerance: How far a reported rate may be from the rate its
+            numerator and denominator give, in the rate's unit (``absolute``)
+            or as a fraction of the reported rate (``relative``), besides
+            half a unit of its last digit, which is always allowed (default:
+            1% of the reported rate, ``Tolerance(relative=Decimal("0.01"))``).
 
     Raises:
         InvalidValueError: A level is not an :class:`AdminLevel`.
@@ -70,9 +80,13 @@ def validate(
     wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
     checker = Checker(dataset, wanted)
     issues = checker.run()
+    teams = team_issues(dataset)
+    rates = ratio_issues(dataset, checker.cols, ratio_tolerance)
     totals = list(reconciliation_issues(dataset, tolerance))
     rule_issues, evaluated = check_rules(dataset, checker.cols, rules)
-    return ValidationReport((*issues, *totals, *rule_issues), rules_evaluated=evaluated)
+    return ValidationReport(
+        (*issues, *teams, *rates, *totals, *rule_issues), rules_evaluated=evaluated
+    )
 
 
 def validate_json(
@@ -82,6 +96,7 @@ def validate_json(
     rules: Iterable[ValidationRule] | None = None,
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
     tolerance: Tolerance = EXACT,
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
 ) -> ValidationReport:
     """Load a dataset from JSON and :func:`validate` it, with checks of the raw text too.
 
@@ -110,12 +125,19 @@ def validate_json(
         rules: As for :func:`validate`.
         levels: As for :func:`validate`.
         tolerance: As for :func:`validate`.
+        ratio_tolerance: As for :func:`validate`.
 
     Raises:
         DatasetLoadError: The document cannot be loaded; each problem has its JSON path.
     """
     dataset = Dataset.from_json(data, source=source)
-    report = validate(dataset, rules=rules, levels=levels, tolerance=tolerance)
+    report = validate(
+        dataset,
+        rules=rules,
+        levels=levels,
+        tolerance=tolerance,
+        ratio_tolerance=ratio_tolerance,
+    )
     text_issues = _not_nfc(data, source)
     if not text_issues:
         return report
