@@ -15,8 +15,9 @@ communes, 2,000 sites, 50 metrics) with a report date (13 July 2017):
 * **realistic** (the headline): as real reports are. Each series (metric,
   subject, disaggregation) reports by month, quarter or year, each period
   once and none after the report date; values agree (parts within totals,
-  the built-in rules hold; see ``_consistent``); activity figures only, no
-  registry totals (reconciliation has its own figure in docs/performance.md).
+  the built-in rules hold, rates match their parts; see ``_consistent``);
+  activity figures only, no registry totals (reconciliation has its own
+  figure in docs/performance.md).
   Then 0.1% of the rows are planted problems, a third each: exact
   duplicates, conflicting values and a year's total beside its months, each
   in its own series; the script asserts that validation reports exactly
@@ -139,7 +140,9 @@ def _consistent(row: dict[str, Any]) -> None:
     Parts (disaggregated rows) are 0..9, totals of their metrics 1,000..1,999,
     figures a rule bounds by another 200..299, and mediation cases the sum of
     the succeeded and failed cases of the same subject and period (their
-    values derived from it, so the three agree whichever rows are drawn).
+    values derived from it, so the three agree whichever rows are drawn); the
+    mediation success rate is the percentage those give, rounded to a whole
+    number as reports write it.
     """
     value = row["value"]
     if isinstance(value, str) or row["unit"] == "vnd":
@@ -152,6 +155,9 @@ def _consistent(row: dict[str, Any]) -> None:
         row["value"] = 200 + (seed % 50 if metric == "mediation_succeeded" else seed // 50 % 50)
     elif metric == "mediation_cases":
         row["value"] = 400 + seed % 50 + seed // 50 % 50
+    elif metric == "mediation_success_rate":
+        succeeded, cases = 200 + seed % 50, 400 + seed % 50 + seed // 50 % 50
+        row["value"] = (200 * succeeded + cases) // (2 * cases)  # rounded half up
     elif metric in SMALL:
         row["value"] = 200 + value % 100
     else:

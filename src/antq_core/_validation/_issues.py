@@ -250,6 +250,60 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
         "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
         "which may be more than the total {total} (estimates).",
     ),
+    # -- statutory security and order teams (Law 30/2023/QH15) --------------------------------
+    IssueCode(
+        "team-without-leader",
+        _W,
+        "Tổ bảo vệ ANTT ở cơ sở {organization} có {count} người tham gia được ghi nhận nhưng "
+        "không ai là tổ trưởng, trong khi Luật 30/2023/QH15 quy định tổ có tổ trưởng: "
+        "có thể danh sách chưa đầy đủ.",
+        "Grassroots security and order team {organization} has {count} participants recorded "
+        "but no leader (tổ trưởng), which Law 30/2023/QH15 requires: the records may be "
+        "incomplete.",
+    ),
+    IssueCode(
+        "member-under-age",
+        _E,
+        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} chưa đủ "
+        "{bound} tuổi vào ngày tổ được thành lập; Luật 30/2023/QH15 yêu cầu thành viên "
+        "từ đủ {bound} tuổi.",
+        "Participant {participant} of grassroots security and order team {organization} was "
+        "under {bound} on the day the team was set up; Law 30/2023/QH15 requires members to "
+        "be {bound} or older.",
+    ),
+    IssueCode(
+        "member-over-age",
+        _W,
+        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} đã trên "
+        "{bound} tuổi vào ngày tổ được thành lập; theo Luật 30/2023/QH15, người trên {bound} "
+        "tuổi chỉ tham gia khi bảo đảm sức khỏe và được Chủ tịch Ủy ban nhân dân cấp xã "
+        "quyết định.",
+        "Participant {participant} of grassroots security and order team {organization} was "
+        "over {bound} on the day the team was set up; under Law 30/2023/QH15 a person over "
+        "{bound} serves only in good health and by decision of the chair of the commune "
+        "People's Committee.",
+    ),
+    # -- rates ----------------------------------------------------------------------------------
+    IssueCode(
+        "ratio-mismatch",
+        _W,
+        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
+        "nhưng tính lại từ {numerator} = {numerator_value} {numerator_unit} và {denominator} = "
+        "{denominator_value} {denominator_unit} thì được {recomputed} {unit} (chênh lệch "
+        "{difference}, cho phép {allowed}; dòng {rows}).",
+        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
+        "{numerator} = {numerator_value} {numerator_unit} and {denominator} = "
+        "{denominator_value} {denominator_unit} give {recomputed} {unit} (difference "
+        "{difference}, allowed {allowed}; rows {rows}).",
+    ),
+    IssueCode(
+        "ratio-zero-denominator",
+        _W,
+        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
+        "nhưng mẫu số {denominator} bằng 0: không có tỷ lệ nào để báo cáo (dòng {rows}).",
+        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
+        "its denominator {denominator} is 0: there is no rate to report (rows {rows}).",
+    ),
     # -- reconciliation -------------------------------------------------------------------------
     IssueCode(
         "reconcile-mismatch",

@@ -15,6 +15,8 @@ from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._rollup import EXACT, Tolerance
 from antq_core._validation._checks import Checker, RepeatFinder
 from antq_core._validation._issues import Issue, Location, Severity, ValidationReport
+from antq_core._validation._people import team_issues
+from antq_core._validation._ratios import RATIO_TOLERANCE, ratio_issues
 from antq_core._validation._reconcile import reconciliation_issues
 from antq_core._validation._rules import ValidationRule, check_rules
 
@@ -31,6 +33,7 @@ def validate(
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
     tolerance: Tolerance = EXACT,
     engine: str = "auto",
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
 ) -> ValidationReport:
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
@@ -40,7 +43,9 @@ def validate(
     against the report date, subject start and unit validity), duplicates
     and conflicts, double counting (overlapping periods of flows, sites
     across parents, parts above their total), names that are probably the
-    same, reported totals against the registered entities
+    same, statutory security and order teams (a leader, members' ages),
+    reported rates against their recomputed numerator and denominator,
+    reported totals against the registered entities
     (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
     ``docs/validation.md``.
 
@@ -71,6 +76,11 @@ def validate(
             times faster on large datasets), or ``"auto"``: polars from
             200,000 observations when it is installed. The report is the same
             whichever runs.
+        ratio_tolerance: How far a reported rate may be from the rate its
+            numerator and denominator give, in the rate's unit (``absolute``)
+            or as a fraction of the reported rate (``relative``), besides
+            half a unit of its last digit, which is always allowed (default:
+            1% of the reported rate, ``Tolerance(relative=Decimal("0.01"))``).
 
     Raises:
         InvalidValueError: A level is not an :class:`AdminLevel`, or no engine
@@ -80,9 +90,13 @@ def validate(
     wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
     checker = Checker(dataset, wanted, _repeat_finder(engine, len(dataset.observations)))
     issues = checker.run()
+    teams = team_issues(dataset)
+    rates = ratio_issues(dataset, checker.cols, ratio_tolerance)
     totals = list(reconciliation_issues(dataset, tolerance))
     rule_issues, evaluated = check_rules(dataset, checker.cols, rules)
-    return ValidationReport((*issues, *totals, *rule_issues), rules_evaluated=evaluated)
+    return ValidationReport(
+        (*issues, *teams, *rates, *totals, *rule_issues), rules_evaluated=evaluated
+    )
 
 
 def validate_json(
@@ -93,6 +107,7 @@ def validate_json(
     levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
     tolerance: Tolerance = EXACT,
     engine: str = "auto",
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
 ) -> ValidationReport:
     """Load a dataset from JSON and :func:`validate` it, with checks of the raw text too.
 
@@ -122,6 +137,7 @@ def validate_json(
         levels: As for :func:`validate`.
         tolerance: As for :func:`validate`.
         engine: As for :func:`validate`.
+        ratio_tolerance: As for :func:`validate`.
 
     Raises:
         DatasetLoadError: The document cannot be loaded; each problem has its JSON path.
@@ -129,7 +145,14 @@ def validate_json(
         MissingExtraError: As for :func:`validate`.
     """
     dataset = Dataset.from_json(data, source=source)
-    report = validate(dataset, rules=rules, levels=levels, tolerance=tolerance, engine=engine)
+    report = validate(
+        dataset,
+        rules=rules,
+        levels=levels,
+        tolerance=tolerance,
+        ratio_tolerance=ratio_tolerance,
+        engine=engine,
+    )
     text_issues = _not_nfc(data, source)
     if not text_issues:
         return report
