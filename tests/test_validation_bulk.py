@@ -27,7 +27,7 @@ from antq_core import (
     sample,
     validate,
 )
-from antq_core._keys import byte_width, key_codes, low_shift
+from antq_core._keys import byte_width, key_codes, low_shift, rows_with, take
 from antq_core._validation._rules import check_rules
 from antq_core.testing.strategies import datasets
 
@@ -67,6 +67,22 @@ def test_keys_are_equal_and_ordered_as_their_tuples(columns: list[tuple[memoryvi
     assert [k & ((1 << shift) - 1) for k in keys] == list(last)
     if len(columns) == 2:  # two columns give the first one back too
         assert [k >> shift for k in keys] == list(columns[0][0])
+
+
+@settings(max_examples=200)
+@given(_columns(), st.data())
+def test_rows_with_finds_the_rows_holding_the_codes(
+    columns: list[tuple[memoryview, int]], data: st.DataObject
+) -> None:
+    column, bound = columns[0]
+    present = sorted(set(column))
+    # Codes present and absent, sharing bytes with each other (a row may mix them).
+    absent = data.draw(st.lists(st.integers(0, bound - 1), max_size=3))
+    codes = set(data.draw(st.lists(st.sampled_from(present), max_size=3)) if present else [])
+    codes.update(absent)
+    expected = [i for i, code in enumerate(column) if code in codes]
+    assert rows_with(column, codes, bound) == expected
+    assert list(take(column, expected)) == [column[i] for i in expected]
 
 
 def test_key_widths() -> None:

@@ -9,6 +9,10 @@ integer per row: the first column in the most significant bytes, each taking
 as many bytes as its largest code needs. Equal tuples give equal keys and
 keys sort as their tuples do.
 
+:func:`rows_with` finds the rows whose column holds one of a few codes
+without a Python call a row: the column's bytes are translated to flags and
+:func:`re.finditer` lists the flagged rows.
+
 When the columns need more than 8 bytes together, the leading ones are first
 replaced by their rank among the distinct values they take (order kept), so
 a key always fits; that costs a pass over a dictionary, and happens only
@@ -17,12 +21,15 @@ with tables of millions of distinct subjects.
 
 from __future__ import annotations
 
+import re
 import sys
 from array import array
 from collections.abc import Sequence
+from itertools import compress
+from operator import itemgetter
 from typing import Final
 
-__all__ = ["byte_width", "key_codes", "low_shift"]
+__all__ = ["byte_width", "key_codes", "low_shift", "rows_with", "take"]
 
 _WIDTH: Final = 8
 _LITTLE: Final = sys.byteorder == "little"
@@ -83,3 +90,38 @@ def key_codes(*columns: tuple[memoryview, int]) -> Sequence[int]:
         parts.append((column, width))
         used += width
     return _interleave(n, parts)
+
+
+def rows_with(column: memoryview, codes: set[int], bound: int) -> list[int]:
+    """The rows whose ``column`` holds one of ``codes`` (every code below ``bound``), in order.
+
+    Found in C: each byte lane of the column that codes below ``bound`` use
+    is translated to a flag (the byte is that byte of one of ``codes``), the
+    lanes' flags are and-ed as big integers, and :func:`re.finditer` lists
+    the flagged rows. With one lane, or one code, a flag is a match; else a
+    flagged row may mix bytes of two codes, so the rows are checked once more.
+    """
+    size, raw, lanes = column.itemsize, column.tobytes(), byte_width(bound)
+
+    def flagged(j: int) -> bytes:
+        """For each row, 1 if byte ``j`` (from the least significant) is that of a code."""
+        table = bytearray(256)
+        for code in codes:
+            table[code >> 8 * j & 0xFF] = 1
+        return raw[(j if _LITTLE else size - 1 - j) :: size].translate(table)
+
+    flags = flagged(0)
+    for j in range(1, lanes):
+        both = int.from_bytes(flags, "little") & int.from_bytes(flagged(j), "little")
+        flags = both.to_bytes(len(flags), "little")
+    rows = [m.start() for m in re.finditer(b"\x01", flags)]
+    if lanes > 1 and len(codes) > 1:
+        rows = list(compress(rows, map(codes.__contains__, map(column.__getitem__, rows))))
+    return rows
+
+
+def take(column: memoryview, rows: list[int]) -> array[int]:
+    """The column's codes at ``rows``, as an array of the column's type."""
+    if len(rows) < 2:  # noqa: PLR2004 - itemgetter of one index gives the item, not a tuple
+        return array(column.format, map(column.__getitem__, rows))
+    return array(column.format, itemgetter(*rows)(column))

@@ -25,7 +25,7 @@ from collections.abc import Container, Iterable, Sequence
 from itertools import compress, repeat
 from operator import gt, itemgetter
 
-from antq_core._keys import key_codes, low_shift
+from antq_core._keys import key_codes, low_shift, rows_with
 from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
@@ -184,16 +184,15 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     for code, count in Counter(period).items():
         per_tiling[tilings[code]] += count
     ((common, _),) = per_tiling.most_common(1)
-    elsewhere = bytes(t != common for t in tilings)
+    elsewhere = {code for code, t in enumerate(tilings) if t != common}
     everything = range(len(metric))
     series = key_codes(
         (metric, len(cols.metrics)),
         (cols.subject, len(cols.subjects)),
         (cols.disaggregation, len(cols.disaggregations)),
     )
-    with_others = set(
-        map(series.__getitem__, compress(everything, map(elsewhere.__getitem__, period)))
-    )
+    others = rows_with(period, elsewhere, len(cols.periods))
+    with_others = set(map(series.__getitem__, others))
     candidates = list(compress(everything, map(with_others.__contains__, series)))
     their_series = list(map(series.__getitem__, candidates))
     their_tilings = map(tilings.__getitem__, map(period.__getitem__, candidates))

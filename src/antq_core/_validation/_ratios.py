@@ -19,18 +19,15 @@ costs nothing but a look at its metric table.
 from __future__ import annotations
 
 import decimal
-import re
-import sys
-from array import array
 from collections import Counter
 from decimal import Decimal
 from itertools import compress
-from operator import and_, itemgetter
+from operator import and_
 from typing import Any, Final
 
 from antq_core._dataset import Dataset
 from antq_core._entities import MetricDefinition, MetricKind
-from antq_core._keys import byte_width, key_codes
+from antq_core._keys import key_codes, rows_with, take
 from antq_core._quantity import Number, Qualifier, Unit
 from antq_core._rollup import Tolerance
 from antq_core._store import ObservationColumns
@@ -47,7 +44,6 @@ whole number may be half a percentage point off.
 """
 
 _HALF: Final = Decimal("0.5")
-_LITTLE: Final = sys.byteorder == "little"
 # Values have at most 30 digits before the decimal mark and 90 in all (antq_core._quantity):
 # products and quotients of three of them stay exact, or exact enough to compare, at this
 # precision.
@@ -97,41 +93,6 @@ def _plans(dataset: Dataset, cols: ObservationColumns) -> dict[int, tuple[int, i
     return plans
 
 
-def _rows_with(column: memoryview, codes: set[int], bound: int) -> list[int]:
-    """The rows whose ``column`` holds one of ``codes`` (every code below ``bound``), in order.
-
-    Found in C: each byte lane of the column that codes below ``bound`` use
-    is translated to a flag (the byte is that byte of one of ``codes``), the
-    lanes' flags are and-ed as big integers, and :func:`re.finditer` lists
-    the flagged rows. With one lane, or one code, a flag is a match; else a
-    flagged row may mix bytes of two codes, so the rows are checked once more.
-    """
-    size, raw, lanes = column.itemsize, column.tobytes(), byte_width(bound)
-
-    def flagged(j: int) -> bytes:
-        """For each row, 1 if byte ``j`` (from the least significant) is that of a code."""
-        table = bytearray(256)
-        for code in codes:
-            table[code >> 8 * j & 0xFF] = 1
-        return raw[(j if _LITTLE else size - 1 - j) :: size].translate(table)
-
-    flags = flagged(0)
-    for j in range(1, lanes):
-        both = int.from_bytes(flags, "little") & int.from_bytes(flagged(j), "little")
-        flags = both.to_bytes(len(flags), "little")
-    rows = [m.start() for m in re.finditer(b"\x01", flags)]
-    if lanes > 1 and len(codes) > 1:
-        rows = list(compress(rows, map(codes.__contains__, map(column.__getitem__, rows))))
-    return rows
-
-
-def _take(column: memoryview, rows: list[int]) -> array[int]:
-    """The column's codes at ``rows``, as an array of the column's type."""
-    if len(rows) < 2:  # noqa: PLR2004 - itemgetter of one index gives the item, not a tuple
-        return array(column.format, map(column.__getitem__, rows))
-    return array(column.format, itemgetter(*rows)(column))
-
-
 def ratio_issues(
     dataset: Dataset,
     cols: ObservationColumns | None = None,
@@ -160,23 +121,23 @@ def ratio_issues(
         numerator_of[code], denominator_of[code] = numerator, denominator
     metric, qualifier = cols.metric, cols.qualifier
     exact = cols.qualifiers.index(Qualifier.EXACT)
-    ratio_rows = _rows_with(metric, set(plans), size)
+    ratio_rows = rows_with(metric, set(plans), size)
     ratio_rows = list(
         compress(ratio_rows, map(exact.__eq__, map(qualifier.__getitem__, ratio_rows)))
     )
     if not ratio_rows:
         return []
-    part_rows = _rows_with(metric, {c for pair in plans.values() for c in pair}, size)
+    part_rows = rows_with(metric, {c for pair in plans.values() for c in pair}, size)
     # One key per (metric, subject, period, disaggregation): for each part row, and for each
     # rate row as its numerator and as its denominator would be keyed. One call of key_codes
     # for all, so that equal tuples get equal keys.
-    ratio_metrics = _take(metric, ratio_rows)
-    metric_codes = _take(metric, part_rows)
+    ratio_metrics = take(metric, ratio_rows)
+    metric_codes = take(metric, part_rows)
     metric_codes.extend(map(numerator_of.__getitem__, ratio_metrics))
     metric_codes.extend(map(denominator_of.__getitem__, ratio_metrics))
 
     def gathered(column: memoryview) -> memoryview:
-        values, tail = _take(column, part_rows), _take(column, ratio_rows)
+        values, tail = take(column, part_rows), take(column, ratio_rows)
         values.extend(tail)
         values.extend(tail)
         return memoryview(values)

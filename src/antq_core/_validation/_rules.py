@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from antq_core._dataset import Dataset
 from antq_core._entities import EntityId, Name, Text
 from antq_core._geo import AdminLevel
-from antq_core._keys import key_codes, low_shift
+from antq_core._keys import key_codes, low_shift, rows_with
 from antq_core._period import PeriodKind
 from antq_core._quantity import Qualifier
 from antq_core._refs import Disaggregation, SubjectKind
@@ -365,11 +365,8 @@ def _index(
         (cols.metric, len(cols.metrics)), (cols.disaggregation, n_disaggregations)
     )
     codes = {m << shift | d: (m, d) for m, d in wanted}
-    # Rows of the rules' metrics first (small codes, looked up in bytes), then their slots.
-    of_metric = bytearray(len(cols.metrics))
-    for m, _ in wanted:
-        of_metric[m] = 1
-    near = list(compress(range(len(cols)), map(of_metric.__getitem__, cols.metric)))
+    # Rows of the rules' metrics first (found in the column's bytes), then their slots.
+    near = rows_with(cols.metric, {m for m, _ in wanted}, len(cols.metrics))
     picked = list(compress(near, map(codes.__contains__, map(slot_keys.__getitem__, near))))
     by_slot: dict[int, list[int]] = {code: [] for code in codes}
     for code, i in zip(map(slot_keys.__getitem__, picked), picked, strict=True):
