@@ -3,7 +3,8 @@
 The same answers as :func:`antq_core._overlap.duplicate_and_overlapping_rows`,
 for large datasets: grouping a million rows by four code columns is what the
 pure-Python finder spends its time on (hash tables far larger than the CPU's
-caches), and polars does it in native code on every core. Only the rows that
+caches), and polars does it in native code on every core, on one packed
+integer key per row (:mod:`antq_core._keys`). Only the rows that
 may be at fault come back to Python, where :func:`~antq_core._overlap.chains`
 decides, as in the pure-Python finder, which periods really overlap.
 
@@ -12,31 +13,16 @@ polars and pyarrow are imported only when a finder runs.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections import defaultdict
+from collections.abc import Container, Sequence
 from typing import Any
 
 from antq_core._aggregate._polars import _modules
+from antq_core._keys import key_codes, low_shift
 from antq_core._overlap import chains, risky_periods, series_of, tiling_codes
 from antq_core._store import ObservationStore
 
 __all__ = ["duplicate_and_overlapping_rows_polars"]
-
-_KEY = ("metric", "subject", "period", "disaggregation")
-_SERIES = ("metric", "subject", "disaggregation")
-
-
-def _frame(store: ObservationStore) -> Any:
-    """The store's key columns as a polars DataFrame (no copy), with each row's index."""
-    pl, pa = _modules()
-    cols = store.columns()
-    n = len(cols)
-
-    def column(view: memoryview) -> Any:
-        array = pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(view)])
-        return pl.from_arrow(array)
-
-    frame = pl.DataFrame({name: column(getattr(cols, name)) for name in _KEY})
-    return frame.with_row_index("row")
 
 
 def duplicate_and_overlapping_rows_polars(
@@ -45,41 +31,65 @@ def duplicate_and_overlapping_rows_polars(
     """Duplicates of every metric and overlaps of ``overlap_metrics``, found with polars.
 
     The same as :func:`antq_core._overlap.duplicate_and_overlapping_rows`.
+    Rows are keyed by one packed integer (:func:`~antq_core._keys.key_codes`)
+    handed to polars without a copy, so polars hashes one column, not four.
 
     Raises:
         MissingExtraError: polars or pyarrow is not installed.
     """
-    pl, _ = _modules()
+    pl, pa = _modules()
     cols = store.columns()
-    if not len(cols):
+    n = len(cols)
+    if not n:
         return [], []
-    frame = _frame(store)
-    repeated = frame.filter(pl.len().over(_KEY) > 1)
-    duplicates: list[tuple[int, ...]] = []
-    if repeated.height:
-        grouped = repeated.group_by(_KEY).agg(pl.col("row").sort())
-        duplicates = sorted(tuple(rows) for rows in grouped["row"].to_list())
+
+    def series(view: Sequence[int] | memoryview, arrow_type: Any) -> Any:
+        # A packed key or a store column: wrap its buffer, no copy.
+        array = pa.Array.from_buffers(arrow_type, n, [None, pa.py_buffer(view)])
+        return pl.from_arrow(array)
+
+    metric, period = cols.metric, cols.period
+    key = key_codes(
+        (metric, len(cols.metrics)),
+        (cols.subject, len(cols.subjects)),
+        (period, len(cols.periods)),
+        (cols.disaggregation, len(cols.disaggregations)),
+    )
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for i in series(key, pa.uint64()).is_duplicated().arg_true().to_list():
+        by_key[key[i]].append(i)
+    duplicates = sorted(tuple(rows) for rows in by_key.values())
     wanted = (
         None
         if overlap_metrics is None
         else {i for i, m in enumerate(cols.metrics) if m in overlap_metrics}
     )
-    pairs = frame.select("metric", "period").unique()
-    found = zip(pairs["metric"].to_list(), pairs["period"].to_list(), strict=True)
+    shift = low_shift(len(cols.periods))
+    pairs = key_codes((metric, len(cols.metrics)), (period, len(cols.periods)))
+    distinct = series(pairs, pa.uint64()).unique().to_list()
+    found = ((p >> shift, p & ((1 << shift) - 1)) for p in distinct)
     risky = risky_periods(cols.periods, found, wanted)
     if not risky:
         return duplicates, []  # no two distinct periods of one metric overlap: no row can
-    # Only series mixing tilings (a month and a year) can overlap: rows of such series,
-    # and of a (metric, period) that overlaps another period of its metric.
+    # Only series mixing tilings (a month and a year) can overlap: a series found with
+    # two tilings among the distinct (series, tiling) pairs.
     tilings = pl.Series("tiling", tiling_codes(cols.periods), dtype=pl.UInt32)
-    metrics, periods = zip(*sorted(risky), strict=True)
-    risky_frame = pl.DataFrame(
-        {"metric": list(metrics), "period": list(periods)},
-        schema={"metric": pl.UInt32, "period": pl.UInt32},
+    rows = pl.DataFrame(
+        {
+            "series": series(
+                key_codes(
+                    (metric, len(cols.metrics)),
+                    (cols.subject, len(cols.subjects)),
+                    (cols.disaggregation, len(cols.disaggregations)),
+                ),
+                pa.uint64(),
+            ),
+            "tiling": tilings.gather(series(period, pa.uint32())),
+        }
     )
-    mixed = (
-        frame.with_columns(tilings.gather(frame["period"]))
-        .filter(pl.col("tiling").n_unique().over(_SERIES) > 1)
-        .join(risky_frame, on=["metric", "period"], how="semi")
-    )
-    return duplicates, chains(store, series_of(store, mixed["row"].to_list()))
+    mixed = rows.unique().filter(pl.col("series").is_duplicated())["series"]
+    if mixed.is_empty():
+        return duplicates, []
+    found_rows = rows.with_row_index("row").filter(pl.col("series").is_in(mixed.implode()))
+    at_risk = [i for i in found_rows["row"].to_list() if (metric[i], period[i]) in risky]
+    return duplicates, chains(store, series_of(store, at_risk))
