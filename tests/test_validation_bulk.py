@@ -129,6 +129,8 @@ _EMPLOYED_SIDES = (
     f"{_EMPLOYED}[capital_source=family]",
     " + ".join(f"{_EMPLOYED}[capital_source={o}]" for o in _SOURCES),
 )
+_AREAS = ("poppy_area_destroyed", "poppy_area_found")
+_AREA_SIDES = (*_AREAS, " + ".join(_AREAS))
 _OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "compulsory_pair", "exclusive_pair")
 
 
@@ -141,7 +143,8 @@ def _rows(draw: st.DrawFn) -> list[dict[str, Any]]:
     rows = []
     for subject in _SUBJECTS[:2]:
         for period in _PERIODS[:2]:
-            for metric in (*_CASES, *([_EMPLOYED] * draw(st.integers(0, 1)))):
+            employed = [_EMPLOYED] * draw(st.integers(0, 1))
+            for metric in (*_CASES, *employed, *_AREAS):
                 slices: list[dict[str, str] | None] = [None]
                 if metric == _EMPLOYED:
                     slices += [{"capital_source": o} for o in _SOURCES]
@@ -156,6 +159,9 @@ def _rows(draw: st.DrawFn) -> list[dict[str, Any]]:
                         "unit": "person" if metric == _EMPLOYED else "case",
                         "value": draw(st.integers(0, 6)),
                     }
+                    if metric in _AREAS:  # hectares convert to m² before comparing
+                        row["unit"] = draw(st.sampled_from(("m2", "ha")))
+                        row["value"] *= 10_000 if row["unit"] == "m2" else 1
                     if slice_ is not None:
                         row["disaggregation"] = slice_
                     if kind == "qualified":
@@ -173,7 +179,11 @@ def _rules(draw: st.DrawFn) -> list[ValidationRule]:
     """A rule for each operator, its sides, strategies and scope drawn."""
     rules = []
     for n, operator in enumerate(_OPERATORS):
-        sides = draw(st.sampled_from((_SIDES, _SIDES, _EMPLOYED_SIDES, _SIDES + _OTHER_SIDES)))
+        sides = draw(
+            st.sampled_from(
+                (_SIDES, _SIDES, _EMPLOYED_SIDES, _SIDES + _OTHER_SIDES, _AREA_SIDES, _AREA_SIDES)
+            )
+        )
         extra: dict[str, Any] = {}
         if draw(st.integers(0, 3)) == 0:
             extra["period_kind"] = draw(st.sampled_from(("year", "quarter", "month")))
@@ -204,6 +214,8 @@ def test_bulk_rules_report_as_the_reference_does(
     sample_document: dict[str, Any], rows: list[dict[str, Any]], rules: list[ValidationRule]
 ) -> None:
     doc = copy.deepcopy(sample_document)
+    (poppy,) = (m for m in doc["metrics"] if m["id"] == _AREAS[0])
+    doc["metrics"].append(poppy | {"id": _AREAS[1], "name_en": "Opium poppy area found"})
     doc["observations"] = rows
     ds = Dataset.from_dict(doc)
     cols = ds.observations.columns()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib.resources import files
 from itertools import compress, repeat
-from operator import add, and_, eq, ge, gt, le, lt, mul, ne, not_, or_, rshift
+from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
@@ -20,6 +21,7 @@ from antq_core._keys import key_codes, low_shift, rows_with
 from antq_core._period import PeriodKind
 from antq_core._quantity import Qualifier
 from antq_core._refs import Disaggregation, SubjectKind
+from antq_core._store import _QUALIFIER_INDEX as _QUALIFIER_CODE
 from antq_core._store import ObservationColumns
 from antq_core._validation._expr import (
     INF,
@@ -371,16 +373,23 @@ def _index(
     by_slot: dict[int, list[int]] = {code: [] for code in codes}
     for code, i in zip(map(slot_keys.__getitem__, picked), picked, strict=True):
         by_slot[code].append(i)
-    plain_unit = bytes(u.factor == 1 for u in cols.units)
-    exact_value = cols.exact.__contains__  # the mapping's own test, in C
+    # The few rows that are not plain exact integers, found in the columns' bytes: in another
+    # unit than the base one, a value kept aside (a decimal), or qualified.
+    odd_rows: dict[int, list[int]] = defaultdict(list)
+    other_units = {code for code, unit in enumerate(cols.units) if unit.factor != 1}
+    for i in (*rows_with(cols.unit, other_units, len(cols.units)), *cols.exact):
+        odd_rows[slot_keys[i]].append(i)
+    exact = _QUALIFIER_CODE[Qualifier.EXACT]
+    bounded = set(range(len(cols.qualifiers))) - {exact}
+    qualified: dict[int, list[int]] = defaultdict(list)
+    for i in rows_with(cols.qualifier, bounded, len(cols.qualifiers)):
+        qualified[slot_keys[i]].append(i)
+    value, qualifier = cols.value.__getitem__, cols.qualifier.__getitem__
     index: dict[_Slot, _SlotTable] = {}
     for code, rows in by_slot.items():
         row_keys = list(map(keys.__getitem__, rows))
         table = dict(zip(row_keys, rows, strict=True))
-        plain = map(plain_unit.__getitem__, map(cols.unit.__getitem__, rows))
-        odd = set(compress(row_keys, map(not_, plain)))
-        if cols.exact:
-            odd.update(compress(row_keys, map(exact_value, rows)))
+        odd = {keys[i] for i in odd_rows.get(code, ())}
         multi: dict[int, list[int]] = {}
         if len(table) < len(rows):  # a key's earlier rows are not its last
             twice = set(compress(row_keys, map(ne, map(table.__getitem__, row_keys), rows)))
@@ -388,17 +397,15 @@ def _index(
             for key, i in compress(pairs, map(twice.__contains__, row_keys)):
                 multi.setdefault(key, []).append(i)
             odd.update(twice)
-        values = list(map(cols.value.__getitem__, rows))
-        qualifiers = list(map(cols.qualifier.__getitem__, rows))
-        low = map(mul, values, map(_LOW_FACTOR.__getitem__, qualifiers))
-        high = map(add, values, map(_HIGH_EXTRA.__getitem__, qualifiers))
-        index[codes[code]] = _SlotTable(
-            table,
-            multi,
-            odd,
-            dict(zip(row_keys, low, strict=True)),
-            dict(zip(row_keys, high, strict=True)),
-        )
+        low: dict[int, Any] = dict(zip(row_keys, map(value, rows), strict=True))
+        high = low
+        if code in qualified:  # bounds differ from the value for qualified rows only
+            high = dict(low)
+            for i in qualified[code]:
+                key, q = keys[i], qualifier(i)
+                low[key] = value(i) * _LOW_FACTOR[q]
+                high[key] = value(i) + _HIGH_EXTRA[q]
+        index[codes[code]] = _SlotTable(table, multi, odd, low, high)
     return index
 
 
