@@ -21,7 +21,7 @@ from antq_core._dataset import Dataset
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
 from antq_core._geo import AdminLevel
-from antq_core._keys import byte_width, key_codes, low_shift
+from antq_core._keys import byte_width, key_codes, low_shift, rows_with
 from antq_core._overlap import duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
@@ -414,14 +414,21 @@ class Checker:
     def _pair_rows(
         self, first: str, second: str, pairs: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], list[int]]:
-        """Rows by pair, for the rows whose two columns (by name) hold one of ``pairs``."""
-        keys, shift = self._pair_keys(first, second)
-        mask = (1 << shift) - 1
-        wanted = {a << shift | b for a, b in pairs}
+        """Rows by pair, for the rows whose two columns (by name) hold one of ``pairs``.
+
+        The rows holding one of the pairs' second codes are found in the
+        column's bytes (:func:`~antq_core._keys.rows_with`); only those are read.
+        """
+        wanted = set(pairs)
         found: dict[tuple[int, int], list[int]] = defaultdict(list)
-        if wanted:
-            for i in compress(range(len(keys)), map(wanted.__contains__, keys)):
-                found[keys[i] >> shift, keys[i] & mask].append(i)
+        if not wanted:
+            return found
+        cols = self.cols
+        a, b = getattr(cols, first), getattr(cols, second)
+        near = rows_with(b, {code for _, code in wanted}, len(getattr(cols, _TABLES[second])))
+        held = list(zip(map(a.__getitem__, near), map(b.__getitem__, near), strict=True))
+        for i, pair in compress(zip(near, held, strict=True), map(wanted.__contains__, held)):
+            found[pair].append(i)
         return found
 
     def _describe(self, row: int) -> str:
