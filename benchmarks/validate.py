@@ -137,12 +137,15 @@ ENTITY_TOTALS = frozenset(
 def _consistent(row: dict[str, Any]) -> None:
     """Values that agree as real reports mostly do: parts within totals, rules that hold.
 
-    Parts (disaggregated rows) are 0..9, totals of their metrics 1,000..1,999,
-    figures a rule bounds by another 200..299, and mediation cases the sum of
-    the succeeded and failed cases of the same subject and period (their
-    values derived from it, so the three agree whichever rows are drawn); the
-    mediation success rate is the percentage those give, rounded to a whole
-    number as reports write it.
+    Parts by one category are 80..99 and parts by two 0..9 (a few % of the
+    disaggregated rows: members by organization kind and sex), so that the
+    parts by two with one option fixed (at most 8 kinds x 9) stay within the
+    part by one, totals of their metrics 1,000..1,999 hold any one category's
+    parts (at most 8 x 99) and all parts by two, figures a rule bounds by
+    another are 200..299, and mediation cases the sum of the succeeded and
+    failed cases of the same subject and period (their values derived from it,
+    so the three agree whichever rows are drawn); the mediation success rate is the
+    percentage those give, rounded to a whole number as reports write it.
     """
     value = row["value"]
     if isinstance(value, str) or row["unit"] == "vnd":
@@ -150,7 +153,7 @@ def _consistent(row: dict[str, Any]) -> None:
     metric = row["metric"]
     seed = zlib.crc32(f"{row['subject']} {row['period']}".encode()) & 0xFFFF
     if row.get("disaggregation"):
-        row["value"] = value % 10
+        row["value"] = value % 10 if len(row["disaggregation"]) > 1 else 80 + value % 20
     elif metric in {"mediation_succeeded", "mediation_failed"}:
         row["value"] = 200 + (seed % 50 if metric == "mediation_succeeded" else seed // 50 % 50)
     elif metric == "mediation_cases":

@@ -250,6 +250,24 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
         "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
         "which may be more than the total {total} (estimates).",
     ),
+    IssueCode(
+        "parts-exceed-subtotal",
+        _E,
+        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) trong nhóm "
+        "{within} là {parts}, lớn hơn số {total} đã báo cáo cho chính nhóm đó.",
+        "The parts by '{category}' of {metric} ({subject}, {period}) within {within} "
+        "add to {parts}, more than the {total} reported for {within} itself.",
+    ),
+    IssueCode(
+        "parts-may-exceed-subtotal",
+        _W,
+        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) trong nhóm "
+        "{within} là {parts}, có thể lớn hơn số {total} đã báo cáo cho chính nhóm đó "
+        "(số ước tính).",
+        "The parts by '{category}' of {metric} ({subject}, {period}) within {within} "
+        "add to {parts}, which may be more than the {total} reported for {within} itself "
+        "(estimates).",
+    ),
     # -- statutory security and order teams (Law 30/2023/QH15) --------------------------------
     IssueCode(
         "team-without-leader",
