@@ -1070,7 +1070,11 @@ def _parts_suspects(cols: ObservationColumns, breakdowns: _Breakdowns) -> list[i
         breakdowns.wholes, part_rows, part_slices, bases
     )
     needed = set(member_wholes)
-    whole_rows = list(compress(everything, map(needed.__contains__, every_key)))
+    # Wholes are rows of the metrics that have parts: look only at those (found in C).
+    with_parts = rows_with(metric, set(map(metric.__getitem__, part_rows)), len(cols.metrics))
+    whole_rows = list(
+        compress(with_parts, map(needed.__contains__, map(every_key.__getitem__, with_parts)))
+    )
     whole_of = dict(zip(map(every_key.__getitem__, whole_rows), whole_rows, strict=True))
     reported = list(map(whole_of.__contains__, member_wholes))
     member_rows = list(compress(member_rows, reported))
