@@ -10,7 +10,7 @@ from decimal import Decimal
 from importlib.resources import files
 from itertools import compress, repeat
 from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
 
@@ -409,6 +409,19 @@ def _index(
     return index
 
 
+_Side = TypeVar("_Side")
+_MIRRORED: Final = {
+    RuleOperator.GREATER_OR_EQUAL: RuleOperator.LESS_OR_EQUAL,
+    RuleOperator.GREATER: RuleOperator.LESS,
+}
+
+
+def _as_less(op: RuleOperator, a: _Side, b: _Side) -> tuple[RuleOperator, _Side, _Side]:
+    """``a op b`` with ``>=`` and ``>`` turned round into ``b <= a`` and ``b < a``."""
+    mirrored = _MIRRORED.get(op)
+    return (op, a, b) if mirrored is None else (mirrored, b, a)
+
+
 class _Outcome(enum.Enum):
     HOLDS = "holds"
     FAILS = "fails"
@@ -416,13 +429,7 @@ class _Outcome(enum.Enum):
 
 
 def _compare(op: RuleOperator, a: Bounds, b: Bounds) -> _Outcome:
-    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
-        op = (
-            RuleOperator.LESS_OR_EQUAL
-            if op is RuleOperator.GREATER_OR_EQUAL
-            else RuleOperator.LESS
-        )
-        a, b = b, a
+    op, a, b = _as_less(op, a, b)
     if op is RuleOperator.LESS_OR_EQUAL:
         holds, fails = a.high <= b.low, a.low > b.high
     elif op is RuleOperator.LESS:
@@ -456,13 +463,7 @@ def _silent(op: RuleOperator, a: tuple[int, bool], b: tuple[int, bool]) -> bool:
     0 up). With every figure found, silence is the rule holding; with one
     missing, an undecided outcome is not reported, so silence is not failing.
     """
-    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
-        op = (
-            RuleOperator.LESS_OR_EQUAL
-            if op is RuleOperator.GREATER_OR_EQUAL
-            else RuleOperator.LESS
-        )
-        a, b = b, a
+    op, a, b = _as_less(op, a, b)
     (a_low, a_full), (b_low, b_full) = a, b
     # The right side's high end is its sum when complete, else infinite.
     if op is RuleOperator.LESS_OR_EQUAL:
@@ -499,13 +500,7 @@ def _holds(
 
     ``a`` and ``b`` are the sides' (lowest, highest) bounds, one per key.
     """
-    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
-        op = (
-            RuleOperator.LESS_OR_EQUAL
-            if op is RuleOperator.GREATER_OR_EQUAL
-            else RuleOperator.LESS
-        )
-        a, b = b, a
+    op, a, b = _as_less(op, a, b)
     (a_low, a_high), (b_low, b_high) = a, b
     if op is RuleOperator.LESS_OR_EQUAL:
         return map(le, a_high, b_low)
@@ -521,13 +516,7 @@ def _fails(
     op: RuleOperator, a: tuple[list[Any], list[Any]], b: tuple[list[Any], list[Any]]
 ) -> Iterable[bool]:
     """Whether ``op`` fails for each pair of bounds, as :func:`_compare` says ``FAILS``."""
-    if op is RuleOperator.GREATER_OR_EQUAL or op is RuleOperator.GREATER:
-        op = (
-            RuleOperator.LESS_OR_EQUAL
-            if op is RuleOperator.GREATER_OR_EQUAL
-            else RuleOperator.LESS
-        )
-        a, b = b, a
+    op, a, b = _as_less(op, a, b)
     (a_low, a_high), (b_low, b_high) = a, b
     if op is RuleOperator.LESS_OR_EQUAL:
         return map(gt, a_low, b_high)
