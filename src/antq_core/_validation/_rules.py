@@ -455,26 +455,6 @@ _SUMMABLE: Final = frozenset(
 )
 
 
-def _silent(op: RuleOperator, a: tuple[int, bool], b: tuple[int, bool]) -> bool:
-    """Whether :func:`_compare` and the reporting rules say nothing about two sums.
-
-    Each side is ``(sum of the figures found, whether none is missing)``: a
-    point when complete, else ``[sum, ∞)`` (each missing figure unknown, from
-    0 up). With every figure found, silence is the rule holding; with one
-    missing, an undecided outcome is not reported, so silence is not failing.
-    """
-    op, a, b = _as_less(op, a, b)
-    (a_low, a_full), (b_low, b_full) = a, b
-    # The right side's high end is its sum when complete, else infinite.
-    if op is RuleOperator.LESS_OR_EQUAL:
-        return not b_full or a_low <= b_low
-    if op is RuleOperator.LESS:
-        return not b_full or a_low < b_low
-    if op is RuleOperator.EQUAL:  # fails when the intervals are disjoint
-        return not ((a_full and a_low < b_low) or (b_full and b_low < a_low))
-    return not (a_full and b_full) or a_low != b_low  # fails when both are the same point
-
-
 _SKIP_ANY: Final = MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING
 _SKIP_ALL: Final = MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING
 
@@ -549,8 +529,6 @@ class _RuleRun:
         self.issues: list[Issue] = []
         self.evaluated = 0
         self.factors = [u.factor for u in cols.units]
-        self.plain_unit = bytes(f == 1 for f in self.factors)
-        self.exact_qualifier = bytes(q is Qualifier.EXACT for q in cols.qualifiers)
         self.shift = low_shift(len(cols.periods))
         self.mask = (1 << self.shift) - 1
         self.keys = key_codes((cols.subject, len(cols.subjects)), (cols.period, len(cols.periods)))
@@ -656,50 +634,13 @@ class _RuleRun:
             highs = list(high) if not n else list(map(add, highs, high))
         return lows, highs
 
-    def plain_sum(self, tables: list[_SlotTable], key: int) -> tuple[int, bool] | None:
-        """The figures of ``tables`` at ``key`` added up, and whether none is missing.
-
-        ``None`` when a figure found is not one exact integer in base units.
-        """
-        cols = self.cols
-        total = 0
-        full = True
-        for t in tables:
-            rows = t.get(key)
-            if rows is None:
-                full = False
-                continue
-            if len(rows) != 1:
-                return None
-            i = rows[0]
-            if (
-                not self.plain_unit[cols.unit[i]]
-                or not self.exact_qualifier[cols.qualifier[i]]
-                or i in cols.exact
-            ):
-                return None
-            total += cols.value[i]
-        return total, full
-
     def evaluate(self, r: _Resolved, tables: dict[MetricRef, _SlotTable]) -> None:
         op = r.rule.operator
         keys = self.keys_of(r, tables)
         self.evaluated += len(keys)
-        # Integers decide the common case: both sides add up references, each found once
-        # as an exact integer in base units (or missing), and nothing is to be reported.
-        # Anything else (a violation to word, a qualifier, a unit to convert) takes the
-        # interval path below, which says nothing on such figures either.
-        left_terms, right_terms = summands(r.left), summands(r.right)
-        fast = self.bulk and op in _SUMMABLE and left_terms is not None and right_terms is not None
-        left_tables = [tables[ref] for ref in left_terms or ()]
-        right_tables = [tables[ref] for ref in right_terms or ()]
+        # The keys the bulk comparison settles say nothing; the rest, evaluated on intervals
+        # one by one, are reported or found silent here.
         for key in sorted(self.open_keys(r, tables, keys)):
-            if fast:
-                left_sum = self.plain_sum(left_tables, key)
-                if left_sum is not None:
-                    right_sum = self.plain_sum(right_tables, key)
-                    if right_sum is not None and _silent(op, left_sum, right_sum):
-                        continue
             found = {ref: t.get(key) for ref, t in tables.items()}
             rows = sorted({i for v in found.values() if v is not None for i in v})
             if op in (RuleOperator.COMPULSORY_PAIR, RuleOperator.EXCLUSIVE_PAIR):
@@ -770,8 +711,8 @@ def check_rules(
 ) -> tuple[list[Issue], int]:
     """Evaluate ``rules`` (the built-in set if ``None``): issues and evaluations run.
 
-    ``bulk=False`` evaluates every key one by one on intervals, with no
-    shortcut on integers: the reference the bulk comparison is tested against.
+    ``bulk=False`` evaluates every key one by one on intervals, with no bulk
+    decision first: the reference the bulk comparison is tested against.
     """
     run = _RuleRun(dataset, cols, bulk=bulk)
     run.run(builtin_rules() if rules is None else rules, builtin=rules is None)
