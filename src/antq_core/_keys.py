@@ -27,12 +27,33 @@ from array import array
 from collections.abc import Sequence
 from itertools import compress
 from operator import itemgetter
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["byte_width", "key_codes", "low_shift", "rows_with", "take"]
+if TYPE_CHECKING:
+    from antq_core._store import ObservationColumns
+
+__all__ = [
+    "TABLES",
+    "byte_width",
+    "column_keys",
+    "columns",
+    "key_codes",
+    "low_shift",
+    "rows_with",
+    "take",
+]
 
 _WIDTH: Final = 8
 _LITTLE: Final = sys.byteorder == "little"
+TABLES: Final = {
+    "metric": "metrics",
+    "subject": "subjects",
+    "period": "periods",
+    "unit": "units",
+    "qualifier": "qualifiers",
+    "disaggregation": "disaggregations",
+}
+"""Each code column of :class:`~antq_core.ObservationColumns` and its table of distinct values."""
 
 
 def byte_width(bound: int) -> int:
@@ -125,3 +146,13 @@ def take(column: memoryview, rows: list[int]) -> array[int]:
     if len(rows) < 2:  # noqa: PLR2004 - itemgetter of one index gives the item, not a tuple
         return array(column.format, map(column.__getitem__, rows))
     return array(column.format, itemgetter(*rows)(column))
+
+
+def columns(cols: ObservationColumns, *names: str) -> list[tuple[memoryview, int]]:
+    """The code columns ``names`` of ``cols`` (``"metric"``, ``"period"``...) with their bounds."""
+    return [(getattr(cols, name), len(getattr(cols, TABLES[name]))) for name in names]
+
+
+def column_keys(cols: ObservationColumns, *names: str) -> Sequence[int]:
+    """:func:`key_codes` of the code columns ``names`` of ``cols``, in that order."""
+    return key_codes(*columns(cols, *names))

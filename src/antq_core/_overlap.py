@@ -24,15 +24,19 @@ from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Sequence
 from itertools import compress, repeat
 from operator import gt, itemgetter
+from typing import Final
 
-from antq_core._keys import key_codes, low_shift, rows_with
+from antq_core._keys import column_keys, low_shift, rows_with
 from antq_core._period import Period, PeriodKind
 from antq_core._store import ObservationStore
 
 __all__ = [
+    "KEY",
+    "SERIES",
     "chains",
     "duplicate_and_overlapping_rows",
     "duplicate_rows",
+    "grouped",
     "overlapping_rows",
     "risky_periods",
     "series_of",
@@ -40,6 +44,10 @@ __all__ = [
 ]
 
 _Key = tuple[int, int, int]
+KEY: Final = ("metric", "subject", "period", "disaggregation")
+"""The columns that name one figure: two rows with the same codes in them are duplicates."""
+SERIES: Final = ("metric", "subject", "disaggregation")
+"""The columns of a series: the same figure over time."""
 
 
 def _wanted(store: ObservationStore, metrics: Container[str] | None) -> set[int] | None:
@@ -73,12 +81,7 @@ def duplicate_rows(
 def _duplicates(store: ObservationStore, wanted: set[int] | None) -> list[tuple[int, ...]]:
     cols = store.columns()
     metric = cols.metric
-    keys = key_codes(
-        (metric, len(cols.metrics)),
-        (cols.subject, len(cols.subjects)),
-        (cols.period, len(cols.periods)),
-        (cols.disaggregation, len(cols.disaggregations)),
-    )
+    keys = column_keys(cols, *KEY)
     rows: Sequence[int] = range(len(metric))
     if wanted is not None:
         chosen = list(map(wanted.__contains__, metric))
@@ -87,12 +90,15 @@ def _duplicates(store: ObservationStore, wanted: set[int] | None) -> list[tuple[
     if len(counts) == len(keys):
         return []  # every key once: no duplicate
     repeated = set(compress(counts, map(gt, counts.values(), repeat(1))))
+    return grouped(compress(zip(rows, keys, strict=True), map(repeated.__contains__, keys)))
+
+
+def grouped(rows: Iterable[tuple[int, int]]) -> list[tuple[int, ...]]:
+    """``(row, key)`` pairs, in store order, as groups of the rows of each key, sorted."""
     by_key: dict[int, list[int]] = defaultdict(list)
-    for i, key in compress(zip(rows, keys, strict=True), map(repeated.__contains__, keys)):
+    for i, key in rows:
         by_key[key].append(i)
-    groups = [tuple(g) for g in by_key.values()]
-    groups.sort()
-    return groups
+    return sorted(tuple(group) for group in by_key.values())
 
 
 def overlapping_rows(
@@ -116,7 +122,7 @@ def _risky_pairs(store: ObservationStore, wanted: set[int] | None) -> set[int]:
     cols = store.columns()
     shift = low_shift(len(cols.periods))
     mask = (1 << shift) - 1
-    pairs = set(key_codes((cols.metric, len(cols.metrics)), (cols.period, len(cols.periods))))
+    pairs = set(column_keys(cols, "metric", "period"))
     risky = risky_periods(cols.periods, ((key >> shift, key & mask) for key in pairs), wanted)
     return {m << shift | p for m, p in risky}
 
@@ -186,11 +192,7 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     ((common, _),) = per_tiling.most_common(1)
     elsewhere = {code for code, t in enumerate(tilings) if t != common}
     everything = range(len(metric))
-    series = key_codes(
-        (metric, len(cols.metrics)),
-        (cols.subject, len(cols.subjects)),
-        (cols.disaggregation, len(cols.disaggregations)),
-    )
+    series = column_keys(cols, *SERIES)
     others = rows_with(period, elsewhere, len(cols.periods))
     with_others = set(map(series.__getitem__, others))
     candidates = list(compress(everything, map(with_others.__contains__, series)))
@@ -200,7 +202,7 @@ def _overlaps(store: ObservationStore, wanted: set[int] | None) -> list[tuple[in
     mixed = set(compress(per_series, map(gt, per_series.values(), repeat(1))))
     if not mixed:
         return []  # each series keeps to one tiling
-    pairs = key_codes((metric, len(cols.metrics)), (period, len(cols.periods)))
+    pairs = column_keys(cols, "metric", "period")
     in_mixed = compress(candidates, map(mixed.__contains__, their_series))
     rows = [i for i in in_mixed if pairs[i] in risky]
     return chains(store, series_of(store, rows))

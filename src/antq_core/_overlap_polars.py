@@ -13,13 +13,20 @@ polars and pyarrow are imported only when a finder runs.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Container, Sequence
 from typing import Any
 
 from antq_core._aggregate._polars import _modules
-from antq_core._keys import key_codes, low_shift
-from antq_core._overlap import chains, risky_periods, series_of, tiling_codes
+from antq_core._keys import column_keys, low_shift
+from antq_core._overlap import (
+    KEY,
+    SERIES,
+    chains,
+    grouped,
+    risky_periods,
+    series_of,
+    tiling_codes,
+)
 from antq_core._store import ObservationStore
 
 __all__ = ["duplicate_and_overlapping_rows_polars"]
@@ -49,23 +56,16 @@ def duplicate_and_overlapping_rows_polars(
         return pl.from_arrow(array)
 
     metric, period = cols.metric, cols.period
-    key = key_codes(
-        (metric, len(cols.metrics)),
-        (cols.subject, len(cols.subjects)),
-        (period, len(cols.periods)),
-        (cols.disaggregation, len(cols.disaggregations)),
-    )
-    by_key: dict[int, list[int]] = defaultdict(list)
-    for i in series(key, pa.uint64()).is_duplicated().arg_true().to_list():
-        by_key[key[i]].append(i)
-    duplicates = sorted(tuple(rows) for rows in by_key.values())
+    key = column_keys(cols, *KEY)
+    repeated = series(key, pa.uint64()).is_duplicated().arg_true().to_list()
+    duplicates = grouped(zip(repeated, map(key.__getitem__, repeated), strict=True))
     wanted = (
         None
         if overlap_metrics is None
         else {i for i, m in enumerate(cols.metrics) if m in overlap_metrics}
     )
     shift = low_shift(len(cols.periods))
-    pairs = key_codes((metric, len(cols.metrics)), (period, len(cols.periods)))
+    pairs = column_keys(cols, "metric", "period")
     distinct = series(pairs, pa.uint64()).unique().to_list()
     found = ((p >> shift, p & ((1 << shift) - 1)) for p in distinct)
     risky = risky_periods(cols.periods, found, wanted)
@@ -76,14 +76,7 @@ def duplicate_and_overlapping_rows_polars(
     tilings = pl.Series("tiling", tiling_codes(cols.periods), dtype=pl.UInt32)
     rows = pl.DataFrame(
         {
-            "series": series(
-                key_codes(
-                    (metric, len(cols.metrics)),
-                    (cols.subject, len(cols.subjects)),
-                    (cols.disaggregation, len(cols.disaggregations)),
-                ),
-                pa.uint64(),
-            ),
+            "series": series(column_keys(cols, *SERIES), pa.uint64()),
             "tiling": tilings.gather(series(period, pa.uint32())),
         }
     )

@@ -21,8 +21,9 @@ from antq_core._dataset import Dataset
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
 from antq_core._geo import AdminLevel
-from antq_core._keys import byte_width, key_codes, low_shift, rows_with
-from antq_core._overlap import duplicate_and_overlapping_rows
+from antq_core._keys import TABLES, byte_width, column_keys, key_codes, low_shift, rows_with
+from antq_core._keys import columns as columns_of
+from antq_core._overlap import KEY, duplicate_and_overlapping_rows
 from antq_core._period import Period
 from antq_core._quantity import Qualifier
 from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
@@ -91,15 +92,6 @@ RepeatFinder = Callable[
 ]
 """Finds duplicates and overlaps, as :func:`antq_core._overlap.duplicate_and_overlapping_rows`."""
 
-_TABLES: Final = {
-    "metric": "metrics",
-    "subject": "subjects",
-    "period": "periods",
-    "unit": "units",
-    "qualifier": "qualifiers",
-    "disaggregation": "disaggregations",
-}
-"""Each code column of :class:`ObservationColumns` and its table of distinct values."""
 _PROFILE: Final = ("metric", "unit", "qualifier", "disaggregation")
 """The columns whose distinct combinations the per-metric checks read (see ``_profiles``)."""
 
@@ -367,12 +359,8 @@ class Checker:
         """One key per row for two of the store's columns (by name), and the first's shift."""
         found = self._keys.get((first, second))
         if found is None:
-            cols = self.cols
-            bound = len(getattr(cols, _TABLES[second]))
-            keys = key_codes(
-                (getattr(cols, first), len(getattr(cols, _TABLES[first]))),
-                (getattr(cols, second), bound),
-            )
+            bound = len(getattr(self.cols, TABLES[second]))
+            keys = column_keys(self.cols, first, second)
             found = self._keys[first, second] = (keys, low_shift(bound))
         return found
 
@@ -393,10 +381,7 @@ class Checker:
         the four codes do not fit one 64-bit key (then each pair is read alone).
         """
         if self._profile_set is None:
-            cols = self.cols
-            columns = [
-                (getattr(cols, name), len(getattr(cols, _TABLES[name]))) for name in _PROFILE
-            ]
+            columns = columns_of(self.cols, *_PROFILE)
             widths = [8 * byte_width(bound) for _, bound in columns]
             if sum(widths) > 64:  # noqa: PLR2004 - bits in a key
                 return None
@@ -425,7 +410,7 @@ class Checker:
             return found
         cols = self.cols
         a, b = getattr(cols, first), getattr(cols, second)
-        near = rows_with(b, {code for _, code in wanted}, len(getattr(cols, _TABLES[second])))
+        near = rows_with(b, {code for _, code in wanted}, len(getattr(cols, TABLES[second])))
         held = list(zip(map(a.__getitem__, near), map(b.__getitem__, near), strict=True))
         for i, pair in compress(zip(near, held, strict=True), map(wanted.__contains__, held)):
             found[pair].append(i)
@@ -1048,7 +1033,7 @@ def _parts_suspects(cols: ObservationColumns, breakdowns: _Breakdowns) -> list[i
     bits are kept. Everything else is kept for the exact check: the rows of
     the keys kept, in order.
     """
-    metric, subject, period = cols.metric, cols.subject, cols.period
+    metric = cols.metric
     disaggregation, unit = cols.disaggregation, cols.unit
     n_slices = len(cols.disaggregations)
     everything = range(len(cols))
@@ -1057,12 +1042,7 @@ def _parts_suspects(cols: ObservationColumns, breakdowns: _Breakdowns) -> list[i
         return []
     # One integer per (metric, subject, period, slice); the slice in the low bits, so that
     # ``key - slice + whole`` is the key of the same (metric, subject, period)'s whole.
-    every_key = key_codes(
-        (metric, len(cols.metrics)),
-        (subject, len(cols.subjects)),
-        (period, len(cols.periods)),
-        (disaggregation, n_slices),
-    )
+    every_key = column_keys(cols, *KEY)
     shift = low_shift(n_slices)
     part_slices = list(map(disaggregation.__getitem__, part_rows))
     bases = list(map(sub, map(every_key.__getitem__, part_rows), part_slices))

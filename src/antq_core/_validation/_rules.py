@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from antq_core._dataset import Dataset
 from antq_core._entities import EntityId, Name, Text
 from antq_core._geo import AdminLevel
-from antq_core._keys import key_codes, low_shift, rows_with
+from antq_core._keys import column_keys, low_shift, rows_with
 from antq_core._period import PeriodKind
 from antq_core._quantity import Qualifier
 from antq_core._refs import Disaggregation, SubjectKind
@@ -363,9 +363,7 @@ def _index(
         return {}
     n_disaggregations = len(cols.disaggregations)
     shift = low_shift(n_disaggregations)
-    slot_keys = key_codes(
-        (cols.metric, len(cols.metrics)), (cols.disaggregation, n_disaggregations)
-    )
+    slot_keys = column_keys(cols, "metric", "disaggregation")
     codes = {m << shift | d: (m, d) for m, d in wanted}
     # Rows of the rules' metrics first (found in the column's bytes), then their slots.
     near = rows_with(cols.metric, {m for m, _ in wanted}, len(cols.metrics))
@@ -531,7 +529,7 @@ class _RuleRun:
         self.factors = [u.factor for u in cols.units]
         self.shift = low_shift(len(cols.periods))
         self.mask = (1 << self.shift) - 1
-        self.keys = key_codes((cols.subject, len(cols.subjects)), (cols.period, len(cols.periods)))
+        self.keys = column_keys(cols, "subject", "period")
 
     def run(self, rules: Iterable[ValidationRule], *, builtin: bool) -> None:
         cols = self.cols
