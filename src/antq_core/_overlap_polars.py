@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from typing import Any
 
-from antq_core._aggregate._polars import _modules
+from antq_core._aggregate._polars import modules
 from antq_core._keys import column_keys, low_shift
 from antq_core._overlap import (
     KEY,
@@ -44,7 +44,7 @@ def duplicate_and_overlapping_rows_polars(
     Raises:
         MissingExtraError: polars or pyarrow is not installed.
     """
-    pl, pa = _modules()
+    pl, pa = modules()
     cols = store.columns()
     n = len(cols)
     if not n:

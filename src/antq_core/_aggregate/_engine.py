@@ -139,9 +139,9 @@ def select_engine(name: str, plan: Plan) -> Engine:
         InvalidValueError: No engine has that name.
     """
     if name == "auto":
-        from ._polars import AUTO_THRESHOLD, available
+        from ._polars import prefer_polars
 
-        if len(plan.columns) >= AUTO_THRESHOLD and "polars" in ENGINES and available():
+        if "polars" in ENGINES and prefer_polars(len(plan.columns)):
             return ENGINES["polars"]
         return ENGINES["python"]
     engine = ENGINES.get(name)

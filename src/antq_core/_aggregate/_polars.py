@@ -40,7 +40,7 @@ from ._semantics import ScanKind
 if TYPE_CHECKING:
     from ._plan import Plan
 
-__all__ = ["AUTO_THRESHOLD", "PolarsEngine", "available"]
+__all__ = ["AUTO_THRESHOLD", "PolarsEngine", "available", "modules", "prefer_polars"]
 
 AUTO_THRESHOLD: Final = 200_000
 """Rows from which ``engine="auto"`` picks polars (when it is installed).
@@ -66,7 +66,17 @@ def available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("polars", "pyarrow"))
 
 
-def _modules() -> tuple[Any, Any]:
+def prefer_polars(rows: int) -> bool:
+    """Whether ``"auto"`` picks polars for ``rows`` observations: enough, and installed."""
+    return rows >= AUTO_THRESHOLD and available()
+
+
+def modules() -> tuple[Any, Any]:
+    """Import polars and pyarrow and return them.
+
+    Raises:
+        MissingExtraError: One of them is not installed (the ``dataframe`` extra).
+    """
     from antq_core._errors import MissingExtraError
 
     try:
@@ -88,7 +98,7 @@ class PolarsEngine:
         Raises:
             MissingExtraError: polars or pyarrow is not installed.
         """
-        pl, pa = _modules()
+        pl, pa = modules()
         frame = _Frame(pl, pa, plan)
         facts = _facts(plan.store, frame)
         scans = plan.scans

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from antq_core._aggregate._polars import AUTO_THRESHOLD, available
+from antq_core._aggregate._polars import prefer_polars
 from antq_core._dataset import Dataset
 from antq_core._errors import InvalidValueError, enum_member
 from antq_core._geo import AdminLevel
@@ -168,7 +168,7 @@ def _repeat_finder(engine: str, rows: int) -> RepeatFinder:
     if engine not in ENGINES:
         choices = ", ".join(repr(name) for name in ENGINES)
         raise InvalidValueError("engine", engine, f"choose one of {choices}")
-    if engine == "python" or (engine == "auto" and (rows < AUTO_THRESHOLD or not available())):
+    if engine == "python" or (engine == "auto" and not prefer_polars(rows)):
         return duplicate_and_overlapping_rows
     from antq_core._overlap_polars import duplicate_and_overlapping_rows_polars
 
