@@ -113,7 +113,6 @@ class Checker:
         self.report_date = dataset.metadata.report_date
         self._positions: dict[str, dict[str, int]] = {}
         self.period_text = [str(p) for p in self.cols.periods]
-        self._keys: dict[tuple[str, str], tuple[Sequence[int], int]] = {}
         self._profile_set: set[tuple[int, ...]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
@@ -355,24 +354,15 @@ class Checker:
                 found[column[i]].append(i)
         return found
 
-    def _pair_keys(self, first: str, second: str) -> tuple[Sequence[int], int]:
-        """One key per row for two of the store's columns (by name), and the first's shift."""
-        found = self._keys.get((first, second))
-        if found is None:
-            bound = len(getattr(self.cols, TABLES[second]))
-            keys = column_keys(self.cols, first, second)
-            found = self._keys[first, second] = (keys, low_shift(bound))
-        return found
-
     def _distinct_pairs(self, first: str, second: str) -> set[tuple[int, int]]:
         """The distinct (code, code) pairs two of the store's columns (by name) hold."""
         profiles = self._profiles() if first == "metric" else None
         if profiles is not None and second in _PROFILE:
             at = _PROFILE.index(second)
             return {(p[0], p[at]) for p in profiles}
-        keys, shift = self._pair_keys(first, second)
+        shift = low_shift(len(getattr(self.cols, TABLES[second])))
         mask = (1 << shift) - 1
-        return {(key >> shift, key & mask) for key in set(keys)}
+        return {(key >> shift, key & mask) for key in set(column_keys(self.cols, first, second))}
 
     def _profiles(self) -> set[tuple[int, ...]] | None:
         """The distinct (metric, unit, qualifier, disaggregation) codes of the rows.
