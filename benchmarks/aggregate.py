@@ -386,7 +386,7 @@ def build_store(rows: Rows, geo: Geography) -> ObservationStore:
     columns and shared tables set here are exactly those ``_append`` would have
     made (every table is interned in full, so codes equal the generator's).
     """
-    from antq_core._store import _Interner
+    from antq_core._dataset.store import _Interner
 
     definitions = metric_definitions()
     store = ObservationStore()
@@ -479,13 +479,13 @@ def antq_rollup(ds: Dataset, rollup: str, engine: str) -> Any:
 def antq_phases(ds: Dataset, rollup: str, engine: str) -> dict[str, float] | None:
     """Seconds spent planning, scanning (the engine) and finishing, through private modules.
 
-    ``aggregate`` is plan -> scan -> finish (``antq_core._aggregate._engine``);
+    ``aggregate`` is plan -> scan -> finish (``antq_core._aggregate.engine``);
     only the scan differs between engines. ``None`` if those modules changed.
     """
     try:
-        from antq_core._aggregate._engine import ENGINES
-        from antq_core._aggregate._finish import finish
-        from antq_core._aggregate._plan import make_plan
+        from antq_core._aggregate.engine import ENGINES
+        from antq_core._aggregate.finish import finish
+        from antq_core._aggregate.plan import make_plan
     except ImportError:
         return None
     phases = {"plan": 0.0, "scan": 0.0, "finish": 0.0}
@@ -510,9 +510,9 @@ def _rollup_phases(ds: Dataset, engine: str) -> dict[str, float] | None:
     """:func:`antq_phases` of ``aggregate_rollup``: plans of every level, one scan, finishes."""
     try:
         from antq_core._aggregate import _rolled_up
-        from antq_core._aggregate._engine import ENGINES
-        from antq_core._aggregate._finish import finish
-        from antq_core._aggregate._plan import level_groups, make_plan, scan_plan
+        from antq_core._aggregate.engine import ENGINES
+        from antq_core._aggregate.finish import finish
+        from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
     except ImportError:
         return None
     t0 = time.perf_counter()

@@ -118,7 +118,7 @@ html_title = f"antq_core {release}"
 html_static_path: list[str] = []
 
 # -- How autodoc shows our objects -----------------------------------------------------
-# Public names are re-exported from private modules (antq_core._period.Period is
+# Public names are re-exported from private modules (antq_core._values.period.Period is
 # antq_core.Period). Show types by their last name; they resolve to the public name.
 # The event handlers below take the arguments Sphinx passes, positionally (PLR0917).
 python_use_unqualified_type_names = True
@@ -207,7 +207,7 @@ def _reexported_data(app, what, name, obj, options, lines) -> None:  # noqa: PLR
     """Give a constant re-exported by ``antq_core`` the docstring of its definition.
 
     autodoc looks for a constant's docstring in the module it is documented
-    under (``antq_core``), not where it is defined (``antq_core._period``).
+    under (``antq_core``), not where it is defined (``antq_core._values.period``).
     """
     if what != "data" or not name.startswith("antq_core."):
         return

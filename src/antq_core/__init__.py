@@ -18,8 +18,18 @@ from antq_core._aggregate import (
     aggregate,
     aggregate_rollup,
 )
-from antq_core._catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
-from antq_core._crosswalk import (
+from antq_core._aggregate.counts import (
+    EntityCount,
+    EntityCounts,
+    KindCount,
+    Reconciliation,
+    Tolerance,
+    Unplaced,
+    count_entities,
+    reconcile,
+)
+from antq_core._dataset.catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
+from antq_core._dataset.crosswalk import (
     Crosswalk,
     CrosswalkEntry,
     CrosswalkRelationship,
@@ -28,28 +38,14 @@ from antq_core._crosswalk import (
     UnmappedUnitError,
     bundled_crosswalk,
 )
-from antq_core._dataset import (
+from antq_core._dataset.dataset import (
     DATASET_FORMAT_VERSION,
     MAX_LISTED_PROBLEMS,
     STREAM_THRESHOLD,
     Dataset,
     DuplicateIdError,
 )
-from antq_core._dhis2 import (
-    DHIS2_UID_PATTERN,
-    Dhis2Conflict,
-    Dhis2Export,
-    Dhis2Import,
-    Dhis2ImportCount,
-    Dhis2Mapping,
-    Dhis2MappingError,
-    Dhis2OptionCombo,
-    Dhis2Skipped,
-    dhis2_period,
-    from_dhis2_data_value_set,
-    period_from_dhis2,
-    to_dhis2_data_value_set,
-)
+from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
@@ -69,7 +65,38 @@ from antq_core._entities import (
     Source,
     Statement,
 )
-from antq_core._errors import (
+from antq_core._validation import (
+    Bounds,
+    Expression,
+    ExpressionError,
+    Issue,
+    Location,
+    MetricRef,
+    MissingValueStrategy,
+    RuleImportance,
+    RuleOperator,
+    Severity,
+    ValidationReport,
+    ValidationRule,
+    builtin_rules,
+    validate,
+    validate_json,
+)
+from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
+from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
+from antq_core._values.phrases import (
+    Lang,
+    format_date,
+    format_number,
+    format_period,
+    format_quantity,
+    parse_number,
+    parse_quantity,
+)
+from antq_core._values.quantity import Qualifier, Quantity, Unit
+from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
+from antq_core._values.text import fold, nfc
+from antq_core.errors import (
     AmbiguousNameError,
     AntqError,
     DatasetLoadError,
@@ -87,7 +114,22 @@ from antq_core._errors import (
     UnknownUnitError,
     UnresolvedReferenceError,
 )
-from antq_core._frames import (
+from antq_core.io.dhis2 import (
+    DHIS2_UID_PATTERN,
+    Dhis2Conflict,
+    Dhis2Export,
+    Dhis2Import,
+    Dhis2ImportCount,
+    Dhis2Mapping,
+    Dhis2MappingError,
+    Dhis2OptionCombo,
+    Dhis2Skipped,
+    dhis2_period,
+    from_dhis2_data_value_set,
+    period_from_dhis2,
+    to_dhis2_data_value_set,
+)
+from antq_core.io.frames import (
     FRAME_COLUMNS,
     ValuesDoNotFitError,
     to_arrow,
@@ -95,60 +137,18 @@ from antq_core._frames import (
     to_polars,
     write_parquet,
 )
-from antq_core._geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
-from antq_core._jsonschema import (
+from antq_core.io.jsonschema import (
     JSON_SCHEMA_DIALECT,
     SCHEMA_ENTITIES,
     dataset_json_schema,
     entity_json_schema,
 )
-from antq_core._period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._phrases import (
-    Lang,
-    format_date,
-    format_number,
-    format_period,
-    format_quantity,
-    parse_number,
-    parse_quantity,
-)
-from antq_core._quantity import Qualifier, Quantity, Unit
-from antq_core._refs import Disaggregation, SubjectKind, SubjectRef
-from antq_core._rollup import (
-    EntityCount,
-    EntityCounts,
-    KindCount,
-    Reconciliation,
-    Tolerance,
-    Unplaced,
-    count_entities,
-    reconcile,
-)
-from antq_core._store import ObservationColumns, ObservationStore
-from antq_core._tabular import (
+from antq_core.io.tabular import (
     TabularLoadError,
     TabularProblem,
     export_tabular,
     read_tabular,
     write_template,
-)
-from antq_core._text import fold, nfc
-from antq_core._validation import (
-    Bounds,
-    Expression,
-    ExpressionError,
-    Issue,
-    Location,
-    MetricRef,
-    MissingValueStrategy,
-    RuleImportance,
-    RuleOperator,
-    Severity,
-    ValidationReport,
-    ValidationRule,
-    builtin_rules,
-    validate,
-    validate_json,
 )
 
 __version__ = _version("antq_core")

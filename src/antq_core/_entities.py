@@ -26,9 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from antq_core._errors import InvalidValueError
-from antq_core._period import Period
-from antq_core._quantity import (
+from antq_core._values.period import Period
+from antq_core._values.quantity import (
     VALUE_JSON_SCHEMA,
     Number,
     Qualifier,
@@ -37,9 +36,10 @@ from antq_core._quantity import (
     dump_value,
     parse_value,
 )
-from antq_core._refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
-from antq_core._schema import SENSITIVE_FIELDS, Date
-from antq_core._text import NfcStr, nfc
+from antq_core._values.refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
+from antq_core._values.schema import SENSITIVE_FIELDS, Date
+from antq_core._values.text import NfcStr, nfc
+from antq_core.errors import InvalidValueError
 
 __all__ = [
     "AggregationType",

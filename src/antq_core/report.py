@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from antq_core._dataset import Dataset
+from antq_core._dataset.dataset import Dataset
 from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
-from antq_core._errors import AntqError
-from antq_core._geo import AdminUnit
-from antq_core._period import Period, PeriodKind
-from antq_core._phrases import Lang, check_lang, format_date, format_period, format_quantity
-from antq_core._refs import SubjectKind, SubjectRef
+from antq_core._values.geo import AdminUnit
+from antq_core._values.period import Period, PeriodKind
+from antq_core._values.phrases import Lang, check_lang, format_date, format_period, format_quantity
+from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core.errors import AntqError
 
 __all__ = ["render_report"]
 

@@ -10,17 +10,16 @@ from collections.abc import Iterable
 
 import attrs
 
-from antq_core._dataset import Dataset
-from antq_core._errors import InvalidValueError
-from antq_core._geo import AdminLevel
-from antq_core._period import Period
-from antq_core._quantity import Number
-
-from . import _polars, _python  # noqa: F401 - register the engines
-from ._engine import Scan, SumCell, select_engine
-from ._finish import finish
-from ._plan import level_groups, make_plan, scan_plan
-from ._table import AggregateRow, AggregateTable, Unplaceable
+from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - register the engines
+from antq_core._aggregate.engine import Scan, SumCell, select_engine
+from antq_core._aggregate.finish import finish
+from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
+from antq_core._aggregate.table import AggregateRow, AggregateTable, Unplaceable
+from antq_core._dataset.dataset import Dataset
+from antq_core._values.geo import AdminLevel
+from antq_core._values.period import Period
+from antq_core._values.quantity import Number
+from antq_core.errors import InvalidValueError
 
 __all__ = ["AggregateRow", "AggregateTable", "Unplaceable", "aggregate", "aggregate_rollup"]
 
@@ -172,7 +171,7 @@ def aggregate_rollup(
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
     """``scan`` with its sum cells moved from resolution codes to a level's groups."""
-    from ._polars import _add
+    from antq_core._aggregate.polars_engine import _add
 
     sums: dict[SumCell, tuple[Number, int]] = {}
     for (m, c, b, d, u, q), (total, n) in scan.sums.items():

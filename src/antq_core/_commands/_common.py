@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from antq_core._catalog import sample
-from antq_core._dataset import Dataset
-from antq_core._errors import AntqError
+from antq_core._dataset.catalog import sample
+from antq_core._dataset.dataset import Dataset
+from antq_core.errors import AntqError
 
 EXIT_OK = 0
 """The command did its job (and, for checks, found no error)."""

@@ -8,8 +8,8 @@ from typing import Any
 
 from antq_core._aggregate import aggregate
 from antq_core._commands._common import EXIT_DATA, EXIT_OK, add_file_argument, fail, load
-from antq_core._errors import AntqError, IncompatibleUnitsError, OverlappingPeriodsError
-from antq_core._period import Period
+from antq_core._values.period import Period
+from antq_core.errors import AntqError, IncompatibleUnitsError, OverlappingPeriodsError
 
 
 def register(commands: Any) -> None:

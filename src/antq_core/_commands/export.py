@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, add_file_argument, add_lang_argument, fail, load
-from antq_core._errors import AntqError
-from antq_core._tabular import export_tabular
+from antq_core.errors import AntqError
+from antq_core.io.tabular import export_tabular
 
 
 def register(commands: Any) -> None:

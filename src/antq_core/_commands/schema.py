@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
-from antq_core._errors import AntqError
-from antq_core._jsonschema import SCHEMA_ENTITIES, dataset_json_schema, entity_json_schema
+from antq_core.errors import AntqError
+from antq_core.io.jsonschema import SCHEMA_ENTITIES, dataset_json_schema, entity_json_schema
 
 DOCUMENT_NAME = "Dataset"
 """File stem of the dataset document's schema in ``--out``: ``Dataset.schema.json``."""

@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, add_lang_argument, fail
-from antq_core._errors import AntqError
-from antq_core._tabular import write_template
+from antq_core.errors import AntqError
+from antq_core.io.tabular import write_template
 
 
 def register(commands: Any) -> None:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from antq_core._catalog import _DATA
 from antq_core._commands._common import (
     EXIT_DATA,
     EXIT_INPUT,
@@ -16,8 +15,9 @@ from antq_core._commands._common import (
     add_file_argument,
     add_lang_argument,
 )
-from antq_core._errors import DatasetLoadError, LoadProblem
+from antq_core._dataset.catalog import _DATA
 from antq_core._validation import validate_json
+from antq_core.errors import DatasetLoadError, LoadProblem
 
 _SAMPLE = "antq_core/data/lai_chau_2017.json"
 

@@ -3,8 +3,8 @@
 Private package; the public names are exported from :mod:`antq_core`.
 """
 
-from antq_core._validation._expr import Bounds, Expression, ExpressionError, MetricRef
-from antq_core._validation._issues import (
+from antq_core._validation.expr import Bounds, Expression, ExpressionError, MetricRef
+from antq_core._validation.issues import (
     CODES,
     Issue,
     IssueCode,
@@ -12,14 +12,14 @@ from antq_core._validation._issues import (
     Severity,
     ValidationReport,
 )
-from antq_core._validation._rules import (
+from antq_core._validation.rules import (
     MissingValueStrategy,
     RuleImportance,
     RuleOperator,
     ValidationRule,
     builtin_rules,
 )
-from antq_core._validation._validate import validate, validate_json
+from antq_core._validation.run import validate, validate_json
 
 __all__ = [
     "CODES",

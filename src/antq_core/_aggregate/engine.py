@@ -1,0 +1,151 @@
+"""The engine contract: what a plan gives an engine, and what the engine gives back.
+
+An aggregate runs in three steps:
+
+1. **Plan** (:func:`._plan.make_plan`, pure Python, shared): resolve the
+   request against the dataset's shared tables. Every distinct subject gets a
+   group code, every distinct period a bucket code and two ranks; metrics are
+   sorted by :class:`ScanKind`. Nothing here looks at rows.
+2. **Scan** (the engine): one pass over the observation rows
+   (:attr:`Plan.columns`), looking codes up and accumulating *cells*, as
+   :class:`Scan` describes. This is the only step whose cost grows with the
+   number of observations, and the only one an engine implements.
+3. **Finish** (:func:`._finish.finish`, pure Python, shared): turn cells into
+   rows: units converted, qualifiers combined, series combined over space,
+   ratios divided, overlaps refused, unplaceable rows listed, expected units
+   counted. Cells are few (groups × buckets, or series), so this is cheap.
+
+An engine is any object with a ``name`` and a ``scan(plan) -> Scan`` method;
+:data:`ENGINES` registers them by name and :func:`select_engine` picks one.
+Because the plan and the finish are shared, two engines that produce the
+same cells produce the same table, row for row; a test holds them to it.
+
+Cell keys use the codes of :class:`~antq_core.ObservationColumns` (metric,
+subject, disaggregation, unit, qualifier) and of the :class:`Plan` (group
+code ``plan.subject_group[subject]``, bucket code
+``plan.period_bucket[period]``). Codes may be negative (excluded or
+unplaceable): an engine keeps those cells as they are, the finishing step
+reads them. An engine may also return cells of metrics that are not in the
+scan kind's set (the finishing step ignores them) but must return every cell
+of those that are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Final, Protocol
+
+import attrs
+
+from antq_core._values.quantity import Number
+from antq_core.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from antq_core._aggregate.plan import Plan
+
+__all__ = [
+    "ENGINES",
+    "DistinctCell",
+    "DistinctFacts",
+    "Engine",
+    "Scan",
+    "SeriesCell",
+    "SumCell",
+    "select_engine",
+]
+
+SumCell = tuple[int, int, int, int, int, int]
+"""(metric, group code ``plan.subject_group[subject]``, bucket code, disaggregation, unit,
+qualifier)."""
+SeriesCell = tuple[int, int, int, int, int, int]
+"""(metric, subject, bucket code, disaggregation, unit, qualifier)."""
+PickCell = tuple[int, int, int, int]
+"""(metric, subject, bucket code, disaggregation): one series in one bucket."""
+DistinctCell = tuple[int, int, int, int]
+"""(metric, group code, bucket code, slice code ``plan.slice_of[disaggregation]``)."""
+DistinctFacts = tuple[int, int, frozenset[int], frozenset[int]]
+"""(distinct participants, rows, qualifier codes, unit codes) of one :data:`DistinctCell`."""
+
+
+@attrs.frozen(eq=False)
+class Scan:
+    """The cells an engine computes from the rows.
+
+    Attributes:
+        sums: For metrics in ``plan.scans[ScanKind.GROUP_SUM]``, per
+            (metric, group code, bucket code, disaggregation, unit,
+            qualifier): the exact sum of the values (``int`` or
+            :class:`~decimal.Decimal`) and the number of rows.
+        series: For metrics in ``plan.scans[ScanKind.SERIES]``, per
+            (metric, **subject**, bucket code, disaggregation, unit,
+            qualifier): sum, number of rows, smallest and largest value.
+        picks: For metrics in ``plan.scans[ScanKind.LAST]`` (and ``FIRST``),
+            per (metric, subject, bucket code, disaggregation): the row index
+            whose period has the highest ``plan.last_rank`` (``first_rank``).
+        ties: The pick cells where another row has the very same period as
+            the chosen one; any row of that period may be the pick. A
+            superset is fine (the finishing step looks again); it may be
+            empty when ``repeated`` is ``False``.
+        repeated: ``False`` only if no two rows of the metrics in
+            ``plan.summed`` share metric, subject, period and
+            disaggregation (then there are no duplicates to look for).
+        reported: For each subject code, the distinct period codes of its
+            rows, of any metric: who reported when, for counting expected
+            units that reported nothing.
+        distinct: Optional, for the metrics in :attr:`counted`: per
+            (metric, group code, bucket code, slice code), the group's finished
+            distinct count, from the rows that are placed there (group, bucket
+            and slice codes ``>= 0``) and are about participants: how many
+            different subjects, how many rows, and the qualifier and unit
+            codes they use.
+        counted: The distinct-count metrics (time operation ``distinct``)
+            whose placed participant rows the engine counted into
+            :attr:`distinct` itself. For these, :attr:`series` holds the cells
+            of their *other* rows only (unplaceable, excluded, or not about a
+            participant), which the finishing step still reports. An engine
+            that leaves this empty returns every series cell, and the
+            finishing step counts the people itself; both give the same rows.
+    """
+
+    sums: Mapping[SumCell, tuple[Number, int]]
+    series: Mapping[SeriesCell, tuple[Number, int, Number, Number]]
+    picks: Mapping[PickCell, int]
+    ties: frozenset[PickCell]
+    repeated: bool
+    reported: Mapping[int, Collection[int]]
+    distinct: Mapping[DistinctCell, DistinctFacts] = attrs.field(factory=dict)
+    counted: frozenset[int] = frozenset()
+
+
+class Engine(Protocol):
+    """An implementation of the scan step."""
+
+    @property
+    def name(self) -> str:
+        """Name callers pass as ``engine=``; reported by :attr:`AggregateTable.engine`."""
+
+    def scan(self, plan: Plan) -> Scan:
+        """Compute the cells of ``plan`` (see :class:`Scan`)."""
+
+
+ENGINES: Final[dict[str, Engine]] = {}
+"""Engines by name. The pure-Python reference engine is always there."""
+
+
+def select_engine(name: str, plan: Plan) -> Engine:
+    """The engine called ``name``; ``"auto"`` picks one for ``plan``.
+
+    Raises:
+        InvalidValueError: No engine has that name.
+    """
+    if name == "auto":
+        from antq_core._util.extras import prefer_polars
+
+        if "polars" in ENGINES and prefer_polars(len(plan.columns)):
+            return ENGINES["polars"]
+        return ENGINES["python"]
+    engine = ENGINES.get(name)
+    if engine is None:
+        choices = ", ".join(repr(n) for n in ["auto", *ENGINES])
+        raise InvalidValueError("engine", name, f"choose one of {choices}")
+    return engine

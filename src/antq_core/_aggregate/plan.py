@@ -1,0 +1,674 @@
+"""Planning: resolve every distinct subject, period and disaggregation to codes, once.
+
+Observations repeat their subjects and periods heavily, so the plan works on
+the store's shared tables (:meth:`ObservationStore.columns
+<antq_core.ObservationStore.columns>`), never on rows: each distinct subject
+gets a *group code* (where it lands, or why it cannot), each distinct period a
+*bucket code*, each distinct disaggregation a *slice code*. An engine then
+only looks codes up per row (see :mod:`._engine`).
+
+Codes: ``>= 0`` index a table of the plan; :data:`EXCLUDED` (``-1``) means
+"outside the filters, not part of the question"; ``<= -2`` means
+unplaceable, with ``reasons[-code - 2]`` saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+
+import attrs
+
+from antq_core._aggregate.semantics import ScanKind, scan_kind, space_op, time_op
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.store import ObservationColumns, ObservationStore
+from antq_core._entities import AggregationType, MetricDefinition, MetricKind
+from antq_core._values.geo import AdminLevel
+from antq_core._values.period import Period, PeriodKind
+from antq_core._values.quantity import Unit
+from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core.errors import InvalidValueError, UnknownAdminUnitError, UnresolvedReferenceError
+
+__all__ = ["EXCLUDED", "MetricPlan", "Plan", "make_plan"]
+
+EXCLUDED: Final = -1
+"""Code of a subject or period outside the filters."""
+
+_LEVELS: Final = {level.value: level for level in AdminLevel}
+_PERIOD_KINDS: Final = {
+    k.value: k
+    for k in (
+        PeriodKind.MONTH,
+        PeriodKind.QUARTER,
+        PeriodKind.HALF_YEAR,
+        PeriodKind.YEAR,
+        PeriodKind.CROP_SEASON,
+    )
+}
+OWN_PERIOD: Final = "period"
+_ENTITY_DIMS: Final = ("initiative", "theme", "organization_kind")
+
+
+@attrs.frozen
+class MetricPlan:
+    """How one metric is aggregated.
+
+    Attributes:
+        definition: The metric.
+        code: Its index in the columns' metric table (``-1``: no rows).
+        scan: What an engine computes for its rows.
+        time: Operation over time, per series.
+        space: Operation over the series of a group.
+        unit: Unit of the result.
+    """
+
+    definition: MetricDefinition
+    code: int
+    scan: ScanKind
+    time: AggregationType
+    space: AggregationType
+    unit: Unit
+
+
+@attrs.frozen(eq=False)
+class Plan:
+    """Everything an engine needs, as codes; and what the finishing step needs.
+
+    Attributes:
+        store: The observations.
+        columns: The observation rows, column-wise.
+        scans: Metric codes per scan kind (see :class:`ScanKind`).
+        subject_group: Per subject code: its group's code (an index into
+            :attr:`row_groups`), :data:`EXCLUDED`, or a reason code.
+        subject_child: Per subject code: the expected unit it reports for
+            (see :mod:`._semantics`), or ``None``.
+        period_bucket: Per period code: bucket code, :data:`EXCLUDED`, or a reason code.
+        last_rank: Per period code: its rank among the periods by (end, start);
+            the highest rank of a series is its latest period.
+        first_rank: Per period code: the highest rank is the earliest period.
+        summed: Metric codes summed over time, whose duplicates must be refused.
+        metrics: Plans of the requested metrics and the parts of requested
+            ratios, by metric id.
+        ratios: The requested ratio metrics.
+        requested: Requested metric ids, in order.
+        by: The grouping names, in order.
+        row_groups: Per group code: the key values of its space and entity names.
+        expected: Per group code: the codes of the units expected to report.
+        buckets: Per bucket code: the periods of its time names.
+        bucket_end: Per bucket code: the last day of its shortest period.
+        slice_of: Per disaggregation code: slice code, or :data:`EXCLUDED`.
+        slices: Per slice code: the option ids of its category names.
+        reasons: Why unplaceable, per reason code ``-code - 2``.
+        space_names: The ``by`` names whose values come from the group.
+        time_names: The ``by`` names whose values come from the bucket.
+        category_names: The ``by`` names whose values come from the slice.
+    """
+
+    store: ObservationStore
+    columns: ObservationColumns
+    scans: Mapping[ScanKind, frozenset[int]]
+    subject_group: Sequence[int]
+    subject_child: Sequence[str | None]
+    period_bucket: Sequence[int]
+    last_rank: Sequence[int]
+    first_rank: Sequence[int]
+    summed: frozenset[int]
+    metrics: Mapping[str, MetricPlan]
+    ratios: tuple[MetricDefinition, ...]
+    requested: tuple[str, ...]
+    by: tuple[str, ...]
+    row_groups: Sequence[tuple[str, ...]]
+    expected: Sequence[frozenset[str]]
+    buckets: Sequence[tuple[Period, ...]]
+    bucket_end: Sequence[dt.date]
+    slice_of: Sequence[int]
+    slices: Sequence[tuple[str, ...]]
+    reasons: Sequence[str]
+    space_names: tuple[str, ...]
+    time_names: tuple[str, ...]
+    category_names: tuple[str, ...]
+    resolution: Sequence[int] = ()
+    """Per subject code: the code of how it resolves (anchor, initiative,
+    organization kind); subjects of one code land alike in every plan."""
+    resolved_first: Sequence[int] = ()
+    """Per resolution code: its first subject."""
+    memo: dict[str, object] = attrs.field(factory=dict)
+    """Work kept for the dataset's life (shared by every plan of the dataset)."""
+    engine_distinct: bool = True
+    """Whether an engine may finish distinct counts itself (``Scan.counted``):
+    not when the cells are rolled up to other levels afterwards."""
+
+    def reason(self, code: int) -> str:
+        """The reason behind an unplaceable code."""
+        return self.reasons[-code - 2]
+
+
+class _Table:
+    """Distinct keys and their codes."""
+
+    def __init__(self) -> None:
+        self.index: dict[object, int] = {}
+        self.values: list[object] = []
+
+    def code(self, key: object) -> int:
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.values)
+            self.values.append(key)
+        return found
+
+
+def _as_tuple(value: str | Iterable[str] | None, what: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = (value,) if isinstance(value, str) else tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidValueError(what, item, "give ids or codes as strings")
+    return items
+
+
+def _metric_plans(
+    ds: Dataset, metrics: Sequence[str], codes: Mapping[str, int]
+) -> tuple[dict[str, MetricPlan], list[MetricDefinition]]:
+    plans: dict[str, MetricPlan] = {}
+    ratios: list[MetricDefinition] = []
+
+    def add(metric_id: str, chain: tuple[str, ...]) -> None:
+        if metric_id in chain:
+            loop = " -> ".join((*chain, metric_id))
+            raise InvalidValueError("ratio", metric_id, f"it is its own part ({loop})")
+        metric = ds.metric(metric_id, referenced_from=chain[-1] if chain else None)
+        if metric.kind is MetricKind.RATIO:
+            if metric not in ratios:
+                ratios.append(metric)
+            for part in (metric.numerator, metric.denominator):
+                if part is not None:
+                    add(part, (*chain, metric_id))
+            return
+        if metric_id in plans:
+            return
+        t, s = time_op(metric), space_op(metric)
+        value_unit = AggregationType.COUNT in (t, s)
+        plans[metric_id] = MetricPlan(
+            definition=metric,
+            code=codes.get(metric_id, -1),
+            scan=scan_kind(metric),
+            time=t,
+            space=s,
+            unit=Unit.get("value") if value_unit else metric.unit,
+        )
+
+    for metric_id in metrics:
+        add(metric_id, ())
+    return plans, ratios
+
+
+_Resolved = tuple[str, str | None, str | None] | str
+"""(anchor, initiative, organization kind) of a subject, or why it has none."""
+_Distinct = tuple[list[int], list[_Resolved], list[int]]
+"""Per subject the code of how it resolves; per code that resolution and its first subject."""
+_RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct, dict[str, object]]] = {}
+
+
+class _Places:
+    """Anchors and group codes of subjects, with work cached per unit code."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        *,
+        by: Sequence[str],
+        space: Sequence[AdminLevel],
+        entities: Sequence[str],
+        within: tuple[str, ...] | None,
+        initiatives: frozenset[str] | None,
+    ) -> None:
+        self.ds = ds
+        self.gaz = ds.gazetteer
+        self.by = by
+        self.space = space
+        self.entities = entities
+        self.within = within
+        self.initiatives = initiatives
+        self.deepest = max(space, key=lambda level: level.depth) if space else None
+        self.reasons = _Table()
+        self.row_groups = _Table()
+        self.expected: list[frozenset[str]] = []
+        self._unit_cache: dict[str, tuple[tuple[str, ...], str | None] | int] = {}
+        self._anchor_cache: dict[str, str | None] = {}
+        self._everywhere: frozenset[str] | None = None
+
+    def unplaceable(self, reason: str) -> int:
+        return -self.reasons.code(reason) - 2
+
+    # -- anchors ----------------------------------------------------------
+
+    def _initiative_anchor(self, initiative_id: str) -> str | None:
+        if initiative_id in self._anchor_cache:
+            return self._anchor_cache[initiative_id]
+        initiative = self.ds.initiatives.get(initiative_id)
+        anchor: str | None = None
+        if initiative is not None:
+            if initiative.scope is not None:
+                anchor = initiative.scope
+            else:
+                units = [c for s in self.ds.sites_of(initiative_id) for c in s.admin_units]
+                try:
+                    anchor = self.gaz.common_ancestor(units).code
+                except (InvalidValueError, UnknownAdminUnitError):
+                    anchor = None
+        self._anchor_cache[initiative_id] = anchor
+        return anchor
+
+    def _resolve(self, subject: SubjectRef) -> _Resolved:
+        """(anchor, initiative, organization kind) or the reason it has none."""
+        ds, kind, id_ = self.ds, subject.kind, subject.id
+        if kind is SubjectKind.PARTICIPANT:
+            person = ds.participants.get(id_)
+            if person is not None and person.organization is None and person.admin_unit:
+                return (person.admin_unit, person.initiative, None)  # the common case, fast
+        if kind is SubjectKind.UNIT:
+            return (id_, None, None)
+        label = str(subject)
+        if kind is SubjectKind.SITE:
+            site = ds.sites.get(id_)
+            if site is None:
+                return f"{label}: no such site in the dataset"
+            missing = [c for c in site.admin_units if c not in self.gaz]
+            if missing:
+                return f"{label}: unit {missing[0]} is not in the gazetteer"
+            try:
+                anchor = self.gaz.common_ancestor(site.admin_units).code
+            except InvalidValueError:
+                return f"{label}: its units share no ancestor"
+            return (anchor, site.initiative, None)
+        if kind is SubjectKind.INITIATIVE:
+            if id_ not in ds.initiatives:
+                return f"{label}: no such initiative in the dataset"
+            scope = self._initiative_anchor(id_)
+            if scope is None:
+                return f"{label}: the initiative has no scope and no placeable sites"
+            return (scope, id_, None)
+        if kind is SubjectKind.ORGANIZATION:
+            org = ds.organizations.get(id_)
+            if org is None:
+                return f"{label}: no such organization in the dataset"
+            return (org.admin_unit, org.initiative, org.kind.value)
+        person = ds.participants.get(id_)
+        if person is None:
+            return f"{label}: no such participant in the dataset"
+        org = ds.organizations.get(person.organization) if person.organization else None
+        initiative = person.initiative or (org.initiative if org is not None else None)
+        home = person.admin_unit or (org.admin_unit if org is not None else None)
+        if home is None and initiative is not None:
+            home = self._initiative_anchor(initiative)
+        if home is None:
+            return f"{label}: the participant has no unit, organization unit or initiative place"
+        return (home, initiative, org.kind.value if org is not None else None)
+
+    # -- units ------------------------------------------------------------
+
+    def _unit_place(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+        """(space key values, reporting child, expected parent) for an anchor, or a code."""
+        cached = self._unit_cache.get(anchor)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        result = self._unit_place_uncached(anchor)
+        self._unit_cache[anchor] = result  # type: ignore[assignment]
+        return result
+
+    def _unit_place_uncached(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+        gaz = self.gaz
+        unit = gaz.get(anchor)
+        if unit is None:
+            return self.unplaceable(f"unit {anchor} is not in the gazetteer")
+        chain = gaz._chain(anchor)  # cached ancestry, nearest first
+        parent = ""  # the virtual root above the provinces
+        if self.within is not None:
+            inside = [w for w in self.within if w in chain]
+            if not inside:
+                above = [w for w in self.within if w in gaz and anchor in gaz._chain(w)]
+                if above:
+                    return self.unplaceable(
+                        f"anchored at {unit.level.value} {unit.name} ({anchor}), which contains"
+                        f" the filter unit {above[0]}: it cannot be limited to it"
+                    )
+                return EXCLUDED
+            parent = min(inside, key=chain.index)
+        values: list[str] = []
+        for level in self.space:
+            found = gaz.ancestor_at(anchor, level)
+            if found is None:
+                if level.depth < unit.level.depth:
+                    reason = f"no {level.value} contains {unit.level.value} {anchor}"
+                else:
+                    reason = (
+                        f"anchored at {unit.level.value} {unit.name} ({anchor}), above the"
+                        f" {level.value} level: it cannot be placed in one {level.value}"
+                    )
+                return self.unplaceable(reason)
+            values.append(found.code)
+        if self.deepest is not None:
+            parent = values[self.space.index(self.deepest)]
+        child = self._child(chain, parent)
+        return (tuple(values), child, parent)
+
+    @staticmethod
+    def _child(chain: tuple[str, ...], parent: str) -> str | None:
+        if parent == "":
+            return chain[-1]
+        position = chain.index(parent)
+        return chain[position - 1] if position > 0 else None
+
+    def _expected(self, parent: str) -> frozenset[str]:
+        gaz = self.gaz
+        children = [u.code for u in gaz.children(parent or None)]
+        if self.within is None:
+            return frozenset(children)
+        known = [w for w in self.within if w in gaz]
+        return frozenset(
+            c for c in children if any(w in gaz._chain(c) or c in gaz._chain(w) for w in known)
+        )
+
+    # -- subjects ---------------------------------------------------------
+
+    def resolve_all(self, subjects: Sequence[SubjectRef]) -> _Distinct:
+        """:meth:`_resolve` of every subject, cached for the dataset's life.
+
+        A dataset never changes once built, and where a subject is anchored
+        depends on nothing else: at a million participants this is most of the
+        planning, so later questions about the same dataset reuse it. Subjects
+        that resolve alike (the people of one village) share one code.
+        """
+        return self.resolve_memo(subjects)[0]
+
+    def resolve_memo(self, subjects: Sequence[SubjectRef]) -> tuple[_Distinct, dict[str, object]]:
+        """:meth:`resolve_all`, and a memo that lives as long as the dataset."""
+        ds = self.ds
+        found = _RESOLVED.get(id(ds))
+        if found is not None and found[0]() is ds and len(found[1][0]) == len(subjects):
+            return found[1], found[2]
+        distinct = _Table()
+        codes = [distinct.code(self._resolve(s)) for s in subjects]
+        first = [0] * len(distinct.values)
+        for i in reversed(range(len(codes))):
+            first[codes[i]] = i
+        resolved = (codes, distinct.values, first)
+
+        def forget(_: object, key: int = id(ds)) -> None:
+            _RESOLVED.pop(key, None)
+
+        memo: dict[str, object] = {}
+        _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved, memo)  # type: ignore[assignment]
+        return resolved, memo  # type: ignore[return-value]
+
+    def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
+        """:meth:`group` of every subject: group codes and reporting children."""
+        codes, distinct, first = self.resolve_all(subjects)
+        placed = [self.group(subjects[i], r) for i, r in zip(first, distinct, strict=True)]
+        groups = [placed[c][0] for c in codes]
+        children = [placed[c][1] for c in codes]
+        for i, g in enumerate(groups):
+            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
+                # The reason may name the subject: each one gets its own.
+                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        return groups, children
+
+    def group(self, subject: SubjectRef, resolved: _Resolved) -> tuple[int, str | None]:
+        if isinstance(resolved, str):
+            return self.unplaceable(resolved), None
+        anchor, initiative, org_kind = resolved
+        return self._group(anchor, initiative, org_kind, subject)
+
+    def _group(
+        self, anchor: str, initiative: str | None, org_kind: str | None, subject: SubjectRef
+    ) -> tuple[int, str | None]:
+        if self.initiatives is not None and initiative not in self.initiatives:
+            return EXCLUDED, None
+        place = self._unit_place(anchor)
+        if isinstance(place, int):
+            return place, None
+        space_values, child, parent = place
+        entity_values: dict[str, str] = {}
+        for name in self.entities:
+            if name == "organization_kind":
+                if org_kind is None:
+                    return self.unplaceable(f"{subject}: has no organization kind"), None
+                entity_values[name] = org_kind
+                continue
+            if initiative is None:
+                return self.unplaceable(f"{subject}: belongs to no initiative"), None
+            if name == "initiative":
+                entity_values[name] = initiative
+                continue
+            found = self.ds.initiatives.get(initiative)
+            if found is None:
+                reason = f"{subject}: initiative {initiative} is not in the dataset"
+                return self.unplaceable(reason), None
+            entity_values[name] = found.theme
+        space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
+        key = tuple(
+            space_by[name] if name in space_by else entity_values[name]
+            for name in self.by
+            if name in space_by or name in entity_values
+        )
+        fresh = key not in self.row_groups.index
+        row_group = self.row_groups.code(key)
+        if fresh:
+            self.expected.append(self._expected_for(parent))
+        return row_group, child
+
+    def _expected_for(self, parent: str) -> frozenset[str]:
+        if self.deepest is not None:
+            return self._expected(parent)
+        if self._everywhere is None:
+            tops = self.within if self.within is not None else ("",)
+            self._everywhere = frozenset().union(*(self._expected_below(t) for t in tops))
+        return self._everywhere
+
+    def _expected_below(self, parent: str) -> frozenset[str]:
+        return frozenset(u.code for u in self.gaz.children(parent or None))
+
+
+def _period_buckets(
+    periods: Sequence[Period],
+    time_names: Sequence[str],
+    window: Period | None,
+    reasons: _Table,
+) -> tuple[list[int], list[tuple[Period, ...]], list[dt.date]]:
+    buckets = _Table()
+    ends: list[dt.date] = []
+    codes: list[int] = []
+    latest = max((p.end for p in periods if window is None or window.contains(p)), default=None)
+    for period in periods:
+        if window is not None and not window.contains(period):
+            if window.overlaps(period):
+                reason = f"period {period} runs beyond the filter {window}"
+                codes.append(-reasons.code(reason) - 2)
+            else:
+                codes.append(EXCLUDED)
+            continue
+        key: list[Period] = []
+        code: int | None = None
+        for name in time_names:
+            if name == OWN_PERIOD:
+                key.append(period)
+                continue
+            kind = _PERIOD_KINDS[name]
+            bucket = Period.containing(period.start, kind)
+            if not bucket.contains(period):
+                reason = f"period {period} does not fit in one {kind.value.replace('_', '-')}"
+                code = -reasons.code(reason) - 2
+                break
+            key.append(bucket)
+        if code is None:
+            code = buckets.code(tuple(key))
+            if code == len(ends):
+                if key:
+                    ends.append(min(p.end for p in key))
+                else:
+                    ends.append(window.end if window is not None else latest or period.end)
+        codes.append(code)
+    return codes, buckets.values, ends  # type: ignore[return-value]
+
+
+def _ranks(periods: Sequence[Period]) -> tuple[list[int], list[int]]:
+    order = list(range(len(periods)))
+    last = [0] * len(periods)
+    for rank, i in enumerate(sorted(order, key=lambda i: (periods[i].end, periods[i].start))):
+        last[i] = rank
+    first = [0] * len(periods)
+    by_start = sorted(order, key=lambda i: (periods[i].start, periods[i].end))
+    for rank, i in enumerate(reversed(by_start)):
+        first[i] = rank
+    return last, first
+
+
+def _slices(
+    ds: Dataset, cols: ObservationColumns, category_names: Sequence[str]
+) -> tuple[list[int], list[tuple[str, ...]]]:
+    slices = _Table()
+    codes: list[int] = []
+    wanted = set(category_names)
+    for disaggregation in cols.disaggregations:
+        if set(disaggregation) != wanted:
+            codes.append(EXCLUDED)
+            continue
+        codes.append(slices.code(tuple(disaggregation[c] for c in category_names)))
+    return codes, slices.values  # type: ignore[return-value]
+
+
+def make_plan(
+    ds: Dataset,
+    metrics: str | Iterable[str],
+    by: str | Iterable[str],
+    *,
+    periods: Period | None,
+    within: str | Iterable[str] | None,
+    initiatives: str | Iterable[str] | None,
+) -> Plan:
+    """Resolve a request to codes: see :mod:`._semantics` for what it means.
+
+    Raises:
+        InvalidValueError: A ``by`` name is unknown or repeated, a filter is
+            not what it should be, or no metric is asked for.
+        UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
+    """
+    metric_ids = _as_tuple(metrics, "metric")
+    if metric_ids is not None:
+        metric_ids = tuple(dict.fromkeys(metric_ids))  # each metric once, in order
+    if not metric_ids:
+        raise InvalidValueError("metrics", metrics, "name at least one metric")
+    by_names = _as_tuple(by, "by") or ()
+    if len(set(by_names)) != len(by_names):
+        raise InvalidValueError("by", list(by_names), "each name may appear once")
+    if periods is not None and not isinstance(periods, Period):
+        raise InvalidValueError("periods", periods, "give a Period (e.g. Period.parse('2017'))")
+    within_codes = _as_tuple(within, "within")
+    for code in within_codes or ():
+        if code not in ds.gazetteer:
+            raise UnresolvedReferenceError("administrative unit", code, "within")
+    initiative_ids = _as_tuple(initiatives, "initiatives")
+    for initiative_id in initiative_ids or ():
+        ds.initiative(initiative_id, referenced_from="initiatives")
+
+    cols = ds.observations.columns()
+    plans, ratios = _metric_plans(ds, metric_ids, {m: i for i, m in enumerate(cols.metrics)})
+    categories = {c for p in plans.values() for c in p.definition.categories}
+    categories |= {c for r in ratios for c in r.categories}
+    space: list[AdminLevel] = []
+    time_names: list[str] = []
+    entity_names: list[str] = []
+    category_names: list[str] = []
+    for name in by_names:
+        if name in _LEVELS:
+            space.append(_LEVELS[name])
+        elif name in _PERIOD_KINDS or name == OWN_PERIOD:
+            time_names.append(name)
+        elif name in _ENTITY_DIMS:
+            entity_names.append(name)
+        elif name in categories:
+            category_names.append(name)
+        else:
+            reason = (
+                "group by an administrative level, a period kind, 'period', 'initiative',"
+                " 'theme', 'organization_kind' or a category of the metrics"
+            )
+            raise InvalidValueError("by", name, reason)
+
+    places = _Places(
+        ds,
+        by=by_names,
+        space=space,
+        entities=entity_names,
+        within=within_codes,
+        initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
+    )
+    subject_group, subject_child = places.group_all(cols.subjects)
+    (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
+    period_bucket, buckets, bucket_end = _period_buckets(
+        cols.periods, time_names, periods, places.reasons
+    )
+    last_rank, first_rank = _ranks(cols.periods)
+    slice_of, slices = _slices(ds, cols, category_names)
+    scans: dict[ScanKind, set[int]] = {kind: set() for kind in ScanKind}
+    for plan in plans.values():
+        if plan.code >= 0:
+            scans[plan.scan].add(plan.code)
+    summed = frozenset(
+        p.code for p in plans.values() if p.code >= 0 and p.time is AggregationType.SUM
+    )
+    return Plan(
+        store=ds.observations,
+        columns=cols,
+        scans={kind: frozenset(codes) for kind, codes in scans.items()},
+        subject_group=subject_group,
+        subject_child=subject_child,
+        period_bucket=period_bucket,
+        last_rank=last_rank,
+        first_rank=first_rank,
+        summed=summed,
+        metrics=plans,
+        ratios=tuple(ratios),
+        requested=metric_ids,
+        by=by_names,
+        row_groups=places.row_groups.values,  # type: ignore[arg-type]
+        expected=places.expected,
+        buckets=buckets,
+        bucket_end=bucket_end,
+        slice_of=slice_of,
+        slices=slices,
+        reasons=places.reasons.values,  # type: ignore[arg-type]
+        space_names=tuple(n for n in by_names if n in _LEVELS or n in _ENTITY_DIMS),
+        time_names=tuple(time_names),
+        category_names=tuple(category_names),
+        resolution=resolution,
+        resolved_first=resolved_first,
+        memo=memo,
+    )
+
+
+def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:
+    """A plan to scan once for :func:`level_groups` of several levels, and its first subjects.
+
+    Its group codes are not the leaf's groups but how each subject resolves
+    (anchor, initiative, organization kind): a code per distinct resolution,
+    so an observation anchored above the leaf keeps its own cells and can be
+    placed at the levels at or above its anchor. Subjects outside the filters
+    or that resolve nowhere keep the leaf's (negative) code. Returned with the
+    first subject of each code.
+    """
+    codes, distinct, first = _RESOLVED[id(ds)][1]
+    group = [
+        c if g != EXCLUDED and isinstance(distinct[c], tuple) else g
+        for c, g in zip(codes, leaf.subject_group, strict=True)
+    ]
+    return attrs.evolve(leaf, subject_group=group, engine_distinct=False), first
+
+
+def level_groups(plan: Plan, first: Sequence[int]) -> list[int]:
+    """Per code of a :func:`scan_plan`: the group code in ``plan``."""
+    return [plan.subject_group[s] for s in first]

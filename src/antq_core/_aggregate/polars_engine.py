@@ -1,0 +1,481 @@
+"""The columnar engine: the scan step on polars, for large datasets.
+
+It computes the same cells as the reference engine (:mod:`._python`; the
+contract is in :mod:`._engine`), with polars group-bys instead of a Python
+loop. The store's columns are buffers (``array.array``), so they become Arrow
+arrays and polars series without copying or any per-row Python work; the
+plan's per-subject and per-period tables (group, bucket and rank codes) are
+gathered onto the rows in polars. Only the cells come back to Python.
+
+Values the store keeps aside (decimals, integers beyond 64 bits) are few: the
+group-bys read them as missing and they are added to their cells afterwards,
+in Python and exactly, as the reference engine does. Sums are taken in 64-bit
+integers when no sum can overflow them, else in 128-bit integers.
+
+polars and pyarrow are imported only when a scan runs; without them the scan
+raises :class:`~antq_core.MissingExtraError` naming the
+``antq_core[dataframe]`` extra.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from antq_core._aggregate.engine import (
+    ENGINES,
+    DistinctCell,
+    DistinctFacts,
+    PickCell,
+    Scan,
+    SeriesCell,
+    SumCell,
+)
+from antq_core._aggregate.plan import EXCLUDED
+from antq_core._aggregate.semantics import ScanKind
+from antq_core._dataset.store import ObservationStore
+from antq_core._entities import AggregationType
+from antq_core._util.extras import polars_and_arrow
+from antq_core._values.quantity import Number
+from antq_core._values.refs import SubjectKind
+
+if TYPE_CHECKING:
+    from antq_core._aggregate.plan import Plan
+
+__all__ = ["PolarsEngine"]
+
+_INT64_MAX: Final = 2**63 - 1
+_ROW_BITS: Final = 32
+_ROW_MASK: Final = 2**_ROW_BITS - 1
+_SERIES_PERIOD: Final = ("metric", "subject", "period", "disaggregation")
+
+
+class PolarsEngine:
+    """The scan on polars (see :mod:`._engine` for the contract)."""
+
+    name: Final = "polars"
+
+    def scan(self, plan: Plan) -> Scan:
+        """Compute the cells of ``plan``.
+
+        Raises:
+            MissingExtraError: polars or pyarrow is not installed.
+        """
+        pl, pa = polars_and_arrow()
+        frame = _Frame(pl, pa, plan)
+        facts = _facts(plan.store, frame)
+        scans = plan.scans
+        sums = frame.group_sums(scans[ScanKind.GROUP_SUM]) if scans[ScanKind.GROUP_SUM] else {}
+        counted = frozenset(
+            p.code
+            for p in plan.metrics.values()
+            if plan.engine_distinct
+            and p.code in scans[ScanKind.SERIES]
+            and p.time is AggregationType.DISTINCT
+        )
+        distinct = frame.distinct(counted) if counted else {}
+        others = scans[ScanKind.SERIES]
+        if counted and frame.all_counted():
+            others = others - counted  # no row of theirs is left for the series
+        series = frame.series(others, counted) if others else {}
+        picks: dict[PickCell, int] = {}
+        ties: set[PickCell] = set()
+        for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
+            if scans[kind]:
+                frame.pick(scans[kind], ranks, picks, ties)
+        return Scan(
+            sums=sums,
+            series=series,
+            picks=picks,
+            ties=frozenset(ties),
+            repeated=facts.repeated,
+            reported=facts.reported,
+            distinct=distinct,
+            counted=counted,
+        )
+
+
+def _add(a: Number, b: Number) -> Number:
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    total = Decimal(a) + Decimal(b)
+    return int(total) if total == total.to_integral_value() else total
+
+
+def _tuples(frame: Any, names: Sequence[str]) -> Any:
+    """The rows of ``frame``'s columns ``names`` as Python tuples (column-wise, fast)."""
+    return zip(*(frame[name].to_list() for name in names), strict=True)
+
+
+class _Frame:
+    """The rows of one plan as a polars DataFrame of codes, and the scans over it."""
+
+    def __init__(self, pl: Any, pa: Any, plan: Plan) -> None:
+        self.pl = pl
+        self.plan = plan
+        cols = plan.columns
+        n = len(cols)
+        self.n = n
+
+        def column(view: memoryview, arrow_type: Any) -> Any:
+            # A store column is an array.array: wrap its buffer, no copy.
+            buffer = pa.py_buffer(view)
+            return pl.from_arrow(pa.Array.from_buffers(arrow_type, n, [None, buffer]))
+
+        self.exact = cols.exact
+        metric = column(cols.metric, pa.uint32())
+        subject = column(cols.subject, pa.uint32())
+        period = column(cols.period, pa.uint32())
+        self.frame = pl.DataFrame(
+            {
+                "metric": metric,
+                "subject": subject,
+                "period": period,
+                "disaggregation": column(cols.disaggregation, pa.uint32()),
+                "unit": column(cols.unit, pa.uint16()),
+                "qualifier": column(cols.qualifier, pa.uint8()),
+                "value": column(cols.value, pa.int64()),
+            }
+        )
+        self.group = self._lookup(plan.subject_group)
+        self.bucket = self._lookup(plan.period_bucket)
+        self._person_group: Any = None
+        self._slice: Any = None
+
+    def _lookup(self, table: Sequence[int]) -> Any:
+        return self.pl.Series(list(table), dtype=self.pl.Int64)
+
+    def _rows(self, metrics: frozenset[int], *, row: bool = False, skip: Any = None) -> Any:
+        """The rows of ``metrics`` with their bucket code (and row index if ``row``).
+
+        ``skip``: an expression over the frame; rows where it holds are left out.
+        """
+        pl = self.pl
+        frame = self.frame.with_row_index("row") if row else self.frame
+        keep = pl.col("metric").is_in(sorted(metrics))
+        if skip is not None:
+            keep = keep & ~skip
+        frame = frame.filter(keep)
+        return frame.with_columns(bucket=self.bucket.gather(frame["period"]))
+
+    def _codes(self) -> tuple[Any, Any]:
+        """Subject -> group code, participants only (others -1); disaggregation -> slice."""
+        if self._person_group is None:
+            plan = self.plan
+            participant = SubjectKind.PARTICIPANT
+            person_group = [
+                g if s.kind is participant else EXCLUDED
+                for s, g in zip(plan.columns.subjects, plan.subject_group, strict=True)
+            ]
+            self._person_group = self._lookup(person_group)
+            self._slice = self._lookup(plan.slice_of)
+        return self._person_group, self._slice
+
+    def all_counted(self) -> bool:
+        """Whether every row is placed and about a participant (from the plan's tables)."""
+        person_group, slice_of = self._codes()
+        lowest = (person_group.min(), self.bucket.min(), slice_of.min())
+        return all(low is not None and low >= 0 for low in lowest)
+
+    def _counted(self, metrics: frozenset[int]) -> Any:
+        """Rows of ``metrics`` that are placed and about a participant (see ``Scan.counted``)."""
+        pl = self.pl
+        person_group, slice_of = self._codes()
+        return (
+            pl.col("metric").is_in(sorted(metrics))
+            & (pl.lit(person_group).gather(pl.col("subject")) >= 0)
+            & (pl.lit(self.bucket).gather(pl.col("period")) >= 0)
+            & (pl.lit(slice_of).gather(pl.col("disaggregation")) >= 0)
+        )
+
+    def distinct(self, metrics: frozenset[int]) -> dict[DistinctCell, DistinctFacts]:
+        """Finished distinct counts of the placed participant rows of ``metrics``."""
+        pl = self.pl
+        person_group, slice_of = self._codes()
+        rows = (
+            self.frame.lazy()
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(
+                group=pl.lit(person_group).gather(pl.col("subject")),
+                bucket=pl.lit(self.bucket).gather(pl.col("period")),
+                slice=pl.lit(slice_of).gather(pl.col("disaggregation")),
+            )
+            .filter((pl.col("group") >= 0) & (pl.col("bucket") >= 0) & (pl.col("slice") >= 0))
+        )
+        keys = ("metric", "group", "bucket", "slice")
+        people = (pl.col("subject").n_unique().alias("people"), pl.len().alias("count"))
+        # Qualifier and unit sets: one value per cell is the rule; their lowest
+        # and highest say so cheaply, and only mixed cells need the full sets.
+        spans = [pl.col(name).min().alias(f"{name}_low") for name in ("qualifier", "unit")] + [
+            pl.col(name).max().alias(f"{name}_high") for name in ("qualifier", "unit")
+        ]
+        cells = self._grouped(rows, keys, *people, *spans)
+        mixed = (cells["qualifier_low"] != cells["qualifier_high"]) | (
+            cells["unit_low"] != cells["unit_high"]
+        )
+        if mixed.any():
+            sets = (pl.col("qualifier").unique().alias("qualifiers"), pl.col("unit").unique())
+            cells = self._grouped(rows, keys, *people, *sets)
+            qualifiers: Iterable[frozenset[int]] = map(frozenset, cells["qualifiers"].to_list())
+            units: Iterable[frozenset[int]] = map(frozenset, cells["unit"].to_list())
+        else:
+            qualifiers = (frozenset((q,)) for q in cells["qualifier_low"].to_list())
+            units = (frozenset((u,)) for u in cells["unit_low"].to_list())
+        facts = zip(
+            cells["people"].to_list(), cells["count"].to_list(), qualifiers, units, strict=True
+        )
+        return dict(zip(_tuples(cells, keys), facts, strict=True))
+
+    def _range(self, name: str) -> tuple[int, int]:
+        """(lowest code, number of codes) a key column can hold, from the tables."""
+        plan, cols = self.plan, self.plan.columns
+        codes: Sequence[int] | None = {
+            "group": plan.subject_group,
+            "bucket": plan.period_bucket,
+            "slice": plan.slice_of,
+        }.get(name)
+        if codes is not None:
+            low = min(codes, default=0)
+            return low, max(codes, default=0) - low + 1
+        table: Sequence[object] = {
+            "metric": cols.metrics,
+            "subject": cols.subjects,
+            "period": cols.periods,
+            "disaggregation": cols.disaggregations,
+            "unit": cols.units,
+            "qualifier": cols.qualifiers,
+        }[name]
+        return 0, max(len(table), 1)
+
+    def _grouped(self, rows: Any, keys: Sequence[str], *aggs: Any) -> Any:
+        """``rows.group_by(keys).agg(*aggs)``, faster.
+
+        When the key columns' code ranges (known from the plan's tables, not
+        from the rows) multiply to less than 2**63, the keys are packed into
+        one Int64 (mixed radix), grouped on that and unpacked: hashing one
+        integer per row costs a fraction of hashing several columns.
+        """
+        pl = self.pl
+        ranges = [self._range(name) for name in keys]
+        sizes = [size for _, size in ranges]
+        if math.prod(sizes) > _INT64_MAX:
+            cells = rows.group_by(keys).agg(*aggs)
+            return cells.collect() if isinstance(cells, pl.LazyFrame) else cells
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(keys))]
+        packed = pl.lit(0, dtype=pl.Int64)
+        for name, (low, _), stride in zip(keys, ranges, strides, strict=True):
+            packed = packed + (pl.col(name).cast(pl.Int64) - low) * stride
+        cells = rows.with_columns(packed.alias("_key")).group_by("_key").agg(*aggs)
+        if isinstance(cells, pl.LazyFrame):
+            cells = cells.collect()
+        return cells.with_columns(
+            ((pl.col("_key") // stride) % size + low).alias(name)
+            for name, (low, size), stride in zip(keys, ranges, strides, strict=True)
+        )
+
+    def _sum_type(self) -> Any:
+        """Int64 when no sum of any rows can overflow it, else Int128."""
+        pl = self.pl
+        value = self.frame["value"]
+        low, high = value.min(), value.max()
+        bound = max(abs(low or 0), abs(high or 0)) * len(value)
+        return pl.Int64 if bound <= _INT64_MAX else pl.Int128
+
+    def _aside(self, metrics: frozenset[int]) -> dict[int, Number]:
+        """Row -> value, for the rows of ``metrics`` whose value the store keeps aside."""
+        metric = self.plan.columns.metric
+        return {i: v for i, v in self.exact.items() if metric[i] in metrics}
+
+    def group_sums(self, metrics: frozenset[int]) -> dict[SumCell, tuple[Number, int]]:
+        pl = self.pl
+        # One lazy query: polars fuses the filter, the two look-ups and the group-by.
+        rows = (
+            self.frame.lazy()
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(
+                bucket=pl.lit(self.bucket).gather(pl.col("period")),
+                group=pl.lit(self.group).gather(pl.col("subject")),
+            )
+        )
+        keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
+        total = pl.col("value").cast(self._sum_type()).sum()
+        cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
+        out: dict[SumCell, tuple[Number, int]] = dict(
+            zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
+        )
+        aside = self._aside(metrics)
+        if aside:
+            plan, cols = self.plan, self.plan.columns
+            for i, value in aside.items():
+                key = (
+                    cols.metric[i],
+                    plan.subject_group[cols.subject[i]],
+                    plan.period_bucket[cols.period[i]],
+                    cols.disaggregation[i],
+                    cols.unit[i],
+                    cols.qualifier[i],
+                )
+                s, c = out[key]
+                out[key] = (_add(s, value), c)
+        return out
+
+    def series(
+        self, metrics: frozenset[int], counted: frozenset[int]
+    ) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
+        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts."""
+        pl = self.pl
+        aside = self._aside(metrics)
+        if counted and aside:
+            plan, cols = self.plan, self.plan.columns
+            participant = SubjectKind.PARTICIPANT
+            aside = {
+                i: v
+                for i, v in aside.items()
+                if not (
+                    cols.metric[i] in counted
+                    and cols.subjects[cols.subject[i]].kind is participant
+                    and plan.subject_group[cols.subject[i]] >= 0
+                    and plan.period_bucket[cols.period[i]] >= 0
+                    and plan.slice_of[cols.disaggregation[i]] >= 0
+                )
+            }
+        skip = self._counted(counted) if counted else None
+        rows = self._rows(metrics, row=bool(aside), skip=skip)
+        value = pl.col("value")
+        if aside:
+            # Aside rows hold 0 in the column: leave them out of min and max.
+            value = pl.when(pl.col("row").is_in(sorted(aside))).then(None).otherwise(value)
+        keys = ("metric", "subject", "bucket", "disaggregation", "unit", "qualifier")
+        cells = self._grouped(
+            rows,
+            keys,
+            value.cast(self._sum_type()).sum().alias("sum"),
+            pl.len().alias("count"),
+            value.min().alias("min"),
+            value.max().alias("max"),
+        )
+        values = _tuples(cells, ("sum", "count", "min", "max"))
+        out: dict[SeriesCell, tuple[Number, int, Number, Number]] = dict(
+            zip(_tuples(cells, keys), values, strict=True)
+        )
+        if aside:
+            plan, cols = self.plan, self.plan.columns
+            for i, v in aside.items():
+                key = (
+                    cols.metric[i],
+                    cols.subject[i],
+                    plan.period_bucket[cols.period[i]],
+                    cols.disaggregation[i],
+                    cols.unit[i],
+                    cols.qualifier[i],
+                )
+                # A cell of aside rows only has no min or max from polars yet.
+                total, c, low, high = out[key]
+                lowest: Number | None = low
+                highest: Number | None = high
+                out[key] = (
+                    _add(total, v),
+                    c,
+                    v if lowest is None or v < lowest else lowest,
+                    v if highest is None or v > highest else highest,
+                )
+        return out
+
+    def pick(
+        self,
+        metrics: frozenset[int],
+        ranks: Sequence[int],
+        picks: dict[PickCell, int],
+        ties: set[PickCell],
+    ) -> None:
+        pl = self.pl
+        rows = self._rows(metrics, row=True)
+        # Highest rank first, then lowest row (as the reference engine keeps the
+        # first row it meets among equals): one maximum of a packed integer.
+        rank = self._lookup(ranks).gather(rows["period"])
+        best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
+        keys = ("metric", "subject", "bucket", "disaggregation")
+        cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
+        row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
+        cells = cells.with_columns(row)
+        picks.update(zip(_tuples(cells, keys), cells["row"].to_list(), strict=True))
+        if not self._duplicates(rows):
+            return  # two rows of a series share a rank only if they share a period
+        # A tie: another row of the series has the chosen row's period.
+        chosen = cells.select(*keys, "row").join(
+            rows.select("row", "period"), on="row", how="left"
+        )
+        same = rows.group_by(*keys, "period").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+        tied = chosen.join(same, on=[*keys, "period"], how="inner")
+        ties.update(_tuples(tied, keys))
+
+    def _key(self) -> Any | None:
+        """(metric, subject, period, disaggregation) as one Int64 expression, if it fits."""
+        pl = self.pl
+        cols = self.plan.columns
+        sizes = [len(t) for t in (cols.metrics, cols.subjects, cols.periods)]
+        sizes.append(len(cols.disaggregations))
+        if math.prod(sizes) > _INT64_MAX:
+            return None
+        key = pl.lit(0, dtype=pl.Int64)
+        for name, size in zip(_SERIES_PERIOD, sizes, strict=True):
+            key = key * size + pl.col(name).cast(pl.Int64)
+        return key
+
+    def _duplicates(self, rows: Any) -> bool:
+        """Whether two of ``rows`` share metric, subject, period and disaggregation."""
+        key = self._key()
+        if key is None:
+            distinct = rows.select(_SERIES_PERIOD).n_unique()
+        else:
+            # One 64-bit key per row hashes much faster than four columns.
+            distinct = rows.select(key.n_unique()).item()
+        return bool(distinct != rows.height)
+
+    def facts(self) -> _Facts:
+        """Whether any rows repeat, and who reported when, over every row."""
+        pl = self.pl
+        frame = self.frame
+        periods = frame.group_by("subject").agg(pl.col("period").unique())
+        reported = dict(
+            zip(
+                periods["subject"].to_list(),
+                map(tuple, periods["period"].to_list()),
+                strict=True,
+            )
+        )
+        return _Facts(repeated=self._duplicates(frame), reported=reported)
+
+
+@attrs.frozen
+class _Facts:
+    """What a store's rows hold, whatever the question (see :class:`._engine.Scan`)."""
+
+    repeated: bool
+    reported: Mapping[int, Collection[int]]
+
+
+# A store never changes once built, so its facts hold as long as it lives.
+_FACTS: dict[int, tuple[weakref.ref[ObservationStore], _Facts]] = {}
+
+
+def _facts(store: ObservationStore, frame: _Frame) -> _Facts:
+    key = id(store)
+    found = _FACTS.get(key)
+    if found is not None and found[0]() is store:
+        return found[1]
+    facts = frame.facts()
+
+    def forget(_: object, key: int = key) -> None:
+        _FACTS.pop(key, None)
+
+    _FACTS[key] = (weakref.ref(store, forget), facts)
+    return facts
+
+
+ENGINES.setdefault(PolarsEngine.name, PolarsEngine())

@@ -1,0 +1,139 @@
+"""The built-in metric catalog and the bundled sample dataset."""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+from typing import Final, Literal
+
+import attrs
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from antq_core._dataset.dataset import Dataset
+from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
+from antq_core._values.geo import Gazetteer
+from antq_core._values.schema import problems_from
+from antq_core.errors import DatasetLoadError, InvalidValueError, UnresolvedReferenceError
+
+__all__ = ["Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
+
+_DATA: Final = files("antq_core") / "data"
+
+
+class _CatalogDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["antq-catalog"]
+    format_version: Literal[1]
+    title: str
+    themes: tuple[InitiativeTheme, ...]
+    categories: tuple[DisaggregationCategory, ...]
+    metrics: tuple[MetricDefinition, ...]
+
+
+@attrs.frozen
+class Catalog:
+    """A metric catalog: initiative themes, disaggregation categories and metrics.
+
+    Attributes:
+        themes: Initiative themes (loại mô hình).
+        categories: Disaggregation categories.
+        metrics: Metric definitions.
+    """
+
+    themes: tuple[InitiativeTheme, ...]
+    categories: tuple[DisaggregationCategory, ...]
+    metrics: tuple[MetricDefinition, ...]
+
+    def metric(self, id: str) -> MetricDefinition:  # noqa: A002
+        """The metric ``id``.
+
+        Raises:
+            UnresolvedReferenceError: The catalog has no such metric.
+        """
+        for m in self.metrics:
+            if m.id == id:
+                return m
+        raise UnresolvedReferenceError("metric", id, "the built-in catalog")
+
+
+@functools.cache
+def builtin_catalog() -> Catalog:
+    """The metric catalog that ships with the library.
+
+    Every figure of the movement's reports that the glossary lists, with ids,
+    units and how each aggregates.
+
+    >>> cat = builtin_catalog()
+    >>> m = cat.metric("poppy_area_destroyed")
+    >>> m.unit.code, m.kind.value
+    ('m2', 'flow')
+    """
+    raw = (_DATA / "catalog.json").read_bytes()
+    try:
+        doc = TypeAdapter(_CatalogDocument).validate_json(raw)
+    except ValidationError as e:  # pragma: no cover - guarded by the test suite
+        raise DatasetLoadError("antq_core/data/catalog.json", problems_from(e)) from e
+    return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
+
+
+def bundled_names(kind: str) -> list[str]:
+    """Names of the bundled data files of ``kind`` (``data/{kind}_{name}.json``), sorted."""
+    prefix = f"{kind}_"
+    return sorted(
+        p.name.removeprefix(prefix).removesuffix(".json")
+        for p in _DATA.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith(".json")
+    )
+
+
+def bundled_bytes(kind: str, name: str) -> bytes:
+    """The bytes of the bundled file ``data/{kind}_{name}.json``.
+
+    Raises:
+        InvalidValueError: No bundled file of that kind has that name.
+    """
+    available = bundled_names(kind)
+    if name not in available:
+        raise InvalidValueError(f"{kind} name", name, f"choose one of {', '.join(available)}")
+    return (_DATA / f"{kind}_{name}.json").read_bytes()
+
+
+def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
+    """A gazetteer that ships with the library, by name.
+
+    ``"lai_chau_2017"``: Lai Châu province before the 2025 reform, version
+    ``vn-2017``: the province, its 8 districts, its 106 communes with their
+    GSO codes, and the villages the sample names, with local codes.
+
+    ``"lai_chau_2025"``: Lai Châu from 1 July 2025, version ``vn-2025``: the
+    province and its 38 commune-level units (36 xã, 2 phường) with their GSO
+    codes, after Nghị quyết 1670/NQ-UBTVQH15; no districts.
+    :func:`~antq_core.bundled_crosswalk` maps the first onto the second.
+
+    >>> gaz = bundled_gazetteer()
+    >>> gaz.version, len(gaz.children("12"))
+    ('vn-2017', 8)
+
+    Raises:
+        InvalidValueError: No bundled gazetteer has that name.
+    """
+    raw = bundled_bytes("gazetteer", name)
+    return Gazetteer.from_json(raw, source=f"antq_core/data/gazetteer_{name}.json")
+
+
+def sample() -> Dataset:
+    """The bundled Lai Châu 2017 dataset.
+
+    The article of Báo Lai Châu of 13 July 2017 on the province's typical
+    models, as data: every initiative it names, their sites, every figure
+    with its period, unit and qualifier.
+
+    Each call loads a fresh copy from the package data.
+
+    >>> ds = sample()
+    >>> ds.metadata.title_en
+    'Typical models of the ANTQ movement in Lai Châu, July 2017'
+    """
+    raw = (_DATA / "lai_chau_2017.json").read_bytes()
+    return Dataset.from_json(raw, source="antq_core/data/lai_chau_2017.json")

@@ -1,0 +1,774 @@
+"""Geography versions: a crosswalk from one gazetteer version to the next, and remapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
+
+from antq_core._dataset.catalog import bundled_bytes, bundled_gazetteer, bundled_names
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.store import ObservationStore
+from antq_core._entities import (
+    TEXT_LIMIT,
+    Initiative,
+    MassOrganization,
+    Observation,
+    Participant,
+    Site,
+)
+from antq_core._values.geo import Gazetteer
+from antq_core._values.phrases import format_date
+from antq_core._values.quantity import Qualifier
+from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core._values.schema import Date, problems_from
+from antq_core._values.text import NfcStr
+from antq_core.errors import (
+    AntqError,
+    DatasetLoadError,
+    InvalidValueError,
+    LoadProblem,
+)
+
+__all__ = [
+    "Crosswalk",
+    "CrosswalkEntry",
+    "CrosswalkRelationship",
+    "CrosswalkSource",
+    "SplitUnitError",
+    "UnmappedUnitError",
+    "bundled_crosswalk",
+]
+
+CROSSWALK_FORMAT: Final = "antq-crosswalk"
+CROSSWALK_FORMAT_VERSION: Final = 1
+
+OnSplit = Literal["refuse", "approximate"]
+"""What :meth:`Crosswalk.remap` does with a figure recorded on a unit that was split."""
+
+
+class CrosswalkRelationship(enum.StrEnum):
+    """How one old unit relates to the new units it maps to."""
+
+    SAME = "same"
+    """The unit goes on unchanged (same area, same code in the new version)."""
+    MERGE = "merge"
+    """The whole old unit became part of exactly one new unit, so its figures move exactly."""
+    SPLIT = "split"
+    """The old unit was divided among several new units; a figure on it cannot be divided."""
+    DISSOLVED = "dissolved"
+    """The level no longer exists (districts from 1 July 2025).
+
+    The whole unit lies in the one new unit given (its province), where its figures are
+    placed, exactly but on a coarser unit.
+    """
+
+
+class SplitUnitError(AntqError, ValueError):
+    """A remap met units that were split, and the caller asked to refuse them.
+
+    Attributes:
+        units: Each split old unit with the new units it was divided among.
+        referenced_from: For each split unit, the first thing that refers to it.
+    """
+
+    def __init__(
+        self,
+        units: Mapping[str, Sequence[str]],
+        referenced_from: Mapping[str, str],
+    ) -> None:
+        self.units = {code: tuple(to) for code, to in units.items()}
+        self.referenced_from = dict(referenced_from)
+        listed = "; ".join(
+            f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
+            for code, to in self.units.items()
+        )
+        super().__init__(
+            f"cannot divide figures or places recorded on split units: {listed}; "
+            "remap with on_split='approximate' to place them at the units' common ancestor"
+        )
+
+
+class UnmappedUnitError(AntqError, LookupError):
+    """A dataset refers to units the crosswalk says nothing about.
+
+    Attributes:
+        codes: The unit codes missing from the crosswalk.
+        crosswalk: The crosswalk's id.
+        referenced_from: For each code, the first thing that refers to it.
+    """
+
+    def __init__(
+        self, codes: Sequence[str], crosswalk: str, referenced_from: Mapping[str, str]
+    ) -> None:
+        self.codes = tuple(codes)
+        self.crosswalk = crosswalk
+        self.referenced_from = dict(referenced_from)
+        listed = ", ".join(f"{c} ({self.referenced_from.get(c, '?')})" for c in self.codes)
+        super().__init__(f"crosswalk {crosswalk!r} does not map {listed}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class CrosswalkSource(BaseModel):
+    """A legal document (or other source) that a crosswalk's mappings are read from.
+
+    Attributes:
+        id: Short identifier that entries cite.
+        title: Title of the document.
+        issuer: Body that issued it (Ủy ban Thường vụ Quốc hội...).
+        number: Its number (``1670/NQ-UBTVQH15``).
+        date: Date it was issued or adopted.
+        url: Where it can be read, if public.
+        note: What was taken from it and how.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, description="Short identifier that entries cite.")
+    title: NfcStr = Field(min_length=1, description="Title of the document.")
+    issuer: NfcStr | None = Field(default=None, description="Body that issued it.")
+    number: NfcStr | None = Field(default=None, description="Its number.")
+    date: Date | None = Field(default=None, description="Date it was issued or adopted.")
+    url: str | None = Field(default=None, description="Where it can be read, if public.")
+    note: NfcStr | None = Field(default=None, description="What was taken from it and how.")
+
+
+class _EntryRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1)
+    to: tuple[str, ...] = Field(min_length=1)
+    relationship: CrosswalkRelationship
+    source: str = Field(min_length=1)
+    article: NfcStr | None = None
+    largest: str | None = None
+    note: NfcStr | None = None
+
+
+class _CrosswalkDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str
+    format_version: StrictInt
+    id: str = Field(min_length=1)
+    title: NfcStr | None = None
+    from_version: str = Field(min_length=1)
+    to_version: str = Field(min_length=1)
+    effective: Date
+    coverage_note: NfcStr | None = None
+    sources: tuple[CrosswalkSource, ...] = ()
+    entries: tuple[_EntryRecord, ...]
+
+
+_DOCUMENT: Final = TypeAdapter(_CrosswalkDocument)
+
+
+@attrs.frozen
+class CrosswalkEntry:
+    """Where one old unit went.
+
+    Attributes:
+        old: Code of the unit in the old version.
+        new: Codes of the unit(s) in the new version: one, except for a split.
+        relationship: Same, merge, split or dissolved.
+        source: Id of the :class:`CrosswalkSource` that says so.
+        article: Article or clause of the source, if known (``"Điều 1"``).
+        largest: For a split, the new unit that received the largest part, if
+            the source says.
+        note: What the source says of this unit.
+    """
+
+    old: str
+    new: tuple[str, ...]
+    relationship: CrosswalkRelationship
+    source: str
+    article: str | None = None
+    largest: str | None = None
+    note: str | None = None
+
+    @property
+    def exact(self) -> bool:
+        """Whether a figure on the old unit belongs wholly to one new unit."""
+        return self.relationship is not CrosswalkRelationship.SPLIT
+
+
+class Crosswalk:
+    """Một bảng chuyển đổi: where each unit of one gazetteer version went in the next.
+
+    Vietnam abolished districts and merged communes on 1 July 2025. Figures
+    recorded on the 2017 units are carried to today's units through a
+    crosswalk: exact where units merged, marked or refused where a unit was
+    split (a figure on it cannot be divided).
+
+    >>> from antq_core import bundled_crosswalk
+    >>> cw = bundled_crosswalk("lai_chau_2017_2025")
+    >>> e = cw.entry("03589")
+    >>> e.new, e.relationship.value, cw.target.unit(e.new[0]).full_name
+    (('03549',), 'merge', 'xã Phong Thổ')
+    >>> cw.source(e.source).number
+    '1670/NQ-UBTVQH15'
+
+    Attributes:
+        id: Identifier (``"lai_chau_2017_2025"``).
+        title: What it maps.
+        from_version: Gazetteer version of the old units (``"vn-2017"``).
+        to_version: Gazetteer version of the new units (``"vn-2025"``).
+        effective: First day of the new units.
+        target: The gazetteer of the new units.
+        sources: The documents the mappings are read from.
+        coverage_note: Which units it covers, and why others are left out.
+    """
+
+    def __init__(
+        self,
+        id: str,  # noqa: A002
+        entries: Iterable[CrosswalkEntry],
+        *,
+        target: Gazetteer,
+        from_version: str,
+        effective: dt.date,
+        title: str | None = None,
+        sources: Sequence[CrosswalkSource] = (),
+        coverage_note: str | None = None,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.from_version = from_version
+        self.to_version = target.version
+        self.effective = effective
+        self.target = target
+        self.sources = tuple(sources)
+        self.coverage_note = coverage_note
+        self._entries = {e.old: e for e in entries}
+        problems = _check_entries(self, "$.entries")
+        if problems:
+            raise DatasetLoadError(f"crosswalk {id}", problems)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Crosswalk {self.id!r}: {self.from_version} -> {self.to_version}, "
+            f"{len(self._entries)} units>"
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[CrosswalkEntry]:
+        return iter(self._entries.values())
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._entries
+
+    def entry(self, code: str) -> CrosswalkEntry:
+        """Where the old unit ``code`` went.
+
+        Raises:
+            UnmappedUnitError: The crosswalk does not cover ``code``.
+        """
+        try:
+            return self._entries[code]
+        except KeyError:
+            raise UnmappedUnitError([code], self.id, {}) from None
+
+    def source(self, id: str) -> CrosswalkSource:  # noqa: A002
+        """The source ``id``.
+
+        Raises:
+            InvalidValueError: The crosswalk cites no such source.
+        """
+        for s in self.sources:
+            if s.id == id:
+                return s
+        raise InvalidValueError("crosswalk source", id, f"crosswalk {self.id!r} has none")
+
+    # -- files ------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path, *, target: Gazetteer) -> Crosswalk:
+        """Read a crosswalk from a JSON file (format ``antq-crosswalk`` version 1).
+
+        Args:
+            path: The file.
+            target: The gazetteer of the new units; every code the crosswalk
+                maps to must be in it.
+
+        Raises:
+            DatasetLoadError: The file cannot be read, is not JSON, does not
+                match the format, or maps to units ``target`` lacks; every
+                problem is listed with its JSON path.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        return cls.from_json(data, target=target, source=str(path))
+
+    @classmethod
+    def from_json(
+        cls, data: bytes | str, *, target: Gazetteer, source: str = "<memory>"
+    ) -> Crosswalk:
+        """Read a crosswalk from JSON text; see :meth:`load`."""
+        try:
+            doc = _DOCUMENT.validate_json(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, target, source)
+
+    @classmethod
+    def from_dict(cls, data: object, *, target: Gazetteer, source: str = "<memory>") -> Crosswalk:
+        """Build a crosswalk from its parsed JSON document; see :meth:`load`."""
+        try:
+            doc = _DOCUMENT.validate_python(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, target, source)
+
+    @classmethod
+    def _from_document(cls, doc: _CrosswalkDocument, target: Gazetteer, source: str) -> Crosswalk:
+        problems = []
+        if doc.format != CROSSWALK_FORMAT:
+            problems.append(
+                LoadProblem("$.format", f"expected {CROSSWALK_FORMAT!r}", repr(doc.format))
+            )
+        if doc.format_version != CROSSWALK_FORMAT_VERSION:
+            problems.append(
+                LoadProblem(
+                    "$.format_version",
+                    f"this library reads version {CROSSWALK_FORMAT_VERSION}",
+                    repr(doc.format_version),
+                )
+            )
+        if doc.to_version != target.version:
+            problems.append(
+                LoadProblem(
+                    "$.to_version",
+                    f"the target gazetteer is version {target.version!r}",
+                    repr(doc.to_version),
+                )
+            )
+        seen: dict[str, int] = {}
+        for i, r in enumerate(doc.entries):
+            if r.from_ in seen:
+                problems.append(
+                    LoadProblem(
+                        f"$.entries[{i}].from",
+                        f"unit already mapped at $.entries[{seen[r.from_]}]",
+                        repr(r.from_),
+                    )
+                )
+            else:
+                seen[r.from_] = i
+        if problems:
+            raise DatasetLoadError(source, problems)
+        entries = [
+            CrosswalkEntry(
+                old=r.from_,
+                new=r.to,
+                relationship=r.relationship,
+                source=r.source,
+                article=r.article,
+                largest=r.largest,
+                note=r.note,
+            )
+            for r in doc.entries
+        ]
+        try:
+            return cls(
+                doc.id,
+                entries,
+                target=target,
+                from_version=doc.from_version,
+                effective=doc.effective,
+                title=doc.title,
+                sources=doc.sources,
+                coverage_note=doc.coverage_note,
+            )
+        except DatasetLoadError as e:
+            raise DatasetLoadError(source, e.problems) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The crosswalk as a JSON-ready document that :meth:`from_dict` reads back."""
+        return {
+            "format": CROSSWALK_FORMAT,
+            "format_version": CROSSWALK_FORMAT_VERSION,
+            "id": self.id,
+            **({"title": self.title} if self.title is not None else {}),
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "effective": self.effective.isoformat(),
+            **({"coverage_note": self.coverage_note} if self.coverage_note is not None else {}),
+            "sources": [s.model_dump(mode="json", exclude_none=True) for s in self.sources],
+            "entries": [_entry_record(e) for e in self._entries.values()],
+        }
+
+    def dump(self, path: str | Path) -> None:
+        """Write the crosswalk as a JSON file that :meth:`load` reads back."""
+        Path(path).write_text(
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+
+    # -- remapping --------------------------------------------------------
+
+    def remap(
+        self, dataset: Dataset, *, on_split: Literal["refuse", "approximate"] = "refuse"
+    ) -> Dataset:
+        """The same dataset re-expressed on the new gazetteer.
+
+        Sites' units, organizations' and participants' units, initiatives'
+        scopes, the dataset's province and observations recorded on a unit
+        (``unit:...`` subjects) are mapped; everything else is kept as is.
+
+        - A unit that went on unchanged or merged whole into one new unit maps
+          exactly to it: a site whose communes merged covers the new communes.
+        - A dissolved district maps to the new unit that contains all of it
+          (the province): exact for the province's totals, and marked in the
+          note of the observation or entity, since it is no longer on a
+          district.
+        - A split unit cannot be divided. With ``on_split="refuse"`` (the
+          default) a :class:`SplitUnitError` names every such unit. With
+          ``"approximate"`` a figure or entity on it goes to the unit that
+          received the largest part if the crosswalk says which, else to the
+          lowest common ancestor of its parts; an observation's qualifier
+          becomes ``approximately`` and its note says why (and which qualifier
+          it had). A site covering a split unit covers all of its parts.
+
+        Observation counts, values and units never change.
+
+        >>> from antq_core import bundled_crosswalk, sample
+        >>> ds = sample()
+        >>> new = bundled_crosswalk("lai_chau_2017_2025").remap(ds)
+        >>> new.gazetteer.version, new.sites["site-cum-giap-ranh"].admin_units
+        ('vn-2025', ('03408', '03405'))
+        >>> new.site_anchor(new.sites["site-cum-giap-ranh"]).name
+        'Lai Châu'
+
+        Args:
+            dataset: A dataset on the crosswalk's old gazetteer version.
+            on_split: ``"refuse"`` or ``"approximate"``.
+
+        Raises:
+            InvalidValueError: ``dataset`` is not on :attr:`from_version`, or
+                ``on_split`` is neither choice.
+            UnmappedUnitError: The dataset refers to units the crosswalk lacks;
+                all are named.
+            SplitUnitError: With ``on_split="refuse"``, the dataset refers to
+                split units; all are named.
+        """
+        if on_split not in ("refuse", "approximate"):
+            raise InvalidValueError("on_split", on_split, "choose 'refuse' or 'approximate'")
+        if dataset.gazetteer.version != self.from_version:
+            reason = f"crosswalk {self.id!r} maps from {self.from_version!r}"
+            raise InvalidValueError("gazetteer version", dataset.gazetteer.version, reason)
+        return _Remapper(self, dataset, on_split).run()
+
+
+def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
+    """What a crosswalk's entries must satisfy against its sources and target gazetteer."""
+    problems = []
+    source_ids = {s.id for s in cw.sources}
+    for i, e in enumerate(cw):
+        at = f"{path}[{i}]"
+        for j, code in enumerate(e.new):
+            if code not in cw.target:
+                reason = f"no unit {code!r} in the target gazetteer {cw.target.version!r}"
+                problems.append(LoadProblem(f"{at}.to[{j}]", reason, repr(code)))
+        if len(set(e.new)) != len(e.new):
+            problems.append(LoadProblem(f"{at}.to", "a unit is listed twice", repr(e.new)))
+        if e.relationship is CrosswalkRelationship.SPLIT:
+            if len(e.new) < 2:  # noqa: PLR2004
+                reason = "a split goes to two or more new units"
+                problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
+        elif len(e.new) != 1:
+            reason = f"a {e.relationship.value} goes to exactly one new unit"
+            problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
+        if e.largest is not None and (
+            e.relationship is not CrosswalkRelationship.SPLIT or e.largest not in e.new
+        ):
+            reason = "only a split names the largest part, and it is one of its new units"
+            problems.append(LoadProblem(f"{at}.largest", reason, repr(e.largest)))
+        if e.source not in source_ids:
+            reason = "no source with this id in $.sources"
+            problems.append(LoadProblem(f"{at}.source", reason, repr(e.source)))
+    return problems
+
+
+def _entry_record(e: CrosswalkEntry) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "from": e.old,
+        "to": list(e.new),
+        "relationship": e.relationship.value,
+        "source": e.source,
+    }
+    for name in ("article", "largest", "note"):
+        value = getattr(e, name)
+        if value is not None:
+            record[name] = value
+    return record
+
+
+@attrs.frozen
+class _Placement:
+    """Where a reference to one old unit goes: its new code(s) and how sure that is."""
+
+    codes: tuple[str, ...]  # a single code, except a site's split unit
+    approximate: bool
+    remark: str | None  # said in notes when the placement is coarser or approximate
+    remark_vi: str | None = None  # the same in Vietnamese, for Vietnamese notes
+
+
+class _Remapper:
+    """One run of :meth:`Crosswalk.remap`: each old unit is looked up once."""
+
+    def __init__(self, cw: Crosswalk, dataset: Dataset, on_split: OnSplit) -> None:
+        self.cw = cw
+        self.ds = dataset
+        self.on_split = on_split
+        self.old = dataset.gazetteer
+        self.single: dict[str, _Placement] = {}
+        self.spread: dict[str, _Placement] = {}
+
+    # -- looking up --------------------------------------------------------
+
+    def check(self) -> None:
+        """Every referenced unit is mapped (and, when refusing, none was split)."""
+        first: dict[str, str] = {}
+        for code, where in self.references():
+            first.setdefault(code, where)
+        missing = [c for c in first if c not in self.cw]
+        if missing:
+            raise UnmappedUnitError(missing, self.cw.id, first)
+        if self.on_split == "refuse":
+            split = {
+                c: self.cw.entry(c).new
+                for c in first
+                if self.cw.entry(c).relationship is CrosswalkRelationship.SPLIT
+            }
+            if split:
+                raise SplitUnitError(split, first)
+
+    def references(self) -> Iterator[tuple[str, str]]:
+        ds = self.ds
+        if ds.metadata.province is not None:
+            yield ds.metadata.province, "the dataset's province"
+        for i in ds.initiatives.values():
+            if i.scope is not None:
+                yield i.scope, f"initiative {i.id}"
+        for s in ds.sites.values():
+            for code in s.admin_units:
+                yield code, f"site {s.id}"
+        for o in ds.organizations.values():
+            yield o.admin_unit, f"organization {o.id}"
+        for p in ds.participants.values():
+            if p.admin_unit is not None:
+                yield p.admin_unit, f"participant {p.id}"
+        for subject in ds.observations.subjects:
+            if subject.kind is SubjectKind.UNIT:
+                yield subject.id, f"observations of {subject}"
+
+    def place(self, code: str) -> _Placement:
+        """Where a figure or an entity recorded on ``code`` goes: one new unit."""
+        cached = self.single.get(code)
+        if cached is not None:
+            return cached
+        e = self.cw.entry(code)
+        name = self._name(code)
+        if e.relationship is CrosswalkRelationship.SPLIT:
+            if e.largest is not None:
+                to = e.largest
+                how = f"the unit that received its largest part, {self._new_name(to)}"
+            else:
+                to = self.cw.target.common_ancestor(e.new).code
+                how = f"the lowest unit containing all of them, {self._new_name(to)}"
+            remark = (
+                f"{name} ({self.cw.from_version}) was split between "
+                f"{', '.join(self._new_name(c) for c in e.new)} on {self.cw.effective}; "
+                f"a figure on it cannot be divided, so it is placed at {how} "
+                f"(crosswalk {self.cw.id})."
+            )
+            remark_vi = (
+                f"{name} ({self.cw.from_version}) được chia cho "
+                f"{', '.join(self._new_name(c) for c in e.new)} từ ngày "
+                f"{format_date(self.cw.effective, 'vi')}; không chia được nên ghi vào "
+                f"{self._new_name(to)} (bảng chuyển đổi {self.cw.id})."
+            )
+            placement = _Placement((to,), approximate=True, remark=remark, remark_vi=remark_vi)
+        elif e.relationship is CrosswalkRelationship.DISSOLVED:
+            remark = (
+                f"{name} ({self.cw.from_version}) no longer exists from {self.cw.effective}; "
+                f"placed at {self._new_name(e.new[0])}, which contains all of it "
+                f"(crosswalk {self.cw.id})."
+            )
+            remark_vi = (
+                f"{name} ({self.cw.from_version}) không còn từ ngày "
+                f"{format_date(self.cw.effective, 'vi')}; ghi vào {self._new_name(e.new[0])}, "
+                f"đơn vị bao trọn địa bàn cũ (bảng chuyển đổi {self.cw.id})."
+            )
+            placement = _Placement(e.new, approximate=False, remark=remark, remark_vi=remark_vi)
+        else:
+            placement = _Placement(e.new, approximate=False, remark=None)
+        self.single[code] = placement
+        return placement
+
+    def cover(self, code: str) -> _Placement:
+        """The new units a place on ``code`` covers: all parts of a split unit."""
+        cached = self.spread.get(code)
+        if cached is not None:
+            return cached
+        e = self.cw.entry(code)
+        if e.relationship is CrosswalkRelationship.SPLIT:
+            remark = (
+                f"It covered {self._name(code)} ({self.cw.from_version}), which was split on "
+                f"{self.cw.effective}: it is taken to cover part of each of "
+                f"{', '.join(self._new_name(c) for c in e.new)} (crosswalk {self.cw.id})."
+            )
+            placement = _Placement(e.new, approximate=True, remark=remark)
+        else:
+            placement = self.place(code)
+        self.spread[code] = placement
+        return placement
+
+    def _name(self, code: str) -> str:
+        unit = self.old.get(code)
+        return f"{unit.full_name} ({code})" if unit is not None else code
+
+    def _new_name(self, code: str) -> str:
+        return f"{self.cw.target.unit(code).full_name} ({code})"
+
+    # -- rewriting ---------------------------------------------------------
+
+    def run(self) -> Dataset:
+        self.check()
+        ds = self.ds
+        metadata = ds.metadata
+        update: dict[str, Any] = {
+            "description": _joined(
+                metadata.description,
+                f"Re-expressed on gazetteer {self.cw.to_version} from {self.cw.from_version} "
+                f"through crosswalk {self.cw.id}.",
+            )
+        }
+        if metadata.province is not None:
+            update["province"] = self.place(metadata.province).codes[0]
+        return ds.replace(
+            gazetteer=self.cw.target,
+            metadata=metadata.model_copy(update=update),
+            initiatives=[self._initiative(i) for i in ds.initiatives.values()],
+            sites=[self._site(s) for s in ds.sites.values()],
+            organizations=[self._organization(o) for o in ds.organizations.values()],
+            participants=[self._participant(p) for p in ds.participants.values()],
+            observations=self._observations(),
+        )
+
+    def _initiative(self, i: Initiative) -> Initiative:
+        if i.scope is None:
+            return i
+        p = self.place(i.scope)
+        return i.model_copy(update={"scope": p.codes[0], "note": _joined(i.note, p.remark)})
+
+    def _site(self, s: Site) -> Site:
+        codes: dict[str, None] = {}
+        remarks: dict[str, None] = {}
+        for code in s.admin_units:
+            p = self.cover(code)
+            codes.update(dict.fromkeys(p.codes))
+            if p.remark is not None:
+                remarks[p.remark] = None
+        note = s.note
+        for remark in remarks:
+            note = _joined(note, remark)
+        return s.model_copy(update={"admin_units": tuple(codes), "note": note})
+
+    def _organization(self, o: MassOrganization) -> MassOrganization:
+        p = self.place(o.admin_unit)
+        return o.model_copy(update={"admin_unit": p.codes[0], "note": _joined(o.note, p.remark)})
+
+    def _participant(self, person: Participant) -> Participant:
+        if person.admin_unit is None:
+            return person
+        p = self.place(person.admin_unit)
+        update: dict[str, Any] = {"admin_unit": p.codes[0]}
+        if p.remark_vi is not None:
+            update["note_vi"] = _joined(person.note_vi, p.remark_vi)
+        return person.model_copy(update=update)
+
+    def _observations(self) -> ObservationStore:
+        store = self.ds.observations
+        subjects: dict[SubjectRef, tuple[SubjectRef, _Placement] | None] = {}
+        for subject in store.subjects:
+            if subject.kind is SubjectKind.UNIT:
+                p = self.place(subject.id)
+                subjects[subject] = (SubjectRef(SubjectKind.UNIT, p.codes[0]), p)
+            else:
+                subjects[subject] = None
+        out: list[Observation] = []
+        for o in store:
+            moved = subjects[o.subject]
+            if moved is None:
+                out.append(o)
+                continue
+            subject, p = moved
+            update: dict[str, Any] = {"subject": subject}
+            if p.remark is not None:
+                remark = p.remark
+                if p.approximate and o.qualifier is not Qualifier.APPROXIMATELY:
+                    update["qualifier"] = Qualifier.APPROXIMATELY
+                    remark += f" Its qualifier was {o.qualifier.value!r}."
+                update["note"] = _joined(o.note, remark)
+            out.append(o.model_copy(update=update))
+        return ObservationStore.from_observations(out)
+
+
+def _joined(note: str | None, remark: str | None) -> str | None:
+    """``note`` with ``remark`` added as a new paragraph.
+
+    Raises:
+        InvalidValueError: The result would exceed the notes' length limit.
+    """
+    if remark is None:
+        return note
+    text = remark if not note else f"{note}\n\n{remark}"
+    if len(text) > TEXT_LIMIT:
+        reason = f"adding the remap remark would pass the {TEXT_LIMIT}-character limit of notes"
+        raise InvalidValueError("note", note, reason)
+    return text
+
+
+def bundled_crosswalk(name: str = "lai_chau_2017_2025") -> Crosswalk:
+    """A crosswalk that ships with the library, by name, with its target gazetteer.
+
+    ``"lai_chau_2017_2025"``: Lai Châu's 2017 units (``vn-2017``) to the units
+    from 1 July 2025 (``vn-2025``, :func:`~antq_core.bundled_gazetteer`
+    ``"lai_chau_2025"``), after Nghị quyết 1670/NQ-UBTVQH15 of 16 June 2025.
+    It covers the province, its districts and the units the bundled sample
+    names; see its :attr:`~Crosswalk.coverage_note`.
+
+    >>> cw = bundled_crosswalk()
+    >>> cw.from_version, cw.to_version, len(cw.target.children("12"))
+    ('vn-2017', 'vn-2025', 38)
+
+    Raises:
+        InvalidValueError: No bundled crosswalk has that name.
+    """
+    raw = bundled_bytes("crosswalk", name)
+    to_version = json.loads(raw)["to_version"]
+    target = _bundled_gazetteer_of_version(to_version)
+    return Crosswalk.from_json(raw, target=target, source=f"antq_core/data/crosswalk_{name}.json")
+
+
+def _bundled_gazetteer_of_version(version: str) -> Gazetteer:
+    for name in bundled_names("gazetteer"):
+        gazetteer = bundled_gazetteer(name)
+        if gazetteer.version == version:
+            return gazetteer
+    raise InvalidValueError(  # pragma: no cover - the bundled data is checked by the tests
+        "gazetteer version", version, "no bundled gazetteer has it"
+    )

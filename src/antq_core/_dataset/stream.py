@@ -1,0 +1,339 @@
+"""Reading a large dataset JSON file in chunks, straight into the column store.
+
+:meth:`Dataset.load <antq_core.Dataset.load>` takes this path for large
+files. The document is read a megabyte at a time and decoded as UTF-8 on the
+way. Everything but the observations (the entities, which number in
+thousands) is parsed whole with the standard library's JSON decoder. The
+observations array is cut into batches of a few megabytes at the boundaries
+between two rows (``}`` ``,`` ``{``); pydantic validates each batch from its
+JSON text, as the single fast path validates the whole file, and
+:func:`~antq_core._dataset.dataset._build_store` appends the batch to one store. A
+cut that falls inside a string (a note containing ``"}, {"``) makes the batch
+invalid JSON; the reader then takes that row alone with the decoder and goes
+on. Memory is the store, the entities and one batch, never the whole text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
+
+from pydantic import TypeAdapter, ValidationError
+
+from antq_core._dataset.dataset import (
+    _DOCUMENT,
+    _ROW,
+    MAX_LISTED_PROBLEMS,
+    _build_store,
+    _check_document,
+    _every_problem,
+    _ObservationRow,
+)
+from antq_core._dataset.store import ObservationStore
+from antq_core._util.progress import gc_paused, progress_bar
+from antq_core._values.schema import problems_from
+from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
+
+if TYPE_CHECKING:
+    from antq_core._dataset.dataset import Dataset
+
+__all__ = ["ProblemList", "load_stream", "utf_problem"]
+
+_READ: Final = 1 << 20
+"""Bytes read at a time."""
+_BATCH: Final = 4 << 20
+"""Characters of the observations array validated at once."""
+_ROWS: Final = TypeAdapter(list[_ObservationRow])
+_SPACE: Final = re.compile(r"[ \t\n\r]*")
+_CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
+_DECODER: Final = json.JSONDecoder()
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_OTHER_BOMS: Final = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def utf_problem(head: bytes) -> str | None:
+    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
+
+    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
+    characters are UTF-16 without a mark.
+    """
+    for bom, name in _OTHER_BOMS:
+        if head.startswith(bom):
+            return f"the file is {name}; save it as UTF-8"
+    if b"\x00" in head[:64]:
+        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
+    return None
+
+
+class ProblemList:
+    """Problems as they are found: the first ``limit`` kept, the rest counted."""
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
+        self.limit = limit
+        self.kept: list[LoadProblem] = []
+        self.omitted = 0
+
+    def extend(self, problems: Iterable[LoadProblem]) -> None:
+        """Add ``problems`` in order."""
+        for problem in problems:
+            if len(self.kept) < self.limit:
+                self.kept.append(problem)
+            else:
+                self.omitted += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+
+class _StopError(Exception):
+    """The text cannot be read on: not JSON, or not UTF-8."""
+
+    def __init__(self, problem: LoadProblem) -> None:
+        self.problem = problem
+
+
+class _Text:
+    """The file's text, read and decoded a chunk at a time as the parser asks."""
+
+    def __init__(self, file: BinaryIO, update: Callable[[int], None]) -> None:
+        self.file = file
+        self.update = update
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text = ""
+        self.pos = 0
+        self.line = 1  # line number of text[0]
+        self.offset = 0  # characters dropped from the front of text
+        self.read = 0
+        self.eof = False
+
+    def more(self) -> bool:
+        """Append the next chunk to the text; ``False`` at the end of the file."""
+        if self.eof:
+            return False
+        data = self.file.read(_READ)
+        start = self.read
+        self.read += len(data)
+        self.update(self.read)
+        if self.pos:
+            self.line += self.text.count("\n", 0, self.pos)
+            self.offset += self.pos
+            self.text = self.text[self.pos :]
+            self.pos = 0
+        try:
+            chunk = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as e:
+            where = start + e.start
+            reason = f"not UTF-8 (byte {where}); save the file as UTF-8"
+            raise _StopError(
+                LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))
+            ) from e
+        self.eof = not data
+        self.text += chunk
+        return True
+
+    def stop(self, reason: str, pos: int | None = None) -> _StopError:
+        """The problem at ``pos`` (default: the current position), with its line and column."""
+        at = self.pos if pos is None else pos
+        line = self.line + self.text.count("\n", 0, at)
+        column = at - self.text.rfind("\n", 0, at)
+        return _StopError(
+            LoadProblem("$", f"not valid JSON: {reason} (line {line}, column {column})")
+        )
+
+    def next_char(self) -> str:
+        """Skip white space; the next character, or ``""`` at the end of the file."""
+        while True:
+            match = _SPACE.match(self.text, self.pos)
+            assert match is not None  # noqa: S101 - the pattern matches the empty string
+            self.pos = match.end()
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, chars: str, what: str) -> str:
+        """Consume one of ``chars`` after white space."""
+        char = self.next_char()
+        if not char or char not in chars:
+            raise self.stop(f"expected {what}")
+        self.pos += 1
+        return char
+
+    def value(self) -> Any:
+        """Parse the JSON value at the current position, reading on as it needs."""
+        self.next_char()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as e:
+                if self.more():
+                    continue
+                raise self.stop(e.msg, e.pos) from None
+            except RecursionError:
+                raise self.stop("nested too deeply") from None
+            if end == len(self.text) and self.more():
+                continue  # a number may go on in the next chunk
+            self.pos = end
+            return obj
+
+
+def _last_cut(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last ``}`` ``,`` ``{`` between ``start`` and ``end``: a likely row boundary."""
+    brace = text.rfind("}", start, end)
+    while brace >= start:
+        match = _CUT.match(text, brace)
+        if match is not None:
+            return match
+        brace = text.rfind("}", start, brace)
+    return None
+
+
+class _Reader:
+    """Parses the document, feeding observations to the store a batch at a time."""
+
+    def __init__(self, text: _Text) -> None:
+        self.text = text
+        self.problems = ProblemList()
+        self.store: ObservationStore | None = ObservationStore()
+        self.rows = 0  # observations seen so far
+
+    def document(self) -> dict[str, Any]:
+        """Every member of the top-level object but the observations array."""
+        text = self.text
+        if text.next_char() == "":
+            raise _StopError(LoadProblem("$", "the file is empty"))
+        text.expect("{", "'{' at the start of a dataset document")
+        head: dict[str, Any] = {}
+        if text.next_char() == "}":
+            text.pos += 1
+        else:
+            while True:
+                key = text.value()
+                if not isinstance(key, str):
+                    raise text.stop("expected a member name")
+                text.expect(":", "':'")
+                if key == "observations" and text.next_char() == "[":
+                    text.pos += 1
+                    self.observations()
+                else:
+                    head[key] = text.value()
+                if text.expect(",}", "',' or '}'") == "}":
+                    break
+        if text.next_char() != "":
+            raise text.stop("extra data after the document")
+        return head
+
+    def observations(self) -> None:
+        """Read the observations array, after its ``[``, up to and with its ``]``."""
+        text = self.text
+        if text.next_char() == "]":
+            text.pos += 1
+            return
+        pending: list[Any] = []
+        single_until = 0  # after a cut that was no row boundary, read rows singly up to it
+        while True:
+            if text.offset + text.pos >= single_until:
+                while len(text.text) - text.pos < _BATCH and text.more():
+                    pass
+                last = _last_cut(text.text, text.pos, text.pos + _BATCH)
+                if last is not None:
+                    if self.batch(text.text[text.pos : last.start() + 1], pending):
+                        text.pos = last.end()
+                        continue
+                    single_until = text.offset + last.end()
+            pending.append(text.value())
+            if text.expect(",]", "',' or ']' after an observation") == "]":
+                self.singles(pending)
+                return
+
+    def batch(self, piece: str, pending: list[Any]) -> bool:
+        """Validate and store the rows in ``piece``; ``False`` if it is not JSON."""
+        try:
+            rows = _ROWS.validate_json(f"[{piece}]")
+        except ValidationError as e:
+            if any(error["type"] == "json_invalid" for error in e.errors()):
+                return False
+            self.singles(pending)
+            self.singles(json.loads(f"[{piece}]"))
+            return True
+        self.singles(pending)
+        self.feed(rows, range(self.rows, self.rows + len(rows)))
+        self.rows += len(rows)
+        return True
+
+    def singles(self, raws: list[Any]) -> None:
+        """Validate and store rows parsed one by one (then ``raws`` is emptied)."""
+        shaped: list[_ObservationRow] = []
+        numbers: list[int] = []
+        for raw in raws:
+            try:
+                shaped.append(_ROW.validate_python(raw))
+            except ValidationError as e:
+                self.problems.extend(problems_from(e, f"$.observations[{self.rows}]"))
+                self.store = None
+            else:
+                numbers.append(self.rows)
+            self.rows += 1
+        raws.clear()
+        self.feed(shaped, numbers)
+
+    def feed(self, rows: list[_ObservationRow], numbers: Sequence[int]) -> None:
+        if not rows:
+            return
+        found: list[LoadProblem] = []
+        _build_store(rows, found, numbers, self.store)
+        if found:
+            self.problems.extend(found)
+            self.store = None
+
+
+def load_stream(
+    cls: type[Dataset], path: Path, size: int, *, progress: bool | None = None
+) -> Dataset:
+    """Read the dataset in ``path`` (``size`` bytes) in chunks; see :meth:`Dataset.load`.
+
+    Raises:
+        DatasetLoadError: As :meth:`Dataset.load`, listing the first
+            :data:`~antq_core._dataset.dataset.MAX_LISTED_PROBLEMS` problems and counting the rest.
+        OSError: The file cannot be read (the caller reports it).
+    """
+    source = str(path)
+    with (
+        path.open("rb") as file,
+        progress_bar(size, path.name, enabled=progress) as update,
+        gc_paused(),
+    ):
+        reason = utf_problem(file.read(64))
+        if reason is not None:
+            raise DatasetLoadError(source, [LoadProblem("$", reason)])
+        file.seek(0)
+        if file.read(3) != _UTF8_BOM:
+            file.seek(0)
+        reader = _Reader(_Text(file, update))
+        try:
+            head = reader.document()
+        except _StopError as e:
+            listed = reader.problems
+            listed.extend([e.problem])
+            raise DatasetLoadError(source, listed.kept, omitted=listed.omitted) from None
+    shell = {"observations": [], **head}
+    problems: list[LoadProblem] = []
+    try:
+        doc = _DOCUMENT.validate_python(shell)
+    except ValidationError as e:
+        problems.extend(_every_problem(shell, e, source))
+    else:
+        gazetteer = _check_document(doc, source, problems)
+    if problems or reader.problems or reader.store is None:
+        listed = reader.problems
+        raise DatasetLoadError(source, [*problems, *listed.kept], omitted=listed.omitted)
+    return cls._assemble(doc, gazetteer, reader.store)

@@ -1,0 +1,247 @@
+"""``validate``: every check and rule over a dataset, as one report."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from antq_core._aggregate.counts import EXACT, Tolerance
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.overlap import duplicate_and_overlapping_rows
+from antq_core._util.extras import prefer_polars
+from antq_core._validation.checker import Checker, RepeatFinder
+from antq_core._validation.issues import Issue, Location, Severity, ValidationReport
+from antq_core._validation.people import team_issues
+from antq_core._validation.ratios import RATIO_TOLERANCE, ratio_issues
+from antq_core._validation.reconcile import reconciliation_issues
+from antq_core._validation.rules import ValidationRule, check_rules
+from antq_core._values.geo import AdminLevel
+from antq_core.errors import InvalidValueError, enum_member
+
+__all__ = ["DEFAULT_LEVELS", "ENGINES", "validate", "validate_json"]
+
+DEFAULT_LEVELS: Final = (AdminLevel.PROVINCE, AdminLevel.DISTRICT, AdminLevel.COMMUNE)
+"""The levels figures are rolled up to, unless told otherwise."""
+
+
+def validate(
+    dataset: Dataset,
+    *,
+    rules: Iterable[ValidationRule] | None = None,
+    levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
+    tolerance: Tolerance = EXACT,
+    engine: str = "auto",
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+) -> ValidationReport:
+    """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
+
+    Runs, in order: the gazetteer (duplicate codes, missing parents, cycles,
+    levels), references between entities, entity dates, observations
+    (metric, subject, source, unit, qualifier, disaggregation, value, period
+    against the report date, subject start and unit validity), duplicates
+    and conflicts, double counting (overlapping periods of flows, sites
+    across parents, parts above their total), names that are probably the
+    same, statutory security and order teams (a leader, members' ages),
+    reported rates against their recomputed numerator and denominator,
+    reported totals against the registered entities
+    (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
+    ``docs/validation.md``.
+
+    >>> from antq_core import validate, sample
+    >>> report = validate(sample())
+    >>> report.ok
+    True
+    >>> for issue in report:
+    ...     print(issue.severity.value, issue.code)
+    info period-ongoing
+    warning reconcile-mismatch
+    info reconcile-registry-partial
+    info reconcile-nothing-registered
+    info reconcile-nothing-registered
+
+    Args:
+        dataset: The dataset to check.
+        rules: The validation rules to evaluate; the built-in rules
+            (:func:`builtin_rules`) if ``None``, none if empty.
+        levels: The administrative levels figures are rolled up to: a site
+            whose units lie under different units of one of these levels is
+            reported (``site-spans-parents``).
+        tolerance: How far a reported total of initiatives, sites,
+            organizations or members may be from the registered count
+            (default: exact); see :class:`~antq_core.Tolerance`.
+        engine: What finds repeated and overlapping observations: ``"python"``
+            (always there), ``"polars"`` (the ``[dataframe]`` extra: several
+            times faster on large datasets), or ``"auto"``: polars from
+            200,000 observations when it is installed. The report is the same
+            whichever runs.
+        ratio_tolerance: How far a reported rate may be from the rate its
+            numerator and denominator give, in the rate's unit (``absolute``)
+            or as a fraction of the reported rate (``relative``), besides
+            half a unit of its last digit, which is always allowed (default:
+            1% of the reported rate, ``Tolerance(relative=Decimal("0.01"))``).
+
+    Raises:
+        InvalidValueError: A level is not an :class:`AdminLevel`, or no engine
+            has that name.
+        MissingExtraError: ``engine="polars"`` without polars installed.
+    """
+    wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
+    checker = Checker(dataset, wanted, _repeat_finder(engine, len(dataset.observations)))
+    issues = checker.run()
+    teams = team_issues(dataset)
+    rates = ratio_issues(dataset, checker.cols, ratio_tolerance)
+    totals = list(reconciliation_issues(dataset, tolerance))
+    rule_issues, evaluated = check_rules(dataset, checker.cols, rules)
+    return ValidationReport(
+        (*issues, *teams, *rates, *totals, *rule_issues), rules_evaluated=evaluated
+    )
+
+
+def validate_json(
+    data: bytes | str,
+    *,
+    source: str = "<memory>",
+    rules: Iterable[ValidationRule] | None = None,
+    levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
+    tolerance: Tolerance = EXACT,
+    engine: str = "auto",
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+) -> ValidationReport:
+    """Load a dataset from JSON and :func:`validate` it, with checks of the raw text too.
+
+    Loading normalises every name to Unicode NFC, so once loaded a dataset
+    cannot say which texts arrived decomposed (NFD, as some input methods
+    type Vietnamese). This function reads the document's text as well and
+    reports each such string as an info (``text-not-nfc``) with its JSON path.
+
+    >>> import unicodedata
+    >>> from importlib.resources import files
+    >>> raw = (files("antq_core") / "data" / "lai_chau_2017.json").read_bytes()
+    >>> typed_on_a_mac = unicodedata.normalize("NFD", "Mường So").encode()
+    >>> report = validate_json(raw.replace("Mường So".encode(), typed_on_a_mac))
+    >>> report.ok
+    True
+    >>> for issue in report.infos[:4]:
+    ...     print(issue.code, issue.where.path)
+    text-not-nfc $.gazetteer.sources[1].note
+    text-not-nfc $.gazetteer.units[77].name
+    text-not-nfc $.initiatives[0].lead_bodies[0]
+    period-ongoing $.observations[10].period
+
+    Args:
+        data: The document (``antq-dataset`` version 1) as bytes or text.
+        source: The file name to report issues and load problems under.
+        rules: As for :func:`validate`.
+        levels: As for :func:`validate`.
+        tolerance: As for :func:`validate`.
+        engine: As for :func:`validate`.
+        ratio_tolerance: As for :func:`validate`.
+
+    Raises:
+        DatasetLoadError: The document cannot be loaded; each problem has its JSON path.
+        InvalidValueError: As for :func:`validate`.
+        MissingExtraError: As for :func:`validate`.
+    """
+    dataset = Dataset.from_json(data, source=source)
+    report = validate(
+        dataset,
+        rules=rules,
+        levels=levels,
+        tolerance=tolerance,
+        ratio_tolerance=ratio_tolerance,
+        engine=engine,
+    )
+    text_issues = _not_nfc(data, source)
+    if not text_issues:
+        return report
+    return ValidationReport((*text_issues, *report.issues), rules_evaluated=report.rules_evaluated)
+
+
+ENGINES: Final = ("auto", "python", "polars")
+"""The names :func:`validate` takes for ``engine``."""
+
+
+def _repeat_finder(engine: str, rows: int) -> RepeatFinder:
+    """The duplicate and overlap finder ``engine`` names, for a dataset of ``rows``."""
+    if engine not in ENGINES:
+        choices = ", ".join(repr(name) for name in ENGINES)
+        raise InvalidValueError("engine", engine, f"choose one of {choices}")
+    if engine == "python" or (engine == "auto" and not prefer_polars(rows)):
+        return duplicate_and_overlapping_rows
+    from antq_core._dataset.overlap_polars import duplicate_and_overlapping_rows_polars
+
+    return duplicate_and_overlapping_rows_polars
+
+
+_ASCII: Final = bytes(range(128))
+_MARKS: Final = frozenset(("Mn", "Mc", "Me"))
+
+
+def _may_change(char: str) -> bool:
+    """Whether NFC may change text around ``char`` (its NFC quick check is not Yes).
+
+    Those are the characters NFC rewrites on their own, and those that can be
+    the second of a composed pair: combining marks, and Hangul vowel and
+    final jamo.
+    """
+    return (
+        unicodedata.category(char) in _MARKS
+        or "\u1160" <= char <= "\u11ff"
+        or unicodedata.normalize("NFC", char) != char
+    )
+
+
+def _all_nfc(data: bytes | str) -> bool:
+    r"""Whether every string of a JSON document is certainly NFC, without parsing it.
+
+    ASCII never changes under NFC and never composes with what precedes it,
+    so only the distinct non-ASCII characters need a look: C-level byte
+    deletion gets them, and NFC-only text (precomposed Vietnamese) has none
+    that :func:`_may_change`. A ``\u`` escape could hide anything: then the
+    answer is no, and the caller looks at each string.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if b"\\u" in raw:
+        return False
+    others = raw.translate(None, _ASCII).decode("utf-8", "replace")
+    return not any(_may_change(c) for c in set(others))
+
+
+def _not_nfc(data: bytes | str, source: str) -> list[Issue]:
+    """An info for each string of the document that is not NFC (the document loads)."""
+    if _all_nfc(data):
+        return []
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    issues: list[Issue] = []
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):  # pragma: no cover - pydantic read it; json should too
+        where = Location("file", path="$", file=source)
+        return [Issue("text-not-nfc", Severity.INFO, where, {"path": "$"})]
+    notes: list[Issue] = []
+
+    def found(path: str, row: int | None = None, field: str | None = None) -> None:
+        where = Location("file", row=row, field=field, path=path, file=source)
+        (issues if row is None else notes).append(
+            Issue("text-not-nfc", Severity.INFO, where, {"path": path})
+        )
+
+    rows = document.pop("observations", [])
+    # Observation fields are ids, codes and periods (ASCII, or loading fails) but the note.
+    for i, row in enumerate(rows):
+        note = row.get("note")
+        if note is not None and not unicodedata.is_normalized("NFC", note):
+            found(f"$.observations[{i}].note", i, "note")
+    stack: list[tuple[str, Any]] = [("$", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not unicodedata.is_normalized("NFC", value):
+                found(path)
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+    return [*issues, *notes]

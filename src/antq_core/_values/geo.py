@@ -1,0 +1,507 @@
+"""Administrative geography: units, levels and versioned gazetteers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from antq_core._values.schema import Date, problems_from, value_schema
+from antq_core._values.text import NfcStr, fold, nfc
+from antq_core.errors import (
+    AmbiguousNameError,
+    DatasetLoadError,
+    GazetteerCycleError,
+    InvalidValueError,
+    LoadProblem,
+    UnknownAdminUnitError,
+    enum_member,
+)
+
+__all__ = ["AdminLevel", "AdminUnit", "Gazetteer", "GazetteerSource"]
+
+GAZETTEER_FORMAT: Final = "antq-gazetteer"
+GAZETTEER_FORMAT_VERSION: Final = 1
+
+
+class AdminLevel(enum.StrEnum):
+    """Tier of the administrative hierarchy, from the top.
+
+    Before 1 July 2025: tỉnh (province) > huyện (district) > xã (commune) >
+    thôn/bản (village). Since then districts no longer exist and communes sit
+    directly under provinces; the level names stay the same.
+    """
+
+    PROVINCE = "province"
+    """Tỉnh / thành phố trực thuộc trung ương."""
+    DISTRICT = "district"
+    """Huyện / quận / thị xã / thành phố thuộc tỉnh (abolished from 1 July 2025)."""
+    COMMUNE = "commune"
+    """Xã / phường / thị trấn / đặc khu."""
+    VILLAGE = "village"
+    """Thôn / bản / tổ dân phố."""
+
+    @property
+    def depth(self) -> int:
+        """Depth, from 0 (province) to 3 (village); a child is deeper than its parent."""
+        return _DEPTH[self]
+
+
+_DEPTH: Final = {level: depth for depth, level in enumerate(AdminLevel)}
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(what, value, "give a non-empty string")
+    return nfc(value)
+
+
+def _code(value: object) -> str:
+    return _text(value, "unit code")
+
+
+def _name(value: object) -> str:
+    return _text(value, "unit name")
+
+
+def _parent(value: object) -> str | None:
+    return None if value is None else _text(value, "parent code")
+
+
+def _kind(value: object) -> str | None:
+    return None if value is None else _text(value, "kind word")
+
+
+def _to_level(value: AdminLevel | str) -> AdminLevel:
+    return enum_member(AdminLevel, value, "administrative level")
+
+
+@attrs.frozen
+class AdminUnit:
+    """An administrative unit (đơn vị hành chính): a province, district, commune or village.
+
+    Attributes:
+        code: Official GSO code as a zero-padded string (``"12"``, ``"03589"``),
+            or a local code (:attr:`local`) for units GSO does not number.
+        name: Name without the kind word, NFC (``"Mường So"``).
+        level: Tier in the hierarchy.
+        parent: Code of the unit above, ``None`` for a province.
+        kind_vi: The kind word as written before the name (``"xã"``, ``"thị trấn"``).
+        valid_from: First day the unit existed in this form, if known.
+        valid_to: Last day it existed in this form, if it has ended.
+        local: Whether :attr:`code` is a local code rather than an official one.
+    """
+
+    code: str = attrs.field(converter=_code)
+    name: str = attrs.field(converter=_name)
+    level: AdminLevel = attrs.field(converter=_to_level)
+    parent: str | None = attrs.field(default=None, converter=_parent)
+    kind_vi: str | None = attrs.field(default=None, converter=_kind)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    local: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for bound in (self.valid_from, self.valid_to):
+            if bound is not None and type(bound) is not dt.date:
+                raise InvalidValueError("validity date", bound, "give a date, or None")
+        if type(self.local) is not bool:
+            raise InvalidValueError("local flag", self.local, "give True or False")
+
+    @property
+    def full_name(self) -> str:
+        """Kind word and name, as a Vietnamese text writes them (``"xã Mường So"``)."""
+        return f"{self.kind_vi} {self.name}" if self.kind_vi else self.name
+
+    def valid_on(self, date: dt.date) -> bool:
+        """Whether the unit existed on ``date`` (unknown bounds count as open)."""
+        after_start = self.valid_from is None or self.valid_from <= date
+        before_end = self.valid_to is None or date <= self.valid_to
+        return after_start and before_end
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validate from the gazetteer file's unit object; serialise back to it."""
+        return value_schema(_validate_admin_unit, _unit_record)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON Schema of a unit object in a gazetteer file."""
+        # Through the handler, so the record's definitions join the enclosing schema's.
+        return handler(AdminUnitRecord.__pydantic_core_schema__)
+
+
+class AdminUnitRecord(BaseModel):
+    """An administrative unit as a gazetteer file writes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(min_length=1, description="Official GSO code, or a local code.")
+    name: NfcStr = Field(min_length=1, description="Name without the kind word (Mường So).")
+    level: AdminLevel = Field(description="Tier in the hierarchy.")
+    parent: str | None = Field(default=None, description="Code of the unit above.")
+    kind_vi: NfcStr | None = Field(default=None, description="Kind word (xã, thị trấn).")
+    valid_from: Date | None = Field(default=None, description="First day it existed so.")
+    valid_to: Date | None = Field(default=None, description="Last day it existed so.")
+    local: StrictBool = Field(default=False, description="The code is local, not official.")
+
+
+class GazetteerSource(BaseModel):
+    """Where a gazetteer's codes and names come from.
+
+    Attributes:
+        id: Short identifier.
+        title: What the source is.
+        note: What was taken from it and how.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Short identifier of the source.")
+    title: NfcStr = Field(description="What the source is.")
+    note: NfcStr | None = Field(default=None, description="What was taken from it and how.")
+
+
+class _GazetteerDocument(BaseModel):
+    """An ``antq-gazetteer`` document: one version of the administrative geography."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Gazetteer")
+
+    # Any string or integer passes here so that _from_document can say what it
+    # expected; the JSON Schema states the one value allowed.
+    format: str = Field(json_schema_extra={"const": GAZETTEER_FORMAT})
+    format_version: StrictInt = Field(json_schema_extra={"const": GAZETTEER_FORMAT_VERSION})
+    version: str = Field(min_length=1, description="Version of the geography (vn-2017).")
+    title: NfcStr | None = Field(default=None, description="Human description.")
+    valid_from: Date | None = Field(default=None, description="First day it describes.")
+    valid_to: Date | None = Field(default=None, description="Last day it describes.")
+    sources: tuple[GazetteerSource, ...] = Field(
+        default=(), description="Where the codes and names come from."
+    )
+    units: tuple[AdminUnitRecord, ...] = Field(description="The administrative units.")
+
+
+_DOCUMENT: Final = TypeAdapter(_GazetteerDocument)
+
+
+class Gazetteer:
+    """A versioned set of administrative units (danh mục đơn vị hành chính).
+
+    A code is only meaningful within one gazetteer version: the same code can
+    name different units before and after the 2025 reform. Lookups are by code
+    or by diacritic-insensitive name within a parent.
+
+    >>> from antq_core import sample
+    >>> gaz = sample().gazetteer
+    >>> tl = gaz.find("Ta Leng", level="commune")
+    >>> tl.name, tl.code, gaz.unit(tl.parent).name
+    ('Tả Lèng', '03400', 'Tam Đường')
+    >>> gaz.common_ancestor(["03400", "03406", "03418"]).name
+    'Tam Đường'
+
+    Units whose parents are missing or form a cycle are kept as given (a
+    validation report names them); only the lookups that follow parents raise.
+
+    Attributes:
+        version: Identifier of this version of the geography (``"vn-2017"``).
+        title: Human description.
+        valid_from: First day this version describes, if bounded.
+        valid_to: Last day this version describes, if it has ended.
+        sources: Where the codes and names come from.
+    """
+
+    def __init__(
+        self,
+        version: str,
+        units: Iterable[AdminUnit],
+        *,
+        title: str | None = None,
+        valid_from: dt.date | None = None,
+        valid_to: dt.date | None = None,
+        sources: Sequence[GazetteerSource] = (),
+    ) -> None:
+        self.version = version
+        self.title = None if title is None else nfc(title)  # as from_dict() reads it
+        self.valid_from = valid_from
+        self.valid_to = valid_to
+        self.sources = tuple(sources)
+        self._units: dict[str, AdminUnit] = {}
+        self._duplicates: list[AdminUnit] = []
+        self._children: dict[str | None, list[str]] = {}
+        self._by_name: dict[tuple[str | None, str], list[str]] = {}
+        for unit in units:
+            if unit.code in self._units:
+                self._duplicates.append(unit)
+                continue
+            self._units[unit.code] = unit
+            self._children.setdefault(unit.parent, []).append(unit.code)
+            self._by_name.setdefault((unit.parent, fold(unit.name)), []).append(unit.code)
+            if unit.parent is not None:  # a top-level unit is already listed under None
+                self._by_name.setdefault((None, fold(unit.name)), []).append(unit.code)
+        self._ancestry: dict[str, tuple[str, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"<Gazetteer {self.version!r}: {len(self._units)} units>"
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def __iter__(self) -> Iterator[AdminUnit]:
+        return iter(self._units.values())
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._units
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Gazetteer):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def duplicates(self) -> tuple[AdminUnit, ...]:
+        """Units whose code was already taken when the gazetteer was built (kept, not used)."""
+        return tuple(self._duplicates)
+
+    # -- lookups ----------------------------------------------------------
+
+    def unit(self, code: str) -> AdminUnit:
+        """The unit with this code.
+
+        Raises:
+            UnknownAdminUnitError: No unit has this code in this version.
+        """
+        try:
+            return self._units[code]
+        except KeyError:
+            raise UnknownAdminUnitError(code, self.version) from None
+
+    def get(self, code: str) -> AdminUnit | None:
+        """The unit with this code, or ``None``."""
+        return self._units.get(code)
+
+    def children(self, code: str | None) -> list[AdminUnit]:
+        """Units directly under ``code`` (``None``: the top-level units)."""
+        return [self._units[c] for c in self._children.get(code, ())]
+
+    def find(
+        self,
+        name: str,
+        *,
+        parent: str | None = None,
+        level: AdminLevel | str | None = None,
+    ) -> AdminUnit:
+        """The unit called ``name``, ignoring case and diacritics.
+
+        Args:
+            name: The name, with or without diacritics or kind word removed
+                (``"Ta Leng"`` finds ``"Tả Lèng"``).
+            parent: Look only directly under this unit's code.
+            level: Keep only units of this level.
+
+        Raises:
+            UnknownAdminUnitError: Nothing matches.
+            AmbiguousNameError: Several units match; their codes are listed.
+        """
+        codes = self._by_name.get((parent, fold(name)), [])
+        if level is not None:
+            wanted = _to_level(level)
+            codes = [c for c in codes if self._units[c].level is wanted]
+        if not codes:
+            raise UnknownAdminUnitError(name, self.version, parent)
+        if len(codes) > 1:
+            raise AmbiguousNameError(name, codes)
+        return self._units[codes[0]]
+
+    def ancestors(self, code: str) -> tuple[AdminUnit, ...]:
+        """The units above ``code``, nearest first (a commune: its district, then its province).
+
+        Raises:
+            UnknownAdminUnitError: ``code`` or one of its ancestors is missing.
+            GazetteerCycleError: Following parents comes back to a unit already seen.
+        """
+        return tuple(self._units[c] for c in self._chain(code)[1:])
+
+    def _chain(self, code: str) -> tuple[str, ...]:
+        """``code`` and the codes above it, nearest first; cached."""
+        cached = self._ancestry.get(code)
+        if cached is not None:
+            return cached
+        chain = [code]
+        seen = {code}
+        current = self.unit(code)
+        while current.parent is not None:
+            if current.parent in seen:
+                raise GazetteerCycleError([*chain, current.parent])
+            if current.parent not in self._units:
+                raise UnknownAdminUnitError(current.parent, self.version)
+            chain.append(current.parent)
+            seen.add(current.parent)
+            current = self._units[current.parent]
+        result = tuple(chain)
+        self._ancestry[code] = result
+        return result
+
+    def ancestor_at(self, code: str, level: AdminLevel | str) -> AdminUnit | None:
+        """The unit at ``level`` that contains ``code`` (itself if at that level), or ``None``."""
+        wanted = _to_level(level)
+        for c in self._chain(code):
+            if self._units[c].level is wanted:
+                return self._units[c]
+        return None
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        """Whether ``code`` is ``ancestor`` or lies under it."""
+        return ancestor in self._chain(code)
+
+    def common_ancestor(self, codes: Iterable[str]) -> AdminUnit:
+        """The lowest unit that contains every unit in ``codes``.
+
+        That is one of them if it contains the others.
+
+        This is where a site spanning several communes is counted once.
+
+        Raises:
+            InvalidValueError: ``codes`` is empty, or the units share no ancestor.
+            UnknownAdminUnitError: A code, or one of its ancestors, is missing.
+        """
+        chains = [self._chain(c) for c in codes]
+        if not chains:
+            raise InvalidValueError("units", [], "no units given")
+        shared = set(chains[0]).intersection(*chains[1:])
+        for code in chains[0]:
+            if code in shared:
+                return self._units[code]
+        codes = sorted({c[0] for c in chains})
+        raise InvalidValueError("units", codes, f"they share no ancestor in {self.version!r}")
+
+    # -- files ------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Gazetteer:
+        """Read a gazetteer from a JSON file (format ``antq-gazetteer`` version 1).
+
+        Raises:
+            DatasetLoadError: The file cannot be read, is not JSON, or does not
+                match the format; every problem is listed with its JSON path.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        return cls.from_json(data, source=str(path))
+
+    @classmethod
+    def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Gazetteer:
+        """Read a gazetteer from JSON text; see :meth:`load`."""
+        try:
+            doc = _DOCUMENT.validate_json(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e)) from e
+        return cls._from_document(doc, source, "$")
+
+    @classmethod
+    def from_dict(cls, data: object, *, source: str = "<memory>", path: str = "$") -> Gazetteer:
+        """Build a gazetteer from its parsed JSON document; see :meth:`load`."""
+        try:
+            doc = _DOCUMENT.validate_python(data)
+        except ValidationError as e:
+            raise DatasetLoadError(source, problems_from(e, path)) from e
+        return cls._from_document(doc, source, path)
+
+    @classmethod
+    def _from_document(cls, doc: _GazetteerDocument, source: str, path: str) -> Gazetteer:
+        problems = []
+        if doc.format != GAZETTEER_FORMAT:
+            problems.append(
+                LoadProblem(f"{path}.format", f"expected {GAZETTEER_FORMAT!r}", repr(doc.format))
+            )
+        if doc.format_version != GAZETTEER_FORMAT_VERSION:
+            problems.append(
+                LoadProblem(
+                    f"{path}.format_version",
+                    f"this library reads version {GAZETTEER_FORMAT_VERSION}",
+                    repr(doc.format_version),
+                )
+            )
+        units = []
+        for i, record in enumerate(doc.units):
+            try:
+                units.append(AdminUnit(**record.model_dump()))
+            except InvalidValueError as e:  # "" or blank where a code or name belongs
+                field = _UNIT_FIELDS.get(e.what, "")
+                problems.append(LoadProblem(f"{path}.units[{i}]{field}", e.reason, e.value))
+        if problems:
+            raise DatasetLoadError(source, problems)
+        return cls(
+            doc.version,
+            units,
+            title=doc.title,
+            valid_from=doc.valid_from,
+            valid_to=doc.valid_to,
+            sources=doc.sources,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gazetteer as a JSON-ready document that :meth:`from_dict` reads back."""
+        units = [*self._units.values(), *self._duplicates]
+        return {
+            "format": GAZETTEER_FORMAT,
+            "format_version": GAZETTEER_FORMAT_VERSION,
+            "version": self.version,
+            **({"title": self.title} if self.title is not None else {}),
+            **({"valid_from": self.valid_from.isoformat()} if self.valid_from else {}),
+            **({"valid_to": self.valid_to.isoformat()} if self.valid_to else {}),
+            "sources": [s.model_dump(exclude_none=True) for s in self.sources],
+            "units": [_unit_record(u) for u in units],
+        }
+
+    def dump(self, path: str | Path) -> None:
+        """Write the gazetteer as a JSON file that :meth:`load` reads back."""
+        Path(path).write_text(
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+
+
+_UNIT_FIELDS: Final = {
+    "unit code": ".code",
+    "unit name": ".name",
+    "parent code": ".parent",
+    "kind word": ".kind_vi",
+}
+
+
+def _validate_admin_unit(value: object) -> AdminUnit:
+    if isinstance(value, AdminUnit):
+        return value
+    return AdminUnit(**AdminUnitRecord.model_validate(value).model_dump())
+
+
+def _unit_record(unit: AdminUnit) -> dict[str, Any]:
+    """One unit as the document writes it: defaults and unknowns left out."""
+    record = AdminUnitRecord(**attrs.asdict(unit, recurse=False))
+    return record.model_dump(mode="json", exclude_defaults=True) | {"level": unit.level.value}

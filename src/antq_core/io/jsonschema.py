@@ -1,0 +1,155 @@
+"""JSON Schema (draft 2020-12) of the wire format, for front ends that build forms from it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from antq_core._dataset.crosswalk import CrosswalkSource
+from antq_core._dataset.dataset import _DOCUMENT, DATASET_FORMAT, DATASET_FORMAT_VERSION
+from antq_core._entities import (
+    CategoryOption,
+    CoordinationAgreement,
+    DatasetMetadata,
+    DisaggregationCategory,
+    Initiative,
+    InitiativeTheme,
+    MassOrganization,
+    MetricDefinition,
+    Observation,
+    Participant,
+    Site,
+    Source,
+    Statement,
+)
+from antq_core._validation import ValidationRule
+from antq_core._values.geo import AdminUnitRecord, GazetteerSource
+from antq_core.errors import InvalidValueError
+from antq_core.io.dhis2 import Dhis2Mapping, Dhis2OptionCombo
+
+__all__ = ["JSON_SCHEMA_DIALECT", "SCHEMA_ENTITIES", "dataset_json_schema", "entity_json_schema"]
+
+JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+"""The ``$schema`` every schema here declares: JSON Schema draft 2020-12."""
+
+_TYPES: Final[dict[str, type[BaseModel]]] = {
+    "AdminUnit": AdminUnitRecord,
+    "CategoryOption": CategoryOption,
+    "CoordinationAgreement": CoordinationAgreement,
+    "CrosswalkSource": CrosswalkSource,
+    "DatasetMetadata": DatasetMetadata,
+    "Dhis2Mapping": Dhis2Mapping,
+    "Dhis2OptionCombo": Dhis2OptionCombo,
+    "DisaggregationCategory": DisaggregationCategory,
+    "GazetteerSource": GazetteerSource,
+    "Initiative": Initiative,
+    "InitiativeTheme": InitiativeTheme,
+    "MassOrganization": MassOrganization,
+    "MetricDefinition": MetricDefinition,
+    "Observation": Observation,
+    "Participant": Participant,
+    "Site": Site,
+    "Source": Source,
+    "Statement": Statement,
+    "ValidationRule": ValidationRule,
+}
+
+SCHEMA_ENTITIES: Final = tuple(_TYPES)
+"""Names that :func:`entity_json_schema` knows, in alphabetical order.
+
+Every entity model, the administrative unit as a gazetteer file writes it, the
+legal source a crosswalk cites, a validation rule, and the DHIS2 mapping file
+(:class:`~antq_core.Dhis2Mapping`) with its entries.
+"""
+
+# Docstrings become descriptions; a form shows them as help text, so only their
+# first paragraph is kept, with Sphinx markup turned into plain text.
+_ROLE: Final = re.compile(r":[a-z:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+_LITERAL: Final = re.compile(r"``([^`]*)``")
+
+
+def _plain(text: str) -> str:
+    """The first paragraph of ``text``, without Sphinx roles or doctests, on one line."""
+    paragraph = text.strip().split("\n\n", 1)[0]
+    lines = [line for line in paragraph.splitlines() if not line.lstrip().startswith(">>>")]
+    flat = " ".join(line.strip() for line in lines)
+
+    def role(match: re.Match[str]) -> str:
+        target = match.group(1)
+        # `~antq_core.Dataset.load` shows as its last part, as Sphinx renders it.
+        return target.rsplit(".", 1)[-1] if "<" not in match.group(0) else target.strip()
+
+    return _LITERAL.sub(r"\1", _ROLE.sub(role, flat))
+
+
+def _tidy(node: object) -> object:
+    """Shorten every ``description`` in a schema (recursively); leave the rest as is."""
+    if isinstance(node, dict):
+        return {
+            key: _plain(value) if key == "description" and isinstance(value, str) else _tidy(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_tidy(item) for item in node]
+    return node
+
+
+def _published(schema: dict[str, Any], title: str, description: str | None) -> dict[str, Any]:
+    tidy: dict[str, Any] = _tidy(schema)  # type: ignore[assignment]
+    head: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "title": title}
+    description = description if description is not None else tidy.get("description")
+    if description is not None:
+        head["description"] = description
+    return head | {key: value for key, value in tidy.items() if key not in head}
+
+
+def entity_json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one entity, as its JSON objects are written.
+
+    Generated from the pydantic model, in validation mode (what a form may
+    send), with ``$schema`` set and descriptions cut to their first
+    paragraph. Personal fields carry ``"x-sensitive": true``.
+
+    >>> schema = entity_json_schema("Observation")
+    >>> schema["required"]
+    ['metric', 'subject', 'period', 'unit', 'value']
+    >>> schema["properties"]["period"]["examples"][:2]
+    ['2017', '2017Q3']
+
+    Args:
+        name: One of :data:`SCHEMA_ENTITIES` (``"Observation"``, ``"Site"``...),
+            case-insensitive.
+
+    Raises:
+        InvalidValueError: ``name`` is not one of them.
+
+    .. versionadded:: 0.1.0
+    """
+    wanted = {n.lower(): n for n in SCHEMA_ENTITIES}.get(str(name).lower())
+    if wanted is None:
+        reason = f"choose one of {', '.join(SCHEMA_ENTITIES)}"
+        raise InvalidValueError("entity name", name, reason)
+    return _published(_TYPES[wanted].model_json_schema(), wanted, None)
+
+
+def dataset_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a whole ``antq-dataset`` document.
+
+    The document that :meth:`Dataset.load <antq_core.Dataset.load>` reads and
+    :meth:`Dataset.dump <antq_core.Dataset.dump>` writes: metadata, the
+    gazetteer (its units and sources), every entity list and the observations,
+    each typed as in :func:`entity_json_schema`.
+
+    >>> schema = dataset_json_schema()
+    >>> schema["properties"]["format"]["const"], sorted(schema["required"])
+    ('antq-dataset', ['format', 'format_version', 'gazetteer', 'metadata'])
+
+    .. versionadded:: 0.1.0
+    """
+    description = (
+        f"A dataset of the ANTQ movement: format {DATASET_FORMAT!r} version "
+        f"{DATASET_FORMAT_VERSION}, as antq_core reads and writes it."
+    )
+    return _published(_DOCUMENT.json_schema(), "Dataset", description)

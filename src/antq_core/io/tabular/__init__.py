@@ -1,0 +1,179 @@
+"""CSV and Excel: a dataset as tables that officers can read and fill in, and back.
+
+The layout (:mod:`._layout`) is shared by both formats: one CSV file per
+table in a directory, or one sheet per table in a workbook. Reading
+(:mod:`._read`) reports every problem at once, located by file, sheet, row
+and column, in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from antq_core._dataset.catalog import builtin_catalog
+from antq_core._util.progress import gc_paused
+from antq_core._values.phrases import check_lang
+from antq_core.errors import InvalidValueError
+from antq_core.io.tabular._read import (
+    Problems,
+    TabularLoadError,
+    TabularProblem,
+    build_dataset,
+)
+
+if TYPE_CHECKING:
+    from antq_core._dataset.dataset import Dataset
+
+__all__ = [
+    "TabularLoadError",
+    "TabularProblem",
+    "export_tabular",
+    "read_tabular",
+    "write_template",
+]
+
+
+def _check_format(format: object) -> None:  # noqa: A002 - the CLI option's name
+    if format not in ("csv", "xlsx"):
+        raise InvalidValueError("tabular format", format, "use 'csv' or 'xlsx'")
+
+
+def export_tabular(
+    dataset: Dataset,
+    path: str | Path,
+    format: Literal["csv", "xlsx"] = "csv",  # noqa: A002 - the CLI option's name
+    *,
+    lang: Literal["vi", "en"] = "vi",
+    include_sensitive: bool = False,
+) -> Path:
+    """Write ``dataset`` as tables: a directory of CSV files or one Excel workbook.
+
+    Every entity kind gets its own table (CSV file ``<kind>.csv`` or sheet),
+    and so do the observations, the gazetteer's units and sources, the
+    categories' options and the initiatives' outcomes; the ``dataset`` table
+    holds the metadata and the gazetteer's own fields. :func:`read_tabular`
+    reads either back into an equal dataset.
+
+    Text that a spreadsheet would run as a formula (starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return) is written with a
+    leading ``'``, and a genuine leading ``'`` is doubled; reading undoes
+    both. Numbers are never text: a workbook holds numeric cells, formatted
+    with grouped thousands, and dates as date cells.
+
+    Args:
+        dataset: What to write.
+        path: The directory (CSV; created if needed) or the ``.xlsx`` file.
+        format: ``"csv"`` or ``"xlsx"`` (needs ``pip install 'antq_core[excel]'``).
+        lang: Language of the headers and sheet names, and the number format
+            of CSV values (``5,8`` in ``vi``, ``5.8`` in ``en``).
+        include_sensitive: Write participants' names, identity numbers and
+            birth dates; left out by default.
+
+    Returns:
+        The path written.
+
+    Raises:
+        InvalidValueError: ``format`` or ``lang`` is not one of the choices.
+        MissingExtraError: ``xlsx`` without openpyxl installed.
+        ExportError: A text cannot be stored in a workbook (a control character).
+    """
+    _check_format(format)
+    check_lang(lang)
+    target = Path(path)
+    if format == "csv":
+        from antq_core.io.tabular._csv import write_csv_dir
+
+        write_csv_dir(dataset, target, lang=lang, include_sensitive=include_sensitive)
+    else:
+        from antq_core.io.tabular._xlsx import write_workbook
+
+        write_workbook(dataset, target, lang=lang, include_sensitive=include_sensitive)
+    return target
+
+
+def write_template(
+    path: str | Path,
+    format: Literal["xlsx"] = "xlsx",  # noqa: A002 - the CLI option's name
+    *,
+    lang: Literal["vi", "en"] = "vi",
+) -> Path:
+    """Write an empty workbook for officers to fill in, and read back with :func:`read_tabular`.
+
+    It has every table's sheet with its headers, drop-down lists of the codes
+    an enumeration allows (organization kind, initiative theme, unit,
+    qualifier, metric kind, aggregation, administrative level, role, yes/no),
+    period and code columns formatted as text so Excel keeps ``2017-05`` as
+    written, and an instructions sheet in Vietnamese and English (value cells
+    take Vietnamese quantity text such as ``"trên 58 nghìn"`` or ``"4.810"``).
+
+    Raises:
+        InvalidValueError: ``format`` is not ``"xlsx"``, or ``lang`` is not a choice.
+        MissingExtraError: openpyxl is not installed.
+    """
+    if format != "xlsx":
+        raise InvalidValueError("template format", format, "templates are 'xlsx' workbooks")
+    check_lang(lang)
+    from antq_core.io.tabular._xlsx import write_template_workbook
+
+    themes = tuple(t.id for t in builtin_catalog().themes)
+    target = Path(path)
+    write_template_workbook(target, lang=lang, themes=themes)
+    return target
+
+
+def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
+    """Read a dataset from a CSV directory or an ``.xlsx`` workbook.
+
+    Headers may be in Vietnamese or English (each table is read in the
+    language of its headers, which also fixes how numbers written as text
+    are read: ``4.810`` and ``5,8`` in a Vietnamese table). Value cells take
+    numbers or Vietnamese quantity text (``"trên 58 nghìn"``), through
+    :func:`~antq_core.parse_quantity`; a qualifier the text states must
+    agree with the qualifier column when both are filled.
+
+    Every problem is collected (the first 1,000 listed, the rest counted),
+    each with its file, sheet, row and column and a message in both
+    languages; a dataset is returned only when there is none. Formula cells,
+    merged cells, dates typed as text or as Excel serial numbers, numbers in
+    the other locale's format, duplicate ids, files not in UTF-8 and empty
+    files are all reported, not guessed.
+
+    Args:
+        path: A directory of CSV files, or an ``.xlsx`` workbook.
+        progress: Show a progress bar on stderr while reading the
+            observations; ``None`` (default) shows one when stderr is a terminal.
+
+    Raises:
+        TabularLoadError: The input has problems; :attr:`~TabularLoadError.problems` lists them.
+        MissingExtraError: A workbook, without openpyxl installed.
+    """
+    target = Path(path)
+    source = str(target)
+    problems = Problems()
+    if target.is_dir():
+        from antq_core.io.tabular._csv import read_csv_dir
+
+        sheets = read_csv_dir(target, problems, progress=progress)
+    elif not target.exists():
+        problem = TabularProblem(
+            source, None, None, None, "Không có tệp hay thư mục này", "no such file or directory"
+        )
+        raise TabularLoadError(source, [problem])
+    elif target.suffix.lower() == ".csv":
+        problem = TabularProblem(
+            source,
+            None,
+            None,
+            None,
+            "Hãy đưa vào thư mục chứa các tệp CSV (dataset.csv, observations.csv...), "
+            "không phải một tệp",
+            "give the directory of CSV files (dataset.csv, observations.csv...), not one file",
+        )
+        raise TabularLoadError(source, [problem])
+    else:
+        from antq_core.io.tabular._xlsx import read_workbook
+
+        sheets = read_workbook(target, problems, progress=progress)
+    with gc_paused():
+        return build_dataset(sheets, source, problems)
