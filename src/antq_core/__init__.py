@@ -86,11 +86,14 @@ from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSou
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
 from antq_core._values.phrases import (
     Lang,
+    Phrase,
     format_date,
     format_number,
     format_period,
+    format_phrase,
     format_quantity,
     parse_number,
+    parse_phrase,
     parse_quantity,
 )
 from antq_core._values.quantity import Qualifier, Quantity, Unit
@@ -224,6 +227,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodKind",
+    "Phrase",
     "Qualifier",
     "Quantity",
     "QuantityError",
@@ -267,10 +271,12 @@ __all__ = [
     "format_date",
     "format_number",
     "format_period",
+    "format_phrase",
     "format_quantity",
     "from_dhis2_data_value_set",
     "nfc",
     "parse_number",
+    "parse_phrase",
     "parse_quantity",
     "period_from_dhis2",
     "read_tabular",

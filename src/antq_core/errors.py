@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 import attrs
@@ -29,11 +31,24 @@ __all__ = [
 
 
 def safe_repr(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters, even for ints too long to print."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond sys.get_int_max_str_digits()
-        return f"<{type(value).__name__} too large to print>"
+    """How a message shows ``value``: at most ``limit`` characters, numbers never as reprs.
+
+    Numbers are shown as they would be written (``4.810``, not
+    ``Decimal('4.810')``), even ints too long to print; anything else as its
+    ``repr``, so that a string shows its quotes and its invisible characters.
+    """
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            text = str(value)
+        except ValueError:  # an int beyond sys.get_int_max_str_digits()
+            return f"<a number of more than {sys.get_int_max_str_digits()} digits>"
+    else:
+        try:
+            text = repr(value)
+        except ValueError:
+            return f"<{type(value).__name__} too large to print>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

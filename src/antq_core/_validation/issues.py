@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from antq_core._values.period import Period
+from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_number, format_period
 
 __all__ = ["CODES", "Issue", "IssueCode", "Location", "Severity", "ValidationReport"]
@@ -119,8 +119,8 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
     IssueCode(
         "unit-not-valid-on-date",
         _E,
-        "{owner}: đơn vị {unit} không tồn tại trong {period} ({validity}).",
-        "{owner}: unit {unit} did not exist in {period} ({validity}).",
+        "{owner}: đơn vị {unit} không tồn tại {when} ({validity}).",
+        "{owner}: unit {unit} did not exist {when} ({validity}).",
     ),
     IssueCode(
         "site-before-initiative",
@@ -357,18 +357,18 @@ CODES: Final[Mapping[str, IssueCode]] = _codes(
     IssueCode(
         "rule-violated",
         _E,
-        "Quy tắc '{rule_name}' không thỏa với {subject}, {period}: {left_text} = {left} "
-        "{operator} {right_text} = {right}.",
-        "Rule '{rule_name}' fails for {subject}, {period}: {left_text} = {left} "
-        "{operator} {right_text} = {right}.",
+        "Quy tắc '{rule_name}' không thỏa với {subject}, {period}: {comparison} "
+        "(quy tắc: {left_text} {operator} {right_text}).",
+        "Rule '{rule_name}' fails for {subject}, {period}: {comparison} "
+        "(the rule: {left_text} {operator} {right_text}).",
     ),
     IssueCode(
         "rule-possibly-violated",
         _W,
         "Quy tắc '{rule_name}' có thể không thỏa với {subject}, {period} (có số ước tính): "
-        "{left_text} = {left} {operator} {right_text} = {right}.",
+        "{comparison} (quy tắc: {left_text} {operator} {right_text}).",
         "Rule '{rule_name}' may fail for {subject}, {period} (estimates involved): "
-        "{left_text} = {left} {operator} {right_text} = {right}.",
+        "{comparison} (the rule: {left_text} {operator} {right_text}).",
     ),
     IssueCode(
         "rule-inconclusive",
@@ -558,10 +558,23 @@ def _render_one(key: str, value: Detail, lang: Lang) -> str:
     return value
 
 
+def _when(period: str, written: str, lang: Lang) -> str:
+    """``written`` (a period in words) after the preposition it takes: "on 1 June 2024"."""
+    try:
+        day = Period.parse(period).kind is PeriodKind.DAY
+    except ValueError:
+        day = False
+    if lang == "vi":
+        return f"vào {written}" if day else f"trong {written}"
+    return f"on {written}" if day else f"in {written}"
+
+
 def _render(details: tuple[tuple[str, Detail], ...], lang: Lang) -> dict[str, str]:
     values: dict[str, str] = {}
     for key, value in details:
         values[key] = _render_one(key, value, lang)
+        if key == "period" and isinstance(value, str) and value:
+            values["when"] = _when(value, values[key], lang)
         for suffix in ("_vi", "_en"):
             if key.endswith(suffix) and suffix[1:] == lang:
                 values[key.removesuffix(suffix)] = values[key]

@@ -694,10 +694,46 @@ class _RuleRun:
             "operator": rule.operator.value,
             "left": sides[0],
             "right": sides[1],
+            **_comparison(rule.operator, sides),
             "rows": tuple(str(i) for i in rows),
         }
         where = Location(subject.kind.value, subject.id, field=f"rule {rule.id}")
         self.issues.append(Issue(code, severity, where, details))
+
+
+# What holds instead of a failed comparison: "300 > 40" for a failed "<=".
+_BROKEN: Final = {
+    RuleOperator.EQUAL: "≠",
+    RuleOperator.NOT_EQUAL: "=",
+    RuleOperator.GREATER: "≤",
+    RuleOperator.GREATER_OR_EQUAL: "<",
+    RuleOperator.LESS: "≥",
+    RuleOperator.LESS_OR_EQUAL: ">",
+}
+_SIDES: Final = {
+    "vi": ("vế trái", "vế phải", {"reported": "có số liệu", "missing": "không có số liệu"}),
+    "en": ("left side", "right side", {"reported": "reported", "missing": "missing"}),
+}
+
+
+def _comparison(operator: RuleOperator, sides: tuple[str, str]) -> dict[str, str]:
+    """How a failed rule's sides compare, in words of each language (``comparison_vi``...).
+
+    The relation written is the one that holds (or may hold, for estimates)
+    instead of the rule's: "left side 300 > right side 40" for a failed
+    ``a <= b``, never "a = 300 <= b = 40", which reads as if it held. Pair
+    rules say which side is reported.
+    """
+    out: dict[str, str] = {}
+    for lang, (left, right, words) in _SIDES.items():
+        if operator in _BROKEN:
+            text = f"{left} {sides[0]} {_BROKEN[operator]} {right} {sides[1]}"
+        else:
+            text = (
+                f"{left} {words.get(sides[0], sides[0])}, {right} {words.get(sides[1], sides[1])}"
+            )
+        out[f"comparison_{lang}"] = text
+    return out
 
 
 def check_rules(

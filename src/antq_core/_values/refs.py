@@ -74,8 +74,10 @@ class SubjectRef:
         """Read ``kind:id``.
 
         Raises:
-            InvalidValueError: Not of that form, or an unknown kind.
+            InvalidValueError: Not a string of that form, or an unknown kind.
         """
+        if not isinstance(text, str):
+            raise InvalidValueError("subject", text, "write kind:id, e.g. 'site:mh3-s1'")
         kind, sep, id_ = text.partition(":")
         if not sep:
             raise InvalidValueError("subject", text, "write kind:id, e.g. 'site:mh3-s1'")
