@@ -1,0 +1,1 @@
+"""The checks of validation, one module per family."""
