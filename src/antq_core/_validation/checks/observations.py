@@ -7,11 +7,11 @@ where they can be wrong (negative, or stored apart as exact decimals).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, Final
 
-from antq_core._entities import MetricKind
+from antq_core._entities import MetricDefinition, MetricKind
 from antq_core._validation.checks.context import Context, rows_text
 from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
 from antq_core._values.quantity import Qualifier
@@ -48,48 +48,60 @@ def check_units(context: Context) -> Iterator[Issue]:
     cols = context.cols
     if not len(cols):
         return
+    yield from _bad_pairs(context, "unit", "unit-incompatible", _unit_problem)
+    yield from _bad_pairs(context, "qualifier", "qualifier-not-allowed", _qualifier_problem)
+
+
+def _bad_pairs(
+    context: Context,
+    column: str,
+    code: str,
+    problem: Callable[[Context, MetricDefinition, int], dict[str, Any] | None],
+) -> Iterator[Issue]:
+    """One issue of ``code`` for the rows of each (metric, ``column``) pair with a problem.
+
+    ``problem`` says what is wrong with a metric and a code of ``column``, as
+    the issue's details, or ``None``; it is asked once per distinct pair.
+    """
     metric_of = context.metric_definitions
-    bad_units: dict[tuple[int, int], dict[str, Any]] = {}
-    for m, u in context.distinct_pairs("metric", "unit"):
-        metric, unit = metric_of[m], cols.units[u]
-        if metric is not None and not unit.compatible(metric.unit):
-            bad_units[m, u] = {
-                "metric": metric.id,
-                "unit": unit.code,
-                "metric_unit": metric.unit.code,
-            }
-    for pair, rows in sorted(context.pair_rows("metric", "unit", bad_units).items()):
+    bad: dict[tuple[int, int], dict[str, Any]] = {}
+    for m, c in context.distinct_pairs("metric", column):
+        metric = metric_of[m]
+        if metric is not None and (details := problem(context, metric, c)) is not None:
+            bad[m, c] = details
+    for pair, rows in sorted(context.pair_rows("metric", column, bad).items()):
         yield issue(
-            "unit-incompatible",
-            Location.observation(rows[0], "unit"),
-            **bad_units[pair],
-            rows=rows_text(rows),
-            count=len(rows),
-        )
-    bad_qualifiers: dict[tuple[int, int], dict[str, Any]] = {}
-    for m, q in context.distinct_pairs("metric", "qualifier"):
-        metric, qualifier = metric_of[m], cols.qualifiers[q]
-        if metric is None:
-            continue
-        reason = _qualifier_problem(metric.kind, qualifier)
-        if reason is not None:
-            bad_qualifiers[m, q] = {
-                "metric": metric.id,
-                "kind": metric.kind.value,
-                "qualifier": qualifier.value,
-                "reason": reason,
-            }
-    for pair, rows in sorted(context.pair_rows("metric", "qualifier", bad_qualifiers).items()):
-        yield issue(
-            "qualifier-not-allowed",
-            Location.observation(rows[0], "qualifier"),
-            **bad_qualifiers[pair],
+            code,
+            Location.observation(rows[0], column),
+            **bad[pair],
             rows=rows_text(rows),
             count=len(rows),
         )
 
 
-def _qualifier_problem(kind: MetricKind, qualifier: Qualifier) -> str | None:
+def _unit_problem(context: Context, metric: MetricDefinition, code: int) -> dict[str, Any] | None:
+    unit = context.cols.units[code]
+    if unit.compatible(metric.unit):
+        return None
+    return {"metric": metric.id, "unit": unit.code, "metric_unit": metric.unit.code}
+
+
+def _qualifier_problem(
+    context: Context, metric: MetricDefinition, code: int
+) -> dict[str, Any] | None:
+    qualifier = context.cols.qualifiers[code]
+    reason = _qualifier_reason(metric.kind, qualifier)
+    if reason is None:
+        return None
+    return {
+        "metric": metric.id,
+        "kind": metric.kind.value,
+        "qualifier": qualifier.value,
+        "reason": reason,
+    }
+
+
+def _qualifier_reason(kind: MetricKind, qualifier: Qualifier) -> str | None:
     if kind is MetricKind.DISTINCT and qualifier is not Qualifier.EXACT:
         return "a count of distinct people is computed from records, so it is exact"
     if kind is MetricKind.RATIO and qualifier in (Qualifier.AT_LEAST, Qualifier.AT_MOST):
