@@ -25,6 +25,7 @@ from antq_core._dataset.overlap import duplicate_and_overlapping_rows
 from antq_core._validation import CODES, checks
 from antq_core._validation.checks import CHECKS, Context, Options
 from antq_core._validation.checks.ratios import RATIO_TOLERANCE
+from antq_core._validation.issues import IssueCode, declare
 from antq_core._validation.run import DEFAULT_LEVELS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
@@ -55,6 +56,17 @@ def test_every_code_is_declared_by_exactly_one_check_module() -> None:
     # Steps of one family share its one declaration.
     by_family = {step.family: step.codes for step in CHECKS}
     assert all(step.codes is by_family[step.family] for step in CHECKS)
+
+
+def test_a_code_cannot_be_declared_twice() -> None:
+    again = IssueCode("gazetteer-cycle", Severity.INFO, "vi", "en")
+    with pytest.raises(ValueError, match="declared twice: gazetteer-cycle"):
+        declare(again)
+    new = IssueCode("test-only-code", Severity.INFO, "vi", "en")
+    with pytest.raises(ValueError, match="declared twice: test-only-code"):
+        declare(new, new)
+    assert CODES["gazetteer-cycle"].severity is Severity.ERROR
+    assert "test-only-code" not in CODES
 
 
 def test_every_check_module_is_in_the_registry() -> None:

@@ -106,10 +106,14 @@ def declare(*codes: IssueCode) -> Mapping[str, IssueCode]:
     Raises:
         ValueError: A code is declared twice.
     """
-    mine = {c.code: c for c in codes}
-    twice = sorted(mine.keys() & _DECLARED.keys())
-    if twice or len(mine) != len(codes):
-        raise ValueError(f"issue codes declared twice: {twice or sorted(mine)}")
+    mine: dict[str, IssueCode] = {}
+    twice = []
+    for c in codes:
+        if c.code in mine or c.code in _DECLARED:
+            twice.append(c.code)
+        mine[c.code] = c
+    if twice:
+        raise ValueError(f"issue codes declared twice: {', '.join(twice)}")
     _DECLARED.update(mine)
     return MappingProxyType(mine)
 
