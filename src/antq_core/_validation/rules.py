@@ -30,7 +30,7 @@ from antq_core._validation.expr import (
     dimension,
     summands,
 )
-from antq_core._validation.issues import Issue, Location, Severity
+from antq_core._validation.issues import Issue, Location, Severity, issue
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import PeriodKind
 from antq_core._values.quantity import Qualifier
@@ -288,7 +288,7 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
         if issues is not None:
             for kind, target in dict.fromkeys(problems):
                 details = names | {"target_kind": kind, "target": target}
-                issues.append(Issue("rule-unknown-reference", Severity.ERROR, where, details))
+                issues.append(issue("rule-unknown-reference", where, **details))
         return None
 
     def dimension_of(ref: MetricRef) -> str:
@@ -299,7 +299,7 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
             dimension(expression, dimension_of)
     except ValueError as e:
         if issues is not None:
-            issues.append(Issue("rule-invalid", Severity.ERROR, where, names | {"reason": str(e)}))
+            issues.append(issue("rule-invalid", where, **names, reason=str(e)))
         return None
     return _Resolved(rule, slots)
 
