@@ -226,14 +226,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
 KNOWN: frozenset[str] = frozenset(
     {
         "_aggregate/__init__.py: imports private name _add from antq_core._aggregate.polars_engine",
-        "_aggregate/plan.py: uses gaz._chain, private to another module",
         "_commands/validate.py: imports private name _DATA from antq_core._dataset.catalog",
-        "_dataset/dataset.py: imports private name _GazetteerDocument from antq_core._values.geo",
-        "_dataset/dataset.py: imports private name _ID from antq_core._values.refs",
         "_dataset/dataset.py: imports private name _INT64 from antq_core._dataset.store",
         "_dataset/dataset.py: imports private name _QUALIFIER_INDEX from antq_core._dataset.store",
-        "_dataset/dataset.py: imports private name _check_value from antq_core._values.quantity",
-        "_dataset/dataset.py: imports private name _is_decimal_text from antq_core._values.quantity",
         "_dataset/dataset.py: uses self.store._exact, private to another module",
         "_dataset/dataset.py: uses self.store._units, private to another module",
         "_dataset/dataset.py: uses store._disaggregation, private to another module",

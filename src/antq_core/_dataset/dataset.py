@@ -30,15 +30,15 @@ from antq_core._entities import (
     Source,
 )
 from antq_core._util.progress import gc_paused
-from antq_core._values.geo import AdminUnit, Gazetteer, _GazetteerDocument
+from antq_core._values.geo import AdminUnit, Gazetteer, GazetteerDocument
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
     Number,
     Unit,
-    _check_value,
-    _is_decimal_text,
+    check_value,
+    is_decimal_text,
 )
-from antq_core._values.refs import _ID, Disaggregation, SubjectRef
+from antq_core._values.refs import ID_RE, Disaggregation, SubjectRef
 from antq_core._values.schema import JsonSchemaOf, problems_from
 from antq_core._values.text import nfc
 from antq_core.errors import (
@@ -92,7 +92,7 @@ class _Document(BaseModel):
     # Both are read loosely here and checked later with located errors; their JSON
     # Schema is that of what they hold, so that the published schema is complete.
     gazetteer: Annotated[
-        dict[str, Any], JsonSchemaOf(lambda: _GazetteerDocument.__pydantic_core_schema__)
+        dict[str, Any], JsonSchemaOf(lambda: GazetteerDocument.__pydantic_core_schema__)
     ]
     sources: tuple[Source, ...] = ()
     themes: tuple[InitiativeTheme, ...] = ()
@@ -739,7 +739,7 @@ class _Table(dict[_K, int]):
 
 def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        if _ID.match(raw) is None:
+        if ID_RE.match(raw) is None:
             msg = "ids use ASCII letters, digits, '.', '_' and '-'"
             raise ValueError(msg)
         return add(raw)
@@ -953,7 +953,7 @@ class _StoreBuilder:
         for i in special:
             raw = values[i]
             values[i] = 0
-            if isinstance(raw, str) and _is_decimal_text(raw):
+            if isinstance(raw, str) and is_decimal_text(raw):
                 value: Number = Decimal(raw)
             elif type(raw) is int:
                 value = raw
@@ -963,7 +963,7 @@ class _StoreBuilder:
             if i in self.blocked:
                 continue
             try:
-                value = _check_value(value, units[unit_codes[i]])
+                value = check_value(value, units[unit_codes[i]])
             except QuantityError as e:
                 self.bad(i, "value", e.reason, raw)
                 continue
