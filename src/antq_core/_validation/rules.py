@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import column_keys, low_shift, rows_with
-from antq_core._dataset.store import _QUALIFIER_INDEX as _QUALIFIER_CODE
-from antq_core._dataset.store import ObservationColumns
+from antq_core._dataset.store import QUALIFIER_INDEX, ObservationColumns
 from antq_core._entities import EntityId, Name, Text
 from antq_core._validation.expr import (
     INF,
@@ -377,7 +376,7 @@ def _index(
     other_units = {code for code, unit in enumerate(cols.units) if unit.factor != 1}
     for i in (*rows_with(cols.unit, other_units, len(cols.units)), *cols.exact):
         odd_rows[slot_keys[i]].append(i)
-    exact = _QUALIFIER_CODE[Qualifier.EXACT]
+    exact = QUALIFIER_INDEX[Qualifier.EXACT]
     bounded = set(range(len(cols.qualifiers))) - {exact}
     qualified: dict[int, list[int]] = defaultdict(list)
     for i in rows_with(cols.qualifier, bounded, len(cols.qualifiers)):
