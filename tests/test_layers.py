@@ -226,7 +226,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
 KNOWN: frozenset[str] = frozenset(
     {
         "_aggregate/__init__.py: imports private name _add from antq_core._aggregate.polars_engine",
-        "_commands/validate.py: imports private name _DATA from antq_core._dataset.catalog",
         "_values/phrases.py: imports private name _tidy from antq_core._values.quantity",
     }
 )

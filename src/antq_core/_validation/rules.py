@@ -7,7 +7,6 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from importlib.resources import files
 from itertools import compress, repeat
 from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
 from typing import Annotated, Any, Final, Literal, TypeVar
@@ -18,6 +17,7 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import column_keys, low_shift, rows_with
 from antq_core._dataset.store import QUALIFIER_INDEX, ObservationColumns
 from antq_core._entities import EntityId, Name, Text
+from antq_core._util.data import data_bytes
 from antq_core._validation.expr import (
     INF,
     MAX_EXPRESSION_LENGTH,
@@ -206,7 +206,7 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
     >>> rule.left, rule.operator.value, rule.right, rule.importance.value
     ('valuable_tips', '<=', 'tips_received', 'high')
     """
-    raw = (files("antq_core") / "data" / "rules.json").read_bytes()
+    raw = data_bytes("rules.json")
     return TypeAdapter(_RulesDocument).validate_json(raw).rules
 
 
