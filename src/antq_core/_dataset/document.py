@@ -53,6 +53,7 @@ __all__ = [
     "parse_json",
     "parse_python",
     "read_document",
+    "utf_problem",
 ]
 
 DATASET_FORMAT: Final = "antq-dataset"
@@ -180,17 +181,35 @@ def read_document(doc: DatasetDocument, source: str) -> tuple[Gazetteer, Observa
     return gazetteer, builder.build()
 
 
+_OTHER_BOMS: Final = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def utf_problem(head: bytes) -> str | None:
+    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
+
+    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
+    characters are UTF-16 without a mark.
+    """
+    for bom, name in _OTHER_BOMS:
+        if head.startswith(bom):
+            return f"the file is {name}; save it as UTF-8"
+    if b"\x00" in head[:64]:
+        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
+    return None
+
+
 def encoding_problems(data: bytes | str) -> list[LoadProblem]:
     """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
     if not isinstance(data, bytes):
         return []
-    for bom, name in (
-        (b"\xff\xfe", "UTF-16"),
-        (b"\xfe\xff", "UTF-16"),
-        (b"\x00\x00\xfe\xff", "UTF-32"),
-    ):
-        if data.startswith(bom):
-            return [LoadProblem("$", f"the file is {name}; save it as UTF-8")]
+    reason = utf_problem(data)
+    if reason is not None:
+        return [LoadProblem("$", reason)]
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -32,6 +32,7 @@ from antq_core._dataset.document import (
     ObservationRow,
     check_document,
     every_problem,
+    utf_problem,
 )
 from antq_core._dataset.rows import append_rows
 from antq_core._dataset.store import ObservationStore, StoreBuilder
@@ -40,7 +41,7 @@ from antq_core._values.geo import Gazetteer
 from antq_core._values.schema import problems_from
 from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
 
-__all__ = ["MAX_LISTED_PROBLEMS", "ProblemList", "load_stream", "utf_problem"]
+__all__ = ["MAX_LISTED_PROBLEMS", "ProblemList", "load_stream"]
 
 MAX_LISTED_PROBLEMS: Final = 1000
 """Most problems a chunked read lists; the rest are only counted."""
@@ -53,26 +54,6 @@ _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _DECODER: Final = json.JSONDecoder()
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-_OTHER_BOMS: Final = (
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-def utf_problem(head: bytes) -> str | None:
-    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
-
-    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
-    characters are UTF-16 without a mark.
-    """
-    for bom, name in _OTHER_BOMS:
-        if head.startswith(bom):
-            return f"the file is {name}; save it as UTF-8"
-    if b"\x00" in head[:64]:
-        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
-    return None
 
 
 class ProblemList:
