@@ -289,12 +289,26 @@ class ObservationStore(Sequence[Observation]):
         return sum(a.itemsize * len(a) for a in arrays)
 
 
-def _put(column: array[int], codes: Sequence[int]) -> None:
-    """Append ``codes`` to ``column``: a list or an array of the column's type is copied in C."""
-    if type(codes) is list:
+def _appended(column: array[int], codes: Sequence[int]) -> array[int]:
+    """``column`` with ``codes`` appended, copied in C from a list or an array of its type.
+
+    An array of the column's type given for an empty column is taken over,
+    not copied: a whole file read at once then costs no copy and no second
+    column in memory.
+    """
+    if isinstance(codes, array) and codes.typecode == column.typecode:
+        if not column:
+            return codes
+        column.extend(codes)
+    elif type(codes) is list:
         column.fromlist(codes)
     else:
         column.extend(codes)
+    return column
+
+
+def _or_zeros(codes: Sequence[int] | None, typecode: str, n: int) -> Sequence[int]:
+    return array(typecode, [0]) * n if codes is None else codes
 
 
 class StoreBuilder:
@@ -408,26 +422,21 @@ class StoreBuilder:
         value of each row, by its index in this batch, that is not a 64-bit
         integer (its ``value`` entry is then 0). Lists and arrays of the
         store's type codes (``I``; ``H`` for units, ``B`` for qualifiers,
-        ``q`` for values) are copied without a Python loop.
+        ``q`` for values) are copied without a Python loop; such an array
+        may be taken over instead of copied, so do not change it afterwards.
         """
         store = self._open()
         n = len(metric)
         base = len(store._metric)
-        for column, codes, typecode in (
-            (store._qualifier, qualifier, "B"),
-            (store._disaggregation, disaggregation, "I"),
-            (store._source, source, "I"),
-            (store._note, note, "I"),
-        ):
-            if codes is None:
-                column.extend(array(typecode, [0]) * n)
-            else:
-                _put(column, codes)
-        _put(store._metric, metric)
-        _put(store._subject, subject)
-        _put(store._period, period)
-        _put(store._unit, unit)
-        _put(store._value, value)
+        store._qualifier = _appended(store._qualifier, _or_zeros(qualifier, "B", n))
+        store._disaggregation = _appended(store._disaggregation, _or_zeros(disaggregation, "I", n))
+        store._source = _appended(store._source, _or_zeros(source, "I", n))
+        store._note = _appended(store._note, _or_zeros(note, "I", n))
+        store._metric = _appended(store._metric, metric)
+        store._subject = _appended(store._subject, subject)
+        store._period = _appended(store._period, period)
+        store._unit = _appended(store._unit, unit)
+        store._value = _appended(store._value, value)
         if exact:
             for row, number in exact.items():
                 store._exact[base + row] = number
