@@ -173,19 +173,19 @@ def append_columns(
     row_numbers: Sequence[int] | None = None,
 ) -> None:
     """:func:`append_rows` for rows already split into columns (as CSV files give them)."""
-    reader = _ColumnReader(builder, row_numbers)
-    metric = reader.required(columns.metric, "metric", _id_parser(builder.metrics.add))
+    batch = _Batch(builder, row_numbers)
+    metric = batch.required(columns.metric, "metric", _id_parser(builder.metrics.add))
     subjects, periods, units = builder.subjects, builder.periods, builder.units
-    subject = reader.required(
+    subject = batch.required(
         columns.subject, "subject", lambda raw: subjects.add(SubjectRef.parse(raw))
     )
-    period = reader.required(columns.period, "period", lambda raw: periods.add(Period.parse(raw)))
-    unit = reader.required(columns.unit, "unit", lambda raw: units.add(Unit.get(raw)))
-    qualifier, disaggregation, source, note = reader.optional(len(columns.metric), columns.extras)
-    value, exact = reader.values(columns.value, unit)
-    if reader.found:
-        reader.found.sort(key=lambda found: found[:2])
-        problems.extend(problem for _, _, problem in reader.found)
+    period = batch.required(columns.period, "period", lambda raw: periods.add(Period.parse(raw)))
+    unit = batch.required(columns.unit, "unit", lambda raw: units.add(Unit.get(raw)))
+    qualifier, disaggregation, source, note = batch.optional(len(columns.metric), columns.extras)
+    value, exact = batch.values(columns.value, unit)
+    if batch.found:
+        batch.found.sort(key=lambda found: found[:2])
+        problems.extend(problem for _, _, problem in batch.found)
         return
     builder.extend(
         metric=metric,
@@ -201,8 +201,8 @@ def append_columns(
     )
 
 
-class _ColumnReader:
-    """The steps of :func:`append_columns`, and the problems they find."""
+class _Batch:
+    """One batch through :func:`append_columns`: its steps, and the problems they find."""
 
     def __init__(self, builder: StoreBuilder, row_numbers: Sequence[int] | None = None) -> None:
         self.row_numbers = row_numbers
