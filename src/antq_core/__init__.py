@@ -38,14 +38,10 @@ from antq_core._dataset.crosswalk import (
     UnmappedUnitError,
     bundled_crosswalk,
 )
-from antq_core._dataset.dataset import (
-    DATASET_FORMAT_VERSION,
-    MAX_LISTED_PROBLEMS,
-    STREAM_THRESHOLD,
-    Dataset,
-    DuplicateIdError,
-)
+from antq_core._dataset.dataset import STREAM_THRESHOLD, Dataset, DuplicateIdError
+from antq_core._dataset.document import DATASET_FORMAT_VERSION
 from antq_core._dataset.store import ObservationColumns, ObservationStore
+from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
 from antq_core._entities import (
     AggregationType,
     CategoryOption,

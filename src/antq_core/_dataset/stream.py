@@ -7,7 +7,7 @@ thousands) is parsed whole with the standard library's JSON decoder. The
 observations array is cut into batches of a few megabytes at the boundaries
 between two rows (``}`` ``,`` ``{``); pydantic validates each batch from its
 JSON text, as the single fast path validates the whole file, and
-:func:`~antq_core._dataset.dataset._build_store` appends the batch to one store. A
+:func:`~antq_core._dataset.rows.append_rows` appends the batch to one store. A
 cut that falls inside a string (a note containing ``"}, {"``) makes the batch
 invalid JSON; the reader then takes that row alone with the decoder and goes
 on. Memory is the store, the entities and one batch, never the whole text.
@@ -20,58 +20,40 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from antq_core._dataset.dataset import (
-    _DOCUMENT,
-    _ROW,
-    MAX_LISTED_PROBLEMS,
-    _build_store,
-    _check_document,
-    _every_problem,
-    _ObservationRow,
+from antq_core._dataset.document import (
+    DOCUMENT,
+    ROW,
+    ROWS,
+    DatasetDocument,
+    ObservationRow,
+    check_document,
+    every_problem,
+    utf_problem,
 )
-from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.rows import append_rows
+from antq_core._dataset.store import ObservationStore, StoreBuilder
 from antq_core._util.progress import gc_paused, progress_bar
+from antq_core._values.geo import Gazetteer
 from antq_core._values.schema import problems_from
 from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
 
-if TYPE_CHECKING:
-    from antq_core._dataset.dataset import Dataset
+__all__ = ["MAX_LISTED_PROBLEMS", "ProblemList", "load_stream"]
 
-__all__ = ["ProblemList", "load_stream", "utf_problem"]
+MAX_LISTED_PROBLEMS: Final = 1000
+"""Most problems a chunked read lists; the rest are only counted."""
 
 _READ: Final = 1 << 20
 """Bytes read at a time."""
 _BATCH: Final = 4 << 20
 """Characters of the observations array validated at once."""
-_ROWS: Final = TypeAdapter(list[_ObservationRow])
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _DECODER: Final = json.JSONDecoder()
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-_OTHER_BOMS: Final = (
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-def utf_problem(head: bytes) -> str | None:
-    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
-
-    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
-    characters are UTF-16 without a mark.
-    """
-    for bom, name in _OTHER_BOMS:
-        if head.startswith(bom):
-            return f"the file is {name}; save it as UTF-8"
-    if b"\x00" in head[:64]:
-        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
-    return None
 
 
 class ProblemList:
@@ -203,7 +185,7 @@ class _Reader:
     def __init__(self, text: _Text) -> None:
         self.text = text
         self.problems = ProblemList()
-        self.store: ObservationStore | None = ObservationStore()
+        self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
         self.rows = 0  # observations seen so far
 
     def document(self) -> dict[str, Any]:
@@ -258,7 +240,7 @@ class _Reader:
     def batch(self, piece: str, pending: list[Any]) -> bool:
         """Validate and store the rows in ``piece``; ``False`` if it is not JSON."""
         try:
-            rows = _ROWS.validate_json(f"[{piece}]")
+            rows = ROWS.validate_json(f"[{piece}]")
         except ValidationError as e:
             if any(error["type"] == "json_invalid" for error in e.errors()):
                 return False
@@ -272,38 +254,43 @@ class _Reader:
 
     def singles(self, raws: list[Any]) -> None:
         """Validate and store rows parsed one by one (then ``raws`` is emptied)."""
-        shaped: list[_ObservationRow] = []
+        shaped: list[ObservationRow] = []
         numbers: list[int] = []
         for raw in raws:
             try:
-                shaped.append(_ROW.validate_python(raw))
+                shaped.append(ROW.validate_python(raw))
             except ValidationError as e:
                 self.problems.extend(problems_from(e, f"$.observations[{self.rows}]"))
-                self.store = None
+                self.builder = None
             else:
                 numbers.append(self.rows)
             self.rows += 1
         raws.clear()
         self.feed(shaped, numbers)
 
-    def feed(self, rows: list[_ObservationRow], numbers: Sequence[int]) -> None:
+    def feed(self, rows: list[ObservationRow], numbers: Sequence[int]) -> None:
         if not rows:
             return
         found: list[LoadProblem] = []
-        _build_store(rows, found, numbers, self.store)
+        # After a problem the rows are still checked, in a builder thrown away.
+        builder = StoreBuilder() if self.builder is None else self.builder
+        append_rows(builder, rows, found, numbers)
         if found:
             self.problems.extend(found)
-            self.store = None
+            self.builder = None
 
 
 def load_stream(
-    cls: type[Dataset], path: Path, size: int, *, progress: bool | None = None
-) -> Dataset:
+    path: Path, size: int, *, progress: bool | None = None
+) -> tuple[DatasetDocument, Gazetteer, ObservationStore]:
     """Read the dataset in ``path`` (``size`` bytes) in chunks; see :meth:`Dataset.load`.
 
+    Returns:
+        The document without its observations, its gazetteer, and the observations.
+
     Raises:
-        DatasetLoadError: As :meth:`Dataset.load`, listing the first
-            :data:`~antq_core._dataset.dataset.MAX_LISTED_PROBLEMS` problems and counting the rest.
+        DatasetLoadError: As :meth:`Dataset.load <antq_core.Dataset.load>`, listing the
+            first :data:`MAX_LISTED_PROBLEMS` problems and counting the rest.
         OSError: The file cannot be read (the caller reports it).
     """
     source = str(path)
@@ -328,12 +315,12 @@ def load_stream(
     shell = {"observations": [], **head}
     problems: list[LoadProblem] = []
     try:
-        doc = _DOCUMENT.validate_python(shell)
+        doc = DOCUMENT.validate_python(shell)
     except ValidationError as e:
-        problems.extend(_every_problem(shell, e, source))
+        problems.extend(every_problem(shell, e, source))
     else:
-        gazetteer = _check_document(doc, source, problems)
-    if problems or reader.problems or reader.store is None:
+        gazetteer = check_document(doc, source, problems)
+    if problems or reader.problems or reader.builder is None:
         listed = reader.problems
         raise DatasetLoadError(source, [*problems, *listed.kept], omitted=listed.omitted)
-    return cls._assemble(doc, gazetteer, reader.store)
+    return doc, gazetteer, reader.builder.build()

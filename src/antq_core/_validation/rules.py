@@ -7,7 +7,6 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from importlib.resources import files
 from itertools import compress, repeat
 from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
 from typing import Annotated, Any, Final, Literal, TypeVar
@@ -16,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import column_keys, low_shift, rows_with
-from antq_core._dataset.store import _QUALIFIER_INDEX as _QUALIFIER_CODE
-from antq_core._dataset.store import ObservationColumns
+from antq_core._dataset.store import QUALIFIER_INDEX, ObservationColumns
 from antq_core._entities import EntityId, Name, Text
+from antq_core._util.data import data_bytes
 from antq_core._validation.expr import (
     INF,
     MAX_EXPRESSION_LENGTH,
@@ -207,7 +206,7 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
     >>> rule.left, rule.operator.value, rule.right, rule.importance.value
     ('valuable_tips', '<=', 'tips_received', 'high')
     """
-    raw = (files("antq_core") / "data" / "rules.json").read_bytes()
+    raw = data_bytes("rules.json")
     return TypeAdapter(_RulesDocument).validate_json(raw).rules
 
 
@@ -377,7 +376,7 @@ def _index(
     other_units = {code for code, unit in enumerate(cols.units) if unit.factor != 1}
     for i in (*rows_with(cols.unit, other_units, len(cols.units)), *cols.exact):
         odd_rows[slot_keys[i]].append(i)
-    exact = _QUALIFIER_CODE[Qualifier.EXACT]
+    exact = QUALIFIER_INDEX[Qualifier.EXACT]
     bounded = set(range(len(cols.qualifiers))) - {exact}
     qualified: dict[int, list[int]] = defaultdict(list)
     for i in rows_with(cols.qualifier, bounded, len(cols.qualifiers)):

@@ -24,7 +24,7 @@ from antq_core.errors import (
     enum_member,
 )
 
-__all__ = ["Number", "Qualifier", "Quantity", "Unit"]
+__all__ = ["Number", "Qualifier", "Quantity", "Unit", "check_value", "is_decimal_text"]
 
 Number = int | Decimal
 """A quantity's value: ``int`` or :class:`~decimal.Decimal`, never ``float``."""
@@ -251,7 +251,13 @@ _TOO_LONG: Final = (
 )
 
 
-def _check_value(value: object, unit: Unit) -> Number:
+def check_value(value: object, unit: Unit) -> Number:
+    """``value`` as a :class:`Quantity` of ``unit`` holds it: never negative, whole if need be.
+
+    Raises:
+        QuantityError: Not an int or Decimal, not finite, too long, negative,
+            or not whole where ``unit`` counts whole things.
+    """
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         reason = (
             "floats are not allowed (use int or Decimal)"
@@ -307,7 +313,7 @@ class Quantity:
     qualifier: Qualifier = attrs.field(default=Qualifier.EXACT, converter=_to_qualifier)
 
     def __attrs_post_init__(self) -> None:
-        checked = _check_value(self.value, self.unit)
+        checked = check_value(self.value, self.unit)
         if checked is not self.value:
             object.__setattr__(self, "value", checked)
 
@@ -430,12 +436,13 @@ def parse_value(raw: object) -> Number:
         return raw
     if isinstance(raw, Decimal):
         return raw
-    if isinstance(raw, str) and _is_decimal_text(raw):
+    if isinstance(raw, str) and is_decimal_text(raw):
         return Decimal(raw)
     raise QuantityError(raw, "", "a value is an integer or a decimal string like '5.8'")
 
 
-def _is_decimal_text(text: str) -> bool:
+def is_decimal_text(text: str) -> bool:
+    """Whether ``text`` is a value as the wire format writes one: ASCII digits, maybe a ``.``."""
     head, _, tail = text.partition(".")
     return head.isascii() and head.isdigit() and (not tail or (tail.isascii() and tail.isdigit()))
 

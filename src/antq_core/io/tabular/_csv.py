@@ -10,7 +10,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._dataset.stream import utf_problem
+from antq_core._dataset.document import utf_problem
 from antq_core._util.progress import progress_bar
 from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import TABLES, Column, Kind, table_by_name

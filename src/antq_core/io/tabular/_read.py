@@ -21,8 +21,10 @@ from typing import Any, Final
 import attrs
 from pydantic import BaseModel, ValidationError
 
-from antq_core._dataset.dataset import MAX_LISTED_PROBLEMS, Dataset, RowColumns, _build_columns
-from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.rows import RowColumns, append_columns
+from antq_core._dataset.store import StoreBuilder
+from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
 from antq_core._entities import (
     CategoryOption,
     DatasetMetadata,
@@ -418,7 +420,7 @@ class _Observations:
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
-        self.store: ObservationStore | None = ObservationStore()
+        self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
 
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
@@ -445,7 +447,7 @@ class _Observations:
                 rows, numbers = [], []
         self.feed(*reader.batch(rows, numbers), located, lang)
         if reader.bad:
-            self.store = None
+            self.builder = None
         located.held = None
 
     def feed(
@@ -460,10 +462,12 @@ class _Observations:
             located.release()
             return
         found: list[LoadProblem] = []
-        _build_columns(batch, found, numbers, self.store)
+        # After a problem the rows are still checked, in a builder thrown away.
+        builder = StoreBuilder() if self.builder is None else self.builder
+        append_columns(builder, batch, found, numbers)
         for problem in found:
             match = _LOCATION.fullmatch(problem.location)
-            assert match is not None  # noqa: S101 - _build_store writes these paths
+            assert match is not None  # noqa: S101 - append_columns writes these paths
             number, field = int(match.group(1)), match.group(2)
             en = problem.message
             vi = _FIELD_VI.get(field, "Giá trị không hợp lệ")
@@ -479,7 +483,7 @@ class _Observations:
             located.add(number, field, vi, en, problem.input)
         located.release()
         if found:
-            self.store = None
+            self.builder = None
 
 
 _NOT_PLAIN: Final = object()
@@ -1043,12 +1047,12 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
                 f"{field}: {item['msg']}",
             )
     entities = _all_entities(records)
-    if len(problems) or gazetteer is None or metadata is None or observations.store is None:
+    if len(problems) or gazetteer is None or metadata is None or observations.builder is None:
         raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
     return Dataset(
         gazetteer=gazetteer,
         metadata=metadata,
-        observations=observations.store,
+        observations=observations.builder.build(),
         **entities,
     )
 
