@@ -45,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
             dataset.dump(args.out)
         else:
             sys.stdout.write(dataset.dumps(include_sensitive=True))
-    except OSError as e:
-        return fail(f"cannot write {args.out}: {e}")
+    except AntqError as e:  # ExportError: the previous file is intact
+        return fail(str(e))
     return EXIT_OK

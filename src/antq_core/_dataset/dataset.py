@@ -29,6 +29,7 @@ from antq_core._entities import (
     Site,
     Source,
 )
+from antq_core._util.atomic import atomic_write
 from antq_core._util.progress import gc_paused
 from antq_core._values.geo import AdminUnit, Gazetteer, _GazetteerDocument
 from antq_core._values.period import Period
@@ -593,8 +594,14 @@ class Dataset:
         return f"{head[:-2]},\n {body}\n}}\n"
 
     def dump(self, path: str | Path, *, include_sensitive: bool = True) -> None:
-        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing."""
-        Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
+        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing.
+
+        The file is replaced atomically: on any failure the previous file is intact.
+
+        Raises:
+            ExportError: The file cannot be written; it names ``path``.
+        """
+        atomic_write(path, self.dumps(include_sensitive=include_sensitive))
 
 
 def _encoding_problems(data: bytes | str) -> list[LoadProblem]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._dataset.stream import utf_problem
+from antq_core._util.atomic import atomic_dir, new_file
 from antq_core._util.progress import progress_bar
 from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import TABLES, Column, Kind, table_by_name
@@ -45,26 +46,30 @@ def _cell(column: Column, value: Any, lang: str) -> str:
 def write_csv_dir(
     dataset: Dataset, directory: Path, *, lang: str, include_sensitive: bool
 ) -> list[Path]:
-    """Write one CSV file per table into ``directory`` (created if needed); the files written.
+    """Write one CSV file per table as the directory ``directory``; the files written.
 
     Files are UTF-8 with a byte-order mark, so that Excel shows Vietnamese
-    text correctly when it opens them.
+    text correctly when it opens them. The files go into a new directory
+    beside ``directory``, which then replaces it (:func:`atomic_dir`): a failure
+    half-way leaves the previous export whole, never a mix of old and new files.
+    An existing ``directory`` holding anything but the table files is not
+    replaced (:class:`~antq_core.errors.ExportError`).
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for table in TABLES:
-        columns = columns_of(table, include_sensitive=include_sensitive)
-        path = directory / f"{table.key}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow([c.header(lang) for c in columns])
-            if table.key == "observations":
-                _write_observations(writer, dataset, columns, lang)
-            else:
-                for row in table_rows(dataset, table, columns, lang):
-                    writer.writerow([_cell(c, v, lang) for c, v in zip(columns, row, strict=True)])
-        written.append(path)
-    return written
+    names = {f"{t.key}.csv" for t in TABLES}
+    with atomic_dir(directory, replaceable=lambda e: e.name in names and e.is_file()) as fresh:
+        for table in TABLES:
+            columns = columns_of(table, include_sensitive=include_sensitive)
+            with new_file(fresh / f"{table.key}.csv", encoding="utf-8-sig", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow([c.header(lang) for c in columns])
+                if table.key == "observations":
+                    _write_observations(writer, dataset, columns, lang)
+                else:
+                    for row in table_rows(dataset, table, columns, lang):
+                        writer.writerow(
+                            [_cell(c, v, lang) for c, v in zip(columns, row, strict=True)]
+                        )
+    return [directory / f"{t.key}.csv" for t in TABLES]
 
 
 def _write_observations(

@@ -5,6 +5,7 @@ openpyxl is imported only here, when a workbook is written or read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from antq_core._util.atomic import atomic_write
 from antq_core._util.extras import require
 from antq_core._util.progress import progress_bar
 from antq_core._values.quantity import Unit
@@ -156,9 +158,35 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
                 for row in table_rows(dataset, table, columns, lang):
                     ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
         except _IllegalText as e:
-            workbook.save(io.BytesIO())  # finish the sheets' writers cleanly; nothing is kept
+            _close_sheets(workbook)
             raise ExportError(str(path), f"sheet {ws.title!r}, {e}") from None
-    workbook.save(path)
+    try:
+        _save(workbook, path)
+    finally:
+        _close_sheets(workbook)
+
+
+def _save(workbook: Any, path: Path) -> None:
+    """Save ``workbook`` over ``path`` atomically.
+
+    The zip is built in memory first: a zipfile whose file fails under it
+    tries again to write when it is collected, and prints a traceback.
+    """
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    atomic_write(path, buffer.getbuffer())
+
+
+def _close_sheets(workbook: Any) -> None:
+    """Finish every sheet writer a failed save left open, quietly.
+
+    A write-only sheet streams its rows through a generator; left open, it
+    prints "Exception ignored" tracebacks when the interpreter collects it.
+    """
+    for ws in workbook.worksheets:
+        if not ws.closed:
+            with contextlib.suppress(Exception):
+                ws.close()
 
 
 def _widths(ws: Any, columns: tuple[Column, ...]) -> None:
@@ -291,7 +319,7 @@ def write_template_workbook(path: Path, *, lang: str, themes: tuple[str, ...]) -
                 elif key == "format_version":
                     value = 1
                 ws.append([key, value, labels[meaning]])
-    workbook.save(path)
+    _save(workbook, path)
 
 
 # -- reading -------------------------------------------------------------------------
