@@ -104,8 +104,18 @@ def _write_observations(
 
 
 def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) -> Iterator[Sheet]:
-    """The tables of a CSV directory, one :class:`Sheet` per known file."""
-    files = sorted(directory.glob("*.csv"))
+    """The tables of a CSV directory, one :class:`Sheet` per known file.
+
+    A file is a CSV file by its extension in any case (``sites.CSV`` too), as
+    the table names are read in any case. A table without its file is a
+    problem: an export writes every table, an empty one with its header.
+    """
+    try:
+        entries = sorted(p for p in directory.iterdir() if p.is_file())
+    except OSError as e:
+        problems.add(_problem(directory, None, f"Không đọc được thư mục: {e.strerror}", str(e)))
+        return
+    files = [p for p in entries if p.suffix.lower() == ".csv"]
     if not files:
         problems.add(
             TabularProblem(
@@ -118,9 +128,7 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
             )
         )
         return
-    others = sorted(
-        p.name for p in directory.iterdir() if p.is_file() and p.suffix.lower() != ".csv"
-    )
+    others = [p.name for p in entries if p.suffix.lower() != ".csv"]
     for name in others:
         problems.add(
             TabularProblem(
@@ -132,6 +140,19 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
                 "not a CSV file of the dataset; move it out of the directory",
             )
         )
+    present = {t.key for p in files if (t := table_by_name(p.stem)) is not None}
+    for missing in TABLES:
+        if missing.key not in present:
+            problems.add(
+                _problem(
+                    directory / f"{missing.key}.csv",
+                    None,
+                    f"Thiếu tệp của bảng {missing.name('vi')!r}; thêm tệp với dòng tiêu đề "
+                    "(có thể không có dòng nào khác)",
+                    f"the file of the table {missing.key!r} is missing; add it with its "
+                    "header row (it may have no other rows)",
+                )
+            )
     for path in files:
         table = table_by_name(path.stem)
         if table is None:
