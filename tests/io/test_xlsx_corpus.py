@@ -238,3 +238,52 @@ def test_the_cell_type_rules() -> None:
     assert _xlsx_read.column_letters(0) == "A"
     assert _xlsx_read.column_letters(26) == "AA"
     assert _xlsx_read.column_letters(16_383) == "XFD"
+
+
+# -- odd structures, crafted in the test -----------------------------------------------
+
+SHEET = "xl/worksheets/sheet14.xml"
+FIRST = b'<c r="D2" s="2" t="n"><v>32</v></c>'
+
+
+def _edited(tmp_path: Path, member: str, old: bytes, new: bytes) -> Path:
+    path = tmp_path / "edited.xlsx"
+    with (
+        zipfile.ZipFile(CORPUS / "dimension_too_small.xlsx") as original,
+        zipfile.ZipFile(path, "w") as out,
+    ):
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == member:
+                assert old in data
+                data = data.replace(old, new, 1)
+            out.writestr(info.filename, data, zipfile.ZIP_DEFLATED)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (b'<row r="3">', b'<row r="2">', "comes again or out of order"),
+        (b'<row r="3">', b'<row r="x">', "row number"),
+        (FIRST, b'<c r="D9"><v>32</v></c>', "out of its row"),
+        (FIRST, b'<c r="A2"><v>32</v></c>', "comes twice"),
+        (FIRST, b'<c r="XFE2"><v>32</v></c>', "beyond the last"),
+        (FIRST, b'<c r="D2" t="zz"><v>32</v></c>', "unknown type"),
+        (FIRST, b'<c r="D2" t="str"><v>abc</v></c>', "cannot read the value"),
+        (FIRST, b'<c r="D2" t="d"><v>2017-07-13T10:00:00Z</v></c>', "holds a date"),
+        (FIRST, b'<c r="D2" t="inlineStr"><is><t>' + b"x" * 40_000 + b"</t></is></c>", "32,767"),
+    ],
+)
+def test_odd_structures_are_located(tmp_path: Path, old: bytes, new: bytes, words: str) -> None:
+    problems = _problems(_edited(tmp_path, SHEET, old, new))
+    assert any(words in p.message_en for p in problems), problems
+    assert all(p.sheet == "observations" for p in problems)
+
+
+def test_cells_without_references_and_runs_of_rich_text(tmp_path: Path, lai_chau: Dataset) -> None:
+    old = b'<c r="A2" t="inlineStr"><is><t>initiatives</t></is></c>'
+    new = (
+        b'<c t="inlineStr"><is><r><t>initia</t></r><r><t>tives</t></r><rPh><t>x</t></rPh></is></c>'
+    )
+    assert read_tabular(_edited(tmp_path, SHEET, old, new)) == lai_chau
