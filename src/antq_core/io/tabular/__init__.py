@@ -155,7 +155,7 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     at most 256 MB once decompressed, and a workbook at most 2,000,000 shared
     strings and 10,000,000 cells; beyond that the problem says to use CSV.
     Hidden sheets and hidden rows are read like the others, each with a
-    :class:`TabularNotice` warning.
+    :class:`~antq_core.io.tabular.TabularNotice` warning.
 
     Args:
         path: A directory of CSV files, or an ``.xlsx`` workbook.

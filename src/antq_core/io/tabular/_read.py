@@ -102,7 +102,7 @@ class TabularProblem:
 class TabularNotice(UserWarning):
     """Something imported as it is, but worth knowing (a hidden sheet, hidden rows).
 
-    :func:`~antq_core.io.tabular.read_tabular` issues one warning of this class
+    :func:`~antq_core.read_tabular` issues one warning of this class
     per notice, after reading; ``antq import`` prints them.
 
     Attributes:
