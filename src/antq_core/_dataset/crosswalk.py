@@ -23,6 +23,7 @@ from antq_core._entities import (
     Participant,
     Site,
 )
+from antq_core._util.atomic import atomic_write
 from antq_core._util.data import bundled_bytes, bundled_names, data_source
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
@@ -413,9 +414,7 @@ class Crosswalk:
 
     def dump(self, path: str | Path) -> None:
         """Write the crosswalk as a JSON file that :meth:`load` reads back."""
-        Path(path).write_text(
-            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
     # -- remapping --------------------------------------------------------
 

@@ -32,6 +32,7 @@ from antq_core._entities import (
     Site,
     Source,
 )
+from antq_core._util.atomic import atomic_write
 from antq_core._values.geo import AdminUnit, Gazetteer
 from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
@@ -491,5 +492,11 @@ class Dataset:
         return f"{head[:-2]},\n {body}\n}}\n"
 
     def dump(self, path: str | Path, *, include_sensitive: bool = True) -> None:
-        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing."""
-        Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
+        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing.
+
+        The file is replaced atomically: on any failure the previous file is intact.
+
+        Raises:
+            ExportError: The file cannot be written; it names ``path``.
+        """
+        atomic_write(path, self.dumps(include_sensitive=include_sensitive))

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._util.atomic import atomic_write
 from antq_core._values.schema import Date, problems_from, value_schema
 from antq_core._values.text import NfcStr, fold, nfc
 from antq_core.errors import (
@@ -491,9 +492,7 @@ class Gazetteer:
 
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
-        Path(path).write_text(
-            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
 
 _UNIT_FIELDS: Final = {

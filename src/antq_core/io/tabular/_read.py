@@ -56,7 +56,7 @@ from antq_core.io.tabular._cells import (
 )
 from antq_core.io.tabular._layout import DATASET_DATES, DATASET_FIELDS, TABLES, Column, Kind, Table
 
-__all__ = ["Sheet", "TabularLoadError", "TabularProblem", "build_dataset"]
+__all__ = ["Sheet", "TabularLoadError", "TabularNotice", "TabularProblem", "build_dataset"]
 
 _BATCH: Final = 50_000
 
@@ -99,6 +99,21 @@ class TabularProblem:
             where.append(f"column {self.column!r}")
         got = f" (got {self.input})" if self.input is not None else ""
         return f"{', '.join(where)}: {self.message_en}{got} / {self.message_vi}"
+
+
+class TabularNotice(UserWarning):
+    """Something imported as it is, but worth knowing (a hidden sheet, hidden rows).
+
+    :func:`~antq_core.read_tabular` issues one warning of this class
+    per notice, after reading; ``antq import`` prints them.
+
+    Attributes:
+        problem: What and where, in both languages.
+    """
+
+    def __init__(self, problem: TabularProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 class TabularLoadError(AntqError, ValueError):
@@ -170,6 +185,11 @@ class Problems:
         self.limit = limit
         self.kept: list[TabularProblem] = []
         self.omitted = 0
+        self.notices: list[TabularProblem] = []
+
+    def notice(self, notice: TabularProblem) -> None:
+        """Add a notice: not a problem, the data is read as it is."""
+        self.notices.append(notice)
 
     def add(self, problem: TabularProblem) -> None:
         """Add ``problem``."""
