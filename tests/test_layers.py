@@ -257,7 +257,6 @@ KNOWN: frozenset[str] = frozenset(
         "_dataset/stream.py: imports private name _check_document from antq_core._dataset.dataset",
         "_dataset/stream.py: imports private name _every_problem from antq_core._dataset.dataset",
         "_validation/rules.py: imports private name _QUALIFIER_INDEX from antq_core._dataset.store",
-        "_values/phrases.py: imports private name _tidy from antq_core._values.quantity",
         "import cycle: antq_core._dataset.dataset -> antq_core._dataset.stream",
         "io/jsonschema.py: imports private name _DOCUMENT from antq_core._dataset.dataset",
         "io/tabular/_read.py: imports private name _build_columns from antq_core._dataset.dataset",

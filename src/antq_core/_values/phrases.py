@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import re
 from decimal import Decimal
 from typing import Final, Literal
 
+from antq_core._values.exact import multiply, tidy
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit, _tidy
+from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit
 from antq_core._values.text import fold, nfc
 from antq_core.errors import InvalidValueError, QuantityParseError
 
@@ -228,9 +228,7 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
             if folded.startswith(" " + word, pos) and (
                 len(folded) == pos + len(word) + 1 or not folded[pos + len(word) + 1].isalpha()
             ):
-                with decimal.localcontext() as ctx:
-                    ctx.prec = 4 * MAX_DIGITS  # exact: at most 3 * MAX_DIGITS digits + 9
-                    value = _tidy(Decimal(value) * factor)
+                value = tidy(multiply(value, factor))
                 pos += len(word) + 1
                 break
     rest = folded[pos:].strip()
