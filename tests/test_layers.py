@@ -225,7 +225,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
 # always the truth.
 KNOWN: frozenset[str] = frozenset(
     {
-        "_aggregate/__init__.py: imports private name _add from antq_core._aggregate.polars_engine",
         "_aggregate/plan.py: uses gaz._chain, private to another module",
         "_commands/validate.py: imports private name _DATA from antq_core._dataset.catalog",
         "_dataset/dataset.py: imports private name _GazetteerDocument from antq_core._values.geo",

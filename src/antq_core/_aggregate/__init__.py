@@ -16,6 +16,7 @@ from antq_core._aggregate.finish import finish
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.table import AggregateRow, AggregateTable, Unplaceable
 from antq_core._dataset.dataset import Dataset
+from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number
@@ -171,11 +172,9 @@ def aggregate_rollup(
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
     """``scan`` with its sum cells moved from resolution codes to a level's groups."""
-    from antq_core._aggregate.polars_engine import _add
-
     sums: dict[SumCell, tuple[Number, int]] = {}
     for (m, c, b, d, u, q), (total, n) in scan.sums.items():
         key = (m, groups[c] if c >= 0 else c, b, d, u, q)
         found = sums.get(key)
-        sums[key] = (total, n) if found is None else (_add(found[0], total), found[1] + n)
+        sums[key] = (total, n) if found is None else (add(found[0], total), found[1] + n)
     return attrs.evolve(scan, sums=sums)
