@@ -85,6 +85,8 @@ def aggregate(
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
+        QuantityError: A value has no exact form in its metric's unit (a third of a
+            registered unit), or a sum needs more than 200 digits.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
     plan = make_plan(dataset, metrics, by, periods=periods, within=within, initiatives=initiatives)
@@ -140,6 +142,7 @@ def aggregate_rollup(
         UnresolvedReferenceError: As :func:`aggregate`.
         OverlappingPeriodsError: As :func:`aggregate`.
         IncompatibleUnitsError: As :func:`aggregate`.
+        QuantityError: As :func:`aggregate`.
         MissingExtraError: As :func:`aggregate`.
     """
     names = [by] if isinstance(by, str) else list(by)

@@ -120,10 +120,10 @@ def total(values: Iterable[Number], *, unit: str = "") -> Number:
     ints = 0
     rest: list[Decimal] = []
     for v in values:
-        if type(v) is int:
-            ints += v
+        if isinstance(v, Decimal):
+            rest.append(v)
         else:
-            rest.append(v)  # type: ignore[arg-type]
+            ints += v
     if not rest:
         return ints
     found: Decimal = rest[0]
