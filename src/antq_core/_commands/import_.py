@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
-from antq_core.errors import AntqError
-from antq_core.io.tabular import TabularLoadError, read_tabular
+from antq_core.errors import AntqError, TabularLoadError
+from antq_core.io.tabular import read_tabular
 
 
 def register(commands: Any) -> None:

@@ -42,8 +42,8 @@ from antq_core._values.refs import _ID, Disaggregation, SubjectRef
 from antq_core._values.schema import JsonSchemaOf, problems_from
 from antq_core._values.text import nfc
 from antq_core.errors import (
-    AntqError,
     DatasetLoadError,
+    DuplicateIdError,
     LoadProblem,
     QuantityError,
     UnresolvedReferenceError,
@@ -62,7 +62,7 @@ DATASET_FORMAT: Final = "antq-dataset"
 DATASET_FORMAT_VERSION: Final = 1
 """Version of the ``antq-dataset`` JSON document this release reads and writes."""
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
-"""Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
+"""Size in bytes above which :meth:`Dataset.load <antq_core.Dataset.load>` reads in chunks."""
 MAX_LISTED_PROBLEMS: Final = 1000
 """Most problems a chunked read lists; the rest are only counted."""
 
@@ -123,20 +123,6 @@ _ENTITY_LISTS: Final = (
 )
 
 
-class DuplicateIdError(AntqError, ValueError):
-    """Two entities of one kind share an id.
-
-    Attributes:
-        kind: The entity kind (``"site"``...).
-        id: The shared id.
-    """
-
-    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
-        self.kind = kind
-        self.id = id
-        super().__init__(f"two {kind} entities have the id {id!r}")
-
-
 def _by_id(kind: str, items: Iterable[_E]) -> Mapping[str, _E]:
     table: dict[str, _E] = {}
     for item in items:
@@ -156,7 +142,7 @@ class Dataset:
 
     References between entities are not checked here: a site may name an
     initiative the dataset lacks. The lookup methods (:meth:`initiative`,
-    :meth:`site`...) then raise :class:`~antq_core.UnresolvedReferenceError`
+    :meth:`site`...) then raise :class:`~antq_core.errors.UnresolvedReferenceError`
     naming what is missing; validation reports every such reference at once.
 
     >>> from antq_core import sample
@@ -455,12 +441,12 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
-        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
-        the observations array is parsed a batch at a time straight into the
-        column store, so memory follows the entities and the columns, not the
-        text. That reading stops listing problems after the first
-        :data:`MAX_LISTED_PROBLEMS` and counts the rest
-        (:attr:`~antq_core.DatasetLoadError.omitted`).
+        A file larger than :data:`~antq_core._dataset.dataset.STREAM_THRESHOLD`
+        bytes is read in chunks: the observations array is parsed a batch at a
+        time straight into the column store, so memory follows the entities
+        and the columns, not the text. That reading stops listing problems after the first
+        :data:`~antq_core._dataset.dataset.MAX_LISTED_PROBLEMS` and counts the rest
+        (:attr:`~antq_core.errors.DatasetLoadError.omitted`).
 
         Args:
             path: The JSON file.
@@ -473,7 +459,7 @@ class Dataset:
 
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
-                problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
+                problems; :attr:`~antq_core.errors.DatasetLoadError.problems` lists them.
         """
         path = Path(path)
         try:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Final
 from antq_core._util.extras import require
 from antq_core._util.progress import progress_bar
 from antq_core._values.quantity import Unit
-from antq_core.errors import ExportError, safe_repr
+from antq_core.errors import ExportError, TabularProblem, safe_repr
 from antq_core.io.tabular._cells import Formula, escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import CHOICES, TABLES, Column, Kind, Table, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet, TabularProblem
+from antq_core.io.tabular._read import Problems, Sheet
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
 
 if TYPE_CHECKING:
