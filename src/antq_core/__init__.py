@@ -34,16 +34,12 @@ from antq_core._dataset.crosswalk import (
     CrosswalkEntry,
     CrosswalkRelationship,
     CrosswalkSource,
-    SplitUnitError,
-    UnmappedUnitError,
     bundled_crosswalk,
 )
 from antq_core._dataset.dataset import (
     DATASET_FORMAT_VERSION,
-    MAX_LISTED_PROBLEMS,
     STREAM_THRESHOLD,
     Dataset,
-    DuplicateIdError,
 )
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import (
@@ -68,9 +64,7 @@ from antq_core._entities import (
 from antq_core._validation import (
     Bounds,
     Expression,
-    ExpressionError,
     Issue,
-    Location,
     MetricRef,
     MissingValueStrategy,
     RuleImportance,
@@ -97,22 +91,31 @@ from antq_core._values.quantity import Qualifier, Quantity, Unit
 from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.text import fold, nfc
 from antq_core.errors import (
+    MAX_LISTED_PROBLEMS,
     AmbiguousNameError,
     AntqError,
     DatasetLoadError,
+    Dhis2MappingError,
+    DuplicateIdError,
     ExportError,
+    ExpressionError,
     GazetteerCycleError,
     IncompatibleUnitsError,
     InvalidValueError,
-    LoadProblem,
+    Location,
     MissingExtraError,
     OverlappingPeriodsError,
     PeriodError,
+    Problem,
     QuantityError,
     QuantityParseError,
+    SplitUnitError,
+    TabularLoadError,
     UnknownAdminUnitError,
     UnknownUnitError,
+    UnmappedUnitError,
     UnresolvedReferenceError,
+    ValuesDoNotFitError,
 )
 from antq_core.io.dhis2 import (
     DHIS2_UID_PATTERN,
@@ -121,7 +124,6 @@ from antq_core.io.dhis2 import (
     Dhis2Import,
     Dhis2ImportCount,
     Dhis2Mapping,
-    Dhis2MappingError,
     Dhis2OptionCombo,
     Dhis2Skipped,
     dhis2_period,
@@ -131,7 +133,6 @@ from antq_core.io.dhis2 import (
 )
 from antq_core.io.frames import (
     FRAME_COLUMNS,
-    ValuesDoNotFitError,
     to_arrow,
     to_pandas,
     to_polars,
@@ -144,8 +145,6 @@ from antq_core.io.jsonschema import (
     entity_json_schema,
 )
 from antq_core.io.tabular import (
-    TabularLoadError,
-    TabularProblem,
     export_tabular,
     read_tabular,
     write_template,
@@ -206,7 +205,6 @@ __all__ = [
     "Issue",
     "KindCount",
     "Lang",
-    "LoadProblem",
     "Location",
     "MassOrganization",
     "MetricDefinition",
@@ -224,6 +222,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodKind",
+    "Problem",
     "Qualifier",
     "Quantity",
     "QuantityError",
@@ -239,7 +238,6 @@ __all__ = [
     "SubjectKind",
     "SubjectRef",
     "TabularLoadError",
-    "TabularProblem",
     "Tolerance",
     "Unit",
     "UnknownAdminUnitError",

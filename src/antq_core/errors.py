@@ -1,30 +1,48 @@
-"""The library's exceptions: one base, structured details, messages built from them."""
+"""Every exception of the library, and the one type of located problem.
+
+One base, :class:`AntqError`; each subclass keeps what went wrong as
+attributes and builds its message from them. Input that does not load raises
+a :class:`LoadError`, which lists every :class:`Problem` found, each with its
+:class:`Location` (file, sheet, JSON path, row, field or column, cell) and its
+message in English and Vietnamese; validation locates its issues with the same
+:class:`Location`. This module imports nothing else of the library.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final, TypeVar
 
 import attrs
 
 __all__ = [
+    "MAX_LISTED_PROBLEMS",
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
+    "Dhis2MappingError",
+    "DuplicateIdError",
     "ExportError",
+    "ExpressionError",
     "GazetteerCycleError",
     "IncompatibleUnitsError",
     "InvalidValueError",
-    "LoadProblem",
+    "LoadError",
+    "Location",
     "MissingExtraError",
     "OverlappingPeriodsError",
     "PeriodError",
+    "Problem",
     "QuantityError",
     "QuantityParseError",
+    "SplitUnitError",
+    "TabularLoadError",
     "UnknownAdminUnitError",
     "UnknownUnitError",
+    "UnmappedUnitError",
     "UnresolvedReferenceError",
+    "ValuesDoNotFitError",
 ]
 
 
@@ -231,6 +249,67 @@ class UnresolvedReferenceError(AntqError, LookupError):
         return str(self.args[0])
 
 
+class DuplicateIdError(AntqError, ValueError):
+    """Two entities of one kind share an id.
+
+    Attributes:
+        kind: The entity kind (``"site"``...).
+        id: The shared id.
+    """
+
+    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
+        self.kind = kind
+        self.id = id
+        super().__init__(f"two {kind} entities have the id {id!r}")
+
+
+class SplitUnitError(AntqError, ValueError):
+    """A remap met units that were split, and the caller asked to refuse them.
+
+    Attributes:
+        units: Each split old unit with the new units it was divided among.
+        referenced_from: For each split unit, the first thing that refers to it.
+    """
+
+    def __init__(
+        self,
+        units: Mapping[str, Sequence[str]],
+        referenced_from: Mapping[str, str],
+    ) -> None:
+        self.units = {code: tuple(to) for code, to in units.items()}
+        self.referenced_from = dict(referenced_from)
+        listed = "; ".join(
+            f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
+            for code, to in self.units.items()
+        )
+        super().__init__(
+            f"cannot divide figures or places recorded on split units: {listed}; "
+            "remap with on_split='approximate' to place them at the units' common ancestor"
+        )
+
+
+class UnmappedUnitError(AntqError, LookupError):
+    """A dataset refers to units the crosswalk says nothing about.
+
+    Attributes:
+        codes: The unit codes missing from the crosswalk.
+        crosswalk: The crosswalk's id.
+        referenced_from: For each code, the first thing that refers to it.
+    """
+
+    def __init__(
+        self, codes: Sequence[str], crosswalk: str, referenced_from: Mapping[str, str]
+    ) -> None:
+        self.codes = tuple(codes)
+        self.crosswalk = crosswalk
+        self.referenced_from = dict(referenced_from)
+        listed = ", ".join(f"{c} ({self.referenced_from.get(c, '?')})" for c in self.codes)
+        super().__init__(f"crosswalk {crosswalk!r} does not map {listed}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class MissingExtraError(AntqError, ImportError):
     """An optional dependency that this feature needs is not installed.
 
@@ -247,46 +326,229 @@ class MissingExtraError(AntqError, ImportError):
         )
 
 
+# -- located problems ----------------------------------------------------------------------
+
+
 @attrs.frozen
-class LoadProblem:
-    """One thing wrong in a document being loaded.
+class Location:
+    """Where something is wrong: a place in a file, in a document, or an entity of a dataset.
+
+    One type serves loading (a JSON path in a document, a row and column of a
+    table) and validation (an entity by kind and id, an observation row);
+    each says what it knows and leaves the rest ``None``.
+
+    >>> str(Location("site", "site-muong-so", field="initiative"))
+    'site site-muong-so (initiative)'
+    >>> Location.observation(5, "unit").path
+    '$.observations[5].unit'
+    >>> str(Location(file="book.xlsx", sheet="Kết quả", cell="F3", row=3, field="Giá trị"))
+    "book.xlsx, sheet 'Kết quả', cell F3, row 3, column 'Giá trị'"
 
     Attributes:
-        location: Where: a JSON path such as ``$.observations[12].period``.
-        message: What is wrong, in English.
-        input: ``repr`` of the offending input, shortened; ``None`` if not useful.
+        kind: What is at fault, for validation: ``"site"``, ``"initiative"``,
+            ``"organization"``, ``"participant"``, ``"metric"``, ``"admin_unit"``,
+            ``"observation"``, ``"rule"``, ``"dataset"``, ``"file"``...
+        id: The entity's id (an administrative unit's code); ``None`` for an
+            observation, which has none, and for the dataset as a whole.
+        row: An observation's index in the dataset (and in the document's
+            ``observations`` array), or a table's row as a spreadsheet numbers it
+            (the header is row 1).
+        field: The field at fault: its name in a document or an entity, or a
+            table column's header as written in the file.
+        path: JSON path in the document (``$.sites[2].initiative``), when known.
+        file: The file, when it is not simply the one the error names (a CSV
+            file of a directory, the workbook of a sheet, a file validated).
+        sheet: The sheet of a workbook.
+        cell: The cell of a workbook (``"C14"``, or a range such as ``"B2:C3"``).
     """
 
-    location: str
-    message: str
-    input: str | None = None
+    kind: str | None = None
+    id: str | None = None
+    row: int | None = None
+    field: str | None = None
+    path: str | None = None
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+
+    @classmethod
+    def observation(cls, row: int, field: str | None = None) -> Location:
+        """Row ``row`` of the observations (and ``field`` of it), with its JSON path."""
+        path = f"$.observations[{row}]" + (f".{field}" if field else "")
+        return cls("observation", row=row, field=field, path=path)
 
     def __str__(self) -> str:
-        shown = f" (got {self.input})" if self.input is not None else ""
-        return f"{self.location}: {self.message}{shown}"
+        if self.path is not None and (self.kind is None or self.file is not None):
+            inner = self.path
+        elif self.kind is not None:
+            inner = " ".join(
+                [self.kind]
+                + ([self.id] if self.id is not None else [])
+                + ([f"#{self.row}"] if self.row is not None else [])
+            )
+            if self.field is not None:
+                inner += f" ({self.field})"
+        else:  # a place in a table
+            parts = [
+                self.file,
+                None if self.sheet is None else f"sheet {self.sheet!r}",
+                None if self.cell is None else f"cell {self.cell}",
+                None if self.row is None else f"row {self.row}",
+                None if self.field is None else f"column {self.field!r}",
+            ]
+            return ", ".join(p for p in parts if p is not None)
+        return inner if self.file is None else f"{self.file}: {inner}"
+
+    def to_dict(self) -> dict[str, str | int]:
+        """The location as JSON-ready data, unknown parts left out."""
+        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
 
-class DatasetLoadError(AntqError, ValueError):
-    """A dataset or gazetteer document could not be loaded; lists every problem found.
+@attrs.frozen
+class Problem:
+    """One thing wrong in input being loaded, where it is, in English and Vietnamese.
+
+    >>> p = Problem(Location(path="$.observations[3].period"), "bad period", "Kỳ sai", "'2017Q9'")
+    >>> print(p)
+    $.observations[3].period: bad period (got '2017Q9') / Kỳ sai
 
     Attributes:
-        source: The file path, or ``"<memory>"`` for bytes and dicts.
-        problems: Every problem found, each with its JSON path.
-        omitted: How many further problems were found but not listed (a
-            chunked read of a large file lists the first 1,000); usually 0.
+        location: Where.
+        message_en: What is wrong, in English.
+        message_vi: What is wrong, in Vietnamese.
+        input: ``repr`` of the offending input, shortened; ``None`` when it is
+            not useful, and always for personal data (names, identity numbers,
+            birth dates), which never goes into an error.
     """
 
-    max_shown = 20
+    location: Location
+    message_en: str
+    message_vi: str
+    input: str | None = None
 
-    def __init__(self, source: str, problems: Iterable[LoadProblem], *, omitted: int = 0) -> None:
+    @classmethod
+    def at(cls, path: str, message_en: str, message_vi: str, input: str | None = None) -> Problem:  # noqa: A002
+        """A problem at JSON path ``path`` of a document."""
+        return cls(Location(path=path), message_en, message_vi, input)
+
+    def __str__(self) -> str:
+        got = f" (got {self.input})" if self.input is not None else ""
+        return f"{self.location}: {self.message_en}{got} / {self.message_vi}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as JSON-ready data: ``where``, both messages, and ``input`` if known."""
+        found: dict[str, object] = {
+            "where": self.location.to_dict(),
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
+        if self.input is not None:
+            found["input"] = self.input
+        return found
+
+
+def cannot_read(error: OSError, location: Location | None = None) -> Problem:
+    """The problem of a file that cannot be read at all (missing, a directory, no access)."""
+    where = Location(path="$") if location is None else location
+    return Problem(where, f"cannot read: {error}", f"Không đọc được tệp: {error}")
+
+
+MAX_LISTED_PROBLEMS: Final = 1000
+"""Most problems a read of a large input lists; the rest are only counted."""
+
+
+class ProblemList:
+    """Problems as they are found: the first ``limit`` kept, the rest counted.
+
+    Attributes:
+        kept: The problems kept, in the order found.
+        omitted: How many more were found.
+    """
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
+        self.limit = limit
+        self.kept: list[Problem] = []
+        self.omitted = 0
+
+    def add(self, problem: Problem) -> None:
+        """Add ``problem``."""
+        if len(self.kept) < self.limit:
+            self.kept.append(problem)
+        else:
+            self.omitted += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add ``problems`` in order."""
+        for problem in problems:
+            self.add(problem)
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.omitted
+
+
+class LoadError(AntqError, ValueError):
+    """Input could not be loaded; lists every problem found, each located.
+
+    The base of :class:`DatasetLoadError`, :class:`TabularLoadError` and
+    :class:`Dhis2MappingError`: catch it to handle any input that did not load.
+    The message names the source and the number of problems, lists the first
+    :attr:`max_shown`, and ends with ``... and K more`` for the rest, listed
+    or only counted.
+
+    Attributes:
+        source: The file or directory path, or a description (``"<memory>"``).
+        problems: The problems found (for a large input, the first
+            :data:`MAX_LISTED_PROBLEMS`), each with its location.
+        omitted: How many further problems were found but not listed; usually 0.
+    """
+
+    failed = "cannot load"
+    """How the message begins, before the source."""
+    max_shown = 20
+    """How many problems the message lists."""
+
+    def __init__(self, source: str, problems: Iterable[Problem], *, omitted: int = 0) -> None:
         self.source = source
         self.problems = tuple(problems)
         self.omitted = omitted
-        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = len(self.problems) - self.max_shown + omitted
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        n = len(self.problems) + omitted
-        super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+        super().__init__(self.describe(self.max_shown))
+
+    def describe(self, limit: int | None = None) -> str:
+        """The message, listing the first ``limit`` problems (every one listed if ``None``)."""
+        n = len(self.problems) + self.omitted
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [f"{self.failed} {self.source}: {n} problem{'s' * (n != 1)}"]
+        lines += [f"  {p}" for p in shown]
+        if n > len(shown):
+            lines.append(f"  ... and {n - len(shown)} more")
+        return "\n".join(lines)
+
+
+class DatasetLoadError(LoadError):
+    """A dataset, gazetteer or crosswalk document could not be loaded; lists every problem.
+
+    Each problem's location has the JSON path (``$.observations[12].period``);
+    a chunked read of a large file lists the first :data:`MAX_LISTED_PROBLEMS`.
+    """
+
+
+class TabularLoadError(LoadError):
+    """A CSV directory or workbook could not be read into a dataset; lists every problem.
+
+    Each problem's location names the file, the sheet, the row and column and
+    the cell as far as known.
+    """
+
+    failed = "cannot import"
+
+
+class Dhis2MappingError(LoadError):
+    """A DHIS2 mapping or dataValueSets payload could not be read; lists every problem.
+
+    Each problem's location has its JSON path.
+    """
+
+    failed = "invalid DHIS2 mapping"
 
 
 class ExportError(AntqError, ValueError):
@@ -332,4 +594,58 @@ class OverlappingPeriodsError(AntqError, ValueError):
         more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
         super().__init__(
             f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
+        )
+
+
+class ExpressionError(AntqError, ValueError):
+    """A rule expression could not be read; says where, with a caret under the spot.
+
+    >>> from antq_core import Expression
+    >>> try:
+    ...     Expression.parse("tips_received + * 2")
+    ... except ExpressionError as e:
+    ...     print(e)
+    invalid expression at position 16: expected a number, a metric id or '('
+      tips_received + * 2
+                      ^
+
+    Attributes:
+        text: The expression.
+        position: Index of the character where reading failed (0-based).
+        reason: What was expected or what is wrong.
+    """
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        self.text = text
+        self.position = position
+        self.reason = reason
+        shown = text if len(text) <= 120 else text[:120] + "..."  # noqa: PLR2004
+        caret = " " * min(position, len(shown)) + "^"
+        super().__init__(
+            f"invalid expression at position {position}: {reason}\n  {shown}\n  {caret}"
+        )
+
+    @property
+    def caret(self) -> str:
+        """The expression with a ``^`` under the failing position, on two lines."""
+        return f"{self.text}\n{' ' * self.position}^"
+
+
+class ValuesDoNotFitError(AntqError, ValueError):
+    """Some values need more digits than a ``decimal128`` column holds.
+
+    Attributes:
+        digits: The digits the widest value needs before the decimal mark.
+        scale: The most digits any value has after it.
+        precision: The digits a column holds in all.
+    """
+
+    def __init__(self, digits: int, scale: int, precision: int) -> None:
+        self.digits = digits
+        self.scale = scale
+        self.precision = precision
+        super().__init__(
+            f"the values need {digits} digits before the decimal mark and {scale} after it, "
+            f"more than the {precision} of a decimal128 column; "
+            "pass values='string' to get them as exact decimal strings"
         )

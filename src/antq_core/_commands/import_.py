@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
-from antq_core.errors import AntqError
-from antq_core.io.tabular import TabularLoadError, read_tabular
+from antq_core.errors import AntqError, TabularLoadError
+from antq_core.io.tabular import read_tabular
 
 
 def register(commands: Any) -> None:
@@ -32,11 +32,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         dataset = read_tabular(args.file)
     except TabularLoadError as e:
-        lines = [f"antq: cannot import {e.source}: {len(e.problems) + e.omitted} problem(s)"]
-        lines += [f"  {p}" for p in e.problems]
-        if e.omitted:
-            lines.append(f"  ... and {e.omitted} more not listed")
-        print("\n".join(lines), file=sys.stderr)
+        print(f"antq: {e.describe()}", file=sys.stderr)  # every problem kept, not only 20
         return 2
     except AntqError as e:
         return fail(str(e))

@@ -16,8 +16,9 @@ from antq_core._commands._common import (
     add_lang_argument,
 )
 from antq_core._dataset.catalog import _DATA
+from antq_core._util.inputs import read_input
 from antq_core._validation import validate_json
-from antq_core.errors import DatasetLoadError, LoadProblem
+from antq_core.errors import DatasetLoadError
 
 _SAMPLE = "antq_core/data/lai_chau_2017.json"
 
@@ -50,7 +51,8 @@ def _load_failure(error: DatasetLoadError, fmt: str) -> int:
             "ok": False,
             "load_error": {
                 "file": error.source,
-                "problems": [_problem(p) for p in error.problems],
+                "problems": [p.to_dict() for p in error.problems],
+                "omitted": error.omitted,
             },
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
@@ -58,22 +60,14 @@ def _load_failure(error: DatasetLoadError, fmt: str) -> int:
     return EXIT_INPUT
 
 
-def _problem(problem: LoadProblem) -> dict[str, str]:
-    found = {"path": problem.location, "message": problem.message}
-    if problem.input is not None:
-        found["input"] = problem.input
-    return found
-
-
 def run(args: argparse.Namespace) -> int:
     """Validate and print; exit 0 (no error), 1 (errors in the data) or 2 (unreadable)."""
     if args.file:
         source = str(args.file)
         try:
-            data = Path(args.file).read_bytes()
-        except OSError as e:
-            error = DatasetLoadError(source, [LoadProblem("$", f"cannot read: {e}")])
-            return _load_failure(error, args.format)
+            data = read_input(Path(args.file), DatasetLoadError)
+        except DatasetLoadError as e:
+            return _load_failure(e, args.format)
     else:
         source, data = _SAMPLE, (_DATA / "lai_chau_2017.json").read_bytes()
     try:

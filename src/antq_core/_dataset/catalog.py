@@ -7,13 +7,13 @@ from importlib.resources import files
 from typing import Final, Literal
 
 import attrs
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
 from antq_core._values.geo import Gazetteer
-from antq_core._values.schema import problems_from
-from antq_core.errors import DatasetLoadError, InvalidValueError, UnresolvedReferenceError
+from antq_core._values.schema import validated
+from antq_core.errors import InvalidValueError, UnresolvedReferenceError
 
 __all__ = ["Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
 
@@ -70,10 +70,9 @@ def builtin_catalog() -> Catalog:
     ('m2', 'flow')
     """
     raw = (_DATA / "catalog.json").read_bytes()
-    try:
-        doc = TypeAdapter(_CatalogDocument).validate_json(raw)
-    except ValidationError as e:  # pragma: no cover - guarded by the test suite
-        raise DatasetLoadError("antq_core/data/catalog.json", problems_from(e)) from e
+    doc = validated(
+        TypeAdapter(_CatalogDocument).validate_json, raw, "antq_core/data/catalog.json"
+    )
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
 
 

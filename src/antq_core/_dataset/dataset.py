@@ -29,6 +29,7 @@ from antq_core._entities import (
     Site,
     Source,
 )
+from antq_core._util.inputs import encoding_problem, undecodable
 from antq_core._util.progress import gc_paused
 from antq_core._values.geo import AdminUnit, Gazetteer, _GazetteerDocument
 from antq_core._values.period import Period
@@ -39,21 +40,22 @@ from antq_core._values.quantity import (
     _is_decimal_text,
 )
 from antq_core._values.refs import _ID, Disaggregation, SubjectRef
-from antq_core._values.schema import JsonSchemaOf, problems_from
+from antq_core._values.schema import OBSERVATION_FIELDS_VI, JsonSchemaOf, problems_from
 from antq_core._values.text import nfc
 from antq_core.errors import (
-    AntqError,
     DatasetLoadError,
-    LoadProblem,
+    DuplicateIdError,
+    Location,
+    Problem,
     QuantityError,
     UnresolvedReferenceError,
+    cannot_read,
     safe_repr,
 )
 
 __all__ = [
     "DATASET_FORMAT",
     "DATASET_FORMAT_VERSION",
-    "MAX_LISTED_PROBLEMS",
     "STREAM_THRESHOLD",
     "Dataset",
 ]
@@ -63,8 +65,6 @@ DATASET_FORMAT_VERSION: Final = 1
 """Version of the ``antq-dataset`` JSON document this release reads and writes."""
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
 """Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
-MAX_LISTED_PROBLEMS: Final = 1000
-"""Most problems a chunked read lists; the rest are only counted."""
 
 _E = TypeVar("_E", bound=BaseModel)
 _K = TypeVar("_K")
@@ -123,20 +123,6 @@ _ENTITY_LISTS: Final = (
 )
 
 
-class DuplicateIdError(AntqError, ValueError):
-    """Two entities of one kind share an id.
-
-    Attributes:
-        kind: The entity kind (``"site"``...).
-        id: The shared id.
-    """
-
-    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
-        self.kind = kind
-        self.id = id
-        super().__init__(f"two {kind} entities have the id {id!r}")
-
-
 def _by_id(kind: str, items: Iterable[_E]) -> Mapping[str, _E]:
     table: dict[str, _E] = {}
     for item in items:
@@ -156,7 +142,7 @@ class Dataset:
 
     References between entities are not checked here: a site may name an
     initiative the dataset lacks. The lookup methods (:meth:`initiative`,
-    :meth:`site`...) then raise :class:`~antq_core.UnresolvedReferenceError`
+    :meth:`site`...) then raise :class:`~antq_core.errors.UnresolvedReferenceError`
     naming what is missing; validation reports every such reference at once.
 
     >>> from antq_core import sample
@@ -460,7 +446,7 @@ class Dataset:
         column store, so memory follows the entities and the columns, not the
         text. That reading stops listing problems after the first
         :data:`MAX_LISTED_PROBLEMS` and counts the rest
-        (:attr:`~antq_core.DatasetLoadError.omitted`).
+        (:attr:`~antq_core.errors.LoadError.omitted`).
 
         Args:
             path: The JSON file.
@@ -473,7 +459,7 @@ class Dataset:
 
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
-                problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
+                problems; :attr:`~antq_core.errors.LoadError.problems` lists them.
         """
         path = Path(path)
         try:
@@ -484,7 +470,7 @@ class Dataset:
                 return load_stream(cls, path, size, progress=progress)
             data = path.read_bytes()
         except OSError as e:
-            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+            raise DatasetLoadError(str(path), [cannot_read(e)]) from e
         return cls.from_json(data, source=str(path))
 
     @classmethod
@@ -519,7 +505,7 @@ class Dataset:
 
     @classmethod
     def _from_document(cls, doc: _Document, source: str) -> Dataset:
-        problems: list[LoadProblem] = []
+        problems: list[Problem] = []
         gazetteer = _check_document(doc, source, problems)
         with gc_paused():
             store = _build_store(doc.observations, problems)
@@ -597,22 +583,17 @@ class Dataset:
         Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
 
 
-def _encoding_problems(data: bytes | str) -> list[LoadProblem]:
+def _encoding_problems(data: bytes | str) -> list[Problem]:
     """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
     if not isinstance(data, bytes):
         return []
-    for bom, name in (
-        (b"\xff\xfe", "UTF-16"),
-        (b"\xfe\xff", "UTF-16"),
-        (b"\x00\x00\xfe\xff", "UTF-32"),
-    ):
-        if data.startswith(bom):
-            return [LoadProblem("$", f"the file is {name}; save it as UTF-8")]
+    found = encoding_problem(data[:64])
+    if found is not None:
+        return [found]
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
-        reason = f"not UTF-8 (byte {e.start}); save the file as UTF-8"
-        return [LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))]
+        return [undecodable(e, data)]
     return []
 
 
@@ -625,7 +606,7 @@ def _note(raw: str) -> str:
     return text
 
 
-def _check_document(doc: _Document, source: str, problems: list[LoadProblem]) -> Gazetteer:
+def _check_document(doc: _Document, source: str, problems: list[Problem]) -> Gazetteer:
     """Check what pydantic cannot: the gazetteer document and duplicate ids."""
     try:
         gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
@@ -643,7 +624,7 @@ _ENTITY_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
 }
 
 
-def _every_problem(raw: object, error: ValidationError, source: str) -> list[LoadProblem]:
+def _every_problem(raw: object, error: ValidationError, source: str) -> list[Problem]:
     """All problems of a document that pydantic rejected, not only pydantic's.
 
     pydantic stops at the shape: a document with one malformed observation
@@ -655,7 +636,7 @@ def _every_problem(raw: object, error: ValidationError, source: str) -> list[Loa
     rows = raw.get("observations", []) if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or not isinstance(rows, list):
         return problems_from(error)
-    problems: list[LoadProblem] = []
+    problems: list[Problem] = []
     shell = {**raw, "observations": []} | {name: [] for name in _ENTITY_LISTS}
     try:
         doc = _DOCUMENT.validate_python(shell)
@@ -685,16 +666,18 @@ def _every_problem(raw: object, error: ValidationError, source: str) -> list[Loa
     return problems or problems_from(error)
 
 
-def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
+def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[Problem]:
     first: dict[str, int] = {}
     problems = []
     for i, item in enumerate(items):
         key = getattr(item, "id")  # noqa: B009
         if key in first:
+            at = f"$.{name}[{first[key]}]"
             problems.append(
-                LoadProblem(
+                Problem.at(
                     f"$.{name}[{i}].id",
-                    f"duplicate id (first at $.{name}[{first[key]}])",
+                    f"duplicate id (first at {at})",
+                    f"Mã trùng (xuất hiện lần đầu tại {at})",
                     repr(key),
                 )
             )
@@ -773,7 +756,7 @@ _BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
 
 def _build_store(
     rows: list[_ObservationRow],
-    problems: list[LoadProblem],
+    problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
     store: ObservationStore | None = None,
 ) -> ObservationStore:
@@ -832,7 +815,7 @@ class RowColumns(NamedTuple):
 
 def _build_columns(
     columns: RowColumns,
-    problems: list[LoadProblem],
+    problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
     store: ObservationStore | None = None,
 ) -> ObservationStore:
@@ -870,13 +853,14 @@ class _StoreBuilder:
         self.row_numbers = row_numbers
         self.store = ObservationStore() if store is None else store
         self.base = len(self.store)  # rows already in the store: appended rows come after
-        self.found: list[tuple[int, int, LoadProblem]] = []
+        self.found: list[tuple[int, int, Problem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
 
     def bad(self, i: int, field: str, reason: str, value: object) -> None:
         rank = _FIELD_ORDER[field]
         row = i if self.row_numbers is None else self.row_numbers[i]
-        problem = LoadProblem(f"$.observations[{row}].{field}", reason, repr(value)[:80])
+        where = Location(path=f"$.observations[{row}].{field}", row=row, field=field)
+        problem = Problem(where, reason, OBSERVATION_FIELDS_VI[field], safe_repr(value))
         self.found.append((i, rank, problem))
         if field == "unit":
             self.blocked.add(i)

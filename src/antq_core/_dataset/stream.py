@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
@@ -27,21 +27,21 @@ from pydantic import TypeAdapter, ValidationError
 from antq_core._dataset.dataset import (
     _DOCUMENT,
     _ROW,
-    MAX_LISTED_PROBLEMS,
     _build_store,
     _check_document,
     _every_problem,
     _ObservationRow,
 )
 from antq_core._dataset.store import ObservationStore
+from antq_core._util.inputs import UTF8_BOM, encoding_problem, undecodable
 from antq_core._util.progress import gc_paused, progress_bar
 from antq_core._values.schema import problems_from
-from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
+from antq_core.errors import DatasetLoadError, Problem, ProblemList
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
-__all__ = ["ProblemList", "load_stream", "utf_problem"]
+__all__ = ["load_stream"]
 
 _READ: Final = 1 << 20
 """Bytes read at a time."""
@@ -51,53 +51,12 @@ _ROWS: Final = TypeAdapter(list[_ObservationRow])
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _DECODER: Final = json.JSONDecoder()
-_UTF8_BOM: Final = b"\xef\xbb\xbf"
-_OTHER_BOMS: Final = (
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-def utf_problem(head: bytes) -> str | None:
-    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
-
-    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
-    characters are UTF-16 without a mark.
-    """
-    for bom, name in _OTHER_BOMS:
-        if head.startswith(bom):
-            return f"the file is {name}; save it as UTF-8"
-    if b"\x00" in head[:64]:
-        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
-    return None
-
-
-class ProblemList:
-    """Problems as they are found: the first ``limit`` kept, the rest counted."""
-
-    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
-        self.limit = limit
-        self.kept: list[LoadProblem] = []
-        self.omitted = 0
-
-    def extend(self, problems: Iterable[LoadProblem]) -> None:
-        """Add ``problems`` in order."""
-        for problem in problems:
-            if len(self.kept) < self.limit:
-                self.kept.append(problem)
-            else:
-                self.omitted += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.kept)
 
 
 class _StopError(Exception):
     """The text cannot be read on: not JSON, or not UTF-8."""
 
-    def __init__(self, problem: LoadProblem) -> None:
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
 
 
@@ -131,11 +90,7 @@ class _Text:
         try:
             chunk = self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as e:
-            where = start + e.start
-            reason = f"not UTF-8 (byte {where}); save the file as UTF-8"
-            raise _StopError(
-                LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))
-            ) from e
+            raise _StopError(undecodable(e, data, start)) from e
         self.eof = not data
         self.text += chunk
         return True
@@ -146,7 +101,11 @@ class _Text:
         line = self.line + self.text.count("\n", 0, at)
         column = at - self.text.rfind("\n", 0, at)
         return _StopError(
-            LoadProblem("$", f"not valid JSON: {reason} (line {line}, column {column})")
+            Problem.at(
+                "$",
+                f"not valid JSON: {reason} (line {line}, column {column})",
+                f"Không phải JSON hợp lệ: {reason} (dòng {line}, cột {column})",
+            )
         )
 
     def next_char(self) -> str:
@@ -210,7 +169,7 @@ class _Reader:
         """Every member of the top-level object but the observations array."""
         text = self.text
         if text.next_char() == "":
-            raise _StopError(LoadProblem("$", "the file is empty"))
+            raise _StopError(Problem.at("$", "the file is empty", "Tệp rỗng"))
         text.expect("{", "'{' at the start of a dataset document")
         head: dict[str, Any] = {}
         if text.next_char() == "}":
@@ -289,7 +248,7 @@ class _Reader:
     def feed(self, rows: list[_ObservationRow], numbers: Sequence[int]) -> None:
         if not rows:
             return
-        found: list[LoadProblem] = []
+        found: list[Problem] = []
         _build_store(rows, found, numbers, self.store)
         if found:
             self.problems.extend(found)
@@ -303,7 +262,7 @@ def load_stream(
 
     Raises:
         DatasetLoadError: As :meth:`Dataset.load`, listing the first
-            :data:`~antq_core._dataset.dataset.MAX_LISTED_PROBLEMS` problems and counting the rest.
+            :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` problems and counting the rest.
         OSError: The file cannot be read (the caller reports it).
     """
     source = str(path)
@@ -312,11 +271,11 @@ def load_stream(
         progress_bar(size, path.name, enabled=progress) as update,
         gc_paused(),
     ):
-        reason = utf_problem(file.read(64))
-        if reason is not None:
-            raise DatasetLoadError(source, [LoadProblem("$", reason)])
+        found = encoding_problem(file.read(64))
+        if found is not None:
+            raise DatasetLoadError(source, [found])
         file.seek(0)
-        if file.read(3) != _UTF8_BOM:
+        if file.read(3) != UTF8_BOM:
             file.seek(0)
         reader = _Reader(_Text(file, update))
         try:
@@ -326,7 +285,7 @@ def load_stream(
             listed.extend([e.problem])
             raise DatasetLoadError(source, listed.kept, omitted=listed.omitted) from None
     shell = {"observations": [], **head}
-    problems: list[LoadProblem] = []
+    problems: list[Problem] = []
     try:
         doc = _DOCUMENT.validate_python(shell)
     except ValidationError as e:

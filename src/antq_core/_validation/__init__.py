@@ -3,12 +3,11 @@
 Private package; the public names are exported from :mod:`antq_core`.
 """
 
-from antq_core._validation.expr import Bounds, Expression, ExpressionError, MetricRef
+from antq_core._validation.expr import Bounds, Expression, MetricRef
 from antq_core._validation.issues import (
     CODES,
     Issue,
     IssueCode,
-    Location,
     Severity,
     ValidationReport,
 )
@@ -25,10 +24,8 @@ __all__ = [
     "CODES",
     "Bounds",
     "Expression",
-    "ExpressionError",
     "Issue",
     "IssueCode",
-    "Location",
     "MetricRef",
     "MissingValueStrategy",
     "RuleImportance",

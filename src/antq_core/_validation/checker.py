@@ -31,13 +31,18 @@ from antq_core._dataset.overlap import KEY, duplicate_and_overlapping_rows
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import MetricKind, OrganizationKind
 from antq_core._validation.expr import Bounds
-from antq_core._validation.issues import CODES, Issue, Location
+from antq_core._validation.issues import CODES, Issue
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core._values.quantity import Qualifier
 from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.text import fold
-from antq_core.errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
+from antq_core.errors import (
+    GazetteerCycleError,
+    InvalidValueError,
+    Location,
+    UnknownAdminUnitError,
+)
 
 __all__ = ["Checker"]
 
@@ -70,7 +75,8 @@ def _names(kind: str, prefix: str) -> dict[str, str]:
     return {f"{prefix}_vi": vi, f"{prefix}_en": en}
 
 
-def _owner(kind: str, id_: str | None) -> dict[str, str]:
+def _owner(kind: str | None, id_: str | None) -> dict[str, str]:
+    assert kind is not None  # noqa: S101 - a validation location always names its kind
     vi, en = _KIND_NAMES[kind]
     tail = f" {id_}" if id_ is not None else ""
     return {"owner_vi": f"{vi.capitalize()}{tail}", "owner_en": f"{en.capitalize()}{tail}"}

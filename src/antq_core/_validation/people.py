@@ -19,7 +19,8 @@ from typing import Final
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import OrganizationKind, Participant, ParticipantRole
-from antq_core._validation.issues import CODES, Issue, Location
+from antq_core._validation.issues import CODES, Issue
+from antq_core.errors import Location
 
 __all__ = ["MAX_MEMBER_AGE", "MIN_MEMBER_AGE", "STATUTORY_TEAM_KINDS", "age_on", "team_issues"]
 

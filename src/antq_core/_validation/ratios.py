@@ -30,8 +30,9 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import key_codes, rows_with, take
 from antq_core._dataset.store import ObservationColumns
 from antq_core._entities import MetricDefinition, MetricKind
-from antq_core._validation.issues import CODES, Issue, Location
+from antq_core._validation.issues import CODES, Issue
 from antq_core._values.quantity import Number, Qualifier, Unit
+from antq_core.errors import Location
 
 __all__ = ["RATIO_TOLERANCE", "ratio_issues"]
 

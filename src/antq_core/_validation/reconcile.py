@@ -8,9 +8,9 @@ from typing import Final
 
 from antq_core._aggregate.counts import Reconciliation, Tolerance, reconcile
 from antq_core._dataset.dataset import Dataset
-from antq_core._validation.issues import Detail, Issue, Location, Severity
+from antq_core._validation.issues import Detail, Issue, Severity
 from antq_core._values.phrases import format_number
-from antq_core.errors import AntqError
+from antq_core.errors import AntqError, Location
 
 __all__ = ["reconciliation_issues"]
 

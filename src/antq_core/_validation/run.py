@@ -12,13 +12,13 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.overlap import duplicate_and_overlapping_rows
 from antq_core._util.extras import prefer_polars
 from antq_core._validation.checker import Checker, RepeatFinder
-from antq_core._validation.issues import Issue, Location, Severity, ValidationReport
+from antq_core._validation.issues import Issue, Severity, ValidationReport
 from antq_core._validation.people import team_issues
 from antq_core._validation.ratios import RATIO_TOLERANCE, ratio_issues
 from antq_core._validation.reconcile import reconciliation_issues
 from antq_core._validation.rules import ValidationRule, check_rules
 from antq_core._values.geo import AdminLevel
-from antq_core.errors import InvalidValueError, enum_member
+from antq_core.errors import InvalidValueError, Location, enum_member
 
 __all__ = ["DEFAULT_LEVELS", "ENGINES", "validate", "validate_json"]
 

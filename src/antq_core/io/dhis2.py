@@ -22,11 +22,12 @@ from pydantic import (
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import EntityId, Observation
+from antq_core._util.inputs import read_input
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
-from antq_core._values.schema import Date, problems_from
-from antq_core.errors import AntqError, LoadProblem, PeriodError, safe_repr
+from antq_core._values.schema import Date, problems_from, validated
+from antq_core.errors import AntqError, Dhis2MappingError, PeriodError, safe_repr
 
 __all__ = [
     "DHIS2_UID_PATTERN",
@@ -35,7 +36,6 @@ __all__ = [
     "Dhis2Import",
     "Dhis2ImportCount",
     "Dhis2Mapping",
-    "Dhis2MappingError",
     "Dhis2OptionCombo",
     "Dhis2Skipped",
     "dhis2_period",
@@ -48,22 +48,6 @@ DHIS2_UID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9]{10}$"
 """The form of a DHIS2 identifier (UID), eleven letters and digits, the first a letter."""
 
 Uid = Annotated[str, StringConstraints(pattern=DHIS2_UID_PATTERN)]
-
-
-class Dhis2MappingError(AntqError, ValueError):
-    """A DHIS2 mapping could not be read; lists every problem with its JSON path.
-
-    Attributes:
-        source: The file path, or ``"<memory>"``.
-        problems: Every problem found.
-    """
-
-    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems)
-        n = len(self.problems)
-        super().__init__(f"invalid DHIS2 mapping {source}: {n} problem{'s' * (n != 1)}\n{shown}")
 
 
 class Dhis2OptionCombo(BaseModel):
@@ -165,10 +149,7 @@ class Dhis2Mapping(BaseModel):
             Dhis2MappingError: It is not JSON or not a valid mapping; every
                 problem is listed with its JSON path.
         """
-        try:
-            return cls.model_validate_json(data)
-        except ValidationError as e:
-            raise Dhis2MappingError(source, problems_from(e)) from e
+        return validated(cls.model_validate_json, data, source, error=Dhis2MappingError)
 
     @classmethod
     def load(cls, path: str | Path) -> Dhis2Mapping:
@@ -177,11 +158,7 @@ class Dhis2Mapping(BaseModel):
         Raises:
             Dhis2MappingError: The file cannot be read or is not a valid mapping.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise Dhis2MappingError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        data = read_input(Path(path), Dhis2MappingError)
         return cls.from_json(data, source=str(path))
 
 
@@ -638,7 +615,8 @@ class _Reader:
             row = _ROW.validate_python(raw)
         except ValidationError as e:
             for problem in problems_from(e, f"dataValues[{index}]"):
-                self.conflicts.add(index, problem.input or "", problem.location, problem.message)
+                where = problem.location.path or ""
+                self.conflicts.add(index, problem.input or "", where, problem.message_en)
             self.count["ignored"] += 1
             return
         observation = self.observation(index, row)

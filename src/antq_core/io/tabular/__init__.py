@@ -14,20 +14,13 @@ from typing import TYPE_CHECKING, Literal
 from antq_core._dataset.catalog import builtin_catalog
 from antq_core._util.progress import gc_paused
 from antq_core._values.phrases import check_lang
-from antq_core.errors import InvalidValueError
-from antq_core.io.tabular._read import (
-    Problems,
-    TabularLoadError,
-    TabularProblem,
-    build_dataset,
-)
+from antq_core.errors import InvalidValueError, ProblemList, TabularLoadError
+from antq_core.io.tabular._read import build_dataset, problem_in
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
 __all__ = [
-    "TabularLoadError",
-    "TabularProblem",
     "export_tabular",
     "read_tabular",
     "write_template",
@@ -145,27 +138,23 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
             observations; ``None`` (default) shows one when stderr is a terminal.
 
     Raises:
-        TabularLoadError: The input has problems; :attr:`~TabularLoadError.problems` lists them.
+        TabularLoadError: The input has problems;
+            :attr:`~antq_core.errors.LoadError.problems` lists them.
         MissingExtraError: A workbook, without openpyxl installed.
     """
     target = Path(path)
     source = str(target)
-    problems = Problems()
+    problems = ProblemList()
     if target.is_dir():
         from antq_core.io.tabular._csv import read_csv_dir
 
         sheets = read_csv_dir(target, problems, progress=progress)
     elif not target.exists():
-        problem = TabularProblem(
-            source, None, None, None, "Không có tệp hay thư mục này", "no such file or directory"
-        )
+        problem = problem_in(source, "Không có tệp hay thư mục này", "no such file or directory")
         raise TabularLoadError(source, [problem])
     elif target.suffix.lower() == ".csv":
-        problem = TabularProblem(
+        problem = problem_in(
             source,
-            None,
-            None,
-            None,
             "Hãy đưa vào thư mục chứa các tệp CSV (dataset.csv, observations.csv...), "
             "không phải một tệp",
             "give the directory of CSV files (dataset.csv, observations.csv...), not one file",

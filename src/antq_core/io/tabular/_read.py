@@ -21,7 +21,7 @@ from typing import Any, Final
 import attrs
 from pydantic import BaseModel, ValidationError
 
-from antq_core._dataset.dataset import MAX_LISTED_PROBLEMS, Dataset, RowColumns, _build_columns
+from antq_core._dataset.dataset import Dataset, RowColumns, _build_columns
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import (
     CategoryOption,
@@ -39,9 +39,17 @@ from antq_core._entities import (
 from antq_core._values.geo import GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION, Gazetteer
 from antq_core._values.phrases import parse_quantity
 from antq_core._values.quantity import Qualifier
-from antq_core._values.schema import SENSITIVE_FIELDS
+from antq_core._values.schema import SENSITIVE_FIELDS, pydantic_vi
 from antq_core._values.text import nfc
-from antq_core.errors import AntqError, DatasetLoadError, LoadProblem, safe_repr
+from antq_core.errors import (
+    AntqError,
+    DatasetLoadError,
+    Location,
+    Problem,
+    ProblemList,
+    TabularLoadError,
+    safe_repr,
+)
 from antq_core.io.tabular._cells import (
     CellError,
     decimal_from_float,
@@ -54,73 +62,9 @@ from antq_core.io.tabular._cells import (
 )
 from antq_core.io.tabular._layout import DATASET_DATES, DATASET_FIELDS, TABLES, Column, Kind, Table
 
-__all__ = ["Sheet", "TabularLoadError", "TabularProblem", "build_dataset"]
+__all__ = ["Sheet", "build_dataset", "problem_in"]
 
 _BATCH: Final = 50_000
-
-
-@attrs.frozen
-class TabularProblem:
-    """One thing wrong in a CSV file or a workbook, with where it is.
-
-    Attributes:
-        file: The file (a CSV file, or the workbook).
-        sheet: The sheet of a workbook; ``None`` for CSV.
-        row: The row as a spreadsheet numbers it (the header is row 1);
-            ``None`` for a problem of the whole file or sheet.
-        column: The column's header as written in the file; ``None`` for a
-            problem of the whole row.
-        message_vi: What is wrong, in Vietnamese.
-        message_en: What is wrong, in English.
-        input: The offending cell (shortened), never for personal data.
-        cell: The cell reference in a workbook (``"C14"``).
-    """
-
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message_vi: str
-    message_en: str
-    input: str | None = None
-    cell: str | None = None
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
-        if self.cell is not None:
-            where.append(f"cell {self.cell}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        got = f" (got {self.input})" if self.input is not None else ""
-        return f"{', '.join(where)}: {self.message_en}{got} / {self.message_vi}"
-
-
-class TabularLoadError(AntqError, ValueError):
-    """A CSV directory or workbook could not be read into a dataset; lists every problem.
-
-    Attributes:
-        source: The directory or workbook.
-        problems: The problems found (the first 1,000), each located.
-        omitted: How many more were found but not listed.
-    """
-
-    max_shown = 20
-
-    def __init__(
-        self, source: str, problems: Iterable[TabularProblem], *, omitted: int = 0
-    ) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        self.omitted = omitted
-        n = len(self.problems) + omitted
-        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = n - min(len(self.problems), self.max_shown)
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"cannot import {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
 
 
 @attrs.define
@@ -161,59 +105,27 @@ def each_row(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
     yield from sheet.rows
 
 
-class Problems:
-    """Problems as they are found: the first 1,000 kept, the rest counted."""
-
-    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
-        self.limit = limit
-        self.kept: list[TabularProblem] = []
-        self.omitted = 0
-
-    def add(self, problem: TabularProblem) -> None:
-        """Add ``problem``."""
-        if len(self.kept) < self.limit:
-            self.kept.append(problem)
-        else:
-            self.omitted += 1
-
-    def __len__(self) -> int:
-        return len(self.kept) + self.omitted
-
-
-_PYDANTIC_VI: Final = {
-    "missing": "Thiếu giá trị bắt buộc",
-    "string_pattern_mismatch": "Mã chỉ gồm chữ cái ASCII, chữ số, '.', '_' và '-'",
-    "enum": "Không thuộc danh sách cho phép",
-    "literal_error": "Không thuộc danh sách cho phép",
-    "too_short": "Thiếu giá trị (cần ít nhất một mục)",
-    "string_too_short": "Không được để trống",
-    "string_too_long": "Quá dài",
-    "int_type": "Cần một số nguyên",
-    "greater_than": "Giá trị quá nhỏ",
-    "greater_than_equal": "Giá trị không được âm",
-}
-
-_FIELD_VI: Final = {
-    "metric": "Không đọc được mã chỉ tiêu",
-    "subject": "Không đọc được đối tượng (dạng site:mã, initiative:mã, unit:mã...)",
-    "period": "Không đọc được kỳ (dạng 2017, 2017Q3, 2017-05, 2016/2017...)",
-    "unit": "Không có đơn vị tính này",
-    "qualifier": "Mức độ chính xác phải là exact, at_least, at_most hoặc approximately",
-    "value": "Giá trị không hợp lệ với đơn vị tính",
-    "disaggregation": "Phân tổ không hợp lệ",
-    "source": "Mã nguồn không hợp lệ",
-    "note": "Ghi chú không hợp lệ",
-}
+def problem_in(
+    file: str,
+    vi: str,
+    en: str,
+    *,
+    sheet: str | None = None,
+    row: int | None = None,
+    cell: str | None = None,
+) -> Problem:
+    """A problem of a file, or of a sheet, row or cell of it, with no column to blame."""
+    return Problem(Location(file=file, sheet=sheet, row=row, cell=cell), en, vi)
 
 
 class _Located:
     """Makes problems for one sheet: file, sheet, the header of each column."""
 
-    def __init__(self, sheet: Sheet, problems: Problems) -> None:
+    def __init__(self, sheet: Sheet, problems: ProblemList) -> None:
         self.sheet = sheet
         self.problems = problems
         self.headers: dict[str, tuple[int, str]] = {}  # field → (index, header as written)
-        self.held: list[tuple[int, int, TabularProblem]] | None = None
+        self.held: list[tuple[int, int, Problem]] | None = None
 
     def hold(self) -> None:
         """Keep problems back until :meth:`release`, which adds them in row order."""
@@ -244,9 +156,10 @@ class _Located:
         if raw is not None and field not in SENSITIVE_FIELDS:
             shown = safe_repr(raw)
         cell = None if row is None or index is None else self.sheet.cell(row, index)
-        problem = TabularProblem(
-            self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell
+        where = Location(
+            file=self.sheet.file, sheet=self.sheet.sheet, row=row, field=header, cell=cell
         )
+        problem = Problem(where, en, vi, shown)
         if self.held is None:
             self.problems.add(problem)
         else:
@@ -264,7 +177,7 @@ class _Located:
             field = column_of(tuple(item["loc"]))
             if field in reported:
                 continue
-            vi = _PYDANTIC_VI.get(item["type"], "Giá trị không hợp lệ")
+            vi = pydantic_vi(item["type"])
             raw = None if item["type"] == "missing" else item.get("input")
             if isinstance(raw, dict | list | tuple):
                 raw = None
@@ -410,13 +323,11 @@ def read_value(raw: object, lang: str, unit: str | None) -> tuple[int | str | No
 
 # -- observations ------------------------------------------------------------------
 
-_LOCATION: Final = re.compile(r"\$\.observations\[(\d+)\]\.(\w+)")
-
 
 class _Observations:
     """Decodes observation rows and feeds them to one store, a batch at a time."""
 
-    def __init__(self, problems: Problems) -> None:
+    def __init__(self, problems: ProblemList) -> None:
         self.problems = problems
         self.store: ObservationStore | None = ObservationStore()
 
@@ -459,14 +370,13 @@ class _Observations:
         if not batch.metric:
             located.release()
             return
-        found: list[LoadProblem] = []
+        found: list[Problem] = []
         _build_columns(batch, found, numbers, self.store)
         for problem in found:
-            match = _LOCATION.fullmatch(problem.location)
-            assert match is not None  # noqa: S101 - _build_store writes these paths
-            number, field = int(match.group(1)), match.group(2)
-            en = problem.message
-            vi = _FIELD_VI.get(field, "Giá trị không hợp lệ")
+            number, field = problem.location.row, problem.location.field
+            assert number is not None  # noqa: S101 - the column builder locates by row and field
+            assert field is not None  # noqa: S101
+            en, vi = problem.message_en, problem.message_vi
             raw = raws.get(number)
             if field == "value" and isinstance(raw, str) and _OTHER_LOCALE[lang].fullmatch(raw):
                 vi += f" ({raw!r}: trong tệp tiếng Việt dấu ',' là dấu thập phân; viết 1.500)"
@@ -914,7 +824,7 @@ def _check_format(fields: dict[str, Any], rows: dict[str, int], records: _Record
 
 
 def _gazetteer(
-    records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: Problems
+    records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: ProblemList
 ) -> Gazetteer | None:
     units = records.tables["admin_units"]
     sources = records.tables["gazetteer_sources"]
@@ -939,7 +849,7 @@ def _gazetteer(
         if located is not None:
             located.add(None, None, "Danh mục đơn vị hành chính không hợp lệ", str(e))
         else:  # pragma: no cover - the dataset table is required
-            problems.add(TabularProblem("", None, None, None, "Danh mục không hợp lệ", str(e)))
+            problems.add(problem_in("", "Danh mục không hợp lệ", str(e)))
     return None
 
 
@@ -947,13 +857,14 @@ _GAZETTEER_PATH: Final = re.compile(r"\$\.(units|sources)\[(\d+)\](?:\.(\w+))?")
 
 
 def _gazetteer_problem(
-    problem: LoadProblem,
+    problem: Problem,
     records: _Records,
     units: list[_Record],
     sources: list[_Record],
     rows: dict[str, int],
 ) -> None:
-    match = _GAZETTEER_PATH.match(problem.location)
+    path = problem.location.path or "$"
+    match = _GAZETTEER_PATH.match(path)
     if match is not None:
         table = units if match.group(1) == "units" else sources
         record = table[int(match.group(2))]
@@ -961,23 +872,23 @@ def _gazetteer_problem(
             record.row,
             match.group(3),
             "Đơn vị hành chính không hợp lệ",
-            problem.message,
+            problem.message_en,
             problem.input,
         )
         return
     located = records.located["dataset"]
-    field = "gazetteer_" + problem.location.removeprefix("$.").split(".")[0]
-    shown = None if problem.message == "Field required" else problem.input
+    field = "gazetteer_" + path.removeprefix("$.").split(".")[0]
+    shown = None if problem.message_en == "Field required" else problem.input
     located.add(
         rows.get(field),
         "value",
         f"Thông tin danh mục hành chính không hợp lệ ({field})",
-        f"{field}: {problem.message}",
+        f"{field}: {problem.message_en}",
         shown,
     )
 
 
-def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> Dataset:
+def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -> Dataset:
     """Read ``sheets`` into a dataset; ``problems`` may hold some from the adapter already.
 
     Raises:
@@ -1011,11 +922,8 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         if len(problems):  # the file or the dataset table could not be read at all
             raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
         problems.add(
-            TabularProblem(
+            problem_in(
                 source,
-                None,
-                None,
-                None,
                 "Thiếu bảng 'Bộ dữ liệu' (dataset): tiêu đề và danh mục hành chính",
                 "the 'dataset' table (title, gazetteer) is missing",
             )
@@ -1039,7 +947,7 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
             located.add(
                 rows.get(field or ""),
                 "value",
-                f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}",
+                f"{field}: {pydantic_vi(item['type'])}",
                 f"{field}: {item['msg']}",
             )
     entities = _all_entities(records)

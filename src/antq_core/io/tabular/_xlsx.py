@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Final
 from antq_core._util.extras import require
 from antq_core._util.progress import progress_bar
 from antq_core._values.quantity import Unit
-from antq_core.errors import ExportError, safe_repr
+from antq_core.errors import ExportError, Location, ProblemList, cannot_read, safe_repr
 from antq_core.io.tabular._cells import Formula, escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import CHOICES, TABLES, Column, Kind, Table, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet, TabularProblem
+from antq_core.io.tabular._read import Sheet, problem_in
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
 
 if TYPE_CHECKING:
@@ -318,17 +318,17 @@ def _merged(archive: zipfile.ZipFile, member: str) -> list[str]:
     return found
 
 
-def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> Iterator[Sheet]:
+def read_workbook(path: Path, problems: ProblemList, *, progress: bool | None) -> Iterator[Sheet]:
     """The tables of a workbook, one :class:`Sheet` per known sheet."""
     name = str(path)
 
     def fail(vi: str, en: str) -> None:
-        problems.add(TabularProblem(name, None, None, None, vi, en))
+        problems.add(problem_in(name, vi, en))
 
     try:
         size = path.stat().st_size
     except OSError as e:
-        fail(f"Không đọc được tệp: {e}", f"cannot read: {e}")
+        problems.add(cannot_read(e, Location(file=name)))
         return
     if size == 0:
         fail("Tệp rỗng", "the file is empty")
@@ -365,28 +365,25 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
                 if table is None:
                     known = ", ".join(t.name("vi") for t in TABLES)
                     problems.add(
-                        TabularProblem(
+                        problem_in(
                             name,
-                            title,
-                            None,
-                            None,
                             f"Trang tính không thuộc mẫu (các trang: {known}); đổi tên hoặc xoá",
                             "unknown sheet: rename or remove it (the sheets are "
                             + ", ".join(t.key for t in TABLES)
                             + ")",
+                            sheet=title,
                         )
                     )
                     continue
                 member = getattr(ws, "_worksheet_path", "").lstrip("/")
                 for ref in _merged(archive, member):
                     problems.add(
-                        TabularProblem(
+                        problem_in(
                             name,
-                            title,
-                            _first_row(ref),
-                            None,
                             f"Ô gộp {ref}: bỏ gộp ô và điền giá trị vào từng ô",
                             f"merged cells {ref}: unmerge them and fill every cell",
+                            sheet=title,
+                            row=_first_row(ref),
                             cell=ref,
                         )
                     )
@@ -395,13 +392,11 @@ def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> I
                     _, header = next(rows)
                 except StopIteration:
                     problems.add(
-                        TabularProblem(
+                        problem_in(
                             name,
-                            title,
-                            None,
-                            None,
                             "Trang tính trống (không có dòng tiêu đề)",
                             "the sheet is empty (no header row)",
+                            sheet=title,
                         )
                     )
                     continue
