@@ -356,8 +356,9 @@ class Location:
         field: The field at fault: its name in a document or an entity, or a
             table column's header as written in the file.
         path: JSON path in the document (``$.sites[2].initiative``), when known.
-        file: The file, when it is not simply the one the error names (a CSV
-            file of a directory, the workbook of a sheet, a file validated).
+        file: The file: a CSV file of a directory, a workbook, a file validated.
+            A JSON document's problems leave it out: the error's ``source``
+            names the document.
         sheet: The sheet of a workbook.
         cell: The cell of a workbook (``"C14"``, or a range such as ``"B2:C3"``).
     """

@@ -370,7 +370,7 @@ class Crosswalk:
           note of the observation or entity, since it is no longer on a
           district.
         - A split unit cannot be divided. With ``on_split="refuse"`` (the
-          default) a :class:`SplitUnitError` names every such unit. With
+          default) a :class:`~antq_core.errors.SplitUnitError` names every such unit. With
           ``"approximate"`` a figure or entity on it goes to the unit that
           received the largest part if the crosswalk says which, else to the
           lowest common ancestor of its parts; an observation's qualifier

@@ -445,7 +445,7 @@ class Dataset:
         the observations array is parsed a batch at a time straight into the
         column store, so memory follows the entities and the columns, not the
         text. That reading stops listing problems after the first
-        :data:`MAX_LISTED_PROBLEMS` and counts the rest
+        :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` and counts the rest
         (:attr:`~antq_core.errors.LoadError.omitted`).
 
         Args:
