@@ -32,10 +32,10 @@ N rows each, one per kind of metric:
 
 Each row exists three times: as the antq :class:`~antq_core.Dataset` (its
 :class:`~antq_core.Gazetteer`, metric catalog and an
-:class:`~antq_core.ObservationStore` **filled through its private columns and
-interners**, because building 10,000,000 ``Observation`` models would take
+:class:`~antq_core.ObservationStore` **filled a whole column at a time by the
+store's builder**, because building 10,000,000 ``Observation`` models would take
 longer than everything else together; the store is the same as a loaded one,
-only the construction is skipped), as plain Python lists (the dict loop) and as a
+only the parsing is skipped), as plain Python lists (the dict loop) and as a
 polars DataFrame / DuckDB relation of integer codes with dimension tables
 (village -> commune -> district -> province, month -> year) for the hand-written
 references.
@@ -116,6 +116,7 @@ from antq_core import (
     SubjectKind,
     SubjectRef,
 )
+from antq_core._dataset.store import StoreBuilder  # the store's one builder, as loaders use it
 
 MB = 1024 * 1024
 FIRST_YEAR = 2013
@@ -380,17 +381,13 @@ def _months() -> list[Period]:
 
 
 def build_store(rows: Rows, geo: Geography) -> ObservationStore:
-    """An ObservationStore of ``rows``, filled through its private columns.
+    """An ObservationStore of ``rows``, its columns appended whole by a StoreBuilder.
 
     Building one Observation model per row would take minutes at 10M rows; the
-    columns and shared tables set here are exactly those ``_append`` would have
-    made (every table is interned in full, so codes equal the generator's).
+    tables are interned in full first, so the codes equal the generator's, and
+    the columns are copied in as arrays of the store's types.
     """
-    from antq_core._dataset.store import _Interner
-
     definitions = metric_definitions()
-    store = ObservationStore()
-    store._metrics = _Interner(METRIC_IDS)
     if rows.participant is None:
         subjects = (SubjectRef(SubjectKind.UNIT, code) for code in geo.codes("village"))
         subject = rows.village
@@ -399,22 +396,22 @@ def build_store(rows: Rows, geo: Geography) -> ObservationStore:
         assert rows.home is not None
         subjects = (SubjectRef(SubjectKind.PARTICIPANT, _person(i)) for i in range(len(rows.home)))
         subject = rows.participant
-    store._subjects = _Interner(subjects)
-    store._periods = _Interner(_months())
-    units = _Interner(d.unit for d in definitions)
-    store._units = units
-    unit_of_metric = np.array([units.index[d.unit] for d in definitions], dtype=np.uint16)
-    n = len(rows)
-    store._metric = _array("I", rows.metric)
-    store._subject = _array("I", subject)
-    store._period = _array("I", rows.month)
-    store._unit = _array("H", unit_of_metric[rows.metric])
-    store._qualifier = _array("B", np.zeros(n, dtype=np.uint8))  # all exact
-    store._disaggregation = _array("I", np.zeros(n, dtype=np.uint32))  # all totals
-    store._source = _array("I", np.zeros(n, dtype=np.uint32))
-    store._note = _array("I", np.zeros(n, dtype=np.uint32))
-    store._value = _array("q", rows.value)
-    return store
+    builder = StoreBuilder(
+        metrics=METRIC_IDS,
+        subjects=subjects,
+        periods=_months(),
+        units=(d.unit for d in definitions),
+    )
+    unit_of_metric = np.array([builder.units.index[d.unit] for d in definitions], dtype=np.uint16)
+    # Qualifier, disaggregation, source and note are left out: all exact, totals, none.
+    builder.extend(
+        metric=_array("I", rows.metric),
+        subject=_array("I", subject),
+        period=_array("I", rows.month),
+        unit=_array("H", unit_of_metric[rows.metric]),
+        value=_array("q", rows.value),
+    )
+    return builder.build()
 
 
 def _person(i: int) -> str:

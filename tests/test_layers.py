@@ -220,59 +220,12 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
     return out
 
 
-# Breaches that the reorganisation has not yet removed, each to be fixed, never
-# added to. The test fails when one is fixed and still listed, so the list is
-# always the truth.
-KNOWN: frozenset[str] = frozenset(
-    {
-        "_aggregate/__init__.py: imports private name _add from antq_core._aggregate.polars_engine",
-        "_aggregate/plan.py: uses gaz._chain, private to another module",
-        "_commands/validate.py: imports private name _DATA from antq_core._dataset.catalog",
-        "_dataset/dataset.py: imports private name _GazetteerDocument from antq_core._values.geo",
-        "_dataset/dataset.py: imports private name _ID from antq_core._values.refs",
-        "_dataset/dataset.py: imports private name _INT64 from antq_core._dataset.store",
-        "_dataset/dataset.py: imports private name _QUALIFIER_INDEX from antq_core._dataset.store",
-        "_dataset/dataset.py: imports private name _check_value from antq_core._values.quantity",
-        "_dataset/dataset.py: imports private name _is_decimal_text from antq_core._values.quantity",
-        "_dataset/dataset.py: uses self.store._exact, private to another module",
-        "_dataset/dataset.py: uses self.store._units, private to another module",
-        "_dataset/dataset.py: uses store._disaggregation, private to another module",
-        "_dataset/dataset.py: uses store._disaggregations, private to another module",
-        "_dataset/dataset.py: uses store._metric, private to another module",
-        "_dataset/dataset.py: uses store._note, private to another module",
-        "_dataset/dataset.py: uses store._period, private to another module",
-        "_dataset/dataset.py: uses store._periods, private to another module",
-        "_dataset/dataset.py: uses store._qualifier, private to another module",
-        "_dataset/dataset.py: uses store._source, private to another module",
-        "_dataset/dataset.py: uses store._subject, private to another module",
-        "_dataset/dataset.py: uses store._subjects, private to another module",
-        "_dataset/dataset.py: uses store._texts, private to another module",
-        "_dataset/dataset.py: uses store._unit, private to another module",
-        "_dataset/dataset.py: uses store._units, private to another module",
-        "_dataset/dataset.py: uses store._value, private to another module",
-        "_dataset/stream.py: imports private name _DOCUMENT from antq_core._dataset.dataset",
-        "_dataset/stream.py: imports private name _ObservationRow from antq_core._dataset.dataset",
-        "_dataset/stream.py: imports private name _ROW from antq_core._dataset.dataset",
-        "_dataset/stream.py: imports private name _build_store from antq_core._dataset.dataset",
-        "_dataset/stream.py: imports private name _check_document from antq_core._dataset.dataset",
-        "_dataset/stream.py: imports private name _every_problem from antq_core._dataset.dataset",
-        "_validation/rules.py: imports private name _QUALIFIER_INDEX from antq_core._dataset.store",
-        "_values/phrases.py: imports private name _tidy from antq_core._values.quantity",
-        "import cycle: antq_core._dataset.dataset -> antq_core._dataset.stream",
-        "io/jsonschema.py: imports private name _DOCUMENT from antq_core._dataset.dataset",
-        "io/tabular/_read.py: imports private name _build_columns from antq_core._dataset.dataset",
-    }
-)
-
-
 def _unlined(found: list[str]) -> set[str]:
     return {re.sub(r"^([^:]+):[0-9]+:", r"\1:", f) for f in found}
 
 
 def test_the_package_keeps_its_layers() -> None:
-    found = _unlined(violations())
-    assert sorted(found - KNOWN) == [], "new breaches"
-    assert sorted(KNOWN - found) == [], "fixed: take them off KNOWN"
+    assert sorted(_unlined(violations())) == []
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -36,11 +36,8 @@ from antq_core._dataset.crosswalk import (
     CrosswalkSource,
     bundled_crosswalk,
 )
-from antq_core._dataset.dataset import (
-    DATASET_FORMAT_VERSION,
-    STREAM_THRESHOLD,
-    Dataset,
-)
+from antq_core._dataset.dataset import STREAM_THRESHOLD, Dataset
+from antq_core._dataset.document import DATASET_FORMAT_VERSION
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import (
     AggregationType,
@@ -80,11 +77,14 @@ from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSou
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
 from antq_core._values.phrases import (
     Lang,
+    Phrase,
     format_date,
     format_number,
     format_period,
+    format_phrase,
     format_quantity,
     parse_number,
+    parse_phrase,
     parse_quantity,
 )
 from antq_core._values.quantity import Qualifier, Quantity, Unit
@@ -222,6 +222,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodKind",
+    "Phrase",
     "Problem",
     "Qualifier",
     "Quantity",
@@ -265,10 +266,12 @@ __all__ = [
     "format_date",
     "format_number",
     "format_period",
+    "format_phrase",
     "format_quantity",
     "from_dhis2_data_value_set",
     "nfc",
     "parse_number",
+    "parse_phrase",
     "parse_quantity",
     "period_from_dhis2",
     "read_tabular",

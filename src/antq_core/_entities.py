@@ -89,6 +89,29 @@ class _Entity(BaseModel):
         extra="forbid",
     )
 
+    def evolve(self, **changes: Any) -> Self:
+        """A copy with ``changes``, checked as a new entity would be.
+
+        Unlike pydantic's ``model_copy(update=...)``, which skips validation
+        (a list stays a list, and the entity can no longer be hashed), every
+        field is validated again; fields given no value when this entity was
+        made take their defaults anew (a metric whose ``kind`` changes gets
+        that kind's aggregation types).
+
+        >>> theme = InitiativeTheme(id="t", name_vi="Tự quản", name_en="Self-management")
+        >>> theme.evolve(name_en="Self-governance").name_en
+        'Self-governance'
+
+        Raises:
+            pydantic.ValidationError: A change is not valid for the field.
+        """
+        kept = {name: getattr(self, name) for name in self.model_fields_set - self._derived()}
+        return self.model_validate(kept | changes)
+
+    def _derived(self) -> set[str]:
+        """Fields whose values were derived from others, to be derived again on :meth:`evolve`."""
+        return set()
+
 
 class Statement(_Entity):
     """A qualitative outcome as the source states it, with no number.
@@ -491,6 +514,31 @@ class MetricDefinition(_Entity):
             space, time = _DEFAULT_AGGREGATION[kind]
             data = {"space_aggregation": space, "time_aggregation": time, **data}
         return data
+
+    def _derived(self) -> set[str]:
+        # Aggregation types equal to the kind's defaults came from the kind.
+        space, time = _DEFAULT_AGGREGATION[self.kind]
+        derived = set()
+        if self.space_aggregation is space:
+            derived.add("space_aggregation")
+        if self.time_aggregation is time:
+            derived.add("time_aggregation")
+        return derived
+
+    def with_categories(self, *categories: str) -> Self:
+        """This metric, also broken down by ``categories`` (ids of disaggregation categories).
+
+        The way to extend a built-in metric for a dataset of one's own: the
+        result is validated (see :meth:`evolve`); categories it already has are
+        not repeated. Whether the categories exist is checked by
+        :func:`~antq_core.validate` against the dataset's categories.
+
+        >>> from antq_core import builtin_catalog
+        >>> tips = builtin_catalog().metric("tips_received")
+        >>> tips.with_categories("sex").categories
+        ('sex',)
+        """
+        return self.evolve(categories=tuple(dict.fromkeys((*self.categories, *categories))))
 
     @model_validator(mode="after")
     def _ratio_parts(self) -> Self:

@@ -11,7 +11,9 @@ message in English and Vietnamese; validation locates its issues with the same
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Final, TypeVar
 
 import attrs
@@ -47,11 +49,24 @@ __all__ = [
 
 
 def safe_repr(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters, even for ints too long to print."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond sys.get_int_max_str_digits()
-        return f"<{type(value).__name__} too large to print>"
+    """How a message shows ``value``: at most ``limit`` characters, numbers never as reprs.
+
+    Numbers are shown as they would be written (``4.810``, not
+    ``Decimal('4.810')``), even ints too long to print; anything else as its
+    ``repr``, so that a string shows its quotes and its invisible characters.
+    """
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            text = str(value)
+        except ValueError:  # an int beyond sys.get_int_max_str_digits()
+            return f"<a number of more than {sys.get_int_max_str_digits()} digits>"
+    else:
+        try:
+            text = repr(value)
+        except ValueError:
+            return f"<{type(value).__name__} too large to print>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -464,12 +479,19 @@ class ProblemList:
     Attributes:
         kept: The problems kept, in the order found.
         omitted: How many more were found.
+        notices: What is read as it is but worth knowing (a hidden sheet, hidden
+            rows), each located like a problem; never counted as a problem.
     """
 
     def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
         self.limit = limit
         self.kept: list[Problem] = []
         self.omitted = 0
+        self.notices: list[Problem] = []
+
+    def notice(self, notice: Problem) -> None:
+        """Add a notice: not a problem, the data is read as it is."""
+        self.notices.append(notice)
 
     def add(self, problem: Problem) -> None:
         """Add ``problem``."""

@@ -527,3 +527,24 @@ def test_a_dataset_without_a_title(csv_dir: Path) -> None:
     (problem,) = _problems(csv_dir)
     assert "title_vi" in problem.message_en
     assert "Thiếu" in problem.message_vi
+
+
+# -- file names (issue 12) ---------------------------------------------------------------
+
+
+def test_a_csv_extension_in_capitals_is_read(csv_dir: Path, lai_chau: Dataset) -> None:
+    (csv_dir / "sites.csv").rename(csv_dir / "sites.CSV")
+    assert read_tabular(csv_dir) == lai_chau
+
+
+def test_one_table_in_two_files_is_reported(csv_dir: Path) -> None:
+    (csv_dir / "Sites.CSV").write_bytes((csv_dir / "sites.csv").read_bytes())
+    problems = _problems(csv_dir)
+    assert any("appears twice" in p.message_en for p in problems)
+
+
+def test_a_missing_table_file_is_reported_not_read_as_empty(csv_dir: Path) -> None:
+    (csv_dir / "sites.csv").unlink()
+    (problem,) = _problems(csv_dir)
+    assert problem.location.file == str(csv_dir / "sites.csv")
+    assert "'sites' is missing" in problem.message_en

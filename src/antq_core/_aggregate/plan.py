@@ -325,12 +325,12 @@ class _Places:
         unit = gaz.get(anchor)
         if unit is None:
             return self.unplaceable(f"unit {anchor} is not in the gazetteer")
-        chain = gaz._chain(anchor)  # cached ancestry, nearest first
+        chain = gaz.lineage(anchor)  # cached ancestry, nearest first
         parent = ""  # the virtual root above the provinces
         if self.within is not None:
             inside = [w for w in self.within if w in chain]
             if not inside:
-                above = [w for w in self.within if w in gaz and anchor in gaz._chain(w)]
+                above = [w for w in self.within if w in gaz and anchor in gaz.lineage(w)]
                 if above:
                     return self.unplaceable(
                         f"anchored at {unit.level.value} {unit.name} ({anchor}), which contains"
@@ -370,7 +370,7 @@ class _Places:
             return frozenset(children)
         known = [w for w in self.within if w in gaz]
         return frozenset(
-            c for c in children if any(w in gaz._chain(c) or c in gaz._chain(w) for w in known)
+            c for c in children if any(w in gaz.lineage(c) or c in gaz.lineage(w) for w in known)
         )
 
     # -- subjects ---------------------------------------------------------

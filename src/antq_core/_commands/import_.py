@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
 from antq_core.errors import AntqError, TabularLoadError
-from antq_core.io.tabular import read_tabular
+from antq_core.io.tabular import TabularNotice, read_tabular
 
 
 def register(commands: Any) -> None:
@@ -30,17 +31,24 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Import; exit code 0, or 2 with every located problem on stderr."""
     try:
-        dataset = read_tabular(args.file)
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", TabularNotice)
+            dataset = read_tabular(args.file)
     except TabularLoadError as e:
         print(f"antq: {e.describe()}", file=sys.stderr)  # every problem kept, not only 20
         return 2
     except AntqError as e:
         return fail(str(e))
+    for notice in notices:
+        if isinstance(notice.message, TabularNotice):
+            print(f"antq: notice: {notice.message.problem}", file=sys.stderr)
+        else:  # pragma: no cover - nothing else warns while reading
+            warnings.showwarning(notice.message, notice.category, notice.filename, notice.lineno)
     try:
         if args.out:
             dataset.dump(args.out)
         else:
             sys.stdout.write(dataset.dumps(include_sensitive=True))
-    except OSError as e:
-        return fail(f"cannot write {args.out}: {e}")
+    except AntqError as e:  # ExportError: the previous file is intact
+        return fail(str(e))
     return EXIT_OK

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
+from antq_core._util.atomic import atomic_files
 from antq_core.errors import AntqError
 from antq_core.io.jsonschema import SCHEMA_ENTITIES, dataset_json_schema, entity_json_schema
 
@@ -59,10 +60,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = Path(args.out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, schema in schemas.items():
-            (out / f"{name}.schema.json").write_text(_text(schema), encoding="utf-8")
-    except OSError as e:
+        atomic_files(out, {f"{name}.schema.json": _text(s) for name, s in schemas.items()})
+    except AntqError as e:  # ExportError: no schema file was changed
         return fail(f"cannot write the schemas into {out}: {e}")
     print(f"wrote {len(schemas)} schema file{'s' * (len(schemas) != 1)} into {out}")
     return EXIT_OK

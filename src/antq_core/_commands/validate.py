@@ -15,12 +15,11 @@ from antq_core._commands._common import (
     add_file_argument,
     add_lang_argument,
 )
-from antq_core._dataset.catalog import _DATA
+from antq_core._dataset.catalog import SAMPLE
+from antq_core._util.data import data_bytes, data_source
 from antq_core._util.inputs import read_input
 from antq_core._validation import validate_json
 from antq_core.errors import DatasetLoadError
-
-_SAMPLE = "antq_core/data/lai_chau_2017.json"
 
 
 def register(commands: Any) -> None:
@@ -69,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         except DatasetLoadError as e:
             return _load_failure(e, args.format)
     else:
-        source, data = _SAMPLE, (_DATA / "lai_chau_2017.json").read_bytes()
+        source, data = data_source(SAMPLE), data_bytes(SAMPLE)
     try:
         report = validate_json(data, source=source)
     except DatasetLoadError as e:

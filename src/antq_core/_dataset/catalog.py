@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from importlib.resources import files
 from typing import Final, Literal
 
 import attrs
@@ -11,13 +10,15 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
+from antq_core._util.data import bundled_bytes, data_bytes, data_source
 from antq_core._values.geo import Gazetteer
 from antq_core._values.schema import validated
-from antq_core.errors import InvalidValueError, UnresolvedReferenceError
+from antq_core.errors import UnresolvedReferenceError
 
-__all__ = ["Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
+__all__ = ["SAMPLE", "Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
 
-_DATA: Final = files("antq_core") / "data"
+SAMPLE: Final = "lai_chau_2017.json"
+"""The bundled file of :func:`sample`, in ``antq_core/data/``."""
 
 
 class _CatalogDocument(BaseModel):
@@ -69,33 +70,9 @@ def builtin_catalog() -> Catalog:
     >>> m.unit.code, m.kind.value
     ('m2', 'flow')
     """
-    raw = (_DATA / "catalog.json").read_bytes()
-    doc = validated(
-        TypeAdapter(_CatalogDocument).validate_json, raw, "antq_core/data/catalog.json"
-    )
+    raw = data_bytes("catalog.json")
+    doc = validated(TypeAdapter(_CatalogDocument).validate_json, raw, data_source("catalog.json"))
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
-
-
-def bundled_names(kind: str) -> list[str]:
-    """Names of the bundled data files of ``kind`` (``data/{kind}_{name}.json``), sorted."""
-    prefix = f"{kind}_"
-    return sorted(
-        p.name.removeprefix(prefix).removesuffix(".json")
-        for p in _DATA.iterdir()
-        if p.name.startswith(prefix) and p.name.endswith(".json")
-    )
-
-
-def bundled_bytes(kind: str, name: str) -> bytes:
-    """The bytes of the bundled file ``data/{kind}_{name}.json``.
-
-    Raises:
-        InvalidValueError: No bundled file of that kind has that name.
-    """
-    available = bundled_names(kind)
-    if name not in available:
-        raise InvalidValueError(f"{kind} name", name, f"choose one of {', '.join(available)}")
-    return (_DATA / f"{kind}_{name}.json").read_bytes()
 
 
 def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
@@ -118,7 +95,7 @@ def bundled_gazetteer(name: str = "lai_chau_2017") -> Gazetteer:
         InvalidValueError: No bundled gazetteer has that name.
     """
     raw = bundled_bytes("gazetteer", name)
-    return Gazetteer.from_json(raw, source=f"antq_core/data/gazetteer_{name}.json")
+    return Gazetteer.from_json(raw, source=data_source(f"gazetteer_{name}.json"))
 
 
 def sample() -> Dataset:
@@ -134,5 +111,4 @@ def sample() -> Dataset:
     >>> ds.metadata.title_en
     'Typical models of the ANTQ movement in Lai Châu, July 2017'
     """
-    raw = (_DATA / "lai_chau_2017.json").read_bytes()
-    return Dataset.from_json(raw, source="antq_core/data/lai_chau_2017.json")
+    return Dataset.from_json(data_bytes(SAMPLE), source=data_source(SAMPLE))

@@ -12,7 +12,7 @@ from typing import Any, Final, Literal
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 
-from antq_core._dataset.catalog import bundled_bytes, bundled_gazetteer, bundled_names
+from antq_core._dataset.catalog import bundled_gazetteer
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import (
@@ -23,6 +23,8 @@ from antq_core._entities import (
     Participant,
     Site,
 )
+from antq_core._util.atomic import atomic_write
+from antq_core._util.data import bundled_bytes, bundled_names, data_source
 from antq_core._util.inputs import read_input
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
@@ -348,9 +350,7 @@ class Crosswalk:
 
     def dump(self, path: str | Path) -> None:
         """Write the crosswalk as a JSON file that :meth:`load` reads back."""
-        Path(path).write_text(
-            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
     # -- remapping --------------------------------------------------------
 
@@ -711,7 +711,7 @@ def bundled_crosswalk(name: str = "lai_chau_2017_2025") -> Crosswalk:
     raw = bundled_bytes("crosswalk", name)
     to_version = json.loads(raw)["to_version"]
     target = _bundled_gazetteer_of_version(to_version)
-    return Crosswalk.from_json(raw, target=target, source=f"antq_core/data/crosswalk_{name}.json")
+    return Crosswalk.from_json(raw, target=target, source=data_source(f"crosswalk_{name}.json"))
 
 
 def _bundled_gazetteer_of_version(version: str) -> Gazetteer:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
-from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
-from itertools import compress
-from operator import itemgetter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal, NamedTuple, NotRequired, TypeVar
+from typing import Any, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
-from typing_extensions import TypedDict
+from pydantic import BaseModel
 
-from antq_core._dataset.store import _INT64, _QUALIFIER_INDEX, ObservationStore
+from antq_core._dataset.document import (
+    DATASET_FORMAT,
+    DATASET_FORMAT_VERSION,
+    DatasetDocument,
+    parse_json,
+    parse_python,
+    read_document,
+)
+from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.stream import load_stream
 from antq_core._entities import (
-    TEXT_LIMIT,
     DatasetMetadata,
     DisaggregationCategory,
     Initiative,
@@ -29,98 +32,22 @@ from antq_core._entities import (
     Site,
     Source,
 )
-from antq_core._util.inputs import encoding_problem, undecodable
-from antq_core._util.progress import gc_paused
-from antq_core._values.geo import AdminUnit, Gazetteer, _GazetteerDocument
-from antq_core._values.period import Period
-from antq_core._values.quantity import (
-    Number,
-    Unit,
-    _check_value,
-    _is_decimal_text,
-)
-from antq_core._values.refs import _ID, Disaggregation, SubjectRef
-from antq_core._values.schema import OBSERVATION_FIELDS_VI, JsonSchemaOf, problems_from
-from antq_core._values.text import nfc
+from antq_core._util.atomic import atomic_write
+from antq_core._values.geo import AdminUnit, Gazetteer
+from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
     DatasetLoadError,
     DuplicateIdError,
-    Location,
-    Problem,
-    QuantityError,
     UnresolvedReferenceError,
     cannot_read,
-    safe_repr,
 )
 
-__all__ = [
-    "DATASET_FORMAT",
-    "DATASET_FORMAT_VERSION",
-    "STREAM_THRESHOLD",
-    "Dataset",
-]
+__all__ = ["STREAM_THRESHOLD", "Dataset"]
 
-DATASET_FORMAT: Final = "antq-dataset"
-DATASET_FORMAT_VERSION: Final = 1
-"""Version of the ``antq-dataset`` JSON document this release reads and writes."""
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
 """Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
 
 _E = TypeVar("_E", bound=BaseModel)
-_K = TypeVar("_K")
-
-
-@with_config(ConfigDict(extra="forbid", strict=True))
-class _ObservationRow(TypedDict):
-    metric: str
-    subject: str
-    period: str
-    unit: str
-    value: Any  # int or decimal string; checked by _build_store so the error sits at .value
-    qualifier: NotRequired[str]
-    disaggregation: NotRequired[dict[str, str]]
-    source: NotRequired[str | None]
-    note: NotRequired[str | None]
-
-
-class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal["antq-dataset"]
-    format_version: Literal[1]
-    metadata: DatasetMetadata
-    # Both are read loosely here and checked later with located errors; their JSON
-    # Schema is that of what they hold, so that the published schema is complete.
-    gazetteer: Annotated[
-        dict[str, Any], JsonSchemaOf(lambda: _GazetteerDocument.__pydantic_core_schema__)
-    ]
-    sources: tuple[Source, ...] = ()
-    themes: tuple[InitiativeTheme, ...] = ()
-    categories: tuple[DisaggregationCategory, ...] = ()
-    metrics: tuple[MetricDefinition, ...] = ()
-    initiatives: tuple[Initiative, ...] = ()
-    sites: tuple[Site, ...] = ()
-    organizations: tuple[MassOrganization, ...] = ()
-    participants: tuple[Participant, ...] = ()
-    observations: Annotated[
-        list[_ObservationRow], JsonSchemaOf(lambda: _OBSERVATIONS.core_schema)
-    ] = Field(default_factory=list)
-
-
-_OBSERVATIONS: Final = TypeAdapter(list[Observation])
-
-
-_DOCUMENT: Final = TypeAdapter(_Document)
-_ENTITY_LISTS: Final = (
-    "sources",
-    "themes",
-    "categories",
-    "metrics",
-    "initiatives",
-    "sites",
-    "organizations",
-    "participants",
-)
 
 
 def _by_id(kind: str, items: Iterable[_E]) -> Mapping[str, _E]:
@@ -465,9 +392,7 @@ class Dataset:
         try:
             size = path.stat().st_size
             if stream or (stream is None and size > STREAM_THRESHOLD):
-                from antq_core._dataset.stream import load_stream
-
-                return load_stream(cls, path, size, progress=progress)
+                return cls._assemble(*load_stream(path, size, progress=progress))
             data = path.read_bytes()
         except OSError as e:
             raise DatasetLoadError(str(path), [cannot_read(e)]) from e
@@ -476,45 +401,19 @@ class Dataset:
     @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Dataset:
         """Read a dataset from JSON text or bytes; see :meth:`load`."""
-        if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        elif isinstance(data, str) and data.startswith("\ufeff"):
-            data = data[1:]
-        try:
-            with gc_paused():  # a million row dicts, none in a cycle: see gc_paused
-                doc = _DOCUMENT.validate_json(data)
-        except ValidationError as e:
-            encoding = _encoding_problems(data)
-            if encoding:
-                raise DatasetLoadError(source, encoding) from e
-            try:
-                raw = json.loads(data)
-            except (ValueError, RecursionError):
-                raise DatasetLoadError(source, problems_from(e)) from e
-            raise DatasetLoadError(source, _every_problem(raw, e, source)) from e
-        return cls._from_document(doc, source)
+        doc = parse_json(data, source)
+        return cls._assemble(doc, *read_document(doc, source))
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<memory>") -> Dataset:
         """Build a dataset from a parsed JSON document (as :meth:`to_dict` gives)."""
-        try:
-            doc = _DOCUMENT.validate_python(data)
-        except ValidationError as e:
-            raise DatasetLoadError(source, _every_problem(data, e, source)) from e
-        return cls._from_document(doc, source)
+        doc = parse_python(data, source)
+        return cls._assemble(doc, *read_document(doc, source))
 
     @classmethod
-    def _from_document(cls, doc: _Document, source: str) -> Dataset:
-        problems: list[Problem] = []
-        gazetteer = _check_document(doc, source, problems)
-        with gc_paused():
-            store = _build_store(doc.observations, problems)
-        if problems:
-            raise DatasetLoadError(source, problems)
-        return cls._assemble(doc, gazetteer, store)
-
-    @classmethod
-    def _assemble(cls, doc: _Document, gazetteer: Gazetteer, store: ObservationStore) -> Dataset:
+    def _assemble(
+        cls, doc: DatasetDocument, gazetteer: Gazetteer, store: ObservationStore
+    ) -> Dataset:
         """The dataset of a checked document and the observations read from it."""
         return cls(
             gazetteer=gazetteer,
@@ -579,380 +478,11 @@ class Dataset:
         return f"{head[:-2]},\n {body}\n}}\n"
 
     def dump(self, path: str | Path, *, include_sensitive: bool = True) -> None:
-        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing."""
-        Path(path).write_text(self.dumps(include_sensitive=include_sensitive), encoding="utf-8")
+        """Write the dataset as a JSON file that :meth:`load` reads back, losing nothing.
 
+        The file is replaced atomically: on any failure the previous file is intact.
 
-def _encoding_problems(data: bytes | str) -> list[Problem]:
-    """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
-    if not isinstance(data, bytes):
-        return []
-    found = encoding_problem(data[:64])
-    if found is not None:
-        return [found]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return [undecodable(e, data)]
-    return []
-
-
-def _note(raw: str) -> str:
-    """A note as the Observation model takes it: NFC, at most TEXT_LIMIT characters."""
-    text = nfc(raw)
-    if len(text) > TEXT_LIMIT:
-        msg = f"a note has at most {TEXT_LIMIT} characters"
-        raise ValueError(msg)
-    return text
-
-
-def _check_document(doc: _Document, source: str, problems: list[Problem]) -> Gazetteer:
-    """Check what pydantic cannot: the gazetteer document and duplicate ids."""
-    try:
-        gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
-    except DatasetLoadError as e:
-        problems.extend(e.problems)
-        gazetteer = Gazetteer("invalid", [])
-    for name in _ENTITY_LISTS:
-        problems.extend(_duplicate_ids(name, getattr(doc, name)))
-    return gazetteer
-
-
-_ROW: Final = TypeAdapter(_ObservationRow)
-_ENTITY_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
-    name: TypeAdapter(_Document.model_fields[name].annotation or Any) for name in _ENTITY_LISTS
-}
-
-
-def _every_problem(raw: object, error: ValidationError, source: str) -> list[Problem]:
-    """All problems of a document that pydantic rejected, not only pydantic's.
-
-    pydantic stops at the shape: a document with one malformed observation
-    would hide every other problem until it is fixed. This slow path, taken
-    only when loading fails, checks the document without its observations,
-    then each observation row on its own, then runs the row checks of
-    :func:`_build_store` on the rows that have the right shape.
-    """
-    rows = raw.get("observations", []) if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or not isinstance(rows, list):
-        return problems_from(error)
-    problems: list[Problem] = []
-    shell = {**raw, "observations": []} | {name: [] for name in _ENTITY_LISTS}
-    try:
-        doc = _DOCUMENT.validate_python(shell)
-    except ValidationError as e:
-        problems.extend(problems_from(e))
-    else:
-        _check_document(doc, source, problems)
-    for name, adapter in _ENTITY_ADAPTERS.items():
-        try:
-            entities = adapter.validate_python(raw.get(name, []))
-        except ValidationError as e:
-            problems.extend(problems_from(e, f"$.{name}"))
-        else:
-            problems.extend(_duplicate_ids(name, entities))
-    shaped: list[_ObservationRow] = []
-    row_numbers: list[int] = []
-    for i, row in enumerate(rows):
-        try:
-            shaped.append(_ROW.validate_python(row))
-        except ValidationError as e:
-            problems.extend(problems_from(e, f"$.observations[{i}]"))
-        else:
-            row_numbers.append(i)
-    _build_store(shaped, problems, row_numbers)
-    # Python's json module and pydantic's parser disagree on a few inputs (lone
-    # surrogates, for one): then pydantic's own account is the problem list.
-    return problems or problems_from(error)
-
-
-def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[Problem]:
-    first: dict[str, int] = {}
-    problems = []
-    for i, item in enumerate(items):
-        key = getattr(item, "id")  # noqa: B009
-        if key in first:
-            at = f"$.{name}[{first[key]}]"
-            problems.append(
-                Problem.at(
-                    f"$.{name}[{i}].id",
-                    f"duplicate id (first at {at})",
-                    f"Mã trùng (xuất hiện lần đầu tại {at})",
-                    repr(key),
-                )
-            )
-        else:
-            first[key] = i
-    return problems
-
-
-class _Table(dict[_K, int]):
-    """Maps raw keys (strings, or a disaggregation's items) to a store table index.
-
-    Each distinct key is parsed once, when first looked up (``__missing__``),
-    so a column is turned into indexes by one C-level lookup a row. A key
-    that does not parse maps to -1 and its reason is kept in :attr:`reasons`,
-    so callers never catch or parse twice.
-    """
-
-    __slots__ = ("parse", "reasons")
-
-    def __init__(self, parse: Callable[[_K], int]) -> None:
-        super().__init__()
-        self.reasons: dict[_K, str] = {}
-        self.parse = parse
-
-    def __missing__(self, raw: _K) -> int:
-        try:
-            index = self.parse(raw)
-        except (ValueError, TypeError) as e:
-            index = -1
-            self.reasons[raw] = str(e)
-        self[raw] = index
-        return index
-
-    def get(self, raw: _K) -> int:  # type: ignore[override]
-        """The index of ``raw`` (-1 if it does not parse)."""
-        return self[raw]
-
-    def codes(self, raws: list[_K]) -> list[int]:
-        """The index of each of ``raws``, interning distinct keys in order of first appearance."""
-        return list(map(self.__getitem__, raws))
-
-
-def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        if _ID.match(raw) is None:
-            msg = "ids use ASCII letters, digits, '.', '_' and '-'"
-            raise ValueError(msg)
-        return add(raw)
-
-    return parse
-
-
-# Problems within one row are reported in this order, as a row-by-row reading would.
-_FIELD_ORDER: Final = {
-    field: rank
-    for rank, field in enumerate(
-        (
-            "metric",
-            "subject",
-            "period",
-            "unit",
-            "qualifier",
-            "value",
-            "disaggregation",
-            "source",
-            "note",
-        )
-    )
-}
-# The keys every row has (``__required_keys__`` cannot tell: the annotations are strings).
-_REQUIRED_FIELDS: Final = len(("metric", "subject", "period", "unit", "value"))
-_QUALIFIER_CODES: Final = {q.value: i for q, i in _QUALIFIER_INDEX.items()}
-_BAD_QUALIFIER: Final = "not one of exact, at_least, at_most, approximately"
-_BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
-
-
-def _build_store(
-    rows: list[_ObservationRow],
-    problems: list[Problem],
-    row_numbers: Sequence[int] | None = None,
-    store: ObservationStore | None = None,
-) -> ObservationStore:
-    """Fill a store from rows that pydantic has type-checked, a column at a time.
-
-    This is the hot path of :meth:`Dataset.load`, so it leaves the work per row
-    to C-level built-ins wherever it can: it pulls one field out of every row
-    (``map(itemgetter(...))``), parses each distinct string once (metric ids,
-    subjects, periods and units repeat heavily), turns the column into table
-    indexes through a dict, and hands whole lists to the store's arrays.
-    Python code visits only the rows that need it: those with optional fields
-    (qualifier, disaggregation, source, note), those whose value is a decimal
-    string, negative or beyond 64 bits, and, when some string did not parse,
-    the rows that hold it.
-
-    Problems come out as a row-by-row reading gives them: each with its JSON
-    path, by row, and within a row in the order of :data:`_FIELD_ORDER`. A
-    value is checked against its unit (whole, not negative) whenever the row's
-    unit is known, whatever else is wrong in the row. If there is any
-    problem the store returned is empty: the caller raises. ``row_numbers``
-    gives each row's index in the document when ``rows`` is a selection.
-
-    With ``store``, the rows are appended to it (a file read in batches) and
-    it is returned; after a problem it is left half-filled, and the caller
-    must not use it.
-    """
-    columns = RowColumns(
-        metric=list(map(itemgetter("metric"), rows)),
-        subject=list(map(itemgetter("subject"), rows)),
-        period=list(map(itemgetter("period"), rows)),
-        unit=list(map(itemgetter("unit"), rows)),
-        value=list(map(itemgetter("value"), rows)),
-        # Most rows have only the required fields: find the others without a Python loop.
-        extras=[
-            (i, rows[i])
-            for i in compress(range(len(rows)), map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
-        ],
-    )
-    return _build_columns(columns, problems, row_numbers, store)
-
-
-class RowColumns(NamedTuple):
-    """Observation rows as columns: the required fields whole, the optional ones sparse.
-
-    ``extras`` lists ``(i, fields)`` for the rows that have any optional field
-    (qualifier, disaggregation, source, note), ``fields`` holding them by name.
-    """
-
-    metric: list[str]
-    subject: list[str]
-    period: list[str]
-    unit: list[str]
-    value: list[Any]
-    extras: list[tuple[int, Mapping[str, Any]]]
-
-
-def _build_columns(
-    columns: RowColumns,
-    problems: list[Problem],
-    row_numbers: Sequence[int] | None = None,
-    store: ObservationStore | None = None,
-) -> ObservationStore:
-    """:func:`_build_store` for rows already split into columns (as CSV files give them)."""
-    builder = _StoreBuilder(row_numbers, store)
-    store = builder.store
-    metric = builder.required(columns.metric, "metric", _id_parser(store._metrics.add))
-    subject = builder.required(
-        columns.subject, "subject", lambda raw: store._subjects.add(SubjectRef.parse(raw))
-    )
-    period = builder.required(
-        columns.period, "period", lambda raw: store._periods.add(Period.parse(raw))
-    )
-    unit = builder.required(columns.unit, "unit", lambda raw: store._units.add(Unit.get(raw)))
-    builder.optional(len(columns.metric), columns.extras)
-    value = builder.values(columns.value, unit)
-    if builder.found:
-        builder.found.sort(key=lambda found: found[:2])
-        problems.extend(problem for _, _, problem in builder.found)
-        return ObservationStore()
-    store._metric.fromlist(metric)
-    store._subject.fromlist(subject)
-    store._period.fromlist(period)
-    store._unit.fromlist(unit)
-    store._value.fromlist(value)
-    return store
-
-
-class _StoreBuilder:
-    """The steps of :func:`_build_store`, and the problems they find."""
-
-    def __init__(
-        self, row_numbers: Sequence[int] | None = None, store: ObservationStore | None = None
-    ) -> None:
-        self.row_numbers = row_numbers
-        self.store = ObservationStore() if store is None else store
-        self.base = len(self.store)  # rows already in the store: appended rows come after
-        self.found: list[tuple[int, int, Problem]] = []
-        self.blocked: set[int] = set()  # rows whose value is not checked against their unit
-
-    def bad(self, i: int, field: str, reason: str, value: object) -> None:
-        rank = _FIELD_ORDER[field]
-        row = i if self.row_numbers is None else self.row_numbers[i]
-        where = Location(path=f"$.observations[{row}].{field}", row=row, field=field)
-        problem = Problem(where, reason, OBSERVATION_FIELDS_VI[field], safe_repr(value))
-        self.found.append((i, rank, problem))
-        if field == "unit":
-            self.blocked.add(i)
-
-    def required(self, raws: list[str], field: str, parse: Callable[[str], int]) -> list[int]:
-        """The table index of a required string field of every row."""
-        table: _Table[str] = _Table(parse)
-        codes = table.codes(raws)
-        if table.reasons:  # some string did not parse: find the rows that hold it
-            for i, raw in enumerate(raws):
-                reason = table.reasons.get(raw)
-                if reason is not None:
-                    self.bad(i, field, reason, raw)
-        return codes
-
-    def optional(self, n: int, extras: list[tuple[int, Mapping[str, Any]]]) -> None:
-        """Fill the columns of the optional fields; most rows keep the defaults (0)."""
-        store = self.store
-        qualifier = array("B", [0]) * n
-        disaggregation = array("I", [0]) * n
-        source = array("I", [0]) * n
-        note = array("I", [0]) * n
-        disaggregations: _Table[tuple[tuple[str, str], ...]] = _Table(
-            lambda items: store._disaggregations.add(Disaggregation(dict(items)))
-        )
-        sources: _Table[str] = _Table(_id_parser(store._texts.add))
-        notes: _Table[str] = _Table(lambda raw: store._texts.add(_note(raw)))
-        for i, row in extras:
-            raw_qualifier = row.get("qualifier")
-            if raw_qualifier is not None:
-                q = _QUALIFIER_CODES.get(raw_qualifier, -1)
-                if q < 0:
-                    self.bad(i, "qualifier", _BAD_QUALIFIER, raw_qualifier)
-                else:
-                    qualifier[i] = q
-            raw_d = row.get("disaggregation")
-            if raw_d:
-                key = tuple(sorted(raw_d.items()))
-                d = disaggregations.get(key)
-                if d < 0:
-                    self.bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
-                else:
-                    disaggregation[i] = d
-            raw_source = row.get("source")
-            if raw_source is not None:
-                s = sources.get(raw_source)
-                if s < 0:
-                    self.bad(i, "source", sources.reasons[raw_source], raw_source)
-                else:
-                    source[i] = s
-            raw_note = row.get("note")
-            if raw_note is not None:
-                n = notes.get(raw_note)
-                if n < 0:
-                    self.bad(i, "note", notes.reasons[raw_note], raw_note)
-                else:
-                    note[i] = n
-        store._qualifier.extend(qualifier)
-        store._disaggregation.extend(disaggregation)
-        store._source.extend(source)
-        store._note.extend(note)
-
-    def values(self, raws: list[Any], unit_codes: list[int]) -> list[int]:
-        """The 64-bit value of every row; others go to the store's exact values.
-
-        Call after the unit column is read: a value is checked against its
-        unit whenever that unit is known. ``raws`` is changed in place.
+        Raises:
+            ExportError: The file cannot be written; it names ``path``.
         """
-        values: list[Any] = raws
-        units = self.store._units.values
-        exact = self.store._exact
-        base = self.base
-        special = [i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= _INT64]
-        for i in special:
-            raw = values[i]
-            values[i] = 0
-            if isinstance(raw, str) and _is_decimal_text(raw):
-                value: Number = Decimal(raw)
-            elif type(raw) is int:
-                value = raw
-            else:
-                self.bad(i, "value", _BAD_VALUE, raw)
-                continue
-            if i in self.blocked:
-                continue
-            try:
-                value = _check_value(value, units[unit_codes[i]])
-            except QuantityError as e:
-                self.bad(i, "value", e.reason, raw)
-                continue
-            if type(value) is int and value <= _INT64:
-                values[i] = value
-            else:
-                exact[base + i] = value
-        return values
+        atomic_write(path, self.dumps(include_sensitive=include_sensitive))

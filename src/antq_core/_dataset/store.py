@@ -14,18 +14,32 @@ from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Qualifier, Unit
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectRef
 
-__all__ = ["ObservationColumns", "ObservationStore"]
+__all__ = [
+    "INT64_MAX",
+    "QUALIFIER_INDEX",
+    "Interner",
+    "ObservationColumns",
+    "ObservationStore",
+    "StoreBuilder",
+]
 
 _QUALIFIERS: Final = tuple(Qualifier)
-_QUALIFIER_INDEX: Final = {q: i for i, q in enumerate(_QUALIFIERS)}
-_INT64: Final = 2**63 - 1
+QUALIFIER_INDEX: Final = {q: i for i, q in enumerate(_QUALIFIERS)}
+"""The code of each qualifier in the store's qualifier column."""
+INT64_MAX: Final = 2**63 - 1
+"""The largest value the store's value column holds; larger ones are kept aside as exact."""
 
 
 _T = TypeVar("_T")
 
 
-class _Interner(Generic[_T]):
-    """A table of distinct values and the index of each."""
+class Interner(Generic[_T]):
+    """A table of distinct values and the index (code) of each.
+
+    Attributes:
+        values: The distinct values, in order of first appearance.
+        index: The code of each value: its position in :attr:`values`.
+    """
 
     __slots__ = ("index", "values")
 
@@ -36,6 +50,7 @@ class _Interner(Generic[_T]):
             self.add(value)
 
     def add(self, value: _T) -> int:
+        """The code of ``value``, adding it to the table if it is new."""
         i = self.index.get(value)
         if i is None:
             i = self.index[value] = len(self.values)
@@ -116,16 +131,18 @@ class ObservationStore(Sequence[Observation]):
 
     Indexing or iterating gives :class:`~antq_core.Observation` models, built
     on demand. Build a store with :meth:`from_observations`, or let
-    :meth:`Dataset.load <antq_core.Dataset.load>` build one.
+    :meth:`Dataset.load <antq_core.Dataset.load>` build one. ``ObservationStore()``
+    is the empty store.
     """
 
     def __init__(self) -> None:
-        self._metrics: _Interner[str] = _Interner()
-        self._subjects: _Interner[SubjectRef] = _Interner()
-        self._periods: _Interner[Period] = _Interner()
-        self._units: _Interner[Unit] = _Interner()
-        self._disaggregations: _Interner[Disaggregation] = _Interner([EMPTY_DISAGGREGATION])
-        self._texts: _Interner[str | None] = _Interner([None])
+        # Only this module writes these: StoreBuilder fills a new store, then hands it over.
+        self._metrics: Interner[str] = Interner()
+        self._subjects: Interner[SubjectRef] = Interner()
+        self._periods: Interner[Period] = Interner()
+        self._units: Interner[Unit] = Interner()
+        self._disaggregations: Interner[Disaggregation] = Interner([EMPTY_DISAGGREGATION])
+        self._texts: Interner[str | None] = Interner([None])
         self._metric = array("I")
         self._subject = array("I")
         self._period = array("I")
@@ -140,27 +157,9 @@ class ObservationStore(Sequence[Observation]):
     @classmethod
     def from_observations(cls, observations: Iterable[Observation]) -> ObservationStore:
         """A store holding ``observations``, in order."""
-        store = cls()
-        for o in observations:
-            store._append(o)
-        return store
-
-    def _append(self, o: Observation) -> None:
-        """Add one observation (already validated by its model)."""
-        row = len(self._metric)
-        self._metric.append(self._metrics.add(o.metric))
-        self._subject.append(self._subjects.add(o.subject))
-        self._period.append(self._periods.add(o.period))
-        self._unit.append(self._units.add(o.unit))
-        self._qualifier.append(_QUALIFIER_INDEX[o.qualifier])
-        self._disaggregation.append(self._disaggregations.add(o.disaggregation))
-        self._source.append(self._texts.add(o.source))
-        self._note.append(self._texts.add(o.note))
-        if type(o.value) is int and o.value <= _INT64:
-            self._value.append(o.value)
-        else:
-            self._value.append(0)
-            self._exact[row] = o.value
+        builder = StoreBuilder()
+        builder.append_all(observations)
+        return builder.build()
 
     def __len__(self) -> int:
         return len(self._metric)
@@ -288,3 +287,185 @@ class ObservationStore(Sequence[Observation]):
             self._value,
         )
         return sum(a.itemsize * len(a) for a in arrays)
+
+
+def _appended(column: array[int], codes: Sequence[int]) -> array[int]:
+    """``column`` with ``codes`` appended, copied in C from a list or an array of its type.
+
+    An array of the column's type given for an empty column is taken over,
+    not copied: a whole file read at once then costs no copy and no second
+    column in memory.
+    """
+    if isinstance(codes, array) and codes.typecode == column.typecode:
+        if not column:
+            return codes
+        column.extend(codes)
+    elif type(codes) is list:
+        column.fromlist(codes)
+    else:
+        column.extend(codes)
+    return column
+
+
+def _or_zeros(codes: Sequence[int] | None, typecode: str, n: int) -> Sequence[int]:
+    return array(typecode, [0]) * n if codes is None else codes
+
+
+class StoreBuilder:
+    """The one way to fill an :class:`ObservationStore`: tables interned, columns appended whole.
+
+    A reader interns each distinct metric id, subject, period, unit,
+    disaggregation and text once through the tables (:attr:`metrics`,
+    :attr:`subjects`...), turns its columns into those codes, and appends
+    them with :meth:`extend`, as many batches as it likes; :meth:`build` then
+    hands the store over. Observation models can be appended one by one with
+    :meth:`append_all`. Nothing here checks a row: the caller has done so.
+
+    >>> from antq_core import Period, SubjectRef, Unit
+    >>> b = StoreBuilder(metrics=["initiatives"], units=[Unit.get("initiative")])
+    >>> b.extend(
+    ...     metric=[0, 0],
+    ...     subject=[b.subjects.add(SubjectRef.parse("unit:12"))] * 2,
+    ...     period=[b.periods.add(Period.parse("2017")), b.periods.add(Period.parse("2016"))],
+    ...     unit=[0, 0],
+    ...     value=[32, 0],
+    ...     exact={1: 2**64},
+    ... )
+    >>> store = b.build()
+    >>> store.value(0), store.value(1), store[1].period
+    (32, 18446744073709551616, Period.parse('2016'))
+
+    Args:
+        metrics: Metric ids to intern first, so that their codes are their positions.
+        subjects: Subjects to intern first.
+        periods: Periods to intern first.
+        units: Units to intern first.
+    """
+
+    __slots__ = ("_store",)
+
+    def __init__(
+        self,
+        *,
+        metrics: Iterable[str] = (),
+        subjects: Iterable[SubjectRef] = (),
+        periods: Iterable[Period] = (),
+        units: Iterable[Unit] = (),
+    ) -> None:
+        store = ObservationStore()
+        self._store: ObservationStore | None = store
+        for m in metrics:
+            store._metrics.add(m)
+        for s in subjects:
+            store._subjects.add(s)
+        for p in periods:
+            store._periods.add(p)
+        for u in units:
+            store._units.add(u)
+
+    def _open(self) -> ObservationStore:
+        store = self._store
+        if store is None:
+            msg = "the store is built: a store never changes once built"
+            raise RuntimeError(msg)
+        return store
+
+    @property
+    def metrics(self) -> Interner[str]:
+        """Distinct metric ids: the table the metric column's codes point into."""
+        return self._open()._metrics
+
+    @property
+    def subjects(self) -> Interner[SubjectRef]:
+        """Distinct subjects: the table the subject column's codes point into."""
+        return self._open()._subjects
+
+    @property
+    def periods(self) -> Interner[Period]:
+        """Distinct periods: the table the period column's codes point into."""
+        return self._open()._periods
+
+    @property
+    def units(self) -> Interner[Unit]:
+        """Distinct units: the table the unit column's codes point into."""
+        return self._open()._units
+
+    @property
+    def disaggregations(self) -> Interner[Disaggregation]:
+        """Distinct disaggregations; code 0 is the empty one (the total)."""
+        return self._open()._disaggregations
+
+    @property
+    def texts(self) -> Interner[str | None]:
+        """Distinct sources and notes; code 0 is ``None``."""
+        return self._open()._texts
+
+    def extend(
+        self,
+        *,
+        metric: Sequence[int],
+        subject: Sequence[int],
+        period: Sequence[int],
+        unit: Sequence[int],
+        value: Sequence[int],
+        qualifier: Sequence[int] | None = None,
+        disaggregation: Sequence[int] | None = None,
+        source: Sequence[int] | None = None,
+        note: Sequence[int] | None = None,
+        exact: Mapping[int, Number] | None = None,
+    ) -> None:
+        """Append one batch of rows, given as columns of equal length.
+
+        Each column holds codes into its table (:data:`QUALIFIER_INDEX` for
+        the qualifier); a column left out is all 0 (exact, the total, no
+        source, no note). ``value`` holds the 64-bit values; ``exact`` the
+        value of each row, by its index in this batch, that is not a 64-bit
+        integer (its ``value`` entry is then 0). Lists and arrays of the
+        store's type codes (``I``; ``H`` for units, ``B`` for qualifiers,
+        ``q`` for values) are copied without a Python loop; such an array
+        may be taken over instead of copied, so do not change it afterwards.
+        """
+        store = self._open()
+        n = len(metric)
+        base = len(store._metric)
+        store._qualifier = _appended(store._qualifier, _or_zeros(qualifier, "B", n))
+        store._disaggregation = _appended(store._disaggregation, _or_zeros(disaggregation, "I", n))
+        store._source = _appended(store._source, _or_zeros(source, "I", n))
+        store._note = _appended(store._note, _or_zeros(note, "I", n))
+        store._metric = _appended(store._metric, metric)
+        store._subject = _appended(store._subject, subject)
+        store._period = _appended(store._period, period)
+        store._unit = _appended(store._unit, unit)
+        store._value = _appended(store._value, value)
+        if exact:
+            for row, number in exact.items():
+                store._exact[base + row] = number
+
+    def append_all(self, observations: Iterable[Observation]) -> None:
+        """Append observation models (already validated), one row each."""
+        store = self._open()
+        for o in observations:
+            row = len(store._metric)
+            store._metric.append(store._metrics.add(o.metric))
+            store._subject.append(store._subjects.add(o.subject))
+            store._period.append(store._periods.add(o.period))
+            store._unit.append(store._units.add(o.unit))
+            store._qualifier.append(QUALIFIER_INDEX[o.qualifier])
+            store._disaggregation.append(store._disaggregations.add(o.disaggregation))
+            store._source.append(store._texts.add(o.source))
+            store._note.append(store._texts.add(o.note))
+            if type(o.value) is int and o.value <= INT64_MAX:
+                store._value.append(o.value)
+            else:
+                store._value.append(0)
+                store._exact[row] = o.value
+
+    def build(self) -> ObservationStore:
+        """The store, handed over: the builder cannot change it afterwards.
+
+        Raises:
+            RuntimeError: The store was already built.
+        """
+        store = self._open()
+        self._store = None
+        return store

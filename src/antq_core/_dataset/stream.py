@@ -7,7 +7,7 @@ thousands) is parsed whole with the standard library's JSON decoder. The
 observations array is cut into batches of a few megabytes at the boundaries
 between two rows (``}`` ``,`` ``{``); pydantic validates each batch from its
 JSON text, as the single fast path validates the whole file, and
-:func:`~antq_core._dataset.dataset._build_store` appends the batch to one store. A
+:func:`~antq_core._dataset.rows.append_rows` appends the batch to one store. A
 cut that falls inside a string (a note containing ``"}, {"``) makes the batch
 invalid JSON; the reader then takes that row alone with the decoder and goes
 on. Memory is the store, the entities and one batch, never the whole text.
@@ -20,26 +20,26 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from antq_core._dataset.dataset import (
-    _DOCUMENT,
-    _ROW,
-    _build_store,
-    _check_document,
-    _every_problem,
-    _ObservationRow,
+from antq_core._dataset.document import (
+    DOCUMENT,
+    ROW,
+    ROWS,
+    DatasetDocument,
+    ObservationRow,
+    check_document,
+    every_problem,
 )
-from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.rows import append_rows
+from antq_core._dataset.store import ObservationStore, StoreBuilder
 from antq_core._util.inputs import UTF8_BOM, encoding_problem, undecodable
 from antq_core._util.progress import gc_paused, progress_bar
+from antq_core._values.geo import Gazetteer
 from antq_core._values.schema import problems_from
 from antq_core.errors import DatasetLoadError, Problem, ProblemList
-
-if TYPE_CHECKING:
-    from antq_core._dataset.dataset import Dataset
 
 __all__ = ["load_stream"]
 
@@ -47,7 +47,6 @@ _READ: Final = 1 << 20
 """Bytes read at a time."""
 _BATCH: Final = 4 << 20
 """Characters of the observations array validated at once."""
-_ROWS: Final = TypeAdapter(list[_ObservationRow])
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _DECODER: Final = json.JSONDecoder()
@@ -162,7 +161,7 @@ class _Reader:
     def __init__(self, text: _Text) -> None:
         self.text = text
         self.problems = ProblemList()
-        self.store: ObservationStore | None = ObservationStore()
+        self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
         self.rows = 0  # observations seen so far
 
     def document(self) -> dict[str, Any]:
@@ -217,7 +216,7 @@ class _Reader:
     def batch(self, piece: str, pending: list[Any]) -> bool:
         """Validate and store the rows in ``piece``; ``False`` if it is not JSON."""
         try:
-            rows = _ROWS.validate_json(f"[{piece}]")
+            rows = ROWS.validate_json(f"[{piece}]")
         except ValidationError as e:
             if any(error["type"] == "json_invalid" for error in e.errors()):
                 return False
@@ -231,38 +230,43 @@ class _Reader:
 
     def singles(self, raws: list[Any]) -> None:
         """Validate and store rows parsed one by one (then ``raws`` is emptied)."""
-        shaped: list[_ObservationRow] = []
+        shaped: list[ObservationRow] = []
         numbers: list[int] = []
         for raw in raws:
             try:
-                shaped.append(_ROW.validate_python(raw))
+                shaped.append(ROW.validate_python(raw))
             except ValidationError as e:
                 self.problems.extend(problems_from(e, f"$.observations[{self.rows}]"))
-                self.store = None
+                self.builder = None
             else:
                 numbers.append(self.rows)
             self.rows += 1
         raws.clear()
         self.feed(shaped, numbers)
 
-    def feed(self, rows: list[_ObservationRow], numbers: Sequence[int]) -> None:
+    def feed(self, rows: list[ObservationRow], numbers: Sequence[int]) -> None:
         if not rows:
             return
         found: list[Problem] = []
-        _build_store(rows, found, numbers, self.store)
+        # After a problem the rows are still checked, in a builder thrown away.
+        builder = StoreBuilder() if self.builder is None else self.builder
+        append_rows(builder, rows, found, numbers)
         if found:
             self.problems.extend(found)
-            self.store = None
+            self.builder = None
 
 
 def load_stream(
-    cls: type[Dataset], path: Path, size: int, *, progress: bool | None = None
-) -> Dataset:
+    path: Path, size: int, *, progress: bool | None = None
+) -> tuple[DatasetDocument, Gazetteer, ObservationStore]:
     """Read the dataset in ``path`` (``size`` bytes) in chunks; see :meth:`Dataset.load`.
 
+    Returns:
+        The document without its observations, its gazetteer, and the observations.
+
     Raises:
-        DatasetLoadError: As :meth:`Dataset.load`, listing the first
-            :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` problems and counting the rest.
+        DatasetLoadError: As :meth:`Dataset.load <antq_core.Dataset.load>`, listing the
+            first :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` problems and counting the rest.
         OSError: The file cannot be read (the caller reports it).
     """
     source = str(path)
@@ -287,12 +291,12 @@ def load_stream(
     shell = {"observations": [], **head}
     problems: list[Problem] = []
     try:
-        doc = _DOCUMENT.validate_python(shell)
+        doc = DOCUMENT.validate_python(shell)
     except ValidationError as e:
-        problems.extend(_every_problem(shell, e, source))
+        problems.extend(every_problem(shell, e, source))
     else:
-        gazetteer = _check_document(doc, source, problems)
-    if problems or reader.problems or reader.store is None:
+        gazetteer = check_document(doc, source, problems)
+    if problems or reader.problems or reader.builder is None:
         listed = reader.problems
         raise DatasetLoadError(source, [*problems, *listed.kept], omitted=listed.omitted)
-    return cls._assemble(doc, gazetteer, reader.store)
+    return doc, gazetteer, reader.builder.build()

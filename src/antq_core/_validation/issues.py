@@ -8,15 +8,24 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
-from antq_core._values.period import Period
+from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_number, format_period
 from antq_core.errors import Location
 
-__all__ = ["CODES", "Issue", "IssueCode", "Severity", "ValidationReport"]
+__all__ = [
+    "CODES",
+    "Issue",
+    "IssueCode",
+    "Severity",
+    "ValidationReport",
+    "declare",
+    "issue",
+]
 
 REPORT_FORMAT: Final = "antq-validation"
 REPORT_FORMAT_VERSION: Final = 1
@@ -45,6 +54,10 @@ class Severity(enum.StrEnum):
 _RANK: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+def _severity_set(severities: Iterable[Severity]) -> frozenset[Severity]:
+    return frozenset(severities)
+
+
 @attrs.frozen
 class IssueCode:
     """One stable issue code: its usual severity and its message in each language.
@@ -57,356 +70,64 @@ class IssueCode:
             (a rule's importance, for one).
         vi: Message template in Vietnamese.
         en: Message template in English.
+        other_severities: The other severities a check may give an issue of this code
+            (a rule's importance); none for most codes.
     """
 
     code: str
     severity: Severity
     vi: str
     en: str
+    other_severities: frozenset[Severity] = attrs.field(default=(), converter=_severity_set)
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """Every severity an issue of this code may have: the usual one first, then by rank."""
+        others = sorted(self.other_severities - {self.severity}, key=lambda s: s.rank)
+        return (self.severity, *others)
 
 
-def _codes(*codes: IssueCode) -> Mapping[str, IssueCode]:
-    return {c.code: c for c in codes}
+_DECLARED: dict[str, IssueCode] = {}
+
+CODES: Final[Mapping[str, IssueCode]] = MappingProxyType(_DECLARED)
+"""Every issue code, with its usual severity and messages. Codes never change meaning.
+
+Filled by :func:`declare`: each check module (``antq_core._validation.checks``)
+declares the codes it may emit, so the table is complete once the package is imported.
+"""
 
 
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+def declare(*codes: IssueCode) -> Mapping[str, IssueCode]:
+    """Declare the codes one check module may emit; returns them, by code.
 
-# How a reported total and the registered count compare (antq_core.Reconciliation's sentence).
-_RECONCILED_VI: Final = (
-    "{place} ({unit_code}), {period}: báo cáo {reported_words}{reported} {noun}, "
-    "đã đăng ký {registered_words}{registered}{registered_what}, chênh lệch {difference} "
-    "(cho phép {allowed})."
-)
-_RECONCILED_EN: Final = (
-    "{place} ({unit_code}), {period}: {reported_words}{reported} {noun} reported, "
-    "{registered_words}{registered}{registered_what} registered, difference {difference} "
-    "(allowed {allowed})."
-)
+    Each code is declared once, by the module that emits it: :data:`CODES`
+    gets its severity and messages from there.
 
-CODES: Final[Mapping[str, IssueCode]] = _codes(
-    # -- structure --------------------------------------------------------------------------
-    IssueCode(
-        "reference-unresolved",
-        _E,
-        "{owner} tham chiếu tới {target_kind} '{target}' không có trong bộ dữ liệu.",
-        "{owner} refers to {target_kind} '{target}', which the dataset does not have.",
-    ),
-    IssueCode(
-        "gazetteer-duplicate-code",
-        _E,
-        "Mã đơn vị hành chính '{code}' được dùng cho hai đơn vị ({name} và {other}).",
-        "Administrative unit code '{code}' is used twice ({name} and {other}).",
-    ),
-    IssueCode(
-        "gazetteer-missing-parent",
-        _E,
-        "Đơn vị {name} ({code}) thuộc đơn vị cấp trên '{parent}' không có trong danh mục.",
-        "Unit {name} ({code}) has parent '{parent}', which the gazetteer does not have.",
-    ),
-    IssueCode(
-        "gazetteer-cycle",
-        _E,
-        "Các đơn vị hành chính tạo thành vòng lặp: {cycle}.",
-        "Administrative units form a cycle: {cycle}.",
-    ),
-    IssueCode(
-        "gazetteer-level-order",
-        _E,
-        "Đơn vị {name} ({code}, cấp {level}) không thấp hơn đơn vị cấp trên "
-        "{parent} (cấp {parent_level}).",
-        "Unit {name} ({code}, level {level}) is not below its parent {parent} "
-        "(level {parent_level}).",
-    ),
-    IssueCode(
-        "unit-not-valid-on-date",
-        _E,
-        "{owner}: đơn vị {unit} không tồn tại trong {period} ({validity}).",
-        "{owner}: unit {unit} did not exist in {period} ({validity}).",
-    ),
-    IssueCode(
-        "site-before-initiative",
-        _E,
-        "Điểm {site} bắt đầu ({site_period}) trước khi mô hình {initiative} bắt đầu "
-        "({initiative_period}).",
-        "Site {site} starts ({site_period}) before its initiative {initiative} "
-        "({initiative_period}).",
-    ),
-    IssueCode(
-        "observation-before-subject",
-        _E,
-        "Số liệu {metric} của {subject} thuộc {period}, kết thúc trước khi "
-        "{subject} bắt đầu ({start_date}).",
-        "Figure {metric} of {subject} is for {period}, which ends before {subject} "
-        "began ({start_date}).",
-    ),
-    IssueCode(
-        "observation-starts-before-subject",
-        _W,
-        "Số liệu {metric} của {subject} thuộc {period}, bắt đầu trước khi "
-        "{subject} bắt đầu ({start_date}).",
-        "Figure {metric} of {subject} is for {period}, which starts before {subject} "
-        "began ({start_date}).",
-    ),
-    IssueCode(
-        "period-in-future",
-        _E,
-        "{owner}: {period} bắt đầu sau ngày báo cáo {report_date}.",
-        "{owner}: {period} starts after the report date, {report_date}.",
-    ),
-    IssueCode(
-        "period-ongoing",
-        _I,
-        "{owner}: {period} kéo dài tới {end_date}, sau ngày báo cáo {report_date}: "
-        "số liệu tính đến ngày báo cáo, chưa phải số cả kỳ.",
-        "{owner}: {period} runs to {end_date}, after the report date {report_date}: "
-        "the figure is so far, not for the whole period.",
-    ),
-    IssueCode(
-        "unit-incompatible",
-        _E,
-        "Số liệu {metric} tính bằng {unit}, không quy đổi được sang đơn vị của chỉ tiêu "
-        "({metric_unit}).",
-        "Figure {metric} is in {unit}, which does not convert to the metric's unit "
-        "({metric_unit}).",
-    ),
-    IssueCode(
-        "value-invalid",
-        _E,
-        "Giá trị {value} của {metric} không hợp lệ với đơn vị {unit}: {reason}.",
-        "Value {value} of {metric} is not valid in {unit}: {reason}.",
-    ),
-    IssueCode(
-        "qualifier-not-allowed",
-        _E,
-        "Chỉ tiêu {metric} ({kind}) không nhận giá trị '{qualifier}': {reason}.",
-        "Metric {metric} ({kind}) does not take '{qualifier}' values: {reason}.",
-    ),
-    IssueCode(
-        "disaggregation-not-allowed",
-        _E,
-        "Chỉ tiêu {metric} không được phân tổ theo '{category}'.",
-        "Metric {metric} is not broken down by '{category}'.",
-    ),
-    IssueCode(
-        "disaggregation-option-unknown",
-        _E,
-        "Phân tổ '{category}' không có lựa chọn '{option}'.",
-        "Category '{category}' has no option '{option}'.",
-    ),
-    IssueCode(
-        "organization-before-law",
-        _E,
-        "Tổ chức {organization} là Tổ bảo vệ ANTT ở cơ sở nhưng thành lập ngày "
-        "{established_date}, trước ngày Luật 30/2023/QH15 có hiệu lực ({law_date}).",
-        "Organization {organization} is a grassroots security and order team but was "
-        "set up on {established_date}, before Law 30/2023/QH15 took effect ({law_date}).",
-    ),
-    # -- duplicates and conflicts ---------------------------------------------------------------
-    IssueCode(
-        "duplicate-observation",
-        _W,
-        "Số liệu {metric} của {subject} ({period}) được ghi {count} lần với cùng giá trị "
-        "(dòng {rows}).",
-        "Figure {metric} of {subject} ({period}) is recorded {count} times with the same "
-        "value (rows {rows}).",
-    ),
-    IssueCode(
-        "conflicting-observations",
-        _E,
-        "Số liệu {metric} của {subject} ({period}) có các giá trị khác nhau: {values} "
-        "(dòng {rows}; nguồn {sources}).",
-        "Figure {metric} of {subject} ({period}) has different values: {values} "
-        "(rows {rows}; sources {sources}).",
-    ),
-    # -- double counting ------------------------------------------------------------------------
-    IssueCode(
-        "overlapping-periods",
-        _W,
-        "Chỉ tiêu {metric} của {subject} có các kỳ chồng lấn nhau ({periods}, dòng {rows}): "
-        "cộng lại sẽ tính trùng.",
-        "Metric {metric} of {subject} has overlapping periods ({periods}, rows {rows}): "
-        "adding them would count twice.",
-    ),
-    IssueCode(
-        "site-spans-parents",
-        _W,
-        "Điểm {site} trải trên các đơn vị thuộc nhiều {level} khác nhau ({parents}): "
-        "khi tổng hợp theo {level} chỉ được tính một lần, ở {anchor}.",
-        "Site {site} covers units under different units of level {level} ({parents}): "
-        "a roll-up by {level} may count it only once, at {anchor}.",
-    ),
-    IssueCode(
-        "parts-exceed-total",
-        _E,
-        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) là {parts}, "
-        "lớn hơn tổng số {total}.",
-        "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
-        "more than the total {total}.",
-    ),
-    IssueCode(
-        "parts-may-exceed-total",
-        _W,
-        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) là {parts}, "
-        "có thể lớn hơn tổng số {total} (số ước tính).",
-        "The parts by '{category}' of {metric} ({subject}, {period}) add to {parts}, "
-        "which may be more than the total {total} (estimates).",
-    ),
-    IssueCode(
-        "parts-exceed-subtotal",
-        _E,
-        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) trong nhóm "
-        "{within} là {parts}, lớn hơn số {total} đã báo cáo cho chính nhóm đó.",
-        "The parts by '{category}' of {metric} ({subject}, {period}) within {within} "
-        "add to {parts}, more than the {total} reported for {within} itself.",
-    ),
-    IssueCode(
-        "parts-may-exceed-subtotal",
-        _W,
-        "Tổng các phần theo '{category}' của {metric} ({subject}, {period}) trong nhóm "
-        "{within} là {parts}, có thể lớn hơn số {total} đã báo cáo cho chính nhóm đó "
-        "(số ước tính).",
-        "The parts by '{category}' of {metric} ({subject}, {period}) within {within} "
-        "add to {parts}, which may be more than the {total} reported for {within} itself "
-        "(estimates).",
-    ),
-    # -- statutory security and order teams (Law 30/2023/QH15) --------------------------------
-    IssueCode(
-        "team-without-leader",
-        _W,
-        "Tổ bảo vệ ANTT ở cơ sở {organization} có {count} người tham gia được ghi nhận nhưng "
-        "không ai là tổ trưởng, trong khi Luật 30/2023/QH15 quy định tổ có tổ trưởng: "
-        "có thể danh sách chưa đầy đủ.",
-        "Grassroots security and order team {organization} has {count} participants recorded "
-        "but no leader (tổ trưởng), which Law 30/2023/QH15 requires: the records may be "
-        "incomplete.",
-    ),
-    IssueCode(
-        "member-under-age",
-        _E,
-        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} chưa đủ "
-        "{bound} tuổi vào ngày tổ được thành lập; Luật 30/2023/QH15 yêu cầu thành viên "
-        "từ đủ {bound} tuổi.",
-        "Participant {participant} of grassroots security and order team {organization} was "
-        "under {bound} on the day the team was set up; Law 30/2023/QH15 requires members to "
-        "be {bound} or older.",
-    ),
-    IssueCode(
-        "member-over-age",
-        _W,
-        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} đã trên "
-        "{bound} tuổi vào ngày tổ được thành lập; theo Luật 30/2023/QH15, người trên {bound} "
-        "tuổi chỉ tham gia khi bảo đảm sức khỏe và được Chủ tịch Ủy ban nhân dân cấp xã "
-        "quyết định.",
-        "Participant {participant} of grassroots security and order team {organization} was "
-        "over {bound} on the day the team was set up; under Law 30/2023/QH15 a person over "
-        "{bound} serves only in good health and by decision of the chair of the commune "
-        "People's Committee.",
-    ),
-    # -- rates ----------------------------------------------------------------------------------
-    IssueCode(
-        "ratio-mismatch",
-        _W,
-        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
-        "nhưng tính lại từ {numerator} = {numerator_value} {numerator_unit} và {denominator} = "
-        "{denominator_value} {denominator_unit} thì được {recomputed} {unit} (chênh lệch "
-        "{difference}, cho phép {allowed}; dòng {rows}).",
-        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
-        "{numerator} = {numerator_value} {numerator_unit} and {denominator} = "
-        "{denominator_value} {denominator_unit} give {recomputed} {unit} (difference "
-        "{difference}, allowed {allowed}; rows {rows}).",
-    ),
-    IssueCode(
-        "ratio-zero-denominator",
-        _W,
-        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
-        "nhưng mẫu số {denominator} bằng 0: không có tỷ lệ nào để báo cáo (dòng {rows}).",
-        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
-        "its denominator {denominator} is 0: there is no rate to report (rows {rows}).",
-    ),
-    # -- reconciliation -------------------------------------------------------------------------
-    IssueCode(
-        "reconcile-mismatch",
-        _W,
-        "Tổng số báo cáo không khớp với số {entities} đã đăng ký: " + _RECONCILED_VI,
-        "A reported total does not match the registered {entities}: " + _RECONCILED_EN,
-    ),
-    IssueCode(
-        "reconcile-nothing-registered",
-        _I,
-        _RECONCILED_VI + " Bộ dữ liệu không đăng ký {entities} nào thuộc {place}: không có gì "
-        "để đối chiếu, danh mục chỉ không liệt kê chúng.",
-        _RECONCILED_EN + " The dataset registers no {entities} under {place}: there is nothing "
-        "to reconcile against; the registry simply does not list them.",
-    ),
-    IssueCode(
-        "reconcile-registry-partial",
-        _I,
-        _RECONCILED_VI + " Các {entities} đã đăng ký có những điểm nguồn chỉ nêu làm ví dụ "
-        "({examples}), không phải danh sách đầy đủ: số đăng ký ít hơn là đương nhiên.",
-        _RECONCILED_EN + " The registered {entities} include ones the source names only as "
-        "examples ({examples}), not the full list: fewer registered is expected.",
-    ),
-    IssueCode(
-        "reconcile-not-comparable",
-        _I,
-        "Không đối chiếu được tổng số báo cáo với số đã đăng ký: {place} ({unit_code}), "
-        "{period}: báo cáo {reported_words}{reported} {noun}; {registered_part} ({basis}).",
-        "A reported total cannot be reconciled with the registry: {place} ({unit_code}), "
-        "{period}: {reported_words}{reported} {noun} reported; {registered_part} ({basis}).",
-    ),
-    # -- rules ----------------------------------------------------------------------------------
-    IssueCode(
-        "rule-violated",
-        _E,
-        "Quy tắc '{rule_name}' không thỏa với {subject}, {period}: {left_text} = {left} "
-        "{operator} {right_text} = {right}.",
-        "Rule '{rule_name}' fails for {subject}, {period}: {left_text} = {left} "
-        "{operator} {right_text} = {right}.",
-    ),
-    IssueCode(
-        "rule-possibly-violated",
-        _W,
-        "Quy tắc '{rule_name}' có thể không thỏa với {subject}, {period} (có số ước tính): "
-        "{left_text} = {left} {operator} {right_text} = {right}.",
-        "Rule '{rule_name}' may fail for {subject}, {period} (estimates involved): "
-        "{left_text} = {left} {operator} {right_text} = {right}.",
-    ),
-    IssueCode(
-        "rule-inconclusive",
-        _I,
-        "Quy tắc '{rule_name}' chưa kết luận được với {subject}, {period}: các số liệu "
-        "(cận trên, cận dưới) chưa đủ để kết luận ({left_text} = {left}, "
-        "{right_text} = {right}).",
-        "Rule '{rule_name}' cannot be decided for {subject}, {period}: the figures as "
-        "reported (bounds) do not settle it ({left_text} = {left}, {right_text} = {right}).",
-    ),
-    IssueCode(
-        "rule-unknown-reference",
-        _E,
-        "Quy tắc '{rule_name}' dùng {target_kind} '{target}' không có trong bộ dữ liệu.",
-        "Rule '{rule_name}' uses {target_kind} '{target}', which the dataset does not have.",
-    ),
-    IssueCode(
-        "rule-invalid",
-        _E,
-        "Quy tắc '{rule_name}' không dùng được: {reason}.",
-        "Rule '{rule_name}' cannot be used: {reason}.",
-    ),
-    # -- text -----------------------------------------------------------------------------------
-    IssueCode(
-        "text-not-nfc",
-        _I,
-        "Văn bản tại {path} không ở dạng chuẩn NFC; đã chuẩn hóa khi đọc.",
-        "Text at {path} was not in Unicode NFC; it was normalised when read.",
-    ),
-    IssueCode(
-        "probable-duplicate-name",
-        _W,
-        "{kind_vi} '{name}' và '{other}' trong {parent} {how_vi}: có thể là một.",
-        "{kind_en} '{name}' and '{other}' in {parent} {how_en}: probably the same one.",
-    ),
-)
-"""Every issue code, with its usual severity and messages. Codes never change meaning."""
+    Raises:
+        ValueError: A code is declared twice.
+    """
+    mine: dict[str, IssueCode] = {}
+    twice = []
+    for c in codes:
+        if c.code in mine or c.code in _DECLARED:
+            twice.append(c.code)
+        mine[c.code] = c
+    if twice:
+        raise ValueError(f"issue codes declared twice: {', '.join(twice)}")
+    _DECLARED.update(mine)
+    return MappingProxyType(mine)
+
+
+def issue(code: str, where: Location, /, **details: Any) -> Issue:
+    """An :class:`Issue` of a declared ``code`` at ``where``, of the code's severity.
+
+    What every check builds its issues with; only a rule's violation, whose
+    severity is the rule's importance, is built as an :class:`Issue` directly.
+
+    Raises:
+        KeyError: No check module declares ``code``.
+    """
+    return Issue(code, CODES[code].severity, where, details)
 
 
 Detail = str | int | Decimal | bool | None | tuple[str, ...]
@@ -506,10 +227,23 @@ def _render_one(key: str, value: Detail, lang: Lang) -> str:
     return value
 
 
+def _when(period: str, written: str, lang: Lang) -> str:
+    """``written`` (a period in words) after the preposition it takes: "on 1 June 2024"."""
+    try:
+        day = Period.parse(period).kind is PeriodKind.DAY
+    except ValueError:
+        day = False
+    if lang == "vi":
+        return f"vào {written}" if day else f"trong {written}"
+    return f"on {written}" if day else f"in {written}"
+
+
 def _render(details: tuple[tuple[str, Detail], ...], lang: Lang) -> dict[str, str]:
     values: dict[str, str] = {}
     for key, value in details:
         values[key] = _render_one(key, value, lang)
+        if key == "period" and isinstance(value, str) and value:
+            values["when"] = _when(value, values[key], lang)
         for suffix in ("_vi", "_en"):
             if key.endswith(suffix) and suffix[1:] == lang:
                 values[key.removesuffix(suffix)] = values[key]

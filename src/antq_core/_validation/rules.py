@@ -7,7 +7,6 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from importlib.resources import files
 from itertools import compress, repeat
 from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
 from typing import Annotated, Any, Final, Literal, TypeVar
@@ -16,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import column_keys, low_shift, rows_with
-from antq_core._dataset.store import _QUALIFIER_INDEX as _QUALIFIER_CODE
-from antq_core._dataset.store import ObservationColumns
+from antq_core._dataset.store import QUALIFIER_INDEX, ObservationColumns
 from antq_core._entities import EntityId, Name, Text
+from antq_core._util.data import data_bytes
 from antq_core._validation.expr import (
     INF,
     MAX_EXPRESSION_LENGTH,
@@ -30,7 +29,8 @@ from antq_core._validation.expr import (
     dimension,
     summands,
 )
-from antq_core._validation.issues import Issue, Severity
+from antq_core._validation.issues import Issue, Severity, issue
+from antq_core._values import exact
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import PeriodKind
 from antq_core._values.quantity import Qualifier
@@ -208,7 +208,7 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
     >>> rule.left, rule.operator.value, rule.right, rule.importance.value
     ('valuable_tips', '<=', 'tips_received', 'high')
     """
-    raw = (files("antq_core") / "data" / "rules.json").read_bytes()
+    raw = data_bytes("rules.json")
     return TypeAdapter(_RulesDocument).validate_json(raw).rules
 
 
@@ -222,7 +222,7 @@ def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) ->
     value = Decimal(cols.value[i] if raw is None else raw)
     factor = factors[cols.unit[i]]
     if factor != 1:
-        value *= factor
+        value = Decimal(exact.multiply(value, factor))
     q = cols.qualifiers[cols.qualifier[i]]
     if q is Qualifier.EXACT:
         return Bounds(value, value)
@@ -289,7 +289,7 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
         if issues is not None:
             for kind, target in dict.fromkeys(problems):
                 details = names | {"target_kind": kind, "target": target}
-                issues.append(Issue("rule-unknown-reference", Severity.ERROR, where, details))
+                issues.append(issue("rule-unknown-reference", where, **details))
         return None
 
     def dimension_of(ref: MetricRef) -> str:
@@ -300,7 +300,7 @@ def _resolve(  # noqa: PLR0917 - a private helper with one caller
             dimension(expression, dimension_of)
     except ValueError as e:
         if issues is not None:
-            issues.append(Issue("rule-invalid", Severity.ERROR, where, names | {"reason": str(e)}))
+            issues.append(issue("rule-invalid", where, **names, reason=str(e)))
         return None
     return _Resolved(rule, slots)
 
@@ -378,7 +378,7 @@ def _index(
     other_units = {code for code, unit in enumerate(cols.units) if unit.factor != 1}
     for i in (*rows_with(cols.unit, other_units, len(cols.units)), *cols.exact):
         odd_rows[slot_keys[i]].append(i)
-    exact = _QUALIFIER_CODE[Qualifier.EXACT]
+    exact = QUALIFIER_INDEX[Qualifier.EXACT]
     bounded = set(range(len(cols.qualifiers))) - {exact}
     qualified: dict[int, list[int]] = defaultdict(list)
     for i in rows_with(cols.qualifier, bounded, len(cols.qualifiers)):
@@ -695,10 +695,46 @@ class _RuleRun:
             "operator": rule.operator.value,
             "left": sides[0],
             "right": sides[1],
+            **_comparison(rule.operator, sides),
             "rows": tuple(str(i) for i in rows),
         }
         where = Location(subject.kind.value, subject.id, field=f"rule {rule.id}")
         self.issues.append(Issue(code, severity, where, details))
+
+
+# What holds instead of a failed comparison: "300 > 40" for a failed "<=".
+_BROKEN: Final = {
+    RuleOperator.EQUAL: "≠",
+    RuleOperator.NOT_EQUAL: "=",
+    RuleOperator.GREATER: "≤",
+    RuleOperator.GREATER_OR_EQUAL: "<",
+    RuleOperator.LESS: "≥",
+    RuleOperator.LESS_OR_EQUAL: ">",
+}
+_SIDES: Final = {
+    "vi": ("vế trái", "vế phải", {"reported": "có số liệu", "missing": "không có số liệu"}),
+    "en": ("left side", "right side", {"reported": "reported", "missing": "missing"}),
+}
+
+
+def _comparison(operator: RuleOperator, sides: tuple[str, str]) -> dict[str, str]:
+    """How a failed rule's sides compare, in words of each language (``comparison_vi``...).
+
+    The relation written is the one that holds (or may hold, for estimates)
+    instead of the rule's: "left side 300 > right side 40" for a failed
+    ``a <= b``, never "a = 300 <= b = 40", which reads as if it held. Pair
+    rules say which side is reported.
+    """
+    out: dict[str, str] = {}
+    for lang, (left, right, words) in _SIDES.items():
+        if operator in _BROKEN:
+            text = f"{left} {sides[0]} {_BROKEN[operator]} {right} {sides[1]}"
+        else:
+            text = (
+                f"{left} {words.get(sides[0], sides[0])}, {right} {words.get(sides[1], sides[1])}"
+            )
+        out[f"comparison_{lang}"] = text
+    return out
 
 
 def check_rules(

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Final
 
 from antq_core._aggregate.counts import EXACT, Tolerance
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.overlap import duplicate_and_overlapping_rows
 from antq_core._util.extras import prefer_polars
-from antq_core._validation.checker import Checker, RepeatFinder
-from antq_core._validation.issues import Issue, Severity, ValidationReport
-from antq_core._validation.people import team_issues
-from antq_core._validation.ratios import RATIO_TOLERANCE, ratio_issues
-from antq_core._validation.reconcile import reconciliation_issues
-from antq_core._validation.rules import ValidationRule, check_rules
+from antq_core._validation.checks import Context, Options, RepeatFinder, run_checks
+from antq_core._validation.checks.ratios import RATIO_TOLERANCE
+from antq_core._validation.issues import ValidationReport
+from antq_core._validation.rules import ValidationRule
 from antq_core._values.geo import AdminLevel
-from antq_core.errors import InvalidValueError, Location, enum_member
+from antq_core.errors import InvalidValueError, enum_member
 
 __all__ = ["DEFAULT_LEVELS", "ENGINES", "validate", "validate_json"]
 
@@ -87,16 +83,8 @@ def validate(
             has that name.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
-    wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
-    checker = Checker(dataset, wanted, _repeat_finder(engine, len(dataset.observations)))
-    issues = checker.run()
-    teams = team_issues(dataset)
-    rates = ratio_issues(dataset, checker.cols, ratio_tolerance)
-    totals = list(reconciliation_issues(dataset, tolerance))
-    rule_issues, evaluated = check_rules(dataset, checker.cols, rules)
-    return ValidationReport(
-        (*issues, *teams, *rates, *totals, *rule_issues), rules_evaluated=evaluated
-    )
+    options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
+    return _report(Context(dataset, options))
 
 
 def validate_json(
@@ -145,18 +133,28 @@ def validate_json(
         MissingExtraError: As for :func:`validate`.
     """
     dataset = Dataset.from_json(data, source=source)
-    report = validate(
-        dataset,
-        rules=rules,
-        levels=levels,
-        tolerance=tolerance,
-        ratio_tolerance=ratio_tolerance,
-        engine=engine,
-    )
-    text_issues = _not_nfc(data, source)
-    if not text_issues:
-        return report
-    return ValidationReport((*text_issues, *report.issues), rules_evaluated=report.rules_evaluated)
+    options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
+    return _report(Context(dataset, options, document=data, source=source))
+
+
+def _options(  # noqa: PLR0917 - validate()'s options, checked in one place
+    dataset: Dataset,
+    rules: Iterable[ValidationRule] | None,
+    levels: Sequence[AdminLevel | str],
+    tolerance: Tolerance,
+    engine: str,
+    ratio_tolerance: Tolerance,
+) -> Options:
+    """The options :func:`validate` was given, checked, with the engine for ``dataset``."""
+    wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
+    finder = _repeat_finder(engine, len(dataset.observations))
+    return Options(wanted, tolerance, ratio_tolerance, rules, finder)
+
+
+def _report(context: Context) -> ValidationReport:
+    """Every check's issues in ``context`` (:data:`~antq_core._validation.checks.CHECKS`)."""
+    issues = run_checks(context)
+    return ValidationReport(issues, rules_evaluated=context.rules_evaluated)
 
 
 ENGINES: Final = ("auto", "python", "polars")
@@ -173,75 +171,3 @@ def _repeat_finder(engine: str, rows: int) -> RepeatFinder:
     from antq_core._dataset.overlap_polars import duplicate_and_overlapping_rows_polars
 
     return duplicate_and_overlapping_rows_polars
-
-
-_ASCII: Final = bytes(range(128))
-_MARKS: Final = frozenset(("Mn", "Mc", "Me"))
-
-
-def _may_change(char: str) -> bool:
-    """Whether NFC may change text around ``char`` (its NFC quick check is not Yes).
-
-    Those are the characters NFC rewrites on their own, and those that can be
-    the second of a composed pair: combining marks, and Hangul vowel and
-    final jamo.
-    """
-    return (
-        unicodedata.category(char) in _MARKS
-        or "\u1160" <= char <= "\u11ff"
-        or unicodedata.normalize("NFC", char) != char
-    )
-
-
-def _all_nfc(data: bytes | str) -> bool:
-    r"""Whether every string of a JSON document is certainly NFC, without parsing it.
-
-    ASCII never changes under NFC and never composes with what precedes it,
-    so only the distinct non-ASCII characters need a look: C-level byte
-    deletion gets them, and NFC-only text (precomposed Vietnamese) has none
-    that :func:`_may_change`. A ``\u`` escape could hide anything: then the
-    answer is no, and the caller looks at each string.
-    """
-    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    if b"\\u" in raw:
-        return False
-    others = raw.translate(None, _ASCII).decode("utf-8", "replace")
-    return not any(_may_change(c) for c in set(others))
-
-
-def _not_nfc(data: bytes | str, source: str) -> list[Issue]:
-    """An info for each string of the document that is not NFC (the document loads)."""
-    if _all_nfc(data):
-        return []
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    issues: list[Issue] = []
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):  # pragma: no cover - pydantic read it; json should too
-        where = Location("file", path="$", file=source)
-        return [Issue("text-not-nfc", Severity.INFO, where, {"path": "$"})]
-    notes: list[Issue] = []
-
-    def found(path: str, row: int | None = None, field: str | None = None) -> None:
-        where = Location("file", row=row, field=field, path=path, file=source)
-        (issues if row is None else notes).append(
-            Issue("text-not-nfc", Severity.INFO, where, {"path": path})
-        )
-
-    rows = document.pop("observations", [])
-    # Observation fields are ids, codes and periods (ASCII, or loading fails) but the note.
-    for i, row in enumerate(rows):
-        note = row.get("note")
-        if note is not None and not unicodedata.is_normalized("NFC", note):
-            found(f"$.observations[{i}].note", i, "note")
-    stack: list[tuple[str, Any]] = [("$", document)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            if not unicodedata.is_normalized("NFC", value):
-                found(path)
-        elif isinstance(value, dict):
-            stack.extend((f"{path}.{k}", v) for k, v in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
-    return [*issues, *notes]

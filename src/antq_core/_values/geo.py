@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._util.atomic import atomic_write
 from antq_core._util.inputs import read_input
 from antq_core._values.schema import Date, format_problems, validated, value_schema
 from antq_core._values.text import NfcStr, fold, nfc
@@ -36,7 +37,7 @@ from antq_core.errors import (
     enum_member,
 )
 
-__all__ = ["AdminLevel", "AdminUnit", "Gazetteer", "GazetteerSource"]
+__all__ = ["AdminLevel", "AdminUnit", "Gazetteer", "GazetteerDocument", "GazetteerSource"]
 
 GAZETTEER_FORMAT: Final = "antq-gazetteer"
 GAZETTEER_FORMAT_VERSION: Final = 1
@@ -184,7 +185,7 @@ class GazetteerSource(BaseModel):
     note: NfcStr | None = Field(default=None, description="What was taken from it and how.")
 
 
-class _GazetteerDocument(BaseModel):
+class GazetteerDocument(BaseModel):
     """An ``antq-gazetteer`` document: one version of the administrative geography."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Gazetteer")
@@ -203,7 +204,7 @@ class _GazetteerDocument(BaseModel):
     units: tuple[AdminUnitRecord, ...] = Field(description="The administrative units.")
 
 
-_DOCUMENT: Final = TypeAdapter(_GazetteerDocument)
+_DOCUMENT: Final = TypeAdapter(GazetteerDocument)
 
 
 class Gazetteer:
@@ -343,10 +344,19 @@ class Gazetteer:
             UnknownAdminUnitError: ``code`` or one of its ancestors is missing.
             GazetteerCycleError: Following parents comes back to a unit already seen.
         """
-        return tuple(self._units[c] for c in self._chain(code)[1:])
+        return tuple(self._units[c] for c in self.lineage(code)[1:])
 
-    def _chain(self, code: str) -> tuple[str, ...]:
-        """``code`` and the codes above it, nearest first; cached."""
+    def lineage(self, code: str) -> tuple[str, ...]:
+        """``code`` and the codes of the units above it, nearest first; cached.
+
+        >>> from antq_core import bundled_gazetteer
+        >>> bundled_gazetteer().lineage("03604")  # Thân Thuộc, Tân Uyên, Lai Châu
+        ('03604', '111', '12')
+
+        Raises:
+            UnknownAdminUnitError: ``code`` or one of its ancestors is missing.
+            GazetteerCycleError: Following parents comes back to a unit already seen.
+        """
         cached = self._ancestry.get(code)
         if cached is not None:
             return cached
@@ -368,14 +378,14 @@ class Gazetteer:
     def ancestor_at(self, code: str, level: AdminLevel | str) -> AdminUnit | None:
         """The unit at ``level`` that contains ``code`` (itself if at that level), or ``None``."""
         wanted = _to_level(level)
-        for c in self._chain(code):
+        for c in self.lineage(code):
             if self._units[c].level is wanted:
                 return self._units[c]
         return None
 
     def is_within(self, code: str, ancestor: str) -> bool:
         """Whether ``code`` is ``ancestor`` or lies under it."""
-        return ancestor in self._chain(code)
+        return ancestor in self.lineage(code)
 
     def common_ancestor(self, codes: Iterable[str]) -> AdminUnit:
         """The lowest unit that contains every unit in ``codes``.
@@ -388,7 +398,7 @@ class Gazetteer:
             InvalidValueError: ``codes`` is empty, or the units share no ancestor.
             UnknownAdminUnitError: A code, or one of its ancestors, is missing.
         """
-        chains = [self._chain(c) for c in codes]
+        chains = [self.lineage(c) for c in codes]
         if not chains:
             raise InvalidValueError("units", [], "no units given")
         shared = set(chains[0]).intersection(*chains[1:])
@@ -424,7 +434,7 @@ class Gazetteer:
         return cls._from_document(doc, source, path)
 
     @classmethod
-    def _from_document(cls, doc: _GazetteerDocument, source: str, path: str) -> Gazetteer:
+    def _from_document(cls, doc: GazetteerDocument, source: str, path: str) -> Gazetteer:
         problems = format_problems(
             (doc.format, GAZETTEER_FORMAT), (doc.format_version, GAZETTEER_FORMAT_VERSION), path
         )
@@ -469,9 +479,7 @@ class Gazetteer:
 
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
-        Path(path).write_text(
-            json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
 
 _UNIT_FIELDS: Final = {

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import re
 from decimal import Decimal
 from typing import Final, Literal
 
+import attrs
+
+from antq_core._values.exact import add, divide, multiply, tidy
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit, _tidy
+from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit
 from antq_core._values.text import fold, nfc
 from antq_core.errors import InvalidValueError, QuantityParseError
 
 __all__ = [
     "Lang",
+    "Phrase",
     "format_date",
     "format_number",
     "format_period",
+    "format_phrase",
     "format_quantity",
     "parse_number",
+    "parse_phrase",
     "parse_quantity",
 ]
 
@@ -177,16 +182,20 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
     "gần", "khoảng"... / "more than", "about"...), "trở lên" / "or more" after
     it, a multiplier ("nghìn", "triệu", "tỷ" / "thousand", "million"), plural
     multipliers that are themselves lower bounds ("hàng nghìn" = at least 1,000,
-    "thousands"), and a unit word ("m2", "ha", "đồng", "người", "lượt hộ"...).
+    "thousands"), a unit word ("m2", "ha", "đồng", "người", "lượt hộ"...), and
+    a restatement of the figure in brackets, which must agree with it
+    (:func:`parse_phrase` keeps it).
 
     >>> parse_quantity("trên 58 nghìn m2")
     Quantity(58000, 'm2', 'at_least')
     >>> parse_quantity("hàng nghìn", unit="tip")
     Quantity(1000, 'tip', 'at_least')
-    >>> parse_quantity("2 triệu đồng")
-    Quantity(2000000, 'vnd')
-    >>> parse_quantity("4.810", unit="household_attendance")
-    Quantity(4810, 'household_attendance')
+    >>> parse_quantity("gần 7 tỷ đồng")
+    Quantity(7000000000, 'vnd', 'at_most')
+    >>> parse_quantity("95 tỷ", unit="vnd")
+    Quantity(95000000000, 'vnd')
+    >>> parse_quantity("8.450 m2 (hơn 0,8 ha)")
+    Quantity(8450, 'm2')
 
     Args:
         text: The phrase.
@@ -197,56 +206,169 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
 
     Raises:
         QuantityParseError: The phrase is not a quantity, has no unit anywhere,
-            or is not a number at all ("hàng chục", "nhiều").
+            is not a number at all ("hàng chục", "nhiều"), or its restatement
+            does not agree with it.
+    """
+    return parse_phrase(text, lang, unit=unit).quantity
+
+
+@attrs.frozen
+class Phrase:
+    """A figure as a report wrote it: the :class:`Quantity`, and the words that said it.
+
+    :func:`format_phrase` writes it back with the same words, so a figure
+    read from "gần 7 tỷ đồng" is printed as "gần 7 tỷ đồng", not as
+    "không quá 7.000.000.000 đồng".
+
+    >>> p = parse_phrase("gần 7 tỷ đồng")
+    >>> p.quantity, p.qualifier_word, p.multiplier_word
+    (Quantity(7000000000, 'vnd', 'at_most'), 'gần', 'tỷ')
+    >>> format_phrase(p)
+    'gần 7 tỷ đồng'
+
+    Attributes:
+        quantity: The figure.
+        lang: The language it was written in.
+        qualifier_word: The qualifier before the number as written ("gần",
+            "hơn", "từ", "hàng nghìn"...), NFC; ``None`` when there is none.
+        multiplier_word: The multiplier as written ("tỷ", "nghìn"...); ``None``
+            when there is none.
+        closing_word: "trở lên" / "or more" as written after the figure
+            ("từ 2 triệu đồng trở lên"); ``None`` when there is none.
+        restatement: The same figure in other words, from brackets after it
+            ("8.450 m2 (hơn 0,8 ha)"), already checked to agree; ``None`` when
+            there is none.
+    """
+
+    quantity: Quantity
+    lang: Lang = "vi"
+    qualifier_word: str | None = None
+    multiplier_word: str | None = None
+    closing_word: str | None = None
+    restatement: Phrase | None = None
+
+
+def parse_phrase(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None) -> Phrase:
+    """Read a quantity phrase as :func:`parse_quantity` does, keeping its own words.
+
+    A restatement in brackets ("8.450 m2 (hơn 0,8 ha)") is read too and must
+    agree with the figure: the two must be able to describe the same amount
+    once converted into one unit. A restatement is a rounded figure by nature,
+    so a plain one stands for every amount that rounds to it at its last
+    significant digit (0,8 ha for 0,75 to 0,85 ha); "hơn", "gần" and the like
+    bound it as they say.
+
+    >>> p = parse_phrase("8.450 m2 (hơn 0,8 ha)")
+    >>> p.quantity, p.restatement.quantity
+    (Quantity(8450, 'm2'), Quantity(Decimal('0.8'), 'ha', 'at_least'))
+    >>> parse_phrase("8.450 m2 (hơn 0,9 ha)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    antq_core.errors.QuantityParseError: ... 'hơn 0,9 ha' does not agree with 8.450 m²
+
+    Args:
+        text: The phrase.
+        lang: Its language.
+        unit: As for :func:`parse_quantity`.
+
+    Raises:
+        QuantityParseError: As :func:`parse_quantity`. Its message quotes the
+            phrase as written, and its position indexes the phrase in NFC.
     """
     check_lang(lang)
-    original = text
-    # Digits, separators and unit symbols survive fold(), so the whole phrase
-    # is read from its folded form and positions refer to it.
-    folded = fold(nfc(text))
+    original = nfc(text)
+    folded, starts = _fold_map(original)
+    restated: Phrase | None = None
+    main_end = len(folded)
+    if folded.endswith(")") and " (" in folded:
+        open_at = folded.rindex(" (")
+        inner_start, inner_end = open_at + 2, len(folded) - 1
+        inner = original[starts[inner_start] : starts[inner_end]].strip()
+        try:
+            restated = parse_phrase(inner, lang)
+        except QuantityParseError as e:
+            raise QuantityParseError(
+                text, lang, starts[inner_start] + e.position, f"in the brackets: {e.reason}"
+            ) from None
+        main_end = open_at
+    phrase = _parse_main(_Source(text, lang, original, folded[:main_end], starts), unit)
+    if restated is None:
+        return phrase
+    if not _agree(phrase.quantity, restated.quantity):
+        where = starts[main_end + 2]
+        said = original[where : starts[len(folded) - 1]].strip()
+        raise QuantityParseError(
+            text,
+            lang,
+            where,
+            f"the restatement {said!r} does not agree with "
+            f"{format_quantity(phrase.quantity, lang)}",
+        )
+    return attrs.evolve(phrase, restatement=restated)
+
+
+@attrs.frozen
+class _Source:
+    """A phrase being read: as given, in NFC, folded, and where each folded character came from."""
+
+    text: str
+    lang: Lang
+    original: str
+    folded: str
+    starts: list[int]
+
+    def fail(self, pos: int, reason: str) -> QuantityParseError:
+        """The error for folded position ``pos``, placed in the phrase as written."""
+        return QuantityParseError(
+            self.text, self.lang, self.starts[min(pos, len(self.starts) - 1)], reason
+        )
+
+    def written(self, pos: int, length: int) -> str:
+        """The words as written behind folded positions ``pos`` to ``pos + length``."""
+        return _written(self.original, self.starts, pos, length)
+
+
+def _parse_main(source: _Source, unit: Unit | str | None) -> Phrase:
+    """The figure of ``source.folded`` (the phrase without its bracketed restatement)."""
+    folded, lang, fail, written = source.folded, source.lang, source.fail, source.written
     qualifier = Qualifier.EXACT
+    qualifier_word: str | None = None
+    multiplier_word: str | None = None
     pos = 0
     for word, qual in sorted(_PREFIXES[lang].items(), key=lambda kv: -len(kv[0])):
         if folded.startswith(word + " "):
             qualifier, pos = qual, len(word) + 1
+            qualifier_word = written(0, len(word))
             break
     value: Number
     for word, amount in _PLURAL_MULTIPLIERS[lang].items():
         if folded[pos:] == word or folded.startswith(word + " ", pos):
             if qualifier is not Qualifier.EXACT:
-                raise QuantityParseError(original, lang, pos, f"{word!r} takes no qualifier")
+                raise fail(pos, f"{written(pos, len(word))!r} takes no qualifier")
+            qualifier_word = written(pos, len(word))
             value, qualifier, pos = amount, Qualifier.AT_LEAST, pos + len(word)
             if lang == "en" and folded.startswith(" of", pos):
                 pos += 3
             break
     else:
-        try:
-            value, pos = _read_number(folded, pos, lang)
-        except QuantityParseError as e:
-            raise QuantityParseError(original, lang, e.position, e.reason) from None
-        for word, factor in _MULTIPLIERS[lang].items():
-            if folded.startswith(" " + word, pos) and (
-                len(folded) == pos + len(word) + 1 or not folded[pos + len(word) + 1].isalpha()
-            ):
-                with decimal.localcontext() as ctx:
-                    ctx.prec = 4 * MAX_DIGITS  # exact: at most 3 * MAX_DIGITS digits + 9
-                    value = _tidy(Decimal(value) * factor)
-                pos += len(word) + 1
-                break
+        value, multiplier_word, pos = _read_amount(source, pos)
     rest = folded[pos:].strip()
     from_word = lang == "vi" and folded.startswith("tu ")
+    closing_word: str | None = None
     for tail in _OR_MORE[lang]:
         if rest == tail or rest.endswith(" " + tail):
+            at = pos + folded[pos:].rindex(tail)
             rest = rest[: -len(tail)].strip()
             if qualifier is not Qualifier.EXACT:
-                raise QuantityParseError(original, lang, pos, "two qualifiers for one number")
+                raise fail(pos, "two qualifiers for one number")
             qualifier = Qualifier.AT_LEAST
+            closing_word = written(at, len(tail))
     if from_word and qualifier is Qualifier.EXACT:
-        raise QuantityParseError(original, lang, 0, "'từ' (from) needs 'trở lên' (or more)")
-    found = _read_unit(original, lang, rest, pos)
+        raise fail(0, "'từ' (from) needs 'trở lên' (or more)")
+    found = _read_unit(source, rest, pos)
     target = Unit.get(unit) if unit is not None else None
     if found is None and target is None:
-        raise QuantityParseError(original, lang, len(original), "no unit in the phrase or given")
+        raise fail(len(folded), "no unit in the phrase or given")
     quantity_unit = found or target
     assert quantity_unit is not None  # noqa: S101 - narrowed by the check above
     try:
@@ -254,18 +376,96 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
         if target is not None and found is not None and found is not target:
             quantity = quantity.to(target)
     except (ValueError, TypeError) as e:
-        raise QuantityParseError(original, lang, 0, str(e)) from None
-    return quantity
+        raise fail(0, str(e)) from None
+    return Phrase(quantity, lang, qualifier_word, multiplier_word, closing_word)
 
 
-def _read_unit(original: str, lang: str, rest: str, pos: int) -> Unit | None:
+def _read_amount(source: _Source, pos: int) -> tuple[Number, str | None, int]:
+    """The number at ``pos`` times its multiplier, the multiplier as written, and the end."""
+    folded, lang = source.folded, source.lang
+    try:
+        value, pos = _read_number(folded, pos, lang)
+    except QuantityParseError as e:
+        raise source.fail(e.position, e.reason) from None
+    for word, factor in _MULTIPLIERS[lang].items():
+        end = pos + len(word) + 1
+        if folded.startswith(" " + word, pos) and (
+            len(folded) == end or not folded[end].isalpha()
+        ):
+            return tidy(multiply(value, factor)), source.written(pos + 1, len(word)), end
+    return value, None, pos
+
+
+def _written(original: str, starts: list[int], pos: int, length: int) -> str:
+    """The text of ``original`` behind folded positions ``pos`` to ``pos + length``."""
+    end = starts[pos + length] if pos + length < len(starts) else len(original)
+    return original[starts[pos] : end].strip()
+
+
+def _fold_map(text: str) -> tuple[str, list[int]]:
+    """:func:`fold` of ``text``, and for each of its characters, where it came from.
+
+    ``starts[i]`` is the index in ``text`` of the character that gave the
+    folded character ``i``; one more entry, ``len(text)``, closes the list so
+    that slices up to the end work. Quoting ``text`` through it shows the
+    user's own words, never their folded key.
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    for i, char in enumerate(text):
+        if char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                starts.append(i)
+            continue
+        for piece in fold(char) if not char.isspace() else "":
+            out.append(piece)
+            starts.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        starts.pop()
+    starts.append(len(text.rstrip()))
+    return "".join(out), starts
+
+
+def _bounds(quantity: Quantity) -> tuple[Decimal, Decimal]:
+    """The amounts ``quantity`` can stand for, in its unit's base, as a restatement."""
+    value = Decimal(multiply(quantity.value, quantity.unit.factor))
+    q = quantity.qualifier
+    if q is Qualifier.AT_LEAST:
+        return value, Decimal("Infinity")
+    if q is Qualifier.AT_MOST:
+        return Decimal(0), value
+    exponent = Decimal(quantity.value).normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # noqa: S101 - finite: quantities are checked
+    half = multiply(Decimal(5).scaleb(exponent - 1), quantity.unit.factor)
+    return Decimal(add(value, -half)), Decimal(add(value, half))
+
+
+def _agree(figure: Quantity, restatement: Quantity) -> bool:
+    """Whether ``restatement`` can describe ``figure`` (see :func:`parse_phrase`)."""
+    if figure.unit.dimension != restatement.unit.dimension:
+        return False
+    base = Decimal(multiply(figure.value, figure.unit.factor))
+    q = figure.qualifier
+    low = base if q in (Qualifier.EXACT, Qualifier.AT_LEAST) else Decimal(0)
+    high = base if q in (Qualifier.EXACT, Qualifier.AT_MOST) else Decimal("Infinity")
+    if q is Qualifier.APPROXIMATELY:
+        low, high = _bounds(attrs.evolve(figure, qualifier=Qualifier.EXACT))
+    r_low, r_high = _bounds(restatement)
+    return max(low, r_low) <= min(high, r_high)
+
+
+def _read_unit(source: _Source, rest: str, pos: int) -> Unit | None:
     if not rest:
         return None
-    if lang == "en" and rest.startswith("of "):
-        rest = rest[3:]
+    tail = source.folded[pos:]
+    at = pos + len(tail) - len(tail.lstrip())
+    if source.lang == "en" and rest.startswith("of "):
+        rest, at = rest[3:], at + 3
     unit = _unit_words().get(rest)
     if unit is None:
-        raise QuantityParseError(original, lang, pos, f"unknown unit {rest!r}")
+        raise source.fail(at, f"unknown unit {source.written(at, len(rest))!r}")
     return unit
 
 
@@ -332,6 +532,51 @@ def format_quantity(quantity: Quantity, lang: Lang = "vi", *, unit: bool = True)
     prefix = _QUALIFIER_WORDS[lang].get(q)
     text = f"{prefix} {number}" if prefix else number
     return f"{text} {label}" if label else text
+
+
+def format_phrase(phrase: Phrase, *, unit: bool = True) -> str:
+    """Write ``phrase`` back with its own words: "gần 7 tỷ đồng" stays "gần 7 tỷ đồng".
+
+    The number is written the phrase's language's way and the unit by its
+    label ("m2" comes back as "m²"); the qualifier, multiplier and "trở lên"
+    are the words the report used. A restatement follows in brackets.
+
+    >>> format_phrase(parse_phrase("từ 2 triệu đồng trở lên"))
+    'từ 2 triệu đồng trở lên'
+    >>> format_phrase(parse_phrase("8.450 m2 (hơn 0,8 ha)"))
+    '8.450 m² (hơn 0,8 ha)'
+
+    Args:
+        phrase: What to write.
+        unit: Whether to write the unit word.
+    """
+    lang, quantity = phrase.lang, phrase.quantity
+    label = _unit_label(quantity, lang) if unit else ""
+    value = quantity.value
+    if (
+        phrase.qualifier_word is not None
+        and fold(phrase.qualifier_word) in _PLURAL_MULTIPLIERS[lang]
+    ):
+        words = phrase.qualifier_word
+        text = (
+            words if not label else f"{words} of {label}" if lang == "en" else f"{words} {label}"
+        )
+    else:
+        if phrase.multiplier_word is not None:
+            factor = _MULTIPLIERS[lang][fold(phrase.multiplier_word)]
+            number = f"{format_number(divide(value, factor), lang)} {phrase.multiplier_word}"
+        else:
+            number = format_number(value, lang)
+        if phrase.qualifier_word is not None:
+            number = f"{phrase.qualifier_word} {number}"
+        elif phrase.closing_word is None and quantity.qualifier is not Qualifier.EXACT:
+            number = f"{_QUALIFIER_WORDS[lang][quantity.qualifier]} {number}"
+        text = f"{number} {label}" if label else number
+        if phrase.closing_word is not None:
+            text = f"{text} {phrase.closing_word}"
+    if phrase.restatement is not None:
+        text = f"{text} ({format_phrase(phrase.restatement, unit=unit)})"
+    return text
 
 
 def _unit_label(quantity: Quantity, lang: str) -> str:

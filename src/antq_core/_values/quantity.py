@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import decimal
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
@@ -15,6 +13,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._values.exact import Number, add, convert, tidy
 from antq_core._values.schema import value_schema
 from antq_core.errors import (
     IncompatibleUnitsError,
@@ -24,10 +23,7 @@ from antq_core.errors import (
     enum_member,
 )
 
-__all__ = ["Number", "Qualifier", "Quantity", "Unit"]
-
-Number = int | Decimal
-"""A quantity's value: ``int`` or :class:`~decimal.Decimal`, never ``float``."""
+__all__ = ["Number", "Qualifier", "Quantity", "Unit", "check_value", "is_decimal_text"]
 
 
 class Qualifier(enum.StrEnum):
@@ -251,7 +247,13 @@ _TOO_LONG: Final = (
 )
 
 
-def _check_value(value: object, unit: Unit) -> Number:
+def check_value(value: object, unit: Unit) -> Number:
+    """``value`` as a :class:`Quantity` of ``unit`` holds it: never negative, whole if need be.
+
+    Raises:
+        QuantityError: Not an int or Decimal, not finite, too long, negative,
+            or not whole where ``unit`` counts whole things.
+    """
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         reason = (
             "floats are not allowed (use int or Decimal)"
@@ -307,7 +309,7 @@ class Quantity:
     qualifier: Qualifier = attrs.field(default=Qualifier.EXACT, converter=_to_qualifier)
 
     def __attrs_post_init__(self) -> None:
-        checked = _check_value(self.value, self.unit)
+        checked = check_value(self.value, self.unit)
         if checked is not self.value:
             object.__setattr__(self, "value", checked)
 
@@ -326,8 +328,7 @@ class Quantity:
             return self
         if not self.unit.compatible(target):
             raise IncompatibleUnitsError(self.unit.code, target.code, "convert")
-        with _exact_arithmetic(self, "convert"):
-            value = _tidy(Decimal(self.value) * self.unit.factor / target.factor)
+        value = convert(self.value, self.unit.factor, target.factor, unit=self.unit.code)
         return Quantity(value, target, self.qualifier)
 
     def __add__(self, other: object) -> Quantity:
@@ -336,8 +337,7 @@ class Quantity:
         if not self.unit.compatible(other.unit):
             raise IncompatibleUnitsError(self.unit.code, other.unit.code, "add")
         right = other.to(self.unit)
-        with _exact_arithmetic(self, "add"):
-            total = _tidy(self.value + right.value)
+        total = tidy(add(self.value, right.value, unit=self.unit.code))
         return Quantity(total, self.unit, self.qualifier.combine(other.qualifier))
 
     @classmethod
@@ -395,31 +395,6 @@ VALUE_JSON_SCHEMA: Final[dict[str, Any]] = {
 }
 
 
-@contextlib.contextmanager
-def _exact_arithmetic(quantity: Quantity, operation: str) -> Iterator[None]:
-    """Decimal arithmetic that never rounds: a result that would be rounded raises."""
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PRECISION
-        ctx.traps[decimal.Inexact] = True
-        try:
-            yield
-        except decimal.Inexact:
-            reason = f"cannot {operation} exactly within {_PRECISION} digits"
-            raise QuantityError(quantity.value, quantity.unit.code, reason) from None
-
-
-_PRECISION: Final = 200
-
-
-def _tidy(value: Decimal | int) -> Number:
-    """Turn a whole Decimal into int; strip trailing zeros of a fractional one."""
-    if isinstance(value, int):
-        return value
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
-
-
 def parse_value(raw: object) -> Number:
     """Read a value as the wire format writes it: an int, or a decimal string.
 
@@ -430,12 +405,13 @@ def parse_value(raw: object) -> Number:
         return raw
     if isinstance(raw, Decimal):
         return raw
-    if isinstance(raw, str) and _is_decimal_text(raw):
+    if isinstance(raw, str) and is_decimal_text(raw):
         return Decimal(raw)
     raise QuantityError(raw, "", "a value is an integer or a decimal string like '5.8'")
 
 
-def _is_decimal_text(text: str) -> bool:
+def is_decimal_text(text: str) -> bool:
+    """Whether ``text`` is a value as the wire format writes one: ASCII digits, maybe a ``.``."""
     head, _, tail = text.partition(".")
     return head.isascii() and head.isdigit() and (not tail or (tail.isascii() and tail.isdigit()))
 

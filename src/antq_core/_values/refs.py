@@ -15,12 +15,13 @@ from pydantic_core import core_schema
 from antq_core._values.schema import value_schema
 from antq_core.errors import InvalidValueError, enum_member
 
-__all__ = ["ID_PATTERN", "Disaggregation", "SubjectKind", "SubjectRef"]
+__all__ = ["ID_PATTERN", "ID_RE", "Disaggregation", "SubjectKind", "SubjectRef"]
 
 ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 """Entity ids: ASCII letters, digits, ``.``, ``_`` and ``-``, at most 100 characters."""
 
-_ID: Final = re.compile(ID_PATTERN)
+ID_RE: Final = re.compile(ID_PATTERN)
+""":data:`ID_PATTERN`, compiled."""
 
 
 class SubjectKind(enum.StrEnum):
@@ -65,7 +66,7 @@ class SubjectRef:
     id: str
 
     def __attrs_post_init__(self) -> None:
-        if _ID.match(self.id) is None:
+        if ID_RE.match(self.id) is None:
             reason = "ids use ASCII letters, digits, '.', '_' and '-'"
             raise InvalidValueError("subject id", self.id, reason)
 
@@ -74,8 +75,10 @@ class SubjectRef:
         """Read ``kind:id``.
 
         Raises:
-            InvalidValueError: Not of that form, or an unknown kind.
+            InvalidValueError: Not a string of that form, or an unknown kind.
         """
+        if not isinstance(text, str):
+            raise InvalidValueError("subject", text, "write kind:id, e.g. 'site:mh3-s1'")
         kind, sep, id_ = text.partition(":")
         if not sep:
             raise InvalidValueError("subject", text, "write kind:id, e.g. 'site:mh3-s1'")
@@ -148,7 +151,7 @@ class Disaggregation(Mapping[str, str]):
 
     def __attrs_post_init__(self) -> None:
         for key, value in self.items_:
-            if _ID.match(key) is None or _ID.match(value) is None:
+            if ID_RE.match(key) is None or ID_RE.match(value) is None:
                 reason = f"{key!r}: {value!r} is not an id (use ids, not labels)"
                 raise InvalidValueError("disaggregation", dict(self.items_), reason)
 

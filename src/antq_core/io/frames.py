@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from antq_core._util.atomic import atomic_file
 from antq_core._util.extras import require
 from antq_core._values.geo import AdminLevel
 from antq_core._values.quantity import dump_value
@@ -263,10 +264,15 @@ def write_parquet(
     ``SELECT metric, sum(value) FROM 'observations.parquet' GROUP BY metric``
     then runs in DuckDB as it is; the decimal column keeps every digit.
 
+    The file is replaced atomically: on any failure the previous file is intact.
+
     Raises:
         MissingExtraError: pyarrow is not installed (``antq_core[dataframe]``).
+        ExportError: The file cannot be written; it names ``path``.
 
     .. versionadded:: 0.1.0
     """
     parquet = require("pyarrow.parquet", "dataframe")
-    parquet.write_table(to_arrow(dataset, values=values), str(path))
+    table = to_arrow(dataset, values=values)
+    with atomic_file(path) as file:
+        parquet.write_table(table, file)

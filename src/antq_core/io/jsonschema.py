@@ -8,7 +8,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from antq_core._dataset.crosswalk import CrosswalkSource
-from antq_core._dataset.dataset import _DOCUMENT, DATASET_FORMAT, DATASET_FORMAT_VERSION
+from antq_core._dataset.document import DATASET_FORMAT, DATASET_FORMAT_VERSION, DOCUMENT
 from antq_core._entities import (
     CategoryOption,
     CoordinationAgreement,
@@ -152,4 +152,4 @@ def dataset_json_schema() -> dict[str, Any]:
         f"A dataset of the ANTQ movement: format {DATASET_FORMAT!r} version "
         f"{DATASET_FORMAT_VERSION}, as antq_core reads and writes it."
     )
-    return _published(_DOCUMENT.json_schema(), "Dataset", description)
+    return _published(DOCUMENT.json_schema(), "Dataset", description)

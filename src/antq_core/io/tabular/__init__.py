@@ -8,6 +8,7 @@ and column, in Vietnamese and English.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -15,12 +16,13 @@ from antq_core._dataset.catalog import builtin_catalog
 from antq_core._util.progress import gc_paused
 from antq_core._values.phrases import check_lang
 from antq_core.errors import InvalidValueError, ProblemList, TabularLoadError
-from antq_core.io.tabular._read import build_dataset, problem_in
+from antq_core.io.tabular._read import TabularNotice, build_dataset, problem_in
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
 __all__ = [
+    "TabularNotice",
     "export_tabular",
     "read_tabular",
     "write_template",
@@ -69,7 +71,9 @@ def export_tabular(
     Raises:
         InvalidValueError: ``format`` or ``lang`` is not one of the choices.
         MissingExtraError: ``xlsx`` without openpyxl installed.
-        ExportError: A text cannot be stored in a workbook (a control character).
+        ExportError: A text cannot be stored in a workbook (a control character), or
+            the target cannot be written. The target is replaced atomically: on any
+            failure the previous file (or directory of CSV files) is intact.
     """
     _check_format(format)
     check_lang(lang)
@@ -130,7 +134,20 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     languages; a dataset is returned only when there is none. Formula cells,
     merged cells, dates typed as text or as Excel serial numbers, numbers in
     the other locale's format, duplicate ids, files not in UTF-8 and empty
-    files are all reported, not guessed.
+    files are all reported, not guessed; so is a table whose file or sheet
+    is missing (an export writes every table, an empty one with its header).
+
+    A workbook is read by the library itself, trusting nothing in it: every
+    row that is there is read, whatever the sheet's ``<dimension>`` says; a
+    cell that holds what its type cannot (a number cell with text or
+    ``1e400``, a boolean ``x``, a date ``2017-02-30``, a shared string that
+    does not exist, an error value, date serial 60, 0 or negative) is a
+    located problem; a truncated part, a DTD, or a sheet the workbook
+    declares without holding it is a problem of that sheet. Each part may be
+    at most 256 MB once decompressed, and a workbook at most 2,000,000 shared
+    strings and 10,000,000 cells; beyond that the problem says to use CSV.
+    Hidden sheets and hidden rows are read like the others, each with a
+    :class:`~antq_core.io.tabular.TabularNotice` warning.
 
     Args:
         path: A directory of CSV files, or an ``.xlsx`` workbook.
@@ -140,7 +157,7 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     Raises:
         TabularLoadError: The input has problems;
             :attr:`~antq_core.errors.LoadError.problems` lists them.
-        MissingExtraError: A workbook, without openpyxl installed.
+        MissingExtraError: A workbook, without defusedxml (the ``[excel]`` extra) installed.
     """
     target = Path(path)
     source = str(target)
@@ -161,8 +178,12 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
         )
         raise TabularLoadError(source, [problem])
     else:
-        from antq_core.io.tabular._xlsx import read_workbook
+        from antq_core.io.tabular._xlsx_read import read_workbook
 
         sheets = read_workbook(target, problems, progress=progress)
-    with gc_paused():
-        return build_dataset(sheets, source, problems)
+    try:
+        with gc_paused():
+            return build_dataset(sheets, source, problems)
+    finally:
+        for notice in problems.notices:
+            warnings.warn(TabularNotice(notice), stacklevel=2)

@@ -8,11 +8,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+import attrs
+
 from antq_core._values.phrases import parse_number
 from antq_core._values.quantity import Number
 from antq_core._values.text import nfc
 
 __all__ = [
+    "BadCell",
     "CellError",
     "Formula",
     "escape",
@@ -47,6 +50,27 @@ class Formula(str):
     __slots__ = ()
 
 
+@attrs.frozen(repr=False)
+class BadCell:
+    """A workbook cell that holds what its type cannot: reported where it is, never guessed.
+
+    Attributes:
+        text: What the cell holds, as written in the file (shortened in messages).
+        vi: Why it cannot be read, in Vietnamese.
+        en: Why it cannot be read, in English.
+    """
+
+    text: str
+    vi: str
+    en: str
+
+    def __repr__(self) -> str:
+        return repr(self.text[:60])
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def escape(text: str) -> str:
     """Neutralise ``text`` for a spreadsheet: ``'`` before a formula trigger or a ``'``.
 
@@ -72,6 +96,8 @@ def read_text(raw: object) -> str | None:
     """A text cell as the library takes it: unescaped, NFC; ``None`` when empty."""
     if raw is None:
         return None
+    if isinstance(raw, BadCell):
+        raise CellError(raw.vi, raw.en)
     if isinstance(raw, Formula):
         raise _formula(raw)
     if isinstance(raw, bool):
@@ -257,8 +283,10 @@ def decimal_from_float(value: float) -> Number:
     """A float from a numeric cell as the exact decimal it shows: 5.8 → Decimal('5.8')."""
     try:
         number = Decimal(repr(value))
-    except InvalidOperation:  # pragma: no cover - inf and nan never come from a cell
+    except InvalidOperation:  # pragma: no cover - repr of a float is always a decimal
         raise CellError("Không phải số", "not a number") from None
+    if not number.is_finite():
+        raise CellError("Không phải số hữu hạn", "not a finite number")
     if number == number.to_integral_value():
         return int(number)
     return number

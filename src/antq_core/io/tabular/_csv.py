@@ -10,6 +10,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from antq_core._util.atomic import atomic_dir, new_file
 from antq_core._util.inputs import utf_problem
 from antq_core._util.progress import progress_bar
 from antq_core.errors import Location, ProblemList, cannot_read
@@ -46,26 +47,30 @@ def _cell(column: Column, value: Any, lang: str) -> str:
 def write_csv_dir(
     dataset: Dataset, directory: Path, *, lang: str, include_sensitive: bool
 ) -> list[Path]:
-    """Write one CSV file per table into ``directory`` (created if needed); the files written.
+    """Write one CSV file per table as the directory ``directory``; the files written.
 
     Files are UTF-8 with a byte-order mark, so that Excel shows Vietnamese
-    text correctly when it opens them.
+    text correctly when it opens them. The files go into a new directory
+    beside ``directory``, which then replaces it (:func:`atomic_dir`): a failure
+    half-way leaves the previous export whole, never a mix of old and new files.
+    An existing ``directory`` holding anything but the table files is not
+    replaced (:class:`~antq_core.errors.ExportError`).
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for table in TABLES:
-        columns = columns_of(table, include_sensitive=include_sensitive)
-        path = directory / f"{table.key}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow([c.header(lang) for c in columns])
-            if table.key == "observations":
-                _write_observations(writer, dataset, columns, lang)
-            else:
-                for row in table_rows(dataset, table, columns, lang):
-                    writer.writerow([_cell(c, v, lang) for c, v in zip(columns, row, strict=True)])
-        written.append(path)
-    return written
+    names = {f"{t.key}.csv" for t in TABLES}
+    with atomic_dir(directory, replaceable=lambda e: e.name in names and e.is_file()) as fresh:
+        for table in TABLES:
+            columns = columns_of(table, include_sensitive=include_sensitive)
+            with new_file(fresh / f"{table.key}.csv", encoding="utf-8-sig", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow([c.header(lang) for c in columns])
+                if table.key == "observations":
+                    _write_observations(writer, dataset, columns, lang)
+                else:
+                    for row in table_rows(dataset, table, columns, lang):
+                        writer.writerow(
+                            [_cell(c, v, lang) for c, v in zip(columns, row, strict=True)]
+                        )
+    return [directory / f"{t.key}.csv" for t in TABLES]
 
 
 def _write_observations(
@@ -102,18 +107,28 @@ def _write_observations(
 def read_csv_dir(
     directory: Path, problems: ProblemList, *, progress: bool | None
 ) -> Iterator[Sheet]:
-    """The tables of a CSV directory, one :class:`Sheet` per known file."""
-    files = sorted(directory.glob("*.csv"))
+    """The tables of a CSV directory, one :class:`Sheet` per known file.
+
+    A file is a CSV file by its extension in any case (``sites.CSV`` too), as
+    the table names are read in any case. A table without its file is a
+    problem: an export writes every table, an empty one with its header.
+    """
+    try:
+        entries = sorted(p for p in directory.iterdir() if p.is_file())
+    except OSError as e:
+        problems.add(problem_in(str(directory), f"Không đọc được thư mục: {e.strerror}", str(e)))
+        return
+    files = [p for p in entries if p.suffix.lower() == ".csv"]
     if not files:
         problems.add(
             problem_in(
-                str(directory), "Thư mục không có tệp CSV nào", "the directory has no CSV files"
+                str(directory),
+                "Thư mục không có tệp CSV nào",
+                "the directory has no CSV files",
             )
         )
         return
-    others = sorted(
-        p.name for p in directory.iterdir() if p.is_file() and p.suffix.lower() != ".csv"
-    )
+    others = [p.name for p in entries if p.suffix.lower() != ".csv"]
     for name in others:
         problems.add(
             problem_in(
@@ -122,6 +137,18 @@ def read_csv_dir(
                 "not a CSV file of the dataset; move it out of the directory",
             )
         )
+    present = {t.key for p in files if (t := table_by_name(p.stem)) is not None}
+    for missing in TABLES:
+        if missing.key not in present:
+            problems.add(
+                problem_in(
+                    str(directory / f"{missing.key}.csv"),
+                    f"Thiếu tệp của bảng {missing.name('vi')!r}; thêm tệp với dòng tiêu đề "
+                    "(có thể không có dòng nào khác)",
+                    f"the file of the table {missing.key!r} is missing; add it with its "
+                    "header row (it may have no other rows)",
+                )
+            )
     for path in files:
         table = table_by_name(path.stem)
         if table is None:

@@ -21,8 +21,9 @@ from typing import Any, Final
 import attrs
 from pydantic import BaseModel, ValidationError
 
-from antq_core._dataset.dataset import Dataset, RowColumns, _build_columns
-from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.rows import RowColumns, append_columns
+from antq_core._dataset.store import StoreBuilder
 from antq_core._entities import (
     CategoryOption,
     DatasetMetadata,
@@ -62,9 +63,24 @@ from antq_core.io.tabular._cells import (
 )
 from antq_core.io.tabular._layout import DATASET_DATES, DATASET_FIELDS, TABLES, Column, Kind, Table
 
-__all__ = ["Sheet", "build_dataset", "problem_in"]
+__all__ = ["Sheet", "TabularNotice", "build_dataset", "problem_in"]
 
 _BATCH: Final = 50_000
+
+
+class TabularNotice(UserWarning):
+    """Something imported as it is, but worth knowing (a hidden sheet, hidden rows).
+
+    :func:`~antq_core.read_tabular` issues one warning of this class
+    per notice, after reading; ``antq import`` prints them.
+
+    Attributes:
+        problem: What and where, in both languages.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @attrs.define
@@ -329,7 +345,7 @@ class _Observations:
 
     def __init__(self, problems: ProblemList) -> None:
         self.problems = problems
-        self.store: ObservationStore | None = ObservationStore()
+        self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
 
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
@@ -356,7 +372,7 @@ class _Observations:
                 rows, numbers = [], []
         self.feed(*reader.batch(rows, numbers), located, lang)
         if reader.bad:
-            self.store = None
+            self.builder = None
         located.held = None
 
     def feed(
@@ -371,10 +387,12 @@ class _Observations:
             located.release()
             return
         found: list[Problem] = []
-        _build_columns(batch, found, numbers, self.store)
+        # After a problem the rows are still checked, in a builder thrown away.
+        builder = StoreBuilder() if self.builder is None else self.builder
+        append_columns(builder, batch, found, numbers)
         for problem in found:
             number, field = problem.location.row, problem.location.field
-            assert number is not None  # noqa: S101 - the column builder locates by row and field
+            assert number is not None  # noqa: S101 - append_columns locates by row and field
             assert field is not None  # noqa: S101
             en, vi = problem.message_en, problem.message_vi
             raw = raws.get(number)
@@ -389,7 +407,7 @@ class _Observations:
             located.add(number, field, vi, en, problem.input)
         located.release()
         if found:
-            self.store = None
+            self.builder = None
 
 
 _NOT_PLAIN: Final = object()
@@ -951,12 +969,12 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -
                 f"{field}: {item['msg']}",
             )
     entities = _all_entities(records)
-    if len(problems) or gazetteer is None or metadata is None or observations.store is None:
+    if len(problems) or gazetteer is None or metadata is None or observations.builder is None:
         raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
     return Dataset(
         gazetteer=gazetteer,
         metadata=metadata,
-        observations=observations.store,
+        observations=observations.builder.build(),
         **entities,
     )
 

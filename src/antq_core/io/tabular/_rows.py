@@ -6,7 +6,7 @@ import enum
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from antq_core._dataset.dataset import DATASET_FORMAT, DATASET_FORMAT_VERSION
+from antq_core._dataset.document import DATASET_FORMAT, DATASET_FORMAT_VERSION
 from antq_core._values.period import Period
 from antq_core._values.quantity import Qualifier
 from antq_core.io.tabular._layout import DATASET_FIELDS, Column, Table

@@ -1,42 +1,38 @@
-"""Excel workbooks (``.xlsx``) through openpyxl, the ``[excel]`` extra.
+"""Writing Excel workbooks (``.xlsx``) through openpyxl, the ``[excel]`` extra.
 
-openpyxl is imported only here, when a workbook is written or read.
+openpyxl is imported only here, when a workbook is written; reading is
+:mod:`._xlsx_read`'s, which trusts nothing in the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
-import zipfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from antq_core._util.atomic import atomic_write
 from antq_core._util.extras import require
-from antq_core._util.progress import progress_bar
 from antq_core._values.quantity import Unit
-from antq_core.errors import ExportError, Location, ProblemList, cannot_read, safe_repr
-from antq_core.io.tabular._cells import Formula, escape, join_list, write_bool, write_number
-from antq_core.io.tabular._layout import CHOICES, TABLES, Column, Kind, Table, table_by_name
-from antq_core.io.tabular._read import Sheet, problem_in
+from antq_core.errors import ExportError, safe_repr
+from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
+from antq_core.io.tabular._layout import CHOICES, TABLES, Column, Kind, Table
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
+from antq_core.io.tabular._xlsx_read import INSTRUCTIONS, LISTS
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
-__all__ = ["read_workbook", "write_template_workbook", "write_workbook"]
+__all__ = ["write_template_workbook", "write_workbook"]
 
 INTEGER_FORMAT: Final = "#,##0"
 """Thousands grouped; Excel shows 4.810 on a Vietnamese system, 4,810 on an English one."""
 DECIMAL_FORMAT: Final = "#,##0.0##########"
 DATE_FORMAT: Final = "dd/mm/yyyy"
 MAX_EXACT_FLOAT: Final = 2**53
-MAX_WORKBOOK_BYTES: Final = 64 * 1024 * 1024
-"""Largest workbook :func:`read_workbook` opens; bigger data goes through CSV."""
-INSTRUCTIONS: Final = ("Hướng dẫn", "instructions")
-LISTS: Final = "_lists"
 
 
 def _openpyxl() -> Any:
@@ -44,7 +40,6 @@ def _openpyxl() -> Any:
 
 
 _OOXML_ESCAPE: Final = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_OOXML_CHAR: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def ooxml_text(text: str) -> str:
@@ -57,13 +52,6 @@ def ooxml_text(text: str) -> str:
     if "_x" in text:
         text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
     return text.replace("\r", "_x000D_")
-
-
-def from_ooxml_text(text: str) -> str:
-    """Undo :func:`ooxml_text` (and Excel's own ``_xHHHH_`` escapes)."""
-    if "_x" not in text:
-        return text
-    return _OOXML_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -156,9 +144,35 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
                 for row in table_rows(dataset, table, columns, lang):
                     ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
         except _IllegalText as e:
-            workbook.save(io.BytesIO())  # finish the sheets' writers cleanly; nothing is kept
+            _close_sheets(workbook)
             raise ExportError(str(path), f"sheet {ws.title!r}, {e}") from None
-    workbook.save(path)
+    try:
+        _save(workbook, path)
+    finally:
+        _close_sheets(workbook)
+
+
+def _save(workbook: Any, path: Path) -> None:
+    """Save ``workbook`` over ``path`` atomically.
+
+    The zip is built in memory first: a zipfile whose file fails under it
+    tries again to write when it is collected, and prints a traceback.
+    """
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    atomic_write(path, buffer.getbuffer())
+
+
+def _close_sheets(workbook: Any) -> None:
+    """Finish every sheet writer a failed save left open, quietly.
+
+    A write-only sheet streams its rows through a generator; left open, it
+    prints "Exception ignored" tracebacks when the interpreter collects it.
+    """
+    for ws in workbook.worksheets:
+        if not ws.closed:
+            with contextlib.suppress(Exception):
+                ws.close()
 
 
 def _widths(ws: Any, columns: tuple[Column, ...]) -> None:
@@ -291,147 +305,4 @@ def write_template_workbook(path: Path, *, lang: str, themes: tuple[str, ...]) -
                 elif key == "format_version":
                     value = 1
                 ws.append([key, value, labels[meaning]])
-    workbook.save(path)
-
-
-# -- reading -------------------------------------------------------------------------
-
-_MERGE: Final = re.compile(rb'<(?:\w+:)?mergeCell [^>]*ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
-
-
-def _merged(archive: zipfile.ZipFile, member: str) -> list[str]:
-    """The merged ranges of a worksheet, read from its XML in chunks."""
-    found: list[str] = []
-    tail = b""
-    try:
-        with archive.open(member) as xml:
-            while chunk := xml.read(1 << 20):
-                data = tail + chunk
-                found.extend(m.decode() for m in _MERGE.findall(data))
-                cut = data.rfind(b"<")
-                tail = data[cut:] if cut >= 0 else b""
-                if tail and _MERGE.match(tail) is not None:
-                    found.pop()  # counted already; keep the unfinished tag only
-                    tail = b""
-    except KeyError:
-        return []
-    return found
-
-
-def read_workbook(path: Path, problems: ProblemList, *, progress: bool | None) -> Iterator[Sheet]:
-    """The tables of a workbook, one :class:`Sheet` per known sheet."""
-    name = str(path)
-
-    def fail(vi: str, en: str) -> None:
-        problems.add(problem_in(name, vi, en))
-
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        problems.add(cannot_read(e, Location(file=name)))
-        return
-    if size == 0:
-        fail("Tệp rỗng", "the file is empty")
-        return
-    if size > MAX_WORKBOOK_BYTES:
-        fail(
-            f"Tệp quá lớn ({size // 1048576} MB) để đọc dạng Excel; xuất ra CSV rồi nhập CSV",
-            f"the workbook is too large ({size // 1048576} MB, at most "
-            f"{MAX_WORKBOOK_BYTES // 1048576} MB); save it as CSV files and import those",
-        )
-        return
-    if not zipfile.is_zipfile(path):
-        fail(
-            "Không phải tệp Excel .xlsx (tệp .xls cũ hay CSV đổi tên?)",
-            "not an .xlsx workbook (an old .xls, or a renamed CSV?)",
-        )
-        return
-    openpyxl = _openpyxl()
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as e:
-        fail(f"Không mở được tệp Excel: {e}", f"cannot open the workbook: {type(e).__name__}: {e}")
-        return
-    try:
-        with (
-            zipfile.ZipFile(path) as archive,
-            progress_bar(size, path.name, enabled=progress) as update,
-        ):
-            for ws in workbook.worksheets:
-                title = ws.title
-                if title in INSTRUCTIONS or title == LISTS:
-                    continue
-                table = table_by_name(title)
-                if table is None:
-                    known = ", ".join(t.name("vi") for t in TABLES)
-                    problems.add(
-                        problem_in(
-                            name,
-                            f"Trang tính không thuộc mẫu (các trang: {known}); đổi tên hoặc xoá",
-                            "unknown sheet: rename or remove it (the sheets are "
-                            + ", ".join(t.key for t in TABLES)
-                            + ")",
-                            sheet=title,
-                        )
-                    )
-                    continue
-                member = getattr(ws, "_worksheet_path", "").lstrip("/")
-                for ref in _merged(archive, member):
-                    problems.add(
-                        problem_in(
-                            name,
-                            f"Ô gộp {ref}: bỏ gộp ô và điền giá trị vào từng ô",
-                            f"merged cells {ref}: unmerge them and fill every cell",
-                            sheet=title,
-                            row=_first_row(ref),
-                            cell=ref,
-                        )
-                    )
-                rows = _rows(ws)
-                try:
-                    _, header = next(rows)
-                except StopIteration:
-                    problems.add(
-                        problem_in(
-                            name,
-                            "Trang tính trống (không có dòng tiêu đề)",
-                            "the sheet is empty (no header row)",
-                            sheet=title,
-                        )
-                    )
-                    continue
-                yield Sheet(table, name, title, header, rows, _reference)
-                update(size)
-    finally:
-        workbook.close()
-
-
-def _first_row(ref: str) -> int:
-    return int(re.sub(r"[A-Z]", "", ref.split(":", maxsplit=1)[0]))
-
-
-def _reference(row: int, column: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{get_column_letter(column + 1)}{row}"
-
-
-def _rows(ws: Any) -> Iterator[tuple[int, list[Any]]]:
-    expected = 1
-    for cells in ws.iter_rows():
-        values: list[Any] = []
-        number = expected
-        for cell in cells:
-            row = getattr(cell, "row", None)
-            if row is not None:
-                number = row
-            value = cell.value
-            if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
-                value = Formula(value)
-            elif isinstance(value, str):
-                value = from_ooxml_text(value) if value else None
-            values.append(value)
-        while values and values[-1] is None:
-            values.pop()
-        yield number, values
-        expected = number + 1
+    _save(workbook, path)

@@ -30,11 +30,36 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.keys import key_codes, rows_with, take
 from antq_core._dataset.store import ObservationColumns
 from antq_core._entities import MetricDefinition, MetricKind
-from antq_core._validation.issues import CODES, Issue
+from antq_core._validation.checks.context import Context
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.quantity import Number, Qualifier, Unit
 from antq_core.errors import Location
 
-__all__ = ["RATIO_TOLERANCE", "ratio_issues"]
+__all__ = ["CODES", "RATIO_TOLERANCE", "check", "ratio_issues"]
+
+CODES: Final = declare(
+    IssueCode(
+        "ratio-mismatch",
+        Severity.WARNING,
+        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
+        "nhưng tính lại từ {numerator} = {numerator_value} {numerator_unit} và {denominator} = "
+        "{denominator_value} {denominator_unit} thì được {recomputed} {unit} (chênh lệch "
+        "{difference}, cho phép {allowed}; dòng {rows}).",
+        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
+        "{numerator} = {numerator_value} {numerator_unit} and {denominator} = "
+        "{denominator_value} {denominator_unit} give {recomputed} {unit} (difference "
+        "{difference}, allowed {allowed}; rows {rows}).",
+    ),
+    IssueCode(
+        "ratio-zero-denominator",
+        Severity.WARNING,
+        "Tỷ lệ {metric} của {subject} ({period}{slice}) được báo cáo là {reported} {unit}, "
+        "nhưng mẫu số {denominator} bằng 0: không có tỷ lệ nào để báo cáo (dòng {rows}).",
+        "Rate {metric} of {subject} ({period}{slice}) is reported as {reported} {unit}, but "
+        "its denominator {denominator} is 0: there is no rate to report (rows {rows}).",
+    ),
+)
+"""The codes this check emits."""
 
 RATIO_TOLERANCE: Final = Tolerance(relative=Decimal("0.01"))
 """How far a reported rate may be from the recomputed one, besides its own rounding.
@@ -92,6 +117,11 @@ def _plans(dataset: Dataset, cols: ObservationColumns) -> dict[int, tuple[int, i
         if numerator in code_of and denominator in code_of:
             plans[code] = (code_of[numerator], code_of[denominator])
     return plans
+
+
+def check(context: Context) -> list[Issue]:
+    """Reported rates against their parts (:func:`ratio_issues`), with the caller's tolerance."""
+    return ratio_issues(context.dataset, context.cols, context.options.ratio_tolerance)
 
 
 def ratio_issues(
@@ -258,7 +288,7 @@ class _Compare:
         where = Location.observation(rate_row, "value")
         rows = (rate_row, top_row, bottom_row)
         if not bottom:
-            return _issue(
+            return issue(
                 "ratio-zero-denominator", where, **self._facts(definition, rows, reported)
             )
         recomputed = ctx.divide(ctx.multiply(definition.factor, top), bottom)
@@ -268,7 +298,7 @@ class _Compare:
         if difference <= allowed:
             return None
         places = _places(reported) + _EXTRA_PLACES
-        return _issue(
+        return issue(
             "ratio-mismatch",
             where,
             **self._facts(definition, rows, reported),
@@ -301,7 +331,3 @@ class _Compare:
             "denominator": definition.denominator,
             "rows": tuple(map(str, rows)),
         }
-
-
-def _issue(code: str, where: Location, **details: Any) -> Issue:
-    return Issue(code, CODES[code].severity, where, details)

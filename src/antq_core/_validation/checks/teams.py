@@ -15,14 +15,51 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Final
 
-from antq_core._dataset.dataset import Dataset
 from antq_core._entities import OrganizationKind, Participant, ParticipantRole
-from antq_core._validation.issues import CODES, Issue
+from antq_core._validation.checks.context import Context
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core.errors import Location
 
-__all__ = ["MAX_MEMBER_AGE", "MIN_MEMBER_AGE", "STATUTORY_TEAM_KINDS", "age_on", "team_issues"]
+__all__ = ["CODES", "MAX_MEMBER_AGE", "MIN_MEMBER_AGE", "STATUTORY_TEAM_KINDS", "age_on", "check"]
+
+CODES: Final = declare(
+    IssueCode(
+        "team-without-leader",
+        Severity.WARNING,
+        "Tổ bảo vệ ANTT ở cơ sở {organization} có {count} người tham gia được ghi nhận nhưng "
+        "không ai là tổ trưởng, trong khi Luật 30/2023/QH15 quy định tổ có tổ trưởng: "
+        "có thể danh sách chưa đầy đủ.",
+        "Grassroots security and order team {organization} has {count} participants recorded "
+        "but no leader (tổ trưởng), which Law 30/2023/QH15 requires: the records may be "
+        "incomplete.",
+    ),
+    IssueCode(
+        "member-under-age",
+        Severity.ERROR,
+        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} chưa đủ "
+        "{bound} tuổi vào ngày tổ được thành lập; Luật 30/2023/QH15 yêu cầu thành viên "
+        "từ đủ {bound} tuổi.",
+        "Participant {participant} of grassroots security and order team {organization} was "
+        "under {bound} on the day the team was set up; Law 30/2023/QH15 requires members to "
+        "be {bound} or older.",
+    ),
+    IssueCode(
+        "member-over-age",
+        Severity.WARNING,
+        "Người tham gia {participant} của Tổ bảo vệ ANTT ở cơ sở {organization} đã trên "
+        "{bound} tuổi vào ngày tổ được thành lập; theo Luật 30/2023/QH15, người trên {bound} "
+        "tuổi chỉ tham gia khi bảo đảm sức khỏe và được Chủ tịch Ủy ban nhân dân cấp xã "
+        "quyết định.",
+        "Participant {participant} of grassroots security and order team {organization} was "
+        "over {bound} on the day the team was set up; under Law 30/2023/QH15 a person over "
+        "{bound} serves only in good health and by decision of the chair of the commune "
+        "People's Committee.",
+    ),
+)
+"""The codes this check emits."""
 
 MIN_MEMBER_AGE: Final = 18
 """Youngest age, in whole years, at which a person may be a member of a statutory team.
@@ -74,35 +111,33 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def team_issues(dataset: Dataset) -> list[Issue]:
+def check(context: Context) -> Iterator[Issue]:
     """Statutory teams without a leader, and members outside the ages the law sets.
 
     A team with no participant recorded says nothing: the dataset does not
     keep its people. Ages are checked at the team's founding date
     (``established_on``), for members whose birth date is recorded.
     """
+    dataset = context.dataset
     teams = {
         i: org
         for i, org in enumerate(dataset.organizations.values())
         if org.kind in STATUTORY_TEAM_KINDS
     }
     if not teams:
-        return []
+        return
     wanted = {org.id for org in teams.values()}
     people: dict[str, list[tuple[int, Participant]]] = defaultdict(list)
     for j, person in enumerate(dataset.participants.values()):
         if person.organization in wanted:
             people[person.organization].append((j, person))
-    issues: list[Issue] = []
     for i, org in teams.items():
         members = people.get(org.id)
         if not members:
             continue
         if not any(ParticipantRole.LEADER in p.roles for _, p in members):
             where = Location("organization", org.id, path=f"$.organizations[{i}]")
-            issues.append(
-                _issue("team-without-leader", where, organization=org.id, count=len(members))
-            )
+            yield issue("team-without-leader", where, organization=org.id, count=len(members))
         founded = org.established_on
         if founded is None:
             continue
@@ -124,11 +159,4 @@ def team_issues(dataset: Dataset) -> list[Issue]:
                 field="birth_date",
                 path=f"$.participants[{j}].birth_date",
             )
-            issues.append(
-                _issue(code, where, participant=person.id, organization=org.id, bound=bound)
-            )
-    return issues
-
-
-def _issue(code: str, where: Location, **details: str | int) -> Issue:
-    return Issue(code, CODES[code].severity, where, details)
+            yield issue(code, where, participant=person.id, organization=org.id, bound=bound)

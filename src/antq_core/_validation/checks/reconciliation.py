@@ -8,11 +8,65 @@ from typing import Final
 
 from antq_core._aggregate.counts import Reconciliation, Tolerance, reconcile
 from antq_core._dataset.dataset import Dataset
-from antq_core._validation.issues import Detail, Issue, Severity
+from antq_core._validation.checks.context import Context
+from antq_core._validation.issues import (
+    Detail,
+    Issue,
+    IssueCode,
+    Severity,
+    declare,
+    issue,
+)
 from antq_core._values.phrases import format_number
 from antq_core.errors import AntqError, Location
 
-__all__ = ["reconciliation_issues"]
+__all__ = ["CODES", "check", "reconciliation_issues"]
+
+# How a reported total and the registered count compare (antq_core.Reconciliation's sentence).
+_RECONCILED_VI: Final = (
+    "{place} ({unit_code}), {period}: báo cáo {reported_words}{reported} {noun}, "
+    "đã đăng ký {registered_words}{registered}{registered_what}, chênh lệch {difference} "
+    "(cho phép {allowed})."
+)
+_RECONCILED_EN: Final = (
+    "{place} ({unit_code}), {period}: {reported_words}{reported} {noun} reported, "
+    "{registered_words}{registered}{registered_what} registered, difference {difference} "
+    "(allowed {allowed})."
+)
+
+CODES: Final = declare(
+    IssueCode(
+        "reconcile-mismatch",
+        Severity.WARNING,
+        "Tổng số báo cáo không khớp với số {entities} đã đăng ký: " + _RECONCILED_VI,
+        "A reported total does not match the registered {entities}: " + _RECONCILED_EN,
+    ),
+    IssueCode(
+        "reconcile-nothing-registered",
+        Severity.INFO,
+        _RECONCILED_VI + " Bộ dữ liệu không đăng ký {entities} nào thuộc {place}: không có gì "
+        "để đối chiếu, danh mục chỉ không liệt kê chúng.",
+        _RECONCILED_EN + " The dataset registers no {entities} under {place}: there is nothing "
+        "to reconcile against; the registry simply does not list them.",
+    ),
+    IssueCode(
+        "reconcile-registry-partial",
+        Severity.INFO,
+        _RECONCILED_VI + " Các {entities} đã đăng ký có những điểm nguồn chỉ nêu làm ví dụ "
+        "({examples}), không phải danh sách đầy đủ: số đăng ký ít hơn là đương nhiên.",
+        _RECONCILED_EN + " The registered {entities} include ones the source names only as "
+        "examples ({examples}), not the full list: fewer registered is expected.",
+    ),
+    IssueCode(
+        "reconcile-not-comparable",
+        Severity.INFO,
+        "Không đối chiếu được tổng số báo cáo với số đã đăng ký: {place} ({unit_code}), "
+        "{period}: báo cáo {reported_words}{reported} {noun}; {registered_part} ({basis}).",
+        "A reported total cannot be reconciled with the registry: {place} ({unit_code}), "
+        "{period}: {reported_words}{reported} {noun} reported; {registered_part} ({basis}).",
+    ),
+)
+"""The codes this check emits."""
 
 # What each metric counts, in words: (vi, en).
 _ENTITIES: Final = {
@@ -148,6 +202,11 @@ def _nothing_registered(r: Reconciliation, registry: _Registry) -> bool:
     return not registry.has_organizations(r.subject.id, r.period.end, kind)
 
 
+def check(context: Context) -> Iterator[Issue]:
+    """Reported totals against the registry (:func:`reconciliation_issues`)."""
+    return reconciliation_issues(context.dataset, context.options.tolerance)
+
+
 def reconciliation_issues(dataset: Dataset, tolerance: Tolerance) -> Iterator[Issue]:
     """One issue per reported total that does not agree with the registry, or cannot be compared.
 
@@ -171,15 +230,15 @@ def reconciliation_issues(dataset: Dataset, tolerance: Tolerance) -> Iterator[Is
         where = Location.observation(r.row, "value")
         if r.within_tolerance is None:
             details |= _registered_part(r)
-            yield Issue("reconcile-not-comparable", Severity.INFO, where, details)
+            yield issue("reconcile-not-comparable", where, **details)
         elif _nothing_registered(r, registry):
-            yield Issue("reconcile-nothing-registered", Severity.INFO, where, details)
+            yield issue("reconcile-nothing-registered", where, **details)
         elif r.metric == "initiative_sites" and r.difference is not None and r.difference > 0:
             examples = registry.example_sites(r.subject.id, r.period.end)
             if examples:
                 details["examples"] = tuple(examples)
-                yield Issue("reconcile-registry-partial", Severity.INFO, where, details)
+                yield issue("reconcile-registry-partial", where, **details)
             else:
-                yield Issue("reconcile-mismatch", Severity.WARNING, where, details)
+                yield issue("reconcile-mismatch", where, **details)
         else:
-            yield Issue("reconcile-mismatch", Severity.WARNING, where, details)
+            yield issue("reconcile-mismatch", where, **details)

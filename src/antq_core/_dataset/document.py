@@ -1,0 +1,275 @@
+"""The native JSON document of a dataset (``antq-dataset``): its model, its rows, its checks.
+
+:class:`DatasetDocument` is the document as pydantic reads it: the entities
+whole, the gazetteer loosely (checked after, with located errors), the
+observations as :class:`ObservationRow` dicts that
+:func:`~antq_core._dataset.rows.append_rows` turns into columns. The functions
+here parse a document and collect every problem in it, each with its JSON
+path. :class:`~antq_core.Dataset` (one document in memory),
+:mod:`~antq_core._dataset.stream` (a large file in chunks) and
+:mod:`antq_core.io.jsonschema` (its published schema) share them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any, Final, Literal, NotRequired
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
+
+from antq_core._dataset.rows import append_rows
+from antq_core._dataset.store import ObservationStore, StoreBuilder
+from antq_core._entities import (
+    DatasetMetadata,
+    DisaggregationCategory,
+    Initiative,
+    InitiativeTheme,
+    MassOrganization,
+    MetricDefinition,
+    Observation,
+    Participant,
+    Site,
+    Source,
+)
+from antq_core._util.inputs import encoding_problem, undecodable
+from antq_core._util.progress import gc_paused
+from antq_core._values.geo import Gazetteer, GazetteerDocument
+from antq_core._values.schema import JsonSchemaOf, problems_from
+from antq_core.errors import DatasetLoadError, Problem
+
+__all__ = [
+    "DATASET_FORMAT",
+    "DATASET_FORMAT_VERSION",
+    "DOCUMENT",
+    "ENTITY_LISTS",
+    "ROW",
+    "ROWS",
+    "DatasetDocument",
+    "ObservationRow",
+    "check_document",
+    "encoding_problems",
+    "every_problem",
+    "parse_json",
+    "parse_python",
+    "read_document",
+]
+
+DATASET_FORMAT: Final = "antq-dataset"
+"""The ``format`` of the dataset JSON document."""
+DATASET_FORMAT_VERSION: Final = 1
+"""Version of the ``antq-dataset`` JSON document this release reads and writes."""
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class ObservationRow(TypedDict):
+    """One observation as the document writes it: the shape, which pydantic checks.
+
+    :func:`~antq_core._dataset.rows.append_rows` checks the rest.
+    """
+
+    metric: str
+    subject: str
+    period: str
+    unit: str
+    value: Any  # int or decimal string; checked by append_rows so the error sits at .value
+    qualifier: NotRequired[str]
+    disaggregation: NotRequired[dict[str, str]]
+    source: NotRequired[str | None]
+    note: NotRequired[str | None]
+
+
+class DatasetDocument(BaseModel):
+    """An ``antq-dataset`` document as read, before its gazetteer and observations are checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["antq-dataset"]
+    format_version: Literal[1]
+    metadata: DatasetMetadata
+    # Both are read loosely here and checked later with located errors; their JSON
+    # Schema is that of what they hold, so that the published schema is complete.
+    gazetteer: Annotated[
+        dict[str, Any], JsonSchemaOf(lambda: GazetteerDocument.__pydantic_core_schema__)
+    ]
+    sources: tuple[Source, ...] = ()
+    themes: tuple[InitiativeTheme, ...] = ()
+    categories: tuple[DisaggregationCategory, ...] = ()
+    metrics: tuple[MetricDefinition, ...] = ()
+    initiatives: tuple[Initiative, ...] = ()
+    sites: tuple[Site, ...] = ()
+    organizations: tuple[MassOrganization, ...] = ()
+    participants: tuple[Participant, ...] = ()
+    observations: Annotated[
+        list[ObservationRow], JsonSchemaOf(lambda: _OBSERVATIONS.core_schema)
+    ] = Field(default_factory=list)
+
+
+_OBSERVATIONS: Final = TypeAdapter(list[Observation])
+
+
+DOCUMENT: Final = TypeAdapter(DatasetDocument)
+"""Reads a whole document (``validate_json`` on bytes is the fast path)."""
+ROW: Final = TypeAdapter(ObservationRow)
+"""Reads one observation row."""
+ROWS: Final = TypeAdapter(list[ObservationRow])
+"""Reads a JSON array of observation rows (a batch of the chunked reader)."""
+ENTITY_LISTS: Final = (
+    "sources",
+    "themes",
+    "categories",
+    "metrics",
+    "initiatives",
+    "sites",
+    "organizations",
+    "participants",
+)
+"""The document's lists of entities, each of which has ids."""
+
+
+def parse_json(data: bytes | str, source: str) -> DatasetDocument:
+    """The document in JSON ``data`` (a UTF-8 byte-order mark is skipped).
+
+    Raises:
+        DatasetLoadError: Not UTF-8, not JSON, or not a document; every problem is listed.
+    """
+    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif isinstance(data, str) and data.startswith("\ufeff"):
+        data = data[1:]
+    try:
+        with gc_paused():  # a million row dicts, none in a cycle: see gc_paused
+            return DOCUMENT.validate_json(data)
+    except ValidationError as e:
+        encoding = encoding_problems(data)
+        if encoding:
+            raise DatasetLoadError(source, encoding) from e
+        try:
+            raw = json.loads(data)
+        except (ValueError, RecursionError):
+            raise DatasetLoadError(source, problems_from(e)) from e
+        raise DatasetLoadError(source, every_problem(raw, e, source)) from e
+
+
+def parse_python(data: object, source: str) -> DatasetDocument:
+    """The document in ``data``, as :func:`json.loads` gives it.
+
+    Raises:
+        DatasetLoadError: Not a document; every problem is listed.
+    """
+    try:
+        return DOCUMENT.validate_python(data)
+    except ValidationError as e:
+        raise DatasetLoadError(source, every_problem(data, e, source)) from e
+
+
+def read_document(doc: DatasetDocument, source: str) -> tuple[Gazetteer, ObservationStore]:
+    """The gazetteer and the observations of ``doc``, checked.
+
+    Raises:
+        DatasetLoadError: Some problem in the gazetteer, the ids or the observations;
+            every one is listed.
+    """
+    problems: list[Problem] = []
+    gazetteer = check_document(doc, source, problems)
+    builder = StoreBuilder()
+    with gc_paused():
+        append_rows(builder, doc.observations, problems)
+    if problems:
+        raise DatasetLoadError(source, problems)
+    return gazetteer, builder.build()
+
+
+def encoding_problems(data: bytes | str) -> list[Problem]:
+    """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
+    if not isinstance(data, bytes):
+        return []
+    found = encoding_problem(data[:64])
+    if found is not None:
+        return [found]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return [undecodable(e, data)]
+    return []
+
+
+def check_document(doc: DatasetDocument, source: str, problems: list[Problem]) -> Gazetteer:
+    """Check what pydantic cannot: the gazetteer document and duplicate ids."""
+    try:
+        gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
+    except DatasetLoadError as e:
+        problems.extend(e.problems)
+        gazetteer = Gazetteer("invalid", [])
+    for name in ENTITY_LISTS:
+        problems.extend(_duplicate_ids(name, getattr(doc, name)))
+    return gazetteer
+
+
+_ENTITY_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
+    name: TypeAdapter(DatasetDocument.model_fields[name].annotation or Any)
+    for name in ENTITY_LISTS
+}
+
+
+def every_problem(raw: object, error: ValidationError, source: str) -> list[Problem]:
+    """All problems of a document that pydantic rejected, not only pydantic's.
+
+    pydantic stops at the shape: a document with one malformed observation
+    would hide every other problem until it is fixed. This slow path, taken
+    only when loading fails, checks the document without its observations,
+    then each observation row on its own, then runs the row checks of
+    :func:`~antq_core._dataset.rows.append_rows` on the rows that have the right shape.
+    """
+    rows = raw.get("observations", []) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not isinstance(rows, list):
+        return problems_from(error)
+    problems: list[Problem] = []
+    shell = {**raw, "observations": []} | {name: [] for name in ENTITY_LISTS}
+    try:
+        doc = DOCUMENT.validate_python(shell)
+    except ValidationError as e:
+        problems.extend(problems_from(e))
+    else:
+        check_document(doc, source, problems)
+    for name, adapter in _ENTITY_ADAPTERS.items():
+        try:
+            entities = adapter.validate_python(raw.get(name, []))
+        except ValidationError as e:
+            problems.extend(problems_from(e, f"$.{name}"))
+        else:
+            problems.extend(_duplicate_ids(name, entities))
+    shaped: list[ObservationRow] = []
+    row_numbers: list[int] = []
+    for i, row in enumerate(rows):
+        try:
+            shaped.append(ROW.validate_python(row))
+        except ValidationError as e:
+            problems.extend(problems_from(e, f"$.observations[{i}]"))
+        else:
+            row_numbers.append(i)
+    append_rows(StoreBuilder(), shaped, problems, row_numbers)
+    # Python's json module and pydantic's parser disagree on a few inputs (lone
+    # surrogates, for one): then pydantic's own account is the problem list.
+    return problems or problems_from(error)
+
+
+def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[Problem]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(items):
+        key = getattr(item, "id")  # noqa: B009
+        if key in first:
+            at = f"$.{name}[{first[key]}]"
+            problems.append(
+                Problem.at(
+                    f"$.{name}[{i}].id",
+                    f"duplicate id (first at {at})",
+                    f"Mã trùng (xuất hiện lần đầu tại {at})",
+                    repr(key),
+                )
+            )
+        else:
+            first[key] = i
+    return problems

@@ -1,0 +1,316 @@
+"""Observation rows into the column store: each distinct string parsed once, problems located.
+
+The JSON document (:mod:`~antq_core._dataset.document`), the chunked reader
+(:mod:`~antq_core._dataset.stream`) and the tabular reader all hand their
+observation rows to :func:`append_rows` or :func:`append_columns`, which
+check them and append them to a :class:`~antq_core._dataset.store.StoreBuilder`.
+Problems carry the JSON path of the row and field
+(``$.observations[12].period``).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from itertools import compress
+from operator import itemgetter
+from typing import Any, Final, NamedTuple, TypeVar
+
+from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
+from antq_core._entities import TEXT_LIMIT
+from antq_core._values.period import Period
+from antq_core._values.quantity import Number, Unit, check_value, is_decimal_text
+from antq_core._values.refs import ID_RE, Disaggregation, SubjectRef
+from antq_core._values.schema import OBSERVATION_FIELDS_VI
+from antq_core._values.text import nfc
+from antq_core.errors import Location, Problem, QuantityError, safe_repr
+
+__all__ = ["RowColumns", "append_columns", "append_rows"]
+
+_K = TypeVar("_K")
+
+
+def _note(raw: str) -> str:
+    """A note as the Observation model takes it: NFC, at most TEXT_LIMIT characters."""
+    text = nfc(raw)
+    if len(text) > TEXT_LIMIT:
+        msg = f"a note has at most {TEXT_LIMIT} characters"
+        raise ValueError(msg)
+    return text
+
+
+class _Table(dict[_K, int]):
+    """Maps raw keys (strings, or a disaggregation's items) to a store table index.
+
+    Each distinct key is parsed once, when first looked up (``__missing__``),
+    so a column is turned into indexes by one C-level lookup a row. A key
+    that does not parse maps to -1 and its reason is kept in :attr:`reasons`,
+    so callers never catch or parse twice.
+    """
+
+    __slots__ = ("parse", "reasons")
+
+    def __init__(self, parse: Callable[[_K], int]) -> None:
+        super().__init__()
+        self.reasons: dict[_K, str] = {}
+        self.parse = parse
+
+    def __missing__(self, raw: _K) -> int:
+        try:
+            index = self.parse(raw)
+        except (ValueError, TypeError) as e:
+            index = -1
+            self.reasons[raw] = str(e)
+        self[raw] = index
+        return index
+
+    def get(self, raw: _K) -> int:  # type: ignore[override]
+        """The index of ``raw`` (-1 if it does not parse)."""
+        return self[raw]
+
+    def codes(self, raws: list[_K]) -> list[int]:
+        """The index of each of ``raws``, interning distinct keys in order of first appearance."""
+        return list(map(self.__getitem__, raws))
+
+
+def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        if ID_RE.match(raw) is None:
+            msg = "ids use ASCII letters, digits, '.', '_' and '-'"
+            raise ValueError(msg)
+        return add(raw)
+
+    return parse
+
+
+# Problems within one row are reported in this order, as a row-by-row reading would.
+_FIELD_ORDER: Final = {
+    field: rank
+    for rank, field in enumerate(
+        (
+            "metric",
+            "subject",
+            "period",
+            "unit",
+            "qualifier",
+            "value",
+            "disaggregation",
+            "source",
+            "note",
+        )
+    )
+}
+# The keys every row has (``__required_keys__`` cannot tell: the annotations are strings).
+_REQUIRED_FIELDS: Final = len(("metric", "subject", "period", "unit", "value"))
+_QUALIFIER_CODES: Final = {q.value: i for q, i in QUALIFIER_INDEX.items()}
+_BAD_QUALIFIER: Final = "not one of exact, at_least, at_most, approximately"
+_BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
+
+
+def append_rows(
+    builder: StoreBuilder,
+    rows: Sequence[Mapping[str, Any]],
+    problems: list[Problem],
+    row_numbers: Sequence[int] | None = None,
+) -> None:
+    """Check rows that pydantic has type-checked; append them to ``builder``, a column at a time.
+
+    The rows have the shape of :class:`~antq_core._dataset.document.ObservationRow`.
+    This is the hot path of :meth:`Dataset.load <antq_core.Dataset.load>`, so
+    it leaves the work per row to C-level built-ins wherever it can: it pulls
+    one field out of every row (``map(itemgetter(...))``), parses each
+    distinct string once (metric ids, subjects, periods and units repeat
+    heavily), turns the column into table indexes through a dict, and hands
+    whole lists to the store's arrays.
+    Python code visits only the rows that need it: those with optional fields
+    (qualifier, disaggregation, source, note), those whose value is a decimal
+    string, negative or beyond 64 bits, and, when some string did not parse,
+    the rows that hold it.
+
+    Problems come out as a row-by-row reading gives them: each with its JSON
+    path, by row, and within a row in the order of :data:`_FIELD_ORDER`. A
+    value is checked against its unit (whole, not negative) whenever the row's
+    unit is known, whatever else is wrong in the row. If there is any
+    problem, nothing is appended (but the builder's tables may have grown):
+    the caller raises. ``row_numbers`` gives each row's index in the document
+    when ``rows`` is a selection. Call it once per batch of a file read in
+    batches.
+    """
+    columns = RowColumns(
+        metric=list(map(itemgetter("metric"), rows)),
+        subject=list(map(itemgetter("subject"), rows)),
+        period=list(map(itemgetter("period"), rows)),
+        unit=list(map(itemgetter("unit"), rows)),
+        value=list(map(itemgetter("value"), rows)),
+        # Most rows have only the required fields: find the others without a Python loop.
+        extras=[
+            (i, rows[i])
+            for i in compress(range(len(rows)), map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
+        ],
+    )
+    append_columns(builder, columns, problems, row_numbers)
+
+
+class RowColumns(NamedTuple):
+    """Observation rows as columns: the required fields whole, the optional ones sparse.
+
+    ``extras`` lists ``(i, fields)`` for the rows that have any optional field
+    (qualifier, disaggregation, source, note), ``fields`` holding them by name.
+    """
+
+    metric: list[str]
+    subject: list[str]
+    period: list[str]
+    unit: list[str]
+    value: list[Any]
+    extras: list[tuple[int, Mapping[str, Any]]]
+
+
+def append_columns(
+    builder: StoreBuilder,
+    columns: RowColumns,
+    problems: list[Problem],
+    row_numbers: Sequence[int] | None = None,
+) -> None:
+    """:func:`append_rows` for rows already split into columns (as CSV files give them)."""
+    batch = _Batch(builder, row_numbers)
+    metric = batch.required(columns.metric, "metric", _id_parser(builder.metrics.add))
+    subjects, periods, units = builder.subjects, builder.periods, builder.units
+    subject = batch.required(
+        columns.subject, "subject", lambda raw: subjects.add(SubjectRef.parse(raw))
+    )
+    period = batch.required(columns.period, "period", lambda raw: periods.add(Period.parse(raw)))
+    unit = batch.required(columns.unit, "unit", lambda raw: units.add(Unit.get(raw)))
+    qualifier, disaggregation, source, note = batch.optional(len(columns.metric), columns.extras)
+    value, exact = batch.values(columns.value, unit)
+    if batch.found:
+        batch.found.sort(key=lambda found: found[:2])
+        problems.extend(problem for _, _, problem in batch.found)
+        return
+    builder.extend(
+        metric=metric,
+        subject=subject,
+        period=period,
+        unit=unit,
+        value=value,
+        qualifier=qualifier,
+        disaggregation=disaggregation,
+        source=source,
+        note=note,
+        exact=exact,
+    )
+
+
+class _Batch:
+    """One batch through :func:`append_columns`: its steps, and the problems they find."""
+
+    def __init__(self, builder: StoreBuilder, row_numbers: Sequence[int] | None = None) -> None:
+        self.row_numbers = row_numbers
+        self.builder = builder
+        self.found: list[tuple[int, int, Problem]] = []
+        self.blocked: set[int] = set()  # rows whose value is not checked against their unit
+
+    def bad(self, i: int, field: str, reason: str, value: object) -> None:
+        rank = _FIELD_ORDER[field]
+        row = i if self.row_numbers is None else self.row_numbers[i]
+        where = Location(path=f"$.observations[{row}].{field}", row=row, field=field)
+        problem = Problem(where, reason, OBSERVATION_FIELDS_VI[field], safe_repr(value))
+        self.found.append((i, rank, problem))
+        if field == "unit":
+            self.blocked.add(i)
+
+    def required(self, raws: list[str], field: str, parse: Callable[[str], int]) -> list[int]:
+        """The table index of a required string field of every row."""
+        table: _Table[str] = _Table(parse)
+        codes = table.codes(raws)
+        if table.reasons:  # some string did not parse: find the rows that hold it
+            for i, raw in enumerate(raws):
+                reason = table.reasons.get(raw)
+                if reason is not None:
+                    self.bad(i, field, reason, raw)
+        return codes
+
+    def optional(
+        self, n: int, extras: list[tuple[int, Mapping[str, Any]]]
+    ) -> tuple[array[int], array[int], array[int], array[int]]:
+        """The columns of the optional fields; most rows keep the defaults (0)."""
+        builder = self.builder
+        qualifier = array("B", [0]) * n
+        disaggregation = array("I", [0]) * n
+        source = array("I", [0]) * n
+        note = array("I", [0]) * n
+        disaggregations: _Table[tuple[tuple[str, str], ...]] = _Table(
+            lambda items: builder.disaggregations.add(Disaggregation(dict(items)))
+        )
+        texts = builder.texts
+        sources: _Table[str] = _Table(_id_parser(texts.add))
+        notes: _Table[str] = _Table(lambda raw: texts.add(_note(raw)))
+        for i, row in extras:
+            raw_qualifier = row.get("qualifier")
+            if raw_qualifier is not None:
+                q = _QUALIFIER_CODES.get(raw_qualifier, -1)
+                if q < 0:
+                    self.bad(i, "qualifier", _BAD_QUALIFIER, raw_qualifier)
+                else:
+                    qualifier[i] = q
+            raw_d = row.get("disaggregation")
+            if raw_d:
+                key = tuple(sorted(raw_d.items()))
+                d = disaggregations.get(key)
+                if d < 0:
+                    self.bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
+                else:
+                    disaggregation[i] = d
+            raw_source = row.get("source")
+            if raw_source is not None:
+                s = sources.get(raw_source)
+                if s < 0:
+                    self.bad(i, "source", sources.reasons[raw_source], raw_source)
+                else:
+                    source[i] = s
+            raw_note = row.get("note")
+            if raw_note is not None:
+                n = notes.get(raw_note)
+                if n < 0:
+                    self.bad(i, "note", notes.reasons[raw_note], raw_note)
+                else:
+                    note[i] = n
+        return qualifier, disaggregation, source, note
+
+    def values(
+        self, raws: list[Any], unit_codes: list[int]
+    ) -> tuple[list[int], dict[int, Number]]:
+        """The 64-bit value of every row (0 for the others), and the others by row.
+
+        Call after the unit column is read: a value is checked against its
+        unit whenever that unit is known. ``raws`` is changed in place.
+        """
+        values: list[Any] = raws
+        units = self.builder.units.values
+        exact: dict[int, Number] = {}
+        special = [
+            i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= INT64_MAX
+        ]
+        for i in special:
+            raw = values[i]
+            values[i] = 0
+            if isinstance(raw, str) and is_decimal_text(raw):
+                value: Number = Decimal(raw)
+            elif type(raw) is int:
+                value = raw
+            else:
+                self.bad(i, "value", _BAD_VALUE, raw)
+                continue
+            if i in self.blocked:
+                continue
+            try:
+                value = check_value(value, units[unit_codes[i]])
+            except QuantityError as e:
+                self.bad(i, "value", e.reason, raw)
+                continue
+            if type(value) is int and value <= INT64_MAX:
+                values[i] = value
+            else:
+                exact[i] = value
+        return values, exact

@@ -1,0 +1,50 @@
+"""The files bundled in the package's ``data/`` folder: the catalog, gazetteers, crosswalks, rules.
+
+Read through :mod:`importlib.resources`, so they come from the installed
+package (a wheel or a zip) and never from the working directory.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Final
+
+from antq_core.errors import InvalidValueError
+
+__all__ = ["DATA", "bundled_bytes", "bundled_names", "data_bytes", "data_source"]
+
+DATA: Final[Traversable] = files("antq_core") / "data"
+"""The package's ``data/`` folder."""
+
+
+def data_source(name: str) -> str:
+    """How a problem names the bundled file ``name``: ``antq_core/data/{name}``."""
+    return f"antq_core/data/{name}"
+
+
+def data_bytes(name: str) -> bytes:
+    """The bytes of the bundled file ``data/{name}`` (``"catalog.json"``)."""
+    return (DATA / name).read_bytes()
+
+
+def bundled_names(kind: str) -> list[str]:
+    """Names of the bundled data files of ``kind`` (``data/{kind}_{name}.json``), sorted."""
+    prefix = f"{kind}_"
+    return sorted(
+        p.name.removeprefix(prefix).removesuffix(".json")
+        for p in DATA.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith(".json")
+    )
+
+
+def bundled_bytes(kind: str, name: str) -> bytes:
+    """The bytes of the bundled file ``data/{kind}_{name}.json``.
+
+    Raises:
+        InvalidValueError: No bundled file of that kind has that name.
+    """
+    available = bundled_names(kind)
+    if name not in available:
+        raise InvalidValueError(f"{kind} name", name, f"choose one of {', '.join(available)}")
+    return data_bytes(f"{kind}_{name}.json")

@@ -1,0 +1,80 @@
+"""Repeats: one figure recorded twice, with the same value (a duplicate) or not (a conflict).
+
+A figure is a (metric, subject, period, disaggregation); the rows of each are
+found by the engine :func:`~antq_core.validate` was given
+(:attr:`Context.repeats <antq_core._validation.checks.context.Context.repeats>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, Final
+
+from antq_core._dataset.store import ObservationColumns
+from antq_core._validation.checks.context import Context
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
+from antq_core._values import exact
+from antq_core.errors import Location
+
+__all__ = ["CODES", "check"]
+
+CODES: Final = declare(
+    IssueCode(
+        "duplicate-observation",
+        Severity.WARNING,
+        "Số liệu {metric} của {subject} ({period}) được ghi {count} lần với cùng giá trị "
+        "(dòng {rows}).",
+        "Figure {metric} of {subject} ({period}) is recorded {count} times with the same "
+        "value (rows {rows}).",
+    ),
+    IssueCode(
+        "conflicting-observations",
+        Severity.ERROR,
+        "Số liệu {metric} của {subject} ({period}) có các giá trị khác nhau: {values} "
+        "(dòng {rows}; nguồn {sources}).",
+        "Figure {metric} of {subject} ({period}) has different values: {values} "
+        "(rows {rows}; sources {sources}).",
+    ),
+)
+"""The codes this check emits."""
+
+_MARKS: Final = {"exact": "", "at_least": "≥", "at_most": "≤", "approximately": "~"}
+
+
+def check(context: Context) -> Iterator[Issue]:
+    """Each group of rows of one figure: a duplicate if their values agree, else a conflict."""
+    cols, period_text = context.cols, context.period_text
+    for group in context.repeats.duplicates:
+        first = group[0]
+        base: dict[str, Any] = {
+            "metric": cols.metrics[cols.metric[first]],
+            "subject": str(cols.subjects[cols.subject[first]]),
+            "period": period_text[cols.period[first]],
+            "rows": tuple(str(r) for r in group),
+            "count": len(group),
+        }
+        d = cols.disaggregations[cols.disaggregation[first]]
+        if d:
+            base["disaggregation"] = tuple(f"{k}={v}" for k, v in d.items())
+        where = Location.observation(group[1], "value")
+        if len({_value_key(cols, r) for r in group}) == 1:
+            yield issue("duplicate-observation", where, **base)
+        else:
+            sources = tuple(str(cols.texts[cols.source[r]] or "-") for r in group)
+            values = tuple(_value_text(cols, r) for r in group)
+            yield issue("conflicting-observations", where, **base, values=values, sources=sources)
+
+
+def _value_key(cols: ObservationColumns, row: int) -> tuple[Any, ...]:
+    raw = cols.exact.get(row)
+    value = cols.value[row] if raw is None else raw
+    unit = cols.units[cols.unit[row]]
+    return (Decimal(exact.multiply(value, unit.factor)), unit.dimension, cols.qualifier[row])
+
+
+def _value_text(cols: ObservationColumns, row: int) -> str:
+    raw = cols.exact.get(row)
+    value = cols.value[row] if raw is None else raw
+    mark = _MARKS[cols.qualifiers[cols.qualifier[row]].value]
+    return f"{mark}{value} {cols.units[cols.unit[row]].code}"
