@@ -1,4 +1,12 @@
-"""The library's exceptions: one base, structured details, messages built from them."""
+"""Every exception of the library, and the one type of located problem.
+
+One base, :class:`AntqError`; each subclass keeps what went wrong as
+attributes and builds its message from them. Input that does not load raises
+a :class:`LoadError`, which lists every :class:`Problem` found, each with its
+:class:`Location` (file, sheet, JSON path, row, field or column, cell) and its
+message in English and Vietnamese; validation locates its issues with the same
+:class:`Location`. This module imports nothing else of the library.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,12 @@ import enum
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import attrs
 
 __all__ = [
+    "MAX_LISTED_PROBLEMS",
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
@@ -21,16 +30,17 @@ __all__ = [
     "GazetteerCycleError",
     "IncompatibleUnitsError",
     "InvalidValueError",
-    "LoadProblem",
+    "LoadError",
+    "Location",
     "MissingExtraError",
     "OverlappingPeriodsError",
     "PeriodError",
+    "Problem",
     "QuantityError",
     "QuantityParseError",
     "SplitUnitError",
     "TabularLoadError",
     "TabularNotice",
-    "TabularProblem",
     "UnknownAdminUnitError",
     "UnknownUnitError",
     "UnmappedUnitError",
@@ -255,143 +265,6 @@ class UnresolvedReferenceError(AntqError, LookupError):
         return str(self.args[0])
 
 
-class MissingExtraError(AntqError, ImportError):
-    """An optional dependency that this feature needs is not installed.
-
-    Attributes:
-        module: The module that could not be imported (``"pyarrow"``).
-        extra: The extra of antq_core that brings it (``"dataframe"``).
-    """
-
-    def __init__(self, module: str, extra: str) -> None:
-        self.module = module
-        self.extra = extra
-        super().__init__(
-            f"this needs {module}, which is not installed: pip install 'antq_core[{extra}]'"
-        )
-
-
-@attrs.frozen
-class LoadProblem:
-    """One thing wrong in a document being loaded.
-
-    Attributes:
-        location: Where: a JSON path such as ``$.observations[12].period``.
-        message: What is wrong, in English.
-        input: ``repr`` of the offending input, shortened; ``None`` if not useful.
-    """
-
-    location: str
-    message: str
-    input: str | None = None
-
-    def __str__(self) -> str:
-        shown = f" (got {self.input})" if self.input is not None else ""
-        return f"{self.location}: {self.message}{shown}"
-
-
-class DatasetLoadError(AntqError, ValueError):
-    """A dataset or gazetteer document could not be loaded; lists every problem found.
-
-    Attributes:
-        source: The file path, or ``"<memory>"`` for bytes and dicts.
-        problems: Every problem found, each with its JSON path.
-        omitted: How many further problems were found but not listed (a
-            chunked read of a large file lists the first 1,000); usually 0.
-    """
-
-    max_shown = 20
-
-    def __init__(self, source: str, problems: Iterable[LoadProblem], *, omitted: int = 0) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        self.omitted = omitted
-        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = len(self.problems) - self.max_shown + omitted
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        n = len(self.problems) + omitted
-        super().__init__(f"cannot load {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
-
-
-class ExportError(AntqError, ValueError):
-    """A dataset cannot be written in the format asked for.
-
-    Attributes:
-        target: The file or directory being written.
-        reason: Why.
-    """
-
-    def __init__(self, target: str, reason: str) -> None:
-        self.target = target
-        self.reason = reason
-        super().__init__(f"cannot write {target}: {reason}")
-
-
-class OverlappingPeriodsError(AntqError, ValueError):
-    """Figures whose periods overlap would have been added together.
-
-    A year and one of its quarters, or two "since the start" ranges, of the
-    same metric, subject and disaggregation count the same events twice if
-    summed. Aggregation refuses instead (a stock, which takes one value per
-    period, is not affected).
-
-    Attributes:
-        metric: Id of the metric.
-        rows: Groups of observation row indexes (into
-            :attr:`Dataset.observations <antq_core.Dataset.observations>`),
-            each a set of rows whose periods overlap.
-        periods: For each group, the canonical strings of its periods.
-    """
-
-    def __init__(
-        self, metric: str, rows: Sequence[Sequence[int]], periods: Sequence[Sequence[str]]
-    ) -> None:
-        self.metric = metric
-        self.rows = tuple(tuple(g) for g in rows)
-        self.periods = tuple(tuple(g) for g in periods)
-        shown = "; ".join(
-            f"rows {list(r)} ({', '.join(p)})"
-            for r, p in zip(self.rows[:5], self.periods[:5], strict=True)
-        )
-        more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
-        super().__init__(
-            f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
-        )
-
-
-class ExpressionError(AntqError, ValueError):
-    """A rule expression could not be read; says where, with a caret under the spot.
-
-    Raised by :meth:`Expression.parse <antq_core.Expression.parse>` and by
-    :class:`~antq_core.ValidationRule` for a side it cannot read:
-
-    >>> print(ExpressionError("tips_received + * 2", 16, "expected a number, a metric id or '('"))
-    invalid expression at position 16: expected a number, a metric id or '('
-      tips_received + * 2
-                      ^
-
-    Attributes:
-        text: The expression.
-        position: Index of the character where reading failed (0-based).
-        reason: What was expected or what is wrong.
-    """
-
-    def __init__(self, text: str, position: int, reason: str) -> None:
-        self.text = text
-        self.position = position
-        self.reason = reason
-        shown = text if len(text) <= 120 else text[:120] + "..."  # noqa: PLR2004
-        caret = " " * min(position, len(shown)) + "^"
-        super().__init__(
-            f"invalid expression at position {position}: {reason}\n  {shown}\n  {caret}"
-        )
-
-    @property
-    def caret(self) -> str:
-        """The expression with a ``^`` under the failing position, on two lines."""
-        return f"{self.text}\n{' ' * self.position}^"
-
-
 class DuplicateIdError(AntqError, ValueError):
     """Two entities of one kind share an id.
 
@@ -453,44 +326,234 @@ class UnmappedUnitError(AntqError, LookupError):
         return str(self.args[0])
 
 
-@attrs.frozen
-class TabularProblem:
-    """One thing wrong in a CSV file or a workbook, with where it is.
+class MissingExtraError(AntqError, ImportError):
+    """An optional dependency that this feature needs is not installed.
 
     Attributes:
-        file: The file (a CSV file, or the workbook).
-        sheet: The sheet of a workbook; ``None`` for CSV.
-        row: The row as a spreadsheet numbers it (the header is row 1);
-            ``None`` for a problem of the whole file or sheet.
-        column: The column's header as written in the file; ``None`` for a
-            problem of the whole row.
-        message_vi: What is wrong, in Vietnamese.
-        message_en: What is wrong, in English.
-        input: The offending cell (shortened), never for personal data.
-        cell: The cell reference in a workbook (``"C14"``).
+        module: The module that could not be imported (``"pyarrow"``).
+        extra: The extra of antq_core that brings it (``"dataframe"``).
     """
 
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message_vi: str
-    message_en: str
-    input: str | None = None
+    def __init__(self, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"this needs {module}, which is not installed: pip install 'antq_core[{extra}]'"
+        )
+
+
+# -- located problems ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Location:
+    """Where something is wrong: a place in a file, in a document, or an entity of a dataset.
+
+    One type serves loading (a JSON path in a document, a row and column of a
+    table) and validation (an entity by kind and id, an observation row);
+    each says what it knows and leaves the rest ``None``.
+
+    >>> str(Location("site", "site-muong-so", field="initiative"))
+    'site site-muong-so (initiative)'
+    >>> Location.observation(5, "unit").path
+    '$.observations[5].unit'
+    >>> str(Location(file="book.xlsx", sheet="Kết quả", cell="F3", row=3, field="Giá trị"))
+    "book.xlsx, sheet 'Kết quả', cell F3, row 3, column 'Giá trị'"
+
+    Attributes:
+        kind: What is at fault, for validation: ``"site"``, ``"initiative"``,
+            ``"organization"``, ``"participant"``, ``"metric"``, ``"admin_unit"``,
+            ``"observation"``, ``"rule"``, ``"dataset"``, ``"file"``...
+        id: The entity's id (an administrative unit's code); ``None`` for an
+            observation, which has none, and for the dataset as a whole.
+        row: An observation's index in the dataset (and in the document's
+            ``observations`` array), or a table's row as a spreadsheet numbers it
+            (the header is row 1).
+        field: The field at fault: its name in a document or an entity, or a
+            table column's header as written in the file.
+        path: JSON path in the document (``$.sites[2].initiative``), when known.
+        file: The file: a CSV file of a directory, a workbook, a file validated.
+            A JSON document's problems leave it out: the error's ``source``
+            names the document.
+        sheet: The sheet of a workbook.
+        cell: The cell of a workbook (``"C14"``, or a range such as ``"B2:C3"``).
+    """
+
+    kind: str | None = None
+    id: str | None = None
+    row: int | None = None
+    field: str | None = None
+    path: str | None = None
+    file: str | None = None
+    sheet: str | None = None
     cell: str | None = None
 
+    @classmethod
+    def observation(cls, row: int, field: str | None = None) -> Location:
+        """Row ``row`` of the observations (and ``field`` of it), with its JSON path."""
+        path = f"$.observations[{row}]" + (f".{field}" if field else "")
+        return cls("observation", row=row, field=field, path=path)
+
     def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
-        if self.cell is not None:
-            where.append(f"cell {self.cell}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
+        if self.path is not None and (self.kind is None or self.file is not None):
+            inner = self.path
+        elif self.kind is not None:
+            inner = " ".join(
+                [self.kind]
+                + ([self.id] if self.id is not None else [])
+                + ([f"#{self.row}"] if self.row is not None else [])
+            )
+            if self.field is not None:
+                inner += f" ({self.field})"
+        else:  # a place in a table
+            parts = [
+                self.file,
+                None if self.sheet is None else f"sheet {self.sheet!r}",
+                None if self.cell is None else f"cell {self.cell}",
+                None if self.row is None else f"row {self.row}",
+                None if self.field is None else f"column {self.field!r}",
+            ]
+            return ", ".join(p for p in parts if p is not None)
+        return inner if self.file is None else f"{self.file}: {inner}"
+
+    def to_dict(self) -> dict[str, str | int]:
+        """The location as JSON-ready data, unknown parts left out."""
+        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong in input being loaded, where it is, in English and Vietnamese.
+
+    >>> p = Problem(Location(path="$.observations[3].period"), "bad period", "Kỳ sai", "'2017Q9'")
+    >>> print(p)
+    $.observations[3].period: bad period (got '2017Q9') / Kỳ sai
+
+    Attributes:
+        location: Where.
+        message_en: What is wrong, in English.
+        message_vi: What is wrong, in Vietnamese.
+        input: ``repr`` of the offending input, shortened; ``None`` when it is
+            not useful, and always for personal data (names, identity numbers,
+            birth dates), which never goes into an error.
+    """
+
+    location: Location
+    message_en: str
+    message_vi: str
+    input: str | None = None
+
+    @classmethod
+    def at(cls, path: str, message_en: str, message_vi: str, input: str | None = None) -> Problem:  # noqa: A002
+        """A problem at JSON path ``path`` of a document."""
+        return cls(Location(path=path), message_en, message_vi, input)
+
+    def __str__(self) -> str:
         got = f" (got {self.input})" if self.input is not None else ""
-        return f"{', '.join(where)}: {self.message_en}{got} / {self.message_vi}"
+        return f"{self.location}: {self.message_en}{got} / {self.message_vi}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as JSON-ready data: ``where``, both messages, and ``input`` if known."""
+        found: dict[str, object] = {
+            "where": self.location.to_dict(),
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
+        if self.input is not None:
+            found["input"] = self.input
+        return found
+
+
+def cannot_read(error: OSError, location: Location | None = None) -> Problem:
+    """The problem of a file that cannot be read at all (missing, a directory, no access)."""
+    where = Location(path="$") if location is None else location
+    return Problem(where, f"cannot read: {error}", f"Không đọc được tệp: {error}")
+
+
+MAX_LISTED_PROBLEMS: Final = 1000
+"""Most problems a read of a large input lists; the rest are only counted."""
+
+
+class ProblemList:
+    """Problems as they are found: the first ``limit`` kept, the rest counted.
+
+    Attributes:
+        kept: The problems kept, in the order found.
+        omitted: How many more were found.
+        notices: What is read as it is but worth knowing (a hidden sheet, hidden
+            rows), each located like a problem; never counted as a problem.
+    """
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
+        self.limit = limit
+        self.kept: list[Problem] = []
+        self.omitted = 0
+        self.notices: list[Problem] = []
+
+    def notice(self, notice: Problem) -> None:
+        """Add a notice: not a problem, the data is read as it is."""
+        self.notices.append(notice)
+
+    def add(self, problem: Problem) -> None:
+        """Add ``problem``."""
+        if len(self.kept) < self.limit:
+            self.kept.append(problem)
+        else:
+            self.omitted += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add ``problems`` in order."""
+        for problem in problems:
+            self.add(problem)
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.omitted
+
+
+class LoadError(AntqError, ValueError):
+    """Input could not be loaded; lists every problem found, each located.
+
+    The base of :class:`DatasetLoadError`, :class:`TabularLoadError` and
+    :class:`Dhis2MappingError`: catch it to handle any input that did not load.
+    The message names the source and the number of problems, lists the first
+    :attr:`max_shown`, and ends with ``... and K more`` for the rest, listed
+    or only counted.
+
+    Attributes:
+        source: The file or directory path, or a description (``"<memory>"``).
+        problems: The problems found (for a large input, the first
+            :data:`MAX_LISTED_PROBLEMS`), each with its location.
+        omitted: How many further problems were found but not listed; usually 0.
+    """
+
+    failed = "cannot load"
+    """How the message begins, before the source."""
+    max_shown = 20
+    """How many problems the message lists."""
+
+    def __init__(self, source: str, problems: Iterable[Problem], *, omitted: int = 0) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        self.omitted = omitted
+        super().__init__(self.describe(self.max_shown))
+
+    def describe(self, limit: int | None = None) -> str:
+        """The message, listing the first ``limit`` problems (every one listed if ``None``)."""
+        n = len(self.problems) + self.omitted
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [f"{self.failed} {self.source}: {n} problem{'s' * (n != 1)}"]
+        lines += [f"  {p}" for p in shown]
+        if n > len(shown):
+            lines.append(f"  ... and {n - len(shown)} more")
+        return "\n".join(lines)
+
+
+class DatasetLoadError(LoadError):
+    """A dataset, gazetteer or crosswalk document could not be loaded; lists every problem.
+
+    Each problem's location has the JSON path (``$.observations[12].period``);
+    a chunked read of a large file lists the first :data:`MAX_LISTED_PROBLEMS`.
+    """
 
 
 class TabularNotice(UserWarning):
@@ -503,33 +566,108 @@ class TabularNotice(UserWarning):
         problem: What and where, in both languages.
     """
 
-    def __init__(self, problem: TabularProblem) -> None:
+    def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
 
 
-class TabularLoadError(AntqError, ValueError):
+class TabularLoadError(LoadError):
     """A CSV directory or workbook could not be read into a dataset; lists every problem.
 
-    Attributes:
-        source: The directory or workbook.
-        problems: The problems found (the first 1,000), each located.
-        omitted: How many more were found but not listed.
+    Each problem's location names the file, the sheet, the row and column and
+    the cell as far as known.
     """
 
-    max_shown = 20
+    failed = "cannot import"
+
+
+class Dhis2MappingError(LoadError):
+    """A DHIS2 mapping or dataValueSets payload could not be read; lists every problem.
+
+    Each problem's location has its JSON path.
+    """
+
+    failed = "invalid DHIS2 mapping"
+
+
+class ExportError(AntqError, ValueError):
+    """A dataset cannot be written in the format asked for.
+
+    Attributes:
+        target: The file or directory being written.
+        reason: Why.
+    """
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"cannot write {target}: {reason}")
+
+
+class OverlappingPeriodsError(AntqError, ValueError):
+    """Figures whose periods overlap would have been added together.
+
+    A year and one of its quarters, or two "since the start" ranges, of the
+    same metric, subject and disaggregation count the same events twice if
+    summed. Aggregation refuses instead (a stock, which takes one value per
+    period, is not affected).
+
+    Attributes:
+        metric: Id of the metric.
+        rows: Groups of observation row indexes (into
+            :attr:`Dataset.observations <antq_core.Dataset.observations>`),
+            each a set of rows whose periods overlap.
+        periods: For each group, the canonical strings of its periods.
+    """
 
     def __init__(
-        self, source: str, problems: Iterable[TabularProblem], *, omitted: int = 0
+        self, metric: str, rows: Sequence[Sequence[int]], periods: Sequence[Sequence[str]]
     ) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        self.omitted = omitted
-        n = len(self.problems) + omitted
-        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = n - min(len(self.problems), self.max_shown)
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"cannot import {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+        self.metric = metric
+        self.rows = tuple(tuple(g) for g in rows)
+        self.periods = tuple(tuple(g) for g in periods)
+        shown = "; ".join(
+            f"rows {list(r)} ({', '.join(p)})"
+            for r, p in zip(self.rows[:5], self.periods[:5], strict=True)
+        )
+        more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
+        super().__init__(
+            f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
+        )
+
+
+class ExpressionError(AntqError, ValueError):
+    """A rule expression could not be read; says where, with a caret under the spot.
+
+    >>> from antq_core import Expression
+    >>> try:
+    ...     Expression.parse("tips_received + * 2")
+    ... except ExpressionError as e:
+    ...     print(e)
+    invalid expression at position 16: expected a number, a metric id or '('
+      tips_received + * 2
+                      ^
+
+    Attributes:
+        text: The expression.
+        position: Index of the character where reading failed (0-based).
+        reason: What was expected or what is wrong.
+    """
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        self.text = text
+        self.position = position
+        self.reason = reason
+        shown = text if len(text) <= 120 else text[:120] + "..."  # noqa: PLR2004
+        caret = " " * min(position, len(shown)) + "^"
+        super().__init__(
+            f"invalid expression at position {position}: {reason}\n  {shown}\n  {caret}"
+        )
+
+    @property
+    def caret(self) -> str:
+        """The expression with a ``^`` under the failing position, on two lines."""
+        return f"{self.text}\n{' ' * self.position}^"
 
 
 class ValuesDoNotFitError(AntqError, ValueError):
@@ -538,10 +676,10 @@ class ValuesDoNotFitError(AntqError, ValueError):
     Attributes:
         digits: The digits the widest value needs before the decimal mark.
         scale: The most digits any value has after it.
-        precision: The digits a ``decimal128`` column holds.
+        precision: The digits a column holds in all.
     """
 
-    def __init__(self, digits: int, scale: int, *, precision: int = 38) -> None:
+    def __init__(self, digits: int, scale: int, precision: int) -> None:
         self.digits = digits
         self.scale = scale
         self.precision = precision
@@ -550,19 +688,3 @@ class ValuesDoNotFitError(AntqError, ValueError):
             f"more than the {precision} of a decimal128 column; "
             "pass values='string' to get them as exact decimal strings"
         )
-
-
-class Dhis2MappingError(AntqError, ValueError):
-    """A DHIS2 mapping could not be read; lists every problem with its JSON path.
-
-    Attributes:
-        source: The file path, or ``"<memory>"``.
-        problems: Every problem found.
-    """
-
-    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems)
-        n = len(self.problems)
-        super().__init__(f"invalid DHIS2 mapping {source}: {n} problem{'s' * (n != 1)}\n{shown}")

@@ -42,7 +42,7 @@ def test_personal_values_never_appear_in_errors() -> None:
         Dataset.from_json(json.dumps(doc))
     assert SECRET_ID not in str(load.value)
     assert "1970-02-30" not in str(load.value)
-    assert {p.location for p in load.value.problems} == {
+    assert {p.location.path for p in load.value.problems} == {
         "$.participants[0].identity_number",
         "$.participants[1].birth_date",
     }
@@ -58,7 +58,7 @@ def test_dates_are_dates_not_numbers_or_timestamps(bad: object) -> None:
     doc["metadata"]["report_date"] = bad
     with pytest.raises(DatasetLoadError) as load:
         Dataset.from_dict(doc)
-    assert [p.location for p in load.value.problems] == ["$.metadata.report_date"]
+    assert [p.location.path for p in load.value.problems] == ["$.metadata.report_date"]
 
 
 def test_from_dict_coerces_nothing() -> None:
@@ -67,7 +67,7 @@ def test_from_dict_coerces_nothing() -> None:
     doc["metrics"][0]["factor"] = "1"
     with pytest.raises(DatasetLoadError) as info:
         Dataset.from_dict(doc)
-    assert {p.location for p in info.value.problems} == {
+    assert {p.location.path for p in info.value.problems} == {
         "$.initiatives[0].typical",
         "$.metrics[0].factor",
     }
@@ -110,7 +110,7 @@ def test_a_huge_value_in_a_file_is_located() -> None:
     doc["observations"][0]["value"] = 10**40
     with pytest.raises(DatasetLoadError) as info:
         Dataset.from_json(json.dumps(doc))
-    assert [p.location for p in info.value.problems] == ["$.observations[0].value"]
+    assert [p.location.path for p in info.value.problems] == ["$.observations[0].value"]
 
 
 def test_a_note_longer_than_the_model_allows_is_located() -> None:
@@ -118,7 +118,7 @@ def test_a_note_longer_than_the_model_allows_is_located() -> None:
     doc["observations"][2]["note"] = "x" * 20_001
     with pytest.raises(DatasetLoadError) as info:
         Dataset.from_json(json.dumps(doc))
-    assert [p.location for p in info.value.problems] == ["$.observations[2].note"]
+    assert [p.location.path for p in info.value.problems] == ["$.observations[2].note"]
 
 
 @pytest.mark.parametrize(

@@ -159,7 +159,7 @@ def test_bad_documents_name_the_problem(
     change(doc)
     with pytest.raises(DatasetLoadError) as info:
         Crosswalk.from_json(json.dumps(doc), target=cw.target, source="x.json")
-    assert where in [p.location for p in info.value.problems], info.value.problems
+    assert where in [p.location.path for p in info.value.problems], info.value.problems
     with pytest.raises(DatasetLoadError):
         Crosswalk.from_dict(doc, target=cw.target)
 
@@ -517,7 +517,7 @@ def test_a_crosswalk_built_in_code_checks_its_entries() -> None:
             from_version="old",
             effective=dt.date(2025, 7, 1),
         )
-    assert {p.location for p in info.value.problems} == {
+    assert {p.location.path for p in info.value.problems} == {
         "$.entries[0].to[0]",
         "$.entries[0].source",
     }

@@ -28,7 +28,7 @@ def _load(document: Document) -> Dataset:
 def _problems(document: Document) -> dict[str, str]:
     with pytest.raises(DatasetLoadError) as info:
         _load(document)
-    return {p.location: p.message for p in info.value.problems}
+    return {p.location.path or "": p.message_en for p in info.value.problems}
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_document_problems(doc: Document, change: Document, location: str) -> No
 def test_not_a_dataset_document(data: bytes | str) -> None:
     with pytest.raises(DatasetLoadError) as info:
         Dataset.from_json(data)
-    assert info.value.problems[0].location == "$"
+    assert info.value.problems[0].location.path == "$"
     assert info.value.source == "<memory>"
 
 
@@ -217,7 +217,7 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DatasetLoadError) as info:
         Dataset.load(path)
     assert info.value.source == str(path)
-    assert [p.location for p in info.value.problems] == ["$"]
+    assert [p.location.path for p in info.value.problems] == ["$"]
     with pytest.raises(DatasetLoadError):
         Dataset.load(tmp_path)  # a directory
 

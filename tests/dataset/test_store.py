@@ -100,6 +100,6 @@ def test_both_readers_name_an_encoding_alike(tmp_path: Path, data: bytes, name: 
     for stream in (False, True):
         with pytest.raises(DatasetLoadError) as info:
             Dataset.load(path, stream=stream, progress=False)
-        messages.append([p.message for p in info.value.problems])
+        messages.append([p.message_en for p in info.value.problems])
     assert messages[0] == messages[1]
     assert name in messages[0][0]

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from antq_core import Dataset, Observation
-from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
-from antq_core.errors import DatasetLoadError
+from antq_core.errors import MAX_LISTED_PROBLEMS, DatasetLoadError
 from antq_core.io.tabular import export_tabular, read_tabular
 from antq_core.testing.strategies import datasets
 
@@ -81,7 +80,7 @@ def test_first_thousand_problems_and_the_count_of_the_rest(
         _stream(path)
     assert len(info.value.problems) == MAX_LISTED_PROBLEMS
     assert info.value.omitted == 500
-    assert info.value.problems[0].location == "$.observations[0].unit"
+    assert info.value.problems[0].location.path == "$.observations[0].unit"
     assert "1500 problems" in str(info.value)
     with pytest.raises(DatasetLoadError) as whole:
         Dataset.from_json(path.read_bytes())
@@ -97,7 +96,7 @@ def test_shape_problems_and_entity_problems(lai_chau: Dataset, tmp_path: Path) -
     path.write_text(json.dumps(document, ensure_ascii=False))
     with pytest.raises(DatasetLoadError) as info:
         _stream(path)
-    locations = {p.location for p in info.value.problems}
+    locations = {p.location.path for p in info.value.problems}
     assert "$.sites[0].id" in locations
     assert "$.observations[2].value" in locations
     assert "$.observations[3].colour" in locations
@@ -203,7 +202,9 @@ def test_a_dataset_of_observations_only_is_not_a_partial_one(
     path.write_text(json.dumps({"observations": document["observations"]}))
     with pytest.raises(DatasetLoadError) as info:
         _stream(path)
-    assert {"$.format", "$.metadata", "$.gazetteer"} <= {p.location for p in info.value.problems}
+    assert {"$.format", "$.metadata", "$.gazetteer"} <= {
+        p.location.path for p in info.value.problems
+    }
 
 
 def test_observation_view_is_unchanged(lai_chau: Dataset, tmp_path: Path) -> None:

@@ -262,7 +262,7 @@ def test_a_qualifier_in_the_text_must_agree_with_the_column(
     with pytest.raises(TabularLoadError) as info:
         read_tabular(directory)
     (problem,) = info.value.problems
-    assert (problem.row, problem.column) == (2, "Giá trị")
+    assert (problem.location.row, problem.location.field) == (2, "Giá trị")
     assert "at_least" in problem.message_en
     assert "exact" in problem.message_vi
 
@@ -286,7 +286,7 @@ def test_every_bad_row_is_reported_with_its_place_in_both_languages(
     )
     with pytest.raises(TabularLoadError) as info:
         read_tabular(directory)
-    found = [(p.row, p.column) for p in info.value.problems]
+    found = [(p.location.row, p.location.field) for p in info.value.problems]
     assert found == [
         (3, "period"),
         (5, "value"),
@@ -295,7 +295,7 @@ def test_every_bad_row_is_reported_with_its_place_in_both_languages(
         (8, "qualifier"),
     ]
     for problem in info.value.problems:
-        assert problem.file.endswith("observations.csv")
+        assert (problem.location.file or "").endswith("observations.csv")
         assert problem.message_vi
         assert problem.message_en
         assert problem.message_vi != problem.message_en
@@ -312,7 +312,7 @@ def test_entity_problems_are_located(tmp_path: Path, lai_chau: Dataset) -> None:
     with pytest.raises(TabularLoadError) as info:
         read_tabular(directory)
     row = len(rows)
-    found = {(p.row, p.column) for p in info.value.problems}
+    found = {(p.location.row, p.location.field) for p in info.value.problems}
     assert found == {
         (row, "established_on"),
         (row, "id"),

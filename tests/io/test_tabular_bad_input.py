@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from antq_core import Dataset
-from antq_core.errors import TabularLoadError, TabularProblem
+from antq_core.errors import Problem, TabularLoadError
 from antq_core.io.tabular import export_tabular, read_tabular
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def workbook(tmp_path: Path, lai_chau: Dataset) -> Path:
     return target
 
 
-def _problems(path: Path) -> tuple[TabularProblem, ...]:
+def _problems(path: Path) -> tuple[Problem, ...]:
     with pytest.raises(TabularLoadError) as info:
         read_tabular(path)
     assert info.value.problems
@@ -65,7 +65,7 @@ def _rows(path: Path) -> list[list[str]]:
 def test_empty_csv_file(csv_dir: Path) -> None:
     (csv_dir / "observations.csv").write_bytes(b"")
     (problem,) = _problems(csv_dir)
-    assert problem.file.endswith("observations.csv")
+    assert (problem.location.file or "").endswith("observations.csv")
     assert "empty" in problem.message_en
 
 
@@ -92,7 +92,7 @@ def test_unknown_and_stray_files(csv_dir: Path) -> None:
     (csv_dir / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (csv_dir / "readme.txt").write_text("hello", encoding="utf-8")
     problems = _problems(csv_dir)
-    assert {Path(p.file).name for p in problems} == {"notes.csv", "readme.txt"}
+    assert {Path(p.location.file).name for p in problems} == {"notes.csv", "readme.txt"}
 
 
 def test_missing_dataset_table(csv_dir: Path) -> None:
@@ -127,7 +127,7 @@ def test_a_100_mb_csv_with_a_runaway_cell(csv_dir: Path) -> None:
         for _ in range(100 * 1024):
             file.write(line)
     (problem,) = _problems(csv_dir)
-    assert problem.row == 2
+    assert problem.location.row == 2
     assert "field larger than field limit" in problem.message_en
 
 
@@ -147,7 +147,7 @@ def test_windows_1258_is_named(csv_dir: Path) -> None:
     path = csv_dir / "sites.csv"
     _rewrite(path, _rows(path), encoding="cp1258")
     (problem,) = _problems(csv_dir)
-    assert problem.file.endswith("sites.csv")
+    assert (problem.location.file or "").endswith("sites.csv")
     assert "Windows-1258" in problem.message_en
     assert "UTF-8" in problem.message_vi
 
@@ -175,7 +175,7 @@ def test_wrong_headers(csv_dir: Path) -> None:
     rows[0][0] = "Mã số điểm"  # not a header of the template
     _rewrite(path, rows)
     problems = _problems(csv_dir)
-    assert (problems[0].row, problems[0].column) == (1, None)
+    assert (problems[0].location.row, problems[0].location.field) == (1, None)
     assert "'Mã số điểm'" in problems[0].message_en
     assert any("required column 'id'" in p.message_en for p in problems)
 
@@ -195,7 +195,7 @@ def test_empty_header_row(csv_dir: Path) -> None:
     rows[0] = ["" for _ in rows[0]]
     _rewrite(path, rows)
     (problem,) = _problems(csv_dir)
-    assert problem.row == 1
+    assert problem.location.row == 1
     assert "header" in problem.message_en
 
 
@@ -205,7 +205,7 @@ def test_a_value_beyond_the_last_header(csv_dir: Path) -> None:
     rows[1].append("stray")
     _rewrite(path, rows)
     (problem,) = _problems(csv_dir)
-    assert problem.row == 2
+    assert problem.location.row == 2
     assert "no header" in problem.message_en
 
 
@@ -240,7 +240,12 @@ def _sheet_row(workbook: Path, sheet: str, values: list[object]) -> int:
 def test_formula_cell_is_an_error_not_evaluated(workbook: Path) -> None:
     row = _sheet_row(workbook, "Số liệu", ["tips_received", "unit:12", "2017", "=2+3", "tip"])
     (problem,) = _problems(workbook)
-    assert (problem.sheet, problem.row, problem.column, problem.cell) == (
+    assert (
+        problem.location.sheet,
+        problem.location.row,
+        problem.location.field,
+        problem.location.cell,
+    ) == (
         "Số liệu",
         row,
         "Giá trị",
@@ -256,10 +261,10 @@ def test_merged_cells(workbook: Path) -> None:
     ws.merge_cells("B2:C3")
     book.save(workbook)
     problems = _problems(workbook)
-    merged = [p for p in problems if p.cell == "B2:C3"]
+    merged = [p for p in problems if p.location.cell == "B2:C3"]
     assert merged
-    assert merged[0].sheet == "Mô hình"
-    assert merged[0].row == 2
+    assert merged[0].location.sheet == "Mô hình"
+    assert merged[0].location.row == 2
     assert "merged" in merged[0].message_en
 
 
@@ -276,11 +281,11 @@ def test_dates_typed_as_text_or_serial_numbers(workbook: Path) -> None:
         ["org-c", "mediation_team", "Tổ C", "12", dt.datetime(2017, 7, 13)],
     )
     problems = _problems(workbook)
-    located = {(p.row, p.column): p for p in problems}
+    located = {(p.location.row, p.location.field): p for p in problems}
     assert set(located) == {(text_row, "Ngày thành lập"), (serial_row, "Ngày thành lập")}
     assert "2017-07-13" in located[text_row, "Ngày thành lập"].message_en
     assert "serial" in located[serial_row, "Ngày thành lập"].message_en
-    assert ok_row not in {p.row for p in problems}
+    assert ok_row not in {p.location.row for p in problems}
 
 
 def test_a_period_that_excel_turned_into_a_date(workbook: Path) -> None:
@@ -288,7 +293,7 @@ def test_a_period_that_excel_turned_into_a_date(workbook: Path) -> None:
         workbook, "Số liệu", ["tips_received", "unit:12", dt.datetime(2017, 5, 1), 3, "tip"]
     )
     (problem,) = _problems(workbook)
-    assert (problem.row, problem.column) == (row, "Kỳ")
+    assert (problem.location.row, problem.location.field) == (row, "Kỳ")
     assert "Text" in problem.message_en
 
 
@@ -301,7 +306,8 @@ def test_numbers_in_the_wrong_locale(csv_dir: Path) -> None:
     ]
     _rewrite(path, rows)
     first, second = _problems(csv_dir)
-    assert (first.row, first.column, second.row, second.column) == (2, "Giá trị", 3, "Giá trị")
+    assert (first.location.row, first.location.field) == (2, "Giá trị")
+    assert (second.location.row, second.location.field) == (3, "Giá trị")
     assert "other locale" in first.message_en
     assert "1.500" in first.message_vi
     assert "1,5" in second.message_vi or "1,5" in second.message_en
@@ -323,7 +329,7 @@ def test_duplicate_ids_across_rows(csv_dir: Path) -> None:
     rows.append(list(rows[1]))
     _rewrite(path, rows)
     (problem,) = _problems(csv_dir)
-    assert (problem.row, problem.column) == (len(rows), "Mã")
+    assert (problem.location.row, problem.location.field) == (len(rows), "Mã")
     assert "first at row 2" in problem.message_en
 
 
@@ -343,8 +349,8 @@ def test_bad_cells_of_every_kind_are_all_reported(csv_dir: Path) -> None:
     rows.append([bad[h] for h in header])
     _rewrite(path, rows)
     problems = _problems(csv_dir)
-    assert {p.column for p in problems} == {"Tiêu biểu", "Bắt đầu (kỳ)", "Nguồn"}
-    assert {p.row for p in problems} == {len(rows)}
+    assert {p.location.field for p in problems} == {"Tiêu biểu", "Bắt đầu (kỳ)", "Nguồn"}
+    assert {p.location.row for p in problems} == {len(rows)}
 
 
 def test_bad_disaggregation_and_counts(csv_dir: Path) -> None:
@@ -357,7 +363,7 @@ def test_bad_disaggregation_and_counts(csv_dir: Path) -> None:
     ]
     _rewrite(path, rows)
     problems = _problems(csv_dir)
-    assert [(p.row, p.column) for p in problems] == [
+    assert [(p.location.row, p.location.field) for p in problems] == [
         (2, "Phân tổ"),
         (3, "Phân tổ"),
         (4, "Giá trị"),
@@ -374,7 +380,10 @@ def test_unknown_children_and_orphans(csv_dir: Path) -> None:
     option_rows.append(["no-such-category", "x", "X", "X"])
     _rewrite(options, option_rows)
     problems = _problems(csv_dir)
-    assert {Path(p.file).name for p in problems} == {"outcomes.csv", "category_options.csv"}
+    assert {Path(p.location.file).name for p in problems} == {
+        "outcomes.csv",
+        "category_options.csv",
+    }
 
 
 def test_dataset_table_problems(csv_dir: Path) -> None:
@@ -402,8 +411,8 @@ def test_gazetteer_problems_point_at_their_rows(csv_dir: Path) -> None:
     rows[1][2] = "kingdom"  # not a level
     _rewrite(path, rows)
     (problem,) = _problems(csv_dir)
-    assert Path(problem.file).name == "admin_units.csv"
-    assert problem.row == 2
+    assert Path(problem.location.file).name == "admin_units.csv"
+    assert problem.location.row == 2
 
 
 def test_more_than_a_thousand_problems_are_counted(csv_dir: Path) -> None:
@@ -416,7 +425,7 @@ def test_more_than_a_thousand_problems_are_counted(csv_dir: Path) -> None:
     assert len(info.value.problems) == 1000
     assert info.value.omitted == 250
     assert "1250 problems" in str(info.value)
-    assert [p.row for p in info.value.problems] == list(range(2, 1002))
+    assert [p.location.row for p in info.value.problems] == list(range(2, 1002))
 
 
 def test_typed_cells_in_a_workbook(workbook: Path) -> None:
@@ -431,7 +440,7 @@ def test_typed_cells_in_a_workbook(workbook: Path) -> None:
         workbook, sheet, ["org-5", "mediation_team", "Tổ 5", "12", dt.datetime(2017, 1, 1, 9, 30)]
     )
     problems = _problems(workbook)
-    located = {(p.row, p.column) for p in problems}
+    located = {(p.location.row, p.location.field) for p in problems}
     assert located == {
         (flag, "Tên tổ chức"),
         (flag, "Số thành viên"),
@@ -439,7 +448,7 @@ def test_typed_cells_in_a_workbook(workbook: Path) -> None:
         (when, "Số thành viên"),
         (timed, "Ngày thành lập"),
     }
-    assert not {fine, grouped} & {p.row for p in problems}
+    assert not {fine, grouped} & {p.location.row for p in problems}
 
 
 def test_yes_no_cells(csv_dir: Path, lai_chau: Dataset) -> None:
@@ -468,8 +477,10 @@ def test_cli_import_write_failure_and_many_problems(
     _rewrite(path, rows)
     assert main(["import", str(csv_dir)]) == 2
     err = capsys.readouterr().err
-    assert "1005 problem(s)" in err
-    assert "and 5 more not listed" in err
+    assert "cannot import" in err
+    assert "1005 problems" in err
+    assert err.count("observations.csv, row") == 1000  # every problem kept is printed
+    assert err.rstrip().endswith("... and 5 more")
 
 
 def test_blank_rows_are_skipped_not_reported(csv_dir: Path, lai_chau: Dataset) -> None:
@@ -495,7 +506,7 @@ def test_a_stray_cell_beside_an_observation(csv_dir: Path) -> None:
     rows[2].append("stray")
     _rewrite(path, rows)
     (problem,) = _problems(csv_dir)
-    assert (problem.row, problem.column) == (3, None)
+    assert (problem.location.row, problem.location.field) == (3, None)
 
 
 def test_agreement_and_threshold_problems_point_at_their_columns(csv_dir: Path) -> None:
@@ -509,7 +520,7 @@ def test_agreement_and_threshold_problems_point_at_their_columns(csv_dir: Path) 
     metric_rows[1][metric_rows[0].index("Ngưỡng")] = "5"
     _rewrite(metrics, metric_rows)
     problems = _problems(csv_dir)
-    located = {(Path(p.file).name, p.row, p.column) for p in problems}
+    located = {(Path(p.location.file).name, p.location.row, p.location.field) for p in problems}
     assert ("sites.csv", 2, "Các bên ký quy chế") in located
     assert {("metrics.csv", 2, "Ngưỡng"), ("metrics.csv", 2, "Đơn vị ngưỡng")} & located
 
@@ -540,5 +551,5 @@ def test_one_table_in_two_files_is_reported(csv_dir: Path) -> None:
 def test_a_missing_table_file_is_reported_not_read_as_empty(csv_dir: Path) -> None:
     (csv_dir / "sites.csv").unlink()
     (problem,) = _problems(csv_dir)
-    assert problem.file == str(csv_dir / "sites.csv")
+    assert problem.location.file == str(csv_dir / "sites.csv")
     assert "'sites' is missing" in problem.message_en

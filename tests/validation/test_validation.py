@@ -17,7 +17,6 @@ from antq_core import (
     Dataset,
     Expression,
     Issue,
-    Location,
     MissingValueStrategy,
     RuleImportance,
     RuleOperator,
@@ -29,7 +28,7 @@ from antq_core import (
     validate,
 )
 from antq_core._validation import CODES
-from antq_core.errors import ExpressionError, InvalidValueError
+from antq_core.errors import ExpressionError, InvalidValueError, Location
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
 EMPLOYED = "released_prisoners_employed"

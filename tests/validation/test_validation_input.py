@@ -79,7 +79,7 @@ def _validated(data: str | bytes) -> ValidationReport | DatasetLoadError:
     except DatasetLoadError as e:
         error = e
     assert error.problems
-    assert all(p.location.startswith("$") for p in error.problems)
+    assert all((p.location.path or "").startswith("$") for p in error.problems)
     assert error.source == "case.json"
     return error
 
@@ -91,7 +91,7 @@ def test_corpus(path: Path) -> None:
     expect = case["expect"]
     if "load_problems" in expect:
         assert isinstance(result, DatasetLoadError), case["description"]
-        locations = {p.location for p in result.problems}
+        locations = {p.location.path for p in result.problems}
         assert set(expect["load_problems"]) <= locations, locations
     else:
         assert isinstance(result, ValidationReport), case["description"]
@@ -250,7 +250,7 @@ def test_every_negative_count_shows(row: int, value: int) -> None:
     doc["observations"][row]["value"] = value
     error = _validated(json.dumps(doc))
     assert isinstance(error, DatasetLoadError)
-    assert [p.location for p in error.problems] == [f"$.observations[{row}].value"]
+    assert [p.location.path for p in error.problems] == [f"$.observations[{row}].value"]
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -302,7 +302,10 @@ def test_cli_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
     data = json.loads(captured.out)
     assert data["ok"] is False
     assert data["load_error"]["file"] == str(path)
-    assert data["load_error"]["problems"][0]["path"] == "$.observations[3].period"
+    (problem,) = data["load_error"]["problems"]
+    assert problem["where"] == {"path": "$.observations[3].period", "row": 3, "field": "period"}
+    assert problem["message_vi"].startswith("Không đọc được kỳ")
+    assert data["load_error"]["omitted"] == 0
 
 
 def test_cli_as_a_program() -> None:

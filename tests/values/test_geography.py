@@ -245,7 +245,7 @@ def test_load_errors_name_every_json_path(gaz: Gazetteer) -> None:
     doc["units"][7]["valid_to"] = "not a date"
     with pytest.raises(DatasetLoadError) as info:
         Gazetteer.from_dict(doc, source="lai_chau.json")
-    locations = {p.location for p in info.value.problems}
+    locations = {p.location.path for p in info.value.problems}
     assert locations == {"$.units[2].level", "$.units[5].name", "$.units[7].valid_to"}
     assert info.value.source == "lai_chau.json"
     assert "$.units[2].level" in str(info.value)
@@ -257,14 +257,14 @@ def test_wrong_format_and_version(gaz: Gazetteer) -> None:
     doc["format_version"] = 2
     with pytest.raises(DatasetLoadError) as info:
         Gazetteer.from_dict(doc)
-    assert {p.location for p in info.value.problems} == {"$.format", "$.format_version"}
+    assert {p.location.path for p in info.value.problems} == {"$.format", "$.format_version"}
 
 
 @pytest.mark.parametrize("data", [b"{", b"", "[1, 2]", b"\xff\xfe"])
 def test_not_a_gazetteer_document(data: bytes | str) -> None:
     with pytest.raises(DatasetLoadError) as info:
         Gazetteer.from_json(data)
-    assert info.value.problems[0].location == "$"
+    assert info.value.problems[0].location.path == "$"
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -272,7 +272,7 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DatasetLoadError) as info:
         Gazetteer.load(path)
     assert info.value.source == str(path)
-    assert info.value.problems[0].location == "$"
+    assert info.value.problems[0].location.path == "$"
 
 
 # -- pydantic ------------------------------------------------------------------------------------

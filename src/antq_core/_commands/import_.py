@@ -35,11 +35,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("always", TabularNotice)
             dataset = read_tabular(args.file)
     except TabularLoadError as e:
-        lines = [f"antq: cannot import {e.source}: {len(e.problems) + e.omitted} problem(s)"]
-        lines += [f"  {p}" for p in e.problems]
-        if e.omitted:
-            lines.append(f"  ... and {e.omitted} more not listed")
-        print("\n".join(lines), file=sys.stderr)
+        print(f"antq: {e.describe()}", file=sys.stderr)  # every problem kept, not only 20
         return 2
     except AntqError as e:
         return fail(str(e))

@@ -17,8 +17,9 @@ from antq_core._commands._common import (
 )
 from antq_core._dataset.catalog import SAMPLE
 from antq_core._util.data import data_bytes, data_source
+from antq_core._util.inputs import read_input
 from antq_core._validation import validate_json
-from antq_core.errors import DatasetLoadError, LoadProblem
+from antq_core.errors import DatasetLoadError
 
 
 def register(commands: Any) -> None:
@@ -49,7 +50,8 @@ def _load_failure(error: DatasetLoadError, fmt: str) -> int:
             "ok": False,
             "load_error": {
                 "file": error.source,
-                "problems": [_problem(p) for p in error.problems],
+                "problems": [p.to_dict() for p in error.problems],
+                "omitted": error.omitted,
             },
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
@@ -57,22 +59,14 @@ def _load_failure(error: DatasetLoadError, fmt: str) -> int:
     return EXIT_INPUT
 
 
-def _problem(problem: LoadProblem) -> dict[str, str]:
-    found = {"path": problem.location, "message": problem.message}
-    if problem.input is not None:
-        found["input"] = problem.input
-    return found
-
-
 def run(args: argparse.Namespace) -> int:
     """Validate and print; exit 0 (no error), 1 (errors in the data) or 2 (unreadable)."""
     if args.file:
         source = str(args.file)
         try:
-            data = Path(args.file).read_bytes()
-        except OSError as e:
-            error = DatasetLoadError(source, [LoadProblem("$", f"cannot read: {e}")])
-            return _load_failure(error, args.format)
+            data = read_input(Path(args.file), DatasetLoadError)
+        except DatasetLoadError as e:
+            return _load_failure(e, args.format)
     else:
         source, data = data_source(SAMPLE), data_bytes(SAMPLE)
     try:

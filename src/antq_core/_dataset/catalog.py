@@ -6,14 +6,14 @@ import functools
 from typing import Final, Literal
 
 import attrs
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import DisaggregationCategory, InitiativeTheme, MetricDefinition
 from antq_core._util.data import bundled_bytes, data_bytes, data_source
 from antq_core._values.geo import Gazetteer
-from antq_core._values.schema import problems_from
-from antq_core.errors import DatasetLoadError, UnresolvedReferenceError
+from antq_core._values.schema import validated
+from antq_core.errors import UnresolvedReferenceError
 
 __all__ = ["SAMPLE", "Catalog", "builtin_catalog", "bundled_gazetteer", "sample"]
 
@@ -71,10 +71,7 @@ def builtin_catalog() -> Catalog:
     ('m2', 'flow')
     """
     raw = data_bytes("catalog.json")
-    try:
-        doc = TypeAdapter(_CatalogDocument).validate_json(raw)
-    except ValidationError as e:  # pragma: no cover - guarded by the test suite
-        raise DatasetLoadError(data_source("catalog.json"), problems_from(e)) from e
+    doc = validated(TypeAdapter(_CatalogDocument).validate_json, raw, data_source("catalog.json"))
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 
 from antq_core._dataset.catalog import bundled_gazetteer
 from antq_core._dataset.dataset import Dataset
@@ -25,16 +25,17 @@ from antq_core._entities import (
 )
 from antq_core._util.atomic import atomic_write
 from antq_core._util.data import bundled_bytes, bundled_names, data_source
+from antq_core._util.inputs import read_input
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
 from antq_core._values.quantity import Qualifier
 from antq_core._values.refs import SubjectKind, SubjectRef
-from antq_core._values.schema import Date, problems_from
+from antq_core._values.schema import Date, format_problems, validated
 from antq_core._values.text import NfcStr
 from antq_core.errors import (
     DatasetLoadError,
     InvalidValueError,
-    LoadProblem,
+    Problem,
     SplitUnitError,
     UnmappedUnitError,
 )
@@ -259,11 +260,7 @@ class Crosswalk:
                 match the format, or maps to units ``target`` lacks; every
                 problem is listed with its JSON path.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        data = read_input(Path(path), DatasetLoadError)
         return cls.from_json(data, target=target, source=str(path))
 
     @classmethod
@@ -271,51 +268,38 @@ class Crosswalk:
         cls, data: bytes | str, *, target: Gazetteer, source: str = "<memory>"
     ) -> Crosswalk:
         """Read a crosswalk from JSON text; see :meth:`load`."""
-        try:
-            doc = _DOCUMENT.validate_json(data)
-        except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e)) from e
+        doc = validated(_DOCUMENT.validate_json, data, source)
         return cls._from_document(doc, target, source)
 
     @classmethod
     def from_dict(cls, data: object, *, target: Gazetteer, source: str = "<memory>") -> Crosswalk:
         """Build a crosswalk from its parsed JSON document; see :meth:`load`."""
-        try:
-            doc = _DOCUMENT.validate_python(data)
-        except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e)) from e
+        doc = validated(_DOCUMENT.validate_python, data, source)
         return cls._from_document(doc, target, source)
 
     @classmethod
     def _from_document(cls, doc: _CrosswalkDocument, target: Gazetteer, source: str) -> Crosswalk:
-        problems = []
-        if doc.format != CROSSWALK_FORMAT:
-            problems.append(
-                LoadProblem("$.format", f"expected {CROSSWALK_FORMAT!r}", repr(doc.format))
-            )
-        if doc.format_version != CROSSWALK_FORMAT_VERSION:
-            problems.append(
-                LoadProblem(
-                    "$.format_version",
-                    f"this library reads version {CROSSWALK_FORMAT_VERSION}",
-                    repr(doc.format_version),
-                )
-            )
+        problems = format_problems(
+            (doc.format, CROSSWALK_FORMAT), (doc.format_version, CROSSWALK_FORMAT_VERSION)
+        )
         if doc.to_version != target.version:
             problems.append(
-                LoadProblem(
+                Problem.at(
                     "$.to_version",
                     f"the target gazetteer is version {target.version!r}",
+                    f"Danh mục hành chính đích là phiên bản {target.version!r}",
                     repr(doc.to_version),
                 )
             )
         seen: dict[str, int] = {}
         for i, r in enumerate(doc.entries):
             if r.from_ in seen:
+                first = f"$.entries[{seen[r.from_]}]"
                 problems.append(
-                    LoadProblem(
+                    Problem.at(
                         f"$.entries[{i}].from",
-                        f"unit already mapped at $.entries[{seen[r.from_]}]",
+                        f"unit already mapped at {first}",
+                        f"Đơn vị đã được chuyển đổi tại {first}",
                         repr(r.from_),
                     )
                 )
@@ -423,33 +407,47 @@ class Crosswalk:
         return _Remapper(self, dataset, on_split).run()
 
 
-def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
+def _check_entries(cw: Crosswalk, path: str) -> list[Problem]:
     """What a crosswalk's entries must satisfy against its sources and target gazetteer."""
     problems = []
     source_ids = {s.id for s in cw.sources}
+    version = cw.target.version
     for i, e in enumerate(cw):
         at = f"{path}[{i}]"
         for j, code in enumerate(e.new):
             if code not in cw.target:
-                reason = f"no unit {code!r} in the target gazetteer {cw.target.version!r}"
-                problems.append(LoadProblem(f"{at}.to[{j}]", reason, repr(code)))
+                problems.append(
+                    Problem.at(
+                        f"{at}.to[{j}]",
+                        f"no unit {code!r} in the target gazetteer {version!r}",
+                        f"Không có đơn vị {code!r} trong danh mục hành chính đích {version!r}",
+                        repr(code),
+                    )
+                )
+        new = repr(e.new)
         if len(set(e.new)) != len(e.new):
-            problems.append(LoadProblem(f"{at}.to", "a unit is listed twice", repr(e.new)))
+            problems.append(
+                Problem.at(f"{at}.to", "a unit is listed twice", "Một đơn vị ghi hai lần", new)
+            )
         if e.relationship is CrosswalkRelationship.SPLIT:
             if len(e.new) < 2:  # noqa: PLR2004
-                reason = "a split goes to two or more new units"
-                problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
+                en = "a split goes to two or more new units"
+                vi = "Đơn vị bị chia tách phải sang từ hai đơn vị mới trở lên"
+                problems.append(Problem.at(f"{at}.to", en, vi, new))
         elif len(e.new) != 1:
-            reason = f"a {e.relationship.value} goes to exactly one new unit"
-            problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
+            en = f"a {e.relationship.value} goes to exactly one new unit"
+            vi = f"Quan hệ {e.relationship.value} sang đúng một đơn vị mới"
+            problems.append(Problem.at(f"{at}.to", en, vi, new))
         if e.largest is not None and (
             e.relationship is not CrosswalkRelationship.SPLIT or e.largest not in e.new
         ):
-            reason = "only a split names the largest part, and it is one of its new units"
-            problems.append(LoadProblem(f"{at}.largest", reason, repr(e.largest)))
+            en = "only a split names the largest part, and it is one of its new units"
+            vi = "Chỉ đơn vị bị chia tách mới ghi phần lớn nhất, và đó là một trong các đơn vị mới"
+            problems.append(Problem.at(f"{at}.largest", en, vi, repr(e.largest)))
         if e.source not in source_ids:
-            reason = "no source with this id in $.sources"
-            problems.append(LoadProblem(f"{at}.source", reason, repr(e.source)))
+            en = "no source with this id in $.sources"
+            vi = "Không có nguồn mang mã này trong $.sources"
+            problems.append(Problem.at(f"{at}.source", en, vi, repr(e.source)))
     return problems
 
 

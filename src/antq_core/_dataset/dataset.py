@@ -38,11 +38,11 @@ from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
     DatasetLoadError,
     DuplicateIdError,
-    LoadProblem,
     UnresolvedReferenceError,
+    cannot_read,
 )
 
-__all__ = ["STREAM_THRESHOLD", "Dataset", "DuplicateIdError"]
+__all__ = ["STREAM_THRESHOLD", "Dataset"]
 
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
 """Size in bytes above which :meth:`Dataset.load <antq_core.Dataset.load>` reads in chunks."""
@@ -368,12 +368,12 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
-        A file larger than :data:`~antq_core._dataset.dataset.STREAM_THRESHOLD`
-        bytes is read in chunks: the observations array is parsed a batch at a
-        time straight into the column store, so memory follows the entities
-        and the columns, not the text. That reading stops listing problems after the first
-        :data:`~antq_core._dataset.stream.MAX_LISTED_PROBLEMS` and counts the rest
-        (:attr:`~antq_core.errors.DatasetLoadError.omitted`).
+        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
+        the observations array is parsed a batch at a time straight into the
+        column store, so memory follows the entities and the columns, not the
+        text. That reading stops listing problems after the first
+        :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` and counts the rest
+        (:attr:`~antq_core.errors.LoadError.omitted`).
 
         Args:
             path: The JSON file.
@@ -386,7 +386,7 @@ class Dataset:
 
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
-                problems; :attr:`~antq_core.errors.DatasetLoadError.problems` lists them.
+                problems; :attr:`~antq_core.errors.LoadError.problems` lists them.
         """
         path = Path(path)
         try:
@@ -395,7 +395,7 @@ class Dataset:
                 return cls._assemble(*load_stream(path, size, progress=progress))
             data = path.read_bytes()
         except OSError as e:
-            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+            raise DatasetLoadError(str(path), [cannot_read(e)]) from e
         return cls.from_json(data, source=str(path))
 
     @classmethod

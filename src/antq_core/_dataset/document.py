@@ -33,10 +33,11 @@ from antq_core._entities import (
     Site,
     Source,
 )
+from antq_core._util.inputs import encoding_problem, undecodable
 from antq_core._util.progress import gc_paused
 from antq_core._values.geo import Gazetteer, GazetteerDocument
 from antq_core._values.schema import JsonSchemaOf, problems_from
-from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
+from antq_core.errors import DatasetLoadError, Problem
 
 __all__ = [
     "DATASET_FORMAT",
@@ -53,7 +54,6 @@ __all__ = [
     "parse_json",
     "parse_python",
     "read_document",
-    "utf_problem",
 ]
 
 DATASET_FORMAT: Final = "antq-dataset"
@@ -171,7 +171,7 @@ def read_document(doc: DatasetDocument, source: str) -> tuple[Gazetteer, Observa
         DatasetLoadError: Some problem in the gazetteer, the ids or the observations;
             every one is listed.
     """
-    problems: list[LoadProblem] = []
+    problems: list[Problem] = []
     gazetteer = check_document(doc, source, problems)
     builder = StoreBuilder()
     with gc_paused():
@@ -181,44 +181,21 @@ def read_document(doc: DatasetDocument, source: str) -> tuple[Gazetteer, Observa
     return gazetteer, builder.build()
 
 
-_OTHER_BOMS: Final = (
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-def utf_problem(head: bytes) -> str | None:
-    """Why a file that starts with ``head`` is not UTF-8 text, if its first bytes tell.
-
-    A byte-order mark names UTF-16 or UTF-32; NUL bytes among the first
-    characters are UTF-16 without a mark.
-    """
-    for bom, name in _OTHER_BOMS:
-        if head.startswith(bom):
-            return f"the file is {name}; save it as UTF-8"
-    if b"\x00" in head[:64]:
-        return "the file has NUL bytes: it looks like UTF-16; save it as UTF-8"
-    return None
-
-
-def encoding_problems(data: bytes | str) -> list[LoadProblem]:
+def encoding_problems(data: bytes | str) -> list[Problem]:
     """Say so when the bytes are not UTF-8: a file saved as UTF-16 or Windows-1258."""
     if not isinstance(data, bytes):
         return []
-    reason = utf_problem(data)
-    if reason is not None:
-        return [LoadProblem("$", reason)]
+    found = encoding_problem(data[:64])
+    if found is not None:
+        return [found]
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
-        reason = f"not UTF-8 (byte {e.start}); save the file as UTF-8"
-        return [LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))]
+        return [undecodable(e, data)]
     return []
 
 
-def check_document(doc: DatasetDocument, source: str, problems: list[LoadProblem]) -> Gazetteer:
+def check_document(doc: DatasetDocument, source: str, problems: list[Problem]) -> Gazetteer:
     """Check what pydantic cannot: the gazetteer document and duplicate ids."""
     try:
         gazetteer = Gazetteer.from_dict(doc.gazetteer, source=source, path="$.gazetteer")
@@ -236,7 +213,7 @@ _ENTITY_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
 }
 
 
-def every_problem(raw: object, error: ValidationError, source: str) -> list[LoadProblem]:
+def every_problem(raw: object, error: ValidationError, source: str) -> list[Problem]:
     """All problems of a document that pydantic rejected, not only pydantic's.
 
     pydantic stops at the shape: a document with one malformed observation
@@ -248,7 +225,7 @@ def every_problem(raw: object, error: ValidationError, source: str) -> list[Load
     rows = raw.get("observations", []) if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or not isinstance(rows, list):
         return problems_from(error)
-    problems: list[LoadProblem] = []
+    problems: list[Problem] = []
     shell = {**raw, "observations": []} | {name: [] for name in ENTITY_LISTS}
     try:
         doc = DOCUMENT.validate_python(shell)
@@ -278,16 +255,18 @@ def every_problem(raw: object, error: ValidationError, source: str) -> list[Load
     return problems or problems_from(error)
 
 
-def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[LoadProblem]:
+def _duplicate_ids(name: str, items: Sequence[BaseModel]) -> list[Problem]:
     first: dict[str, int] = {}
     problems = []
     for i, item in enumerate(items):
         key = getattr(item, "id")  # noqa: B009
         if key in first:
+            at = f"$.{name}[{first[key]}]"
             problems.append(
-                LoadProblem(
+                Problem.at(
                     f"$.{name}[{i}].id",
-                    f"duplicate id (first at $.{name}[{first[key]}])",
+                    f"duplicate id (first at {at})",
+                    f"Mã trùng (xuất hiện lần đầu tại {at})",
                     repr(key),
                 )
             )

@@ -22,8 +22,9 @@ from antq_core._entities import TEXT_LIMIT
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Unit, check_value, is_decimal_text
 from antq_core._values.refs import ID_RE, Disaggregation, SubjectRef
+from antq_core._values.schema import OBSERVATION_FIELDS_VI
 from antq_core._values.text import nfc
-from antq_core.errors import LoadProblem, QuantityError
+from antq_core.errors import Location, Problem, QuantityError, safe_repr
 
 __all__ = ["RowColumns", "append_columns", "append_rows"]
 
@@ -110,7 +111,7 @@ _BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
 def append_rows(
     builder: StoreBuilder,
     rows: Sequence[Mapping[str, Any]],
-    problems: list[LoadProblem],
+    problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
 ) -> None:
     """Check rows that pydantic has type-checked; append them to ``builder``, a column at a time.
@@ -169,7 +170,7 @@ class RowColumns(NamedTuple):
 def append_columns(
     builder: StoreBuilder,
     columns: RowColumns,
-    problems: list[LoadProblem],
+    problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
 ) -> None:
     """:func:`append_rows` for rows already split into columns (as CSV files give them)."""
@@ -207,13 +208,14 @@ class _Batch:
     def __init__(self, builder: StoreBuilder, row_numbers: Sequence[int] | None = None) -> None:
         self.row_numbers = row_numbers
         self.builder = builder
-        self.found: list[tuple[int, int, LoadProblem]] = []
+        self.found: list[tuple[int, int, Problem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
 
     def bad(self, i: int, field: str, reason: str, value: object) -> None:
         rank = _FIELD_ORDER[field]
         row = i if self.row_numbers is None else self.row_numbers[i]
-        problem = LoadProblem(f"$.observations[{row}].{field}", reason, repr(value)[:80])
+        where = Location(path=f"$.observations[{row}].{field}", row=row, field=field)
+        problem = Problem(where, reason, OBSERVATION_FIELDS_VI[field], safe_repr(value))
         self.found.append((i, rank, problem))
         if field == "unit":
             self.blocked.add(i)

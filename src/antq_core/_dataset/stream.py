@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -32,19 +32,16 @@ from antq_core._dataset.document import (
     ObservationRow,
     check_document,
     every_problem,
-    utf_problem,
 )
 from antq_core._dataset.rows import append_rows
 from antq_core._dataset.store import ObservationStore, StoreBuilder
+from antq_core._util.inputs import UTF8_BOM, encoding_problem, undecodable
 from antq_core._util.progress import gc_paused, progress_bar
 from antq_core._values.geo import Gazetteer
 from antq_core._values.schema import problems_from
-from antq_core.errors import DatasetLoadError, LoadProblem, safe_repr
+from antq_core.errors import DatasetLoadError, Problem, ProblemList
 
-__all__ = ["MAX_LISTED_PROBLEMS", "ProblemList", "load_stream"]
-
-MAX_LISTED_PROBLEMS: Final = 1000
-"""Most problems a chunked read lists; the rest are only counted."""
+__all__ = ["load_stream"]
 
 _READ: Final = 1 << 20
 """Bytes read at a time."""
@@ -53,33 +50,12 @@ _BATCH: Final = 4 << 20
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _DECODER: Final = json.JSONDecoder()
-_UTF8_BOM: Final = b"\xef\xbb\xbf"
-
-
-class ProblemList:
-    """Problems as they are found: the first ``limit`` kept, the rest counted."""
-
-    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
-        self.limit = limit
-        self.kept: list[LoadProblem] = []
-        self.omitted = 0
-
-    def extend(self, problems: Iterable[LoadProblem]) -> None:
-        """Add ``problems`` in order."""
-        for problem in problems:
-            if len(self.kept) < self.limit:
-                self.kept.append(problem)
-            else:
-                self.omitted += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.kept)
 
 
 class _StopError(Exception):
     """The text cannot be read on: not JSON, or not UTF-8."""
 
-    def __init__(self, problem: LoadProblem) -> None:
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
 
 
@@ -113,11 +89,7 @@ class _Text:
         try:
             chunk = self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as e:
-            where = start + e.start
-            reason = f"not UTF-8 (byte {where}); save the file as UTF-8"
-            raise _StopError(
-                LoadProblem("$", reason, safe_repr(data[e.start : e.start + 8]))
-            ) from e
+            raise _StopError(undecodable(e, data, start)) from e
         self.eof = not data
         self.text += chunk
         return True
@@ -128,7 +100,11 @@ class _Text:
         line = self.line + self.text.count("\n", 0, at)
         column = at - self.text.rfind("\n", 0, at)
         return _StopError(
-            LoadProblem("$", f"not valid JSON: {reason} (line {line}, column {column})")
+            Problem.at(
+                "$",
+                f"not valid JSON: {reason} (line {line}, column {column})",
+                f"Không phải JSON hợp lệ: {reason} (dòng {line}, cột {column})",
+            )
         )
 
     def next_char(self) -> str:
@@ -192,7 +168,7 @@ class _Reader:
         """Every member of the top-level object but the observations array."""
         text = self.text
         if text.next_char() == "":
-            raise _StopError(LoadProblem("$", "the file is empty"))
+            raise _StopError(Problem.at("$", "the file is empty", "Tệp rỗng"))
         text.expect("{", "'{' at the start of a dataset document")
         head: dict[str, Any] = {}
         if text.next_char() == "}":
@@ -271,7 +247,7 @@ class _Reader:
     def feed(self, rows: list[ObservationRow], numbers: Sequence[int]) -> None:
         if not rows:
             return
-        found: list[LoadProblem] = []
+        found: list[Problem] = []
         # After a problem the rows are still checked, in a builder thrown away.
         builder = StoreBuilder() if self.builder is None else self.builder
         append_rows(builder, rows, found, numbers)
@@ -290,7 +266,7 @@ def load_stream(
 
     Raises:
         DatasetLoadError: As :meth:`Dataset.load <antq_core.Dataset.load>`, listing the
-            first :data:`MAX_LISTED_PROBLEMS` problems and counting the rest.
+            first :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` problems and counting the rest.
         OSError: The file cannot be read (the caller reports it).
     """
     source = str(path)
@@ -299,11 +275,11 @@ def load_stream(
         progress_bar(size, path.name, enabled=progress) as update,
         gc_paused(),
     ):
-        reason = utf_problem(file.read(64))
-        if reason is not None:
-            raise DatasetLoadError(source, [LoadProblem("$", reason)])
+        found = encoding_problem(file.read(64))
+        if found is not None:
+            raise DatasetLoadError(source, [found])
         file.seek(0)
-        if file.read(3) != _UTF8_BOM:
+        if file.read(3) != UTF8_BOM:
             file.seek(0)
         reader = _Reader(_Text(file, update))
         try:
@@ -313,7 +289,7 @@ def load_stream(
             listed.extend([e.problem])
             raise DatasetLoadError(source, listed.kept, omitted=listed.omitted) from None
     shell = {"observations": [], **head}
-    problems: list[LoadProblem] = []
+    problems: list[Problem] = []
     try:
         doc = DOCUMENT.validate_python(shell)
     except ValidationError as e:

@@ -8,7 +8,6 @@ from antq_core._validation.issues import (
     CODES,
     Issue,
     IssueCode,
-    Location,
     Severity,
     ValidationReport,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "Expression",
     "Issue",
     "IssueCode",
-    "Location",
     "MetricRef",
     "MissingValueStrategy",
     "RuleImportance",

@@ -15,12 +15,12 @@ import attrs
 
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_number, format_period
+from antq_core.errors import Location
 
 __all__ = [
     "CODES",
     "Issue",
     "IssueCode",
-    "Location",
     "Severity",
     "ValidationReport",
     "declare",
@@ -128,59 +128,6 @@ def issue(code: str, where: Location, /, **details: Any) -> Issue:
         KeyError: No check module declares ``code``.
     """
     return Issue(code, CODES[code].severity, where, details)
-
-
-@attrs.frozen
-class Location:
-    """Where an issue is: an entity by kind and id, an observation row, or a place in a file.
-
-    >>> str(Location("site", "site-muong-so", field="initiative"))
-    'site site-muong-so (initiative)'
-    >>> Location.observation(5, "unit").path
-    '$.observations[5].unit'
-
-    Attributes:
-        kind: What is at fault: ``"site"``, ``"initiative"``, ``"organization"``,
-            ``"participant"``, ``"metric"``, ``"admin_unit"``, ``"observation"``,
-            ``"rule"``, ``"dataset"``, ``"file"``...
-        id: The entity's id (an administrative unit's code); ``None`` for an
-            observation, which has none, and for the dataset as a whole.
-        row: For an observation: its index in the dataset (and in the file's
-            ``observations`` array).
-        field: The field at fault, if one is.
-        path: JSON path in the dataset document (``$.sites[2].initiative``), when known.
-        file: The file, when the issue was found reading one.
-    """
-
-    kind: str
-    id: str | None = None
-    row: int | None = None
-    field: str | None = None
-    path: str | None = None
-    file: str | None = None
-
-    @classmethod
-    def observation(cls, row: int, field: str | None = None) -> Location:
-        """Row ``row`` of the observations (and ``field`` of it), with its JSON path."""
-        path = f"$.observations[{row}]" + (f".{field}" if field else "")
-        return cls("observation", row=row, field=field, path=path)
-
-    def __str__(self) -> str:
-        parts = [self.kind]
-        if self.id is not None:
-            parts.append(self.id)
-        if self.row is not None:
-            parts.append(f"#{self.row}")
-        text = " ".join(parts)
-        if self.field is not None:
-            text += f" ({self.field})"
-        if self.file is not None:
-            text = f"{self.file}: {self.path or text}"
-        return text
-
-    def to_dict(self) -> dict[str, str | int]:
-        """The location as JSON-ready data, unknown parts left out."""
-        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
 
 Detail = str | int | Decimal | bool | None | tuple[str, ...]

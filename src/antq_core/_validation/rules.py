@@ -29,12 +29,13 @@ from antq_core._validation.expr import (
     dimension,
     summands,
 )
-from antq_core._validation.issues import Issue, Location, Severity, issue
+from antq_core._validation.issues import Issue, Severity, issue
 from antq_core._values import exact
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import PeriodKind
 from antq_core._values.quantity import Qualifier
 from antq_core._values.refs import Disaggregation, SubjectKind
+from antq_core.errors import Location
 
 __all__ = [
     "MissingValueStrategy",

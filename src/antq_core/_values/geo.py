@@ -19,20 +19,20 @@ from pydantic import (
     StrictBool,
     StrictInt,
     TypeAdapter,
-    ValidationError,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from antq_core._util.atomic import atomic_write
-from antq_core._values.schema import Date, problems_from, value_schema
+from antq_core._util.inputs import read_input
+from antq_core._values.schema import Date, format_problems, validated, value_schema
 from antq_core._values.text import NfcStr, fold, nfc
 from antq_core.errors import (
     AmbiguousNameError,
     DatasetLoadError,
     GazetteerCycleError,
     InvalidValueError,
-    LoadProblem,
+    Problem,
     UnknownAdminUnitError,
     enum_member,
 )
@@ -418,53 +418,40 @@ class Gazetteer:
             DatasetLoadError: The file cannot be read, is not JSON, or does not
                 match the format; every problem is listed with its JSON path.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise DatasetLoadError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        data = read_input(Path(path), DatasetLoadError)
         return cls.from_json(data, source=str(path))
 
     @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Gazetteer:
         """Read a gazetteer from JSON text; see :meth:`load`."""
-        try:
-            doc = _DOCUMENT.validate_json(data)
-        except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e)) from e
+        doc = validated(_DOCUMENT.validate_json, data, source)
         return cls._from_document(doc, source, "$")
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<memory>", path: str = "$") -> Gazetteer:
         """Build a gazetteer from its parsed JSON document; see :meth:`load`."""
-        try:
-            doc = _DOCUMENT.validate_python(data)
-        except ValidationError as e:
-            raise DatasetLoadError(source, problems_from(e, path)) from e
+        doc = validated(_DOCUMENT.validate_python, data, source, root=path)
         return cls._from_document(doc, source, path)
 
     @classmethod
     def _from_document(cls, doc: GazetteerDocument, source: str, path: str) -> Gazetteer:
-        problems = []
-        if doc.format != GAZETTEER_FORMAT:
-            problems.append(
-                LoadProblem(f"{path}.format", f"expected {GAZETTEER_FORMAT!r}", repr(doc.format))
-            )
-        if doc.format_version != GAZETTEER_FORMAT_VERSION:
-            problems.append(
-                LoadProblem(
-                    f"{path}.format_version",
-                    f"this library reads version {GAZETTEER_FORMAT_VERSION}",
-                    repr(doc.format_version),
-                )
-            )
+        problems = format_problems(
+            (doc.format, GAZETTEER_FORMAT), (doc.format_version, GAZETTEER_FORMAT_VERSION), path
+        )
         units = []
         for i, record in enumerate(doc.units):
             try:
                 units.append(AdminUnit(**record.model_dump()))
             except InvalidValueError as e:  # "" or blank where a code or name belongs
                 field = _UNIT_FIELDS.get(e.what, "")
-                problems.append(LoadProblem(f"{path}.units[{i}]{field}", e.reason, e.value))
+                problems.append(
+                    Problem.at(
+                        f"{path}.units[{i}]{field}",
+                        e.reason,
+                        "Đơn vị hành chính không hợp lệ",
+                        e.value,
+                    )
+                )
         if problems:
             raise DatasetLoadError(source, problems)
         return cls(

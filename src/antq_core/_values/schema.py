@@ -5,16 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 import attrs
 from pydantic import BeforeValidator, GetJsonSchemaHandler, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from antq_core.errors import LoadProblem, safe_repr
+from antq_core.errors import DatasetLoadError, LoadError, Problem, safe_repr
 
-__all__ = ["SENSITIVE_FIELDS", "Date", "JsonSchemaOf", "problems_from", "value_schema"]
+__all__ = [
+    "INVALID_VI",
+    "OBSERVATION_FIELDS_VI",
+    "PYDANTIC_VI",
+    "SENSITIVE_FIELDS",
+    "Date",
+    "JsonSchemaOf",
+    "format_problems",
+    "problems_from",
+    "pydantic_vi",
+    "validated",
+    "value_schema",
+]
 
 SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
 """Fields that hold personal data: never echoed in errors, dumped only on request."""
@@ -71,8 +83,58 @@ Date = Annotated[dt.date, BeforeValidator(_date_only)]
 """A calendar date: a ``date`` or a ``YYYY-MM-DD`` string, nothing converted silently."""
 
 
-def problems_from(error: ValidationError, root: str = "$") -> list[LoadProblem]:
-    """Turn pydantic's errors into :class:`LoadProblem`s with JSON paths.
+PYDANTIC_VI: Final = {
+    "missing": "Thiếu giá trị bắt buộc",
+    "extra_forbidden": "Trường không có trong định dạng",
+    "string_pattern_mismatch": "Mã chỉ gồm chữ cái ASCII, chữ số, '.', '_' và '-'",
+    "enum": "Không thuộc danh sách cho phép",
+    "literal_error": "Không thuộc danh sách cho phép",
+    "too_short": "Thiếu giá trị (cần ít nhất một mục)",
+    "string_too_short": "Không được để trống",
+    "string_too_long": "Quá dài",
+    "string_type": "Cần một chuỗi văn bản",
+    "int_type": "Cần một số nguyên",
+    "bool_type": "Cần true hoặc false",
+    "dict_type": "Cần một đối tượng JSON",
+    "model_type": "Cần một đối tượng JSON",
+    "model_attributes_type": "Cần một đối tượng JSON",
+    "list_type": "Cần một mảng JSON",
+    "tuple_type": "Cần một mảng JSON",
+    "json_invalid": "Không phải JSON hợp lệ",
+    "json_type": "Không phải JSON hợp lệ",
+    "greater_than": "Giá trị quá nhỏ",
+    "greater_than_equal": "Giá trị không được âm",
+    "date_from_datetime_inexact": "Cần một ngày (dạng YYYY-MM-DD)",
+    "date_parsing": "Cần một ngày (dạng YYYY-MM-DD)",
+    "date_type": "Cần một ngày (dạng YYYY-MM-DD)",
+}
+"""pydantic's error types in Vietnamese, for the problems made from them; others read
+``"Giá trị không hợp lệ"``, and the English message keeps pydantic's detail."""
+
+INVALID_VI: Final = "Giá trị không hợp lệ"
+
+OBSERVATION_FIELDS_VI: Final = {
+    "metric": "Không đọc được mã chỉ tiêu",
+    "subject": "Không đọc được đối tượng (dạng site:mã, initiative:mã, unit:mã...)",
+    "period": "Không đọc được kỳ (dạng 2017, 2017Q3, 2017-05, 2016/2017...)",
+    "unit": "Không có đơn vị tính này",
+    "qualifier": "Mức độ chính xác phải là exact, at_least, at_most hoặc approximately",
+    "value": "Giá trị không hợp lệ với đơn vị tính",
+    "disaggregation": "Phân tổ không hợp lệ",
+    "source": "Mã nguồn không hợp lệ",
+    "note": "Ghi chú không hợp lệ",
+}
+"""What is wrong with each field of an observation row, in Vietnamese (the English
+message gives the parser's reason)."""
+
+
+def pydantic_vi(error_type: str) -> str:
+    """Pydantic's error type ``error_type`` in Vietnamese (see :data:`PYDANTIC_VI`)."""
+    return PYDANTIC_VI.get(error_type, INVALID_VI)
+
+
+def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
+    r"""Turn pydantic's errors into :class:`~antq_core.errors.Problem`\ s with JSON paths.
 
     The offending input is kept (shortened) so people can find it, except in
     personal fields, whose values never go into an error.
@@ -84,5 +146,54 @@ def problems_from(error: ValidationError, root: str = "$") -> list[LoadProblem]:
             where += f"[{part}]" if isinstance(part, int) else f".{part}"
         personal = any(part in SENSITIVE_FIELDS for part in item["loc"])
         shown = None if personal else safe_repr(item["input"])
-        problems.append(LoadProblem(where, item["msg"], shown))
+        problems.append(Problem.at(where, item["msg"], pydantic_vi(item["type"]), shown))
+    return problems
+
+
+_T = TypeVar("_T")
+
+
+def validated(
+    validate: Callable[[Any], _T],
+    data: object,
+    source: str,
+    *,
+    root: str = "$",
+    error: type[LoadError] = DatasetLoadError,
+) -> _T:
+    """``validate(data)``: a pydantic validator's result for a document from ``source``.
+
+    Raises:
+        LoadError: ``error`` (a :class:`~antq_core.errors.DatasetLoadError` by default),
+            listing every problem pydantic found, with its JSON path under ``root``.
+    """
+    try:
+        return validate(data)
+    except ValidationError as e:
+        raise error(source, problems_from(e, root)) from e
+
+
+def format_problems(
+    format_: tuple[object, str], version: tuple[object, int], root: str = "$"
+) -> list[Problem]:
+    """The problems of a document's ``format`` and ``format_version``, each (found, expected)."""
+    problems = []
+    if format_[0] != format_[1]:
+        problems.append(
+            Problem.at(
+                f"{root}.format",
+                f"expected {format_[1]!r}",
+                f"Không phải tài liệu {format_[1]!r}",
+                repr(format_[0]),
+            )
+        )
+    if version[0] != version[1]:
+        problems.append(
+            Problem.at(
+                f"{root}.format_version",
+                f"this library reads version {version[1]}",
+                f"Thư viện này đọc phiên bản {version[1]}",
+                repr(version[0]),
+            )
+        )
     return problems

@@ -22,11 +22,12 @@ from pydantic import (
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import EntityId, Observation
+from antq_core._util.inputs import read_input
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
-from antq_core._values.schema import Date, problems_from
-from antq_core.errors import AntqError, Dhis2MappingError, LoadProblem, PeriodError, safe_repr
+from antq_core._values.schema import Date, problems_from, validated
+from antq_core.errors import AntqError, Dhis2MappingError, PeriodError, safe_repr
 
 __all__ = [
     "DHIS2_UID_PATTERN",
@@ -148,10 +149,7 @@ class Dhis2Mapping(BaseModel):
             Dhis2MappingError: It is not JSON or not a valid mapping; every
                 problem is listed with its JSON path.
         """
-        try:
-            return cls.model_validate_json(data)
-        except ValidationError as e:
-            raise Dhis2MappingError(source, problems_from(e)) from e
+        return validated(cls.model_validate_json, data, source, error=Dhis2MappingError)
 
     @classmethod
     def load(cls, path: str | Path) -> Dhis2Mapping:
@@ -160,11 +158,7 @@ class Dhis2Mapping(BaseModel):
         Raises:
             Dhis2MappingError: The file cannot be read or is not a valid mapping.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise Dhis2MappingError(str(path), [LoadProblem("$", f"cannot read: {e}")]) from e
+        data = read_input(Path(path), Dhis2MappingError)
         return cls.from_json(data, source=str(path))
 
 
@@ -621,7 +615,8 @@ class _Reader:
             row = _ROW.validate_python(raw)
         except ValidationError as e:
             for problem in problems_from(e, f"dataValues[{index}]"):
-                self.conflicts.add(index, problem.input or "", problem.location, problem.message)
+                where = problem.location.path or ""
+                self.conflicts.add(index, problem.input or "", where, problem.message_en)
             self.count["ignored"] += 1
             return
         observation = self.observation(index, row)

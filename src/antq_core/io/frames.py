@@ -133,7 +133,7 @@ def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]
         digits = max((d.adjusted() + 1 for d in decimals if d), default=0)
         digits = max(digits, len(str(largest or 0)))
         if digits + scale > DECIMAL_PRECISION:
-            raise ValuesDoNotFitError(digits, scale, precision=DECIMAL_PRECISION)
+            raise ValuesDoNotFitError(digits, scale, DECIMAL_PRECISION)
         kind = pa.decimal128(DECIMAL_PRECISION, scale)
         replacement = pa.array(decimals, type=kind)
         column = pc.cast(base, kind)

@@ -34,9 +34,9 @@ from antq_core._dataset.keys import (
 from antq_core._dataset.keys import columns as columns_of
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import MetricDefinition, MetricKind
-from antq_core._validation.issues import Location
 from antq_core._validation.rules import ValidationRule
 from antq_core._values.geo import AdminLevel
+from antq_core.errors import Location
 
 __all__ = [
     "MAX_ROWS_LISTED",
@@ -251,8 +251,9 @@ def kind_names(kind: str, prefix: str) -> dict[str, str]:
     return {f"{prefix}_vi": vi, f"{prefix}_en": en}
 
 
-def owner(kind: str, id_: str | None) -> dict[str, str]:
+def owner(kind: str | None, id_: str | None) -> dict[str, str]:
     """The details ``owner_vi`` and ``owner_en``: the entity an issue is about."""
+    assert kind is not None  # noqa: S101 - a validation location always names its kind
     vi, en = _KIND_NAMES[kind]
     tail = f" {id_}" if id_ is not None else ""
     return {"owner_vi": f"{vi.capitalize()}{tail}", "owner_en": f"{en.capitalize()}{tail}"}

@@ -13,10 +13,11 @@ from typing import Any, Final
 
 from antq_core._entities import OrganizationKind
 from antq_core._validation.checks.context import Context, observation_owner, owner, rows_text
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.geo import Gazetteer
 from antq_core._values.period import Period
 from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core.errors import Location
 
 __all__ = ["CODES", "LAW_30_2023_EFFECTIVE", "check_entities", "check_rows"]
 

@@ -11,8 +11,13 @@ from collections.abc import Iterator
 from typing import Final
 
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
-from antq_core.errors import GazetteerCycleError, InvalidValueError, UnknownAdminUnitError
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
+from antq_core.errors import (
+    GazetteerCycleError,
+    InvalidValueError,
+    Location,
+    UnknownAdminUnitError,
+)
 
 __all__ = ["CODES", "check"]
 

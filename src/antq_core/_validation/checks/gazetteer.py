@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Final
 
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.geo import Gazetteer
+from antq_core.errors import Location
 
 __all__ = ["CODES", "check"]
 

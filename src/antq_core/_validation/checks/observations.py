@@ -13,8 +13,9 @@ from typing import Any, Final
 
 from antq_core._entities import MetricDefinition, MetricKind
 from antq_core._validation.checks.context import Context, rows_text
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.quantity import Qualifier
+from antq_core.errors import Location
 
 __all__ = ["CODES", "check_units", "check_values"]
 

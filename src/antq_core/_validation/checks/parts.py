@@ -22,10 +22,11 @@ from antq_core._dataset.overlap import KEY
 from antq_core._dataset.store import ObservationColumns
 from antq_core._validation.checks.context import Context
 from antq_core._validation.expr import Bounds
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
 from antq_core._values.quantity import Qualifier
 from antq_core._values.refs import Disaggregation
+from antq_core.errors import Location
 
 __all__ = ["CODES", "MAX_CATEGORIES_EVERY_WHOLE", "check"]
 

@@ -31,8 +31,9 @@ from antq_core._dataset.keys import key_codes, rows_with, take
 from antq_core._dataset.store import ObservationColumns
 from antq_core._entities import MetricDefinition, MetricKind
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.quantity import Number, Qualifier, Unit
+from antq_core.errors import Location
 
 __all__ = ["CODES", "RATIO_TOLERANCE", "check", "ratio_issues"]
 

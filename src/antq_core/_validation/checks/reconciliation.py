@@ -13,13 +13,12 @@ from antq_core._validation.issues import (
     Detail,
     Issue,
     IssueCode,
-    Location,
     Severity,
     declare,
     issue,
 )
 from antq_core._values.phrases import format_number
-from antq_core.errors import AntqError
+from antq_core.errors import AntqError, Location
 
 __all__ = ["CODES", "check", "reconciliation_issues"]
 

@@ -19,8 +19,9 @@ from antq_core._validation.checks.context import (
     owner,
     rows_text,
 )
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core.errors import Location
 
 __all__ = ["CODES", "check_breakdowns", "check_entities", "check_rows"]
 

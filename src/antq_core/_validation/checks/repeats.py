@@ -13,8 +13,9 @@ from typing import Any, Final
 
 from antq_core._dataset.store import ObservationColumns
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
+from antq_core.errors import Location
 
 __all__ = ["CODES", "check"]
 

@@ -20,7 +20,8 @@ from typing import Final
 
 from antq_core._entities import OrganizationKind, Participant, ParticipantRole
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
+from antq_core.errors import Location
 
 __all__ = ["CODES", "MAX_MEMBER_AGE", "MIN_MEMBER_AGE", "STATUTORY_TEAM_KINDS", "age_on", "check"]
 

@@ -15,7 +15,8 @@ import unicodedata
 from typing import Any, Final
 
 from antq_core._validation.checks.context import Context
-from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
+from antq_core.errors import Location
 
 __all__ = ["CODES", "check"]
 

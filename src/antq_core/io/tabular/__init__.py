@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Literal
 from antq_core._dataset.catalog import builtin_catalog
 from antq_core._util.progress import gc_paused
 from antq_core._values.phrases import check_lang
-from antq_core.errors import InvalidValueError, TabularLoadError, TabularNotice, TabularProblem
-from antq_core.io.tabular._read import Problems, build_dataset
+from antq_core.errors import InvalidValueError, ProblemList, TabularLoadError, TabularNotice
+from antq_core.io.tabular._read import build_dataset, problem_in
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
@@ -155,27 +155,22 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
 
     Raises:
         TabularLoadError: The input has problems;
-            :attr:`~antq_core.errors.TabularLoadError.problems` lists them.
+            :attr:`~antq_core.errors.LoadError.problems` lists them.
         MissingExtraError: A workbook, without defusedxml (the ``[excel]`` extra) installed.
     """
     target = Path(path)
     source = str(target)
-    problems = Problems()
+    problems = ProblemList()
     if target.is_dir():
         from antq_core.io.tabular._csv import read_csv_dir
 
         sheets = read_csv_dir(target, problems, progress=progress)
     elif not target.exists():
-        problem = TabularProblem(
-            source, None, None, None, "Không có tệp hay thư mục này", "no such file or directory"
-        )
+        problem = problem_in(source, "Không có tệp hay thư mục này", "no such file or directory")
         raise TabularLoadError(source, [problem])
     elif target.suffix.lower() == ".csv":
-        problem = TabularProblem(
+        problem = problem_in(
             source,
-            None,
-            None,
-            None,
             "Hãy đưa vào thư mục chứa các tệp CSV (dataset.csv, observations.csv...), "
             "không phải một tệp",
             "give the directory of CSV files (dataset.csv, observations.csv...), not one file",

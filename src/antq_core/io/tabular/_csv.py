@@ -10,13 +10,13 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._dataset.document import utf_problem
 from antq_core._util.atomic import atomic_dir, new_file
+from antq_core._util.inputs import utf_problem
 from antq_core._util.progress import progress_bar
-from antq_core.errors import TabularProblem
+from antq_core.errors import Location, ProblemList, cannot_read
 from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import TABLES, Column, Kind, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet
+from antq_core.io.tabular._read import Sheet, problem_in
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
 
 if TYPE_CHECKING:
@@ -104,7 +104,9 @@ def _write_observations(
 # -- reading -------------------------------------------------------------------------
 
 
-def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) -> Iterator[Sheet]:
+def read_csv_dir(
+    directory: Path, problems: ProblemList, *, progress: bool | None
+) -> Iterator[Sheet]:
     """The tables of a CSV directory, one :class:`Sheet` per known file.
 
     A file is a CSV file by its extension in any case (``sites.CSV`` too), as
@@ -114,16 +116,13 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
     try:
         entries = sorted(p for p in directory.iterdir() if p.is_file())
     except OSError as e:
-        problems.add(_problem(directory, None, f"Không đọc được thư mục: {e.strerror}", str(e)))
+        problems.add(problem_in(str(directory), f"Không đọc được thư mục: {e.strerror}", str(e)))
         return
     files = [p for p in entries if p.suffix.lower() == ".csv"]
     if not files:
         problems.add(
-            TabularProblem(
+            problem_in(
                 str(directory),
-                None,
-                None,
-                None,
                 "Thư mục không có tệp CSV nào",
                 "the directory has no CSV files",
             )
@@ -132,11 +131,8 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
     others = [p.name for p in entries if p.suffix.lower() != ".csv"]
     for name in others:
         problems.add(
-            TabularProblem(
+            problem_in(
                 str(directory / name),
-                None,
-                None,
-                None,
                 "Tệp không phải CSV của bộ dữ liệu; bỏ ra khỏi thư mục",
                 "not a CSV file of the dataset; move it out of the directory",
             )
@@ -145,9 +141,8 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
     for missing in TABLES:
         if missing.key not in present:
             problems.add(
-                _problem(
-                    directory / f"{missing.key}.csv",
-                    None,
+                problem_in(
+                    str(directory / f"{missing.key}.csv"),
                     f"Thiếu tệp của bảng {missing.name('vi')!r}; thêm tệp với dòng tiêu đề "
                     "(có thể không có dòng nào khác)",
                     f"the file of the table {missing.key!r} is missing; add it with its "
@@ -159,11 +154,8 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
         if table is None:
             known = ", ".join(f"{t.key}.csv" for t in TABLES)
             problems.add(
-                TabularProblem(
+                problem_in(
                     str(path),
-                    None,
-                    None,
-                    None,
                     f"Tên tệp không thuộc mẫu (các tệp: {known})",
                     f"unknown file name (the files are {known})",
                 )
@@ -174,29 +166,25 @@ def read_csv_dir(directory: Path, problems: Problems, *, progress: bool | None) 
             yield sheet
 
 
-def _problem(path: Path, row: int | None, vi: str, en: str) -> TabularProblem:
-    return TabularProblem(str(path), None, row, None, vi, en)
-
-
-def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) -> Sheet | None:
+def _open(path: Path, table: Any, problems: ProblemList, *, progress: bool | None) -> Sheet | None:
     try:
         size = path.stat().st_size
         with path.open("rb") as probe:
             head = probe.read(64)
     except OSError as e:
-        problems.add(_problem(path, None, f"Không đọc được tệp: {e}", f"cannot read: {e}"))
+        problems.add(cannot_read(e, Location(file=str(path))))
         return None
     if not head:
         problems.add(
-            _problem(
-                path, None, "Tệp rỗng (không có dòng tiêu đề)", "the file is empty (no header row)"
+            problem_in(
+                str(path), "Tệp rỗng (không có dòng tiêu đề)", "the file is empty (no header row)"
             )
         )
         return None
     reason = utf_problem(head)
     if reason is not None:
         problems.add(
-            _problem(path, None, "Tệp không phải UTF-8; lưu lại dưới dạng CSV UTF-8", reason)
+            problem_in(str(path), "Tệp không phải UTF-8; lưu lại dưới dạng CSV UTF-8", reason)
         )
         return None
     sheet = Sheet(table, str(path), None, [], iter(()))
@@ -217,7 +205,7 @@ def _open(path: Path, table: Any, problems: Problems, *, progress: bool | None) 
 
 
 def _batches(
-    path: Path, size: int, problems: Problems, sheet: Sheet, *, progress: bool | None
+    path: Path, size: int, problems: ProblemList, sheet: Sheet, *, progress: bool | None
 ) -> Iterator[tuple[list[int], list[list[Any]]]]:
     """Row numbers and cells of the records, a batch at a time.
 
@@ -243,24 +231,24 @@ def _batches(
             sheet.complete = False
             where = number + len(batch)
             problems.add(
-                _problem(
-                    path,
-                    where,
+                problem_in(
+                    str(path),
                     "Tệp không phải UTF-8 (có thể là Windows-1258 hay bảng mã cũ khác); "
                     "lưu lại dưới dạng CSV UTF-8",
                     f"not UTF-8 near row {where} (Windows-1258 or another legacy "
                     f"encoding?): {e.reason}; save the file as CSV UTF-8",
+                    row=where,
                 )
             )
         except csv.Error as e:
             sheet.complete = False
             where = number + len(batch)
             problems.add(
-                _problem(
-                    path,
-                    where,
+                problem_in(
+                    str(path),
                     f"Dòng CSV không đọc được ({e}); ô quá dài hoặc dấu ngoặc kép không đóng",
                     f"cannot read the CSV record: {e}",
+                    row=where,
                 )
             )
         if not sheet.complete and batch:  # the rows read before the failure are checked too

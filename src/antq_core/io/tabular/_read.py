@@ -24,7 +24,6 @@ from pydantic import BaseModel, ValidationError
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.rows import RowColumns, append_columns
 from antq_core._dataset.store import StoreBuilder
-from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
 from antq_core._entities import (
     CategoryOption,
     DatasetMetadata,
@@ -41,14 +40,15 @@ from antq_core._entities import (
 from antq_core._values.geo import GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION, Gazetteer
 from antq_core._values.phrases import parse_quantity
 from antq_core._values.quantity import Qualifier
-from antq_core._values.schema import SENSITIVE_FIELDS
+from antq_core._values.schema import SENSITIVE_FIELDS, pydantic_vi
 from antq_core._values.text import nfc
 from antq_core.errors import (
     AntqError,
     DatasetLoadError,
-    LoadProblem,
+    Location,
+    Problem,
+    ProblemList,
     TabularLoadError,
-    TabularProblem,
     safe_repr,
 )
 from antq_core.io.tabular._cells import (
@@ -63,7 +63,7 @@ from antq_core.io.tabular._cells import (
 )
 from antq_core.io.tabular._layout import DATASET_DATES, DATASET_FIELDS, TABLES, Column, Kind, Table
 
-__all__ = ["Sheet", "build_dataset"]
+__all__ = ["Sheet", "build_dataset", "problem_in"]
 
 _BATCH: Final = 50_000
 
@@ -106,64 +106,27 @@ def each_row(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
     yield from sheet.rows
 
 
-class Problems:
-    """Problems as they are found: the first 1,000 kept, the rest counted."""
-
-    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
-        self.limit = limit
-        self.kept: list[TabularProblem] = []
-        self.omitted = 0
-        self.notices: list[TabularProblem] = []
-
-    def notice(self, notice: TabularProblem) -> None:
-        """Add a notice: not a problem, the data is read as it is."""
-        self.notices.append(notice)
-
-    def add(self, problem: TabularProblem) -> None:
-        """Add ``problem``."""
-        if len(self.kept) < self.limit:
-            self.kept.append(problem)
-        else:
-            self.omitted += 1
-
-    def __len__(self) -> int:
-        return len(self.kept) + self.omitted
-
-
-_PYDANTIC_VI: Final = {
-    "missing": "Thiếu giá trị bắt buộc",
-    "string_pattern_mismatch": "Mã chỉ gồm chữ cái ASCII, chữ số, '.', '_' và '-'",
-    "enum": "Không thuộc danh sách cho phép",
-    "literal_error": "Không thuộc danh sách cho phép",
-    "too_short": "Thiếu giá trị (cần ít nhất một mục)",
-    "string_too_short": "Không được để trống",
-    "string_too_long": "Quá dài",
-    "int_type": "Cần một số nguyên",
-    "greater_than": "Giá trị quá nhỏ",
-    "greater_than_equal": "Giá trị không được âm",
-}
-
-_FIELD_VI: Final = {
-    "metric": "Không đọc được mã chỉ tiêu",
-    "subject": "Không đọc được đối tượng (dạng site:mã, initiative:mã, unit:mã...)",
-    "period": "Không đọc được kỳ (dạng 2017, 2017Q3, 2017-05, 2016/2017...)",
-    "unit": "Không có đơn vị tính này",
-    "qualifier": "Mức độ chính xác phải là exact, at_least, at_most hoặc approximately",
-    "value": "Giá trị không hợp lệ với đơn vị tính",
-    "disaggregation": "Phân tổ không hợp lệ",
-    "source": "Mã nguồn không hợp lệ",
-    "note": "Ghi chú không hợp lệ",
-}
+def problem_in(
+    file: str,
+    vi: str,
+    en: str,
+    *,
+    sheet: str | None = None,
+    row: int | None = None,
+    cell: str | None = None,
+) -> Problem:
+    """A problem of a file, or of a sheet, row or cell of it, with no column to blame."""
+    return Problem(Location(file=file, sheet=sheet, row=row, cell=cell), en, vi)
 
 
 class _Located:
     """Makes problems for one sheet: file, sheet, the header of each column."""
 
-    def __init__(self, sheet: Sheet, problems: Problems) -> None:
+    def __init__(self, sheet: Sheet, problems: ProblemList) -> None:
         self.sheet = sheet
         self.problems = problems
         self.headers: dict[str, tuple[int, str]] = {}  # field → (index, header as written)
-        self.held: list[tuple[int, int, TabularProblem]] | None = None
+        self.held: list[tuple[int, int, Problem]] | None = None
 
     def hold(self) -> None:
         """Keep problems back until :meth:`release`, which adds them in row order."""
@@ -194,9 +157,10 @@ class _Located:
         if raw is not None and field not in SENSITIVE_FIELDS:
             shown = safe_repr(raw)
         cell = None if row is None or index is None else self.sheet.cell(row, index)
-        problem = TabularProblem(
-            self.sheet.file, self.sheet.sheet, row, header, vi, en, shown, cell
+        where = Location(
+            file=self.sheet.file, sheet=self.sheet.sheet, row=row, field=header, cell=cell
         )
+        problem = Problem(where, en, vi, shown)
         if self.held is None:
             self.problems.add(problem)
         else:
@@ -214,7 +178,7 @@ class _Located:
             field = column_of(tuple(item["loc"]))
             if field in reported:
                 continue
-            vi = _PYDANTIC_VI.get(item["type"], "Giá trị không hợp lệ")
+            vi = pydantic_vi(item["type"])
             raw = None if item["type"] == "missing" else item.get("input")
             if isinstance(raw, dict | list | tuple):
                 raw = None
@@ -360,13 +324,11 @@ def read_value(raw: object, lang: str, unit: str | None) -> tuple[int | str | No
 
 # -- observations ------------------------------------------------------------------
 
-_LOCATION: Final = re.compile(r"\$\.observations\[(\d+)\]\.(\w+)")
-
 
 class _Observations:
     """Decodes observation rows and feeds them to one store, a batch at a time."""
 
-    def __init__(self, problems: Problems) -> None:
+    def __init__(self, problems: ProblemList) -> None:
         self.problems = problems
         self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
 
@@ -409,16 +371,15 @@ class _Observations:
         if not batch.metric:
             located.release()
             return
-        found: list[LoadProblem] = []
+        found: list[Problem] = []
         # After a problem the rows are still checked, in a builder thrown away.
         builder = StoreBuilder() if self.builder is None else self.builder
         append_columns(builder, batch, found, numbers)
         for problem in found:
-            match = _LOCATION.fullmatch(problem.location)
-            assert match is not None  # noqa: S101 - append_columns writes these paths
-            number, field = int(match.group(1)), match.group(2)
-            en = problem.message
-            vi = _FIELD_VI.get(field, "Giá trị không hợp lệ")
+            number, field = problem.location.row, problem.location.field
+            assert number is not None  # noqa: S101 - append_columns locates by row and field
+            assert field is not None  # noqa: S101
+            en, vi = problem.message_en, problem.message_vi
             raw = raws.get(number)
             if field == "value" and isinstance(raw, str) and _OTHER_LOCALE[lang].fullmatch(raw):
                 vi += f" ({raw!r}: trong tệp tiếng Việt dấu ',' là dấu thập phân; viết 1.500)"
@@ -866,7 +827,7 @@ def _check_format(fields: dict[str, Any], rows: dict[str, int], records: _Record
 
 
 def _gazetteer(
-    records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: Problems
+    records: _Records, fields: dict[str, Any], rows: dict[str, int], problems: ProblemList
 ) -> Gazetteer | None:
     units = records.tables["admin_units"]
     sources = records.tables["gazetteer_sources"]
@@ -891,7 +852,7 @@ def _gazetteer(
         if located is not None:
             located.add(None, None, "Danh mục đơn vị hành chính không hợp lệ", str(e))
         else:  # pragma: no cover - the dataset table is required
-            problems.add(TabularProblem("", None, None, None, "Danh mục không hợp lệ", str(e)))
+            problems.add(problem_in("", "Danh mục không hợp lệ", str(e)))
     return None
 
 
@@ -899,13 +860,14 @@ _GAZETTEER_PATH: Final = re.compile(r"\$\.(units|sources)\[(\d+)\](?:\.(\w+))?")
 
 
 def _gazetteer_problem(
-    problem: LoadProblem,
+    problem: Problem,
     records: _Records,
     units: list[_Record],
     sources: list[_Record],
     rows: dict[str, int],
 ) -> None:
-    match = _GAZETTEER_PATH.match(problem.location)
+    path = problem.location.path or "$"
+    match = _GAZETTEER_PATH.match(path)
     if match is not None:
         table = units if match.group(1) == "units" else sources
         record = table[int(match.group(2))]
@@ -913,23 +875,23 @@ def _gazetteer_problem(
             record.row,
             match.group(3),
             "Đơn vị hành chính không hợp lệ",
-            problem.message,
+            problem.message_en,
             problem.input,
         )
         return
     located = records.located["dataset"]
-    field = "gazetteer_" + problem.location.removeprefix("$.").split(".")[0]
-    shown = None if problem.message == "Field required" else problem.input
+    field = "gazetteer_" + path.removeprefix("$.").split(".")[0]
+    shown = None if problem.message_en == "Field required" else problem.input
     located.add(
         rows.get(field),
         "value",
         f"Thông tin danh mục hành chính không hợp lệ ({field})",
-        f"{field}: {problem.message}",
+        f"{field}: {problem.message_en}",
         shown,
     )
 
 
-def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> Dataset:
+def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -> Dataset:
     """Read ``sheets`` into a dataset; ``problems`` may hold some from the adapter already.
 
     Raises:
@@ -963,11 +925,8 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
         if len(problems):  # the file or the dataset table could not be read at all
             raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
         problems.add(
-            TabularProblem(
+            problem_in(
                 source,
-                None,
-                None,
-                None,
                 "Thiếu bảng 'Bộ dữ liệu' (dataset): tiêu đề và danh mục hành chính",
                 "the 'dataset' table (title, gazetteer) is missing",
             )
@@ -991,7 +950,7 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: Problems) -> D
             located.add(
                 rows.get(field or ""),
                 "value",
-                f"{field}: {_PYDANTIC_VI.get(item['type'], 'Giá trị không hợp lệ')}",
+                f"{field}: {pydantic_vi(item['type'])}",
                 f"{field}: {item['msg']}",
             )
     entities = _all_entities(records)

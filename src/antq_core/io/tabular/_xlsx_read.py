@@ -36,10 +36,10 @@ import attrs
 
 from antq_core._util.extras import require
 from antq_core._util.progress import progress_bar
-from antq_core.errors import TabularProblem
+from antq_core.errors import ProblemList
 from antq_core.io.tabular._cells import BadCell, Formula
 from antq_core.io.tabular._layout import TABLES, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet
+from antq_core.io.tabular._read import Sheet, problem_in
 
 __all__ = [
     "MAX_CELLS",
@@ -169,7 +169,7 @@ class _Book:
     archive: zipfile.ZipFile
     iterparse: Any
     name: str
-    problems: Problems
+    problems: ProblemList
     cells: int = 0
 
     def open(self, member: str, limit: int, what: tuple[str, str]) -> _Capped:
@@ -197,7 +197,7 @@ class _Book:
         return cast("Element", root)
 
     def fail(self, sheet: str | None, vi: str, en: str, row: int | None = None) -> None:
-        self.problems.add(TabularProblem(self.name, sheet, row, None, vi, en))
+        self.problems.add(problem_in(self.name, vi, en, sheet=sheet, row=row))
 
 
 def _relationships(book: _Book, part: str) -> dict[str, tuple[str, str]]:
@@ -530,13 +530,12 @@ class _SheetReader:
         for ref in self.merged:
             first = _REF.match(ref.split(":", maxsplit=1)[0])
             self.book.problems.add(
-                TabularProblem(
+                problem_in(
                     self.book.name,
-                    self.title,
-                    int(first.group(2)) if first else None,
-                    None,
                     f"Ô gộp {ref}: bỏ gộp ô và điền giá trị vào từng ô",
                     f"merged cells {ref}: unmerge them and fill every cell",
+                    sheet=self.title,
+                    row=int(first.group(2)) if first else None,
                     cell=ref,
                 )
             )
@@ -545,13 +544,12 @@ class _SheetReader:
                 ", ..." if len(self.hidden) > SHOWN else ""
             )
             self.book.problems.notice(
-                TabularProblem(
+                problem_in(
                     self.book.name,
-                    self.title,
-                    self.hidden[0],
-                    None,
                     f"Đã nhập {len(self.hidden)} dòng bị ẩn ({shown})",
                     f"{len(self.hidden)} hidden row(s) were imported ({shown})",
+                    sheet=self.title,
+                    row=self.hidden[0],
                 )
             )
 
@@ -603,13 +601,12 @@ class _SheetReader:
         if number <= self.last:
             self.sheet.complete = False
             self.book.problems.add(
-                TabularProblem(
+                problem_in(
                     self.book.name,
-                    self.title,
-                    number,
-                    None,
                     "Dòng lặp lại hoặc sai thứ tự; tệp bị hỏng",
                     f"row {number} comes again or out of order (after row {self.last})",
+                    sheet=self.title,
+                    row=number,
                 )
             )
             return None
@@ -667,13 +664,12 @@ class _SheetReader:
     def _cell_problem(self, number: int, ref: str | None, vi: str, en: str) -> None:
         self.sheet.complete = False
         self.book.problems.add(
-            TabularProblem(
+            problem_in(
                 self.book.name,
-                self.title,
-                number,
-                None,
                 f"{vi}; tệp bị hỏng",
                 en,
+                sheet=self.title,
+                row=number,
                 cell=(ref or "?")[:20],
             )
         )
@@ -682,12 +678,12 @@ class _SheetReader:
 # -- the workbook --------------------------------------------------------------------
 
 
-def read_workbook(path: Path, problems: Problems, *, progress: bool | None) -> Iterator[Sheet]:
+def read_workbook(path: Path, problems: ProblemList, *, progress: bool | None) -> Iterator[Sheet]:
     """The tables of a workbook, one :class:`Sheet` per known sheet."""
     name = str(path)
 
     def fail(vi: str, en: str) -> None:
-        problems.add(TabularProblem(name, None, None, None, vi, en))
+        problems.add(problem_in(name, vi, en))
 
     try:
         size = path.stat().st_size
@@ -768,13 +764,11 @@ def _sheet(book: _Book, entry: _SheetEntry, cells: _CellReader) -> Sheet | None:
         return None
     if entry.state != "visible":
         book.problems.notice(
-            TabularProblem(
+            problem_in(
                 book.name,
-                title,
-                None,
-                None,
                 "Trang tính bị ẩn; đã nhập như mọi trang khác",
                 "the sheet is hidden; it was imported like the others",
+                sheet=title,
             )
         )
     sheet = Sheet(table, book.name, title, [], iter(()), _reference)
