@@ -368,10 +368,10 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
-        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
-        the observations array is parsed a batch at a time straight into the
-        column store, so memory follows the entities and the columns, not the
-        text. That reading stops listing problems after the first
+        A file larger than :data:`~antq_core._dataset.dataset.STREAM_THRESHOLD`
+        bytes is read in chunks: the observations array is parsed a batch at a
+        time straight into the column store, so memory follows the entities and
+        the columns, not the text. That reading stops listing problems after the first
         :data:`~antq_core.errors.MAX_LISTED_PROBLEMS` and counts the rest
         (:attr:`~antq_core.errors.LoadError.omitted`).
 

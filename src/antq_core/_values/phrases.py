@@ -214,7 +214,7 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
 
 @attrs.frozen
 class Phrase:
-    """A figure as a report wrote it: the :class:`Quantity`, and the words that said it.
+    """A figure as a report wrote it: the :class:`~antq_core.Quantity`, and the words that said it.
 
     :func:`format_phrase` writes it back with the same words, so a figure
     read from "gần 7 tỷ đồng" is printed as "gần 7 tỷ đồng", not as
