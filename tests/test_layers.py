@@ -220,25 +220,12 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
     return out
 
 
-# Breaches that the reorganisation has not yet removed, each to be fixed, never
-# added to. The test fails when one is fixed and still listed, so the list is
-# always the truth.
-KNOWN: frozenset[str] = frozenset(
-    {
-        "_aggregate/__init__.py: imports private name _add from antq_core._aggregate.polars_engine",
-        "_values/phrases.py: imports private name _tidy from antq_core._values.quantity",
-    }
-)
-
-
 def _unlined(found: list[str]) -> set[str]:
     return {re.sub(r"^([^:]+):[0-9]+:", r"\1:", f) for f in found}
 
 
 def test_the_package_keeps_its_layers() -> None:
-    found = _unlined(violations())
-    assert sorted(found - KNOWN) == [], "new breaches"
-    assert sorted(KNOWN - found) == [], "fixed: take them off KNOWN"
+    assert sorted(_unlined(violations())) == []
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -15,23 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antq_core import (
+from antq_core import AntqError, Dataset, Observation, Period, SubjectKind
+from antq_core.errors import Dhis2MappingError, PeriodError
+from antq_core.io.dhis2 import (
+    COMMENT_LIMIT,
     DHIS2_UID_PATTERN,
-    AntqError,
-    Dataset,
     Dhis2ImportCount,
     Dhis2Mapping,
-    Dhis2MappingError,
-    Observation,
-    Period,
-    PeriodError,
-    SubjectKind,
     dhis2_period,
     from_dhis2_data_value_set,
     period_from_dhis2,
     to_dhis2_data_value_set,
 )
-from antq_core.io.dhis2 import COMMENT_LIMIT
 from antq_core.testing.strategies import datasets, periods
 
 UID = re.compile(DHIS2_UID_PATTERN)
@@ -162,7 +157,7 @@ def test_bad_dhis2_periods(text: str) -> None:
 
 def test_a_dhis2_period_is_a_string() -> None:
     with pytest.raises(PeriodError, match="not a DHIS2 period"):
-        period_from_dhis2(2017)  # type: ignore[arg-type]
+        period_from_dhis2(2017)
 
 
 @given(periods(kinds=["day", "week", "month", "quarter", "half_year", "year"]))

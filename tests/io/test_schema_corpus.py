@@ -25,9 +25,10 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from antq_core import SCHEMA_ENTITIES, Dataset, Period, dataset_json_schema, entity_json_schema
+from antq_core import Dataset, Period
 from antq_core import sample as load_sample
 from antq_core.errors import DatasetLoadError, PeriodError
+from antq_core.io.jsonschema import SCHEMA_ENTITIES, dataset_json_schema, entity_json_schema
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "corpus" / "schema"

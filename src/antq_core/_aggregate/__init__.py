@@ -16,6 +16,7 @@ from antq_core._aggregate.finish import finish
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.table import AggregateRow, AggregateTable, Unplaceable
 from antq_core._dataset.dataset import Dataset
+from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number
@@ -84,6 +85,8 @@ def aggregate(
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
+        QuantityError: A value has no exact form in its metric's unit (a third of a
+            registered unit), or a sum needs more than 200 digits.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
     plan = make_plan(dataset, metrics, by, periods=periods, within=within, initiatives=initiatives)
@@ -139,6 +142,7 @@ def aggregate_rollup(
         UnresolvedReferenceError: As :func:`aggregate`.
         OverlappingPeriodsError: As :func:`aggregate`.
         IncompatibleUnitsError: As :func:`aggregate`.
+        QuantityError: As :func:`aggregate`.
         MissingExtraError: As :func:`aggregate`.
     """
     names = [by] if isinstance(by, str) else list(by)
@@ -171,11 +175,9 @@ def aggregate_rollup(
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
     """``scan`` with its sum cells moved from resolution codes to a level's groups."""
-    from antq_core._aggregate.polars_engine import _add
-
     sums: dict[SumCell, tuple[Number, int]] = {}
     for (m, c, b, d, u, q), (total, n) in scan.sums.items():
         key = (m, groups[c] if c >= 0 else c, b, d, u, q)
         found = sums.get(key)
-        sums[key] = (total, n) if found is None else (_add(found[0], total), found[1] + n)
+        sums[key] = (total, n) if found is None else (add(found[0], total), found[1] + n)
     return attrs.evolve(scan, sums=sums)

@@ -9,10 +9,8 @@ observations (when some exist) and finding overlapping or duplicate rows
 
 from __future__ import annotations
 
-import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from antq_core._aggregate.engine import Scan
@@ -23,12 +21,12 @@ from antq_core._aggregate.semantics import (
     convert,
     divide,
     reverse,
-    tidy,
 )
 from antq_core._aggregate.table import AggregateRow, AggregateTable, KeyValue, Unplaceable
 from antq_core._dataset.overlap import duplicate_rows, overlapping_rows
 from antq_core._dataset.store import ObservationColumns
 from antq_core._entities import AggregationType, MetricDefinition
+from antq_core._values import exact
 from antq_core._values.quantity import Number, Qualifier, Quantity, Unit
 from antq_core._values.refs import SubjectKind
 from antq_core.errors import OverlappingPeriodsError
@@ -235,7 +233,7 @@ def _from_series(
         target = mplan.definition.unit
         if mplan.time is not _A.COUNT:
             unit = cols.units[u]
-            one.total += convert(total, unit, target)
+            one.total = exact.add(one.total, convert(total, unit, target), unit=target.code)
             small, big = convert(low, unit, target), convert(high, unit, target)
             one.minimum = small if one.minimum is None else min(one.minimum, small)
             one.maximum = big if one.maximum is None else max(one.maximum, big)
@@ -344,7 +342,7 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
         return Quantity(min(values), unit, qualifier)
     if op is _A.MAX:
         return Quantity(max(values), unit, qualifier)
-    total = _sum(values)
+    total = exact.tidy(exact.total(values, unit=unit.code))
     rounded = False
     if op is _A.AVERAGE:
         total, rounded = divide(total, len(values), whole=False)
@@ -353,21 +351,6 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     if rounded:
         qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
     return Quantity(total, unit, qualifier)
-
-
-def _sum(values: Iterable[Number]) -> Number:
-    ints = 0
-    rest: list[Number] = []
-    for v in values:
-        if type(v) is int:
-            ints += v
-        else:
-            rest.append(v)
-    if not rest:
-        return ints
-    with decimal.localcontext() as ctx:
-        ctx.prec = 200
-        return tidy(sum(rest, Decimal(ints)))
 
 
 def _ratio(
@@ -385,7 +368,8 @@ def _ratio(
             den_value = den.value
             if den.unit.compatible(num.unit):
                 den_value = convert(den.value, den.unit, num.unit)
-            value, rounded = divide(ratio.factor * num.value, den_value, whole=ratio.unit.whole)
+            top_value = exact.multiply(ratio.factor, num.value, unit=num.unit.code)
+            value, rounded = divide(top_value, den_value, whole=ratio.unit.whole)
             qualifier = num.qualifier.combine(reverse(den.qualifier))
             if rounded:
                 qualifier = qualifier.combine(Qualifier.APPROXIMATELY)

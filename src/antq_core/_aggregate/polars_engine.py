@@ -13,7 +13,7 @@ in Python and exactly, as the reference engine does. Sums are taken in 64-bit
 integers when no sum can overflow them, else in 128-bit integers.
 
 polars and pyarrow are imported only when a scan runs; without them the scan
-raises :class:`~antq_core.MissingExtraError` naming the
+raises :class:`~antq_core.errors.MissingExtraError` naming the
 ``antq_core[dataframe]`` extra.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -41,6 +40,7 @@ from antq_core._aggregate.semantics import ScanKind
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
+from antq_core._values.exact import add
 from antq_core._values.quantity import Number
 from antq_core._values.refs import SubjectKind
 
@@ -98,13 +98,6 @@ class PolarsEngine:
             distinct=distinct,
             counted=counted,
         )
-
-
-def _add(a: Number, b: Number) -> Number:
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    total = Decimal(a) + Decimal(b)
-    return int(total) if total == total.to_integral_value() else total
 
 
 def _tuples(frame: Any, names: Sequence[str]) -> Any:
@@ -321,7 +314,7 @@ class _Frame:
                     cols.qualifier[i],
                 )
                 s, c = out[key]
-                out[key] = (_add(s, value), c)
+                out[key] = (add(s, value), c)
         return out
 
     def series(
@@ -379,7 +372,7 @@ class _Frame:
                 lowest: Number | None = low
                 highest: Number | None = high
                 out[key] = (
-                    _add(total, v),
+                    add(total, v),
                     c,
                     v if lowest is None or v < lowest else lowest,
                     v if highest is None or v > highest else highest,

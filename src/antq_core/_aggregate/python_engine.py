@@ -18,13 +18,13 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from typing import Final
 
 from antq_core._aggregate.engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
 from antq_core._aggregate.plan import Plan
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._dataset.store import ObservationColumns, ObservationStore
+from antq_core._values.exact import add
 from antq_core._values.quantity import Number
 
 __all__ = ["PythonEngine"]
@@ -127,7 +127,7 @@ def _sum_cells(
             cols.unit[i],
             cols.qualifier[i],
         )
-        aside[key] = _add(aside.get(key, 0), value)
+        aside[key] = add(aside.get(key, 0), value)
     wanted = plan.scans[ScanKind.GROUP_SUM]
     out: dict[SumCell, tuple[Number, int]] = {}
     for k, packed in acc.items():
@@ -135,7 +135,7 @@ def _sum_cells(
             full = cell(k)
             extra = aside.get(full)
             total: Number = packed >> _SHIFT
-            out[full] = (total if extra is None else _add(total, extra), packed & _COUNT)
+            out[full] = (total if extra is None else add(total, extra), packed & _COUNT)
     return out
 
 
@@ -196,13 +196,6 @@ def _keep_picks(
     ties.update(k for k in found if k[0] in wanted)
 
 
-def _add(a: Number, b: Number) -> Number:
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    total = Decimal(a) + Decimal(b)
-    return int(total) if total == total.to_integral_value() else total
-
-
 def _rows(
     plan: Plan, wanted: frozenset[int]
 ) -> Iterator[tuple[int, int, int, int, int, int, int]]:
@@ -234,7 +227,7 @@ def _series(plan: Plan) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
         if cell is None:
             acc[k] = [v, 1, v, v]
             continue
-        cell[0] = _add(cell[0], v)
+        cell[0] = add(cell[0], v)
         cell[1] += 1
         cell[2] = min(cell[2], v)
         cell[3] = max(cell[3], v)

@@ -103,7 +103,7 @@ Values
     denominator's reversed (dividing by a lower bound gives an upper bound).
     Values are converted into the metric's unit before they combine (m² and
     ha); a unit of another dimension raises
-    :class:`~antq_core.IncompatibleUnitsError`. Counts (``count``) are in
+    :class:`~antq_core.errors.IncompatibleUnitsError`. Counts (``count``) are in
     the unit ``value``. A mean or ratio that cannot be written exactly (or a
     mean of whole things that is not whole) is rounded, to 4 decimal places
     or to a whole number, and marked ``approximately``.
@@ -124,7 +124,7 @@ Overlaps
     periods overlap and fall in the same group (a year and one of its
     quarters; two "since the start" ranges) would count events twice: for a
     metric summed over time the call raises
-    :class:`~antq_core.OverlappingPeriodsError` listing them. Two
+    :class:`~antq_core.errors.OverlappingPeriodsError` listing them. Two
     observations of the very same series and period (duplicates) raise the
     same error when they would be summed, or when ``last``/``first`` would
     have to choose between different values.
@@ -132,15 +132,15 @@ Overlaps
 
 from __future__ import annotations
 
-import decimal
 import enum
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
 from antq_core._entities import AggregationType, MetricDefinition
+from antq_core._values import exact
 from antq_core._values.quantity import Number, Qualifier, Unit
-from antq_core.errors import IncompatibleUnitsError
+from antq_core.errors import IncompatibleUnitsError, QuantityError
 
 __all__ = [
     "ROUNDING",
@@ -151,7 +151,6 @@ __all__ = [
     "reverse",
     "scan_kind",
     "space_op",
-    "tidy",
     "time_op",
 ]
 
@@ -242,18 +241,8 @@ def reverse(qualifier: Qualifier) -> Qualifier:
     return _REVERSED.get(qualifier, qualifier)
 
 
-_PRECISION: Final = 200
 ROUNDING: Final = Decimal("0.0001")
 """Means and ratios that cannot be written exactly are rounded to this."""
-
-
-def tidy(value: Number) -> Number:
-    """A whole value as ``int``; a fractional one without trailing zeros."""
-    if isinstance(value, int):
-        return value
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
 
 
 def convert(value: Number, unit: Unit, target: Unit) -> Number:
@@ -261,14 +250,13 @@ def convert(value: Number, unit: Unit, target: Unit) -> Number:
 
     Raises:
         IncompatibleUnitsError: The units measure different things.
+        QuantityError: The value has no exact form in ``target`` (see :func:`.exact.convert`).
     """
     if unit is target:
         return value
     if unit.dimension != target.dimension:
         raise IncompatibleUnitsError(target.code, unit.code, "add")
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PRECISION
-        return tidy(Decimal(value) * unit.factor / target.factor)
+    return exact.convert(value, unit.factor, target.factor, unit=unit.code)
 
 
 def divide(numerator: Number, denominator: Number, *, whole: bool) -> tuple[Number, bool]:
@@ -278,17 +266,11 @@ def divide(numerator: Number, denominator: Number, *, whole: bool) -> tuple[Numb
     units, is whole); otherwise it is rounded half-even to a whole number
     (``whole``) or to :data:`ROUNDING`.
     """
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PRECISION
-        ctx.traps[decimal.Inexact] = True
-        try:
-            exact: Decimal | None = Decimal(numerator) / Decimal(denominator)
-        except decimal.Inexact:
-            exact = None
-    if exact is not None and (not whole or exact == exact.to_integral_value()):
-        return tidy(exact), False
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PRECISION
-        quotient = Decimal(numerator) / Decimal(denominator)
-        step = Decimal(1) if whole else ROUNDING
-        return tidy(quotient.quantize(step, rounding=decimal.ROUND_HALF_EVEN)), True
+    try:
+        found = exact.divide(numerator, denominator)
+    except QuantityError:
+        pass  # no exact form: rounded below
+    else:
+        if not whole or isinstance(found, int):
+            return found, False
+    return exact.divide_rounded(numerator, denominator, Decimal(1) if whole else ROUNDING), True

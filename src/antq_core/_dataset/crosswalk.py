@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -32,10 +32,11 @@ from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, problems_from
 from antq_core._values.text import NfcStr
 from antq_core.errors import (
-    AntqError,
     DatasetLoadError,
     InvalidValueError,
     LoadProblem,
+    SplitUnitError,
+    UnmappedUnitError,
 )
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "CrosswalkEntry",
     "CrosswalkRelationship",
     "CrosswalkSource",
-    "SplitUnitError",
-    "UnmappedUnitError",
     "bundled_crosswalk",
 ]
 
@@ -70,53 +69,6 @@ class CrosswalkRelationship(enum.StrEnum):
     The whole unit lies in the one new unit given (its province), where its figures are
     placed, exactly but on a coarser unit.
     """
-
-
-class SplitUnitError(AntqError, ValueError):
-    """A remap met units that were split, and the caller asked to refuse them.
-
-    Attributes:
-        units: Each split old unit with the new units it was divided among.
-        referenced_from: For each split unit, the first thing that refers to it.
-    """
-
-    def __init__(
-        self,
-        units: Mapping[str, Sequence[str]],
-        referenced_from: Mapping[str, str],
-    ) -> None:
-        self.units = {code: tuple(to) for code, to in units.items()}
-        self.referenced_from = dict(referenced_from)
-        listed = "; ".join(
-            f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
-            for code, to in self.units.items()
-        )
-        super().__init__(
-            f"cannot divide figures or places recorded on split units: {listed}; "
-            "remap with on_split='approximate' to place them at the units' common ancestor"
-        )
-
-
-class UnmappedUnitError(AntqError, LookupError):
-    """A dataset refers to units the crosswalk says nothing about.
-
-    Attributes:
-        codes: The unit codes missing from the crosswalk.
-        crosswalk: The crosswalk's id.
-        referenced_from: For each code, the first thing that refers to it.
-    """
-
-    def __init__(
-        self, codes: Sequence[str], crosswalk: str, referenced_from: Mapping[str, str]
-    ) -> None:
-        self.codes = tuple(codes)
-        self.crosswalk = crosswalk
-        self.referenced_from = dict(referenced_from)
-        listed = ", ".join(f"{c} ({self.referenced_from.get(c, '?')})" for c in self.codes)
-        super().__init__(f"crosswalk {crosswalk!r} does not map {listed}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class CrosswalkSource(BaseModel):
@@ -434,7 +386,7 @@ class Crosswalk:
           note of the observation or entity, since it is no longer on a
           district.
         - A split unit cannot be divided. With ``on_split="refuse"`` (the
-          default) a :class:`SplitUnitError` names every such unit. With
+          default) a :class:`~antq_core.errors.SplitUnitError` names every such unit. With
           ``"approximate"`` a figure or entity on it goes to the unit that
           received the largest part if the crosswalk says which, else to the
           lowest common ancestor of its parts; an observation's qualifier

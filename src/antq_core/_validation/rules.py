@@ -30,6 +30,7 @@ from antq_core._validation.expr import (
     summands,
 )
 from antq_core._validation.issues import Issue, Location, Severity, issue
+from antq_core._values import exact
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import PeriodKind
 from antq_core._values.quantity import Qualifier
@@ -220,7 +221,7 @@ def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) ->
     value = Decimal(cols.value[i] if raw is None else raw)
     factor = factors[cols.unit[i]]
     if factor != 1:
-        value *= factor
+        value = Decimal(exact.multiply(value, factor))
     q = cols.qualifiers[cols.qualifier[i]]
     if q is Qualifier.EXACT:
         return Bounds(value, value)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import re
 from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
 
+from antq_core._values.exact import add, divide, multiply, tidy
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit, _tidy
+from antq_core._values.quantity import MAX_DIGITS, Number, Qualifier, Quantity, Unit
 from antq_core._values.text import fold, nfc
 from antq_core.errors import InvalidValueError, QuantityParseError
 
@@ -176,7 +176,7 @@ def _read_number(text: str, pos: int, lang: str) -> tuple[Number, int]:
 
 
 def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None) -> Quantity:
-    """Read a quantity phrase from a report into a :class:`Quantity`.
+    """Read a quantity phrase from a report into a :class:`~antq_core.Quantity`.
 
     Understands an optional qualifier word before the number ("trên", "hơn",
     "gần", "khoảng"... / "more than", "about"...), "trở lên" / "or more" after
@@ -392,9 +392,7 @@ def _read_amount(source: _Source, pos: int) -> tuple[Number, str | None, int]:
         if folded.startswith(" " + word, pos) and (
             len(folded) == end or not folded[end].isalpha()
         ):
-            with decimal.localcontext() as ctx:
-                ctx.prec = 4 * MAX_DIGITS  # exact: at most 3 * MAX_DIGITS digits + 9
-                return _tidy(Decimal(value) * factor), source.written(pos + 1, len(word)), end
+            return tidy(multiply(value, factor)), source.written(pos + 1, len(word)), end
     return value, None, pos
 
 
@@ -432,7 +430,7 @@ def _fold_map(text: str) -> tuple[str, list[int]]:
 
 def _bounds(quantity: Quantity) -> tuple[Decimal, Decimal]:
     """The amounts ``quantity`` can stand for, in its unit's base, as a restatement."""
-    value = Decimal(quantity.value) * quantity.unit.factor
+    value = Decimal(multiply(quantity.value, quantity.unit.factor))
     q = quantity.qualifier
     if q is Qualifier.AT_LEAST:
         return value, Decimal("Infinity")
@@ -440,15 +438,15 @@ def _bounds(quantity: Quantity) -> tuple[Decimal, Decimal]:
         return Decimal(0), value
     exponent = Decimal(quantity.value).normalize().as_tuple().exponent
     assert isinstance(exponent, int)  # noqa: S101 - finite: quantities are checked
-    half = Decimal(5).scaleb(exponent - 1) * quantity.unit.factor
-    return value - half, value + half
+    half = multiply(Decimal(5).scaleb(exponent - 1), quantity.unit.factor)
+    return Decimal(add(value, -half)), Decimal(add(value, half))
 
 
 def _agree(figure: Quantity, restatement: Quantity) -> bool:
     """Whether ``restatement`` can describe ``figure`` (see :func:`parse_phrase`)."""
     if figure.unit.dimension != restatement.unit.dimension:
         return False
-    base = Decimal(figure.value) * figure.unit.factor
+    base = Decimal(multiply(figure.value, figure.unit.factor))
     q = figure.qualifier
     low = base if q in (Qualifier.EXACT, Qualifier.AT_LEAST) else Decimal(0)
     high = base if q in (Qualifier.EXACT, Qualifier.AT_MOST) else Decimal("Infinity")
@@ -472,7 +470,7 @@ def _read_unit(source: _Source, rest: str, pos: int) -> Unit | None:
 
 
 def check_lang(lang: object) -> None:
-    """Raise :class:`~antq_core.InvalidValueError` unless ``lang`` is ``"vi"`` or ``"en"``."""
+    """Raise :class:`~antq_core.errors.InvalidValueError` unless ``lang`` is "vi" or "en"."""
     if lang not in _SEPARATORS:
         raise InvalidValueError("language", lang, "use 'vi' or 'en'")
 
@@ -566,10 +564,7 @@ def format_phrase(phrase: Phrase, *, unit: bool = True) -> str:
     else:
         if phrase.multiplier_word is not None:
             factor = _MULTIPLIERS[lang][fold(phrase.multiplier_word)]
-            with decimal.localcontext() as ctx:
-                ctx.prec = 4 * MAX_DIGITS
-                scaled = _tidy(Decimal(value) / factor)
-            number = f"{format_number(scaled, lang)} {phrase.multiplier_word}"
+            number = f"{format_number(divide(value, factor), lang)} {phrase.multiplier_word}"
         else:
             number = format_number(value, lang)
         if phrase.qualifier_word is not None:

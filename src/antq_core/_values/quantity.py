@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import decimal
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
@@ -15,6 +13,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._values.exact import Number, add, convert, tidy
 from antq_core._values.patterns import DECIMAL_TEXT, whole
 from antq_core._values.schema import value_schema
 from antq_core.errors import (
@@ -26,9 +25,6 @@ from antq_core.errors import (
 )
 
 __all__ = ["Number", "Qualifier", "Quantity", "Unit", "check_value", "is_decimal_text"]
-
-Number = int | Decimal
-"""A quantity's value: ``int`` or :class:`~decimal.Decimal`, never ``float``."""
 
 
 class Qualifier(enum.StrEnum):
@@ -294,7 +290,7 @@ class Quantity:
 
     Adding quantities converts the right operand into the left one's unit and
     combines qualifiers as :class:`Qualifier` describes; units of different
-    dimensions raise :class:`~antq_core.IncompatibleUnitsError`.
+    dimensions raise :class:`~antq_core.errors.IncompatibleUnitsError`.
 
     >>> from decimal import Decimal
     >>> a = Quantity(58_000, "m2", Qualifier.AT_LEAST)
@@ -333,8 +329,7 @@ class Quantity:
             return self
         if not self.unit.compatible(target):
             raise IncompatibleUnitsError(self.unit.code, target.code, "convert")
-        with _exact_arithmetic(self, "convert"):
-            value = _tidy(Decimal(self.value) * self.unit.factor / target.factor)
+        value = convert(self.value, self.unit.factor, target.factor, unit=self.unit.code)
         return Quantity(value, target, self.qualifier)
 
     def __add__(self, other: object) -> Quantity:
@@ -343,8 +338,7 @@ class Quantity:
         if not self.unit.compatible(other.unit):
             raise IncompatibleUnitsError(self.unit.code, other.unit.code, "add")
         right = other.to(self.unit)
-        with _exact_arithmetic(self, "add"):
-            total = _tidy(self.value + right.value)
+        total = tidy(add(self.value, right.value, unit=self.unit.code))
         return Quantity(total, self.unit, self.qualifier.combine(other.qualifier))
 
     @classmethod
@@ -408,31 +402,6 @@ VALUE_JSON_SCHEMA: Final[dict[str, Any]] = {
         "JSON numbers as doubles judge integers close to 10^30 only approximately."
     ),
 }
-
-
-@contextlib.contextmanager
-def _exact_arithmetic(quantity: Quantity, operation: str) -> Iterator[None]:
-    """Decimal arithmetic that never rounds: a result that would be rounded raises."""
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PRECISION
-        ctx.traps[decimal.Inexact] = True
-        try:
-            yield
-        except decimal.Inexact:
-            reason = f"cannot {operation} exactly within {_PRECISION} digits"
-            raise QuantityError(quantity.value, quantity.unit.code, reason) from None
-
-
-_PRECISION: Final = 200
-
-
-def _tidy(value: Decimal | int) -> Number:
-    """Turn a whole Decimal into int; strip trailing zeros of a fractional one."""
-    if isinstance(value, int):
-        return value
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
 
 
 def parse_value(raw: object) -> Number:

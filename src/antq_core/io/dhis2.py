@@ -28,7 +28,7 @@ from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import Date, JsonPattern, problems_from
-from antq_core.errors import AntqError, LoadProblem, PeriodError, safe_repr
+from antq_core.errors import AntqError, Dhis2MappingError, LoadProblem, PeriodError, safe_repr
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -40,7 +40,6 @@ __all__ = [
     "Dhis2Import",
     "Dhis2ImportCount",
     "Dhis2Mapping",
-    "Dhis2MappingError",
     "Dhis2OptionCombo",
     "Dhis2Skipped",
     "dhis2_period",
@@ -57,22 +56,6 @@ Uid = Annotated[
     StringConstraints(pattern=DHIS2_UID_PATTERN),
     JsonPattern(whole("[A-Za-z][A-Za-z0-9]{10}")),
 ]
-
-
-class Dhis2MappingError(AntqError, ValueError):
-    """A DHIS2 mapping could not be read; lists every problem with its JSON path.
-
-    Attributes:
-        source: The file path, or ``"<memory>"``.
-        problems: Every problem found.
-    """
-
-    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems)
-        n = len(self.problems)
-        super().__init__(f"invalid DHIS2 mapping {source}: {n} problem{'s' * (n != 1)}\n{shown}")
 
 
 class Dhis2OptionCombo(BaseModel):
@@ -337,7 +320,7 @@ COMMENT_LIMIT: Final = 5_000
 DHIS2 2.42 refuses comments over 50,000 (``E7620``); 2.43 and later over 5,000
 (``E8125``). A longer comment is shortened to this, so that the payload is taken by
 both, and the export says so
-(:attr:`Dhis2Export.shortened <antq_core.Dhis2Export.shortened>`).
+(:attr:`Dhis2Export.shortened <antq_core.io.dhis2.Dhis2Export.shortened>`).
 """
 _CUT: Final = "…"
 

@@ -23,6 +23,7 @@ from antq_core._dataset.store import ObservationColumns
 from antq_core._validation.checks.context import Context
 from antq_core._validation.expr import Bounds
 from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._values import exact
 from antq_core._values.quantity import Qualifier
 from antq_core._values.refs import Disaggregation
 
@@ -125,7 +126,7 @@ def _parts_within(  # noqa: PLR0917 - the parts of one figure, worded
         if (kept := [i for i in rows if dims[cols.unit[i]] == dimension])
     ]
     bounds = [_bounds_of(cols, rs, factors) for rs in options]
-    low = sum((b.low for b in bounds), Decimal(0))
+    low = Decimal(exact.total(b.low for b in bounds))
     if low <= whole.high:
         return
     approximate = whole.approximate or any(b.approximate for b in bounds)
@@ -344,7 +345,9 @@ def _bounds_of(
     low, high, approximate = None, None, False
     for i in rows:
         raw = cols.exact.get(i)
-        value = Decimal(cols.value[i] if raw is None else raw) * factors[cols.unit[i]]
+        value = Decimal(
+            exact.multiply(cols.value[i] if raw is None else raw, factors[cols.unit[i]])
+        )
         q = cols.qualifiers[cols.qualifier[i]]
         lo = value if q is not Qualifier.AT_MOST else Decimal(0)
         hi = value if q is not Qualifier.AT_LEAST else Decimal("Infinity")

@@ -14,6 +14,7 @@ from typing import Any, Final
 from antq_core._dataset.store import ObservationColumns
 from antq_core._validation.checks.context import Context
 from antq_core._validation.issues import Issue, IssueCode, Location, Severity, declare, issue
+from antq_core._values import exact
 
 __all__ = ["CODES", "check"]
 
@@ -68,7 +69,7 @@ def _value_key(cols: ObservationColumns, row: int) -> tuple[Any, ...]:
     raw = cols.exact.get(row)
     value = cols.value[row] if raw is None else raw
     unit = cols.units[cols.unit[row]]
-    return (Decimal(value) * unit.factor, unit.dimension, cols.qualifier[row])
+    return (Decimal(exact.multiply(value, unit.factor)), unit.dimension, cols.qualifier[row])
 
 
 def _value_text(cols: ObservationColumns, row: int) -> str:
