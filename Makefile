@@ -48,6 +48,7 @@ help:
 	@echo "make format     ruff format + ruff check --fix (rewrites files)"
 	@echo "make typecheck  mypy --strict on src/, examples/ and tests/"
 	@echo "make pytest     pytest on 2 processes against the installed wheel (PYTEST_ARGS=..., PYTEST_WORKERS=...)"
+	@echo "make ajv        install ajv (tools/ajv) for the JSON Schema tests, if Node.js is there"
 	@echo "make doctest    run the code samples in docs/"
 	@echo "make examples   run every examples/*.py"
 	@echo "make docs       HTML docs into docs/_build/html (-W -n)"
@@ -113,8 +114,21 @@ typecheck: $(DEV_STAMP)
 	@echo "== mypy"
 	@$(BIN)/mypy
 
+# ajv checks the published JSON Schema in tests/io/test_schema_corpus.py. It is
+# installed from tools/ajv/package-lock.json (again only when that changes) when
+# Node.js is there; without Node.js those tests skip.
+AJV_STAMP := tools/ajv/node_modules/.stamp-ajv
+$(AJV_STAMP): tools/ajv/package.json tools/ajv/package-lock.json
+	@echo "== install ajv into tools/ajv"
+	@npm ci --prefix tools/ajv --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: ajv
+ajv: $(if $(shell command -v node),$(AJV_STAMP))
+	@command -v node >/dev/null 2>&1 || echo "== no Node.js: the ajv checks of the JSON Schema will skip"
+
 .PHONY: pytest
-pytest: install-dev
+pytest: install-dev ajv
 	@echo "== pytest"
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -163,5 +177,5 @@ bench: install-dev $(BENCH_STAMP)
 .PHONY: clean
 clean:
 	rm -rf $(VENV) $(DIST) build docs/_build .mypy_cache .ruff_cache .pytest_cache \
-		.hypothesis .coverage .coverage.* htmlcov
+		.hypothesis .coverage .coverage.* htmlcov tools/ajv/node_modules
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from antq_core._values.patterns import NOT_BLANK_TRIMMED, WHOLE_TEXT, whole
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
     VALUE_JSON_SCHEMA,
@@ -36,8 +37,14 @@ from antq_core._values.quantity import (
     dump_value,
     parse_value,
 )
-from antq_core._values.refs import EMPTY_DISAGGREGATION, ID_PATTERN, Disaggregation, SubjectRef
-from antq_core._values.schema import SENSITIVE_FIELDS, Date
+from antq_core._values.refs import (
+    EMPTY_DISAGGREGATION,
+    ID_JSON_PATTERN,
+    ID_PATTERN,
+    Disaggregation,
+    SubjectRef,
+)
+from antq_core._values.schema import SENSITIVE_FIELDS, Date, JsonPattern
 from antq_core._values.text import NfcStr, nfc
 from antq_core.errors import InvalidValueError
 
@@ -61,7 +68,7 @@ __all__ = [
     "Statement",
 ]
 
-EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN), JsonPattern(ID_JSON_PATTERN)]
 """An entity id: ASCII letters, digits, ``.``, ``_``, ``-``; at most 100 characters."""
 
 # Strip and check the length in the str schema, then normalise: with the constraints
@@ -70,6 +77,7 @@ Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
     AfterValidator(nfc),
+    JsonPattern(NOT_BLANK_TRIMMED),  # "   " is stripped to "", which is too short
 ]
 TEXT_LIMIT: Final = 20_000
 """Most characters a free-text field (description, note) may hold."""
@@ -329,13 +337,18 @@ class Participant(_Entity):
         description="Full name. Sensitive.",
         json_schema_extra=dict(_SENSITIVE),
     )
-    identity_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{3})?$")] | None = (
-        Field(
-            default=None,
-            repr=False,
-            description="CMND (9 digits) or CCCD (12 digits) number. Sensitive.",
-            json_schema_extra=dict(_SENSITIVE),
-        )
+    identity_number: (
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^[0-9]{9}([0-9]{3})?$"),
+            JsonPattern(whole("[0-9]{9}(?:[0-9]{3})?")),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        repr=False,
+        description="CMND (9 digits) or CCCD (12 digits) number. Sensitive.",
+        json_schema_extra=dict(_SENSITIVE),
     )
     birth_date: Date | None = Field(
         default=None,
@@ -553,6 +566,19 @@ class MetricDefinition(_Entity):
         return self
 
 
+def _whole_units_are_whole(schema: dict[str, Any]) -> None:
+    """JSON Schema: in a unit that counts whole things, the value is a whole number."""
+    whole_units = [code for code, unit in Unit.all().items() if unit.whole]
+    schema["if"] = {"properties": {"unit": {"enum": whole_units}}, "required": ["unit"]}
+    schema["then"] = {
+        "properties": {
+            "value": {
+                "anyOf": [{"type": "integer"}, {"type": "string", "pattern": whole(WHOLE_TEXT)}]
+            }
+        }
+    }
+
+
 class Observation(_Entity):
     """Số liệu: one reported figure: a metric's value for a subject in a period.
 
@@ -572,6 +598,8 @@ class Observation(_Entity):
     >>> o.model_dump(mode="json")["period"]
     '2016-01-01/2017-07-13'
     """
+
+    model_config = ConfigDict(json_schema_extra=_whole_units_are_whole)
 
     metric: EntityId = Field(description="Id of the MetricDefinition.")
     subject: SubjectRef = Field(description="What it is about, ``kind:id``.")

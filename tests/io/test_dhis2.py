@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from antq_core import AntqError, Dataset, Observation, Period, SubjectKind
 from antq_core.errors import Dhis2MappingError, PeriodError
 from antq_core.io.dhis2 import (
+    COMMENT_LIMIT,
     DHIS2_UID_PATTERN,
     Dhis2ImportCount,
     Dhis2Mapping,
@@ -85,6 +86,11 @@ def without_observations(dataset: Dataset) -> Dataset:
         ("2017Q3", "2017Q3"),
         ("2017S1", "2017S1"),
         ("2017", "2017"),
+        ("2016/2017@04", "2016April"),
+        ("2016/2017@07", "2016July"),
+        ("2016/2017", "2016Sep"),
+        ("2016/2017@10", "2016Oct"),
+        ("2016/2017@11", "2017Nov"),
     ],
 )
 def test_dhis2_periods(ours: str, theirs: str) -> None:
@@ -92,13 +98,57 @@ def test_dhis2_periods(ours: str, theirs: str) -> None:
     assert period_from_dhis2(theirs) == Period.parse(ours)
 
 
-@pytest.mark.parametrize("text", ["2016/2017", "2016/2017@10", "2012-01-01/2017-07-13"])
-def test_seasons_and_ranges_have_no_dhis2_period(text: str) -> None:
+@pytest.mark.parametrize(
+    ("theirs", "ours"),
+    [
+        ("2017-07-13", "2017-07-13"),  # DHIS2's parser takes days with dashes
+        ("2017-05", "2017-05"),  # and months with a dash
+        ("2017W05", "2017W05"),  # and zero-padded weeks
+        ("2017W01", "2017W01"),
+        ("2017W1", "2017W01"),
+        (" 201705\n", "2017-05"),  # the import trims a period before parsing it
+        ("2017Nov", "2016/2017@11"),  # November financial years name the year they end in
+        ("2000April", "2000/2001@04"),
+        ("9997Oct", "9997/9998@10"),
+    ],
+)
+def test_every_form_dhis2_accepts(theirs: str, ours: str) -> None:
+    period = period_from_dhis2(theirs)
+    assert period == Period.parse(ours)
+    assert period_from_dhis2(dhis2_period(period) or "") == period  # and back, canonical
+
+
+@pytest.mark.parametrize(
+    "text", ["2016/2017@02", "2016/2017@12", "2016/2017@08", "2012-01-01/2017-07-13"]
+)
+def test_other_seasons_and_ranges_have_no_dhis2_period(text: str) -> None:
     assert dhis2_period(Period.parse(text)) is None
 
 
 @pytest.mark.parametrize(
-    "text", ["2017W05", "2017W0", "2017W54", "20170230", "201713", "2017Q5", "2017-05", "", "x"]
+    "text",
+    [
+        "2017W0",
+        "2017W00",
+        "2017W53",
+        "2017W054",
+        "20170230",
+        "2017-02-30",
+        "201713",
+        "2017-13",
+        "2017Q5",
+        "2017S3",
+        "201707-13",
+        "2017-0713",
+        "2016/2017",
+        "2016-2017",
+        "2016Aug",
+        "2016April\u00a0",
+        "٢٠١٧",
+        "9999Nov",
+        "",
+        "x",
+    ],
 )
 def test_bad_dhis2_periods(text: str) -> None:
     with pytest.raises(PeriodError):
@@ -115,6 +165,15 @@ def test_every_calendar_period_round_trips(period: Period) -> None:
     text = dhis2_period(period)
     assert text is not None
     assert period_from_dhis2(text) == period
+    assert period_from_dhis2(str(period)) == period  # our canonical forms are DHIS2's too
+
+
+@given(st.integers(1, 9997), st.sampled_from([4, 7, 9, 10, 11]))
+def test_financial_year_seasons_round_trip(first_year: int, month: int) -> None:
+    season = Period.crop_season(first_year, month)
+    text = dhis2_period(season)
+    assert text is not None
+    assert period_from_dhis2(text) == season
 
 
 # -- the mapping -----------------------------------------------------------------------
@@ -231,11 +290,13 @@ def test_sample_export(lai_chau: Dataset, anchor_mapping: Dhis2Mapping) -> None:
     payload = result.payload
     assert payload["dataSet"] == sample_mapping.data_set
     assert payload["completeDate"] == "2017-07-13"
-    assert payload["period"] == "20170713"  # every exported figure is as of the article date
-    assert "orgUnit" not in payload  # the province and commune Mường So
+    # The figures as of the article date, and the poppy area of niên vụ 2016-2017.
+    assert "period" not in payload
+    assert "orgUnit" not in payload  # the province, commune Mường So, an initiative
     assert "attributeOptionCombo" not in payload
     values = payload["dataValues"]
-    assert result.exported == len(values) == 5
+    assert result.exported == len(values) == 6
+    assert {v["period"] for v in values} == {"20170713", "2016Sep"}
     assert len(values) + len(result.skipped) == len(lai_chau.observations)
     by_metric = {
         next(m for m, u in sample_mapping.data_elements.items() if u == v["dataElement"]): v
@@ -251,6 +312,11 @@ def test_sample_export(lai_chau: Dataset, anchor_mapping: Dhis2Mapping) -> None:
     assert income["orgUnit"] == sample_mapping.org_units["03589"]
     assert all(isinstance(v["value"], str) for v in values)
     assert all(UID.match(v["orgUnit"]) for v in values)
+    # A crop season from September is DHIS2's September financial year.
+    poppy = by_metric["poppy_area_destroyed"]
+    assert (poppy["period"], poppy["value"]) == ("2016Sep", "58000")
+    assert poppy["comment"].startswith("qualifier=at_least; ")
+    assert result.shortened == ()
 
 
 def test_sample_export_skips_what_dhis2_cannot_hold(
@@ -258,7 +324,7 @@ def test_sample_export_skips_what_dhis2_cannot_hold(
 ) -> None:
     skipped = to_dhis2_data_value_set(lai_chau, anchor_mapping).skipped
     reasons = {str(s.observation.period): s.reason for s in skipped}
-    assert reasons["2016/2017"] == "DHIS2 has no period type for a crop_season (2016/2017)"
+    assert "2016/2017" not in reasons  # a financial year in DHIS2
     assert reasons["2012-01-01/2017-07-13"].startswith("DHIS2 has no period type for a range")
     rows = [s.row for s in skipped]
     assert rows == sorted(rows)
@@ -399,7 +465,7 @@ def test_import_into_the_dataset_it_came_from(
     result = from_dhis2_data_value_set(exported, sample_mapping, lai_chau)
     assert result.status == "SUCCESS"
     summary = result.summary()
-    assert summary["importCount"] == {"imported": 0, "updated": 0, "ignored": 5, "deleted": 0}
+    assert summary["importCount"] == {"imported": 0, "updated": 0, "ignored": 6, "deleted": 0}
     assert summary["conflicts"] == []
     assert result.dataset == lai_chau
 
@@ -414,7 +480,7 @@ def test_import_updates_imports_and_deletes(
     rows.append(rows[2] | {"period": "2018"})  # a new figure
     result = from_dhis2_data_value_set(json.dumps(payload), sample_mapping, lai_chau)
     count = result.import_count
-    assert (count.imported, count.updated, count.ignored, count.deleted) == (1, 1, 3, 1)
+    assert (count.imported, count.updated, count.ignored, count.deleted) == (1, 1, 4, 1)
     assert result.status == "SUCCESS"
     observations = list(result.dataset.observations)
     assert len(observations) == len(lai_chau.observations)
@@ -427,6 +493,7 @@ def test_import_reports_every_bad_row(
     lai_chau: Dataset, sample_mapping: Dhis2Mapping, exported: dict[str, Any]
 ) -> None:
     good = exported["dataValues"][0]
+    element = good["dataElement"]
     rows = [
         good | {"period": "2016/2017"},
         good | {"period": "2016/2017"},
@@ -443,45 +510,93 @@ def test_import_reports_every_bad_row(
         good,
         good | {"value": "40"},  # the same data value again
         good | {"period": "2019", "deleted": True},  # nothing to delete
+        good | {"value": 3.5},  # a JSON number: shown as JSON, not quoted again
+        {k: v for k, v in good.items() if k != "value"},  # no value at all
     ]
     result = from_dhis2_data_value_set(
         {"dataSet": sample_mapping.data_set, "dataValues": rows}, sample_mapping, lai_chau
     )
     count = result.import_count
     assert count.ignored == len(rows)  # the good row is already there, unchanged
-    assert result.status == "WARNING"
+    assert result.status == "WARNING"  # DHIS2 2.42: conflicts, yet not aborted
     named = {i for c in result.conflicts for i in c.indexes}
     assert named == set(range(len(rows))) - {12}
-    by_property = {c.property: c for c in result.conflicts}
-    assert by_property["period"].indexes == (0, 1)
-    assert by_property["period"].object == "2016/2017"
-    assert by_property["dataElement"].object == "XXXXXXXXXXX"
-    assert by_property["orgUnit"].value == "no subject maps to this organisationUnit"
-    assert (
-        by_property["attributeOptionCombo"].value == "the mapping's attributeOptionCombo is None"
+    assert result.rejected_indexes == tuple(sorted(named))
+    by_code: dict[str | None, list[Any]] = {}
+    for c in result.conflicts:
+        by_code.setdefault(c.error_code, []).append(c)
+    (period,) = by_code["E7611"]
+    assert (period.object, period.property, period.indexes) == ("2016/2017", "period", (0, 1))
+    assert period.value.startswith("Period not valid: `2016/2017` (")
+    assert period.objects == (("period", "2016/2017"),)
+    elements = {c.object: c.indexes for c in by_code["E7610"]}
+    assert elements == {"XXXXXXXXXXX": (2,), "": (10,)}
+    (org_unit,) = by_code["E7612"]
+    assert org_unit.value == (
+        "Organisation unit not found or not accessible: `YYYYYYYYYYY` "
+        "(no subject maps to this organisationUnit)"
     )
-    assert by_property["comment"].indexes == (9,)
-    values = [c for c in result.conflicts if c.property == "value"]
-    assert sorted(i for c in values for i in c.indexes) == [6, 7, 8]
-    assert any(c.property.startswith("dataValues[11]") for c in result.conflicts)
-    assert any(c.property == "dataValues[10].dataElement" for c in result.conflicts)
-    dv = [c for c in result.conflicts if c.property == "dataValue"]
-    assert {c.value for c in dv} == {"same data value as row 12", "nothing to delete"}
+    assert [c.indexes for c in by_code["E7613"]] == [(4,)]
+    assert [(c.object, c.indexes) for c in by_code["E7615"]] == [("HllvX50cXC0", (5,))]
+    values = by_code["E7619"]
+    assert sorted(i for c in values for i in c.indexes) == [6, 7, 8, 15]
+    assert all(c.object == element and c.property == "value" for c in values)
+    shown = {c.indexes: dict(c.objects)["value"] for c in values}
+    assert shown[(15,)].startswith("3.5: ")  # not "'3.5'"
+    assert shown[(6,)].startswith("-3: ")
+    (comment,) = by_code["E7620"]
+    assert comment.indexes == (9,)
+    assert comment.property == "comment"
+    assert [(c.object, c.indexes) for c in by_code["E7618"]] == [(element, (16,))]
+    informal = {c.indexes: c for c in by_code[None]}
+    assert informal[(11,)].object == "not an object"
+    assert informal[(13,)].value == "Row 13 is the same data value as row 12"
+    assert informal[(14,)].value == "Row 14 deletes a data value that does not exist"
+    assert all(c.property is None and c.objects == () for c in by_code[None])
     summary = result.summary()
     assert summary["status"] == "WARNING"
-    assert all(set(c) == {"object", "property", "value", "indexes"} for c in summary["conflicts"])
+    assert summary["rejectedIndexes"] == list(result.rejected_indexes)
+    for written in summary["conflicts"]:
+        assert {"object", "value", "indexes"} <= set(written)
+        assert set(written) <= {"errorCode", "object", "value", "property", "objects", "indexes"}
     assert result.dataset == lai_chau
 
 
-def test_import_of_another_data_set_is_an_error(
+def test_import_of_another_data_set_is_aborted(
     lai_chau: Dataset, sample_mapping: Dhis2Mapping, exported: dict[str, Any]
 ) -> None:
     payload = exported | {"dataSet": "BfMAe6Itzgt"}
     result = from_dhis2_data_value_set(payload, sample_mapping, lai_chau)
     assert result.status == "ERROR"
+    assert result.aborted
     (conflict,) = result.conflicts
-    assert conflict.indexes == tuple(range(len(exported["dataValues"])))
-    assert result.import_count.ignored == len(exported["dataValues"])
+    assert (conflict.error_code, conflict.object, conflict.property) == (
+        "E7600",
+        "BfMAe6Itzgt",
+        "dataSet",
+    )
+    assert conflict.indexes == ()  # the payload is refused, not its rows one by one
+    assert result.import_count == Dhis2ImportCount()
+    assert result.observations == ()
+    assert result.dataset == lai_chau
+    summary = result.summary()
+    assert summary["description"] == "Import process was aborted"
+    assert summary["rejectedIndexes"] == []
+    assert "indexes" not in summary["conflicts"][0]
+
+
+@pytest.mark.parametrize(
+    ("top", "code"),
+    [({"orgUnit": "YYYYYYYYYYY"}, "E7603"), ({"attributeOptionCombo": "Prlt0C1RF0s"}, "E7604")],
+)
+def test_a_payload_whose_own_fields_do_not_fit_is_aborted(
+    top: dict[str, str], code: str, lai_chau: Dataset, sample_mapping: Dhis2Mapping
+) -> None:
+    result = from_dhis2_data_value_set(
+        top | {"dataValues": [{"dataElement": "XXXXXXXXXXX"}]}, sample_mapping, lai_chau
+    )
+    assert result.status == "ERROR"
+    assert [c.error_code for c in result.conflicts] == [code]
 
 
 def test_import_uses_payload_defaults_and_foreign_comments(
@@ -526,11 +641,12 @@ def test_import_of_a_row_without_period_or_metric_in_the_dataset(
          "value": "1"},
     ]  # fmt: skip
     result = from_dhis2_data_value_set({"dataValues": rows}, mapping, lai_chau)
-    assert result.status == "ERROR"
+    assert result.status == "WARNING"  # DHIS2 2.42: ERROR only when the import is aborted
     reasons = {c.value: c.indexes for c in result.conflicts}
     assert reasons == {
-        "the dataset has no metric 'gone'": (0,),
-        "no period, in the row or the payload": (1,),
+        f"Data element not found or not accessible: `{uid('gone')}` "
+        "(the dataset has no metric 'gone')": (0,),
+        "Period not valid: `` (no period, in the row or the payload)": (1,),
     }
 
 
@@ -615,7 +731,15 @@ def test_attribute_option_combo_both_ways(lai_chau: Dataset) -> None:
     assert result.import_count.imported == len(payload["dataValues"])
     other = payload | {"attributeOptionCombo": "Prlt0C1RF0s"}
     refused = from_dhis2_data_value_set(other, mapping, lai_chau)
+    assert refused.aborted
     assert {c.property for c in refused.conflicts} == {"attributeOptionCombo"}
+    in_rows = copy.deepcopy(payload)
+    for value in in_rows["dataValues"]:
+        value["attributeOptionCombo"] = "Prlt0C1RF0s"
+    refused = from_dhis2_data_value_set(in_rows, mapping, lai_chau)
+    assert {(c.error_code, c.property) for c in refused.conflicts} == {
+        ("E7615", "attributeOptionCombo")
+    }
 
 
 def test_a_deletion_needs_no_value(lai_chau: Dataset, sample_mapping: Dhis2Mapping) -> None:
@@ -643,3 +767,87 @@ def test_export_of_a_metric_the_dataset_lacks(lai_chau: Dataset) -> None:
     assert skipped.reason == (
         "the dataset has no metric 'not_in_catalog', so no unit for its data element"
     )
+
+
+# -- the import summary in DHIS2 2.42's shape -------------------------------------------
+
+DHIS2_FIXTURES = Path(__file__).resolve().parents[1] / "corpus" / "dhis2"
+# The JSON properties of DHIS2 2.42's classes (Jackson, NON_NULL), from their getters:
+# dxf2/importsummary/ImportSummary.java, ImportCount.java, ImportConflict.java.
+SUMMARY_FIELDS = {
+    "responseType",
+    "status",
+    "importOptions",
+    "description",
+    "importCount",
+    "conflicts",
+    "rejectedIndexes",
+    "dataSetComplete",
+    "reference",
+    "href",
+}
+COUNT_FIELDS = {"imported", "updated", "ignored", "deleted"}
+CONFLICT_FIELDS = {"errorCode", "object", "value", "property", "objects", "indexes"}
+
+
+def _in_dhis2_shape(summary: dict[str, Any]) -> None:
+    assert set(summary) <= SUMMARY_FIELDS
+    assert summary["responseType"] == "ImportSummary"
+    assert summary["status"] in ("SUCCESS", "WARNING", "ERROR")
+    assert set(summary["importCount"]) == COUNT_FIELDS
+    assert all(type(n) is int for n in summary["importCount"].values())
+    assert all(type(i) is int for i in summary["rejectedIndexes"])
+    for conflict in summary["conflicts"]:
+        assert set(conflict) <= CONFLICT_FIELDS
+        assert isinstance(conflict["object"], str)
+        assert isinstance(conflict["value"], str)
+        if "errorCode" in conflict:
+            assert re.fullmatch(r"E[0-9]{4}", conflict["errorCode"])
+            assert all(isinstance(v, str) for v in conflict["objects"].values())
+        assert all(type(i) is int for i in conflict.get("indexes", []))
+
+
+def test_the_summary_is_dhis2s(lai_chau: Dataset) -> None:
+    mapping = Dhis2Mapping.load(DHIS2_FIXTURES / "mapping.json")
+    payload = (DHIS2_FIXTURES / "payload.json").read_text(encoding="utf-8")
+    expected = json.loads((DHIS2_FIXTURES / "import-summary.json").read_text(encoding="utf-8"))
+    _in_dhis2_shape(expected)
+    summary = from_dhis2_data_value_set(payload, mapping, lai_chau).summary()
+    _in_dhis2_shape(summary)
+    assert summary == expected
+
+
+def test_every_summary_is_in_dhis2s_shape(
+    lai_chau: Dataset, sample_mapping: Dhis2Mapping, exported: dict[str, Any]
+) -> None:
+    for payload in (
+        exported,
+        exported | {"dataSet": "BfMAe6Itzgt"},
+        {"dataValues": [1, {"value": []}, {"dataElement": 2}]},
+    ):
+        _in_dhis2_shape(from_dhis2_data_value_set(payload, sample_mapping, lai_chau).summary())
+
+
+def test_long_comments_are_shortened_to_what_dhis2_takes(lai_chau: Dataset) -> None:
+    document = lai_chau.to_dict(include_sensitive=True)
+    first = document["observations"][0]
+    document["observations"] = [
+        first | {"note": "x" * 20_000},  # the longest note
+        first | {"period": "2018", "note": "😀" * 2_600},  # 5,200 UTF-16 code units in Java
+        first | {"period": "2019", "note": "y" * 4_000},
+    ]
+    dataset = Dataset.from_dict(document)
+    mapping = mapping_for(dataset)
+    result = to_dhis2_data_value_set(dataset, mapping)
+    comments = [v["comment"] for v in result.payload["dataValues"]]
+    java_lengths = [len(c.encode("utf-16-le")) // 2 for c in comments]
+    assert java_lengths[:2] == [COMMENT_LIMIT, COMMENT_LIMIT - 1]  # an emoji is not split
+    assert all(c.endswith("…") for c in comments[:2])
+    assert comments[0].startswith("source=blc-2017-07-13; note=xxx")
+    assert comments[2] == f"source=blc-2017-07-13; note={'y' * 4_000}"
+    assert [s.row for s in result.shortened] == [0, 1]
+    assert "the note was cut" in result.shortened[0].reason
+    assert result.skipped == ()
+    back = from_dhis2_data_value_set(result.payload, mapping, without_observations(dataset))
+    assert back.conflicts == ()
+    assert back.observations[0].note == comments[0].removeprefix("source=blc-2017-07-13; note=")

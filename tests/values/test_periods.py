@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from typing import Any
 
 import pytest
 from hypothesis import example, given
@@ -375,19 +376,32 @@ def test_pydantic_field_rejects_what_is_not_a_period(value: object) -> None:
     assert info.value.errors()[0]["loc"] == ("period",)
 
 
-def test_json_schema_is_a_string_with_a_pattern() -> None:
-    schema = _Report.model_json_schema()["properties"]["period"]
+def _period_schema() -> dict[str, Any]:
+    schema = _Report.model_json_schema()
+    assert schema["properties"]["period"] == {"$ref": "#/$defs/Period"}
+    period: dict[str, Any] = schema["$defs"]["Period"]
+    return period
+
+
+def test_json_schema_is_a_string_with_a_pattern_per_kind() -> None:
+    schema = _period_schema()
     assert schema["type"] == "string"
-    assert schema["pattern"].startswith("^")
-    assert schema["pattern"].endswith("$")
+    assert [kind["title"] for kind in schema["anyOf"]] == [k.value for k in PeriodKind]
+    for kind in schema["anyOf"]:
+        assert kind["pattern"].startswith("^")
+        assert kind["pattern"].endswith("(?!\\n)$")  # no final newline, in Python too
+        assert "\\d" not in kind["pattern"]  # Python's \d takes every script's digits
     for text in schema.get("examples", []):
         Period.parse(text)
 
 
 @given(periods())
 def test_canonical_strings_match_the_json_schema_pattern(p: Period) -> None:
-    pattern = _Report.model_json_schema()["properties"]["period"]["pattern"]
-    assert re.search(pattern, str(p), flags=re.ASCII)
+    patterns = [kind["pattern"] for kind in _period_schema()["anyOf"]]
+    pairs = zip(PeriodKind, patterns, strict=True)
+    matched = [kind for kind, pattern in pairs if re.search(pattern, str(p))]
+    assert matched == [p.kind]
+    assert not any(re.search(pattern, f"{p}\n") for pattern in patterns)
 
 
 def test_period_errors_are_antq_errors() -> None:

@@ -16,7 +16,15 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
 from typing_extensions import TypedDict
 
 from antq_core._dataset.rows import append_rows
@@ -36,7 +44,7 @@ from antq_core._entities import (
 from antq_core._util.inputs import encoding_problem, undecodable
 from antq_core._util.progress import gc_paused
 from antq_core._values.geo import Gazetteer, GazetteerDocument
-from antq_core._values.schema import JsonSchemaOf, problems_from
+from antq_core._values.schema import JsonSchemaOf, json_whole_number, problems_from
 from antq_core.errors import DatasetLoadError, Problem
 
 __all__ = [
@@ -86,7 +94,7 @@ class DatasetDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["antq-dataset"]
-    format_version: Literal[1]
+    format_version: Annotated[Literal[1], BeforeValidator(json_whole_number)]
     metadata: DatasetMetadata
     # Both are read loosely here and checked later with located errors; their JSON
     # Schema is that of what they hold, so that the published schema is complete.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from itertools import compress
 from operator import itemgetter
 from typing import Any, Final, NamedTuple, TypeVar
@@ -20,7 +19,14 @@ from typing import Any, Final, NamedTuple, TypeVar
 from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
 from antq_core._entities import TEXT_LIMIT
 from antq_core._values.period import Period
-from antq_core._values.quantity import Number, Unit, check_value, is_decimal_text
+from antq_core._values.quantity import (
+    Number,
+    Unit,
+    check_value,
+    decimal_from_text,
+    is_decimal_text,
+    whole_float,
+)
 from antq_core._values.refs import ID_RE, Disaggregation, SubjectRef
 from antq_core._values.schema import OBSERVATION_FIELDS_VI
 from antq_core._values.text import nfc
@@ -76,7 +82,7 @@ class _Table(dict[_K, int]):
 
 def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        if ID_RE.match(raw) is None:
+        if ID_RE.fullmatch(raw) is None:
             msg = "ids use ASCII letters, digits, '.', '_' and '-'"
             raise ValueError(msg)
         return add(raw)
@@ -296,9 +302,15 @@ class _Batch:
             raw = values[i]
             values[i] = 0
             if isinstance(raw, str) and is_decimal_text(raw):
-                value: Number = Decimal(raw)
+                try:
+                    value: Number = decimal_from_text(raw)
+                except QuantityError as e:
+                    self.bad(i, "value", e.reason, raw)
+                    continue
             elif type(raw) is int:
                 value = raw
+            elif type(raw) is float and (whole := whole_float(raw)) is not None:
+                value = whole  # 32.0 is the number 32 in JSON
             else:
                 self.bad(i, "value", _BAD_VALUE, raw)
                 continue

@@ -7,7 +7,7 @@ import enum
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import attrs
 from pydantic import (
@@ -17,7 +17,6 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StrictBool,
-    StrictInt,
     TypeAdapter,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -25,7 +24,15 @@ from pydantic_core import core_schema
 
 from antq_core._util.atomic import atomic_write
 from antq_core._util.inputs import read_input
-from antq_core._values.schema import Date, format_problems, validated, value_schema
+from antq_core._values.patterns import NOT_BLANK
+from antq_core._values.schema import (
+    Date,
+    JsonPattern,
+    JsonWholeNumber,
+    format_problems,
+    validated,
+    value_schema,
+)
 from antq_core._values.text import NfcStr, fold, nfc
 from antq_core.errors import (
     AmbiguousNameError,
@@ -154,16 +161,25 @@ class AdminUnit:
         return handler(AdminUnitRecord.__pydantic_core_schema__)
 
 
+_NotBlank = Annotated[str, JsonPattern(NOT_BLANK)]
+
+
 class AdminUnitRecord(BaseModel):
     """An administrative unit as a gazetteer file writes it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(min_length=1, description="Official GSO code, or a local code.")
-    name: NfcStr = Field(min_length=1, description="Name without the kind word (Mường So).")
+    # A unit checks that each of these is more than spaces (AdminUnit); the
+    # published schema says so with a pattern.
+    code: _NotBlank = Field(min_length=1, description="Official GSO code, or a local code.")
+    name: Annotated[NfcStr, JsonPattern(NOT_BLANK)] = Field(
+        min_length=1, description="Name without the kind word (Mường So)."
+    )
     level: AdminLevel = Field(description="Tier in the hierarchy.")
-    parent: str | None = Field(default=None, description="Code of the unit above.")
-    kind_vi: NfcStr | None = Field(default=None, description="Kind word (xã, thị trấn).")
+    parent: _NotBlank | None = Field(default=None, description="Code of the unit above.")
+    kind_vi: Annotated[NfcStr, JsonPattern(NOT_BLANK)] | None = Field(
+        default=None, description="Kind word (xã, thị trấn)."
+    )
     valid_from: Date | None = Field(default=None, description="First day it existed so.")
     valid_to: Date | None = Field(default=None, description="Last day it existed so.")
     local: StrictBool = Field(default=False, description="The code is local, not official.")
@@ -193,7 +209,7 @@ class GazetteerDocument(BaseModel):
     # Any string or integer passes here so that _from_document can say what it
     # expected; the JSON Schema states the one value allowed.
     format: str = Field(json_schema_extra={"const": GAZETTEER_FORMAT})
-    format_version: StrictInt = Field(json_schema_extra={"const": GAZETTEER_FORMAT_VERSION})
+    format_version: JsonWholeNumber = Field(json_schema_extra={"const": GAZETTEER_FORMAT_VERSION})
     version: str = Field(min_length=1, description="Version of the geography (vn-2017).")
     title: NfcStr | None = Field(default=None, description="Human description.")
     valid_from: Date | None = Field(default=None, description="First day it describes.")

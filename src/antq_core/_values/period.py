@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import re
@@ -13,6 +14,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._values.patterns import PERIOD_KINDS, whole
 from antq_core._values.schema import value_schema
 from antq_core.errors import PeriodError, enum_member
 
@@ -61,10 +63,25 @@ _PATTERNS: Final = (
     (PeriodKind.RANGE, re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})", re.ASCII)),
 )
 
-PERIOD_PATTERN: Final = (
-    r"^(\d{4}(-\d{2}(-\d{2})?|W\d{2}|Q[1-4]|S[12])?"
-    r"|\d{4}/\d{4}(@\d{2})?|\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2})$"
-)
+PERIOD_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "type": "string",
+    "title": "Period",
+    "description": (
+        "A period in its canonical form: a day 2017-07-13, an ISO week 2017W05 (two digits), "
+        "a month 2017-05, a quarter 2017Q3, a half-year 2017S1, a year 2017, a crop season "
+        "(niên vụ) 2016/2017 from September or 2016/2017@10 from another month (02 to 12, "
+        "never 09), or a range of dates 2012-01-01/2017-07-13. Only periods that exist: "
+        "dates of the Gregorian calendar (no 2017-02-30; 29 February in leap years), week 53 "
+        "only in ISO years that have 53 weeks, a crop season running into the next year, a "
+        "range that does not end before it starts; years 0001 to 9998 (days and ranges up "
+        "to 9999-12-31). The patterns encode these rules."
+    ),
+    "anyOf": [
+        {"title": kind.value, "pattern": whole(PERIOD_KINDS[kind.value])} for kind in PeriodKind
+    ],
+    "examples": ["2017", "2017Q3", "2017-05", "2016/2017", "2012-01-01/2017-07-13"],
+}
+"""The JSON Schema of a period: one pattern per kind, read alike by ECMA-262 and Python."""
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -152,10 +169,13 @@ class Period:
     @classmethod
     def week(cls, year: int, week: int) -> Period:
         """ISO week ``week`` of ISO year ``year``."""
+        text = f"{year:04d}W{week:02d}"
         try:
             start = dt.date.fromisocalendar(year, week, 1)
         except ValueError as e:
-            raise PeriodError(f"{year:04d}W{week:02d}", str(e)) from None
+            raise PeriodError(text, str(e)) from None
+        if start > dt.date.max - dt.timedelta(days=6):
+            raise PeriodError(text, "the week ends after 9999-12-31")
         return cls(PeriodKind.WEEK, start, start + dt.timedelta(days=6))
 
     @classmethod
@@ -371,19 +391,15 @@ class Period:
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Validate from the canonical string; serialise to it."""
-        return value_schema(_validate_period, str)
+        # Its JSON Schema is long (the calendar is in its patterns): written once, in $defs.
+        return value_schema(_validate_period, str, ref="antq_core.Period")
 
     @classmethod
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        """A string in one of the canonical period forms."""
-        return {
-            "type": "string",
-            "title": "Period",
-            "pattern": PERIOD_PATTERN,
-            "examples": ["2017", "2017Q3", "2017-05", "2016/2017", "2012-01-01/2017-07-13"],
-        }
+        """A string in one of the canonical period forms (:data:`PERIOD_JSON_SCHEMA`)."""
+        return copy.deepcopy(PERIOD_JSON_SCHEMA)
 
 
 _KIND_RANK: Final = {kind: rank for rank, kind in enumerate(PeriodKind)}

@@ -14,6 +14,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from antq_core._values.exact import Number, add, convert, tidy
+from antq_core._values.patterns import DECIMAL_TEXT, whole
 from antq_core._values.schema import value_schema
 from antq_core.errors import (
     IncompatibleUnitsError,
@@ -388,10 +389,18 @@ class Quantity:
 
 VALUE_JSON_SCHEMA: Final[dict[str, Any]] = {
     "oneOf": [
-        {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+        {"type": "integer", "minimum": 0, "maximum": 10**MAX_DIGITS - 1},
+        {"type": "string", "maxLength": 3 * MAX_DIGITS + 1, "pattern": whole(DECIMAL_TEXT)},
     ],
-    "description": "An integer, or a decimal written as a string to keep it exact.",
+    "description": (
+        f"An integer from 0 to 10^{MAX_DIGITS} - 1, or a decimal written as a string to keep "
+        f"it exact, with at most {MAX_DIGITS} digits before the decimal mark and "
+        f"{2 * MAX_DIGITS} after it ('5.8'; not '5.' or '.8'). A JSON number written with a "
+        "fraction or exponent (32.0) is the whole number it equals, if it is one and below "
+        "2^53; write larger numbers with digits only (a JSON Schema validator cannot tell "
+        "1e20 from 100000000000000000000; the loader refuses the first). Validators that read "
+        "JSON numbers as doubles judge integers close to 10^30 only approximately."
+    ),
 }
 
 
@@ -406,14 +415,57 @@ def parse_value(raw: object) -> Number:
     if isinstance(raw, Decimal):
         return raw
     if isinstance(raw, str) and is_decimal_text(raw):
-        return Decimal(raw)
+        return decimal_from_text(raw)
     raise QuantityError(raw, "", "a value is an integer or a decimal string like '5.8'")
 
 
+EXACT_FLOAT_LIMIT: Final = 2**53
+"""Below this, a JSON number such as ``32.0`` is read exactly by every JSON parser."""
+
+
+def whole_float(raw: float) -> int | None:
+    """The whole number a JSON number written ``32.0`` or ``3.2e1`` stands for, if it is exact.
+
+    JSON (RFC 8259) and JSON Schema make ``32.0`` and ``32`` one number, and ECMAScript
+    cannot tell them apart, so neither does the document loader. A fraction (``5.8`` as
+    a float) or a number too large to be held exactly is not read.
+    """
+    if raw.is_integer() and abs(raw) < EXACT_FLOAT_LIMIT:
+        return int(raw)
+    return None
+
+
+_TEXT_TOO_LONG: Final = (
+    f"more than {MAX_DIGITS} digits before the decimal mark, or {2 * MAX_DIGITS} after it"
+)
+
+
 def is_decimal_text(text: str) -> bool:
-    """Whether ``text`` is a value as the wire format writes one: ASCII digits, maybe a ``.``."""
+    """Whether ``text`` is a value as the wire format writes one: ``5.8``, not ``5.`` or ``.8``.
+
+    ASCII digits, then optionally a decimal mark and more digits.
+    """
+    head, mark, tail = text.partition(".")
+    return _ascii_digits(head) and (not mark or _ascii_digits(tail))
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def decimal_from_text(text: str) -> Decimal:
+    """The value of a decimal string (:func:`is_decimal_text`) within the written-digit caps.
+
+    At most :data:`MAX_DIGITS` digits before the mark and twice that after it, counted as
+    written, so that the published JSON Schema can say the same with a pattern.
+
+    Raises:
+        QuantityError: The string has more digits than that.
+    """
     head, _, tail = text.partition(".")
-    return head.isascii() and head.isdigit() and (not tail or (tail.isascii() and tail.isdigit()))
+    if len(head) > MAX_DIGITS or len(tail) > 2 * MAX_DIGITS:
+        raise QuantityError(text, "", _TEXT_TOO_LONG)
+    return Decimal(text)
 
 
 def dump_value(value: Number) -> int | str:

@@ -12,16 +12,31 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._values.patterns import whole
 from antq_core._values.schema import value_schema
 from antq_core.errors import InvalidValueError, enum_member
 
-__all__ = ["ID_PATTERN", "ID_RE", "Disaggregation", "SubjectKind", "SubjectRef"]
+__all__ = [
+    "ID_JSON_PATTERN",
+    "ID_PATTERN",
+    "ID_RE",
+    "Disaggregation",
+    "SubjectKind",
+    "SubjectRef",
+]
 
-ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-"""Entity ids: ASCII letters, digits, ``.``, ``_`` and ``-``, at most 100 characters."""
+_ID_BODY: Final = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+ID_PATTERN: Final = f"^{_ID_BODY}$"
+"""Entity ids: ASCII letters, digits, ``.``, ``_`` and ``-``, at most 100 characters.
+
+For pydantic, which reads ``$`` as the end of the text; the published JSON Schema
+uses :data:`ID_JSON_PATTERN`.
+"""
+ID_JSON_PATTERN: Final = whole(_ID_BODY)
+"""The same as :data:`ID_PATTERN`, read alike by ECMA-262 and Python's ``re``."""
 
 ID_RE: Final = re.compile(ID_PATTERN)
-""":data:`ID_PATTERN`, compiled."""
+""":data:`ID_PATTERN`, compiled: use ``fullmatch`` (``match`` takes a final newline)."""
 
 
 class SubjectKind(enum.StrEnum):
@@ -66,7 +81,7 @@ class SubjectRef:
     id: str
 
     def __attrs_post_init__(self) -> None:
-        if ID_RE.match(self.id) is None:
+        if ID_RE.fullmatch(self.id) is None:
             reason = "ids use ASCII letters, digits, '.', '_' and '-'"
             raise InvalidValueError("subject id", self.id, reason)
 
@@ -112,7 +127,7 @@ class SubjectRef:
         return {
             "type": "string",
             "title": "SubjectRef",
-            "pattern": f"^({kinds}):{ID_PATTERN[1:]}",
+            "pattern": whole(f"(?:{kinds}):{_ID_BODY}"),
             "examples": ["site:mh3-s1", "unit:12"],
         }
 
@@ -151,7 +166,7 @@ class Disaggregation(Mapping[str, str]):
 
     def __attrs_post_init__(self) -> None:
         for key, value in self.items_:
-            if ID_RE.match(key) is None or ID_RE.match(value) is None:
+            if ID_RE.fullmatch(key) is None or ID_RE.fullmatch(value) is None:
                 reason = f"{key!r}: {value!r} is not an id (use ids, not labels)"
                 raise InvalidValueError("disaggregation", dict(self.items_), reason)
 
@@ -195,7 +210,8 @@ class Disaggregation(Mapping[str, str]):
         return {
             "type": "object",
             "title": "Disaggregation",
-            "additionalProperties": {"type": "string", "pattern": ID_PATTERN},
+            "propertyNames": {"pattern": ID_JSON_PATTERN},
+            "additionalProperties": {"type": "string", "pattern": ID_JSON_PATTERN},
         }
 
 

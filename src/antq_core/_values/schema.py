@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, GetJsonSchemaHandler, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._values.patterns import DATE, whole
 from antq_core.errors import DatasetLoadError, LoadError, Problem, safe_repr
 
 __all__ = [
@@ -20,8 +21,11 @@ __all__ = [
     "PYDANTIC_VI",
     "SENSITIVE_FIELDS",
     "Date",
+    "JsonPattern",
     "JsonSchemaOf",
+    "JsonWholeNumber",
     "format_problems",
+    "json_whole_number",
     "problems_from",
     "pydantic_vi",
     "validated",
@@ -35,17 +39,19 @@ _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def value_schema(
-    validate: Callable[[Any], Any], dump: Callable[[Any], Any]
+    validate: Callable[[Any], Any], dump: Callable[[Any], Any], *, ref: str | None = None
 ) -> core_schema.CoreSchema:
     """The core schema of a value type: one function reads it, one writes it.
 
     ``validate`` takes what JSON or Python gives (and instances of the type
     itself) and raises a ``ValueError`` subclass on bad input, which pydantic
     reports with the field's location; ``dump`` gives the JSON form, used in
-    both ``model_dump`` modes so the type is written one way everywhere.
+    both ``model_dump`` modes so the type is written one way everywhere. With
+    ``ref``, the type's JSON Schema is written once, in ``$defs``, and referred to.
     """
     return core_schema.no_info_plain_validator_function(
         validate,
+        ref=ref,
         serialization=core_schema.plain_serializer_function_ser_schema(dump, when_used="always"),
     )
 
@@ -69,6 +75,29 @@ class JsonSchemaOf:
         return handler(self.core())
 
 
+@attrs.frozen
+class JsonPattern:
+    """Annotation: the ``pattern`` a string field has in the published JSON Schema.
+
+    pydantic checks a field's pattern with Rust's regex, where ``$`` is the end
+    of the text; validators of the JSON Schema use ECMA-262 or Python's ``re``,
+    where it is not always (Python's also matches before a final newline), and
+    Rust's regex cannot write the look-ahead that makes them agree. So a field
+    keeps its plain pattern for validation and gets one from
+    :mod:`antq_core._values.patterns` here, which means the same to all three.
+    """
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The field's own JSON Schema with :attr:`pattern`."""
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+
 def _date_only(value: object) -> object:
     """Accept a date or a ``YYYY-MM-DD`` string; never a number or a datetime."""
     if type(value) is dt.date:
@@ -79,8 +108,28 @@ def _date_only(value: object) -> object:
     raise ValueError(msg)
 
 
-Date = Annotated[dt.date, BeforeValidator(_date_only)]
-"""A calendar date: a ``date`` or a ``YYYY-MM-DD`` string, nothing converted silently."""
+Date = Annotated[dt.date, BeforeValidator(_date_only), JsonPattern(whole(DATE))]
+"""A calendar date: a ``date`` or a ``YYYY-MM-DD`` string, nothing converted silently.
+
+Its JSON Schema has ``"format": "date"`` and a pattern of the dates that exist
+from 0001-01-01 (validators that take format as a mere annotation still check
+the calendar, and none takes the year 0000, which Python has not).
+"""
+
+
+def json_whole_number(value: object) -> object:
+    """Accept a whole number, written ``1`` or ``1.0``; never a boolean or a string."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    msg = "a whole number is written as a JSON number (1), not a boolean or a string"
+    raise ValueError(msg)
+
+
+JsonWholeNumber = Annotated[int, BeforeValidator(json_whole_number)]
+"""A whole number as JSON has it: ``1`` and ``1.0`` are one number there (and ECMAScript
+cannot tell them apart), ``true`` and ``"1"`` are not numbers."""
 
 
 PYDANTIC_VI: Final = {

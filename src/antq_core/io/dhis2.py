@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,14 +24,18 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import EntityId, Observation
 from antq_core._util.inputs import read_input
+from antq_core._values.patterns import whole
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
-from antq_core._values.schema import Date, problems_from, validated
+from antq_core._values.schema import Date, JsonPattern, problems_from, validated
 from antq_core.errors import AntqError, Dhis2MappingError, PeriodError, safe_repr
 
 __all__ = [
+    "COMMENT_LIMIT",
     "DHIS2_UID_PATTERN",
+    "DHIS2_VERSION",
+    "FINANCIAL_YEARS",
     "Dhis2Conflict",
     "Dhis2Export",
     "Dhis2Import",
@@ -47,7 +52,11 @@ __all__ = [
 DHIS2_UID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9]{10}$"
 """The form of a DHIS2 identifier (UID), eleven letters and digits, the first a letter."""
 
-Uid = Annotated[str, StringConstraints(pattern=DHIS2_UID_PATTERN)]
+Uid = Annotated[
+    str,
+    StringConstraints(pattern=DHIS2_UID_PATTERN),
+    JsonPattern(whole("[A-Za-z][A-Za-z0-9]{10}")),
+]
 
 
 class Dhis2OptionCombo(BaseModel):
@@ -164,25 +173,52 @@ class Dhis2Mapping(BaseModel):
 
 # -- periods ------------------------------------------------------------------------------
 
+DHIS2_VERSION: Final = "2.42"
+"""The DHIS2 release whose periods, limits and import summary this adapter follows.
+
+The newest release line whose ``POST /api/dataValueSets`` still reports what DHIS2's
+documentation describes (imports and updates counted apart); its period parser also
+has the September financial year. ``tests/corpus/dhis2/SOURCES.md`` gives every fact
+with the DHIS2 source file it comes from.
+"""
+
+# DHIS2 2.42's forms for the period types that have a kind here (DateUnitType); Java's
+# \d is ASCII-only, so is re.ASCII's.
 _DHIS2_PERIODS: Final = (
-    (PeriodKind.DAY, re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)),
-    (PeriodKind.WEEK, re.compile(r"(\d{4})W([1-9]\d?)", re.ASCII)),
-    (PeriodKind.MONTH, re.compile(r"(\d{4})(\d{2})", re.ASCII)),
-    (PeriodKind.QUARTER, re.compile(r"(\d{4})Q([1-4])", re.ASCII)),
-    (PeriodKind.HALF_YEAR, re.compile(r"(\d{4})S([12])", re.ASCII)),
-    (PeriodKind.YEAR, re.compile(r"(\d{4})", re.ASCII)),
+    (PeriodKind.DAY, re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})", re.ASCII)),
+    (PeriodKind.DAY, re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)),
+    (PeriodKind.WEEK, re.compile(r"([0-9]{4})W([0-9]{1,2})", re.ASCII)),
+    (PeriodKind.MONTH, re.compile(r"([0-9]{4})-?([0-9]{2})", re.ASCII)),
+    (PeriodKind.QUARTER, re.compile(r"([0-9]{4})Q([0-9])", re.ASCII)),
+    (PeriodKind.HALF_YEAR, re.compile(r"([0-9]{4})S([0-9])", re.ASCII)),
+    (PeriodKind.YEAR, re.compile(r"([0-9]{4})", re.ASCII)),
+    (PeriodKind.CROP_SEASON, re.compile(r"([0-9]{4})(April|July|Sep|Oct|Nov)", re.ASCII)),
 )
+
+FINANCIAL_YEARS: Final = {4: "April", 7: "July", 9: "Sep", 10: "Oct", 11: "Nov"}
+"""Start month → suffix of the DHIS2 financial year that a crop season starting then is.
+
+``2016April``, ``2016July``, ``2016Sep`` and ``2016Oct`` name the year they start in;
+``2017Nov`` names the year it ends in (1 November 2016 to 31 October 2017), as DHIS2's
+``FinancialNovemberPeriodType`` writes it.
+"""
+_FINANCIAL_MONTHS: Final = {suffix: month for month, suffix in FINANCIAL_YEARS.items()}
+_NOVEMBER: Final = 11
 
 
 def dhis2_period(period: Period) -> str | None:
-    """The DHIS2 ISO period for ``period``, or ``None`` when DHIS2 has none.
+    """The period in DHIS2's canonical form, or ``None`` when DHIS2 has no such period.
 
     Days ``20170713``, ISO weeks ``2017W5`` (not zero-padded), months
-    ``201705``, quarters ``2017Q3``, half-years ``2017S1``, years ``2017``.
-    Crop seasons and free date ranges have no DHIS2 period type.
+    ``201705``, quarters ``2017Q3``, half-years ``2017S1``, years ``2017``, and
+    crop seasons that start in April, July, September, October or November as
+    DHIS2's financial years (:data:`~antq_core.io.dhis2.FINANCIAL_YEARS`). Other
+    crop seasons and free date ranges have no DHIS2 period type.
 
-    >>> [dhis2_period(Period.parse(p)) for p in ("2017-07-13", "2017W05", "2017-05", "2016/2017")]
-    ['20170713', '2017W5', '201705', None]
+    >>> [dhis2_period(Period.parse(p)) for p in ("2017-07-13", "2017W05", "2017-05")]
+    ['20170713', '2017W5', '201705']
+    >>> [dhis2_period(Period.parse(p)) for p in ("2016/2017", "2016/2017@11", "2016/2017@02")]
+    ['2016Sep', '2017Nov', None]
 
     .. versionadded:: 0.1.0
     """
@@ -197,46 +233,72 @@ def dhis2_period(period: Period) -> str | None:
         return f"{start.year:04d}{start.month:02d}"
     if kind in (PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR):
         return str(period)  # the canonical strings are DHIS2's: 2017Q3, 2017S1, 2017
+    if kind is PeriodKind.CROP_SEASON and start.month in FINANCIAL_YEARS:
+        year = start.year + 1 if start.month == _NOVEMBER else start.year
+        return f"{year:04d}{FINANCIAL_YEARS[start.month]}"
     return None
 
 
-def period_from_dhis2(text: str) -> Period:
-    """Read a DHIS2 ISO period (the forms :func:`dhis2_period` writes).
+def _java_trim(text: str) -> str:
+    """``String.trim()``: DHIS2 trims a period before it parses it (characters up to U+0020)."""
+    return text.strip("".join(map(chr, range(0x21))))
 
-    >>> str(period_from_dhis2("2017W5")), str(period_from_dhis2("201705"))
-    ('2017W05', '2017-05')
+
+def period_from_dhis2(text: str) -> Period:
+    """Read a period in any form DHIS2 2.42 accepts for a kind of period we have.
+
+    Days ``20170713`` and ``2017-07-13``, ISO weeks ``2017W5`` and ``2017W05``,
+    months ``201705`` and ``2017-05``, quarters ``2017Q3``, half-years
+    ``2017S1``, years ``2017``, and financial years ``2016April``,
+    ``2016July``, ``2016Sep``, ``2016Oct``, ``2017Nov`` as crop seasons
+    (:data:`~antq_core.io.dhis2.FINANCIAL_YEARS`). Like DHIS2, it ignores spaces and control
+    characters around the period.
+
+    >>> [str(period_from_dhis2(p)) for p in ("2017W5", "201705", "2017-07-13", "2016Oct")]
+    ['2017W05', '2017-05', '2017-07-13', '2016/2017@10']
 
     Raises:
-        PeriodError: Not one of those forms, or a period that does not exist.
+        PeriodError: Not one of those forms, or a period that does not exist
+            (``2017W53``, ``20170230``).
 
     .. versionadded:: 0.1.0
     """
     if isinstance(text, str):
+        trimmed = _java_trim(text)
         for kind, pattern in _DHIS2_PERIODS:
-            match = pattern.fullmatch(text)
+            match = pattern.fullmatch(trimmed)
             if match is None:
                 continue
-            numbers = [int(g) for g in match.groups()]
             try:
-                if kind is PeriodKind.DAY:
-                    return Period.day(dt.date(*numbers))
-                if kind is PeriodKind.WEEK:
-                    return Period.week(*numbers)
-                if kind is PeriodKind.MONTH:
-                    return Period.month(*numbers)
-                if kind is PeriodKind.QUARTER:
-                    return Period.quarter(*numbers)
-                if kind is PeriodKind.HALF_YEAR:
-                    return Period.half_year(*numbers)
-                return Period.year(*numbers)
+                return _dhis2_period_of(kind, match.groups())
             except PeriodError as e:
                 raise PeriodError(text, e.reason) from None
             except ValueError as e:
                 raise PeriodError(text, str(e)) from None
     reason = (
-        "not a DHIS2 period of a supported type (2017, 2017Q3, 2017S1, 201705, 2017W5, 20170713)"
+        "not a DHIS2 period of a supported type (2017, 2017Q3, 2017S1, 201705, 2017W5, "
+        "20170713, 2016April, 2016July, 2016Sep, 2016Oct, 2017Nov)"
     )
     raise PeriodError(safe_repr(text), reason)
+
+
+def _dhis2_period_of(kind: PeriodKind, groups: tuple[str, ...]) -> Period:
+    year = int(groups[0])
+    if kind is PeriodKind.CROP_SEASON:
+        month = _FINANCIAL_MONTHS[groups[1]]
+        return Period.crop_season(year - 1 if month == _NOVEMBER else year, month)
+    numbers = [int(g) for g in groups[1:]]
+    if kind is PeriodKind.DAY:
+        return Period.day(dt.date(year, *numbers))
+    if kind is PeriodKind.WEEK:
+        return Period.week(year, *numbers)
+    if kind is PeriodKind.MONTH:
+        return Period.month(year, *numbers)
+    if kind is PeriodKind.QUARTER:
+        return Period.quarter(year, *numbers)
+    if kind is PeriodKind.HALF_YEAR:
+        return Period.half_year(year, *numbers)
+    return Period.year(year)
 
 
 # -- comments -----------------------------------------------------------------------------
@@ -245,6 +307,32 @@ _QUALIFIER_TAG: Final = "qualifier="
 _SOURCE_TAG: Final = "source="
 _NOTE_TAG: Final = "note="
 _SEP: Final = "; "
+
+COMMENT_LIMIT: Final = 5_000
+"""Most characters (UTF-16 code units, as Java counts) an exported comment has.
+
+DHIS2 2.42 refuses comments over 50,000 (``E7620``); 2.43 and later over 5,000
+(``E8125``). A longer comment is shortened to this, so that the payload is taken by
+both, and the export says so
+(:attr:`Dhis2Export.shortened <antq_core.io.dhis2.Dhis2Export.shortened>`).
+"""
+_CUT: Final = "…"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)  # noqa: PLR2004
+
+
+def _shortened(comment: str) -> str:
+    """``comment`` cut to :data:`COMMENT_LIMIT` code units, ending with ``…``."""
+    room = COMMENT_LIMIT - _utf16_length(_CUT)
+    kept = []
+    for char in comment:
+        room -= 2 if ord(char) > 0xFFFF else 1  # noqa: PLR2004
+        if room < 0:
+            break
+        kept.append(char)
+    return "".join(kept) + _CUT
 
 
 def _comment(o: Observation) -> str | None:
@@ -281,12 +369,12 @@ def _read_comment(comment: str | None) -> tuple[str, str | None, str | None]:
 
 @attrs.frozen
 class Dhis2Skipped:
-    """An observation that was not exported, and why.
+    """An observation that was not exported (or was, shortened), and why.
 
     Attributes:
         row: Its index in the dataset's observations.
         observation: The observation.
-        reason: Why it has no place in the payload.
+        reason: Why it has no place in the payload, or what was cut.
     """
 
     row: int
@@ -301,10 +389,14 @@ class Dhis2Export:
     Attributes:
         payload: The ``dataValueSets`` document, ready for ``json.dumps``.
         skipped: Every observation left out, with the reason; nothing else is left out.
+        shortened: Every observation sent with its comment shortened to
+            :data:`~antq_core.io.dhis2.COMMENT_LIMIT` (its note cut, ending with
+            ``…``), with the reason.
     """
 
     payload: dict[str, Any]
     skipped: tuple[Dhis2Skipped, ...]
+    shortened: tuple[Dhis2Skipped, ...] = ()
 
     @property
     def exported(self) -> int:
@@ -374,7 +466,9 @@ def _data_value(
     value["value"] = str(dump_value(number))
     comment = _comment(o)
     if comment is not None:
-        value["comment"] = comment
+        value["comment"] = (
+            comment if _utf16_length(comment) <= COMMENT_LIMIT else _shortened(comment)
+        )
     return value
 
 
@@ -393,12 +487,16 @@ def to_dhis2_data_value_set(
     never a float) in the metric's unit (a DHIS2 data element has one unit, so
     a value in ha for a metric in m² is converted, exactly), and a
     ``comment`` holding what DHIS2 has no field for:
-    ``qualifier=at_least; source=blc-2017-07-13; note=...``. The mapping's
+    ``qualifier=at_least; source=blc-2017-07-13; note=...``, shortened (its
+    note cut, ending with ``…``) when it would exceed DHIS2's limit of
+    :data:`~antq_core.io.dhis2.COMMENT_LIMIT` characters, which :attr:`Dhis2Export.shortened` then
+    records. The mapping's
     ``dataSet`` and ``attributeOptionCombo``, and ``period`` and ``orgUnit``
     when every value shares them, are also given at the top.
 
-    An observation that cannot be sent as it is (a crop season or a free
-    date range, which DHIS2 has no period for; a metric, place or
+    An observation that cannot be sent as it is (a crop season not starting
+    in April, July, September, October or November, or a free date range,
+    which DHIS2 has no period for; a metric, place or
     disaggregation the mapping lacks; two observations that would land on the
     same DHIS2 data value, so that one would overwrite the other) is not
     guessed at: it is listed in :attr:`Dhis2Export.skipped` with the reason.
@@ -413,6 +511,7 @@ def to_dhis2_data_value_set(
     combos = {c.disaggregation: c.category_option_combo for c in mapping.category_option_combos}
     values: list[dict[str, str]] = []
     skipped: list[Dhis2Skipped] = []
+    shortened: list[Dhis2Skipped] = []
     taken: dict[tuple[str, ...], int] = {}
     for row, o in enumerate(dataset.observations):
         value = _data_value(o, dataset, mapping, combos)
@@ -421,6 +520,13 @@ def to_dhis2_data_value_set(
             first = taken.setdefault((*key, value.get("categoryOptionCombo", "")), row)
             if first == row:
                 values.append(value)
+                full = _comment(o)
+                if full is not None and value["comment"] != full:
+                    reason = (
+                        f"its comment has {_utf16_length(full)} characters, more than DHIS2 "
+                        f"takes ({COMMENT_LIMIT}): the note was cut"
+                    )
+                    shortened.append(Dhis2Skipped(row, o, reason))
                 continue
             value = f"same DHIS2 data value as observation {first}; it would overwrite it"
         skipped.append(Dhis2Skipped(row, o, value))
@@ -436,7 +542,7 @@ def to_dhis2_data_value_set(
     if mapping.attribute_option_combo is not None:
         payload["attributeOptionCombo"] = mapping.attribute_option_combo
     payload["dataValues"] = values
-    return Dhis2Export(payload, tuple(skipped))
+    return Dhis2Export(payload, tuple(skipped), tuple(shortened))
 
 
 # -- import -------------------------------------------------------------------------------
@@ -452,7 +558,7 @@ class _Row(BaseModel):
     orgUnit: str | None = None  # noqa: N815
     categoryOptionCombo: str | None = None  # noqa: N815
     attributeOptionCombo: str | None = None  # noqa: N815
-    value: str | int | None = None
+    value: Any = None  # text as DHIS2 writes it; a JSON number is read as the model reads it
     comment: str | None = None
     deleted: bool = False
 
@@ -480,7 +586,7 @@ class Dhis2ImportCount:
         updated: Observations that replaced one with the same metric, subject,
             period and disaggregation.
         ignored: Rows not taken: each with a conflict, or identical to what the
-            dataset holds already.
+            dataset holds already (which DHIS2 too ignores without a conflict).
         deleted: Observations removed by rows marked ``"deleted": true``.
     """
 
@@ -492,19 +598,47 @@ class Dhis2ImportCount:
 
 @attrs.frozen
 class Dhis2Conflict:
-    """One reason rows were not imported, in DHIS2's shape.
+    """One conflict of an import summary, as DHIS2 2.42's ``ImportConflict`` has it.
+
+    Rows with the same error code and the same objects share one conflict,
+    which lists them all, as in DHIS2.
 
     Attributes:
-        object: The offending value or UID (``"2016/2017"``, ``"fbfJHSPpUQD"``).
-        property: The data value's field it is in (``"period"``), or ``"dataValueSet"``.
-        value: What is wrong, in English.
-        indexes: The indexes of every row in ``dataValues`` with this problem.
+        object: What is wrong, as the payload gives it: a period (``"2016/2017"``),
+            a UID, a value; never quoted again.
+        property: The data value's field it is in (``"period"``), or ``None``
+            for a conflict DHIS2 has no error code for.
+        value: The message: DHIS2's text for the error code, then why here
+            (``Period not valid: `2016/2017` (...)``).
+        indexes: Every row of ``dataValues`` with this conflict (none when the
+            whole payload was refused).
+        error_code: DHIS2's error code (``"E7611"``), ``None`` for a conflict
+            DHIS2 has no code for (a row repeating another).
+        objects: DHIS2's ``objects``: the type of each object involved, with its
+            identifier (``(("period", "2016/2017"),)``).
     """
 
     object: str
-    property: str
+    property: str | None
     value: str
     indexes: tuple[int, ...]
+    error_code: str | None = None
+    objects: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The conflict as DHIS2's JSON writes it (fields without a value are left out)."""
+        written: dict[str, Any] = {}
+        if self.error_code is not None:
+            written["errorCode"] = self.error_code
+        written["object"] = self.object
+        written["value"] = self.value
+        if self.property is not None:
+            written["property"] = self.property
+        if self.objects:
+            written["objects"] = dict(self.objects)
+        if self.indexes:
+            written["indexes"] = list(self.indexes)
+        return written
 
 
 @attrs.frozen
@@ -519,57 +653,164 @@ class Dhis2Import:
         import_count: How many rows were imported, updated, ignored or deleted.
         conflicts: Every problem, with the rows that have it; every row that
             is neither imported, updated, deleted nor identical is in one.
+        rejected_indexes: The rows refused, in order (DHIS2's ``rejectedIndexes``).
+        aborted: The payload itself was refused (another data set, an unknown
+            organisation unit or attribute option combo for every row): no row
+            was read, as DHIS2 aborts such an import.
     """
 
     dataset: Dataset
     observations: tuple[Observation, ...]
     import_count: Dhis2ImportCount
     conflicts: tuple[Dhis2Conflict, ...]
+    rejected_indexes: tuple[int, ...] = ()
+    aborted: bool = False
 
     @property
     def status(self) -> Literal["SUCCESS", "WARNING", "ERROR"]:
-        """The status as DHIS2 gives it.
+        """The status by DHIS2 2.42's rules.
 
-        ``SUCCESS`` without conflicts, ``WARNING`` with some, ``ERROR`` when no row was taken.
+        ``ERROR`` when the import was :attr:`aborted`; otherwise ``SUCCESS``
+        without conflicts and ``WARNING`` with some, however many rows were taken.
         """
-        if not self.conflicts:
-            return "SUCCESS"
-        count = self.import_count
-        taken = count.imported + count.updated + count.deleted
-        return "WARNING" if taken or len(self.observations) else "ERROR"
+        if self.aborted:
+            return "ERROR"
+        return "WARNING" if self.conflicts else "SUCCESS"
 
     def summary(self) -> dict[str, Any]:
-        """The import summary as DHIS2's JSON writes it (``responseType``, ``importCount``...)."""
+        """The import summary in the shape DHIS2 2.42's ``ImportSummary`` has in JSON.
+
+        ``responseType``, ``status``, ``description``, ``importCount``,
+        ``conflicts`` (:meth:`Dhis2Conflict.to_json`), ``rejectedIndexes`` and
+        ``dataSetComplete``, which is ``"false"``: the import does not register
+        a data set as complete. There are no ``importOptions``.
+        """
+        description = (
+            "Import process was aborted"
+            if self.aborted
+            else "Import process completed successfully"
+        )
         return {
             "responseType": "ImportSummary",
             "status": self.status,
+            "description": description,
             "importCount": attrs.asdict(self.import_count),
-            "conflicts": [
-                {
-                    "object": c.object,
-                    "property": c.property,
-                    "value": c.value,
-                    "indexes": list(c.indexes),
-                }
-                for c in self.conflicts
-            ],
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "rejectedIndexes": list(self.rejected_indexes),
+            "dataSetComplete": "false",
         }
 
 
+# DHIS2 2.42's conflicts for what a data value or a payload can get wrong here
+# (DataValueImportConflict, DataValueSetImportConflict, ErrorCode): the code, the
+# data value's property, the type of the object in `objects`, the message.
+_DATA_SET: Final = ("E7600", "dataSet", "dataSet", "Data set not found or not accessible: `{0}`")
+_PAYLOAD_ORG_UNIT: Final = (
+    "E7603",
+    "orgUnit",
+    "organisationUnit",
+    "Org unit not found or not accessible: `{0}`",
+)
+_PAYLOAD_ATTRIBUTE: Final = (
+    "E7604",
+    "attributeOptionCombo",
+    "categoryOptionCombo",
+    "Attribute option combo not found or not accessible: `{0}`",
+)
+_ELEMENT: Final = (
+    "E7610",
+    "dataElement",
+    "dataElement",
+    "Data element not found or not accessible: `{0}`",
+)
+_PERIOD: Final = ("E7611", "period", "period", "Period not valid: `{0}`")
+_ORG_UNIT: Final = (
+    "E7612",
+    "orgUnit",
+    "organisationUnit",
+    "Organisation unit not found or not accessible: `{0}`",
+)
+_COMBO: Final = (
+    "E7613",
+    "categoryOptionCombo",
+    "categoryOptionCombo",
+    "Category option combo not found or not accessible for writing data: `{0}`",
+)
+_ATTRIBUTE: Final = (
+    "E7615",
+    "attributeOptionCombo",
+    "categoryOptionCombo",
+    "Attribute option combo not found or not accessible for writing data: `{0}`",
+)
+_NO_VALUE: Final = (
+    "E7618",
+    "value",
+    "dataElement",
+    "Data value or comment not specified for data element: `{0}`",
+)
+_VALUE: Final = (
+    "E7619",
+    "value",
+    "dataElement",
+    "Value must match value type of data element `{0}`: `{1}`",
+)
+_COMMENT: Final = ("E7620", "comment", "comment", "Invalid comment: {0}")
+_BY_FIELD: Final = {
+    "dataElement": _ELEMENT,
+    "period": _PERIOD,
+    "orgUnit": _ORG_UNIT,
+    "categoryOptionCombo": _COMBO,
+    "attributeOptionCombo": _ATTRIBUTE,
+    "value": _VALUE,
+    "comment": _COMMENT,
+}
+_Code = tuple[str, str, str, str]
+
+
+def _shown(raw: object) -> str:
+    """What the payload holds, as text: a string as it is, anything else as JSON."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = safe_repr(raw)
+    return text if len(text) <= 200 else text[:199] + "…"  # noqa: PLR2004
+
+
 class _Conflicts:
-    """Collects conflicts, one per (object, property, reason), with every row index."""
+    """Collects conflicts; those of one code and the same objects share one, as in DHIS2."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str, str], list[int]] = {}
+        self.found: dict[tuple[object, ...], Dhis2Conflict] = {}
+        self.rows: dict[tuple[object, ...], list[int]] = {}
 
-    def add(self, index: int, obj: object, prop: str, reason: str) -> None:
-        text = obj if isinstance(obj, str) else safe_repr(obj)
-        self.rows.setdefault((text, prop, reason), []).append(index)
+    def add(self, index: int | None, code: _Code, obj: str, why: str, *more: str) -> None:
+        """A conflict ``code`` about ``obj`` (and ``more`` objects), and ``why`` it is one."""
+        error, prop, kind, template = code
+        objects = [(kind, obj)]
+        if code is _VALUE:
+            objects.append(("value", more[0]))
+        message = template.format(obj, *more)
+        if why:
+            message += f" ({why})"
+        key = (error, *(v for _, v in objects))
+        self.put(key, Dhis2Conflict(obj, prop, message, (), error, tuple(objects)), index)
+
+    def informal(self, index: int, obj: str, message: str) -> None:
+        """A conflict DHIS2 has no error code for: an object and a message only."""
+        self.put((obj, message), Dhis2Conflict(obj, None, message, ()), index)
+
+    def put(self, key: tuple[object, ...], conflict: Dhis2Conflict, index: int | None) -> None:
+        self.found.setdefault(key, conflict)
+        rows = self.rows.setdefault(key, [])
+        if index is not None:
+            rows.append(index)
 
     def result(self) -> tuple[Dhis2Conflict, ...]:
         return tuple(
-            Dhis2Conflict(obj, prop, reason, tuple(indexes))
-            for (obj, prop, reason), indexes in self.rows.items()
+            attrs.evolve(conflict, indexes=tuple(self.rows[key]))
+            for key, conflict in self.found.items()
         )
 
 
@@ -603,36 +844,70 @@ class _Reader:
             self.existing.setdefault(_key(o), i)
         self.seen: dict[tuple[str, SubjectRef, Period, Disaggregation], int] = {}
         self.read: list[Observation] = []
+        self.rejected: list[int] = []
         self.count = {"imported": 0, "updated": 0, "ignored": 0, "deleted": 0}
+        self.aborted = False
 
-    def ignore(self, index: int, obj: str, prop: str, reason: str) -> None:
-        self.conflicts.add(index, obj, prop, reason)
+    def abort_if_refused(self) -> bool:
+        """Refuse the whole payload, as DHIS2 does, when its own fields do not fit the mapping."""
+        document, mapping = self.document, self.mapping
+        data_set = document.dataSet
+        if mapping.data_set is not None and data_set not in (None, mapping.data_set):
+            why = f"the mapping's dataSet is {mapping.data_set}"
+            self.conflicts.add(None, _DATA_SET, data_set or "", why)
+        if document.orgUnit is not None and document.orgUnit not in self.places:
+            why = "no subject maps to this organisationUnit"
+            self.conflicts.add(None, _PAYLOAD_ORG_UNIT, document.orgUnit, why)
+        attribute = document.attributeOptionCombo
+        if attribute is not None and attribute != mapping.attribute_option_combo:
+            why = f"the mapping's attributeOptionCombo is {mapping.attribute_option_combo}"
+            self.conflicts.add(None, _PAYLOAD_ATTRIBUTE, attribute, why)
+        self.aborted = bool(self.conflicts.found)
+        return self.aborted
+
+    def refuse(self, index: int) -> None:
+        self.rejected.append(index)
         self.count["ignored"] += 1
 
     def row(self, index: int, raw: object) -> None:
         """Read row ``index`` and apply it, or record why it is ignored."""
+        if not isinstance(raw, Mapping):
+            self.conflicts.informal(index, _shown(raw), "A data value is a JSON object")
+            self.refuse(index)
+            return
         try:
             row = _ROW.validate_python(raw)
         except ValidationError as e:
-            for problem in problems_from(e, f"dataValues[{index}]"):
-                where = problem.location.path or ""
-                self.conflicts.add(index, problem.input or "", where, problem.message_en)
-            self.count["ignored"] += 1
+            for error in e.errors(include_url=False):
+                field = str(error["loc"][0]) if error["loc"] else ""
+                shown = _shown(raw.get(field, ""))
+                code = _BY_FIELD.get(field)
+                if code is None:
+                    self.conflicts.informal(index, shown, f"{field}: {_reason(error)}")
+                elif code is _VALUE:
+                    element = _shown(raw.get("dataElement", ""))
+                    self.conflicts.add(index, code, element, "", f"{shown}: {_reason(error)}")
+                else:
+                    self.conflicts.add(index, code, shown, _reason(error))
+            self.refuse(index)
             return
         observation = self.observation(index, row)
         if observation is None:
-            self.count["ignored"] += 1
+            self.refuse(index)
             return
         key = _key(observation)
-        subject = str(observation.subject)
         if key in self.seen:
-            self.ignore(index, subject, "dataValue", f"same data value as row {self.seen[key]}")
+            message = f"Row {index} is the same data value as row {self.seen[key]}"
+            self.conflicts.informal(index, row.dataElement, message)
+            self.refuse(index)
             return
         self.seen[key] = index
         position = self.existing.get(key)
         if row.deleted:
             if position is None or self.current[position] is None:
-                self.ignore(index, subject, "dataValue", "nothing to delete")
+                message = f"Row {index} deletes a data value that does not exist"
+                self.conflicts.informal(index, row.dataElement, message)
+                self.refuse(index)
             else:
                 self.current[position] = None
                 self.count["deleted"] += 1
@@ -650,53 +925,48 @@ class _Reader:
 
     def observation(self, index: int, row: _Row) -> Observation | None:
         """The observation of one row, or ``None`` after recording every conflict it has."""
-        problems: list[tuple[str, str, str]] = []
+        problems = _Problems(index, self.conflicts)
         metric_id = self.elements.get(row.dataElement)
         metric = self.dataset.metrics.get(metric_id) if metric_id is not None else None
         if metric_id is None:
-            problems.append((row.dataElement, "dataElement", "no metric maps to this dataElement"))
+            problems.add(_ELEMENT, row.dataElement, "no metric maps to this dataElement")
         elif metric is None:
-            reason = f"the dataset has no metric {metric_id!r}"
-            problems.append((row.dataElement, "dataElement", reason))
+            problems.add(_ELEMENT, row.dataElement, f"the dataset has no metric {metric_id!r}")
         period_text = row.period or self.document.period
         period: Period | None = None
         if period_text is None:
-            problems.append(("", "period", "no period, in the row or the payload"))
+            problems.add(_PERIOD, "", "no period, in the row or the payload")
         else:
             try:
                 period = period_from_dhis2(period_text)
             except PeriodError as e:
-                problems.append((period_text, "period", e.reason))
+                problems.add(_PERIOD, period_text, e.reason)
         org_unit = row.orgUnit or self.document.orgUnit
         subject = self.places.get(org_unit) if org_unit is not None else None
         if subject is None:
-            reason = "no subject maps to this organisationUnit"
-            problems.append((org_unit or "", "orgUnit", reason))
+            problems.add(_ORG_UNIT, org_unit or "", "no subject maps to this organisationUnit")
         disaggregation: Disaggregation | None = EMPTY_DISAGGREGATION
         if row.categoryOptionCombo is not None:
             disaggregation = self.combos.get(row.categoryOptionCombo)
             if disaggregation is None:
-                reason = "no disaggregation maps to this categoryOptionCombo"
-                problems.append((row.categoryOptionCombo, "categoryOptionCombo", reason))
+                why = "no disaggregation maps to this categoryOptionCombo"
+                problems.add(_COMBO, row.categoryOptionCombo, why)
         attribute = row.attributeOptionCombo or self.document.attributeOptionCombo
         wanted = self.mapping.attribute_option_combo
         if attribute != wanted:
-            reason = f"the mapping's attributeOptionCombo is {wanted!r}"
-            problems.append((attribute or "", "attributeOptionCombo", reason))
-        if metric is not None and not problems:
-            observation = self.build(row, metric.id, metric.unit, subject, period, disaggregation)
-            if isinstance(observation, Observation):
-                return observation
-            problems = observation
-        for obj, prop, reason in problems:
-            self.conflicts.add(index, obj, prop, reason)
-        return None
+            why = f"the mapping's attributeOptionCombo is {wanted}"
+            problems.add(_ATTRIBUTE, attribute or "", why)
+        if row.value is None and not row.deleted:
+            problems.add(_NO_VALUE, row.dataElement, "")
+        if metric is None or problems.any:
+            return None
+        return self.build(row, problems, metric.id, metric.unit, subject, period, disaggregation)
 
     @staticmethod
     def build(
-        row: _Row, metric: str, unit: Unit, *parts: Any
-    ) -> Observation | list[tuple[str, str, str]]:
-        """The observation, or the problems the model finds in value and comment."""
+        row: _Row, problems: _Problems, metric: str, unit: Unit, *parts: Any
+    ) -> Observation | None:
+        """The observation, or ``None`` after recording what the model finds wrong."""
         subject, period, disaggregation = parts
         qualifier, source, note = _read_comment(row.comment)
         value = row.value
@@ -719,20 +989,44 @@ class _Reader:
                 }
             )
         except ValidationError as e:
-            problems = []
             for error in e.errors(include_url=False):
                 field = str(error["loc"][0]) if error["loc"] else "value"
-                prop = "comment" if field in _COMMENT_FIELDS else "value"
-                shown = row.comment if prop == "comment" else row.value
-                problems.append((safe_repr(shown), prop, f"{field}: {error['msg']}"))
-            return problems
+                if field in _COMMENT_FIELDS:
+                    problems.add(_COMMENT, f"{field}: {_reason(error)}", "")
+                else:
+                    why = f"{_shown(row.value)}: {_reason(error)}"
+                    problems.add(_VALUE, row.dataElement, "", why)
+            return None
 
     def result(self) -> Dhis2Import:
         dataset = self.dataset
         kept = ObservationStore.from_observations(o for o in self.current if o is not None)
         updated = dataset.replace(observations=kept)
         count = Dhis2ImportCount(**self.count)
-        return Dhis2Import(updated, tuple(self.read), count, self.conflicts.result())
+        conflicts = self.conflicts.result()
+        return Dhis2Import(
+            updated, tuple(self.read), count, conflicts, tuple(self.rejected), self.aborted
+        )
+
+
+def _reason(error: Any) -> str:
+    """Why pydantic refused a field: our error's reason when it is ours, else its message."""
+    cause = error.get("ctx", {}).get("error")
+    reason = getattr(cause, "reason", None)
+    return reason if isinstance(reason, str) else str(error["msg"])
+
+
+class _Problems:
+    """The conflicts of one row, as they are found."""
+
+    def __init__(self, index: int, conflicts: _Conflicts) -> None:
+        self.index = index
+        self.conflicts = conflicts
+        self.any = False
+
+    def add(self, code: _Code, obj: str, why: str, *more: str) -> None:
+        self.conflicts.add(self.index, code, obj, why, *more)
+        self.any = True
 
 
 def from_dhis2_data_value_set(
@@ -745,16 +1039,21 @@ def from_dhis2_data_value_set(
     The reverse of :func:`to_dhis2_data_value_set` with the same mapping: UIDs
     become metric ids, subjects (an org unit named in the mapping's
     ``subjects`` becomes that subject, any other an ``unit:CODE`` subject) and
-    disaggregations; periods are read from DHIS2's ISO forms; each value is
-    checked against its metric's unit in ``dataset``; the comment gives back
-    qualifier, source and note (any other comment becomes the note).
+    disaggregations; periods are read in every form DHIS2 accepts for them
+    (:func:`period_from_dhis2`); each value is checked against its metric's
+    unit in ``dataset``; the comment gives back qualifier, source and note
+    (any other comment becomes the note).
 
     A row whose metric, subject, period and disaggregation match an
     observation of ``dataset`` updates it; other rows are imported; rows marked
     ``"deleted": true`` remove the matching observation. No row is dropped
     silently: a row that cannot be read is ignored and named, by its index in
-    ``dataValues``, in a conflict with the offending object and the reason,
-    as DHIS2's own import summary does (:meth:`Dhis2Import.summary`).
+    ``dataValues``, in a conflict with DHIS2's error code, the offending object
+    and the reason, and in the rejected indexes, as DHIS2 2.42's import
+    summary does (:meth:`Dhis2Import.summary`). When the payload's own
+    ``dataSet``, ``orgUnit`` or ``attributeOptionCombo`` does not fit the
+    mapping, the whole import is refused, as DHIS2 aborts it
+    (:attr:`Dhis2Import.aborted`).
 
     Args:
         payload: The payload, parsed or as JSON text.
@@ -775,10 +1074,7 @@ def from_dhis2_data_value_set(
     except ValidationError as e:
         raise Dhis2MappingError("dataValueSets payload", problems_from(e)) from e
     reader = _Reader(document, mapping, dataset)
-    if mapping.data_set is not None and document.dataSet not in (None, mapping.data_set):
-        for index in range(len(document.dataValues)):
-            reader.ignore(index, document.dataSet, "dataSet", "not the mapping's dataSet")
-    else:
+    if not reader.abort_if_refused():
         for index, raw in enumerate(document.dataValues):
             reader.row(index, raw)
     return reader.result()

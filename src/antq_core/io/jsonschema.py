@@ -34,6 +34,12 @@ __all__ = ["JSON_SCHEMA_DIALECT", "SCHEMA_ENTITIES", "dataset_json_schema", "ent
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 """The ``$schema`` every schema here declares: JSON Schema draft 2020-12."""
 
+SENSITIVE_KEYWORD_COMMENT: Final = (
+    '"x-sensitive": true marks personal data, an annotation that asserts nothing. Strict '
+    "validators must be told of the keyword: in ajv, "
+    'ajv.addKeyword({keyword: "x-sensitive", schemaType: "boolean"}).'
+)
+
 _TYPES: Final[dict[str, type[BaseModel]]] = {
     "AdminUnit": AdminUnitRecord,
     "CategoryOption": CategoryOption,
@@ -98,7 +104,11 @@ def _tidy(node: object) -> object:
 
 def _published(schema: dict[str, Any], title: str, description: str | None) -> dict[str, Any]:
     tidy: dict[str, Any] = _tidy(schema)  # type: ignore[assignment]
-    head: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "title": title}
+    head: dict[str, Any] = {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$comment": SENSITIVE_KEYWORD_COMMENT,
+        "title": title,
+    }
     description = description if description is not None else tidy.get("description")
     if description is not None:
         head["description"] = description
@@ -110,12 +120,17 @@ def entity_json_schema(name: str) -> dict[str, Any]:
 
     Generated from the pydantic model, in validation mode (what a form may
     send), with ``$schema`` set and descriptions cut to their first
-    paragraph. Personal fields carry ``"x-sensitive": true``.
+    paragraph. Personal fields carry ``"x-sensitive": true``, an annotation of
+    ours: validators that refuse keywords they do not know (ajv's strict mode)
+    must be told of it, ``ajv.addKeyword({keyword: "x-sensitive", schemaType:
+    "boolean"})``, as the schema's ``$comment`` says. Patterns mean the same in
+    ECMA-262 and Python's ``re`` (ASCII digits only, no final newline), and the
+    calendar is in them: ``2017-02-30`` and ``2017W53`` do not match.
 
     >>> schema = entity_json_schema("Observation")
     >>> schema["required"]
     ['metric', 'subject', 'period', 'unit', 'value']
-    >>> schema["properties"]["period"]["examples"][:2]
+    >>> schema["$defs"]["Period"]["examples"][:2]
     ['2017', '2017Q3']
 
     Args:
