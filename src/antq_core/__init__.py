@@ -28,7 +28,13 @@ from antq_core._aggregate.counts import (
     count_entities,
     reconcile,
 )
-from antq_core._dataset.catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
+from antq_core._dataset.catalog import (
+    Catalog,
+    builtin_catalog,
+    bundled_gazetteer,
+    bundled_group_sets,
+    sample,
+)
 from antq_core._dataset.crosswalk import (
     Crosswalk,
     CrosswalkEntry,
@@ -79,6 +85,7 @@ from antq_core._validation import (
     validate_json,
 )
 from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
+from antq_core._values.groups import UnitGroup, UnitGroupSet, read_group_sets
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
 from antq_core._values.phrases import (
     Lang,
@@ -242,6 +249,8 @@ __all__ = [
     "TabularProblem",
     "Tolerance",
     "Unit",
+    "UnitGroup",
+    "UnitGroupSet",
     "UnknownAdminUnitError",
     "UnknownUnitError",
     "UnmappedUnitError",
@@ -258,6 +267,7 @@ __all__ = [
     "builtin_rules",
     "bundled_crosswalk",
     "bundled_gazetteer",
+    "bundled_group_sets",
     "count_entities",
     "dataset_json_schema",
     "dhis2_period",
@@ -275,6 +285,7 @@ __all__ = [
     "parse_phrase",
     "parse_quantity",
     "period_from_dhis2",
+    "read_group_sets",
     "read_tabular",
     "reconcile",
     "sample",

@@ -200,14 +200,20 @@ class AmbiguousNameError(AntqError, LookupError):
     Attributes:
         name: The name looked up.
         candidates: Codes of every unit it matches.
+        described: For each candidate, the unit with its code and parents
+            (``"xã Tân Phong (03387), huyện Tam Đường, tỉnh Lai Châu"``), when
+            the lookup could say; empty otherwise.
     """
 
-    def __init__(self, name: str, candidates: Sequence[str]) -> None:
+    def __init__(
+        self, name: str, candidates: Sequence[str], described: Sequence[str] = ()
+    ) -> None:
         self.name = name
         self.candidates = tuple(candidates)
+        self.described = tuple(described)
+        listed = "; ".join(self.described) if self.described else ", ".join(self.candidates)
         super().__init__(
-            f"name {name!r} matches several units ({', '.join(self.candidates)}); "
-            "give a parent or a level"
+            f"name {name!r} matches several units ({listed}); give a parent or a level"
         )
 
     def __str__(self) -> str:

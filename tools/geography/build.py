@@ -969,7 +969,7 @@ def render(
     legal = {s["id"]: s for s in SOURCES_LEGAL}
     old_doc = {
         "format": "antq-gazetteer",
-        "format_version": 2,
+        "format_version": 1,
         "version": OLD_VERSION,
         "title": "Việt Nam: administrative units in force until 30 June 2025 "
         "(three tiers: province > district > commune)",
@@ -981,7 +981,7 @@ def render(
     }
     new_doc = {
         "format": "antq-gazetteer",
-        "format_version": 2,
+        "format_version": 1,
         "version": NEW_VERSION,
         "title": "Việt Nam: administrative units from 1 July 2025 (two tiers: province > commune)",
         "valid_from": FIRST_NEW_DAY,
@@ -1000,7 +1000,7 @@ def render(
     rel = collections.Counter(e.relationship for e in entries)
     cw_doc = {
         "format": "antq-crosswalk",
-        "format_version": 2,
+        "format_version": 1,
         "id": "vn_2025_06_07",
         "title": "Việt Nam: units of 30 June 2025 (vn-2025-06) to the units from "
         "1 July 2025 (vn-2025-07)",

@@ -6,7 +6,9 @@ import datetime as dt
 import enum
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
@@ -24,10 +26,10 @@ from antq_core._entities import (
     Site,
 )
 from antq_core._util.atomic import atomic_write
-from antq_core._util.data import bundled_bytes, bundled_names, data_source
+from antq_core._util.data import bundled_bytes, bundled_names, bundled_version, data_source
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
-from antq_core._values.quantity import Qualifier
+from antq_core._values.quantity import Number, Qualifier
 from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, problems_from
 from antq_core._values.text import NfcStr
@@ -51,8 +53,10 @@ __all__ = [
 CROSSWALK_FORMAT: Final = "antq-crosswalk"
 CROSSWALK_FORMAT_VERSION: Final = 1
 
-OnSplit = Literal["refuse", "approximate"]
+OnSplit = Literal["refuse", "approximate", "apportion"]
 """What :meth:`Crosswalk.remap` does with a figure recorded on a unit that was split."""
+
+_ON_SPLIT: Final = ("refuse", "approximate", "apportion")
 
 
 class CrosswalkRelationship(enum.StrEnum):
@@ -78,23 +82,37 @@ class SplitUnitError(AntqError, ValueError):
     Attributes:
         units: Each split old unit with the new units it was divided among.
         referenced_from: For each split unit, the first thing that refers to it.
+        shares_missing: Whether the remap asked to apportion, and these splits
+            have no area shares to do it by.
     """
 
     def __init__(
         self,
         units: Mapping[str, Sequence[str]],
         referenced_from: Mapping[str, str],
+        *,
+        shares_missing: bool = False,
     ) -> None:
         self.units = {code: tuple(to) for code, to in units.items()}
         self.referenced_from = dict(referenced_from)
+        self.shares_missing = shares_missing
         listed = "; ".join(
             f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
             for code, to in self.units.items()
         )
-        super().__init__(
-            f"cannot divide figures or places recorded on split units: {listed}; "
-            "remap with on_split='approximate' to place them at the units' common ancestor"
-        )
+        if shares_missing:
+            message = (
+                f"cannot apportion figures on split units the crosswalk gives no area "
+                f"shares for: {listed}; remap with on_split='approximate' to place them "
+                "at one unit"
+            )
+        else:
+            message = (
+                f"cannot divide figures or places recorded on split units: {listed}; "
+                "remap with on_split='approximate' to place them at the units' common "
+                "ancestor"
+            )
+        super().__init__(message)
 
 
 class UnmappedUnitError(AntqError, LookupError):
@@ -152,6 +170,8 @@ class _EntryRecord(BaseModel):
     source: str = Field(min_length=1)
     article: NfcStr | None = None
     largest: str | None = None
+    default: str | None = None
+    shares: dict[str, Decimal] | None = None
     note: NfcStr | None = None
 
 
@@ -167,10 +187,16 @@ class _CrosswalkDocument(BaseModel):
     effective: Date
     coverage_note: NfcStr | None = None
     sources: tuple[CrosswalkSource, ...] = ()
+    checks: dict[str, dict[str, StrictInt]] | None = None
+    build_notes: dict[str, tuple[NfcStr, ...]] = Field(default_factory=dict)
     entries: tuple[_EntryRecord, ...]
 
 
 _DOCUMENT: Final = TypeAdapter(_CrosswalkDocument)
+
+
+def _frozen_shares(value: Mapping[str, Decimal] | None) -> Mapping[str, Decimal] | None:
+    return None if value is None else MappingProxyType(dict(value))
 
 
 @attrs.frozen
@@ -185,6 +211,10 @@ class CrosswalkEntry:
         article: Article or clause of the source, if known (``"Điều 1"``).
         largest: For a split, the new unit that received the largest part, if
             the source says.
+        default: For a split, the part the source places a figure or an
+            address in when nothing more precise is known, if it names one.
+        shares: For a split, each new unit's share of the old unit's area
+            (fractions summing to 1), if the source gives them.
         note: What the source says of this unit.
     """
 
@@ -195,6 +225,8 @@ class CrosswalkEntry:
     article: str | None = None
     largest: str | None = None
     note: str | None = None
+    default: str | None = None
+    shares: Mapping[str, Decimal] | None = attrs.field(default=None, converter=_frozen_shares)
 
     @property
     def exact(self) -> bool:
@@ -227,6 +259,8 @@ class Crosswalk:
         target: The gazetteer of the new units.
         sources: The documents the mappings are read from.
         coverage_note: Which units it covers, and why others are left out.
+        notes: What the maker of the data had to decide between its sources,
+            by topic (the national crosswalk lists its cross-checks there).
     """
 
     def __init__(
@@ -240,6 +274,7 @@ class Crosswalk:
         title: str | None = None,
         sources: Sequence[CrosswalkSource] = (),
         coverage_note: str | None = None,
+        notes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.id = id
         self.title = title
@@ -249,6 +284,7 @@ class Crosswalk:
         self.target = target
         self.sources = tuple(sources)
         self.coverage_note = coverage_note
+        self.notes = {k: tuple(v) for k, v in (notes or {}).items()}
         self._entries = {e.old: e for e in entries}
         problems = _check_entries(self, "$.entries")
         if problems:
@@ -380,6 +416,8 @@ class Crosswalk:
                 article=r.article,
                 largest=r.largest,
                 note=r.note,
+                default=r.default,
+                shares=r.shares,
             )
             for r in doc.entries
         ]
@@ -393,6 +431,7 @@ class Crosswalk:
                 title=doc.title,
                 sources=doc.sources,
                 coverage_note=doc.coverage_note,
+                notes=doc.build_notes,
             )
         except DatasetLoadError as e:
             raise DatasetLoadError(source, e.problems) from None
@@ -409,6 +448,7 @@ class Crosswalk:
             "effective": self.effective.isoformat(),
             **({"coverage_note": self.coverage_note} if self.coverage_note is not None else {}),
             "sources": [s.model_dump(mode="json", exclude_none=True) for s in self.sources],
+            **({"build_notes": {k: list(v) for k, v in self.notes.items()}} if self.notes else {}),
             "entries": [_entry_record(e) for e in self._entries.values()],
         }
 
@@ -418,9 +458,7 @@ class Crosswalk:
 
     # -- remapping --------------------------------------------------------
 
-    def remap(
-        self, dataset: Dataset, *, on_split: Literal["refuse", "approximate"] = "refuse"
-    ) -> Dataset:
+    def remap(self, dataset: Dataset, *, on_split: OnSplit = "refuse") -> Dataset:
         """The same dataset re-expressed on the new gazetteer.
 
         Sites' units, organizations' and participants' units, initiatives'
@@ -433,15 +471,22 @@ class Crosswalk:
           (the province): exact for the province's totals, and marked in the
           note of the observation or entity, since it is no longer on a
           district.
-        - A split unit cannot be divided. With ``on_split="refuse"`` (the
-          default) a :class:`SplitUnitError` names every such unit. With
-          ``"approximate"`` a figure or entity on it goes to the unit that
-          received the largest part if the crosswalk says which, else to the
-          lowest common ancestor of its parts; an observation's qualifier
-          becomes ``approximately`` and its note says why (and which qualifier
-          it had). A site covering a split unit covers all of its parts.
+        - A split unit cannot be divided exactly. With ``on_split="refuse"``
+          (the default) a :class:`SplitUnitError` names every such unit. With
+          ``"approximate"`` a figure or entity on it goes to the crosswalk's
+          default part of the split if it names one (the national crosswalk
+          does), else to the unit that received the largest part if it says
+          which, else to the lowest common ancestor of its parts. With
+          ``"apportion"`` a figure on it is divided among its parts by the
+          crosswalk's area shares (counts of whole things by largest
+          remainder, so the parts add up to the figure), and an entity goes
+          where ``"approximate"`` puts it; a split without shares is refused.
+          Either way an observation's qualifier becomes ``approximately`` and
+          its note says why (and which qualifier it had). A site covering a
+          split unit covers all of its parts.
 
-        Observation counts, values and units never change.
+        Values and units never change, except by ``"apportion"``; the number of
+        observations changes only by it.
 
         >>> from antq_core import bundled_crosswalk, sample
         >>> ds = sample()
@@ -453,7 +498,7 @@ class Crosswalk:
 
         Args:
             dataset: A dataset on the crosswalk's old gazetteer version.
-            on_split: ``"refuse"`` or ``"approximate"``.
+            on_split: ``"refuse"``, ``"approximate"`` or ``"apportion"``.
 
         Raises:
             InvalidValueError: ``dataset`` is not on :attr:`from_version`, or
@@ -461,10 +506,13 @@ class Crosswalk:
             UnmappedUnitError: The dataset refers to units the crosswalk lacks;
                 all are named.
             SplitUnitError: With ``on_split="refuse"``, the dataset refers to
-                split units; all are named.
+                split units; with ``"apportion"``, to split units without area
+                shares; all are named.
         """
-        if on_split not in ("refuse", "approximate"):
-            raise InvalidValueError("on_split", on_split, "choose 'refuse' or 'approximate'")
+        if on_split not in _ON_SPLIT:
+            raise InvalidValueError(
+                "on_split", on_split, "choose 'refuse', 'approximate' or 'apportion'"
+            )
         if dataset.gazetteer.version != self.from_version:
             reason = f"crosswalk {self.id!r} maps from {self.from_version!r}"
             raise InvalidValueError("gazetteer version", dataset.gazetteer.version, reason)
@@ -490,11 +538,19 @@ def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
         elif len(e.new) != 1:
             reason = f"a {e.relationship.value} goes to exactly one new unit"
             problems.append(LoadProblem(f"{at}.to", reason, repr(e.new)))
-        if e.largest is not None and (
-            e.relationship is not CrosswalkRelationship.SPLIT or e.largest not in e.new
-        ):
-            reason = "only a split names the largest part, and it is one of its new units"
-            problems.append(LoadProblem(f"{at}.largest", reason, repr(e.largest)))
+        is_split = e.relationship is CrosswalkRelationship.SPLIT
+        for name in ("largest", "default"):
+            part = getattr(e, name)
+            if part is not None and (not is_split or part not in e.new):
+                reason = f"only a split names a {name} part, and it is one of its new units"
+                problems.append(LoadProblem(f"{at}.{name}", reason, repr(part)))
+        if e.shares is not None:
+            if not is_split or set(e.shares) != set(e.new):
+                reason = "only a split has shares, one for each of its new units"
+                problems.append(LoadProblem(f"{at}.shares", reason, repr(dict(e.shares))))
+            elif any(v <= 0 for v in e.shares.values()) or sum(e.shares.values()) != 1:
+                reason = "shares are positive and sum to 1"
+                problems.append(LoadProblem(f"{at}.shares", reason, repr(dict(e.shares))))
         if e.source not in source_ids:
             reason = "no source with this id in $.sources"
             problems.append(LoadProblem(f"{at}.source", reason, repr(e.source)))
@@ -508,10 +564,12 @@ def _entry_record(e: CrosswalkEntry) -> dict[str, Any]:
         "relationship": e.relationship.value,
         "source": e.source,
     }
-    for name in ("article", "largest", "note"):
+    for name in ("article", "largest", "default", "note"):
         value = getattr(e, name)
         if value is not None:
             record[name] = value
+    if e.shares is not None:
+        record["shares"] = {code: str(v) for code, v in e.shares.items()}
     return record
 
 
@@ -546,14 +604,15 @@ class _Remapper:
         missing = [c for c in first if c not in self.cw]
         if missing:
             raise UnmappedUnitError(missing, self.cw.id, first)
-        if self.on_split == "refuse":
+        if self.on_split != "approximate":
             split = {
                 c: self.cw.entry(c).new
                 for c in first
                 if self.cw.entry(c).relationship is CrosswalkRelationship.SPLIT
+                and (self.on_split == "refuse" or self.cw.entry(c).shares is None)
             }
             if split:
-                raise SplitUnitError(split, first)
+                raise SplitUnitError(split, first, shares_missing=self.on_split == "apportion")
 
     def references(self) -> Iterator[tuple[str, str]]:
         ds = self.ds
@@ -582,7 +641,10 @@ class _Remapper:
         e = self.cw.entry(code)
         name = self._name(code)
         if e.relationship is CrosswalkRelationship.SPLIT:
-            if e.largest is not None:
+            if e.default is not None:
+                to = e.default
+                how = f"its default part, {self._new_name(to)}"
+            elif e.largest is not None:
                 to = e.largest
                 how = f"the unit that received its largest part, {self._new_name(to)}"
             else:
@@ -715,6 +777,11 @@ class _Remapper:
             if moved is None:
                 out.append(o)
                 continue
+            if self.on_split == "apportion" and o.subject.kind is SubjectKind.UNIT:
+                e = self.cw.entry(o.subject.id)
+                if e.shares is not None:
+                    out.extend(self._apportioned(o, e, e.shares))
+                    continue
             subject, p = moved
             update: dict[str, Any] = {"subject": subject}
             if p.remark is not None:
@@ -725,6 +792,56 @@ class _Remapper:
                 update["note"] = _joined(o.note, remark)
             out.append(o.model_copy(update=update))
         return ObservationStore.from_observations(out)
+
+    def _apportioned(
+        self, o: Observation, e: CrosswalkEntry, shares: Mapping[str, Decimal]
+    ) -> list[Observation]:
+        """``o``, on a split unit, divided among its parts by area share."""
+        parts = apportion(o.value, [shares[c] for c in e.new], whole=o.unit.whole)
+        listed = ", ".join(f"{self._new_name(c)} {shares[c]:.4g}" for c in e.new)
+        remark = (
+            f"Part of a figure of {o.value} on {self._name(e.old)} ({self.cw.from_version}), "
+            f"which was split on {self.cw.effective}; divided by area share ({listed}), "
+            f"crosswalk {self.cw.id}."
+        )
+        if o.qualifier is not Qualifier.APPROXIMATELY:
+            remark += f" Its qualifier was {o.qualifier.value!r}."
+        note = _joined(o.note, remark)
+        return [
+            o.model_copy(
+                update={
+                    "subject": SubjectRef(SubjectKind.UNIT, code),
+                    "value": value,
+                    "qualifier": Qualifier.APPROXIMATELY,
+                    "note": note,
+                }
+            )
+            for code, value in zip(e.new, parts, strict=True)
+        ]
+
+
+def apportion(value: Number, shares: Sequence[Decimal], *, whole: bool) -> list[Number]:
+    """``value`` divided by ``shares`` (which sum to 1), the parts adding up to ``value``.
+
+    Whole counts are divided by largest remainder (ties to the earlier share);
+    other amounts exactly, the last part taking what rounding leaves.
+
+    >>> apportion(10, [Decimal("0.32"), Decimal("0.68")], whole=True)
+    [3, 7]
+    >>> apportion(Decimal("1.5"), [Decimal("0.5"), Decimal("0.5")], whole=False)
+    [Decimal('0.75'), Decimal('0.75')]
+    """
+    if whole:
+        exact = [Decimal(value) * s for s in shares]
+        floors = [int(x) for x in exact]  # values and shares are not negative
+        left = int(value) - sum(floors)
+        order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+        for i in order[:left]:
+            floors[i] += 1
+        return list(floors)
+    parts: list[Number] = [Decimal(value) * s for s in shares[:-1]]
+    parts.append(Decimal(value) - sum(parts, Decimal(0)))
+    return parts
 
 
 def _joined(note: str | None, remark: str | None) -> str | None:
@@ -759,16 +876,14 @@ def bundled_crosswalk(name: str = "lai_chau_2017_2025") -> Crosswalk:
         InvalidValueError: No bundled crosswalk has that name.
     """
     raw = bundled_bytes("crosswalk", name)
-    to_version = json.loads(raw)["to_version"]
-    target = _bundled_gazetteer_of_version(to_version)
+    target = _bundled_gazetteer_of_version(bundled_version("crosswalk", name))
     return Crosswalk.from_json(raw, target=target, source=data_source(f"crosswalk_{name}.json"))
 
 
 def _bundled_gazetteer_of_version(version: str) -> Gazetteer:
     for name in bundled_names("gazetteer"):
-        gazetteer = bundled_gazetteer(name)
-        if gazetteer.version == version:
-            return gazetteer
+        if bundled_version("gazetteer", name) == version:
+            return bundled_gazetteer(name)
     raise InvalidValueError(  # pragma: no cover - the bundled data is checked by the tests
         "gazetteer version", version, "no bundled gazetteer has it"
     )
