@@ -29,7 +29,7 @@ from antq_core._util.atomic import atomic_write
 from antq_core._util.data import bundled_bytes, bundled_names, bundled_version, data_source
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
-from antq_core._values.quantity import Number, Qualifier
+from antq_core._values.quantity import Number, Qualifier, Quantity
 from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, problems_from
 from antq_core._values.text import NfcStr
@@ -458,7 +458,9 @@ class Crosswalk:
 
     # -- remapping --------------------------------------------------------
 
-    def remap(self, dataset: Dataset, *, on_split: OnSplit = "refuse") -> Dataset:
+    def remap(
+        self, dataset: Dataset, *, on_split: OnSplit = "refuse", combine: bool = False
+    ) -> Dataset:
         """The same dataset re-expressed on the new gazetteer.
 
         Sites' units, organizations' and participants' units, initiatives'
@@ -486,7 +488,16 @@ class Crosswalk:
           split unit covers all of its parts.
 
         Values and units never change, except by ``"apportion"``; the number of
-        observations changes only by it.
+        observations changes only by it, and by ``combine``.
+
+        Figures of two old units that merged into one new unit land on the
+        same unit: for the same metric, period, unit and breakdown they are
+        two figures of one unit and period, which :func:`~antq_core.aggregate`
+        refuses to add (it cannot tell them from a figure entered twice). With
+        ``combine=True`` such figures, when they come from different old units,
+        become one observation: their sum, qualified as adding them qualifies
+        it, with a note naming each part. Figures of one old unit are never
+        combined, so a figure entered twice is still refused.
 
         >>> from antq_core import bundled_crosswalk, sample
         >>> ds = sample()
@@ -499,6 +510,8 @@ class Crosswalk:
         Args:
             dataset: A dataset on the crosswalk's old gazetteer version.
             on_split: ``"refuse"``, ``"approximate"`` or ``"apportion"``.
+            combine: Add up the figures of different old units that now fall
+                on the same new unit, metric, period, unit and breakdown.
 
         Raises:
             InvalidValueError: ``dataset`` is not on :attr:`from_version`, or
@@ -516,7 +529,7 @@ class Crosswalk:
         if dataset.gazetteer.version != self.from_version:
             reason = f"crosswalk {self.id!r} maps from {self.from_version!r}"
             raise InvalidValueError("gazetteer version", dataset.gazetteer.version, reason)
-        return _Remapper(self, dataset, on_split).run()
+        return _Remapper(self, dataset, on_split, combine=combine).run()
 
 
 def _check_entries(cw: Crosswalk, path: str) -> list[LoadProblem]:
@@ -586,7 +599,10 @@ class _Placement:
 class _Remapper:
     """One run of :meth:`Crosswalk.remap`: each old unit is looked up once."""
 
-    def __init__(self, cw: Crosswalk, dataset: Dataset, on_split: OnSplit) -> None:
+    def __init__(
+        self, cw: Crosswalk, dataset: Dataset, on_split: OnSplit, *, combine: bool = False
+    ) -> None:
+        self.combine = combine
         self.cw = cw
         self.ds = dataset
         self.on_split = on_split
@@ -772,16 +788,21 @@ class _Remapper:
             else:
                 subjects[subject] = None
         out: list[Observation] = []
+        origins: list[str | None] = []  # the old unit of each remapped observation
         for o in store:
             moved = subjects[o.subject]
             if moved is None:
                 out.append(o)
+                origins.append(None)
                 continue
             if self.on_split == "apportion" and o.subject.kind is SubjectKind.UNIT:
                 e = self.cw.entry(o.subject.id)
                 if e.shares is not None:
-                    out.extend(self._apportioned(o, e, e.shares))
+                    parts = self._apportioned(o, e, e.shares)
+                    out.extend(parts)
+                    origins.extend([o.subject.id] * len(parts))
                     continue
+            origins.append(o.subject.id)
             subject, p = moved
             update: dict[str, Any] = {"subject": subject}
             if p.remark is not None:
@@ -791,7 +812,55 @@ class _Remapper:
                     remark += f" Its qualifier was {o.qualifier.value!r}."
                 update["note"] = _joined(o.note, remark)
             out.append(o.model_copy(update=update))
+        if self.combine:
+            out = self._combined(out, origins)
         return ObservationStore.from_observations(out)
+
+    def _combined(self, out: list[Observation], origins: list[str | None]) -> list[Observation]:
+        """``out`` with the figures of different old units on one new key added up."""
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, o in enumerate(out):
+            if origins[i] is not None:
+                key = (o.metric, o.subject, o.period, o.unit, o.disaggregation)
+                groups.setdefault(key, []).append(i)
+        replaced: dict[int, Observation | None] = {}
+        for members in groups.values():
+            olds = [origins[i] for i in members]
+            if len(members) < 2 or len(set(olds)) < len(olds):  # noqa: PLR2004
+                continue  # one figure, or one old unit twice: left for aggregate to refuse
+            parts = [out[i] for i in members]
+            total = Quantity(parts[0].value, parts[0].unit, parts[0].qualifier)
+            for o in parts[1:]:
+                total = total + Quantity(o.value, o.unit, o.qualifier)
+            listed = ", ".join(
+                f"{self._name(olds[k] or '')}: {o.value}" for k, o in enumerate(parts)
+            )
+            remark = (
+                f"Sum of the figures of units that merged on {self.cw.effective} "
+                f"({listed}; crosswalk {self.cw.id})."
+            )
+            sources = {o.source for o in parts}
+            first = parts[0]
+            replaced[members[0]] = first.model_copy(
+                update={
+                    "value": total.value,
+                    "qualifier": total.qualifier,
+                    "source": first.source if len(sources) == 1 else None,
+                    "note": _joined(
+                        None, "\n\n".join([*(o.note for o in parts if o.note), remark])
+                    ),
+                }
+            )
+            replaced.update(dict.fromkeys(members[1:]))
+        result: list[Observation] = []
+        for i, o in enumerate(out):
+            if i in replaced:
+                r = replaced[i]
+                if r is not None:
+                    result.append(r)
+            else:
+                result.append(o)
+        return result
 
     def _apportioned(
         self, o: Observation, e: CrosswalkEntry, shares: Mapping[str, Decimal]

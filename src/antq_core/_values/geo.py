@@ -439,20 +439,20 @@ class Gazetteer:
 
     def _matches(self, part: str, scope: set[str] | None) -> list[str]:
         """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere)."""
-        found: dict[str, None] = {}
         for kinds, name in _readings(part):
-            codes = self._by_name.get((None, fold(name)), [])
-            if not codes:
-                codes = self._squashed_index().get(_squash(name), [])
-            for code in codes:
-                unit = self._units[code]
-                if kinds is not None and unit.kind_vi not in kinds:
-                    continue
-                if scope is None or self._inside(code, scope):
-                    found[code] = None
-            if found:
-                break  # the reading with a kind word wins over the bare one
-        return list(found)
+            for codes in (
+                self._by_name.get((None, name), []),
+                self._squashed_index().get(_squash(name), []),
+            ):
+                found = [
+                    code
+                    for code in dict.fromkeys(codes)
+                    if (kinds is None or self._units[code].kind_vi in kinds)
+                    and (scope is None or self._inside(code, scope))
+                ]
+                if found:  # a kind word wins over the bare reading; a spelling over spaces
+                    return found
+        return []
 
     def _inside(self, code: str, scope: set[str]) -> bool:
         try:
