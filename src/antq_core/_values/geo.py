@@ -6,9 +6,10 @@ import datetime as dt
 import enum
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 from pydantic import (
@@ -566,11 +567,57 @@ class Gazetteer:
     @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Gazetteer:
         """Read a gazetteer from JSON text; see :meth:`load`."""
+        fast = cls._from_plain_json(data)
+        if fast is not None:
+            return fast
         try:
             doc = _DOCUMENT.validate_json(data)
         except ValidationError as e:
             raise DatasetLoadError(source, problems_from(e)) from e
         return cls._from_document(doc, source, "$")
+
+    @classmethod
+    def _from_plain_json(cls, data: bytes | str) -> Gazetteer | None:
+        """The gazetteer, read without pydantic when every unit is plainly well formed.
+
+        A national gazetteer has ten thousand units; validating each as a model
+        costs several times the parsing. Units whose fields all have exactly the
+        expected JSON types go straight to :class:`AdminUnit`, whose converters
+        check what is left (blank strings, NFC, the level). Anything else, and
+        any document the header's model rejects, returns ``None``: the full
+        path then reads it and locates every problem.
+        """
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            return None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("units"), list):
+            return None
+        raw_units: list[object] = parsed["units"]
+        try:
+            header = _DOCUMENT.validate_python({**parsed, "units": ()})
+        except ValidationError:
+            return None
+        if (header.format, header.format_version) != (GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION):
+            return None
+        units = []
+        try:
+            for record in raw_units:
+                unit = _plain_unit(record)
+                if unit is None:
+                    return None
+                units.append(unit)
+        except (InvalidValueError, ValueError):
+            return None
+        return cls(
+            header.version,
+            units,
+            title=header.title,
+            valid_from=header.valid_from,
+            valid_to=header.valid_to,
+            sources=header.sources,
+            notes=header.build_notes,
+        )
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<memory>", path: str = "$") -> Gazetteer:
@@ -633,6 +680,87 @@ class Gazetteer:
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
         atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+
+
+_UNIT_KEYS: Final = frozenset(AdminUnitRecord.model_fields)
+_OPTIONAL_TEXT: Final = ("parent", "kind_vi")
+
+
+def _plain_unit(record: object) -> AdminUnit | None:
+    """``record`` as a unit if every field has exactly its JSON type and a valid value.
+
+    The checks are those of :class:`AdminUnit`'s converters (non-blank text in
+    NFC, a known level, dates as ``YYYY-MM-DD``), made inline; anything they
+    do not accept returns ``None`` for the full path to report.
+    """
+    if type(record) is not dict or not record.keys() <= _UNIT_KEYS:
+        return None
+    get = record.get
+    texts = (get("code"), get("name"), get("parent"), get("kind_vi"))
+    for i, text in enumerate(texts):
+        if text is None and i >= 2:  # noqa: PLR2004 - parent and kind are optional
+            continue
+        if type(text) is not str or not text.strip() or not _is_nfc("NFC", text):
+            return None
+    level = _LEVEL_BY_VALUE.get(get("level"))  # type: ignore[arg-type]
+    local = get("local", False)
+    aliases = get("aliases", ())
+    if level is None or type(local) is not bool or type(aliases) not in (list, tuple):
+        return None
+    for alias in aliases:
+        if type(alias) is not str or not alias.strip() or not _is_nfc("NFC", alias):
+            return None
+    valid_from, valid_to = _day(get("valid_from")), _day(get("valid_to"))
+    if valid_from is False or valid_to is False:
+        return None
+    unit = object.__new__(AdminUnit)
+    # The values are what the converters would make of them: set them as they are.
+    for setter, value in zip(
+        _UNIT_SETTERS,
+        (*texts, level, valid_from, valid_to, local, tuple(aliases)),
+        strict=True,
+    ):
+        setter(unit, value)
+    return unit
+
+
+def _day(value: object) -> dt.date | Literal[False] | None:
+    """A ``YYYY-MM-DD`` string as a date (``None`` for none, ``False`` if not one)."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        return False
+    day = _DAYS.get(value)
+    if day is None:
+        if not _ISO_DAY.fullmatch(value):
+            return False
+        day = _DAYS[value] = dt.date.fromisoformat(value)  # ValueError for 2017-02-30
+    return day
+
+
+_DAYS: dict[str, dt.date] = {}  # the few dates of a gazetteer file, parsed once
+
+
+# The slots' own setters: an attrs frozen class refuses setattr, not its descriptors.
+_UNIT_SETTERS: Final = tuple(
+    getattr(AdminUnit, name).__set__
+    for name in (
+        "code",
+        "name",
+        "parent",
+        "kind_vi",
+        "level",
+        "valid_from",
+        "valid_to",
+        "local",
+        "aliases",
+    )
+)
+_LEVEL_BY_VALUE: Final = {level.value: level for level in AdminLevel}
+_is_nfc: Final = unicodedata.is_normalized
+
+
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _name_keys(unit: AdminUnit) -> set[str]:
