@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 import re
 import unicodedata
@@ -379,7 +380,7 @@ class Gazetteer:
             UnknownAdminUnitError: Nothing matches.
             AmbiguousNameError: Several units match; their codes are listed.
         """
-        codes = self._by_name.get((parent, fold(name)), [])
+        codes = self._by_name.get((parent, _folded(name)), [])
         if level is not None:
             wanted = _to_level(level)
             codes = [c for c in codes if self._units[c].level is wanted]
@@ -440,11 +441,11 @@ class Gazetteer:
 
     def _matches(self, part: str, scope: set[str] | None) -> list[str]:
         """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere)."""
-        for kinds, name in _readings(part):
-            for codes in (
-                self._by_name.get((None, name), []),
-                self._squashed_index().get(_squash(name), []),
-            ):
+        by_name = self._by_name
+        for kinds, name, squashed in _readings(part):
+            for codes in (by_name.get((None, name)), self._squashed_index().get(squashed)):
+                if not codes:
+                    continue
                 found = [
                     code
                     for code in dict.fromkeys(codes)
@@ -763,6 +764,10 @@ _is_nfc: Final = unicodedata.is_normalized
 _ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+_folded: Final = functools.lru_cache(maxsize=1 << 16)(fold)
+"""``fold``, remembered: the same names are looked up again and again."""
+
+
 def _name_keys(unit: AdminUnit) -> set[str]:
     return {fold(n) for n in (unit.name, *unit.aliases)}
 
@@ -805,7 +810,8 @@ _KIND_PREFIXES: Final = tuple(
 )
 
 
-def _readings(part: str) -> list[tuple[frozenset[str] | None, str]]:
+@functools.lru_cache(maxsize=1 << 16)
+def _readings(part: str) -> tuple[tuple[frozenset[str] | None, str, str], ...]:
     """Ways to read one part of an address: (kind words it allows, the name).
 
     A part that starts with a kind word or an abbreviation is read as that kind
@@ -813,15 +819,15 @@ def _readings(part: str) -> list[tuple[frozenset[str] | None, str]]:
     Phường Đúc is called "Phường Đúc").
     """
     folded = fold(part)
-    readings: list[tuple[frozenset[str] | None, str]] = []
+    readings: list[tuple[frozenset[str] | None, str, str]] = []
     for prefix, kinds in _KIND_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
             rest = folded[len(prefix) :].strip()
             if rest:
-                readings.append((kinds, rest))
+                readings.append((kinds, rest, _squash(rest)))
             break
-    readings.append((None, folded))
-    return readings
+    readings.append((None, folded, _squash(folded)))
+    return tuple(readings)
 
 
 _UNIT_FIELDS: Final = {
