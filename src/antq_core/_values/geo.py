@@ -590,7 +590,7 @@ class Gazetteer:
         """
         try:
             parsed = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # the full path says what is wrong
             return None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("units"), list):
             return None
