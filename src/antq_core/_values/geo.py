@@ -458,7 +458,7 @@ class Gazetteer:
 
     def _inside(self, code: str, scope: set[str]) -> bool:
         try:
-            chain = self._chain(code)
+            chain = self.lineage(code)
         except (UnknownAdminUnitError, GazetteerCycleError):
             return False
         return any(c in scope for c in chain[1:])
