@@ -23,6 +23,10 @@ DEV_STAMP := $(VENV)/.stamp-dev
 PIP_QUIET ?= --quiet
 PIP := $(BIN)/python -m pip $(PIP_QUIET) --disable-pip-version-check
 PYTEST_ARGS ?=
+# pytest runs on this many processes (pytest-xdist; CI has 2 cores). Each worker loads the
+# same Hypothesis profile (tests/conftest.py), so the CI profile stays deterministic, and
+# pytest-cov combines the workers' coverage. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 SPHINX := $(BIN)/sphinx-build -E -q -W --keep-going
 
 # Build an sdist, then a wheel from it (so a file missing from the sdist fails
@@ -42,8 +46,8 @@ help:
 	@echo "make test       everything CI runs: wheel, lint, typecheck, pytest, doctest, examples, docs"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix (rewrites files)"
-	@echo "make typecheck  mypy --strict on src/ and examples/"
-	@echo "make pytest     pytest against the installed wheel (PYTEST_ARGS=... to pass options)"
+	@echo "make typecheck  mypy --strict on src/, examples/ and tests/"
+	@echo "make pytest     pytest on 2 processes against the installed wheel (PYTEST_ARGS=..., PYTEST_WORKERS=...)"
 	@echo "make doctest    run the code samples in docs/"
 	@echo "make examples   run every examples/*.py"
 	@echo "make docs       HTML docs into docs/_build/html (-W -n)"
@@ -112,7 +116,7 @@ typecheck: $(DEV_STAMP)
 .PHONY: pytest
 pytest: install-dev
 	@echo "== pytest"
-	@$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: doctest
 doctest: install-dev
@@ -138,7 +142,7 @@ docs: install-dev
 .PHONY: fuzz
 fuzz: install-dev
 	@echo "== pytest, HYPOTHESIS_PROFILE=fuzz"
-	@HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $(PYTEST_ARGS)
+	@HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmarks compare against hand-written polars and DuckDB: the [bench] extra.
 BENCH_STAMP := $(VENV)/.stamp-bench

@@ -49,7 +49,8 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import generate  # the generator of benchmarks/load.py
 
-from antq_core import Dataset, to_arrow, to_pandas, to_polars, write_parquet
+from antq_core import Dataset
+from antq_core.io.frames import to_arrow, to_pandas, to_polars, write_parquet
 
 MB = 1024 * 1024
 

@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load
 
-from antq_core import Dataset, export_tabular, read_tabular
+from antq_core import Dataset
+from antq_core.io.tabular import export_tabular, read_tabular
 
 TARGET_CSV_S = 10.0
 TARGET_JSON_RATIO = 3.0

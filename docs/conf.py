@@ -123,6 +123,18 @@ html_static_path: list[str] = []
 # The event handlers below take the arguments Sphinx passes, positionally (PLR0917).
 python_use_unqualified_type_names = True
 
+# Where a public name is documented: the core first, then each topic module.
+_PUBLIC_MODULES = (
+    "antq_core",
+    "antq_core.errors",
+    "antq_core.text",
+    "antq_core.io.tabular",
+    "antq_core.io.dhis2",
+    "antq_core.io.frames",
+    "antq_core.io.jsonschema",
+    "antq_core.report",
+)
+
 
 def _recorded_annotations(app) -> dict[str, dict[str, str]]:
     """Where autodoc keeps the type hints it turns into "Parameters" lists."""
@@ -134,10 +146,9 @@ def _recorded_annotations(app) -> dict[str, dict[str, str]]:
 
 def _public_name(tp: object) -> str:
     """``tp`` as a type expression that resolves in these docs, metadata left out."""
+    import importlib
     import types
     import typing
-
-    import antq_core
 
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -158,8 +169,10 @@ def _public_name(tp: object) -> str:
         return repr(tp)
     if module == "builtins":
         return name
-    if module.startswith("antq_core") and getattr(antq_core, name, None) is tp:
-        return f"antq_core.{name}"
+    if module.startswith("antq_core"):
+        for public in _PUBLIC_MODULES:
+            if getattr(importlib.import_module(public), name, None) is tp:
+                return f"{public}.{name}"
     return f"{module}.{name}"
 
 
@@ -204,10 +217,11 @@ def _model_fields(app, what, name, obj, options, lines) -> None:  # noqa: PLR091
 
 
 def _reexported_data(app, what, name, obj, options, lines) -> None:  # noqa: PLR0917
-    """Give a constant re-exported by ``antq_core`` the docstring of its definition.
+    """Give a constant re-exported by a public module the docstring of its definition.
 
     autodoc looks for a constant's docstring in the module it is documented
-    under (``antq_core``), not where it is defined (``antq_core._values.period``).
+    under (``antq_core``, ``antq_core.text``), not where it is defined
+    (``antq_core._values.period``).
     """
     if what != "data" or not name.startswith("antq_core."):
         return
@@ -217,8 +231,8 @@ def _reexported_data(app, what, name, obj, options, lines) -> None:  # noqa: PLR
 
     import antq_core
 
-    attr = name.removeprefix("antq_core.")
-    for info in pkgutil.iter_modules(antq_core.__path__, "antq_core."):
+    attr = name.rpartition(".")[2]
+    for info in pkgutil.walk_packages(antq_core.__path__, "antq_core."):
         docs = ModuleAnalyzer.for_module(info.name).find_attr_docs()
         if ("", attr) in docs:
             lines[:] = list(docs["", attr])

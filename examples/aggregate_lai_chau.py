@@ -17,7 +17,8 @@ It checks each claim as it prints it. Run it with
 
 from __future__ import annotations
 
-from antq_core import Quantity, aggregate, format_quantity, sample
+from antq_core import Quantity, aggregate, sample
+from antq_core.text import format_quantity
 
 ds = sample()
 

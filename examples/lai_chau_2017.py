@@ -35,12 +35,9 @@ from antq_core import (
     Site,
     SubjectKind,
     SubjectRef,
-    format_date,
-    format_period,
-    format_quantity,
-    parse_quantity,
     sample,
 )
+from antq_core.text import format_date, format_period, format_quantity, parse_quantity
 
 #: How each qualifier is named in the printed lines.
 QUALIFIER_VI = {

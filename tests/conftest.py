@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ import hypothesis
 import pytest
 
 import antq_core
+import antq_core.errors
 
 _SRC = (Path(__file__).resolve().parent.parent / "src").resolve()
 _IMPORTED = Path(antq_core.__file__).resolve()
@@ -70,7 +72,10 @@ class _References:
     def check(self, where: str, lookup: Callable[[], object]) -> None:
         try:
             lookup()
-        except (antq_core.UnresolvedReferenceError, antq_core.UnknownAdminUnitError) as e:
+        except (
+            antq_core.errors.UnresolvedReferenceError,
+            antq_core.errors.UnknownAdminUnitError,
+        ) as e:
             self.missing.append(f"{where}: {e}")
 
     def check_in(self, where: str, key: str, table: Mapping[str, object], kind: str) -> None:
@@ -97,10 +102,10 @@ class _References:
                 self.check_in(f"metric {m.id}", c, ds.categories, "category")
             for part in (m.numerator, m.denominator):
                 if part is not None:
-                    self.check(f"metric {m.id}", lambda part=part: ds.metric(part))
+                    self.check(f"metric {m.id}", functools.partial(ds.metric, part))
         for i in ds.initiatives.values():
             where = f"initiative {i.id}"
-            self.check(where, lambda i=i: ds.theme(i.theme))
+            self.check(where, functools.partial(ds.theme, i.theme))
             self.unit(where, i.scope)
             for s in i.sources:
                 self.source(where, s)
@@ -109,7 +114,7 @@ class _References:
         for site in ds.sites.values():
             where = f"site {site.id}"
             self.initiative(where, site.initiative)
-            self.check(where, lambda site=site: ds.site_units(site))
+            self.check(where, functools.partial(ds.site_units, site))
             if site.coordination_agreement is not None:
                 self.source(where, site.coordination_agreement.source)
         for o in ds.organizations.values():

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import strategies as st
 
 import antq_core
+import antq_core.errors
+import antq_core.text
 from antq_core import (
     AdminUnit,
     AntqError,
@@ -32,7 +34,30 @@ from antq_core import (
 )
 
 PUBLIC = sorted(antq_core.__all__)
-SUBMODULES = ["antq_core.report", "antq_core.testing", "antq_core.testing.strategies"]
+# Every public module but the top level, each with its own __all__.
+SUBMODULES = [
+    "antq_core.errors",
+    "antq_core.io",
+    "antq_core.io.dhis2",
+    "antq_core.io.frames",
+    "antq_core.io.jsonschema",
+    "antq_core.io.tabular",
+    "antq_core.report",
+    "antq_core.testing",
+    "antq_core.testing.strategies",
+    "antq_core.text",
+]
+# The groups of antq_core.__all__, in order: each comment's first word, and the module
+# (or room) every name of the group is imported from.
+GROUPS = [
+    ("values", "antq_core._values"),
+    ("entities", "antq_core._entities"),
+    ("dataset", "antq_core._dataset"),
+    ("aggregation", "antq_core._aggregate"),
+    ("validation", "antq_core._validation"),
+    ("errors", "antq_core.errors"),
+    ("the", ""),  # the package itself: __version__
+]
 
 
 def _attribute_docstrings() -> dict[str, str]:
@@ -42,7 +67,7 @@ def _attribute_docstrings() -> dict[str, str]:
         module = importlib.import_module(info.name)
         tree = ast.parse(inspect.getsource(module))
         for node, after in zip(tree.body, tree.body[1:], strict=False):
-            target = node.target if isinstance(node, ast.AnnAssign) else None
+            target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
             if (
@@ -55,6 +80,42 @@ def _attribute_docstrings() -> dict[str, str]:
     return found
 
 
+def _grouped_all() -> list[tuple[str, str, list[str]]]:
+    """``(first word, comment, names)`` for each commented group of ``antq_core.__all__``."""
+    source = inspect.getsource(antq_core)
+    lines = source[source.index("__all__ = [") :].splitlines()[1:]
+    groups: list[tuple[str, str, list[str]]] = []
+    for line in lines:
+        text = line.strip()
+        if text == "]":
+            break
+        if text.startswith("#"):
+            comment = text.lstrip("# ")
+            groups.append((comment.split()[0], comment, []))
+        else:
+            assert groups, f"{text} comes before the first group's comment"
+            groups[-1][2].append(ast.literal_eval(text.rstrip(",")))
+    return groups
+
+
+def _imported_from() -> dict[str, str]:
+    """Each name that ``antq_core/__init__.py`` imports, and the module it comes from."""
+    tree = ast.parse(inspect.getsource(antq_core))
+    return {
+        alias.asname or alias.name: node.module or ""
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's order for ``__all__`` (RUF022): CONSTANTS, then Classes, then functions."""
+    if name.isupper():
+        return 0, name
+    return (1, name) if name[0].isupper() else (2, name)
+
+
 def test_all_names_exist_once_and_star_import_gives_them() -> None:
     assert len(set(antq_core.__all__)) == len(antq_core.__all__)
     namespace: dict[str, object] = {}
@@ -62,15 +123,40 @@ def test_all_names_exist_once_and_star_import_gives_them() -> None:
     assert set(namespace) - {"__builtins__"} == set(antq_core.__all__)
 
 
-@pytest.mark.parametrize("name", PUBLIC)
-def test_every_public_name_has_its_own_docstring(name: str) -> None:
-    obj = getattr(antq_core, name)
+def test_the_top_level_is_the_core_grouped_by_layer() -> None:
+    groups = _grouped_all()
+    assert [g[0] for g in groups] == [word for word, _ in GROUPS]
+    assert [n for g in groups for n in g[2]] == antq_core.__all__
+    assert 60 <= len(antq_core.__all__) <= 80  # the core only; topics live in submodules
+    origin = _imported_from()
+    for (word, comment, names), (_, room) in zip(groups, GROUPS, strict=True):
+        assert names == sorted(names, key=_isort_key), f"group {word!r} is not sorted"
+        if room:
+            assert f"({room})" in comment, comment
+        for name in names:
+            if name == "__version__":
+                continue
+            source = origin[name]
+            assert source == room or source.startswith(room + "."), (name, source, room)
+
+
+def _module_names() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for module_name in ["antq_core", *SUBMODULES]:
+        module = importlib.import_module(module_name)
+        out.extend((module_name, name) for name in module.__all__)
+    return out
+
+
+@pytest.mark.parametrize(("module_name", "name"), _module_names())
+def test_every_public_name_has_its_own_docstring(module_name: str, name: str) -> None:
+    obj = getattr(importlib.import_module(module_name), name)
     if name == "__version__":
         return
     function = inspect.isfunction(inspect.unwrap(obj)) if callable(obj) else False
     if inspect.isclass(obj) or function:  # a class, a function, a cached function
         doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
-        assert (doc or "").strip(), f"{name} has no docstring of its own"
+        assert (doc or "").strip(), f"{module_name}.{name} has no docstring of its own"
         return
     # Constants and type aliases: an attribute docstring where they are defined.
     assert _attribute_docstrings().get(name, "").strip(), f"{name} has no attribute docstring"
@@ -79,18 +165,47 @@ def test_every_public_name_has_its_own_docstring(name: str) -> None:
 @pytest.mark.parametrize("module_name", SUBMODULES)
 def test_public_submodules_list_their_names(module_name: str) -> None:
     module = importlib.import_module(module_name)
-    assert module.__doc__
-    for name in module.__all__:
-        obj = getattr(module, name)
-        assert obj.__doc__, f"{module_name}.{name} has no docstring"
+    assert (module.__doc__ or "").strip(), f"{module_name} has no docstring"
+    assert isinstance(module.__all__, list)
+    assert module.__all__ == sorted(module.__all__, key=_isort_key), module_name
+    assert len(set(module.__all__)) == len(module.__all__)
+    namespace: dict[str, object] = {}
+    exec(f"from {module_name} import *", namespace)  # noqa: S102
+    assert set(namespace) - {"__builtins__"} == set(module.__all__)
+
+
+def test_each_public_name_has_one_home() -> None:
+    homes: dict[str, list[str]] = {}
+    for module_name, name in _module_names():
+        homes.setdefault(name, []).append(module_name)
+    shared = {name: where for name, where in homes.items() if len(where) > 1}
+    # The base exception is in the core too, so that `except AntqError` needs no other import.
+    assert shared == {"AntqError": ["antq_core", "antq_core.errors"]}
 
 
 def test_what_the_submodules_export() -> None:
+    import antq_core.io
     import antq_core.report
     import antq_core.testing
+    import antq_core.text
 
     assert antq_core.report.__all__ == ["render_report"]
     assert antq_core.testing.__all__ == []
+    assert antq_core.io.__all__ == []
+    assert antq_core.text.__all__ == [
+        "Lang",
+        "Phrase",
+        "fold",
+        "format_date",
+        "format_number",
+        "format_period",
+        "format_phrase",
+        "format_quantity",
+        "nfc",
+        "parse_number",
+        "parse_phrase",
+        "parse_quantity",
+    ]
 
 
 def test_every_strategy_is_a_function_returning_a_strategy() -> None:
@@ -104,16 +219,19 @@ def test_every_strategy_is_a_function_returning_a_strategy() -> None:
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters), name
 
 
-def test_public_exceptions_are_antq_errors() -> None:
-    exceptions = [
-        getattr(antq_core, n)
-        for n in PUBLIC
-        if inspect.isclass(getattr(antq_core, n))
-        and issubclass(getattr(antq_core, n), BaseException)
-    ]
-    assert len(exceptions) > 10
-    for exception in exceptions:
-        assert issubclass(exception, AntqError), exception
+def test_every_exception_lives_in_errors_and_is_an_antq_error() -> None:
+    exceptions = {
+        name
+        for module_name, name in _module_names()
+        if inspect.isclass(obj := getattr(importlib.import_module(module_name), name))
+        and issubclass(obj, BaseException)
+    }
+    assert len(exceptions) > 20
+    assert exceptions <= set(antq_core.errors.__all__)
+    for name in exceptions:
+        raised = getattr(antq_core.errors, name)
+        # A warning is issued, not raised: it need not be an AntqError.
+        assert issubclass(raised, AntqError) or issubclass(raised, Warning), name
 
 
 def _sample() -> Dataset:
@@ -130,10 +248,10 @@ ON_PURPOSE: list[Callable[[], object]] = [
     lambda: Period.containing(dt.date(2017, 1, 1), "range"),
     lambda: Period.containing(dt.date(2017, 1, 1), "fortnight"),
     lambda: Period.month(2017, 13),
-    lambda: Quantity(1.5, "m2"),  # type: ignore[arg-type]
+    lambda: Quantity(1.5, "m2"),
     lambda: Quantity(-1, "person"),
     lambda: Quantity(1, "furlong"),
-    lambda: Quantity(1, "m2", "roughly"),  # type: ignore[arg-type]
+    lambda: Quantity(1, "m2", "roughly"),
     lambda: Quantity(1, "person") + Quantity(1, "household_attendance"),
     lambda: Quantity(1, "person").to("m2"),
     lambda: Quantity.sum([]),
@@ -141,11 +259,11 @@ ON_PURPOSE: list[Callable[[], object]] = [
     lambda: Unit.register("m2", "area", name_vi="m²", name_en="m²"),
     lambda: SubjectRef.parse("site"),
     lambda: SubjectRef.parse("village:1"),
-    lambda: SubjectRef("site", "not an id"),  # type: ignore[arg-type]
+    lambda: SubjectRef("site", "not an id"),
     lambda: antq_core.Disaggregation({"capital source": "family"}),
-    lambda: antq_core.parse_quantity("nhiều"),
-    lambda: antq_core.parse_quantity("5 m2", "fr"),  # type: ignore[arg-type]
-    lambda: antq_core.parse_number("1.5"),
+    lambda: antq_core.text.parse_quantity("nhiều"),
+    lambda: antq_core.text.parse_quantity("5 m2", "fr"),
+    lambda: antq_core.text.parse_number("1.5"),
     lambda: _sample().gazetteer.find("Lai Châu"),
     lambda: _sample().gazetteer.find("Hà Nội"),
     lambda: _sample().gazetteer.unit("nope"),
@@ -164,7 +282,7 @@ ON_PURPOSE: list[Callable[[], object]] = [
     ),
     lambda: antq_core.builtin_catalog().metric("nope"),
     lambda: antq_core.bundled_gazetteer("atlantis"),
-    lambda: antq_core.report.render_report(_sample(), "fr"),  # type: ignore[arg-type]
+    lambda: antq_core.report.render_report(_sample(), "fr"),
 ]
 
 
@@ -172,7 +290,7 @@ ON_PURPOSE: list[Callable[[], object]] = [
 def test_errors_raised_on_purpose_are_public_antq_errors(call: Callable[[], object]) -> None:
     with pytest.raises(AntqError) as info:
         call()
-    assert type(info.value).__name__ in antq_core.__all__
+    assert type(info.value).__name__ in antq_core.errors.__all__
     assert str(info.value)
 
 

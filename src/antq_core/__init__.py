@@ -5,8 +5,20 @@ sites they run at, the mass organizations and their members, the people they
 serve, and the figures they report, with the values, entities and dataset that
 make those figures add up.
 
-The public names are listed in ``__all__``; everything in a module whose name
-starts with ``_`` is private.
+This package holds the core API, listed in ``__all__`` one group per layer.
+The rest is public in topic modules, each with its own ``__all__``:
+
+- :mod:`antq_core.errors`: every exception (all derive from :class:`AntqError`)
+  and the located problems they carry;
+- :mod:`antq_core.text`: Vietnamese text, numbers, quantities, dates and
+  periods in words;
+- :mod:`antq_core.io.tabular`, :mod:`antq_core.io.dhis2`,
+  :mod:`antq_core.io.frames`, :mod:`antq_core.io.jsonschema`: adapters to
+  other formats;
+- :mod:`antq_core.report`: summaries for people;
+- :mod:`antq_core.testing.strategies`: Hypothesis strategies.
+
+Everything in a module whose name starts with ``_`` is private.
 """
 
 from importlib.metadata import version as _version
@@ -40,14 +52,11 @@ from antq_core._dataset.crosswalk import (
     CrosswalkEntry,
     CrosswalkRelationship,
     CrosswalkSource,
-    SplitUnitError,
-    UnmappedUnitError,
     bundled_crosswalk,
 )
-from antq_core._dataset.dataset import STREAM_THRESHOLD, Dataset, DuplicateIdError
+from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.document import DATASET_FORMAT_VERSION
 from antq_core._dataset.store import ObservationColumns, ObservationStore
-from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
@@ -70,7 +79,6 @@ from antq_core._entities import (
 from antq_core._validation import (
     Bounds,
     Expression,
-    ExpressionError,
     Issue,
     Location,
     MetricRef,
@@ -87,214 +95,96 @@ from antq_core._validation import (
 from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
 from antq_core._values.groups import UnitGroup, UnitGroupSet, read_group_sets
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
-from antq_core._values.phrases import (
-    Lang,
-    Phrase,
-    format_date,
-    format_number,
-    format_period,
-    format_phrase,
-    format_quantity,
-    parse_number,
-    parse_phrase,
-    parse_quantity,
-)
 from antq_core._values.quantity import Qualifier, Quantity, Unit
 from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
-from antq_core._values.text import fold, nfc
-from antq_core.errors import (
-    AmbiguousNameError,
-    AntqError,
-    DatasetLoadError,
-    ExportError,
-    GazetteerCycleError,
-    IncompatibleUnitsError,
-    InvalidValueError,
-    LoadProblem,
-    MissingExtraError,
-    OverlappingPeriodsError,
-    PeriodError,
-    QuantityError,
-    QuantityParseError,
-    UnknownAdminUnitError,
-    UnknownUnitError,
-    UnresolvedReferenceError,
-)
-from antq_core.io.dhis2 import (
-    DHIS2_UID_PATTERN,
-    Dhis2Conflict,
-    Dhis2Export,
-    Dhis2Import,
-    Dhis2ImportCount,
-    Dhis2Mapping,
-    Dhis2MappingError,
-    Dhis2OptionCombo,
-    Dhis2Skipped,
-    dhis2_period,
-    from_dhis2_data_value_set,
-    period_from_dhis2,
-    to_dhis2_data_value_set,
-)
-from antq_core.io.frames import (
-    FRAME_COLUMNS,
-    ValuesDoNotFitError,
-    to_arrow,
-    to_pandas,
-    to_polars,
-    write_parquet,
-)
-from antq_core.io.jsonschema import (
-    JSON_SCHEMA_DIALECT,
-    SCHEMA_ENTITIES,
-    dataset_json_schema,
-    entity_json_schema,
-)
-from antq_core.io.tabular import (
-    TabularLoadError,
-    TabularProblem,
-    export_tabular,
-    read_tabular,
-    write_template,
-)
+from antq_core.errors import AntqError
 
 __version__ = _version("antq_core")
 
-__all__ = [
-    "DATASET_FORMAT_VERSION",
+# Grouped by layer, lowest first, each group sorted; tests/test_public_api.py checks that
+# every name of a group is imported from the layer its comment names.
+__all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
+    # values (antq_core._values): periods, quantities and units, references, geography.
     "DEFAULT_SEASON_START_MONTH",
-    "DHIS2_UID_PATTERN",
-    "FRAME_COLUMNS",
-    "JSON_SCHEMA_DIALECT",
-    "MAX_LISTED_PROBLEMS",
-    "SCHEMA_ENTITIES",
-    "STREAM_THRESHOLD",
     "AdminLevel",
     "AdminUnit",
-    "AggregateRow",
-    "AggregateTable",
+    "Disaggregation",
+    "Gazetteer",
+    "GazetteerSource",
+    "Period",
+    "PeriodKind",
+    "Qualifier",
+    "Quantity",
+    "SubjectKind",
+    "SubjectRef",
+    "Unit",
+    "UnitGroup",
+    "UnitGroupSet",
+    "read_group_sets",
+    # entities (antq_core._entities): the pydantic models of one body of data.
     "AggregationType",
-    "AmbiguousNameError",
-    "AntqError",
-    "Bounds",
-    "Catalog",
     "CategoryOption",
     "CoordinationAgreement",
+    "DatasetMetadata",
+    "DisaggregationCategory",
+    "Initiative",
+    "InitiativeTheme",
+    "MassOrganization",
+    "MetricDefinition",
+    "MetricKind",
+    "Observation",
+    "OrganizationKind",
+    "Participant",
+    "ParticipantRole",
+    "Site",
+    "Source",
+    "Statement",
+    # dataset (antq_core._dataset): the container, its columns, bundled data, crosswalks.
+    "DATASET_FORMAT_VERSION",
+    "Catalog",
     "Crosswalk",
     "CrosswalkEntry",
     "CrosswalkRelationship",
     "CrosswalkSource",
     "Dataset",
-    "DatasetLoadError",
-    "DatasetMetadata",
-    "Dhis2Conflict",
-    "Dhis2Export",
-    "Dhis2Import",
-    "Dhis2ImportCount",
-    "Dhis2Mapping",
-    "Dhis2MappingError",
-    "Dhis2OptionCombo",
-    "Dhis2Skipped",
-    "Disaggregation",
-    "DisaggregationCategory",
-    "DuplicateIdError",
-    "EntityCount",
-    "EntityCounts",
-    "ExportError",
-    "Expression",
-    "ExpressionError",
-    "Gazetteer",
-    "GazetteerCycleError",
-    "GazetteerSource",
-    "IncompatibleUnitsError",
-    "Initiative",
-    "InitiativeTheme",
-    "InvalidValueError",
-    "Issue",
-    "KindCount",
-    "Lang",
-    "LoadProblem",
-    "Location",
-    "MassOrganization",
-    "MetricDefinition",
-    "MetricKind",
-    "MetricRef",
-    "MissingExtraError",
-    "MissingValueStrategy",
-    "Observation",
     "ObservationColumns",
     "ObservationStore",
-    "OrganizationKind",
-    "OverlappingPeriodsError",
-    "Participant",
-    "ParticipantRole",
-    "Period",
-    "PeriodError",
-    "PeriodKind",
-    "Phrase",
-    "Qualifier",
-    "Quantity",
-    "QuantityError",
-    "QuantityParseError",
-    "Reconciliation",
-    "RuleImportance",
-    "RuleOperator",
-    "Severity",
-    "Site",
-    "Source",
-    "SplitUnitError",
-    "Statement",
-    "SubjectKind",
-    "SubjectRef",
-    "TabularLoadError",
-    "TabularProblem",
-    "Tolerance",
-    "Unit",
-    "UnitGroup",
-    "UnitGroupSet",
-    "UnknownAdminUnitError",
-    "UnknownUnitError",
-    "UnmappedUnitError",
-    "Unplaceable",
-    "Unplaced",
-    "UnresolvedReferenceError",
-    "ValidationReport",
-    "ValidationRule",
-    "ValuesDoNotFitError",
-    "__version__",
-    "aggregate",
-    "aggregate_rollup",
     "builtin_catalog",
-    "builtin_rules",
     "bundled_crosswalk",
     "bundled_gazetteer",
     "bundled_group_sets",
-    "count_entities",
-    "dataset_json_schema",
-    "dhis2_period",
-    "entity_json_schema",
-    "export_tabular",
-    "fold",
-    "format_date",
-    "format_number",
-    "format_period",
-    "format_phrase",
-    "format_quantity",
-    "from_dhis2_data_value_set",
-    "nfc",
-    "parse_number",
-    "parse_phrase",
-    "parse_quantity",
-    "period_from_dhis2",
-    "read_group_sets",
-    "read_tabular",
-    "reconcile",
     "sample",
-    "to_arrow",
-    "to_dhis2_data_value_set",
-    "to_pandas",
-    "to_polars",
+    # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
+    "AggregateRow",
+    "AggregateTable",
+    "EntityCount",
+    "EntityCounts",
+    "KindCount",
+    "Reconciliation",
+    "Tolerance",
+    "Unplaceable",
+    "Unplaced",
+    "aggregate",
+    "aggregate_rollup",
+    "count_entities",
+    "reconcile",
+    # validation (antq_core._validation): checks, rules and their report.
+    "Bounds",
+    "Expression",
+    "Issue",
+    "Location",
+    "MetricRef",
+    "MissingValueStrategy",
+    "RuleImportance",
+    "RuleOperator",
+    "Severity",
+    "ValidationReport",
+    "ValidationRule",
+    "builtin_rules",
     "validate",
     "validate_json",
-    "write_parquet",
-    "write_template",
+    # errors (antq_core.errors): the base of every exception; the rest live there.
+    "AntqError",
+    # the package itself.
+    "__version__",
 ]

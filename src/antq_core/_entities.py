@@ -109,7 +109,7 @@ class _Entity(BaseModel):
         return self.model_validate(kept | changes)
 
     def _derived(self) -> set[str]:
-        """Fields whose values were derived from others, to be derived again on :meth:`evolve`."""
+        """Fields whose values were derived from others, to be derived again on ``evolve()``."""
         return set()
 
 
@@ -529,7 +529,7 @@ class MetricDefinition(_Entity):
         """This metric, also broken down by ``categories`` (ids of disaggregation categories).
 
         The way to extend a built-in metric for a dataset of one's own: the
-        result is validated (see :meth:`evolve`); categories it already has are
+        result is validated (see ``evolve()``); categories it already has are
         not repeated. Whether the categories exist is checked by
         :func:`~antq_core.validate` against the dataset's categories.
 

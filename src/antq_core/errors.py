@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
@@ -14,7 +14,10 @@ __all__ = [
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
+    "Dhis2MappingError",
+    "DuplicateIdError",
     "ExportError",
+    "ExpressionError",
     "GazetteerCycleError",
     "IncompatibleUnitsError",
     "InvalidValueError",
@@ -24,9 +27,15 @@ __all__ = [
     "PeriodError",
     "QuantityError",
     "QuantityParseError",
+    "SplitUnitError",
+    "TabularLoadError",
+    "TabularNotice",
+    "TabularProblem",
     "UnknownAdminUnitError",
     "UnknownUnitError",
+    "UnmappedUnitError",
     "UnresolvedReferenceError",
+    "ValuesDoNotFitError",
 ]
 
 
@@ -354,3 +363,226 @@ class OverlappingPeriodsError(AntqError, ValueError):
         super().__init__(
             f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
         )
+
+
+class ExpressionError(AntqError, ValueError):
+    """A rule expression could not be read; says where, with a caret under the spot.
+
+    Raised by :meth:`Expression.parse <antq_core.Expression.parse>` and by
+    :class:`~antq_core.ValidationRule` for a side it cannot read:
+
+    >>> print(ExpressionError("tips_received + * 2", 16, "expected a number, a metric id or '('"))
+    invalid expression at position 16: expected a number, a metric id or '('
+      tips_received + * 2
+                      ^
+
+    Attributes:
+        text: The expression.
+        position: Index of the character where reading failed (0-based).
+        reason: What was expected or what is wrong.
+    """
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        self.text = text
+        self.position = position
+        self.reason = reason
+        shown = text if len(text) <= 120 else text[:120] + "..."  # noqa: PLR2004
+        caret = " " * min(position, len(shown)) + "^"
+        super().__init__(
+            f"invalid expression at position {position}: {reason}\n  {shown}\n  {caret}"
+        )
+
+    @property
+    def caret(self) -> str:
+        """The expression with a ``^`` under the failing position, on two lines."""
+        return f"{self.text}\n{' ' * self.position}^"
+
+
+class DuplicateIdError(AntqError, ValueError):
+    """Two entities of one kind share an id.
+
+    Attributes:
+        kind: The entity kind (``"site"``...).
+        id: The shared id.
+    """
+
+    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
+        self.kind = kind
+        self.id = id
+        super().__init__(f"two {kind} entities have the id {id!r}")
+
+
+class SplitUnitError(AntqError, ValueError):
+    """A remap met units that were split, and the caller asked to refuse them.
+
+    Attributes:
+        units: Each split old unit with the new units it was divided among.
+        referenced_from: For each split unit, the first thing that refers to it.
+        shares_missing: Whether the remap asked to apportion, and these splits
+            have no area shares to do it by.
+    """
+
+    def __init__(
+        self,
+        units: Mapping[str, Sequence[str]],
+        referenced_from: Mapping[str, str],
+        *,
+        shares_missing: bool = False,
+    ) -> None:
+        self.units = {code: tuple(to) for code, to in units.items()}
+        self.referenced_from = dict(referenced_from)
+        self.shares_missing = shares_missing
+        listed = "; ".join(
+            f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
+            for code, to in self.units.items()
+        )
+        if shares_missing:
+            message = (
+                f"cannot apportion figures on split units the crosswalk gives no area "
+                f"shares for: {listed}; remap with on_split='approximate' to place them "
+                "at one unit"
+            )
+        else:
+            message = (
+                f"cannot divide figures or places recorded on split units: {listed}; "
+                "remap with on_split='approximate' to place them at the units' common "
+                "ancestor"
+            )
+        super().__init__(message)
+
+
+class UnmappedUnitError(AntqError, LookupError):
+    """A dataset refers to units the crosswalk says nothing about.
+
+    Attributes:
+        codes: The unit codes missing from the crosswalk.
+        crosswalk: The crosswalk's id.
+        referenced_from: For each code, the first thing that refers to it.
+    """
+
+    def __init__(
+        self, codes: Sequence[str], crosswalk: str, referenced_from: Mapping[str, str]
+    ) -> None:
+        self.codes = tuple(codes)
+        self.crosswalk = crosswalk
+        self.referenced_from = dict(referenced_from)
+        listed = ", ".join(f"{c} ({self.referenced_from.get(c, '?')})" for c in self.codes)
+        super().__init__(f"crosswalk {crosswalk!r} does not map {listed}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@attrs.frozen
+class TabularProblem:
+    """One thing wrong in a CSV file or a workbook, with where it is.
+
+    Attributes:
+        file: The file (a CSV file, or the workbook).
+        sheet: The sheet of a workbook; ``None`` for CSV.
+        row: The row as a spreadsheet numbers it (the header is row 1);
+            ``None`` for a problem of the whole file or sheet.
+        column: The column's header as written in the file; ``None`` for a
+            problem of the whole row.
+        message_vi: What is wrong, in Vietnamese.
+        message_en: What is wrong, in English.
+        input: The offending cell (shortened), never for personal data.
+        cell: The cell reference in a workbook (``"C14"``).
+    """
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message_vi: str
+    message_en: str
+    input: str | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet {self.sheet!r}")
+        if self.cell is not None:
+            where.append(f"cell {self.cell}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        got = f" (got {self.input})" if self.input is not None else ""
+        return f"{', '.join(where)}: {self.message_en}{got} / {self.message_vi}"
+
+
+class TabularNotice(UserWarning):
+    """Something imported as it is, but worth knowing (a hidden sheet, hidden rows).
+
+    :func:`~antq_core.io.tabular.read_tabular` issues one warning of this class
+    per notice, after reading; ``antq import`` prints them.
+
+    Attributes:
+        problem: What and where, in both languages.
+    """
+
+    def __init__(self, problem: TabularProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class TabularLoadError(AntqError, ValueError):
+    """A CSV directory or workbook could not be read into a dataset; lists every problem.
+
+    Attributes:
+        source: The directory or workbook.
+        problems: The problems found (the first 1,000), each located.
+        omitted: How many more were found but not listed.
+    """
+
+    max_shown = 20
+
+    def __init__(
+        self, source: str, problems: Iterable[TabularProblem], *, omitted: int = 0
+    ) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        self.omitted = omitted
+        n = len(self.problems) + omitted
+        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
+        more = n - min(len(self.problems), self.max_shown)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"cannot import {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
+
+
+class ValuesDoNotFitError(AntqError, ValueError):
+    """Some values need more digits than a ``decimal128`` column holds.
+
+    Attributes:
+        digits: The digits the widest value needs before the decimal mark.
+        scale: The most digits any value has after it.
+        precision: The digits a ``decimal128`` column holds.
+    """
+
+    def __init__(self, digits: int, scale: int, *, precision: int = 38) -> None:
+        self.digits = digits
+        self.scale = scale
+        self.precision = precision
+        super().__init__(
+            f"the values need {digits} digits before the decimal mark and {scale} after it, "
+            f"more than the {precision} of a decimal128 column; "
+            "pass values='string' to get them as exact decimal strings"
+        )
+
+
+class Dhis2MappingError(AntqError, ValueError):
+    """A DHIS2 mapping could not be read; lists every problem with its JSON path.
+
+    Attributes:
+        source: The file path, or ``"<memory>"``.
+        problems: Every problem found.
+    """
+
+    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        shown = "\n".join(f"  {p}" for p in self.problems)
+        n = len(self.problems)
+        super().__init__(f"invalid DHIS2 mapping {source}: {n} problem{'s' * (n != 1)}\n{shown}")

@@ -16,23 +16,25 @@ from antq_core import (
     AggregationType,
     Dataset,
     Gazetteer,
-    IncompatibleUnitsError,
     Initiative,
     InitiativeTheme,
-    InvalidValueError,
     MassOrganization,
     MetricDefinition,
-    MissingExtraError,
     Observation,
-    OverlappingPeriodsError,
     Participant,
     Period,
     Qualifier,
     Quantity,
     Site,
-    UnresolvedReferenceError,
     aggregate,
     sample,
+)
+from antq_core.errors import (
+    IncompatibleUnitsError,
+    InvalidValueError,
+    MissingExtraError,
+    OverlappingPeriodsError,
+    UnresolvedReferenceError,
 )
 
 SAMPLE = sample()

@@ -25,9 +25,7 @@ from antq_core import (
     Dataset,
     DatasetMetadata,
     Gazetteer,
-    InvalidValueError,
     MetricDefinition,
-    MissingExtraError,
     Observation,
     Period,
     Qualifier,
@@ -36,6 +34,7 @@ from antq_core import (
     aggregate_rollup,
     sample,
 )
+from antq_core.errors import InvalidValueError, MissingExtraError
 from antq_core.testing.strategies import aggregation_datasets, datasets
 
 _LEVELS = ("province", "district", "commune", "village")

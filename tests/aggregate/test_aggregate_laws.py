@@ -79,7 +79,9 @@ def test_a_parent_is_the_sum_of_its_children(ds: Dataset, metric: str) -> None:
     assert {str(r.keys["province"]): r.observations for r in provinces} == dict(counts)
 
 
-def rows_and_lost(table: AggregateTable) -> tuple[list[object], Counter[tuple[str, ...]]]:
+def rows_and_lost(
+    table: AggregateTable,
+) -> tuple[list[object], Counter[tuple[str, str, str, str]]]:
     lost = Counter((u.metric, str(u.subject), str(u.period), u.reason) for u in table.unplaceable)
     return list(table), lost
 
@@ -240,6 +242,6 @@ def test_each_person_counts_once_per_group(ds: Dataset) -> None:
             for m in months
             if m.quantity is not None
             and m.keys["province"] == row.keys["province"]
-            and row.keys["year"].contains(m.keys["month"])  # type: ignore[union-attr, arg-type]
+            and row.keys["year"].contains(m.keys["month"])  # type: ignore[union-attr]
         ]
         assert row.quantity.value <= sum(within)

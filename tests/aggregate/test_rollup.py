@@ -15,7 +15,6 @@ from antq_core import (
     AdminLevel,
     Dataset,
     EntityCounts,
-    InvalidValueError,
     MassOrganization,
     Observation,
     OrganizationKind,
@@ -24,11 +23,11 @@ from antq_core import (
     Quantity,
     Site,
     Tolerance,
-    UnknownAdminUnitError,
     count_entities,
     reconcile,
     sample,
 )
+from antq_core.errors import InvalidValueError, UnknownAdminUnitError
 
 REPORT = "2017-07-13"
 
@@ -185,7 +184,7 @@ def test_bad_arguments_are_typed_errors(lai_chau: Dataset) -> None:
     with pytest.raises(InvalidValueError, match="administrative level"):
         count_entities(lai_chau, "hamlet")
     with pytest.raises(InvalidValueError, match="date"):
-        count_entities(lai_chau, "commune", on="2017")  # type: ignore[arg-type]
+        count_entities(lai_chau, "commune", on="2017")
     with pytest.raises(UnknownAdminUnitError):
         count_entities(lai_chau, "district").row("03589")
 
@@ -401,7 +400,7 @@ def test_reconciliation_counts_as_of_the_period_end(lai_chau: Dataset) -> None:
 def test_tolerance_takes_non_negative_exact_numbers() -> None:
     for bad in (-1, 0.5, "1"):
         with pytest.raises(InvalidValueError):
-            Tolerance(absolute=bad)  # type: ignore[arg-type]
+            Tolerance(absolute=bad)
     assert Tolerance(absolute=3, relative=Decimal("0.01")).allowed(100) == 3
 
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 
 import antq_core
-from antq_core import AdminUnit, Dataset, Gazetteer, Initiative, InvalidValueError, Site
+from antq_core import AdminUnit, Dataset, Gazetteer, Initiative, Site
 from antq_core._cli import main
+from antq_core.errors import InvalidValueError
 from antq_core.report import render_report
 from antq_core.testing.strategies import datasets
 
@@ -139,7 +140,7 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
 
 def test_render_report_rejects_other_languages(lai_chau: Dataset) -> None:
     with pytest.raises(InvalidValueError):
-        render_report(lai_chau, "fr")  # type: ignore[arg-type]
+        render_report(lai_chau, "fr")
 
 
 # Each example is a whole dataset, and the round trip tests already draw a hundred.

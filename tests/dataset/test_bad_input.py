@@ -14,15 +14,14 @@ from antq_core import (
     AdminUnit,
     AntqError,
     Dataset,
-    DatasetLoadError,
     Gazetteer,
     Participant,
     Period,
     Quantity,
-    QuantityError,
     Source,
     sample,
 )
+from antq_core.errors import DatasetLoadError, QuantityError
 from antq_core.report import render_report
 
 SECRET_ID = "0123456789"  # noqa: S105 - ten digits: not a valid CMND/CCCD number

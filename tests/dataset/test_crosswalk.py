@@ -21,10 +21,8 @@ from antq_core import (
     CrosswalkRelationship,
     CrosswalkSource,
     Dataset,
-    DatasetLoadError,
     DatasetMetadata,
     Gazetteer,
-    InvalidValueError,
     MassOrganization,
     MetricDefinition,
     Observation,
@@ -32,15 +30,14 @@ from antq_core import (
     Participant,
     Qualifier,
     Quantity,
-    SplitUnitError,
     SubjectKind,
     SubjectRef,
-    UnmappedUnitError,
     aggregate,
     bundled_crosswalk,
     bundled_gazetteer,
     count_entities,
 )
+from antq_core.errors import DatasetLoadError, InvalidValueError, SplitUnitError, UnmappedUnitError
 
 SAMPLE_COMMUNES = {  # 2017 code -> 2025 code, after 1670/NQ-UBTVQH15
     "03589": "03549",  # Mường So -> xã Phong Thổ
@@ -284,7 +281,7 @@ def test_units_the_crosswalk_lacks_are_all_named(cw: Crosswalk, lai_chau: Datase
 
 def test_remap_checks_its_arguments(cw: Crosswalk, lai_chau: Dataset) -> None:
     with pytest.raises(InvalidValueError, match="on_split"):
-        cw.remap(lai_chau, on_split="guess")  # type: ignore[arg-type]
+        cw.remap(lai_chau, on_split="guess")
     with pytest.raises(InvalidValueError, match="vn-2017"):
         cw.remap(cw.remap(lai_chau))
 
@@ -441,7 +438,7 @@ def test_remap_keeps_every_observation_and_each_metrics_province_total(
 @given(_crosswalks(splits=False), _datasets())
 def test_merges_are_exact(cw: Crosswalk, ds: Dataset) -> None:
     for on_split in ("refuse", "approximate"):
-        new = cw.remap(ds, on_split=on_split)  # type: ignore[arg-type]
+        new = cw.remap(ds, on_split=on_split)
         for before, after in zip(ds.observations, new.observations, strict=True):
             assert after.subject.id == cw.entry(before.subject.id).new[0]
             assert after.qualifier is before.qualifier

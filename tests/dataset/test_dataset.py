@@ -13,17 +13,9 @@ import pytest
 from hypothesis import given, settings
 
 import antq_core
-from antq_core import (
-    Dataset,
-    DatasetLoadError,
-    DuplicateIdError,
-    Observation,
-    ObservationStore,
-    Quantity,
-    Site,
-    SubjectRef,
-    UnresolvedReferenceError,
-)
+import antq_core.errors
+from antq_core import Dataset, Observation, ObservationStore, Quantity, Site, SubjectRef
+from antq_core.errors import DatasetLoadError, DuplicateIdError, UnresolvedReferenceError
 from antq_core.testing.strategies import datasets
 
 Document = dict[str, Any]
@@ -379,5 +371,5 @@ def test_replace_shares_what_it_does_not_replace() -> None:
     assert new.observations is ds.observations
     assert new.gazetteer is ds.gazetteer
     assert new.participants == ds.participants
-    with pytest.raises(antq_core.DuplicateIdError):
+    with pytest.raises(antq_core.errors.DuplicateIdError):
         ds.replace(sites=[*ds.sites.values(), site])

@@ -46,7 +46,7 @@ def test_columns_are_a_read_only_view() -> None:
         assert cols.texts[cols.note[i]] == o.note
         assert cols.exact.get(i, cols.value[i]) == o.value
     with pytest.raises(TypeError):
-        cols.value[0] = 1  # type: ignore[index]
+        cols.value[0] = 1
 
 
 def test_a_year_and_its_quarter_overlap() -> None:

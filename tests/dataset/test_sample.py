@@ -12,7 +12,6 @@ import pytest
 from antq_core import (
     AdminLevel,
     Dataset,
-    IncompatibleUnitsError,
     Observation,
     ParticipantRole,
     Period,
@@ -20,10 +19,10 @@ from antq_core import (
     Quantity,
     builtin_catalog,
     bundled_gazetteer,
-    nfc,
-    parse_quantity,
     sample,
 )
+from antq_core.errors import IncompatibleUnitsError
+from antq_core.text import nfc, parse_quantity
 
 REPORT_DATE = dt.date(2017, 7, 13)
 SOURCE = "blc-2017-07-13"

@@ -10,7 +10,6 @@ import pytest
 
 from antq_core import (
     Dataset,
-    DatasetLoadError,
     ObservationStore,
     Period,
     Qualifier,
@@ -19,6 +18,7 @@ from antq_core import (
     bundled_gazetteer,
 )
 from antq_core._dataset.store import QUALIFIER_INDEX, StoreBuilder
+from antq_core.errors import DatasetLoadError
 
 
 def _builder() -> StoreBuilder:

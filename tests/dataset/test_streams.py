@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from antq_core import (
-    MAX_LISTED_PROBLEMS,
-    Dataset,
-    DatasetLoadError,
-    Observation,
-    export_tabular,
-    read_tabular,
-)
+from antq_core import Dataset, Observation
+from antq_core._dataset.stream import MAX_LISTED_PROBLEMS
+from antq_core.errors import DatasetLoadError
+from antq_core.io.tabular import export_tabular, read_tabular
 from antq_core.testing.strategies import datasets
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -19,7 +20,6 @@ from antq_core import (
     DisaggregationCategory,
     Initiative,
     InitiativeTheme,
-    InvalidValueError,
     MassOrganization,
     MetricDefinition,
     MetricKind,
@@ -30,6 +30,7 @@ from antq_core import (
     Source,
     Statement,
 )
+from antq_core.errors import InvalidValueError
 from antq_core.testing import strategies as ats
 
 SENSITIVE = {"include_sensitive": True}
@@ -118,10 +119,11 @@ OBSERVATION = {
 )
 def test_bad_observation_fields_are_located(change: dict[str, Any], location: str) -> None:
     document = OBSERVATION | change
-    for validate in (
+    validators: list[Callable[[dict[str, Any]], Observation]] = [
         Observation.model_validate,
         lambda d: Observation.model_validate_json(json.dumps(d)),
-    ):
+    ]
+    for validate in validators:
         with pytest.raises(ValidationError) as info:
             validate(document)
         assert [e["loc"] for e in info.value.errors()] == [(location,)]
@@ -261,7 +263,7 @@ def test_observation_quantity() -> None:
     ],
 )
 def test_metric_aggregation_defaults_from_its_kind(kind: str, space: str, time: str) -> None:
-    m = MetricDefinition(id="m", name_vi="X", name_en="X", unit="person", kind=kind)  # type: ignore[arg-type]
+    m = MetricDefinition(id="m", name_vi="X", name_en="X", unit="person", kind=kind)
     assert (m.space_aggregation, m.time_aggregation) == (space, time)
     explicit = MetricDefinition(
         id="m",
@@ -269,7 +271,7 @@ def test_metric_aggregation_defaults_from_its_kind(kind: str, space: str, time: 
         name_en="X",
         unit="person",
         kind=kind,
-        time_aggregation="max",  # type: ignore[arg-type]
+        time_aggregation="max",
     )
     assert explicit.time_aggregation is AggregationType.MAX
     assert explicit.space_aggregation == space

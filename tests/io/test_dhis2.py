@@ -15,17 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antq_core import (
+from antq_core import AntqError, Dataset, Observation, Period, SubjectKind
+from antq_core.errors import Dhis2MappingError, PeriodError
+from antq_core.io.dhis2 import (
     DHIS2_UID_PATTERN,
-    AntqError,
-    Dataset,
     Dhis2ImportCount,
     Dhis2Mapping,
-    Dhis2MappingError,
-    Observation,
-    Period,
-    PeriodError,
-    SubjectKind,
     dhis2_period,
     from_dhis2_data_value_set,
     period_from_dhis2,
@@ -112,7 +107,7 @@ def test_bad_dhis2_periods(text: str) -> None:
 
 def test_a_dhis2_period_is_a_string() -> None:
     with pytest.raises(PeriodError, match="not a DHIS2 period"):
-        period_from_dhis2(2017)  # type: ignore[arg-type]
+        period_from_dhis2(2017)
 
 
 @given(periods(kinds=["day", "week", "month", "quarter", "half_year", "year"]))

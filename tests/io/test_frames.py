@@ -15,19 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from antq_core import (
-    FRAME_COLUMNS,
-    AdminLevel,
-    Dataset,
-    InvalidValueError,
-    MissingExtraError,
-    SubjectKind,
-    ValuesDoNotFitError,
-    to_arrow,
-    to_pandas,
-    to_polars,
-    write_parquet,
-)
+from antq_core import AdminLevel, Dataset, SubjectKind
+from antq_core.errors import InvalidValueError, MissingExtraError, ValuesDoNotFitError
+from antq_core.io.frames import FRAME_COLUMNS, to_arrow, to_pandas, to_polars, write_parquet
 from antq_core.testing.strategies import datasets
 
 LEVELS = ("province", "district", "commune", "village")

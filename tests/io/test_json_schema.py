@@ -24,15 +24,17 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
 import antq_core
-from antq_core import (
+import antq_core.errors
+import antq_core.io.dhis2
+from antq_core import Dataset
+from antq_core._cli import main
+from antq_core.errors import InvalidValueError
+from antq_core.io.jsonschema import (
     JSON_SCHEMA_DIALECT,
     SCHEMA_ENTITIES,
-    Dataset,
-    InvalidValueError,
     dataset_json_schema,
     entity_json_schema,
 )
-from antq_core._cli import main
 from antq_core.testing.strategies import datasets
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -183,7 +185,7 @@ def test_document_rejects_what_the_loader_rejects(sample_document: dict[str, Any
             node = node[int(part)] if part.isdigit() else node[part]
         node[last] = bad
         assert _errors(DOCUMENT_VALIDATOR, document), where
-        with pytest.raises(antq_core.DatasetLoadError):
+        with pytest.raises(antq_core.errors.DatasetLoadError):
             Dataset.from_dict(document)
     document = copy.deepcopy(sample_document)
     document["observations"][0]["colour"] = "red"
@@ -206,7 +208,9 @@ def test_the_dhis2_mapping_schema_accepts_mappings() -> None:
     }
     validator = ENTITY_VALIDATORS["Dhis2Mapping"]
     assert _errors(validator, mapping) == []
-    assert antq_core.Dhis2Mapping.model_validate(mapping).org_units == {"12": "ImspTQPwCqd"}
+    assert antq_core.io.dhis2.Dhis2Mapping.model_validate(mapping).org_units == {
+        "12": "ImspTQPwCqd"
+    }
     assert _errors(validator, mapping | {"data_set": "short"})
     assert _errors(validator, mapping | {"data_elements": {"initiatives": "1bfJHSPpUQD"}})
 

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,21 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antq_core import (
-    Dataset,
-    ExportError,
-    Initiative,
-    InvalidValueError,
-    MissingExtraError,
-    Observation,
-    Participant,
-    Source,
-    TabularLoadError,
-    export_tabular,
-    read_tabular,
-    write_template,
-)
+from antq_core import Dataset, Initiative, Observation, Participant, Source
 from antq_core._cli import main
+from antq_core.errors import ExportError, InvalidValueError, MissingExtraError, TabularLoadError
+from antq_core.io.tabular import export_tabular, read_tabular, write_template
 from antq_core.testing.strategies import datasets
 
 HOSTILE = (
@@ -51,7 +41,7 @@ def _rebuilt(dataset: Dataset, **changes: Any) -> Dataset:
 
 def _round_trip(dataset: Dataset, tmp: Path, fmt: str, lang: str) -> Dataset:
     target = tmp / (f"out-{lang}.xlsx" if fmt == "xlsx" else f"out-{lang}")
-    export_tabular(dataset, target, fmt, lang=lang, include_sensitive=True)  # type: ignore[arg-type]
+    export_tabular(dataset, target, fmt, lang=lang, include_sensitive=True)
     return read_tabular(target)
 
 
@@ -197,7 +187,7 @@ def test_csv_values_follow_the_language(tmp_path: Path, lai_chau: Dataset) -> No
     )
     dataset = _rebuilt(lai_chau, observations=[area])
     for lang, written in (("vi", "5,8"), ("en", "5.8")):
-        export_tabular(dataset, tmp_path / lang, "csv", lang=lang, include_sensitive=True)  # type: ignore[arg-type]
+        export_tabular(dataset, tmp_path / lang, "csv", lang=lang, include_sensitive=True)
         text = (tmp_path / lang / "observations.csv").read_text(encoding="utf-8-sig")
         rows = list(csv.reader(text.splitlines()))
         assert rows[1][3] == written
@@ -206,7 +196,7 @@ def test_csv_values_follow_the_language(tmp_path: Path, lai_chau: Dataset) -> No
 
 def _csv_dir(tmp_path: Path, lai_chau: Dataset, lang: str = "vi") -> Path:
     target = tmp_path / f"csv-{lang}"
-    export_tabular(lai_chau, target, "csv", lang=lang)  # type: ignore[arg-type]
+    export_tabular(lai_chau, target, "csv", lang=lang)
     return target
 
 
@@ -385,11 +375,11 @@ def test_template_in_english(tmp_path: Path) -> None:
 
 def test_bad_choices(tmp_path: Path, lai_chau: Dataset) -> None:
     with pytest.raises(InvalidValueError):
-        export_tabular(lai_chau, tmp_path / "x", "ods")  # type: ignore[arg-type]
+        export_tabular(lai_chau, tmp_path / "x", "ods")
     with pytest.raises(InvalidValueError):
-        export_tabular(lai_chau, tmp_path / "x", "csv", lang="fr")  # type: ignore[arg-type]
+        export_tabular(lai_chau, tmp_path / "x", "csv", lang="fr")
     with pytest.raises(InvalidValueError):
-        write_template(tmp_path / "x.csv", "csv")  # type: ignore[arg-type]
+        write_template(tmp_path / "x.csv", "csv")
 
 
 def test_a_csv_export_reads_back_whole(tmp_path: Path, lai_chau: Dataset) -> None:
@@ -403,7 +393,7 @@ def test_lists_with_semicolons_survive(tmp_path: Path, lai_chau: Dataset) -> Non
     initiatives = [odd if i.id == first.id else i for i in lai_chau.initiatives.values()]
     dataset = _rebuilt(lai_chau, initiatives=initiatives)
     for fmt, target in (("csv", tmp_path / "c"), ("xlsx", tmp_path / "x.xlsx")):
-        export_tabular(dataset, target, fmt)  # type: ignore[arg-type]
+        export_tabular(dataset, target, fmt)
         back = read_tabular(target)
         assert back.initiatives[first.id].lead_bodies == odd.lead_bodies
 
@@ -526,10 +516,11 @@ def test_without_openpyxl_the_error_names_the_extra(
     lai_chau: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the [excel] extra were absent
-    for attempt in (
+    attempts: list[Callable[[], object]] = [
         lambda: export_tabular(lai_chau, tmp_path / "x.xlsx", "xlsx"),
         lambda: write_template(tmp_path / "t.xlsx"),
-    ):
+    ]
+    for attempt in attempts:
         with pytest.raises(MissingExtraError) as info:
             attempt()
         assert "antq_core[excel]" in str(info.value)

@@ -7,11 +7,17 @@ import datetime as dt
 import io
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
 
-from antq_core import Dataset, TabularLoadError, TabularProblem, export_tabular, read_tabular
+from antq_core import Dataset
+from antq_core.errors import TabularLoadError, TabularProblem
+from antq_core.io.tabular import export_tabular, read_tabular
+
+if TYPE_CHECKING:
+    from antq_core.io.tabular._layout import Column
 
 
 @pytest.fixture
@@ -213,7 +219,7 @@ def test_english_headers_in_a_vietnamese_workbook_still_read(
     assert read_tabular(csv_dir) == lai_chau
 
 
-def _site_columns() -> list[object]:
+def _site_columns() -> list[Column]:
     from antq_core.io.tabular._layout import TABLES
 
     return list(next(t for t in TABLES if t.key == "sites").columns)
@@ -226,7 +232,7 @@ def _sheet_row(workbook: Path, sheet: str, values: list[object]) -> int:
     book = openpyxl.load_workbook(workbook)
     ws = book[sheet]
     ws.append(values)
-    row = ws.max_row
+    row: int = ws.max_row
     book.save(workbook)
     return row
 

@@ -15,14 +15,9 @@ import pytest
 
 from antq_core import Dataset
 from antq_core._cli import main
-from antq_core.io.tabular import (
-    TabularLoadError,
-    TabularNotice,
-    TabularProblem,
-    _xlsx_read,
-    export_tabular,
-    read_tabular,
-)
+from antq_core.errors import TabularLoadError, TabularNotice, TabularProblem
+from antq_core.io.tabular import _xlsx_read, export_tabular, read_tabular
+from antq_core.io.tabular._cells import BadCell
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "xlsx"
 
@@ -79,7 +74,7 @@ def test_cli_import_prints_the_notices(tmp_path: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.count("antq: notice:") == 2
     assert "Traceback" not in err
-    assert Dataset.load(out)
+    assert isinstance(Dataset.load(out), Dataset)
 
 
 # -- one bad cell: one problem, at the cell ------------------------------------------------
@@ -230,7 +225,7 @@ def test_the_cell_type_rules() -> None:
     assert serial(59, False).date().isoformat() == "1900-02-28"  # type: ignore[union-attr]
     assert serial(61, False).date().isoformat() == "1900-03-01"  # type: ignore[union-attr]
     assert serial(0, True).date().isoformat() == "1904-01-01"  # type: ignore[union-attr]
-    assert isinstance(serial(2_958_466, False), _xlsx_read.BadCell)
+    assert isinstance(serial(2_958_466, False), BadCell)
     assert _xlsx_read.is_date_format("dd/mm/yyyy")
     assert _xlsx_read.is_date_format("[h]:mm")
     assert not _xlsx_read.is_date_format('#,##0" ngày"')

@@ -13,7 +13,6 @@ import pytest
 
 from antq_core import (
     Dataset,
-    DatasetLoadError,
     Severity,
     Tolerance,
     ValidationRule,
@@ -27,6 +26,7 @@ from antq_core._validation.checks import CHECKS, Context, Options
 from antq_core._validation.checks.ratios import RATIO_TOLERANCE
 from antq_core._validation.issues import IssueCode, declare
 from antq_core._validation.run import DEFAULT_LEVELS
+from antq_core.errors import DatasetLoadError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "validation"

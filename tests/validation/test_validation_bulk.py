@@ -18,17 +18,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from antq_core import (
-    Dataset,
-    InvalidValueError,
-    MissingExtraError,
-    MissingValueStrategy,
-    ValidationRule,
-    sample,
-    validate,
-)
+from antq_core import Dataset, MissingValueStrategy, ValidationRule, sample, validate
 from antq_core._dataset.keys import byte_width, key_codes, low_shift, rows_with, take
 from antq_core._validation.rules import check_rules
+from antq_core.errors import InvalidValueError, MissingExtraError
 from antq_core.testing.strategies import datasets
 
 # -- keys ------------------------------------------------------------------------------------

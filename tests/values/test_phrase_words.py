@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antq_core import Quantity, QuantityParseError, format_phrase, parse_phrase, parse_quantity
+from antq_core import Quantity
+from antq_core.errors import QuantityParseError
+from antq_core.text import format_phrase, parse_phrase, parse_quantity
 
 # -- a figure restated in another unit -----------------------------------------------
 

@@ -8,18 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antq_core import (
-    AdminUnit,
-    Gazetteer,
-    Initiative,
-    Participant,
-    Site,
-    Source,
-    Statement,
-    fold,
-    nfc,
-)
+from antq_core import AdminUnit, Gazetteer, Initiative, Participant, Site, Source, Statement
 from antq_core.testing.strategies import vietnamese_names
+from antq_core.text import fold, nfc
 
 
 def nfd(text: str) -> str:

@@ -13,7 +13,7 @@ in Python and exactly, as the reference engine does. Sums are taken in 64-bit
 integers when no sum can overflow them, else in 128-bit integers.
 
 polars and pyarrow are imported only when a scan runs; without them the scan
-raises :class:`~antq_core.MissingExtraError` naming the
+raises :class:`~antq_core.errors.MissingExtraError` naming the
 ``antq_core[dataframe]`` extra.
 """
 

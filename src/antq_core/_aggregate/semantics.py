@@ -103,7 +103,7 @@ Values
     denominator's reversed (dividing by a lower bound gives an upper bound).
     Values are converted into the metric's unit before they combine (m² and
     ha); a unit of another dimension raises
-    :class:`~antq_core.IncompatibleUnitsError`. Counts (``count``) are in
+    :class:`~antq_core.errors.IncompatibleUnitsError`. Counts (``count``) are in
     the unit ``value``. A mean or ratio that cannot be written exactly (or a
     mean of whole things that is not whole) is rounded, to 4 decimal places
     or to a whole number, and marked ``approximately``.
@@ -124,7 +124,7 @@ Overlaps
     periods overlap and fall in the same group (a year and one of its
     quarters; two "since the start" ranges) would count events twice: for a
     metric summed over time the call raises
-    :class:`~antq_core.OverlappingPeriodsError` listing them. Two
+    :class:`~antq_core.errors.OverlappingPeriodsError` listing them. Two
     observations of the very same series and period (duplicates) raise the
     same error when they would be summed, or when ``last``/``first`` would
     have to choose between different values.

@@ -8,8 +8,8 @@ import warnings
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, fail
-from antq_core.errors import AntqError
-from antq_core.io.tabular import TabularLoadError, TabularNotice, read_tabular
+from antq_core.errors import AntqError, TabularLoadError, TabularNotice
+from antq_core.io.tabular import read_tabular
 
 
 def register(commands: Any) -> None:

@@ -34,10 +34,11 @@ from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, problems_from
 from antq_core._values.text import NfcStr
 from antq_core.errors import (
-    AntqError,
     DatasetLoadError,
     InvalidValueError,
     LoadProblem,
+    SplitUnitError,
+    UnmappedUnitError,
 )
 
 __all__ = [
@@ -45,8 +46,6 @@ __all__ = [
     "CrosswalkEntry",
     "CrosswalkRelationship",
     "CrosswalkSource",
-    "SplitUnitError",
-    "UnmappedUnitError",
     "bundled_crosswalk",
 ]
 
@@ -74,67 +73,6 @@ class CrosswalkRelationship(enum.StrEnum):
     The whole unit lies in the one new unit given (its province), where its figures are
     placed, exactly but on a coarser unit.
     """
-
-
-class SplitUnitError(AntqError, ValueError):
-    """A remap met units that were split, and the caller asked to refuse them.
-
-    Attributes:
-        units: Each split old unit with the new units it was divided among.
-        referenced_from: For each split unit, the first thing that refers to it.
-        shares_missing: Whether the remap asked to apportion, and these splits
-            have no area shares to do it by.
-    """
-
-    def __init__(
-        self,
-        units: Mapping[str, Sequence[str]],
-        referenced_from: Mapping[str, str],
-        *,
-        shares_missing: bool = False,
-    ) -> None:
-        self.units = {code: tuple(to) for code, to in units.items()}
-        self.referenced_from = dict(referenced_from)
-        self.shares_missing = shares_missing
-        listed = "; ".join(
-            f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
-            for code, to in self.units.items()
-        )
-        if shares_missing:
-            message = (
-                f"cannot apportion figures on split units the crosswalk gives no area "
-                f"shares for: {listed}; remap with on_split='approximate' to place them "
-                "at one unit"
-            )
-        else:
-            message = (
-                f"cannot divide figures or places recorded on split units: {listed}; "
-                "remap with on_split='approximate' to place them at the units' common "
-                "ancestor"
-            )
-        super().__init__(message)
-
-
-class UnmappedUnitError(AntqError, LookupError):
-    """A dataset refers to units the crosswalk says nothing about.
-
-    Attributes:
-        codes: The unit codes missing from the crosswalk.
-        crosswalk: The crosswalk's id.
-        referenced_from: For each code, the first thing that refers to it.
-    """
-
-    def __init__(
-        self, codes: Sequence[str], crosswalk: str, referenced_from: Mapping[str, str]
-    ) -> None:
-        self.codes = tuple(codes)
-        self.crosswalk = crosswalk
-        self.referenced_from = dict(referenced_from)
-        listed = ", ".join(f"{c} ({self.referenced_from.get(c, '?')})" for c in self.codes)
-        super().__init__(f"crosswalk {crosswalk!r} does not map {listed}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class CrosswalkSource(BaseModel):
@@ -474,7 +412,7 @@ class Crosswalk:
           note of the observation or entity, since it is no longer on a
           district.
         - A split unit cannot be divided exactly. With ``on_split="refuse"``
-          (the default) a :class:`SplitUnitError` names every such unit. With
+          (the default) a :class:`~antq_core.errors.SplitUnitError` names every such unit. With
           ``"approximate"`` a figure or entity on it goes to the crosswalk's
           default part of the split if it names one (the national crosswalk
           does), else to the unit that received the largest part if it says

@@ -36,8 +36,8 @@ from antq_core._util.atomic import atomic_write
 from antq_core._values.geo import AdminUnit, Gazetteer
 from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
-    AntqError,
     DatasetLoadError,
+    DuplicateIdError,
     LoadProblem,
     UnresolvedReferenceError,
 )
@@ -45,23 +45,9 @@ from antq_core.errors import (
 __all__ = ["STREAM_THRESHOLD", "Dataset", "DuplicateIdError"]
 
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
-"""Size in bytes above which :meth:`Dataset.load` reads a file in chunks."""
+"""Size in bytes above which :meth:`Dataset.load <antq_core.Dataset.load>` reads in chunks."""
 
 _E = TypeVar("_E", bound=BaseModel)
-
-
-class DuplicateIdError(AntqError, ValueError):
-    """Two entities of one kind share an id.
-
-    Attributes:
-        kind: The entity kind (``"site"``...).
-        id: The shared id.
-    """
-
-    def __init__(self, kind: str, id: str) -> None:  # noqa: A002
-        self.kind = kind
-        self.id = id
-        super().__init__(f"two {kind} entities have the id {id!r}")
 
 
 def _by_id(kind: str, items: Iterable[_E]) -> Mapping[str, _E]:
@@ -83,7 +69,7 @@ class Dataset:
 
     References between entities are not checked here: a site may name an
     initiative the dataset lacks. The lookup methods (:meth:`initiative`,
-    :meth:`site`...) then raise :class:`~antq_core.UnresolvedReferenceError`
+    :meth:`site`...) then raise :class:`~antq_core.errors.UnresolvedReferenceError`
     naming what is missing; validation reports every such reference at once.
 
     >>> from antq_core import sample
@@ -382,12 +368,12 @@ class Dataset:
         References between entities are not checked (see ``validate()``
         in a later release, and the lookups above).
 
-        A file larger than :data:`STREAM_THRESHOLD` bytes is read in chunks:
-        the observations array is parsed a batch at a time straight into the
-        column store, so memory follows the entities and the columns, not the
-        text. That reading stops listing problems after the first
-        :data:`MAX_LISTED_PROBLEMS` and counts the rest
-        (:attr:`~antq_core.DatasetLoadError.omitted`).
+        A file larger than :data:`~antq_core._dataset.dataset.STREAM_THRESHOLD`
+        bytes is read in chunks: the observations array is parsed a batch at a
+        time straight into the column store, so memory follows the entities
+        and the columns, not the text. That reading stops listing problems after the first
+        :data:`~antq_core._dataset.stream.MAX_LISTED_PROBLEMS` and counts the rest
+        (:attr:`~antq_core.errors.DatasetLoadError.omitted`).
 
         Args:
             path: The JSON file.
@@ -400,7 +386,7 @@ class Dataset:
 
         Raises:
             DatasetLoadError: The file cannot be read, is not JSON, or has
-                problems; :attr:`~antq_core.DatasetLoadError.problems` lists them.
+                problems; :attr:`~antq_core.errors.DatasetLoadError.problems` lists them.
         """
         path = Path(path)
         try:

@@ -3,7 +3,7 @@
 Private package; the public names are exported from :mod:`antq_core`.
 """
 
-from antq_core._validation.expr import Bounds, Expression, ExpressionError, MetricRef
+from antq_core._validation.expr import Bounds, Expression, MetricRef
 from antq_core._validation.issues import (
     CODES,
     Issue,
@@ -25,7 +25,6 @@ __all__ = [
     "CODES",
     "Bounds",
     "Expression",
-    "ExpressionError",
     "Issue",
     "IssueCode",
     "Location",

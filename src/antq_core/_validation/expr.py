@@ -14,9 +14,9 @@ from typing import Final
 
 import attrs
 
-from antq_core.errors import AntqError
+from antq_core.errors import ExpressionError
 
-__all__ = ["Bounds", "Expression", "ExpressionError", "MetricRef"]
+__all__ = ["Bounds", "Expression", "MetricRef"]
 
 MAX_EXPRESSION_LENGTH: Final = 2000
 """Most characters an expression may have."""
@@ -27,39 +27,6 @@ INF: Final = Decimal("Infinity")
 ZERO: Final = Decimal(0)
 # Enough digits that sums and products of 30-digit values are exact; quotients round here.
 _CONTEXT: Final = decimal.Context(prec=80, traps=[decimal.InvalidOperation, decimal.Overflow])
-
-
-class ExpressionError(AntqError, ValueError):
-    """A rule expression could not be read; says where, with a caret under the spot.
-
-    >>> try:
-    ...     Expression.parse("tips_received + * 2")
-    ... except ExpressionError as e:
-    ...     print(e)
-    invalid expression at position 16: expected a number, a metric id or '('
-      tips_received + * 2
-                      ^
-
-    Attributes:
-        text: The expression.
-        position: Index of the character where reading failed (0-based).
-        reason: What was expected or what is wrong.
-    """
-
-    def __init__(self, text: str, position: int, reason: str) -> None:
-        self.text = text
-        self.position = position
-        self.reason = reason
-        shown = text if len(text) <= 120 else text[:120] + "..."  # noqa: PLR2004
-        caret = " " * min(position, len(shown)) + "^"
-        super().__init__(
-            f"invalid expression at position {position}: {reason}\n  {shown}\n  {caret}"
-        )
-
-    @property
-    def caret(self) -> str:
-        """The expression with a ``^`` under the failing position, on two lines."""
-        return f"{self.text}\n{' ' * self.position}^"
 
 
 # -- tokens ------------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ def _read_number(text: str, pos: int, lang: str) -> tuple[Number, int]:
 
 
 def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None) -> Quantity:
-    """Read a quantity phrase from a report into a :class:`Quantity`.
+    """Read a quantity phrase from a report into a :class:`~antq_core.Quantity`.
 
     Understands an optional qualifier word before the number ("trên", "hơn",
     "gần", "khoảng"... / "more than", "about"...), "trở lên" / "or more" after
@@ -214,7 +214,7 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
 
 @attrs.frozen
 class Phrase:
-    """A figure as a report wrote it: the :class:`Quantity`, and the words that said it.
+    """A figure as a report wrote it: the :class:`~antq_core.Quantity`, and the words that said it.
 
     :func:`format_phrase` writes it back with the same words, so a figure
     read from "gần 7 tỷ đồng" is printed as "gần 7 tỷ đồng", not as
@@ -470,7 +470,7 @@ def _read_unit(source: _Source, rest: str, pos: int) -> Unit | None:
 
 
 def check_lang(lang: object) -> None:
-    """Raise :class:`~antq_core.InvalidValueError` unless ``lang`` is ``"vi"`` or ``"en"``."""
+    """Raise :class:`~antq_core.errors.InvalidValueError` unless ``lang`` is "vi" or "en"."""
     if lang not in _SEPARATORS:
         raise InvalidValueError("language", lang, "use 'vi' or 'en'")
 

@@ -289,7 +289,7 @@ class Quantity:
 
     Adding quantities converts the right operand into the left one's unit and
     combines qualifiers as :class:`Qualifier` describes; units of different
-    dimensions raise :class:`~antq_core.IncompatibleUnitsError`.
+    dimensions raise :class:`~antq_core.errors.IncompatibleUnitsError`.
 
     >>> from decimal import Decimal
     >>> a = Quantity(58_000, "m2", Qualifier.AT_LEAST)

@@ -9,3 +9,5 @@ Each format is its own module, imported only when used:
 
 Nothing below this package imports it.
 """
+
+__all__: list[str] = []

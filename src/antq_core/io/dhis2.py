@@ -26,7 +26,7 @@ from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import Date, problems_from
-from antq_core.errors import AntqError, LoadProblem, PeriodError, safe_repr
+from antq_core.errors import AntqError, Dhis2MappingError, LoadProblem, PeriodError, safe_repr
 
 __all__ = [
     "DHIS2_UID_PATTERN",
@@ -35,7 +35,6 @@ __all__ = [
     "Dhis2Import",
     "Dhis2ImportCount",
     "Dhis2Mapping",
-    "Dhis2MappingError",
     "Dhis2OptionCombo",
     "Dhis2Skipped",
     "dhis2_period",
@@ -48,22 +47,6 @@ DHIS2_UID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9]{10}$"
 """The form of a DHIS2 identifier (UID), eleven letters and digits, the first a letter."""
 
 Uid = Annotated[str, StringConstraints(pattern=DHIS2_UID_PATTERN)]
-
-
-class Dhis2MappingError(AntqError, ValueError):
-    """A DHIS2 mapping could not be read; lists every problem with its JSON path.
-
-    Attributes:
-        source: The file path, or ``"<memory>"``.
-        problems: Every problem found.
-    """
-
-    def __init__(self, source: str, problems: Iterable[LoadProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems)
-        n = len(self.problems)
-        super().__init__(f"invalid DHIS2 mapping {source}: {n} problem{'s' * (n != 1)}\n{shown}")
 
 
 class Dhis2OptionCombo(BaseModel):

@@ -12,14 +12,13 @@ from antq_core._util.extras import require
 from antq_core._values.geo import AdminLevel
 from antq_core._values.quantity import dump_value
 from antq_core._values.refs import SubjectKind, SubjectRef
-from antq_core.errors import AntqError
+from antq_core.errors import AntqError, ValuesDoNotFitError
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
 __all__ = [
     "FRAME_COLUMNS",
-    "ValuesDoNotFitError",
     "to_arrow",
     "to_pandas",
     "to_polars",
@@ -49,24 +48,6 @@ column per disaggregation category (in alphabetical order of the category id).""
 
 DECIMAL_PRECISION: Final = 38
 """Digits of Arrow's ``decimal128`` type, the widest that polars and pandas both read."""
-
-
-class ValuesDoNotFitError(AntqError, ValueError):
-    """Some values need more digits than a ``decimal128`` column holds.
-
-    Attributes:
-        digits: The digits the widest value needs before the decimal mark.
-        scale: The most digits any value has after it.
-    """
-
-    def __init__(self, digits: int, scale: int) -> None:
-        self.digits = digits
-        self.scale = scale
-        super().__init__(
-            f"the values need {digits} digits before the decimal mark and {scale} after it, "
-            f"more than the {DECIMAL_PRECISION} of a decimal128 column; "
-            "pass values='string' to get them as exact decimal strings"
-        )
 
 
 _LEVELS: Final = (AdminLevel.PROVINCE, AdminLevel.DISTRICT, AdminLevel.COMMUNE, AdminLevel.VILLAGE)
@@ -152,7 +133,7 @@ def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]
         digits = max((d.adjusted() + 1 for d in decimals if d), default=0)
         digits = max(digits, len(str(largest or 0)))
         if digits + scale > DECIMAL_PRECISION:
-            raise ValuesDoNotFitError(digits, scale)
+            raise ValuesDoNotFitError(digits, scale, precision=DECIMAL_PRECISION)
         kind = pa.decimal128(DECIMAL_PRECISION, scale)
         replacement = pa.array(decimals, type=kind)
         column = pc.cast(base, kind)

@@ -61,7 +61,7 @@ SCHEMA_ENTITIES: Final = tuple(_TYPES)
 
 Every entity model, the administrative unit as a gazetteer file writes it, the
 legal source a crosswalk cites, a validation rule, and the DHIS2 mapping file
-(:class:`~antq_core.Dhis2Mapping`) with its entries.
+(:class:`~antq_core.io.dhis2.Dhis2Mapping`) with its entries.
 """
 
 # Docstrings become descriptions; a form shows them as help text, so only their

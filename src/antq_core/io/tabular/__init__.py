@@ -1,8 +1,8 @@
 """CSV and Excel: a dataset as tables that officers can read and fill in, and back.
 
-The layout (:mod:`._layout`) is shared by both formats: one CSV file per
+The layout (``_layout``) is shared by both formats: one CSV file per
 table in a directory, or one sheet per table in a workbook. Reading
-(:mod:`._read`) reports every problem at once, located by file, sheet, row
+(``_read``) reports every problem at once, located by file, sheet, row
 and column, in Vietnamese and English.
 """
 
@@ -15,22 +15,13 @@ from typing import TYPE_CHECKING, Literal
 from antq_core._dataset.catalog import builtin_catalog
 from antq_core._util.progress import gc_paused
 from antq_core._values.phrases import check_lang
-from antq_core.errors import InvalidValueError
-from antq_core.io.tabular._read import (
-    Problems,
-    TabularLoadError,
-    TabularNotice,
-    TabularProblem,
-    build_dataset,
-)
+from antq_core.errors import InvalidValueError, TabularLoadError, TabularNotice, TabularProblem
+from antq_core.io.tabular._read import Problems, build_dataset
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
 
 __all__ = [
-    "TabularLoadError",
-    "TabularNotice",
-    "TabularProblem",
     "export_tabular",
     "read_tabular",
     "write_template",
@@ -134,7 +125,7 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     language of its headers, which also fixes how numbers written as text
     are read: ``4.810`` and ``5,8`` in a Vietnamese table). Value cells take
     numbers or Vietnamese quantity text (``"trên 58 nghìn"``), through
-    :func:`~antq_core.parse_quantity`; a qualifier the text states must
+    :func:`~antq_core.text.parse_quantity`; a qualifier the text states must
     agree with the qualifier column when both are filled.
 
     Every problem is collected (the first 1,000 listed, the rest counted),
@@ -155,7 +146,7 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     at most 256 MB once decompressed, and a workbook at most 2,000,000 shared
     strings and 10,000,000 cells; beyond that the problem says to use CSV.
     Hidden sheets and hidden rows are read like the others, each with a
-    :class:`~antq_core.io.tabular.TabularNotice` warning.
+    :class:`~antq_core.errors.TabularNotice` warning.
 
     Args:
         path: A directory of CSV files, or an ``.xlsx`` workbook.
@@ -163,7 +154,8 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
             observations; ``None`` (default) shows one when stderr is a terminal.
 
     Raises:
-        TabularLoadError: The input has problems; :attr:`~TabularLoadError.problems` lists them.
+        TabularLoadError: The input has problems;
+            :attr:`~antq_core.errors.TabularLoadError.problems` lists them.
         MissingExtraError: A workbook, without defusedxml (the ``[excel]`` extra) installed.
     """
     target = Path(path)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Final
 from antq_core._dataset.document import utf_problem
 from antq_core._util.atomic import atomic_dir, new_file
 from antq_core._util.progress import progress_bar
+from antq_core.errors import TabularProblem
 from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import TABLES, Column, Kind, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet, TabularProblem
+from antq_core.io.tabular._read import Problems, Sheet
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
 
 if TYPE_CHECKING:

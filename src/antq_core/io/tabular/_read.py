@@ -43,7 +43,14 @@ from antq_core._values.phrases import parse_quantity
 from antq_core._values.quantity import Qualifier
 from antq_core._values.schema import SENSITIVE_FIELDS
 from antq_core._values.text import nfc
-from antq_core.errors import AntqError, DatasetLoadError, LoadProblem, safe_repr
+from antq_core.errors import (
+    AntqError,
+    DatasetLoadError,
+    LoadProblem,
+    TabularLoadError,
+    TabularProblem,
+    safe_repr,
+)
 from antq_core.io.tabular._cells import (
     CellError,
     decimal_from_float,
@@ -56,88 +63,9 @@ from antq_core.io.tabular._cells import (
 )
 from antq_core.io.tabular._layout import DATASET_DATES, DATASET_FIELDS, TABLES, Column, Kind, Table
 
-__all__ = ["Sheet", "TabularLoadError", "TabularNotice", "TabularProblem", "build_dataset"]
+__all__ = ["Sheet", "build_dataset"]
 
 _BATCH: Final = 50_000
-
-
-@attrs.frozen
-class TabularProblem:
-    """One thing wrong in a CSV file or a workbook, with where it is.
-
-    Attributes:
-        file: The file (a CSV file, or the workbook).
-        sheet: The sheet of a workbook; ``None`` for CSV.
-        row: The row as a spreadsheet numbers it (the header is row 1);
-            ``None`` for a problem of the whole file or sheet.
-        column: The column's header as written in the file; ``None`` for a
-            problem of the whole row.
-        message_vi: What is wrong, in Vietnamese.
-        message_en: What is wrong, in English.
-        input: The offending cell (shortened), never for personal data.
-        cell: The cell reference in a workbook (``"C14"``).
-    """
-
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message_vi: str
-    message_en: str
-    input: str | None = None
-    cell: str | None = None
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
-        if self.cell is not None:
-            where.append(f"cell {self.cell}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        got = f" (got {self.input})" if self.input is not None else ""
-        return f"{', '.join(where)}: {self.message_en}{got} / {self.message_vi}"
-
-
-class TabularNotice(UserWarning):
-    """Something imported as it is, but worth knowing (a hidden sheet, hidden rows).
-
-    :func:`~antq_core.read_tabular` issues one warning of this class
-    per notice, after reading; ``antq import`` prints them.
-
-    Attributes:
-        problem: What and where, in both languages.
-    """
-
-    def __init__(self, problem: TabularProblem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
-class TabularLoadError(AntqError, ValueError):
-    """A CSV directory or workbook could not be read into a dataset; lists every problem.
-
-    Attributes:
-        source: The directory or workbook.
-        problems: The problems found (the first 1,000), each located.
-        omitted: How many more were found but not listed.
-    """
-
-    max_shown = 20
-
-    def __init__(
-        self, source: str, problems: Iterable[TabularProblem], *, omitted: int = 0
-    ) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        self.omitted = omitted
-        n = len(self.problems) + omitted
-        shown = "\n".join(f"  {p}" for p in self.problems[: self.max_shown])
-        more = n - min(len(self.problems), self.max_shown)
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"cannot import {source}: {n} problem{'s' * (n != 1)}\n{shown}{tail}")
 
 
 @attrs.define
@@ -393,7 +321,7 @@ def read_value(raw: object, lang: str, unit: str | None) -> tuple[int | str | No
 
     Numeric cells are taken as they are; text is a number written the
     ``lang`` way ("4.810", "5,8" in Vietnamese) or a quantity phrase
-    ("trên 58 nghìn", "khoảng 1,2 ha") read by :func:`~antq_core.parse_quantity`
+    ("trên 58 nghìn", "khoảng 1,2 ha") read by :func:`~antq_core.text.parse_quantity`
     in the row's unit.
     """
     if raw is None or raw == "":

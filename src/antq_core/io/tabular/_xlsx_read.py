@@ -36,9 +36,10 @@ import attrs
 
 from antq_core._util.extras import require
 from antq_core._util.progress import progress_bar
+from antq_core.errors import TabularProblem
 from antq_core.io.tabular._cells import BadCell, Formula
 from antq_core.io.tabular._layout import TABLES, table_by_name
-from antq_core.io.tabular._read import Problems, Sheet, TabularProblem
+from antq_core.io.tabular._read import Problems, Sheet
 
 __all__ = [
     "MAX_CELLS",
