@@ -40,7 +40,13 @@ from antq_core._aggregate.counts import (
     count_entities,
     reconcile,
 )
-from antq_core._dataset.catalog import Catalog, builtin_catalog, bundled_gazetteer, sample
+from antq_core._dataset.catalog import (
+    Catalog,
+    builtin_catalog,
+    bundled_gazetteer,
+    bundled_group_sets,
+    sample,
+)
 from antq_core._dataset.crosswalk import (
     Crosswalk,
     CrosswalkEntry,
@@ -86,6 +92,7 @@ from antq_core._validation import (
     validate_json,
 )
 from antq_core._values.geo import AdminLevel, AdminUnit, Gazetteer, GazetteerSource
+from antq_core._values.groups import UnitGroup, UnitGroupSet, read_group_sets
 from antq_core._values.period import DEFAULT_SEASON_START_MONTH, Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Quantity, Unit
 from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
@@ -110,6 +117,9 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "SubjectKind",
     "SubjectRef",
     "Unit",
+    "UnitGroup",
+    "UnitGroupSet",
+    "read_group_sets",
     # entities (antq_core._entities): the pydantic models of one body of data.
     "AggregationType",
     "CategoryOption",
@@ -141,6 +151,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "builtin_catalog",
     "bundled_crosswalk",
     "bundled_gazetteer",
+    "bundled_group_sets",
     "sample",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",

@@ -24,6 +24,7 @@ COMMANDS: Final = (
     "import_",
     "template",
     "schema",
+    "geo",
 )
 """Modules of :mod:`antq_core._commands`, in the order ``antq --help`` lists them."""
 

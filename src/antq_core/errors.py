@@ -219,14 +219,20 @@ class AmbiguousNameError(AntqError, LookupError):
     Attributes:
         name: The name looked up.
         candidates: Codes of every unit it matches.
+        described: For each candidate, the unit with its code and parents
+            (``"xã Tân Phong (03387), huyện Tam Đường, tỉnh Lai Châu"``), when
+            the lookup could say; empty otherwise.
     """
 
-    def __init__(self, name: str, candidates: Sequence[str]) -> None:
+    def __init__(
+        self, name: str, candidates: Sequence[str], described: Sequence[str] = ()
+    ) -> None:
         self.name = name
         self.candidates = tuple(candidates)
+        self.described = tuple(described)
+        listed = "; ".join(self.described) if self.described else ", ".join(self.candidates)
         super().__init__(
-            f"name {name!r} matches several units ({', '.join(self.candidates)}); "
-            "give a parent or a level"
+            f"name {name!r} matches several units ({listed}); give a parent or a level"
         )
 
     def __str__(self) -> str:
@@ -285,23 +291,37 @@ class SplitUnitError(AntqError, ValueError):
     Attributes:
         units: Each split old unit with the new units it was divided among.
         referenced_from: For each split unit, the first thing that refers to it.
+        shares_missing: Whether the remap asked to apportion, and these splits
+            have no area shares to do it by.
     """
 
     def __init__(
         self,
         units: Mapping[str, Sequence[str]],
         referenced_from: Mapping[str, str],
+        *,
+        shares_missing: bool = False,
     ) -> None:
         self.units = {code: tuple(to) for code, to in units.items()}
         self.referenced_from = dict(referenced_from)
+        self.shares_missing = shares_missing
         listed = "; ".join(
             f"{code} -> {', '.join(to)} (referenced by {self.referenced_from.get(code, '?')})"
             for code, to in self.units.items()
         )
-        super().__init__(
-            f"cannot divide figures or places recorded on split units: {listed}; "
-            "remap with on_split='approximate' to place them at the units' common ancestor"
-        )
+        if shares_missing:
+            message = (
+                f"cannot apportion figures on split units the crosswalk gives no area "
+                f"shares for: {listed}; remap with on_split='approximate' to place them "
+                "at one unit"
+            )
+        else:
+            message = (
+                f"cannot divide figures or places recorded on split units: {listed}; "
+                "remap with on_split='approximate' to place them at the units' common "
+                "ancestor"
+            )
+        super().__init__(message)
 
 
 class UnmappedUnitError(AntqError, LookupError):

@@ -44,9 +44,9 @@ def expected_rows(dataset: Dataset) -> list[dict[str, Any]]:
             code = dataset.initiative(subject.id).scope
         levels: dict[str, str | None] = dict.fromkeys(LEVELS)
         if code is not None:
-            for level in AdminLevel:
-                unit = dataset.gazetteer.ancestor_at(code, level)
-                levels[level.value] = None if unit is None else unit.code
+            for name in LEVELS:  # the frame's level columns (no country column)
+                unit = dataset.gazetteer.ancestor_at(code, AdminLevel(name))
+                levels[name] = None if unit is None else unit.code
         rows.append(
             {
                 "metric": o.metric,

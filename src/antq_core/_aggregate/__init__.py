@@ -134,7 +134,8 @@ def aggregate_rollup(
         engine: As for :func:`aggregate`.
 
     Returns:
-        One table per level, from the provinces down to the level in ``by``.
+        One table per level, from the provinces (from the country, when the
+        gazetteer has a country root) down to the level in ``by``.
 
     Raises:
         InvalidValueError: ``by`` names no administrative level, or several;
@@ -150,7 +151,13 @@ def aggregate_rollup(
     if len(levels) != 1:
         raise InvalidValueError("by", names, "name exactly one administrative level to roll up")
     deepest = AdminLevel(levels[0])
-    chosen = [lv for lv in _LEVELS if lv.depth <= deepest.depth]
+    # The country level only where the gazetteer has a country root (national data).
+    has_root = any(u.level is AdminLevel.COUNTRY for u in dataset.gazetteer.children(None))
+    chosen = [
+        lv
+        for lv in _LEVELS
+        if lv.depth <= deepest.depth and (has_root or lv is not AdminLevel.COUNTRY)
+    ]
     position = names.index(deepest.value)
     plans = {
         lv.value: make_plan(

@@ -415,6 +415,14 @@ def count_entities(
                 f"above the {wanted.value} level"
             )
             unplaced.append(Unplaced(kind, id_, anchor, reason))
+        elif at is not wanted and _no_unit_at(gazetteer, anchor, wanted):
+            # A level the gazetteer does not have above it: no country root, or no
+            # district in a map of two tiers.
+            reason = (
+                f"it counts at {gazetteer.unit(anchor).full_name} ({at.value}), "
+                f"which has no {wanted.value} above it in {gazetteer.version!r}"
+            )
+            unplaced.append(Unplaced(kind, id_, anchor, reason))
     return EntityCounts(wanted, date, rows, tuple(unplaced))
 
 
@@ -763,3 +771,11 @@ def _message(r: Reconciliation, lang: Lang) -> str:
         f"{where}: {reported} reported, {registered} registered, "
         f"difference {difference} (allowed {allowed})."
     )
+
+
+def _no_unit_at(gazetteer: Gazetteer, code: str, level: AdminLevel) -> bool:
+    """Whether no unit at ``level`` contains ``code`` (a broken chain counts as none)."""
+    try:
+        return gazetteer.ancestor_at(code, level) is None
+    except (UnknownAdminUnitError, GazetteerCycleError):
+        return True

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
@@ -24,11 +26,11 @@ from antq_core._entities import (
     Site,
 )
 from antq_core._util.atomic import atomic_write
-from antq_core._util.data import bundled_bytes, bundled_names, data_source
+from antq_core._util.data import bundled_bytes, bundled_names, bundled_version, data_source
 from antq_core._util.inputs import read_input
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
-from antq_core._values.quantity import Qualifier
+from antq_core._values.quantity import Number, Qualifier, Quantity
 from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, format_problems, validated
 from antq_core._values.text import NfcStr
@@ -51,8 +53,10 @@ __all__ = [
 CROSSWALK_FORMAT: Final = "antq-crosswalk"
 CROSSWALK_FORMAT_VERSION: Final = 1
 
-OnSplit = Literal["refuse", "approximate"]
+OnSplit = Literal["refuse", "approximate", "apportion"]
 """What :meth:`Crosswalk.remap` does with a figure recorded on a unit that was split."""
+
+_ON_SPLIT: Final = ("refuse", "approximate", "apportion")
 
 
 class CrosswalkRelationship(enum.StrEnum):
@@ -105,6 +109,8 @@ class _EntryRecord(BaseModel):
     source: str = Field(min_length=1)
     article: NfcStr | None = None
     largest: str | None = None
+    default: str | None = None
+    shares: dict[str, Decimal] | None = None
     note: NfcStr | None = None
 
 
@@ -120,10 +126,16 @@ class _CrosswalkDocument(BaseModel):
     effective: Date
     coverage_note: NfcStr | None = None
     sources: tuple[CrosswalkSource, ...] = ()
+    checks: dict[str, dict[str, StrictInt]] | None = None
+    build_notes: dict[str, tuple[NfcStr, ...]] = Field(default_factory=dict)
     entries: tuple[_EntryRecord, ...]
 
 
 _DOCUMENT: Final = TypeAdapter(_CrosswalkDocument)
+
+
+def _frozen_shares(value: Mapping[str, Decimal] | None) -> Mapping[str, Decimal] | None:
+    return None if value is None else MappingProxyType(dict(value))
 
 
 @attrs.frozen
@@ -138,6 +150,10 @@ class CrosswalkEntry:
         article: Article or clause of the source, if known (``"Điều 1"``).
         largest: For a split, the new unit that received the largest part, if
             the source says.
+        default: For a split, the part the source places a figure or an
+            address in when nothing more precise is known, if it names one.
+        shares: For a split, each new unit's share of the old unit's area
+            (fractions summing to 1), if the source gives them.
         note: What the source says of this unit.
     """
 
@@ -148,6 +164,8 @@ class CrosswalkEntry:
     article: str | None = None
     largest: str | None = None
     note: str | None = None
+    default: str | None = None
+    shares: Mapping[str, Decimal] | None = attrs.field(default=None, converter=_frozen_shares)
 
     @property
     def exact(self) -> bool:
@@ -180,6 +198,8 @@ class Crosswalk:
         target: The gazetteer of the new units.
         sources: The documents the mappings are read from.
         coverage_note: Which units it covers, and why others are left out.
+        notes: What the maker of the data had to decide between its sources,
+            by topic (the national crosswalk lists its cross-checks there).
     """
 
     def __init__(
@@ -193,6 +213,7 @@ class Crosswalk:
         title: str | None = None,
         sources: Sequence[CrosswalkSource] = (),
         coverage_note: str | None = None,
+        notes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.id = id
         self.title = title
@@ -202,6 +223,7 @@ class Crosswalk:
         self.target = target
         self.sources = tuple(sources)
         self.coverage_note = coverage_note
+        self.notes = {k: tuple(v) for k, v in (notes or {}).items()}
         self._entries = {e.old: e for e in entries}
         problems = _check_entries(self, "$.entries")
         if problems:
@@ -316,6 +338,8 @@ class Crosswalk:
                 article=r.article,
                 largest=r.largest,
                 note=r.note,
+                default=r.default,
+                shares=r.shares,
             )
             for r in doc.entries
         ]
@@ -329,6 +353,7 @@ class Crosswalk:
                 title=doc.title,
                 sources=doc.sources,
                 coverage_note=doc.coverage_note,
+                notes=doc.build_notes,
             )
         except DatasetLoadError as e:
             raise DatasetLoadError(source, e.problems) from None
@@ -345,6 +370,7 @@ class Crosswalk:
             "effective": self.effective.isoformat(),
             **({"coverage_note": self.coverage_note} if self.coverage_note is not None else {}),
             "sources": [s.model_dump(mode="json", exclude_none=True) for s in self.sources],
+            **({"build_notes": {k: list(v) for k, v in self.notes.items()}} if self.notes else {}),
             "entries": [_entry_record(e) for e in self._entries.values()],
         }
 
@@ -355,7 +381,7 @@ class Crosswalk:
     # -- remapping --------------------------------------------------------
 
     def remap(
-        self, dataset: Dataset, *, on_split: Literal["refuse", "approximate"] = "refuse"
+        self, dataset: Dataset, *, on_split: OnSplit = "refuse", combine: bool = False
     ) -> Dataset:
         """The same dataset re-expressed on the new gazetteer.
 
@@ -369,15 +395,31 @@ class Crosswalk:
           (the province): exact for the province's totals, and marked in the
           note of the observation or entity, since it is no longer on a
           district.
-        - A split unit cannot be divided. With ``on_split="refuse"`` (the
-          default) a :class:`~antq_core.errors.SplitUnitError` names every such unit. With
-          ``"approximate"`` a figure or entity on it goes to the unit that
-          received the largest part if the crosswalk says which, else to the
-          lowest common ancestor of its parts; an observation's qualifier
-          becomes ``approximately`` and its note says why (and which qualifier
-          it had). A site covering a split unit covers all of its parts.
+        - A split unit cannot be divided exactly. With ``on_split="refuse"``
+          (the default) a :class:`~antq_core.errors.SplitUnitError` names every such unit. With
+          ``"approximate"`` a figure or entity on it goes to the crosswalk's
+          default part of the split if it names one (the national crosswalk
+          does), else to the unit that received the largest part if it says
+          which, else to the lowest common ancestor of its parts. With
+          ``"apportion"`` a figure on it is divided among its parts by the
+          crosswalk's area shares (counts of whole things by largest
+          remainder, so the parts add up to the figure), and an entity goes
+          where ``"approximate"`` puts it; a split without shares is refused.
+          Either way an observation's qualifier becomes ``approximately`` and
+          its note says why (and which qualifier it had). A site covering a
+          split unit covers all of its parts.
 
-        Observation counts, values and units never change.
+        Values and units never change, except by ``"apportion"``; the number of
+        observations changes only by it, and by ``combine``.
+
+        Figures of two old units that merged into one new unit land on the
+        same unit: for the same metric, period, unit and breakdown they are
+        two figures of one unit and period, which :func:`~antq_core.aggregate`
+        refuses to add (it cannot tell them from a figure entered twice). With
+        ``combine=True`` such figures, when they come from different old units,
+        become one observation: their sum, qualified as adding them qualifies
+        it, with a note naming each part. Figures of one old unit are never
+        combined, so a figure entered twice is still refused.
 
         >>> from antq_core import bundled_crosswalk, sample
         >>> ds = sample()
@@ -389,7 +431,9 @@ class Crosswalk:
 
         Args:
             dataset: A dataset on the crosswalk's old gazetteer version.
-            on_split: ``"refuse"`` or ``"approximate"``.
+            on_split: ``"refuse"``, ``"approximate"`` or ``"apportion"``.
+            combine: Add up the figures of different old units that now fall
+                on the same new unit, metric, period, unit and breakdown.
 
         Raises:
             InvalidValueError: ``dataset`` is not on :attr:`from_version`, or
@@ -397,14 +441,17 @@ class Crosswalk:
             UnmappedUnitError: The dataset refers to units the crosswalk lacks;
                 all are named.
             SplitUnitError: With ``on_split="refuse"``, the dataset refers to
-                split units; all are named.
+                split units; with ``"apportion"``, to split units without area
+                shares; all are named.
         """
-        if on_split not in ("refuse", "approximate"):
-            raise InvalidValueError("on_split", on_split, "choose 'refuse' or 'approximate'")
+        if on_split not in _ON_SPLIT:
+            raise InvalidValueError(
+                "on_split", on_split, "choose 'refuse', 'approximate' or 'apportion'"
+            )
         if dataset.gazetteer.version != self.from_version:
             reason = f"crosswalk {self.id!r} maps from {self.from_version!r}"
             raise InvalidValueError("gazetteer version", dataset.gazetteer.version, reason)
-        return _Remapper(self, dataset, on_split).run()
+        return _Remapper(self, dataset, on_split, combine=combine).run()
 
 
 def _check_entries(cw: Crosswalk, path: str) -> list[Problem]:
@@ -438,12 +485,25 @@ def _check_entries(cw: Crosswalk, path: str) -> list[Problem]:
             en = f"a {e.relationship.value} goes to exactly one new unit"
             vi = f"Quan hệ {e.relationship.value} sang đúng một đơn vị mới"
             problems.append(Problem.at(f"{at}.to", en, vi, new))
-        if e.largest is not None and (
-            e.relationship is not CrosswalkRelationship.SPLIT or e.largest not in e.new
-        ):
-            en = "only a split names the largest part, and it is one of its new units"
-            vi = "Chỉ đơn vị bị chia tách mới ghi phần lớn nhất, và đó là một trong các đơn vị mới"
-            problems.append(Problem.at(f"{at}.largest", en, vi, repr(e.largest)))
+        is_split = e.relationship is CrosswalkRelationship.SPLIT
+        for name, name_vi in (("largest", "phần lớn nhất"), ("default", "phần mặc định")):
+            part = getattr(e, name)
+            if part is not None and (not is_split or part not in e.new):
+                en = f"only a split names a {name} part, and it is one of its new units"
+                vi = (
+                    f"Chỉ đơn vị bị chia tách mới ghi {name_vi}, và đó là một trong các đơn vị mới"
+                )
+                problems.append(Problem.at(f"{at}.{name}", en, vi, repr(part)))
+        if e.shares is not None:
+            shown = repr(dict(e.shares))
+            if not is_split or set(e.shares) != set(e.new):
+                en = "only a split has shares, one for each of its new units"
+                vi = "Chỉ đơn vị bị chia tách mới có tỷ lệ, mỗi đơn vị mới một tỷ lệ"
+                problems.append(Problem.at(f"{at}.shares", en, vi, shown))
+            elif any(v <= 0 for v in e.shares.values()) or sum(e.shares.values()) != 1:
+                en = "shares are positive and sum to 1"
+                vi = "Các tỷ lệ phải dương và cộng lại bằng 1"
+                problems.append(Problem.at(f"{at}.shares", en, vi, shown))
         if e.source not in source_ids:
             en = "no source with this id in $.sources"
             vi = "Không có nguồn mang mã này trong $.sources"
@@ -458,10 +518,12 @@ def _entry_record(e: CrosswalkEntry) -> dict[str, Any]:
         "relationship": e.relationship.value,
         "source": e.source,
     }
-    for name in ("article", "largest", "note"):
+    for name in ("article", "largest", "default", "note"):
         value = getattr(e, name)
         if value is not None:
             record[name] = value
+    if e.shares is not None:
+        record["shares"] = {code: str(v) for code, v in e.shares.items()}
     return record
 
 
@@ -478,7 +540,10 @@ class _Placement:
 class _Remapper:
     """One run of :meth:`Crosswalk.remap`: each old unit is looked up once."""
 
-    def __init__(self, cw: Crosswalk, dataset: Dataset, on_split: OnSplit) -> None:
+    def __init__(
+        self, cw: Crosswalk, dataset: Dataset, on_split: OnSplit, *, combine: bool = False
+    ) -> None:
+        self.combine = combine
         self.cw = cw
         self.ds = dataset
         self.on_split = on_split
@@ -496,14 +561,15 @@ class _Remapper:
         missing = [c for c in first if c not in self.cw]
         if missing:
             raise UnmappedUnitError(missing, self.cw.id, first)
-        if self.on_split == "refuse":
+        if self.on_split != "approximate":
             split = {
                 c: self.cw.entry(c).new
                 for c in first
                 if self.cw.entry(c).relationship is CrosswalkRelationship.SPLIT
+                and (self.on_split == "refuse" or self.cw.entry(c).shares is None)
             }
             if split:
-                raise SplitUnitError(split, first)
+                raise SplitUnitError(split, first, shares_missing=self.on_split == "apportion")
 
     def references(self) -> Iterator[tuple[str, str]]:
         ds = self.ds
@@ -532,7 +598,10 @@ class _Remapper:
         e = self.cw.entry(code)
         name = self._name(code)
         if e.relationship is CrosswalkRelationship.SPLIT:
-            if e.largest is not None:
+            if e.default is not None:
+                to = e.default
+                how = f"its default part, {self._new_name(to)}"
+            elif e.largest is not None:
                 to = e.largest
                 how = f"the unit that received its largest part, {self._new_name(to)}"
             else:
@@ -660,11 +729,21 @@ class _Remapper:
             else:
                 subjects[subject] = None
         out: list[Observation] = []
+        origins: list[str | None] = []  # the old unit of each remapped observation
         for o in store:
             moved = subjects[o.subject]
             if moved is None:
                 out.append(o)
+                origins.append(None)
                 continue
+            if self.on_split == "apportion" and o.subject.kind is SubjectKind.UNIT:
+                e = self.cw.entry(o.subject.id)
+                if e.shares is not None:
+                    parts = self._apportioned(o, e, e.shares)
+                    out.extend(parts)
+                    origins.extend([o.subject.id] * len(parts))
+                    continue
+            origins.append(o.subject.id)
             subject, p = moved
             update: dict[str, Any] = {"subject": subject}
             if p.remark is not None:
@@ -674,7 +753,105 @@ class _Remapper:
                     remark += f" Its qualifier was {o.qualifier.value!r}."
                 update["note"] = _joined(o.note, remark)
             out.append(o.model_copy(update=update))
+        if self.combine:
+            out = self._combined(out, origins)
         return ObservationStore.from_observations(out)
+
+    def _combined(self, out: list[Observation], origins: list[str | None]) -> list[Observation]:
+        """``out`` with the figures of different old units on one new key added up."""
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, o in enumerate(out):
+            if origins[i] is not None:
+                key = (o.metric, o.subject, o.period, o.unit, o.disaggregation)
+                groups.setdefault(key, []).append(i)
+        replaced: dict[int, Observation | None] = {}
+        for members in groups.values():
+            olds = [origins[i] for i in members]
+            if len(members) < 2 or len(set(olds)) < len(olds):  # noqa: PLR2004
+                continue  # one figure, or one old unit twice: left for aggregate to refuse
+            parts = [out[i] for i in members]
+            total = Quantity(parts[0].value, parts[0].unit, parts[0].qualifier)
+            for o in parts[1:]:
+                total = total + Quantity(o.value, o.unit, o.qualifier)
+            listed = ", ".join(
+                f"{self._name(olds[k] or '')}: {o.value}" for k, o in enumerate(parts)
+            )
+            remark = (
+                f"Sum of the figures of units that merged on {self.cw.effective} "
+                f"({listed}; crosswalk {self.cw.id})."
+            )
+            sources = {o.source for o in parts}
+            first = parts[0]
+            replaced[members[0]] = first.model_copy(
+                update={
+                    "value": total.value,
+                    "qualifier": total.qualifier,
+                    "source": first.source if len(sources) == 1 else None,
+                    "note": _joined(
+                        None, "\n\n".join([*(o.note for o in parts if o.note), remark])
+                    ),
+                }
+            )
+            replaced.update(dict.fromkeys(members[1:]))
+        result: list[Observation] = []
+        for i, o in enumerate(out):
+            if i in replaced:
+                r = replaced[i]
+                if r is not None:
+                    result.append(r)
+            else:
+                result.append(o)
+        return result
+
+    def _apportioned(
+        self, o: Observation, e: CrosswalkEntry, shares: Mapping[str, Decimal]
+    ) -> list[Observation]:
+        """``o``, on a split unit, divided among its parts by area share."""
+        parts = apportion(o.value, [shares[c] for c in e.new], whole=o.unit.whole)
+        listed = ", ".join(f"{self._new_name(c)} {shares[c]:.4g}" for c in e.new)
+        remark = (
+            f"Part of a figure of {o.value} on {self._name(e.old)} ({self.cw.from_version}), "
+            f"which was split on {self.cw.effective}; divided by area share ({listed}), "
+            f"crosswalk {self.cw.id}."
+        )
+        if o.qualifier is not Qualifier.APPROXIMATELY:
+            remark += f" Its qualifier was {o.qualifier.value!r}."
+        note = _joined(o.note, remark)
+        return [
+            o.model_copy(
+                update={
+                    "subject": SubjectRef(SubjectKind.UNIT, code),
+                    "value": value,
+                    "qualifier": Qualifier.APPROXIMATELY,
+                    "note": note,
+                }
+            )
+            for code, value in zip(e.new, parts, strict=True)
+        ]
+
+
+def apportion(value: Number, shares: Sequence[Decimal], *, whole: bool) -> list[Number]:
+    """``value`` divided by ``shares`` (which sum to 1), the parts adding up to ``value``.
+
+    Whole counts are divided by largest remainder (ties to the earlier share);
+    other amounts exactly, the last part taking what rounding leaves.
+
+    >>> apportion(10, [Decimal("0.32"), Decimal("0.68")], whole=True)
+    [3, 7]
+    >>> apportion(Decimal("1.5"), [Decimal("0.5"), Decimal("0.5")], whole=False)
+    [Decimal('0.75'), Decimal('0.75')]
+    """
+    if whole:
+        exact = [Decimal(value) * s for s in shares]
+        floors = [int(x) for x in exact]  # values and shares are not negative
+        left = int(value) - sum(floors)
+        order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+        for i in order[:left]:
+            floors[i] += 1
+        return list(floors)
+    parts: list[Number] = [Decimal(value) * s for s in shares[:-1]]
+    parts.append(Decimal(value) - sum(parts, Decimal(0)))
+    return parts
 
 
 def _joined(note: str | None, remark: str | None) -> str | None:
@@ -709,16 +886,14 @@ def bundled_crosswalk(name: str = "lai_chau_2017_2025") -> Crosswalk:
         InvalidValueError: No bundled crosswalk has that name.
     """
     raw = bundled_bytes("crosswalk", name)
-    to_version = json.loads(raw)["to_version"]
-    target = _bundled_gazetteer_of_version(to_version)
+    target = _bundled_gazetteer_of_version(bundled_version("crosswalk", name))
     return Crosswalk.from_json(raw, target=target, source=data_source(f"crosswalk_{name}.json"))
 
 
 def _bundled_gazetteer_of_version(version: str) -> Gazetteer:
     for name in bundled_names("gazetteer"):
-        gazetteer = bundled_gazetteer(name)
-        if gazetteer.version == version:
-            return gazetteer
+        if bundled_version("gazetteer", name) == version:
+            return bundled_gazetteer(name)
     raise InvalidValueError(  # pragma: no cover - the bundled data is checked by the tests
         "gazetteer version", version, "no bundled gazetteer has it"
     )

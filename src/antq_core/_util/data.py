@@ -6,13 +6,21 @@ package (a wheel or a zip) and never from the working directory.
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Final
 
 from antq_core.errors import InvalidValueError
 
-__all__ = ["DATA", "bundled_bytes", "bundled_names", "data_bytes", "data_source"]
+__all__ = [
+    "DATA",
+    "bundled_bytes",
+    "bundled_names",
+    "bundled_version",
+    "data_bytes",
+    "data_source",
+]
 
 DATA: Final[Traversable] = files("antq_core") / "data"
 """The package's ``data/`` folder."""
@@ -48,3 +56,21 @@ def bundled_bytes(kind: str, name: str) -> bytes:
     if name not in available:
         raise InvalidValueError(f"{kind} name", name, f"choose one of {', '.join(available)}")
     return data_bytes(f"{kind}_{name}.json")
+
+
+def bundled_version(kind: str, name: str) -> str:
+    """The ``version`` (gazetteer) or ``to_version`` (crosswalk) a bundled file declares.
+
+    Read from the file's first lines, without parsing the whole file (a
+    national gazetteer is over a megabyte).
+
+    Raises:
+        InvalidValueError: No bundled file of that kind has that name, or its
+            first lines declare no version.
+    """
+    head = bundled_bytes(kind, name)[:4096].decode("utf-8", "replace")
+    key = "to_version" if kind == "crosswalk" else "version"
+    found = re.search(rf'"{key}"\s*:\s*"([^"]+)"', head)
+    if found is None:  # pragma: no cover - the bundled data is checked by the tests
+        raise InvalidValueError(f"{kind} file", name, f"no {key} in its first lines")
+    return found.group(1)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import attrs
 from pydantic import (
@@ -17,7 +20,9 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StrictBool,
+    StrictInt,
     TypeAdapter,
+    ValidationError,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
@@ -53,11 +58,19 @@ GAZETTEER_FORMAT_VERSION: Final = 1
 class AdminLevel(enum.StrEnum):
     """Tier of the administrative hierarchy, from the top.
 
-    Before 1 July 2025: tỉnh (province) > huyện (district) > xã (commune) >
-    thôn/bản (village). Since then districts no longer exist and communes sit
-    directly under provinces; the level names stay the same.
+    Before 1 July 2025: (country >) tỉnh (province) > huyện (district) > xã
+    (commune) > thôn/bản (village). Since then districts no longer exist and
+    communes sit directly under provinces; the level names stay the same. The
+    national gazetteers put one country unit (``"VN"``) above the provinces, so
+    that a national total is an ordinary roll-up; a provincial gazetteer may
+    leave it out.
     """
 
+    COUNTRY = "country"
+    """The whole country (Việt Nam), the root of a national gazetteer.
+
+    .. versionadded:: 0.1.0
+    """
     PROVINCE = "province"
     """Tỉnh / thành phố trực thuộc trung ương."""
     DISTRICT = "district"
@@ -69,7 +82,7 @@ class AdminLevel(enum.StrEnum):
 
     @property
     def depth(self) -> int:
-        """Depth, from 0 (province) to 3 (village); a child is deeper than its parent."""
+        """Depth, from 0 (country) to 4 (village); a child is deeper than its parent."""
         return _DEPTH[self]
 
 
@@ -98,6 +111,12 @@ def _kind(value: object) -> str | None:
     return None if value is None else _text(value, "kind word")
 
 
+def _aliases(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidValueError("aliases", value, "give a sequence of names, not one string")
+    return tuple(_text(v, "alias") for v in value)
+
+
 def _to_level(value: AdminLevel | str) -> AdminLevel:
     return enum_member(AdminLevel, value, "administrative level")
 
@@ -116,6 +135,10 @@ class AdminUnit:
         valid_from: First day the unit existed in this form, if known.
         valid_to: Last day it existed in this form, if it has ended.
         local: Whether :attr:`code` is a local code rather than an official one.
+        aliases: Other spellings of the name met in official lists or reports
+            (``"Ma Li Pho"`` for ``"Ma Ly Pho"``); lookups by name find them too.
+            Spellings that differ only in tone-mark placement (``"Hoà"`` and
+            ``"Hòa"``) or diacritics need none.
     """
 
     code: str = attrs.field(converter=_code)
@@ -126,6 +149,7 @@ class AdminUnit:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     local: bool = False
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_aliases)
 
     def __attrs_post_init__(self) -> None:
         for bound in (self.valid_from, self.valid_to):
@@ -183,6 +207,9 @@ class AdminUnitRecord(BaseModel):
     valid_from: Date | None = Field(default=None, description="First day it existed so.")
     valid_to: Date | None = Field(default=None, description="Last day it existed so.")
     local: StrictBool = Field(default=False, description="The code is local, not official.")
+    aliases: tuple[NfcStr, ...] = Field(
+        default=(), description="Other spellings of the name (Ma Li Pho for Ma Ly Pho)."
+    )
 
 
 class GazetteerSource(BaseModel):
@@ -217,6 +244,15 @@ class GazetteerDocument(BaseModel):
     sources: tuple[GazetteerSource, ...] = Field(
         default=(), description="Where the codes and names come from."
     )
+    counts: dict[str, dict[str, StrictInt]] | None = Field(
+        default=None,
+        description="Units by level and by kind, as the file's maker counted them "
+        "(documentation: the units themselves are what counts).",
+    )
+    build_notes: dict[str, tuple[NfcStr, ...]] = Field(
+        default_factory=dict,
+        description="What the file's maker had to decide between its sources, by topic.",
+    )
     units: tuple[AdminUnitRecord, ...] = Field(description="The administrative units.")
 
 
@@ -247,6 +283,8 @@ class Gazetteer:
         valid_from: First day this version describes, if bounded.
         valid_to: Last day this version describes, if it has ended.
         sources: Where the codes and names come from.
+        notes: What the maker of the data had to decide between its sources, by
+            topic (the national gazetteers list every disagreement there).
     """
 
     def __init__(
@@ -258,26 +296,26 @@ class Gazetteer:
         valid_from: dt.date | None = None,
         valid_to: dt.date | None = None,
         sources: Sequence[GazetteerSource] = (),
+        notes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.version = version
         self.title = None if title is None else nfc(title)  # as from_dict() reads it
         self.valid_from = valid_from
         self.valid_to = valid_to
         self.sources = tuple(sources)
+        self.notes = {nfc(k): tuple(nfc(t) for t in v) for k, v in (notes or {}).items()}
         self._units: dict[str, AdminUnit] = {}
         self._duplicates: list[AdminUnit] = []
         self._children: dict[str | None, list[str]] = {}
-        self._by_name: dict[tuple[str | None, str], list[str]] = {}
+        self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
         for unit in units:
             if unit.code in self._units:
                 self._duplicates.append(unit)
                 continue
             self._units[unit.code] = unit
             self._children.setdefault(unit.parent, []).append(unit.code)
-            self._by_name.setdefault((unit.parent, fold(unit.name)), []).append(unit.code)
-            if unit.parent is not None:  # a top-level unit is already listed under None
-                self._by_name.setdefault((None, fold(unit.name)), []).append(unit.code)
         self._ancestry: dict[str, tuple[str, ...]] = {}
+        self._squashed: dict[str, list[str]] | None = None  # built by the first resolve()
 
     def __repr__(self) -> str:
         return f"<Gazetteer {self.version!r}: {len(self._units)} units>"
@@ -324,6 +362,23 @@ class Gazetteer:
         """Units directly under ``code`` (``None``: the top-level units)."""
         return [self._units[c] for c in self._children.get(code, ())]
 
+    @property
+    def _by_name(self) -> dict[tuple[str | None, str], list[str]]:
+        """Codes by (parent, folded name or alias), and by (None, key) for any parent.
+
+        Built on the first lookup by name: folding ten thousand names costs more
+        than reading them, and many uses of a gazetteer never look a name up.
+        """
+        if self._by_name_index is None:
+            index: dict[tuple[str | None, str], list[str]] = {}
+            for unit in self._units.values():
+                for key in _name_keys(unit):
+                    index.setdefault((unit.parent, key), []).append(unit.code)
+                    if unit.parent is not None:  # a top-level unit is already under None
+                        index.setdefault((None, key), []).append(unit.code)
+            self._by_name_index = index
+        return self._by_name_index
+
     def find(
         self,
         name: str,
@@ -343,7 +398,7 @@ class Gazetteer:
             UnknownAdminUnitError: Nothing matches.
             AmbiguousNameError: Several units match; their codes are listed.
         """
-        codes = self._by_name.get((parent, fold(name)), [])
+        codes = self._by_name.get((parent, _folded(name)), [])
         if level is not None:
             wanted = _to_level(level)
             codes = [c for c in codes if self._units[c].level is wanted]
@@ -352,6 +407,93 @@ class Gazetteer:
         if len(codes) > 1:
             raise AmbiguousNameError(name, codes)
         return self._units[codes[0]]
+
+    def resolve(self, address: str) -> AdminUnit:
+        """The unit an address names, from its lowest part up to the province.
+
+        The address lists units from the lowest up, separated by commas, each
+        with or without its kind word, abbreviated or not (``xã``/``X.``,
+        ``phường``/``P.``, ``thị trấn``/``TT.``, ``huyện``/``H.``, ``quận``/``Q.``,
+        ``thị xã``/``TX.``, ``thành phố``/``TP.``, ``tỉnh``/``T.``,
+        ``đặc khu``/``ĐK.``). Names match ignoring case, diacritics and where the
+        tone mark sits (``Hòa``/``Hoà``); then, if nothing matches, ignoring
+        spaces and hyphens too (``Ea Bar``/``EaBar``). Known other spellings
+        (:attr:`AdminUnit.aliases`) match as the name does. Each part is looked
+        for only inside the units the parts after it matched, at any depth, so
+        a district may be left out. Nothing is guessed: several matches raise.
+
+        >>> from antq_core import bundled_gazetteer
+        >>> gaz = bundled_gazetteer("lai_chau_2017")
+        >>> gaz.resolve("xã Tả Lèng, huyện Tam Đường, tỉnh Lai Châu").code
+        '03400'
+        >>> gaz.resolve("X. Ta Leng, Lai Chau").code
+        '03400'
+
+        Args:
+            address: The address, e.g. ``"X. Tả Lèng, H. Tam Đường, Lai Châu"``.
+
+        Raises:
+            UnknownAdminUnitError: A part matches no unit inside the parts after
+                it (its parent is the lowest unit those matched, if only one).
+            AmbiguousNameError: The lowest part matches several units; each is
+                listed with its code and the units above it.
+            InvalidValueError: The address names nothing.
+
+        .. versionadded:: 0.1.0
+        """
+        parts = [p.strip() for p in address.split(",")]
+        if not parts or not all(parts):
+            raise InvalidValueError("address", address, "give unit names separated by commas")
+        scope: set[str] | None = None
+        found: list[str] = []
+        for part in reversed(parts):
+            found = self._matches(part, scope)
+            if not found:
+                parent = next(iter(scope)) if scope is not None and len(scope) == 1 else None
+                raise UnknownAdminUnitError(part, self.version, parent)
+            scope = set(found)
+        if len(found) > 1:
+            described = [self._describe(c) for c in found]
+            raise AmbiguousNameError(parts[0], found, described)
+        return self._units[found[0]]
+
+    def _matches(self, part: str, scope: set[str] | None) -> list[str]:
+        """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere)."""
+        by_name = self._by_name
+        for kinds, name, squashed in _readings(part):
+            for codes in (by_name.get((None, name)), self._squashed_index().get(squashed)):
+                if not codes:
+                    continue
+                found = [
+                    code
+                    for code in dict.fromkeys(codes)
+                    if (kinds is None or self._units[code].kind_vi in kinds)
+                    and (scope is None or self._inside(code, scope))
+                ]
+                if found:  # a kind word wins over the bare reading; a spelling over spaces
+                    return found
+        return []
+
+    def _inside(self, code: str, scope: set[str]) -> bool:
+        try:
+            chain = self.lineage(code)
+        except (UnknownAdminUnitError, GazetteerCycleError):
+            return False
+        return any(c in scope for c in chain[1:])
+
+    def _squashed_index(self) -> dict[str, list[str]]:
+        if self._squashed is None:
+            index: dict[str, list[str]] = {}
+            for unit in self._units.values():
+                for key in {_squash(n) for n in (unit.name, *unit.aliases)}:
+                    index.setdefault(key, []).append(unit.code)
+            self._squashed = index
+        return self._squashed
+
+    def _describe(self, code: str) -> str:
+        unit = self._units[code]
+        above = [u.full_name for u in self.ancestors(code) if u.level is not AdminLevel.COUNTRY]
+        return ", ".join([f"{unit.full_name} ({code})", *above])
 
     def ancestors(self, code: str) -> tuple[AdminUnit, ...]:
         """The units above ``code``, nearest first (a commune: its district, then its province).
@@ -440,8 +582,54 @@ class Gazetteer:
     @classmethod
     def from_json(cls, data: bytes | str, *, source: str = "<memory>") -> Gazetteer:
         """Read a gazetteer from JSON text; see :meth:`load`."""
+        fast = cls._from_plain_json(data)
+        if fast is not None:
+            return fast
         doc = validated(_DOCUMENT.validate_json, data, source)
         return cls._from_document(doc, source, "$")
+
+    @classmethod
+    def _from_plain_json(cls, data: bytes | str) -> Gazetteer | None:
+        """The gazetteer, read without pydantic when every unit is plainly well formed.
+
+        A national gazetteer has ten thousand units; validating each as a model
+        costs several times the parsing. Units whose fields all have exactly the
+        expected JSON types go straight to :class:`AdminUnit`, whose converters
+        check what is left (blank strings, NFC, the level). Anything else, and
+        any document the header's model rejects, returns ``None``: the full
+        path then reads it and locates every problem.
+        """
+        try:
+            parsed = json.loads(data)
+        except (ValueError, RecursionError):  # the full path says what is wrong
+            return None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("units"), list):
+            return None
+        raw_units: list[object] = parsed["units"]
+        try:
+            header = _DOCUMENT.validate_python({**parsed, "units": ()})
+        except ValidationError:
+            return None
+        if (header.format, header.format_version) != (GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION):
+            return None
+        units = []
+        try:
+            for record in raw_units:
+                unit = _plain_unit(record)
+                if unit is None:
+                    return None
+                units.append(unit)
+        except (InvalidValueError, ValueError):
+            return None
+        return cls(
+            header.version,
+            units,
+            title=header.title,
+            valid_from=header.valid_from,
+            valid_to=header.valid_to,
+            sources=header.sources,
+            notes=header.build_notes,
+        )
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<memory>", path: str = "$") -> Gazetteer:
@@ -477,6 +665,7 @@ class Gazetteer:
             valid_from=doc.valid_from,
             valid_to=doc.valid_to,
             sources=doc.sources,
+            notes=doc.build_notes,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -490,12 +679,160 @@ class Gazetteer:
             **({"valid_from": self.valid_from.isoformat()} if self.valid_from else {}),
             **({"valid_to": self.valid_to.isoformat()} if self.valid_to else {}),
             "sources": [s.model_dump(exclude_none=True) for s in self.sources],
+            **({"build_notes": {k: list(v) for k, v in self.notes.items()}} if self.notes else {}),
             "units": [_unit_record(u) for u in units],
         }
 
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
         atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+
+
+_UNIT_KEYS: Final = frozenset(AdminUnitRecord.model_fields)
+_OPTIONAL_TEXT: Final = ("parent", "kind_vi")
+
+
+def _plain_unit(record: object) -> AdminUnit | None:
+    """``record`` as a unit if every field has exactly its JSON type and a valid value.
+
+    The checks are those of :class:`AdminUnit`'s converters (non-blank text in
+    NFC, a known level, dates as ``YYYY-MM-DD``), made inline; anything they
+    do not accept returns ``None`` for the full path to report.
+    """
+    if type(record) is not dict or not record.keys() <= _UNIT_KEYS:
+        return None
+    get = record.get
+    texts = (get("code"), get("name"), get("parent"), get("kind_vi"))
+    for i, text in enumerate(texts):
+        if text is None and i >= 2:  # noqa: PLR2004 - parent and kind are optional
+            continue
+        if type(text) is not str or not text.strip() or not _is_nfc("NFC", text):
+            return None
+    level = _LEVEL_BY_VALUE.get(get("level"))  # type: ignore[arg-type]
+    local = get("local", False)
+    aliases = get("aliases", ())
+    if level is None or type(local) is not bool or type(aliases) not in (list, tuple):
+        return None
+    for alias in aliases:
+        if type(alias) is not str or not alias.strip() or not _is_nfc("NFC", alias):
+            return None
+    valid_from, valid_to = _day(get("valid_from")), _day(get("valid_to"))
+    if valid_from is False or valid_to is False:
+        return None
+    unit = object.__new__(AdminUnit)
+    # The values are what the converters would make of them: set them as they are.
+    for setter, value in zip(
+        _UNIT_SETTERS,
+        (*texts, level, valid_from, valid_to, local, tuple(aliases)),
+        strict=True,
+    ):
+        setter(unit, value)
+    return unit
+
+
+def _day(value: object) -> dt.date | Literal[False] | None:
+    """A ``YYYY-MM-DD`` string as a date (``None`` for none, ``False`` if not one)."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        return False
+    day = _DAYS.get(value)
+    if day is None:
+        if not _ISO_DAY.fullmatch(value):
+            return False
+        day = _DAYS[value] = dt.date.fromisoformat(value)  # ValueError for 2017-02-30
+    return day
+
+
+_DAYS: dict[str, dt.date] = {}  # the few dates of a gazetteer file, parsed once
+
+
+# The slots' own setters: an attrs frozen class refuses setattr, not its descriptors.
+_UNIT_SETTERS: Final = tuple(
+    getattr(AdminUnit, name).__set__
+    for name in (
+        "code",
+        "name",
+        "parent",
+        "kind_vi",
+        "level",
+        "valid_from",
+        "valid_to",
+        "local",
+        "aliases",
+    )
+)
+_LEVEL_BY_VALUE: Final = {level.value: level for level in AdminLevel}
+_is_nfc: Final = unicodedata.is_normalized
+
+
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_folded: Final = functools.lru_cache(maxsize=1 << 16)(fold)
+"""``fold``, remembered: the same names are looked up again and again."""
+
+
+def _name_keys(unit: AdminUnit) -> set[str]:
+    return {fold(n) for n in (unit.name, *unit.aliases)}
+
+
+def _squash(name: str) -> str:
+    """A lookup key that also ignores spaces, hyphens, dots and apostrophes."""
+    return _SQUASH.sub("", fold(name))
+
+
+_SQUASH: Final = re.compile(r"[\s\-'.\u2019\u2013]")
+
+# Kind words and their abbreviations as addresses write them, folded (so "Xã",
+# "xa" and "XÃ" are one), each with the kind words (kind_vi) it may stand for.
+# Longer forms come first, so that "thị xã" is not read as "thị" + "xã".
+_KIND_PREFIXES: Final = tuple(
+    (fold(prefix) + (" " if prefix.endswith(" ") else ""), frozenset(kinds))
+    for prefix, kinds in (
+        ("thành phố ", {"thành phố"}),
+        ("thị trấn ", {"thị trấn"}),
+        ("thị xã ", {"thị xã"}),
+        ("đặc khu ", {"đặc khu"}),
+        ("phường ", {"phường"}),
+        ("huyện ", {"huyện"}),
+        ("quận ", {"quận"}),
+        ("tỉnh ", {"tỉnh"}),
+        ("xã ", {"xã"}),
+        ("tp.", {"thành phố"}),
+        ("tp ", {"thành phố"}),
+        ("tt.", {"thị trấn"}),
+        ("tt ", {"thị trấn"}),
+        ("tx.", {"thị xã"}),
+        ("tx ", {"thị xã"}),
+        ("đk.", {"đặc khu"}),
+        ("p.", {"phường"}),
+        ("h.", {"huyện"}),
+        ("q.", {"quận"}),
+        ("t.", {"tỉnh"}),
+        ("x.", {"xã"}),
+    )
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _readings(part: str) -> tuple[tuple[frozenset[str] | None, str, str], ...]:
+    """Ways to read one part of an address: (kind words it allows, the name).
+
+    A part that starts with a kind word or an abbreviation is read as that kind
+    and the rest of the part; it is also read whole, with no kind (phường
+    Phường Đúc is called "Phường Đúc").
+    """
+    folded = fold(part)
+    readings: list[tuple[frozenset[str] | None, str, str]] = []
+    for prefix, kinds in _KIND_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            rest = folded[len(prefix) :].strip()
+            if rest:
+                readings.append((kinds, rest, _squash(rest)))
+            break
+    readings.append((None, folded, _squash(folded)))
+    return tuple(readings)
 
 
 _UNIT_FIELDS: Final = {

@@ -348,6 +348,7 @@ def _gazetteers(
     provinces: st.SearchStrategy[int],
     children: st.SearchStrategy[int],
     districts: bool,
+    country: bool,
     version: st.SearchStrategy[str],
 ) -> Gazetteer:
     codes = _Codes(
@@ -382,7 +383,11 @@ def _gazetteers(
             if depth + 1 < len(levels):
                 grow(depth + 1, code, draw(children))
 
-    grow(0, None, draw(provinces))
+    root: str | None = None
+    if country:
+        root = "VN"
+        made.append(AdminUnit(code=root, name="Việt Nam", level=AdminLevel.COUNTRY))
+    grow(0, root, draw(provinces))
     valid_from, valid_to = draw(_VALIDITY)
     return Gazetteer(
         draw(version),
@@ -399,6 +404,7 @@ def gazetteers(
     max_provinces: int = 2,
     max_children: int = 3,
     districts: bool = True,
+    country: bool = False,
     version: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[Gazetteer]:
     """Gazetteers that form a valid tree with unique codes.
@@ -415,6 +421,8 @@ def gazetteers(
         max_provinces: The most provinces (at least 1 is always drawn).
         max_children: The most children of any unit.
         districts: Whether the tree has a district tier.
+        country: Whether one country unit (``"VN"``) sits above the provinces,
+            as in the national gazetteers.
         version: Strategy for the version id; default :func:`entity_ids`.
 
     Returns:
@@ -437,6 +445,7 @@ def gazetteers(
         provinces=st.integers(1, max_provinces),
         children=st.integers(0, max_children),
         districts=districts,
+        country=country,
         version=or_default(version, entity_ids()),
     )
 
