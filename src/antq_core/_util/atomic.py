@@ -11,7 +11,7 @@ with two renames; the old one is removed only once the new one is in place.
 On failure the temporary file or directory is removed and
 :class:`~antq_core.errors.ExportError` names the target. A process killed
 outright (``SIGKILL``, power loss) cannot clean up: it may leave a hidden
-``.NAME.XXXXXXXX.tmp`` beside the target, never a damaged target.
+``.NAME.<random>.tmp`` file beside the target, never a damaged target.
 
 All bytes go through :func:`os.write` (:class:`_Raw`), so a test can inject a
 failure into any writer, whichever library (csv, zipfile, pyarrow) drives it.

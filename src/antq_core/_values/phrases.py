@@ -418,7 +418,7 @@ def _fold_map(text: str) -> tuple[str, list[int]]:
                 out.append(" ")
                 starts.append(i)
             continue
-        for piece in fold(char) if not char.isspace() else "":
+        for piece in fold(char):
             out.append(piece)
             starts.append(i)
     if out and out[-1] == " ":
