@@ -48,7 +48,6 @@ __all__ = [
     "Options",
     "RepeatFinder",
     "Repeats",
-    "hull",
     "kind_names",
     "observation_owner",
     "owner",
@@ -304,13 +303,3 @@ def row_bounds(cols: ObservationColumns, row: int, *, signed: bool = False) -> B
     if q is Qualifier.AT_MOST:
         return Bounds(-_INF if signed else Decimal(0), value)
     return Bounds(value, value, approximate=q is Qualifier.APPROXIMATELY)
-
-
-def hull(bounds: Iterable[Bounds]) -> Bounds:
-    """Several reports of one figure: the truth is one of them, so it lies within their hull."""
-    found = list(bounds)
-    return Bounds(
-        min(b.low for b in found),
-        max(b.high for b in found),
-        any(b.approximate for b in found),
-    )

@@ -32,21 +32,15 @@ initiative); only the rows of triples that meet their whole are read.
 
 from __future__ import annotations
 
+import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import compress
 from typing import Any, Final
 
 from antq_core._entities import AggregationType, MetricDefinition
-from antq_core._validation.checks.context import (
-    MAX_ROWS_LISTED,
-    Context,
-    hull,
-    row_bounds,
-    rows_text,
-)
-from antq_core._validation.expr import Bounds
+from antq_core._validation.checks.context import MAX_ROWS_LISTED, Context, rows_text
 from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
 from antq_core._values.refs import SubjectKind
@@ -174,19 +168,23 @@ def check(context: Context) -> Iterator[Issue]:
     by_series: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i in rows:
         by_series[metric[i], disaggregation[i]][subject[i]].append(i)
-    for (m, d), by_subject in sorted(by_series.items()):
-        yield from _series(context, (m, d), by_subject, held, how[m] == "flow")
+    reader = _Reader(context)
+    found: list[Issue] = []
+    with decimal.localcontext(_EXACT):  # not across a yield: the caller keeps its own
+        for (m, d), by_subject in sorted(by_series.items()):
+            found.extend(_series(reader, (m, d), by_subject, held, how[m] == "flow"))
+    yield from found
 
 
 def _series(
-    context: Context,
+    reader: _Reader,
     series: tuple[int, int],
     by_subject: Mapping[int, list[int]],
     held: Sequence[tuple[int, ...]],
     flow: bool,
 ) -> Iterator[Issue]:
     """Wholes and parts of one (metric, disaggregation)."""
-    cols = context.cols
+    cols = reader.cols
     periods, period = cols.periods, cols.period
     held_here = {p for s in by_subject for p in held[s] if p in by_subject}
     wholes: dict[int, dict[int, list[int]]] = {}  # subject -> period code -> rows
@@ -215,42 +213,94 @@ def _series(
     for (w, c), parts in sorted(inside.items()):
         # The outermost parts: those no other part here holds.
         outer = {s: rs for s, rs in parts.items() if not any(h in parts for h in held[s])}
-        yield from _compare(context, series, (w, c), wholes[w][c], outer, flow)
+        yield from _compare(reader, series, (w, c), wholes[w][c], outer, flow)
+
+
+_Bound = tuple[Any, Any, bool]
+"""(low, high, approximate) of a figure in base units: ints, or decimals (∞ a decimal)."""
+
+_EXACT: Final = decimal.Context(
+    prec=120, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
+)
+"""Sums of values of at most 30 digits, over any number of rows, stay exact in it."""
+
+
+class _Reader:
+    """Each row's interval in base units, read once (ints where they can be: the common case)."""
+
+    def __init__(self, context: Context) -> None:
+        cols = self.cols = context.cols
+        self.factors = [u.factor for u in cols.units]
+        self.dims = [u.dimension for u in cols.units]
+        self.qualifiers = [q.value for q in cols.qualifiers]
+        self.cache: dict[int, _Bound] = {}
+
+    def bounds(self, i: int) -> _Bound:
+        found = self.cache.get(i)
+        if found is not None:
+            return found
+        cols = self.cols
+        raw = cols.exact.get(i)
+        value: Any = cols.value[i] if raw is None else raw
+        factor = self.factors[cols.unit[i]]
+        if factor != 1:
+            value = exact.multiply(value, factor)
+        q = self.qualifiers[cols.qualifier[i]]
+        if q == "at_least":
+            found = (value, _INF, False)
+        elif q == "at_most":
+            found = (0, value, False)
+        else:
+            found = (value, value, q == "approximately")
+        self.cache[i] = found
+        return found
+
+    def hull(self, rows: Sequence[int]) -> _Bound:
+        """Reports of one figure: the truth lies within the hull of their intervals."""
+        if len(rows) == 1:
+            return self.bounds(rows[0])
+        found = [self.bounds(i) for i in rows]
+        return (min(b[0] for b in found), max(b[1] for b in found), any(b[2] for b in found))
 
 
 def _compare(  # noqa: PLR0917 - one whole and its parts, worded
-    context: Context,
+    reader: _Reader,
     series: tuple[int, int],
     whole_key: tuple[int, int],
     whole_rows: Sequence[int],
     parts: Mapping[int, Sequence[int]],
     flow: bool,
 ) -> Iterator[Issue]:
-    cols = context.cols
-    units = cols.units
-    dimension = units[cols.unit[whole_rows[0]]].dimension
-    whole = hull(row_bounds(cols, i) for i in whole_rows)
+    cols, dims = reader.cols, reader.dims
+    unit_col = cols.unit
+    dimension = dims[unit_col[whole_rows[0]]]
+    w_low, w_high, w_approx = reader.hull(whole_rows)
     chosen: dict[int, list[int]] = {}
-    found: list[Bounds] = []
+    lows: list[Any] = []
+    highs: list[Any] = []
+    approximate = w_approx
     for s, rows in parts.items():
-        same = [i for i in rows if units[cols.unit[i]].dimension == dimension]
+        same = [i for i in rows if dims[unit_col[i]] == dimension]
         if not same:
             continue  # a part in another dimension: reported as a unit mismatch
         picked = _pick(cols, same, flow=flow)
         chosen[s] = [i for group in picked for i in group]
-        found.append(_sum(hull(row_bounds(cols, i) for i in group) for group in picked))
-    if not found:
+        for group in picked:
+            low, high, approx = reader.hull(group)
+            lows.append(low)
+            highs.append(high)
+            approximate = approximate or approx
+    if not chosen:
         return
-    total = _sum(found)
-    if total.low > whole.high:
-        approximate = total.approximate or whole.approximate
+    parts_low, parts_high = sum(lows), sum(highs)
+    if parts_low > w_high:
         code = "space-parts-may-exceed-whole" if approximate else "space-parts-exceed-whole"
-        amounts = (total.low, whole.high)
-    elif total.high < whole.low:
-        code, amounts = "space-parts-below-whole", (total.high, whole.low)
+        amounts = (parts_low, w_high)
+    elif parts_high < w_low:
+        code, amounts = "space-parts-below-whole", (parts_high, w_low)
     else:
         return
-    unit = units[cols.unit[whole_rows[0]]]
+    unit = cols.units[unit_col[whole_rows[0]]]
     m, d = series
     w, c = whole_key
     names = [str(cols.subjects[s]) for s in sorted(chosen, key=lambda s: chosen[s][0])]
@@ -283,10 +333,14 @@ def _pick(cols: Any, rows: Sequence[int], *, flow: bool) -> list[list[int]]:
     their sum is a figure of the part for the whole's period, or a part of it. Stock:
     the rows of the last period (latest end, then latest start).
     """
-    periods = cols.periods
+    if len(rows) == 1:
+        return [list(rows)]
+    periods, period = cols.periods, cols.period
     by_period: dict[int, list[int]] = defaultdict(list)
     for i in rows:
-        by_period[cols.period[i]].append(i)
+        by_period[period[i]].append(i)
+    if len(by_period) == 1:
+        return list(by_period.values())
     if not flow:
         last = max(by_period, key=lambda c: (periods[c].end, periods[c].start))
         return [by_period[last]]
@@ -301,24 +355,7 @@ def _pick(cols: Any, rows: Sequence[int], *, flow: bool) -> list[list[int]]:
     return picked
 
 
-def _sum(bounds: Iterable[Bounds]) -> Bounds:
-    """Bounds of a sum of figures: the sums of their bounds, exactly (∞ stays ∞)."""
-    found = list(bounds)
-    return Bounds(
-        _add(b.low for b in found), _add(b.high for b in found), any(b.approximate for b in found)
-    )
-
-
-def _add(values: Iterable[Decimal]) -> Decimal:
-    finite = []
-    for v in values:
-        if v.is_infinite():
-            return v
-        finite.append(v)
-    return Decimal(exact.total(finite))
-
-
-def _in_unit(value: Decimal, factor: Decimal) -> int | Decimal:
+def _in_unit(value: int | Decimal, factor: Decimal) -> int | Decimal:
     """A finite amount in base units, in the unit of ``factor``; in base units if not exact."""
     try:
         return exact.convert(value, Decimal(1), factor)
