@@ -39,6 +39,7 @@ from antq_core._validation.expr import Bounds
 from antq_core._validation.rules import ValidationRule
 from antq_core._values import exact
 from antq_core._values.geo import AdminLevel
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.quantity import Qualifier
 from antq_core.errors import Location
 
@@ -79,6 +80,9 @@ class Options:
         ratio_tolerance: How far a reported rate may be from its recomputed one.
         rules: The rules to evaluate (the built-in ones if ``None``).
         find_repeats: What finds repeated and overlapping observations (the engine).
+        distinct_names: Pairs of ids (unit codes, entity ids) whose names the caller
+            has checked: never reported as probable duplicates.
+        group_sets: Unit group sets whose exclusivity is checked.
     """
 
     levels: tuple[AdminLevel, ...]
@@ -86,6 +90,8 @@ class Options:
     ratio_tolerance: Tolerance
     rules: Iterable[ValidationRule] | None
     find_repeats: RepeatFinder
+    distinct_names: frozenset[frozenset[str]] = frozenset()
+    group_sets: tuple[UnitGroupSet, ...] = ()
 
 
 class Repeats(NamedTuple):
