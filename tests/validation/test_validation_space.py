@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from antq_core import (
     AdminUnit,
     Dataset,
@@ -20,9 +23,13 @@ from antq_core import (
     Observation,
     Severity,
     Site,
+    UnitGroup,
+    UnitGroupSet,
     builtin_catalog,
     validate,
 )
+from antq_core._validation import CODES
+from antq_core.testing.strategies import datasets
 
 SPACE = frozenset(
     {"space-parts-exceed-whole", "space-parts-may-exceed-whole", "space-parts-below-whole"}
@@ -235,3 +242,111 @@ def test_a_whole_without_a_metric_definition_or_of_another_kind_is_not_compared(
     )
     ds = ds.replace(metrics=[*builtin_catalog().metrics, ratio])
     assert [i for i in validate(ds) if i.code in SPACE] == []
+
+
+# -- laws ---------------------------------------------------------------------------------------
+
+UNITS = [u.code for u in MAP]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(UNITS), st.integers(0, 1000), min_size=1))
+def test_exact_figures_of_one_period_match_a_plain_reference(figures: dict[str, int]) -> None:
+    found = {
+        (i.details["whole"], i.code, i.details["parts"])
+        for i in _space(*(_obs(f"unit:{code}", value) for code, value in figures.items()))
+    }
+    expected = set()
+    for whole, value in figures.items():
+        inside = [c for c in figures if c != whole and whole in MAP.lineage(c)[1:]]
+        # The outermost: no other reporter between them and the whole.
+        outer = [c for c in inside if not any(a in inside for a in MAP.lineage(c)[1:])]
+        if not outer:
+            continue
+        parts = sum(figures[c] for c in outer)
+        if parts > value:
+            expected.add((f"unit:{whole}", "space-parts-exceed-whole", parts))
+        elif parts < value:
+            expected.add((f"unit:{whole}", "space-parts-below-whole", parts))
+    assert found == expected
+
+
+def _group_sets(gazetteer: Gazetteer) -> st.SearchStrategy[list[UnitGroupSet]]:
+    codes = [u.code for u in gazetteer]
+    if not codes:
+        return st.just([])
+    members = st.lists(st.sampled_from(codes), max_size=4, unique=True).map(tuple)
+    groups = st.lists(members, min_size=1, max_size=3).map(
+        lambda ms: [
+            UnitGroup(f"g{i}", f"Nhóm {i}", {gazetteer.version: m}) for i, m in enumerate(ms)
+        ]
+    )
+    return st.lists(
+        st.builds(
+            lambda gs, exclusive, i: UnitGroupSet(f"s{i}", "Bộ", gs, exclusive=exclusive),
+            groups,
+            st.booleans(),
+            st.integers(0, 9),
+        ),
+        max_size=2,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_validation_never_crashes_on_generated_datasets_with_the_new_checks(
+    data: st.DataObject,
+) -> None:
+    ds = data.draw(datasets(max_observations=40))
+    ids = [u.code for u in ds.gazetteer] + list(ds.initiatives) + list(ds.sites)
+    pairs = (
+        data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=3))
+        if ids
+        else []
+    )
+    sets = data.draw(_group_sets(ds.gazetteer))
+    report = validate(ds, distinct_names=pairs, group_sets=sets)
+    for found in report:
+        assert found.code in CODES
+        assert found.message("vi")
+        assert found.message("en")
+        if found.code in {"space-parts-exceed-whole", "space-parts-may-exceed-whole"}:
+            assert found.details["parts"] > found.details["total"]  # type: ignore[operator]
+        if found.code == "space-parts-below-whole":
+            assert found.details["parts"] < found.details["total"]  # type: ignore[operator]
+        if found.code == "unit-in-two-groups":
+            assert len(found.details["group_ids"]) >= 2
+    assert report.to_json()
+
+
+_ROWS = st.builds(
+    lambda subject, value, period, qualifier, ha: _obs(
+        subject,
+        value if not ha else str(Decimal(value) / 100),
+        metric="poppy_area_destroyed",
+        period=period,
+        unit="ha" if ha else "m2",
+        qualifier=qualifier,
+    ),
+    st.sampled_from([f"unit:{c}" for c in UNITS] + ["site:s1", "site:s2", "initiative:mh"]),
+    st.integers(0, 5000),
+    st.sampled_from(["2024", "2024Q1", "2024Q2", "2024-02", "2023/2024"]),
+    st.sampled_from(["exact", "at_least", "at_most", "approximately"]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_ROWS, max_size=25))
+def test_mixed_levels_periods_units_and_qualifiers_never_crash_and_say_what_they_found(
+    rows: list[Observation],
+) -> None:
+    for found in _space(*rows):
+        d = found.details
+        assert f"$.observations[{found.where.row}].value" == found.where.path
+        assert str(found.where.row) in d["rows"]  # type: ignore[operator]
+        if found.code == "space-parts-below-whole":
+            assert d["parts"] < d["total"]  # type: ignore[operator]
+        else:
+            assert d["parts"] > d["total"]  # type: ignore[operator]
+        assert d["whole"] not in d["subjects"]  # type: ignore[operator]
