@@ -71,5 +71,3 @@ def builtin_catalog() -> Catalog:
     raw = data_bytes("catalog.json")
     doc = validated(TypeAdapter(_CatalogDocument).validate_json, raw, data_source("catalog.json"))
     return Catalog(themes=doc.themes, categories=doc.categories, metrics=doc.metrics)
-
-

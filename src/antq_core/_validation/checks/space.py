@@ -189,27 +189,36 @@ def _series(
     held_here = {p for s in by_subject for p in held[s] if p in by_subject}
     wholes: dict[int, dict[int, list[int]]] = {}  # subject -> period code -> rows
     for s in sorted(held_here):
-        per_period: dict[int, list[int]] = defaultdict(list)
+        whole_rows: dict[int, list[int]] = defaultdict(list)
         for i in by_subject[s]:
-            per_period[period[i]].append(i)
-        wholes[s] = per_period
+            whole_rows[period[i]].append(i)
+        wholes[s] = whole_rows
     # A part's rows, in each (whole, period of the whole) that holds them in space and time.
-    inside: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    # Wholes report few distinct sets of periods: which of them hold a period is found
+    # once per (set of periods, period), not once per row.
+    signature: dict[tuple[int, ...], int] = {}
+    sig_of = {
+        w: signature.setdefault(tuple(sorted(ps)), len(signature)) for w, ps in wholes.items()
+    }
     containing: dict[tuple[int, int], list[int]] = {}
+    inside: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for s, rows in by_subject.items():
-        for w in held[s]:
-            whole_periods = wholes.get(w)
-            if whole_periods is None:
-                continue
-            for i in rows:
-                q = period[i]
-                found = containing.get((w, q))
+        holders = [w for w in held[s] if w in wholes]
+        if not holders:
+            continue
+        per_period: dict[int, list[int]] = defaultdict(list)
+        for i in rows:
+            per_period[period[i]].append(i)
+        for w in holders:
+            whole_periods, sig = wholes[w], sig_of[w]
+            for q, same in per_period.items():
+                found = containing.get((sig, q))
                 if found is None:
                     within = periods[q]
                     found = [c for c in whole_periods if periods[c].contains(within)]
-                    containing[w, q] = found
+                    containing[sig, q] = found
                 for c in found:
-                    inside[w, c][s].append(i)
+                    inside[w, c][s].extend(same)
     for (w, c), parts in sorted(inside.items()):
         # The outermost parts: those no other part here holds.
         outer = {s: rs for s, rs in parts.items() if not any(h in parts for h in held[s])}
