@@ -40,6 +40,7 @@ from itertools import compress
 from typing import Any, Final
 
 from antq_core._entities import AggregationType, MetricDefinition
+from antq_core._util.progress import gc_paused
 from antq_core._validation.checks.context import MAX_ROWS_LISTED, Context, rows_text
 from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
@@ -170,7 +171,8 @@ def check(context: Context) -> Iterator[Issue]:
         by_series[metric[i], disaggregation[i]][subject[i]].append(i)
     reader = _Reader(context)
     found: list[Issue] = []
-    with decimal.localcontext(_EXACT):  # not across a yield: the caller keeps its own
+    # The buckets are many small lists and dicts with no cycles: no collection walks them.
+    with gc_paused(), decimal.localcontext(_EXACT):  # not across a yield
         for (m, d), by_subject in sorted(by_series.items()):
             found.extend(_series(reader, (m, d), by_subject, held, how[m] == "flow"))
     yield from found
