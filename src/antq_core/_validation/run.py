@@ -39,12 +39,14 @@ def validate(
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
     Runs, in order: the gazetteer (duplicate codes, missing parents, cycles,
-    levels), references between entities, entity dates, observations
-    (metric, subject, source, unit, qualifier, disaggregation, value, period
-    against the report date, subject start and unit validity), duplicates
-    and conflicts, double counting (overlapping periods of flows, sites
-    across parents, parts above their total), names that are probably the
-    same, statutory security and order teams (a leader, members' ages),
+    levels) and the exclusive unit group sets given, references between
+    entities, entity dates, observations (metric, subject, source, unit,
+    qualifier, disaggregation, value, period against the report date, subject
+    start and unit validity), repeated figures (judged as intervals after unit
+    conversion: they conflict only when they cannot all hold), double counting
+    (overlapping periods of flows, sites across parents or with no common
+    unit, parts above their total, a unit's or an initiative's figure beside
+    the figures of its own parts in space), names that are probably the same, statutory security and order teams (a leader, members' ages),
     reported rates against their recomputed numerator and denominator,
     reported totals against the registered entities
     (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
