@@ -46,8 +46,9 @@ def validate(
     conversion: they conflict only when they cannot all hold), double counting
     (overlapping periods of flows, sites across parents or with no common
     unit, parts above their total, a unit's or an initiative's figure beside
-    the figures of its own parts in space), names that are probably the same, statutory security and order teams (a leader, members' ages),
-    reported rates against their recomputed numerator and denominator,
+    the figures of its own parts in space), names that are probably the same,
+    statutory security and order teams (a leader, members' ages), reported
+    rates against their recomputed numerator and denominator,
     reported totals against the registered entities
     (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
     ``docs/validation.md``.
