@@ -211,9 +211,15 @@ def _series(
         per_period: dict[int, list[int]] = defaultdict(list)
         for i in rows:
             per_period[period[i]].append(i)
+        # A period a nearer unit reports too: the part is not outermost in any unit above
+        # (that nearer unit is a part there); left out now rather than filtered out below.
+        nearer: set[int] = set()
         for w in holders:
             whole_periods, sig = wholes[w], sig_of[w]
+            above = reader.is_unit[w]
             for q, same in per_period.items():
+                if above and q in nearer:
+                    continue
                 found = containing.get((sig, q))
                 if found is None:
                     within = periods[q]
@@ -221,6 +227,8 @@ def _series(
                     containing[sig, q] = found
                 for c in found:
                     inside[w, c][s].extend(same)
+            if above:
+                nearer.update(q for q in per_period if q in whole_periods)
     for (w, c), parts in sorted(inside.items()):
         # The outermost parts: those no other part here holds.
         outer = {s: rs for s, rs in parts.items() if not any(h in parts for h in held[s])}
@@ -244,6 +252,7 @@ class _Reader:
         self.factors = [u.factor for u in cols.units]
         self.dims = [u.dimension for u in cols.units]
         self.qualifiers = [q.value for q in cols.qualifiers]
+        self.is_unit = [subject.kind is SubjectKind.UNIT for subject in cols.subjects]
         self.cache: dict[int, _Bound] = {}
 
     def bounds(self, i: int) -> _Bound:
