@@ -296,3 +296,15 @@ def test_group_sets_may_be_given_by_id() -> None:
     assert [i.where.id for i in report if i.code == "unit-in-two-groups"] == ["50101"]
     with pytest.raises(InvalidValueError, match="group_sets"):
         validate(ds, group_sets=["vung"])  # type: ignore[list-item]
+
+
+def test_validate_json_takes_the_same_choices() -> None:
+    from antq_core import validate_json
+
+    units = [DISTRICT, _commune("60101", "Hoà Bình"), _commune("60102", "Hòa Bình")]
+    raw = Dataset(
+        gazetteer=Gazetteer("names-test", units), metadata=DatasetMetadata(title_vi="t")
+    ).dumps()
+    codes = [i.code for i in validate_json(raw)]
+    assert codes == ["probable-duplicate-name"]
+    assert [i.code for i in validate_json(raw, distinct_names=[("60101", "60102")])] == []
