@@ -373,3 +373,34 @@ def test_replace_shares_what_it_does_not_replace() -> None:
     assert new.participants == ds.participants
     with pytest.raises(antq_core.errors.DuplicateIdError):
         ds.replace(sites=[*ds.sites.values(), site])
+
+
+def test_a_dataset_built_from_scratch_has_the_builtin_catalog_unless_given_its_own() -> None:
+    from antq_core import (
+        AdminUnit,
+        DatasetMetadata,
+        Gazetteer,
+        MetricDefinition,
+        Observation,
+        builtin_catalog,
+        validate,
+    )
+
+    gaz = Gazetteer("scratch", [AdminUnit(code="40", name="Bốn", level="province")])
+    tips = Observation(
+        metric="tips_received", subject="unit:40", period="2024", value=3, unit="tip"
+    )
+    ds = Dataset(gazetteer=gaz, metadata=DatasetMetadata(title_vi="t"), observations=[tips])
+    cat = builtin_catalog()
+    assert tuple(ds.metrics.values()) == cat.metrics
+    assert tuple(ds.categories.values()) == cat.categories
+    assert tuple(ds.themes.values()) == cat.themes
+    assert [i.code for i in validate(ds)] == []  # tips_received resolves
+    own = MetricDefinition(id="x", name_vi="x", name_en="x", unit="tip", kind="flow")
+    mine = Dataset(gazetteer=gaz, metadata=DatasetMetadata(title_vi="t"), metrics=[own])
+    assert list(mine.metrics) == ["x"]
+    assert tuple(mine.categories.values()) == cat.categories  # the part not given
+    bare = Dataset(
+        gazetteer=gaz, metadata=DatasetMetadata(title_vi="t"), metrics=[], observations=[tips]
+    )
+    assert [i.code for i in validate(bare)] == ["reference-unresolved"]

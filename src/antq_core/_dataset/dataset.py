@@ -10,6 +10,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 
+from antq_core._dataset.builtin import builtin_catalog
 from antq_core._dataset.document import (
     DATASET_FORMAT,
     DATASET_FORMAT_VERSION,
@@ -67,6 +68,14 @@ class Dataset:
     are pydantic models in read-only mappings by id; observations, which can
     number in millions, live in a column-wise :class:`ObservationStore`.
 
+    The catalog (``themes``, ``categories``, ``metrics``) is the built-in one
+    (:func:`~antq_core.builtin_catalog`) for each part not given, so a dataset
+    built from scratch knows every built-in metric id; pass your own to replace
+    a part (an empty list for none), and extend a built-in metric with
+    :meth:`MetricDefinition.with_categories
+    <antq_core.MetricDefinition.with_categories>`. Loading a document
+    (:meth:`from_json`, :meth:`from_dict`) takes only what the document holds.
+
     References between entities are not checked here: a site may name an
     initiative the dataset lacks. The lookup methods (:meth:`initiative`,
     :meth:`site`...) then raise :class:`~antq_core.errors.UnresolvedReferenceError`
@@ -87,9 +96,9 @@ class Dataset:
         gazetteer: Gazetteer,
         metadata: DatasetMetadata,
         sources: Iterable[Source] = (),
-        themes: Iterable[InitiativeTheme] = (),
-        categories: Iterable[DisaggregationCategory] = (),
-        metrics: Iterable[MetricDefinition] = (),
+        themes: Iterable[InitiativeTheme] | None = None,
+        categories: Iterable[DisaggregationCategory] | None = None,
+        metrics: Iterable[MetricDefinition] | None = None,
         initiatives: Iterable[Initiative] = (),
         sites: Iterable[Site] = (),
         organizations: Iterable[MassOrganization] = (),
@@ -99,9 +108,12 @@ class Dataset:
         self._gazetteer = gazetteer
         self._metadata = metadata
         self._sources = _by_id("source", sources)
-        self._themes = _by_id("theme", themes)
-        self._categories = _by_id("category", categories)
-        self._metrics = _by_id("metric", metrics)
+        builtin = builtin_catalog()
+        self._themes = _by_id("theme", builtin.themes if themes is None else themes)
+        self._categories = _by_id(
+            "category", builtin.categories if categories is None else categories
+        )
+        self._metrics = _by_id("metric", builtin.metrics if metrics is None else metrics)
         self._initiatives = _by_id("initiative", initiatives)
         self._sites = _by_id("site", sites)
         self._organizations = _by_id("organization", organizations)

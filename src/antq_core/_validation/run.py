@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
+
+import attrs
 
 from antq_core._aggregate.counts import EXACT, Tolerance
 from antq_core._dataset.dataset import Dataset
@@ -14,6 +16,7 @@ from antq_core._validation.checks.ratios import RATIO_TOLERANCE
 from antq_core._validation.issues import ValidationReport
 from antq_core._validation.rules import ValidationRule
 from antq_core._values.geo import AdminLevel
+from antq_core._values.groups import UnitGroupSet
 from antq_core.errors import InvalidValueError, enum_member
 
 __all__ = ["DEFAULT_LEVELS", "ENGINES", "validate", "validate_json"]
@@ -30,17 +33,22 @@ def validate(
     tolerance: Tolerance = EXACT,
     engine: str = "auto",
     ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+    distinct_names: Iterable[tuple[str, str]] = (),
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] = (),
 ) -> ValidationReport:
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
     Runs, in order: the gazetteer (duplicate codes, missing parents, cycles,
-    levels), references between entities, entity dates, observations
-    (metric, subject, source, unit, qualifier, disaggregation, value, period
-    against the report date, subject start and unit validity), duplicates
-    and conflicts, double counting (overlapping periods of flows, sites
-    across parents, parts above their total), names that are probably the
-    same, statutory security and order teams (a leader, members' ages),
-    reported rates against their recomputed numerator and denominator,
+    levels) and the exclusive unit group sets given, references between
+    entities, entity dates, observations (metric, subject, source, unit,
+    qualifier, disaggregation, value, period against the report date, subject
+    start and unit validity), repeated figures (judged as intervals after unit
+    conversion: they conflict only when they cannot all hold), double counting
+    (overlapping periods of flows, sites across parents or with no common
+    unit, parts above their total, a unit's or an initiative's figure beside
+    the figures of its own parts in space), names that are probably the same,
+    statutory security and order teams (a leader, members' ages), reported
+    rates against their recomputed numerator and denominator,
     reported totals against the registered entities
     (:func:`~antq_core.reconcile`), then the rules. Issue codes are listed in
     ``docs/validation.md``.
@@ -77,13 +85,22 @@ def validate(
             or as a fraction of the reported rate (``relative``), besides
             half a unit of its last digit, which is always allowed (default:
             1% of the reported rate, ``Tolerance(relative=Decimal("0.01"))``).
+        distinct_names: Pairs of ids (administrative unit codes, or ids of
+            initiatives, sites or organizations) whose alike names the caller has
+            checked: they are never reported as ``probable-duplicate-name``.
+        group_sets: Unit group sets (:func:`~antq_core.bundled_group_sets`, or
+            one's own from :func:`~antq_core.read_group_sets`): a unit of the
+            dataset's gazetteer in two groups of an exclusive set is an error
+            (``unit-in-two-groups``). None is checked unless given.
 
     Raises:
-        InvalidValueError: A level is not an :class:`AdminLevel`, or no engine
-            has that name.
+        InvalidValueError: A level is not an :class:`AdminLevel`, no engine
+            has that name, a pair of ``distinct_names`` is not two ids, or a
+            group set is not a :class:`~antq_core.UnitGroupSet`.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
     options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
+    options = _choices(options, distinct_names, group_sets)
     return _report(Context(dataset, options))
 
 
@@ -96,6 +113,8 @@ def validate_json(
     tolerance: Tolerance = EXACT,
     engine: str = "auto",
     ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+    distinct_names: Iterable[tuple[str, str]] = (),
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] = (),
 ) -> ValidationReport:
     """Load a dataset from JSON and :func:`validate` it, with checks of the raw text too.
 
@@ -126,6 +145,8 @@ def validate_json(
         tolerance: As for :func:`validate`.
         engine: As for :func:`validate`.
         ratio_tolerance: As for :func:`validate`.
+        distinct_names: As for :func:`validate`.
+        group_sets: As for :func:`validate`.
 
     Raises:
         DatasetLoadError: The document cannot be loaded; each problem has its JSON path.
@@ -134,6 +155,7 @@ def validate_json(
     """
     dataset = Dataset.from_json(data, source=source)
     options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
+    options = _choices(options, distinct_names, group_sets)
     return _report(Context(dataset, options, document=data, source=source))
 
 
@@ -149,6 +171,30 @@ def _options(  # noqa: PLR0917 - validate()'s options, checked in one place
     wanted = tuple(enum_member(AdminLevel, level, "administrative level") for level in levels)
     finder = _repeat_finder(engine, len(dataset.observations))
     return Options(wanted, tolerance, ratio_tolerance, rules, finder)
+
+
+_PAIR: Final = 2
+
+
+def _choices(
+    options: Options,
+    distinct_names: Iterable[tuple[str, str]],
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet],
+) -> Options:
+    """``options`` with the pairs of names checked and the group sets, checked."""
+    pairs = []
+    for pair in distinct_names:
+        items: object = pair
+        ids = tuple(items) if isinstance(items, tuple | list) else ()
+        if len(ids) != _PAIR or not all(isinstance(i, str) for i in ids):
+            reason = "give pairs of ids, e.g. ('03388', '03391')"
+            raise InvalidValueError("distinct_names", pair, reason)
+        pairs.append(frozenset(ids))
+    sets = tuple(group_sets.values() if isinstance(group_sets, Mapping) else group_sets)
+    for gs in sets:
+        if not isinstance(gs, UnitGroupSet):
+            raise InvalidValueError("group_sets", gs, "give UnitGroupSet objects")
+    return attrs.evolve(options, distinct_names=frozenset(pairs), group_sets=sets)
 
 
 def _report(context: Context) -> ValidationReport:

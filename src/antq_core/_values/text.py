@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import AfterValidator
 
-__all__ = ["NfcStr", "fold", "nfc"]
+__all__ = ["NfcStr", "fold", "nfc", "tone_key"]
 
 _SPACE = re.compile(r"\s+")
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
@@ -44,6 +44,34 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACE.sub(" ", stripped.casefold()).strip()
+
+
+_TONES: Final = frozenset("\u0300\u0301\u0303\u0309\u0323")
+"""The five tone marks as combining characters: huyền, sắc, ngã, hỏi, nặng."""
+
+
+def tone_key(text: str) -> str:
+    """A key equal for spellings that differ only in where a tone mark sits.
+
+    Old and new Vietnamese orthography put the tone of ``oa``, ``oe``, ``uy``
+    on different vowels (``"Hoà"`` and ``"Hòa"``, ``"Thuỷ"`` and ``"Thủy"``).
+    Here each word's tone mark is taken off its vowel and written after the
+    word; every other mark (``â``, ``ă``, ``ơ``, ``đ``...) stays, so ``"Mồ"``
+    and ``"Mô"`` keep different keys. Case and white space are folded. Use it
+    to compare names; never store or display the key.
+
+    >>> tone_key("Hoà Bình") == tone_key("hòa  bình")
+    True
+    >>> tone_key("Mường Mô") == tone_key("Mường Mồ")
+    False
+    """
+    words = []
+    for word in _SPACE.split(text.strip()):
+        decomposed = unicodedata.normalize("NFD", word.casefold())
+        tones = "".join(c for c in decomposed if c in _TONES)
+        rest = "".join(c for c in decomposed if c not in _TONES)
+        words.append(unicodedata.normalize("NFC", rest) + tones)
+    return " ".join(words)
 
 
 NfcStr = Annotated[str, AfterValidator(nfc)]

@@ -24,6 +24,7 @@ from antq_core._validation.checks import (
     dates,
     double_counting,
     gazetteer,
+    groups,
     names,
     observations,
     parts,
@@ -32,6 +33,7 @@ from antq_core._validation.checks import (
     references,
     repeats,
     rules,
+    space,
     teams,
     text,
 )
@@ -68,6 +70,7 @@ class Check:
 CHECKS: Final = (
     Check(text.CODES, text.check),
     Check(gazetteer.CODES, gazetteer.check),
+    Check(groups.CODES, groups.check),
     Check(references.CODES, references.check_entities),
     Check(dates.CODES, dates.check_entities),
     Check(references.CODES, references.check_rows),
@@ -78,6 +81,7 @@ CHECKS: Final = (
     Check(repeats.CODES, repeats.check),
     Check(double_counting.CODES, double_counting.check),
     Check(parts.CODES, parts.check),
+    Check(space.CODES, space.check),
     Check(names.CODES, names.check),
     Check(teams.CODES, teams.check),
     Check(ratios.CODES, ratios.check),
@@ -87,14 +91,15 @@ CHECKS: Final = (
 """Every check, in the order the report lists what they find.
 
 The raw text first (only :func:`~antq_core.validate_json` has it); then the
-gazetteer; the entities' references and dates; the observations' references
-(metric, subject, source), units and qualifiers, breakdowns, values and
-periods; repeated figures; double counting (overlaps, sites across parents,
-parts above their whole); names; statutory teams; rates; reported totals
-against the registry; the rules. The references, dates and observations
-families appear more than once: entities are checked before observations, and
-within the observations each family's issues have always been listed at that
-place; the order of a report is kept as it was.
+gazetteer and the exclusive unit group sets given; the entities' references
+and dates; the observations' references (metric, subject, source), units and
+qualifiers, breakdowns, values and periods; repeated figures; double counting
+(overlaps, sites across parents, parts above their whole; wholes beside their
+parts in space); names; statutory teams; rates; reported totals against the
+registry; the rules. The references, dates and observations families appear
+more than once: entities are checked before observations, and within the
+observations each family's issues have
+always been listed at that place; the order of a report is kept as it was.
 """
 
 

@@ -1,5 +1,8 @@
 """Double counting: overlapping periods of one flow series, and sites across roll-up units.
 
+A site whose units share no ancestor at all (a cluster across provinces in a
+gazetteer without a country root) cannot be placed: it is one issue naming its units.
+
 A flow figure for a year beside one for its quarter would be counted twice if
 added; a site whose units lie under two districts can be placed in only one of
 them by a roll-up. (Parts added above their whole are :mod:`.parts`.)
@@ -38,6 +41,15 @@ CODES: Final = declare(
         "Site {site} covers units under different units of level {level} ({parents}): "
         "a roll-up by {level} may count it only once, at {anchor}.",
     ),
+    IssueCode(
+        "site-units-unrelated",
+        Severity.WARNING,
+        "Các đơn vị của điểm {site} ({units}) không cùng thuộc một đơn vị nào trong danh mục "
+        "hành chính: không thể đặt điểm vào một nơi khi tổng hợp, số liệu của nó sẽ được liệt "
+        "kê riêng là không xếp được.",
+        "The units of site {site} ({units}) share no ancestor in the gazetteer: a roll-up "
+        "cannot place the site anywhere, and lists its figures as unplaceable.",
+    ),
 )
 """The codes this check emits."""
 
@@ -68,16 +80,22 @@ def _sites_across_parents(context: Context) -> Iterator[Issue]:
             chains = {u.code: gaz.ancestors(u.code) for u in units}
         except (UnknownAdminUnitError, GazetteerCycleError):
             continue  # reported by the reference and gazetteer checks
+        try:
+            anchor = gaz.common_ancestor(site.admin_units)
+        except InvalidValueError:
+            yield issue(
+                "site-units-unrelated",
+                context.at("sites", "site", site.id, "admin_units"),
+                site=site.id,
+                units=tuple(f"{u.full_name} ({u.code})" for u in units),
+            )
+            continue  # one issue: where it splits says nothing more
         for level in levels:
             above = [u for u in units if u.level.depth > level.depth]
             parents = {a.code: a for u in above for a in chains[u.code] if a.level is level}
             if len(parents) < 2:  # noqa: PLR2004
                 continue
-            try:
-                anchor = gaz.common_ancestor(site.admin_units)
-                anchor_text = f"{anchor.full_name} ({anchor.code})"
-            except InvalidValueError:
-                anchor_text = "-"
+            anchor_text = f"{anchor.full_name} ({anchor.code})"
             yield issue(
                 "site-spans-parents",
                 context.at("sites", "site", site.id, "admin_units"),

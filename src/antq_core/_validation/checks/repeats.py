@@ -1,4 +1,10 @@
-"""Repeats: one figure recorded twice, with the same value (a duplicate) or not (a conflict).
+"""Repeats: one figure recorded twice, with the same value (a duplicate) or not.
+
+Reports that differ are judged by what they mean: each is an interval (exact: a
+point; at least, at most: a ray; approximately: an estimate), after converting
+units (m² and ha). They conflict only when the intervals cannot all hold; when
+they can ("8.450 m2" and "hơn 0,8 ha"), it is the same figure reported twice,
+approximately, and a warning at most.
 
 A figure is a (metric, subject, period, disaggregation); the rows of each are
 found by the engine :func:`~antq_core.validate` was given
@@ -12,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from antq_core._dataset.store import ObservationColumns
-from antq_core._validation.checks.context import Context
+from antq_core._validation.checks.context import Context, row_bounds
 from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
 from antq_core.errors import Location
@@ -27,6 +33,24 @@ CODES: Final = declare(
         "(dòng {rows}).",
         "Figure {metric} of {subject} ({period}) is recorded {count} times with the same "
         "value (rows {rows}).",
+    ),
+    IssueCode(
+        "approximately-duplicate-observation",
+        Severity.WARNING,
+        "Số liệu {metric} của {subject} ({period}) được ghi {count} lần với các giá trị "
+        "không mâu thuẫn nhau: {values} (dòng {rows}; nguồn {sources}): có lẽ là cùng một "
+        "số liệu được báo cáo hai lần, một lần ước tính.",
+        "Figure {metric} of {subject} ({period}) is recorded {count} times with values that "
+        "can all hold: {values} (rows {rows}; sources {sources}): approximately the same "
+        "figure reported twice.",
+    ),
+    IssueCode(
+        "possibly-conflicting-observations",
+        Severity.WARNING,
+        "Số liệu {metric} của {subject} ({period}) có các giá trị khác nhau: {values} "
+        "(dòng {rows}; nguồn {sources}); có số ước tính nên có thể không mâu thuẫn.",
+        "Figure {metric} of {subject} ({period}) has different values: {values} "
+        "(rows {rows}; sources {sources}); estimates are involved, so they may not conflict.",
     ),
     IssueCode(
         "conflicting-observations",
@@ -60,10 +84,29 @@ def check(context: Context) -> Iterator[Issue]:
         where = Location.observation(group[1], "value")
         if len({_value_key(cols, r) for r in group}) == 1:
             yield issue("duplicate-observation", where, **base)
-        else:
-            sources = tuple(str(cols.texts[cols.source[r]] or "-") for r in group)
-            values = tuple(_value_text(cols, r) for r in group)
-            yield issue("conflicting-observations", where, **base, values=values, sources=sources)
+            continue
+        sources = tuple(str(cols.texts[cols.source[r]] or "-") for r in group)
+        values = tuple(_value_text(cols, r) for r in group)
+        code = _judged(cols, group, signed=False)
+        yield issue(code, where, **base, values=values, sources=sources)
+
+
+def _judged(cols: ObservationColumns, group: tuple[int, ...], *, signed: bool) -> str:
+    """The code for reports of one figure whose values differ: do their intervals meet?
+
+    Each report is an interval, as rules read it (:func:`row_bounds`): "8.450 m2" is
+    the point 8,450 m², "hơn 0,8 ha" is [8,000 m², ∞). The truth is one number, so
+    the reports agree when every interval holds it: when they all meet. Reports in
+    different dimensions never agree.
+    """
+    if len({cols.units[cols.unit[r]].dimension for r in group}) > 1:
+        return "conflicting-observations"
+    bounds = [row_bounds(cols, r, signed=signed) for r in group]
+    if max(b.low for b in bounds) <= min(b.high for b in bounds):
+        return "approximately-duplicate-observation"
+    if any(b.approximate for b in bounds):
+        return "possibly-conflicting-observations"
+    return "conflicting-observations"
 
 
 def _value_key(cols: ObservationColumns, row: int) -> tuple[Any, ...]:
