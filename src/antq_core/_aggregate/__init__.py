@@ -14,7 +14,14 @@ from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - re
 from antq_core._aggregate.engine import Scan, SumCell, select_engine
 from antq_core._aggregate.finish import finish
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
-from antq_core._aggregate.table import AggregateRow, AggregateTable, Unplaceable
+from antq_core._aggregate.table import (
+    AggregateRow,
+    AggregateTable,
+    Excluded,
+    ExclusionReason,
+    SpaceSource,
+    Unplaceable,
+)
 from antq_core._dataset.dataset import Dataset
 from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
@@ -22,7 +29,16 @@ from antq_core._values.period import Period
 from antq_core._values.quantity import Number
 from antq_core.errors import InvalidValueError
 
-__all__ = ["AggregateRow", "AggregateTable", "Unplaceable", "aggregate", "aggregate_rollup"]
+__all__ = [
+    "AggregateRow",
+    "AggregateTable",
+    "Excluded",
+    "ExclusionReason",
+    "SpaceSource",
+    "Unplaceable",
+    "aggregate",
+    "aggregate_rollup",
+]
 
 _LEVELS = tuple(AdminLevel)
 

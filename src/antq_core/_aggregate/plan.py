@@ -16,22 +16,40 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress
 from typing import Final
 
 import attrs
 
 from antq_core._aggregate.semantics import ScanKind, scan_kind, space_op, time_op
+from antq_core._aggregate.table import ExclusionReason
+from antq_core._dataset.catalog import bundled_group_sets
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import AggregationType, MetricDefinition, MetricKind
 from antq_core._values.geo import AdminLevel
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Unit
 from antq_core._values.refs import SubjectKind, SubjectRef
-from antq_core.errors import InvalidValueError, UnknownAdminUnitError, UnresolvedReferenceError
+from antq_core.errors import (
+    AmbiguousGroupingError,
+    InvalidValueError,
+    UnknownAdminUnitError,
+    UnresolvedReferenceError,
+)
 
-__all__ = ["EXCLUDED", "MetricPlan", "Plan", "make_plan"]
+__all__ = [
+    "CATEGORY_PREFIX",
+    "DIMENSION_PREFIX",
+    "EXCLUDED",
+    "GROUP_PREFIX",
+    "MetricPlan",
+    "Plan",
+    "make_plan",
+]
 
 EXCLUDED: Final = -1
 """Code of a subject or period outside the filters."""
@@ -49,6 +67,12 @@ _PERIOD_KINDS: Final = {
 }
 OWN_PERIOD: Final = "period"
 _ENTITY_DIMS: Final = ("initiative", "theme", "organization_kind")
+CATEGORY_PREFIX: Final = "category:"
+"""``by`` prefix naming a disaggregation category: ``category:organization_kind``."""
+GROUP_PREFIX: Final = "group:"
+"""``by`` prefix naming a unit group set: ``group:region``."""
+DIMENSION_PREFIX: Final = "dimension:"
+"""``by`` prefix naming a built-in dimension when a category has its name too."""
 
 
 @attrs.frozen
@@ -98,9 +122,9 @@ class Plan:
         expected: Per group code: the codes of the units expected to report.
         buckets: Per bucket code: the periods of its time names.
         bucket_end: Per bucket code: the last day of its shortest period.
-        slice_of: Per disaggregation code: slice code, or :data:`EXCLUDED`.
+        slice_of: Per code of :attr:`disaggregation`: slice code, or a reason code.
         slices: Per slice code: the option ids of its category names.
-        reasons: Why unplaceable, per reason code ``-code - 2``.
+        reasons: Why unplaceable or excluded, per reason code ``-code - 2``.
         space_names: The ``by`` names whose values come from the group.
         time_names: The ``by`` names whose values come from the bucket.
         category_names: The ``by`` names whose values come from the slice.
@@ -129,6 +153,15 @@ class Plan:
     space_names: tuple[str, ...]
     time_names: tuple[str, ...]
     category_names: tuple[str, ...]
+    disaggregation: memoryview | array[int] = attrs.field(factory=lambda: array("I"))
+    """Per row: the disaggregation code engines key cells on. The store's own
+    code, except for parts that must not be used (their figure is counted
+    undivided, or the parts are incomplete), which get a code past the
+    store's table whose :attr:`slice_of` is the reason code."""
+    reason_kinds: Sequence[ExclusionReason | None] = ()
+    """Per reason code ``-code - 2``: ``None`` for unplaceable, else why excluded."""
+    category_ids: tuple[str, ...] = ()
+    """The category ids of :attr:`category_names`, in order."""
     resolution: Sequence[int] = ()
     """Per subject code: the code of how it resolves (anchor, initiative,
     organization kind); subjects of one code land alike in every plan."""
@@ -141,8 +174,12 @@ class Plan:
     not when the cells are rolled up to other levels afterwards."""
 
     def reason(self, code: int) -> str:
-        """The reason behind an unplaceable code."""
+        """The reason behind an unplaceable (or excluded) code."""
         return self.reasons[-code - 2]
+
+    def exclusion(self, code: int) -> ExclusionReason | None:
+        """Why a reason code excludes (``None``: it is unplaceable)."""
+        return self.reason_kinds[-code - 2]
 
 
 class _Table:
@@ -220,17 +257,19 @@ class _Places:
         self,
         ds: Dataset,
         *,
-        by: Sequence[str],
+        by: Sequence[tuple[str, str]],
         space: Sequence[AdminLevel],
         entities: Sequence[str],
+        groups: Mapping[str, UnitGroupSet],
         within: tuple[str, ...] | None,
         initiatives: frozenset[str] | None,
     ) -> None:
         self.ds = ds
         self.gaz = ds.gazetteer
-        self.by = by
+        self.by = by  # (by name, what it means) of the space, group and entity names
         self.space = space
         self.entities = entities
+        self.groups = groups
         self.within = within
         self.initiatives = initiatives
         self.deepest = max(space, key=lambda level: level.depth) if space else None
@@ -242,7 +281,10 @@ class _Places:
         self._everywhere: frozenset[str] | None = None
 
     def unplaceable(self, reason: str) -> int:
-        return -self.reasons.code(reason) - 2
+        return -self.reasons.code((None, reason)) - 2
+
+    def excluded(self, kind: ExclusionReason, reason: str) -> int:
+        return -self.reasons.code((kind, reason)) - 2
 
     # -- anchors ----------------------------------------------------------
 
@@ -311,7 +353,7 @@ class _Places:
 
     # -- units ------------------------------------------------------------
 
-    def _unit_place(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+    def _unit_place(self, anchor: str) -> tuple[dict[str, str], str | None, str] | int:
         """(space key values, reporting child, expected parent) for an anchor, or a code."""
         cached = self._unit_cache.get(anchor)
         if cached is not None:
@@ -320,7 +362,7 @@ class _Places:
         self._unit_cache[anchor] = result  # type: ignore[assignment]
         return result
 
-    def _unit_place_uncached(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+    def _unit_place_uncached(self, anchor: str) -> tuple[dict[str, str], str | None, str] | int:
         gaz = self.gaz
         unit = gaz.get(anchor)
         if unit is None:
@@ -338,7 +380,20 @@ class _Places:
                     )
                 return EXCLUDED
             parent = min(inside, key=chain.index)
-        values: list[str] = []
+        values: dict[str, str] = {}
+        for name, group_set in self.groups.items():
+            found_groups = group_set.groups_of(gaz, anchor)
+            if not found_groups:
+                return self.unplaceable(
+                    f"{unit.level.value} {unit.name} ({anchor}) is in no group of {group_set.id!r}"
+                )
+            if len(found_groups) > 1:
+                ids = ", ".join(g.id for g in found_groups)
+                return self.unplaceable(
+                    f"{unit.level.value} {unit.name} ({anchor}) is in several groups of"
+                    f" {group_set.id!r} ({ids}): it would count once in each"
+                )
+            values[name] = found_groups[0].id
         for level in self.space:
             found = gaz.ancestor_at(anchor, level)
             if found is None:
@@ -350,11 +405,11 @@ class _Places:
                         f" {level.value} level: it cannot be placed in one {level.value}"
                     )
                 return self.unplaceable(reason)
-            values.append(found.code)
+            values[level.value] = found.code
         if self.deepest is not None:
-            parent = values[self.space.index(self.deepest)]
+            parent = values[self.deepest.value]
         child = self._child(chain, parent)
-        return (tuple(values), child, parent)
+        return (values, child, parent)
 
     @staticmethod
     def _child(chain: tuple[str, ...], parent: str) -> str | None:
@@ -449,11 +504,9 @@ class _Places:
                 reason = f"{subject}: initiative {initiative} is not in the dataset"
                 return self.unplaceable(reason), None
             entity_values[name] = found.theme
-        space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
         key = tuple(
-            space_by[name] if name in space_by else entity_values[name]
-            for name in self.by
-            if name in space_by or name in entity_values
+            space_values[meaning] if meaning in space_values else entity_values[meaning]
+            for _, meaning in self.by
         )
         fresh = key not in self.row_groups.index
         row_group = self.row_groups.code(key)
@@ -477,7 +530,7 @@ def _period_buckets(
     periods: Sequence[Period],
     time_names: Sequence[str],
     window: Period | None,
-    reasons: _Table,
+    places: _Places,
 ) -> tuple[list[int], list[tuple[Period, ...]], list[dt.date]]:
     buckets = _Table()
     ends: list[dt.date] = []
@@ -487,7 +540,7 @@ def _period_buckets(
         if window is not None and not window.contains(period):
             if window.overlaps(period):
                 reason = f"period {period} runs beyond the filter {window}"
-                codes.append(-reasons.code(reason) - 2)
+                codes.append(places.unplaceable(reason))
             else:
                 codes.append(EXCLUDED)
             continue
@@ -501,7 +554,7 @@ def _period_buckets(
             bucket = Period.containing(period.start, kind)
             if not bucket.contains(period):
                 reason = f"period {period} does not fit in one {kind.value.replace('_', '-')}"
-                code = -reasons.code(reason) - 2
+                code = places.unplaceable(reason)
                 break
             key.append(bucket)
         if code is None:
@@ -528,17 +581,298 @@ def _ranks(periods: Sequence[Period]) -> tuple[list[int], list[int]]:
 
 
 def _slices(
-    ds: Dataset, cols: ObservationColumns, category_names: Sequence[str]
-) -> tuple[list[int], list[tuple[str, ...]]]:
+    cols: ObservationColumns, category_ids: Sequence[str], places: _Places
+) -> tuple[list[int], list[tuple[str, ...]], list[bool]]:
+    """Per disaggregation code: its slice code (or why excluded), and whether it is finer.
+
+    A breakdown by the requested categories and perhaps more lands in the
+    slice of its options of the requested categories; a *finer* one (more
+    categories) is a part, used only as :func:`_patched` decides.
+    """
     slices = _Table()
     codes: list[int] = []
-    wanted = set(category_names)
+    finer: list[bool] = []
+    wanted = set(category_ids)
     for disaggregation in cols.disaggregations:
-        if set(disaggregation) != wanted:
-            codes.append(EXCLUDED)
+        keys = set(disaggregation)
+        if not wanted <= keys:
+            missing = ", ".join(sorted(wanted - keys))
+            if keys:
+                text = f"broken down by {', '.join(sorted(keys))}, not by {missing}"
+            else:
+                text = f"an undivided figure, not broken down by {missing}"
+            codes.append(places.excluded(ExclusionReason.NOT_BROKEN_DOWN, text))
+            finer.append(False)
             continue
-        codes.append(slices.code(tuple(disaggregation[c] for c in category_names)))
-    return codes, slices.values  # type: ignore[return-value]
+        codes.append(slices.code(tuple(disaggregation[c] for c in category_ids)))
+        finer.append(keys != wanted)
+    return codes, slices.values, finer  # type: ignore[return-value]
+
+
+def _missing_options(
+    ds: Dataset, categories: Iterable[str], parts: Iterable[Mapping[str, str]]
+) -> list[str]:
+    """The categories whose options ``parts`` do not all cover (exhaustive ones never)."""
+    wanted: list[str] = []
+    options: list[set[str]] = []
+    for c in sorted(categories):
+        category = ds.categories.get(c)
+        if category is None:
+            return [c]  # not in the catalog: nothing says what its options are
+        if not category.exhaustive:
+            wanted.append(c)
+            options.append({o.id for o in category.options})
+    if not wanted:
+        return []
+    seen = {
+        values
+        for values in (tuple(part.get(c) for c in wanted) for part in parts)
+        if all(v in known for v, known in zip(values, options, strict=True))
+    }
+    needed = 1
+    for known in options:
+        needed *= len(known)
+    if len(seen) == needed:
+        return []
+    return [
+        c
+        for c, known in zip(wanted, options, strict=True)
+        if {v[wanted.index(c)] for v in seen} != known
+    ] or wanted
+
+
+def _patched(  # noqa: PLR0917 - internal, one call site
+    ds: Dataset,
+    cols: ObservationColumns,
+    plans: Mapping[str, MetricPlan],
+    category_ids: Sequence[str],
+    slice_of: list[int],
+    finer: Sequence[bool],
+    period_bucket: Sequence[int],
+    places: _Places,
+) -> tuple[memoryview | array[int], list[int]]:
+    """Per row the disaggregation code to use, and :attr:`Plan.slice_of` for those codes.
+
+    Parts finer than the requested categories (every part, when ``by`` has
+    no category) are used, projected onto the requested slice, only where
+    they stand for a figure that has no undivided value, and make it up
+    whole: every option of each extra category is there, or the category is
+    ``exhaustive``. Among several complete breakdowns of one figure the
+    coarsest is used (then the first by category ids). Every other part gets
+    a code past the store's table whose slice code says why it is excluded.
+
+    A figure is one metric, subject, slice and period; for metrics not summed
+    over time, one group's period (the bucket), since they pick or combine
+    values within it. Only rows of finer breakdowns, and the distinct figures
+    of the others, are looked at one by one.
+    """
+    if not any(finer):
+        return cols.disaggregation, slice_of
+    wanted = {p.code: p for p in plans.values() if p.code >= 0}
+    if not wanted:
+        return cols.disaggregation, slice_of
+    metric, subject, period, disaggregation = (
+        cols.metric,
+        cols.subject,
+        cols.period,
+        cols.disaggregation,
+    )
+    rows = [
+        i
+        for i in compress(range(len(cols)), map(finer.__getitem__, disaggregation))
+        if metric[i] in wanted
+    ]
+    if not rows:
+        return cols.disaggregation, slice_of
+    by_period = {m: p.scan is ScanKind.GROUP_SUM for m, p in wanted.items()}
+    additive = {
+        m: p.space in (AggregationType.SUM, AggregationType.DISTINCT) for m, p in wanted.items()
+    }
+    keysets = [frozenset(d) for d in cols.disaggregations]
+
+    def when(m: int, p: int) -> int:
+        return p if by_period[m] else period_bucket[p]
+
+    figures: dict[tuple[int, int, int, int], dict[frozenset[str], list[int]]] = {}
+    for i in rows:
+        m, d = metric[i], disaggregation[i]
+        key = (m, subject[i], when(m, period[i]), slice_of[d])
+        figures.setdefault(key, {}).setdefault(keysets[d], []).append(i)
+    series = {(k[0], k[1]) for k in figures}
+    direct_flags = [not f and code >= 0 for f, code in zip(finer, slice_of, strict=True)]
+    direct: set[tuple[int, int, int, int]] = set()
+    for m, s, p, d in set(
+        compress(
+            zip(metric, subject, period, disaggregation, strict=True),
+            map(direct_flags.__getitem__, disaggregation),
+        )
+    ):
+        if (m, s) in series:
+            direct.add((m, s, when(m, p), slice_of[d]))
+
+    marks = _Marks(cols, slice_of, places)
+    wanted_ids = set(category_ids)
+    for key, by_keys in figures.items():
+        if key in direct:
+            what = "by " + ", ".join(category_ids) if category_ids else "undivided"
+            text = f"a part of a figure reported {what}, which is counted instead"
+            for rows_of in by_keys.values():
+                marks.mark(rows_of, ExclusionReason.PART_OF_COUNTED, text)
+        elif not additive[key[0]]:
+            text = (
+                f"a part, and {wanted[key[0]].definition.id} does not add up over its parts"
+                " (no undivided figure is reported)"
+            )
+            for rows_of in by_keys.values():
+                marks.mark(rows_of, ExclusionReason.NOT_ADDITIVE, text)
+        else:
+            _choose_breakdown(ds, cols, by_keys, wanted_ids, marks)
+    return marks.result()
+
+
+class _Marks:
+    """Parts to leave out: a per-row copy of the disaggregation codes, made on first use."""
+
+    def __init__(self, cols: ObservationColumns, slice_of: list[int], places: _Places) -> None:
+        self.cols = cols
+        self.places = places
+        self.patched: array[int] | None = None
+        self.synthetic: dict[int, int] = {}
+        self.extended = list(slice_of)
+
+    def mark(self, rows: Iterable[int], kind: ExclusionReason, text: str) -> None:
+        if self.patched is None:
+            self.patched = array("I", self.cols.disaggregation)
+        code = self.places.excluded(kind, text)
+        found = self.synthetic.get(code)
+        if found is None:
+            found = self.synthetic[code] = len(self.cols.disaggregations) + len(self.synthetic)
+            self.extended.append(code)
+        patched = self.patched
+        for i in rows:
+            patched[i] = found
+
+    def result(self) -> tuple[memoryview | array[int], list[int]]:
+        patched = self.patched
+        return (patched if patched is not None else self.cols.disaggregation), self.extended
+
+
+def _choose_breakdown(
+    ds: Dataset,
+    cols: ObservationColumns,
+    by_keys: Mapping[frozenset[str], list[int]],
+    wanted_ids: set[str],
+    marks: _Marks,
+) -> None:
+    """Keep the coarsest complete breakdown of one figure; mark every other part."""
+    order = sorted(by_keys, key=lambda k: (len(k), sorted(k)))
+    chosen: frozenset[str] | None = None
+    gaps: list[str] = []
+    for keys in order:
+        parts = [cols.disaggregations[cols.disaggregation[i]] for i in by_keys[keys]]
+        missing = _missing_options(ds, keys - wanted_ids, parts)
+        if not missing:
+            chosen = keys
+            break
+        gaps.extend(c for c in missing if c not in gaps)
+    for keys in order:
+        if keys == chosen:
+            continue
+        if chosen is not None:
+            text = (
+                f"a part by {', '.join(sorted(keys))} of a figure counted through its"
+                f" parts by {', '.join(sorted(chosen))}"
+            )
+            marks.mark(by_keys[keys], ExclusionReason.PART_OF_COUNTED, text)
+        else:
+            text = (
+                "a part of a figure with no undivided value whose parts leave out an option"
+                f" of {', '.join(gaps)} (not declared exhaustive)"
+            )
+            marks.mark(by_keys[keys], ExclusionReason.PARTS_INCOMPLETE, text)
+
+
+@attrs.define
+class _ByNames:
+    """The ``by`` names, sorted by what they mean."""
+
+    space: list[AdminLevel] = attrs.Factory(list)
+    time: list[str] = attrs.Factory(list)
+    entities: list[str] = attrs.Factory(list)
+    category_names: list[str] = attrs.Factory(list)
+    category_ids: list[str] = attrs.Factory(list)
+    groups: dict[str, UnitGroupSet] = attrs.Factory(dict)
+    placed: list[tuple[str, str]] = attrs.Factory(list)
+    """(by name, meaning) of the space, group and entity names, in order."""
+
+
+def _parse_by(
+    by_names: Sequence[str],
+    categories: set[str],
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None,
+) -> _ByNames:
+    """Sort the ``by`` names by meaning; refuse unknown, repeated and ambiguous ones."""
+    out = _ByNames()
+    space, time_names, entity_names = out.space, out.time, out.entities
+    category_names, category_ids, groups, placed = (
+        out.category_names,
+        out.category_ids,
+        out.groups,
+        out.placed,
+    )
+    known_sets: dict[str, UnitGroupSet] | None = None
+    for name in by_names:
+        meaning = name
+        if name.startswith(CATEGORY_PREFIX):
+            category = name.removeprefix(CATEGORY_PREFIX)
+            if category not in categories:
+                choices = ", ".join(sorted(categories)) or "none"
+                reason = (
+                    f"no metric asked for is broken down by {category!r} (categories: {choices})"
+                )
+                raise InvalidValueError("by", name, reason)
+            category_names.append(name)
+            category_ids.append(category)
+            continue
+        if name.startswith(GROUP_PREFIX):
+            if known_sets is None:
+                known_sets = _group_sets(group_sets)
+            set_id = name.removeprefix(GROUP_PREFIX)
+            if set_id not in known_sets:
+                choices = ", ".join(sorted(known_sets)) or "none"
+                raise InvalidValueError(
+                    "by", name, f"no unit group set {set_id!r} (sets: {choices})"
+                )
+            groups[name] = known_sets[set_id]
+            placed.append((name, name))
+            continue
+        if name.startswith(DIMENSION_PREFIX):
+            meaning = name.removeprefix(DIMENSION_PREFIX)
+        elif _builtin(name) and name in categories:
+            raise AmbiguousGroupingError(name, _builtin(name) or "")
+        if meaning in _LEVELS:
+            space.append(_LEVELS[meaning])
+            placed.append((name, meaning))
+        elif meaning in _PERIOD_KINDS or meaning == OWN_PERIOD:
+            time_names.append(meaning)
+        elif meaning in _ENTITY_DIMS:
+            entity_names.append(meaning)
+            placed.append((name, meaning))
+        elif meaning == name and name in categories:
+            category_names.append(name)
+            category_ids.append(name)
+        else:
+            reason = (
+                "group by an administrative level, a period kind, 'period', 'initiative',"
+                " 'theme', 'organization_kind', 'group:<set>' or a category of the metrics"
+                " ('category:<id>')"
+            )
+            raise InvalidValueError("by", name, reason)
+    if len(set(space)) != len(space) or len(set(time_names)) != len(time_names):
+        raise InvalidValueError("by", list(by_names), "each name may appear once")
+    if len(set(entity_names)) != len(entity_names) or len(set(category_ids)) != len(category_ids):
+        raise InvalidValueError("by", list(by_names), "each name may appear once")
+    return out
 
 
 def make_plan(
@@ -549,12 +883,15 @@ def make_plan(
     periods: Period | None,
     within: str | Iterable[str] | None,
     initiatives: str | Iterable[str] | None,
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
 ) -> Plan:
     """Resolve a request to codes: see :mod:`._semantics` for what it means.
 
     Raises:
         InvalidValueError: A ``by`` name is unknown or repeated, a filter is
             not what it should be, or no metric is asked for.
+        AmbiguousGroupingError: A bare ``by`` name is both a built-in
+            dimension and a category of the metrics.
         UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
     """
     metric_ids = _as_tuple(metrics, "metric")
@@ -579,41 +916,31 @@ def make_plan(
     plans, ratios = _metric_plans(ds, metric_ids, {m: i for i, m in enumerate(cols.metrics)})
     categories = {c for p in plans.values() for c in p.definition.categories}
     categories |= {c for r in ratios for c in r.categories}
-    space: list[AdminLevel] = []
-    time_names: list[str] = []
-    entity_names: list[str] = []
-    category_names: list[str] = []
-    for name in by_names:
-        if name in _LEVELS:
-            space.append(_LEVELS[name])
-        elif name in _PERIOD_KINDS or name == OWN_PERIOD:
-            time_names.append(name)
-        elif name in _ENTITY_DIMS:
-            entity_names.append(name)
-        elif name in categories:
-            category_names.append(name)
-        else:
-            reason = (
-                "group by an administrative level, a period kind, 'period', 'initiative',"
-                " 'theme', 'organization_kind' or a category of the metrics"
-            )
-            raise InvalidValueError("by", name, reason)
-
+    names = _parse_by(by_names, categories, group_sets)
+    space, time_names, entity_names = names.space, names.time, names.entities
+    category_names, category_ids, groups, placed = (
+        names.category_names,
+        names.category_ids,
+        names.groups,
+        names.placed,
+    )
     places = _Places(
         ds,
-        by=by_names,
+        by=placed,
         space=space,
         entities=entity_names,
+        groups=groups,
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
     subject_group, subject_child = places.group_all(cols.subjects)
     (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
-    period_bucket, buckets, bucket_end = _period_buckets(
-        cols.periods, time_names, periods, places.reasons
-    )
+    period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)
-    slice_of, slices = _slices(ds, cols, category_names)
+    slice_of, slices, finer = _slices(cols, category_ids, places)
+    disaggregation, slice_of = _patched(
+        ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
+    )
     scans: dict[ScanKind, set[int]] = {kind: set() for kind in ScanKind}
     for plan in plans.values():
         if plan.code >= 0:
@@ -621,6 +948,7 @@ def make_plan(
     summed = frozenset(
         p.code for p in plans.values() if p.code >= 0 and p.time is AggregationType.SUM
     )
+    reasons: list[tuple[ExclusionReason | None, str]] = places.reasons.values  # type: ignore[assignment]
     return Plan(
         store=ds.observations,
         columns=cols,
@@ -641,14 +969,49 @@ def make_plan(
         bucket_end=bucket_end,
         slice_of=slice_of,
         slices=slices,
-        reasons=places.reasons.values,  # type: ignore[arg-type]
-        space_names=tuple(n for n in by_names if n in _LEVELS or n in _ENTITY_DIMS),
-        time_names=tuple(time_names),
+        reasons=[text for _, text in reasons],
+        reason_kinds=[kind for kind, _ in reasons],
+        space_names=tuple(name for name, _ in placed),
+        time_names=tuple(
+            n for n in by_names if n not in {p for p, _ in placed} and n not in category_names
+        ),
         category_names=tuple(category_names),
+        category_ids=tuple(category_ids),
+        disaggregation=disaggregation,
         resolution=resolution,
         resolved_first=resolved_first,
         memo=memo,
     )
+
+
+def _builtin(name: str) -> str | None:
+    """What a built-in ``by`` name means, or ``None``."""
+    if name in _LEVELS:
+        return "the administrative level"
+    if name in _PERIOD_KINDS:
+        return "the period kind"
+    if name == OWN_PERIOD:
+        return "each observation's own period"
+    if name == "organization_kind":
+        return "the kind of the organization the figure is about"
+    if name in _ENTITY_DIMS:
+        return f"the {name} the figure belongs to"
+    return None
+
+
+def _group_sets(
+    given: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None,
+) -> dict[str, UnitGroupSet]:
+    if given is None:
+        return bundled_group_sets()
+    if isinstance(given, Mapping):
+        return dict(given)
+    found: dict[str, UnitGroupSet] = {}
+    for group_set in given:
+        if not isinstance(group_set, UnitGroupSet):
+            raise InvalidValueError("group_sets", group_set, "give UnitGroupSet values")
+        found[group_set.id] = group_set
+    return found
 
 
 def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:
