@@ -28,6 +28,7 @@ from antq_core._aggregate.table import (
     Excluded,
     ExclusionReason,
     KeyValue,
+    SpaceSource,
     Unplaceable,
 )
 from antq_core._dataset.overlap import duplicate_rows, overlapping_rows
@@ -408,13 +409,31 @@ def _keys(plan: Plan, key: _RowKey) -> dict[str, KeyValue]:
 
 def _rows(plan: Plan, result: _Result) -> tuple[AggregateRow, ...]:
     rows: list[AggregateRow] = []
+    covered = plan.covered
     for metric_id in plan.requested:
         done = result.by_metric[metric_id]
-        keyed = [(_keys(plan, key), value) for key, value in done.items()]
+        keyed = [(_keys(plan, key), key, value) for key, value in done.items()]
         keyed.sort(key=lambda item: tuple(item[0].values()))
-        for keys, (quantity, count, missing) in keyed:
-            rows.append(AggregateRow(keys, metric_id, quantity, count, missing))
+        codes = _codes_of(plan, metric_id) if covered else ()
+        for keys, (g, b, sl), (quantity, count, missing) in keyed:
+            source = SpaceSource.SUMMED
+            if any((m, g, b, sl) in covered for m in codes):
+                source = SpaceSource.REPORTED
+            rows.append(AggregateRow(keys, metric_id, quantity, count, missing, source))
     return tuple(rows)
+
+
+def _codes_of(plan: Plan, metric_id: str) -> tuple[int, ...]:
+    """The metric codes a row of ``metric_id`` is made of (a ratio: its parts')."""
+    found = plan.metrics.get(metric_id)
+    if found is not None:
+        return (found.code,)
+    ratio = next(r for r in plan.ratios if r.id == metric_id)
+    return tuple(
+        plan.metrics[part].code
+        for part in (ratio.numerator, ratio.denominator)
+        if part is not None and part in plan.metrics
+    )
 
 
 def _unplaceable(plan: Plan, result: _Result) -> tuple[Unplaceable, ...]:

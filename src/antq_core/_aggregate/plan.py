@@ -167,6 +167,11 @@ class Plan:
     organization kind); subjects of one code land alike in every plan."""
     resolved_first: Sequence[int] = ()
     """Per resolution code: its first subject."""
+    anchors: Sequence[str | None] = ()
+    """Per resolution code: the unit its subjects are anchored at (``None``: nowhere)."""
+    covered: frozenset[tuple[int, int, int, int]] = frozenset()
+    """(metric, group, bucket, slice) of the rows where figures were left out for
+    the reported figure of a unit enclosing them (``space_overlap="prefer_reported"``)."""
     memo: dict[str, object] = attrs.field(factory=dict)
     """Work kept for the dataset's life (shared by every plan of the dataset)."""
     engine_distinct: bool = True
@@ -934,7 +939,7 @@ def make_plan(
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
     subject_group, subject_child = places.group_all(cols.subjects)
-    (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
+    (resolution, resolved, resolved_first), memo = places.resolve_memo(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)
     slice_of, slices, finer = _slices(cols, category_ids, places)
@@ -979,6 +984,7 @@ def make_plan(
         category_ids=tuple(category_ids),
         disaggregation=disaggregation,
         resolution=resolution,
+        anchors=[r[0] if isinstance(r, tuple) else None for r in resolved],
         resolved_first=resolved_first,
         memo=memo,
     )

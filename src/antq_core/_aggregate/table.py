@@ -42,12 +42,11 @@ class SpaceSource(enum.StrEnum):
     SUMMED = "summed"
     """The figures placed in the group, added as the metric says (the usual case)."""
     REPORTED = "reported"
-    """Only figures reported at the group's own unit (or for a site or
-    initiative anchored there): figures of units under it, for the same
-    metric, breakdown and period, were left out (``space_overlap="prefer_reported"``)."""
-    MIXED = "mixed"
-    """Some series of the group came from a unit's own figure, others from
-    the sum of the units under it (``space_overlap="prefer_reported"``)."""
+    """A figure reported for a unit (or an initiative) was used instead of the
+    figures of the units (or sites) under it, for the same metric, breakdown
+    and overlapping period, which were left out
+    (``space_overlap="prefer_reported"``); other figures of the group are
+    added as usual."""
 
 
 @attrs.frozen
