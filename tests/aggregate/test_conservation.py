@@ -20,15 +20,28 @@ from antq_core import (
     DisaggregationCategory,
     ExclusionReason,
     Gazetteer,
+    Initiative,
+    InitiativeTheme,
     MassOrganization,
     MetricDefinition,
     Observation,
+    Period,
     Quantity,
+    Site,
+    SpaceSource,
+    UnitGroup,
+    UnitGroupSet,
     aggregate,
     aggregate_rollup,
     builtin_catalog,
+    bundled_gazetteer,
 )
-from antq_core.errors import AmbiguousGroupingError, InvalidValueError
+from antq_core.errors import (
+    AggregationError,
+    AmbiguousGroupingError,
+    InvalidValueError,
+    SpaceOverlapError,
+)
 
 GAZ = Gazetteer(
     "cons-test",
@@ -258,3 +271,235 @@ def test_rollup_accounts_at_every_level() -> None:
     for table in tables.values():
         accounted(table, ds, "mass_organizations")
     assert [r.quantity for r in tables["province"]] == [Quantity(3 * len(KINDS), "organization")]
+
+
+# -- over space: a figure and the figures of its own parts -----------------------------------
+
+
+def test_a_province_and_its_districts_are_never_added() -> None:
+    rows = [
+        obs("tips", "unit:01", "2024", 5000, "tip"),
+        obs("tips", "unit:001", "2024", 800, "tip"),
+    ]
+    ds = dataset(rows)
+    with pytest.raises(SpaceOverlapError) as info:
+        aggregate(ds, ["tips"], by=["province"])
+    assert info.value.metric == "tips"
+    assert info.value.rows == ((0, 1),)
+    assert info.value.subjects == (("unit:01", "unit:001"),)
+    assert isinstance(info.value, AggregationError)
+    table = aggregate(ds, ["tips"], by=["province"], space_overlap="prefer_reported")
+    assert [(r.quantity, r.observations, r.source) for r in table] == [
+        (Quantity(5000, "tip"), 1, SpaceSource.REPORTED)
+    ]
+    assert [(e.row, e.code) for e in table.excluded] == [(1, ExclusionReason.COVERED_BY_REPORTED)]
+    accounted(table, ds, "tips")
+    # By district the province's figure has no district: nothing is added to it.
+    by_district = aggregate(ds, ["tips"], by=["district"])
+    assert [(r.quantity, r.source) for r in by_district] == [
+        (Quantity(800, "tip"), SpaceSource.SUMMED)
+    ]
+    accounted(by_district, ds, "tips")
+
+
+def test_figures_of_other_periods_or_side_by_side_add_up() -> None:
+    rows = [
+        obs("tips", "unit:01", "2024-01", 50, "tip"),
+        obs("tips", "unit:001", "2024-02", 8, "tip"),  # another month: not the same events
+        obs("tips", "unit:00001", "2024-01", 1, "tip"),  # under 01 in January: refused below
+    ]
+    ds = dataset(rows)
+    with pytest.raises(SpaceOverlapError) as info:
+        aggregate(ds, ["tips"], by=["year"])
+    assert info.value.rows == ((0, 2),)
+    siblings = dataset(
+        [
+            obs("tips", "unit:00001", "2024", 1, "tip"),
+            obs("tips", "unit:00002", "2024", 2, "tip"),
+            obs("tips", "unit:002", "2024", 4, "tip"),
+        ]
+    )
+    assert [r.quantity for r in aggregate(siblings, ["tips"])] == [Quantity(7, "tip")]
+
+
+def test_an_initiative_and_its_own_sites() -> None:
+    theme = InitiativeTheme(id="th", name_vi="Chủ đề", name_en="Theme")
+    initiative = Initiative(id="ini", name_vi="Mô hình", theme="th", scope="001")
+    sites = [
+        Site(id="a", initiative="ini", admin_units=["00001"]),
+        Site(id="b", initiative="ini", admin_units=["00001"]),
+    ]
+    rows = [
+        obs("tips", "initiative:ini", "2024", 30, "tip"),
+        obs("tips", "site:a", "2024", 10, "tip"),
+        obs("tips", "site:b", "2024", 12, "tip"),
+    ]
+    ds = dataset(rows, themes=[theme], initiatives=[initiative], sites=sites)
+    with pytest.raises(SpaceOverlapError) as info:
+        aggregate(ds, ["tips"], by=["initiative"])
+    assert info.value.rows == ((0, 1, 2),)
+    table = aggregate(ds, ["tips"], by=["initiative"], space_overlap="prefer_reported")
+    assert [r.quantity for r in table] == [Quantity(30, "tip")]
+    accounted(table, ds, "tips")
+    # Two sites of one commune are different places: they add up.
+    only_sites = dataset(rows[1:], themes=[theme], initiatives=[initiative], sites=sites)
+    assert [r.quantity for r in aggregate(only_sites, ["tips"], by=["commune"])] == [
+        Quantity(22, "tip")
+    ]
+
+
+def test_a_unit_and_a_site_anchored_there() -> None:
+    theme = InitiativeTheme(id="th", name_vi="Chủ đề", name_en="Theme")
+    initiative = Initiative(id="ini", name_vi="Mô hình", theme="th")
+    site = Site(id="a", initiative="ini", admin_units=["00001"])
+    rows = [obs("tips", "unit:00001", "2024", 9, "tip"), obs("tips", "site:a", "2024", 4, "tip")]
+    ds = dataset(rows, themes=[theme], initiatives=[initiative], sites=[site])
+    with pytest.raises(SpaceOverlapError):
+        aggregate(ds, ["tips"], by=["commune"])
+
+
+def test_stocks_of_a_unit_and_its_units_in_one_year() -> None:
+    rows = [
+        obs("mass_organizations", "unit:01", "2024-12", 9, "organization"),
+        obs("mass_organizations", "unit:001", "2024-06", 4, "organization"),
+    ]
+    ds = dataset(rows)
+    # Both would be the latest of their series in 2024, and added.
+    with pytest.raises(SpaceOverlapError):
+        aggregate(ds, ["mass_organizations"], by=["year"])
+    assert [r.quantity for r in aggregate(ds, ["mass_organizations"], by=["month"])] == [
+        Quantity(4, "organization"),
+        Quantity(9, "organization"),
+    ]
+
+
+def test_rollup_settles_each_level() -> None:
+    rows = [
+        obs("tips", "unit:01", "2024", 5000, "tip"),
+        obs("tips", "unit:001", "2024", 800, "tip"),
+        obs("tips", "unit:002", "2024", 70, "tip"),
+    ]
+    ds = dataset(rows)
+    with pytest.raises(SpaceOverlapError):
+        aggregate_rollup(ds, ["tips"], by=["district"])
+    tables = aggregate_rollup(ds, ["tips"], by=["district"], space_overlap="prefer_reported")
+    assert [
+        (r.keys["province"], r.quantity.value, r.source) for r in tables["province"] if r.quantity
+    ] == [
+        ("01", 5000, SpaceSource.REPORTED),
+        ("02", 70, SpaceSource.SUMMED),
+    ]
+    assert [(r.keys["district"], r.quantity.value) for r in tables["district"] if r.quantity] == [
+        ("001", 800),
+        ("002", 70),
+    ]
+    for table in tables.values():
+        accounted(table, ds, "tips")
+
+
+@pytest.mark.parametrize("overlap", ["error", "prefer_reported", "nope"])
+def test_space_overlap_names_a_policy(overlap: str) -> None:
+    ds = dataset([obs("tips", "unit:01", "2024", 1, "tip")])
+    if overlap == "nope":
+        with pytest.raises(InvalidValueError, match="prefer_reported"):
+            aggregate(ds, ["tips"], space_overlap=overlap)
+    else:
+        assert len(aggregate(ds, ["tips"], space_overlap=overlap)) == 1
+
+
+def test_engines_agree_when_the_reported_figure_is_preferred() -> None:
+    pytest.importorskip("polars")
+    rows = [
+        obs("tips", "unit:01", "2024", 5000, "tip"),
+        obs("tips", "unit:001", "2024", 800, "tip", gender="male"),
+        obs("tips", "unit:001", "2024", 100, "tip", gender="female"),
+        obs("mass_organizations", "unit:01", "2024-12", 9, "organization"),
+        obs("mass_organizations", "unit:001", "2024-06", 4, "organization"),
+    ]
+    ds = dataset(rows)
+    for by in (["province"], ["province", "category:gender"], ["year"], ["district"]):
+        tables = [
+            aggregate(
+                ds,
+                ["tips", "mass_organizations"],
+                by=by,
+                engine=engine,
+                space_overlap="prefer_reported",
+            )
+            for engine in ("python", "polars")
+        ]
+        assert tables[0].rows == tables[1].rows
+        assert tables[0].excluded == tables[1].excluded
+
+
+# -- unit groups -------------------------------------------------------------------------
+
+
+def group_set(*, exclusive: bool = True) -> UnitGroupSet:
+    return UnitGroupSet(
+        id="zone",
+        name_vi="Vùng",
+        exclusive=exclusive,
+        groups=[
+            UnitGroup(id="north", name_vi="Bắc", members={"cons-test": ["01"]}),
+            UnitGroup(id="hills", name_vi="Đồi", members={"cons-test": ["00002", "002"]}),
+        ],
+    )
+
+
+def test_group_by_a_group_set() -> None:
+    rows = [
+        obs("tips", "unit:00001", "2024", 1, "tip"),
+        obs("tips", "unit:002", "2024", 4, "tip"),
+        obs("tips", "unit:02", "2024-01", 9, "tip"),  # province 02 is in no group
+    ]
+    ds = dataset(rows)
+    table = aggregate(ds, ["tips"], by=["group:zone"], group_sets=[group_set()])
+    assert [(r.keys["group:zone"], r.quantity) for r in table] == [
+        ("hills", Quantity(4, "tip")),
+        ("north", Quantity(1, "tip")),
+    ]
+    assert [(u.row, u.reason) for u in table.unplaceable] == [
+        (2, "province Hai (02) is in no group of 'zone'")
+    ]
+    accounted(table, ds, "tips")
+
+
+def test_a_unit_in_two_groups_is_listed_not_counted_twice() -> None:
+    ds = dataset([obs("tips", "unit:00002", "2024", 3, "tip")])
+    table = aggregate(ds, ["tips"], by=["group:zone"], group_sets={"zone": group_set()})
+    assert len(table) == 0
+    assert "several groups of 'zone' (north, hills)" in table.unplaceable[0].reason
+
+
+def test_group_sets_and_other_names_together() -> None:
+    rows = [obs("tips", "unit:00001", "2024", 1, "tip"), obs("tips", "unit:002", "2024", 4, "tip")]
+    ds = dataset(rows)
+    table = aggregate(
+        ds, ["tips"], by=["year", "group:zone", "province"], group_sets=[group_set()]
+    )
+    assert [dict(r.keys) for r in table] == [
+        {"year": Period.parse("2024"), "group:zone": "hills", "province": "02"},
+        {"year": Period.parse("2024"), "group:zone": "north", "province": "01"},
+    ]
+    with pytest.raises(InvalidValueError, match="no unit group set 'nowhere'"):
+        aggregate(ds, ["tips"], by=["group:nowhere"], group_sets=[group_set()])
+
+
+def test_the_bundled_regions_group_the_national_map() -> None:
+    gaz = bundled_gazetteer("vn_2025_07")
+    lai_chau = gaz.resolve("Lai Châu").code
+    ha_noi = gaz.resolve("Hà Nội").code
+    ds = Dataset(
+        gazetteer=gaz,
+        metadata=DatasetMetadata(title_vi="Thử"),
+        metrics=[TIPS],
+        categories=[SEX, CHANNEL],
+        observations=[
+            obs("tips", f"unit:{lai_chau}", "2025", 2, "tip"),
+            obs("tips", f"unit:{ha_noi}", "2025", 5, "tip"),
+        ],
+    )
+    table = aggregate(ds, ["tips"], by=["group:region"])
+    assert sorted(r.quantity.value for r in table if r.quantity) == [2, 5]
+    assert len({r.keys["group:region"] for r in table}) == 2
