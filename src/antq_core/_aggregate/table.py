@@ -128,8 +128,8 @@ class ExclusionReason(enum.StrEnum):
     """It is not broken down by every category in ``by`` (an undivided
     total, or a breakdown by other categories), so it fits no category row."""
     PART_OF_COUNTED = "part_of_counted"
-    """It is a part of a figure that is counted already: the undivided (or
-    coarser) figure of the same metric, subject, period and slice, or another
+    """It is a part of a figure that is counted already, as the undivided (or
+    coarser) figure of the same metric, subject, period and slice, or as another
     complete breakdown of it. Adding it would count the same thing twice."""
     PARTS_INCOMPLETE = "parts_incomplete"
     """It is a part, the figure has no undivided value, and its parts do not

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     except AntqError as e:
         return fail(str(e))
     header = [*table.by, "metric", "value", "unit", "qualifier", "observations", "missing"]
+    if args.space_overlap != "error":
+        header.append("source")  # whether a unit's own figure replaced those under it
     lines = [header]
     lines += [
         ["" if row[name] is None else str(row[name]) for name in header]
