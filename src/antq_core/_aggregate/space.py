@@ -85,56 +85,106 @@ def _metric_subjects(plan: Plan) -> set[tuple[int, int]]:
 _ENCLOSING: Final = frozenset({SubjectKind.UNIT, SubjectKind.SITE, SubjectKind.INITIATIVE})
 
 
+def _subjects_of(plan: Plan, eligible: set[int]) -> set[int]:
+    """The distinct subject codes with rows of the metrics ``eligible``."""
+    memo = plan.memo.get("subjects_by_metric")
+    if isinstance(memo, tuple) and memo[0] is plan.store:
+        by_metric: dict[int, set[int]] = memo[1]
+    else:
+        by_metric = defaultdict(set)
+        for m, s in _metric_subjects(plan):
+            by_metric[m].add(s)
+        plan.memo["subjects_by_metric"] = (plan.store, by_metric)
+    return set().union(*(by_metric.get(m, ()) for m in eligible))
+
+
+def _maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
+    """Subjects that may be enclosed by another, whatever the metric: a superset, cheaply.
+
+    Per distinct subject, not per (metric, subject): a subject may be enclosed
+    only if a unit, site or initiative with figures sits above its anchor (at
+    it, for a subject that is not a unit), or, for a site, its initiative has
+    figures.
+    """
+    cols = plan.columns
+    group, anchors, resolution, refs = (
+        plan.subject_group,
+        plan.anchors,
+        plan.resolution,
+        cols.subjects,
+    )
+    placed = [s for s in subjects if group[s] >= 0 and anchors[resolution[s]] is not None]
+    at: set[str] = set()
+    reporting: set[str] = set()
+    for s in placed:
+        ref = refs[s]
+        if ref.kind in _ENCLOSING:
+            at.add(anchors[resolution[s]])  # type: ignore[arg-type]
+            if ref.kind is SubjectKind.INITIATIVE:
+                reporting.add(ref.id)
+    if not at:
+        return set()
+    gaz = ds.gazetteer
+    maybe: set[int] = set()
+    for s in placed:
+        ref = refs[s]
+        try:
+            line = gaz.lineage(anchors[resolution[s]])  # type: ignore[arg-type]
+        except AntqError:
+            continue
+        if not at.isdisjoint(line[1:] if ref.kind is SubjectKind.UNIT else line):
+            maybe.add(s)
+        elif ref.kind is SubjectKind.SITE and reporting:
+            site = ds.sites.get(ref.id)
+            if site is not None and site.initiative in reporting:
+                maybe.add(s)
+    return maybe
+
+
 def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, int]]:
     """(metric, enclosing subject, enclosed subject) codes that share a group of ``plan``.
 
-    Only units, sites and initiatives enclose: they are gathered first (a
-    filter on a per-subject flag); the subjects of a metric are walked up the
-    gazetteer only if the metric has one.
+    Only units, sites and initiatives enclose. The subjects that may be
+    enclosed are found per distinct subject first (:func:`_maybe_enclosed`);
+    only their (metric, subject) pairs, and those of the subjects that may
+    enclose them, are looked at one by one.
     """
+    maybe = _maybe_enclosed(ds, plan, _subjects_of(plan, eligible))
+    if not maybe:
+        return []
     cols = plan.columns
     group, anchors, resolution = plan.subject_group, plan.anchors, plan.resolution
     subjects = cols.subjects
-    flag = [ref.kind in _ENCLOSING for ref in subjects]
-    pairs_ms = _metric_subjects(plan)
+    pairs_ms = [(m, s) for m, s in _metric_subjects(plan) if m in eligible and group[s] >= 0]
     units: dict[tuple[int, str], int] = {}
     anchored: dict[tuple[int, str], list[int]] = defaultdict(list)
     initiatives: dict[tuple[int, str], int] = {}
     for m, s in pairs_ms:
-        if not flag[s] or m not in eligible or group[s] < 0:
+        ref = subjects[s]
+        if ref.kind not in _ENCLOSING:
             continue
         anchor = anchors[resolution[s]]
         if anchor is None:
             continue
-        ref = subjects[s]
         if ref.kind is SubjectKind.UNIT:
             units[m, ref.id] = s
             continue
         anchored[m, anchor].append(s)
         if ref.kind is SubjectKind.INITIATIVE:
             initiatives[m, ref.id] = s
-    having = {m for m, _ in units} | {m for m, _ in anchored}
-    if not having:
-        return []
     gaz = ds.gazetteer
     pairs: list[tuple[int, int, int]] = []
     for m, s in pairs_ms:
-        g = group[s]
-        if m not in having or g < 0:
+        if s not in maybe:
             continue
         anchor = anchors[resolution[s]]
-        if anchor is None:
-            continue
         ref = subjects[s]
-        try:
-            above = gaz.lineage(anchor)[1:]
-        except AntqError:
-            continue
+        above = gaz.lineage(anchor)[1:]  # type: ignore[arg-type]
         found = [units[m, u] for u in above if (m, u) in units]
         if ref.kind is SubjectKind.UNIT:
             found += [c for u in above for c in anchored.get((m, u), ())]
         else:
-            at = units.get((m, anchor))
+            at = units.get((m, anchor))  # type: ignore[arg-type]
             if at is not None:
                 found.append(at)
             if ref.kind is SubjectKind.SITE:
@@ -142,6 +192,7 @@ def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, 
                 own = None if site is None else initiatives.get((m, site.initiative))
                 if own is not None:
                     found.append(own)
+        g = group[s]
         pairs += [(m, c, s) for c in found if group[c] == g]
     return pairs
 
