@@ -689,21 +689,28 @@ def _patched(  # noqa: PLR0917 - internal, one call site
     ]
     if not rows:
         return cols.disaggregation, slice_of
-    by_period = {m: p.scan is ScanKind.GROUP_SUM for m, p in wanted.items()}
-    additive = {
-        m: p.space in (AggregationType.SUM, AggregationType.DISTINCT) for m, p in wanted.items()
-    }
     keysets = [frozenset(d) for d in cols.disaggregations]
-
-    def when(m: int, p: int) -> int:
-        return p if by_period[m] else period_bucket[p]
-
-    figures: dict[tuple[int, int, int, int], dict[frozenset[str], list[int]]] = {}
-    for i in rows:
-        m, d = metric[i], disaggregation[i]
-        key = (m, subject[i], when(m, period[i]), slice_of[d])
-        figures.setdefault(key, {}).setdefault(keysets[d], []).append(i)
-    series = {(k[0], k[1]) for k in figures}
+    summed = [False] * len(cols.metrics)
+    for m, mplan in wanted.items():
+        summed[m] = mplan.scan is ScanKind.GROUP_SUM
+    # Each part row's figure: (metric, subject, period or bucket, slice).
+    keys = [
+        (
+            metric[i],
+            subject[i],
+            period[i] if summed[metric[i]] else period_bucket[period[i]],
+            slice_of[disaggregation[i]],
+        )
+        for i in rows
+    ]
+    codes_of: dict[tuple[int, int, int, int], set[int]] = {}
+    for key, i in zip(keys, rows, strict=True):
+        found = codes_of.get(key)
+        if found is None:
+            codes_of[key] = {disaggregation[i]}
+        else:
+            found.add(disaggregation[i])
+    series = {(k[0], k[1]) for k in codes_of}
     direct_flags = [not f and code >= 0 for f, code in zip(finer, slice_of, strict=True)]
     direct: set[tuple[int, int, int, int]] = set()
     for m, s, p, d in set(
@@ -713,88 +720,123 @@ def _patched(  # noqa: PLR0917 - internal, one call site
         )
     ):
         if (m, s) in series:
-            direct.add((m, s, when(m, p), slice_of[d]))
+            direct.add((m, s, p if summed[m] else period_bucket[p], slice_of[d]))
 
-    marks = _Marks(cols, slice_of, places)
-    wanted_ids = set(category_ids)
-    for key, by_keys in figures.items():
+    choose = _Breakdowns(ds, cols, keysets, set(category_ids), places)
+    what = "by " + ", ".join(category_ids) if category_ids else "undivided"
+    counted_instead = places.excluded(
+        ExclusionReason.PART_OF_COUNTED,
+        f"a part of a figure reported {what}, which is counted instead",
+    )
+    not_additive = {
+        m: places.excluded(
+            ExclusionReason.NOT_ADDITIVE,
+            f"a part, and {mplan.definition.id} does not add up over its parts"
+            " (no undivided figure is reported)",
+        )
+        for m, mplan in wanted.items()
+        if mplan.space not in (AggregationType.SUM, AggregationType.DISTINCT)
+    }
+    # Per figure: disaggregation code -> the reason code of its parts left out.
+    decision: dict[tuple[int, int, int, int], Mapping[int, int]] = {}
+    for key, present in codes_of.items():
         if key in direct:
-            what = "by " + ", ".join(category_ids) if category_ids else "undivided"
-            text = f"a part of a figure reported {what}, which is counted instead"
-            for rows_of in by_keys.values():
-                marks.mark(rows_of, ExclusionReason.PART_OF_COUNTED, text)
-        elif not additive[key[0]]:
-            text = (
-                f"a part, and {wanted[key[0]].definition.id} does not add up over its parts"
-                " (no undivided figure is reported)"
-            )
-            for rows_of in by_keys.values():
-                marks.mark(rows_of, ExclusionReason.NOT_ADDITIVE, text)
+            decision[key] = dict.fromkeys(present, counted_instead)
+        elif key[0] in not_additive:
+            decision[key] = dict.fromkeys(present, not_additive[key[0]])
         else:
-            _choose_breakdown(ds, cols, by_keys, wanted_ids, marks)
+            decision[key] = choose.decide(frozenset(present))
+    marks = _Marks(cols, slice_of)
+    for key, i in zip(keys, rows, strict=True):
+        code = decision[key].get(disaggregation[i])
+        if code is not None:
+            marks.mark(i, code)
     return marks.result()
 
 
 class _Marks:
     """Parts to leave out: a per-row copy of the disaggregation codes, made on first use."""
 
-    def __init__(self, cols: ObservationColumns, slice_of: list[int], places: _Places) -> None:
+    def __init__(self, cols: ObservationColumns, slice_of: list[int]) -> None:
         self.cols = cols
-        self.places = places
         self.patched: array[int] | None = None
         self.synthetic: dict[int, int] = {}
         self.extended = list(slice_of)
 
-    def mark(self, rows: Iterable[int], kind: ExclusionReason, text: str) -> None:
+    def mark(self, i: int, code: int) -> None:
+        """Give row ``i`` a disaggregation code whose slice is reason ``code``."""
         if self.patched is None:
             self.patched = array("I", self.cols.disaggregation)
-        code = self.places.excluded(kind, text)
         found = self.synthetic.get(code)
         if found is None:
             found = self.synthetic[code] = len(self.cols.disaggregations) + len(self.synthetic)
             self.extended.append(code)
-        patched = self.patched
-        for i in rows:
-            patched[i] = found
+        self.patched[i] = found
 
     def result(self) -> tuple[memoryview | array[int], list[int]]:
         patched = self.patched
         return (patched if patched is not None else self.cols.disaggregation), self.extended
 
 
-def _choose_breakdown(
-    ds: Dataset,
-    cols: ObservationColumns,
-    by_keys: Mapping[frozenset[str], list[int]],
-    wanted_ids: set[str],
-    marks: _Marks,
-) -> None:
-    """Keep the coarsest complete breakdown of one figure; mark every other part."""
-    order = sorted(by_keys, key=lambda k: (len(k), sorted(k)))
-    chosen: frozenset[str] | None = None
-    gaps: list[str] = []
-    for keys in order:
-        parts = [cols.disaggregations[cols.disaggregation[i]] for i in by_keys[keys]]
-        missing = _missing_options(ds, keys - wanted_ids, parts)
-        if not missing:
-            chosen = keys
-            break
-        gaps.extend(c for c in missing if c not in gaps)
-    for keys in order:
-        if keys == chosen:
-            continue
-        if chosen is not None:
-            text = (
-                f"a part by {', '.join(sorted(keys))} of a figure counted through its"
-                f" parts by {', '.join(sorted(chosen))}"
-            )
-            marks.mark(by_keys[keys], ExclusionReason.PART_OF_COUNTED, text)
-        else:
-            text = (
-                "a part of a figure with no undivided value whose parts leave out an option"
-                f" of {', '.join(gaps)} (not declared exhaustive)"
-            )
-            marks.mark(by_keys[keys], ExclusionReason.PARTS_INCOMPLETE, text)
+class _Breakdowns:
+    """Which parts of a figure to use, decided once per set of breakdowns present."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        cols: ObservationColumns,
+        keysets: Sequence[frozenset[str]],
+        wanted_ids: set[str],
+        places: _Places,
+    ) -> None:
+        self.ds = ds
+        self.cols = cols
+        self.keysets = keysets
+        self.wanted_ids = wanted_ids
+        self.places = places
+        self.cache: dict[frozenset[int], dict[int, int]] = {}
+
+    def decide(self, present: frozenset[int]) -> dict[int, int]:
+        """Disaggregation code -> reason code, for the parts of a figure to leave out.
+
+        The coarsest complete breakdown is kept (then the first by category
+        ids); every other part is marked.
+        """
+        found = self.cache.get(present)
+        if found is not None:
+            return found
+        by_keys: dict[frozenset[str], list[int]] = {}
+        for d in present:
+            by_keys.setdefault(self.keysets[d], []).append(d)
+        order = sorted(by_keys, key=lambda k: (len(k), sorted(k)))
+        chosen: frozenset[str] | None = None
+        gaps: list[str] = []
+        for keys in order:
+            parts = [self.cols.disaggregations[d] for d in by_keys[keys]]
+            missing = _missing_options(self.ds, keys - self.wanted_ids, parts)
+            if not missing:
+                chosen = keys
+                break
+            gaps.extend(c for c in missing if c not in gaps)
+        out: dict[int, int] = {}
+        for keys in order:
+            if keys == chosen:
+                continue
+            if chosen is not None:
+                text = (
+                    f"a part by {', '.join(sorted(keys))} of a figure counted through its"
+                    f" parts by {', '.join(sorted(chosen))}"
+                )
+                code = self.places.excluded(ExclusionReason.PART_OF_COUNTED, text)
+            else:
+                text = (
+                    "a part of a figure with no undivided value whose parts leave out an"
+                    f" option of {', '.join(gaps)} (not declared exhaustive)"
+                )
+                code = self.places.excluded(ExclusionReason.PARTS_INCOMPLETE, text)
+            out.update(dict.fromkeys(by_keys[keys], code))
+        self.cache[present] = out
+        return out
 
 
 @attrs.define
