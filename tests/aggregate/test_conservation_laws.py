@@ -30,6 +30,7 @@ from antq_core import (
     SubjectKind,
     SubjectRef,
     aggregate,
+    aggregate_rollup,
 )
 from antq_core.errors import OverlappingPeriodsError, SpaceOverlapError
 from antq_core.testing.strategies import aggregation_datasets
@@ -290,3 +291,24 @@ def test_engines_agree_on_parts_and_space(ds: Dataset, by: list[str]) -> None:
     assert tables[0].rows == tables[1].rows
     assert tables[0].unplaceable == tables[1].unplaceable
     assert tables[0].excluded == tables[1].excluded
+
+
+@settings(max_examples=30)
+@given(
+    broken_down(nested=True),
+    st.sampled_from([["commune"], ["district", "year"], ["category:size", "district"]]),
+)
+def test_rollup_levels_conserve_and_equal_aggregate(ds: Dataset, by: list[str]) -> None:
+    tables = aggregate_rollup(ds, COUNTED, by=by, space_overlap="prefer_reported")
+    level = next(n for n in by if n in {"commune", "district"})
+    for name, table in tables.items():
+        alone = aggregate(
+            ds,
+            COUNTED,
+            by=[name if n == level else n for n in by],
+            space_overlap="prefer_reported",
+        )
+        assert table.rows == alone.rows
+        assert table.excluded == alone.excluded
+        for metric in COUNTED:
+            accounted(table, ds, metric)

@@ -754,6 +754,45 @@ def _patched(  # noqa: PLR0917 - internal, one call site
     return marks.result()
 
 
+def _patched_once(  # noqa: PLR0917 - internal, one call site
+    memo: dict[str, object],
+    ds: Dataset,
+    cols: ObservationColumns,
+    plans: Mapping[str, MetricPlan],
+    category_ids: Sequence[str],
+    slice_of: list[int],
+    finer: Sequence[bool],
+    period_bucket: Sequence[int],
+    places: _Places,
+) -> tuple[memoryview | array[int], list[int]]:
+    """:func:`_patched`, the last answer kept for the dataset's life.
+
+    The levels of a roll-up, and a repeated question, ask the same of the
+    same rows (same metrics, categories and buckets): the answer is reused,
+    its reasons registered anew in each plan's table. Only the last one is
+    kept, so the memory held is one code per row at most.
+    """
+    if not any(finer):
+        return cols.disaggregation, slice_of
+    key = (
+        "parts",
+        tuple(sorted(p.code for p in plans.values() if p.code >= 0)),
+        tuple(category_ids),
+        tuple(period_bucket),
+    )
+    found = memo.get("parts")
+    if isinstance(found, tuple) and found[0] == key:
+        patched, why = found[1], found[2]
+        return patched, [*slice_of, *(places.excluded(kind, text) for kind, text in why)]
+    patched, extended = _patched(
+        ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
+    )
+    reasons = places.reasons.values
+    why = [reasons[-code - 2] for code in extended[len(slice_of) :]]
+    memo["parts"] = (key, patched, why)
+    return patched, extended
+
+
 class _Marks:
     """Parts to leave out: a per-row copy of the disaggregation codes, made on first use."""
 
@@ -985,8 +1024,8 @@ def make_plan(
     period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)
     slice_of, slices, finer = _slices(cols, category_ids, places)
-    disaggregation, slice_of = _patched(
-        ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
+    disaggregation, slice_of = _patched_once(
+        memo, ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
     )
     scans: dict[ScanKind, set[int]] = {kind: set() for kind in ScanKind}
     for plan in plans.values():
