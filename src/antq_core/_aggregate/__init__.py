@@ -24,6 +24,7 @@ from antq_core._aggregate.table import (
     Unplaceable,
 )
 from antq_core._dataset.dataset import Dataset
+from antq_core._util.extras import prefer_polars
 from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
@@ -138,6 +139,7 @@ def aggregate(
         within=within,
         initiatives=initiatives,
         group_sets=group_sets,
+        columnar=_columnar(engine, dataset),
     )
     plan = settle_space(dataset, plan, policy)
     chosen = select_engine(engine, plan)
@@ -225,6 +227,7 @@ def aggregate_rollup(
             within=within,
             initiatives=initiatives,
             group_sets=group_sets,
+            columnar=_columnar(engine, dataset),
         )
         for lv in chosen
     }
@@ -244,6 +247,13 @@ def aggregate_rollup(
         )
         for level, plan in plans.items()
     }
+
+
+def _columnar(engine: str, dataset: Dataset) -> bool:
+    """Whether the plan's own bulk work should run in polars: for the polars engine."""
+    if engine == "polars":
+        return True
+    return engine == "auto" and prefer_polars(len(dataset.observations))
 
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
