@@ -459,6 +459,8 @@ def test_group_by_a_group_set() -> None:
         ("hills", Quantity(4, "tip")),
         ("north", Quantity(1, "tip")),
     ]
+    # Expected units are the groups' members: 00002 of the hills reported nothing.
+    assert [r.missing for r in table] == [1, 0]
     assert [(u.row, u.reason) for u in table.unplaceable] == [
         (2, "province Hai (02) is in no group of 'zone'")
     ]

@@ -387,6 +387,7 @@ class _Places:
                 return EXCLUDED
             parent = min(inside, key=chain.index)
         values: dict[str, str] = {}
+        member: str | None = None  # the group's member unit at or above the anchor
         for name, group_set in self.groups.items():
             found_groups = group_set.groups_of(gaz, anchor)
             if not found_groups:
@@ -400,6 +401,8 @@ class _Places:
                     f" {group_set.id!r} ({ids}): it would count once in each"
                 )
             values[name] = found_groups[0].id
+            members = set(found_groups[0].members.get(gaz.version, ()))
+            member = next((c for c in chain if c in members), None)
         for level in self.space:
             found = gaz.ancestor_at(anchor, level)
             if found is None:
@@ -415,6 +418,8 @@ class _Places:
         if self.deepest is not None:
             parent = values[self.deepest.value]
         child = self._child(chain, parent)
+        if self.groups and self.deepest is None:
+            child = member  # a group's expected units are its members
         return (values, child, parent)
 
     @staticmethod
@@ -517,12 +522,29 @@ class _Places:
         fresh = key not in self.row_groups.index
         row_group = self.row_groups.code(key)
         if fresh:
-            self.expected.append(self._expected_for(parent))
+            self.expected.append(self._expected_for(parent, space_values))
         return row_group, child
 
-    def _expected_for(self, parent: str) -> frozenset[str]:
+    def _expected_for(self, parent: str, values: Mapping[str, str]) -> frozenset[str]:
         if self.deepest is not None:
             return self._expected(parent)
+        if self.groups:
+            # A group's expected units are its member units (in the filters).
+            members = frozenset().union(
+                *(
+                    group_set.group(values[name]).members.get(self.gaz.version, ())
+                    for name, group_set in self.groups.items()
+                )
+            )
+            if self.within is None:
+                return members
+            known = [w for w in self.within if w in self.gaz]
+            return frozenset(
+                c
+                for c in members
+                if c in self.gaz
+                and any(w in self.gaz.lineage(c) or c in self.gaz.lineage(w) for w in known)
+            )
         if self._everywhere is None:
             tops = self.within if self.within is not None else ("",)
             self._everywhere = frozenset().union(*(self._expected_below(t) for t in tops))
