@@ -226,10 +226,11 @@ class AggregateTable(Sequence[AggregateRow]):
         return self.rows[index]
 
     def __repr__(self) -> str:
+        # The excluded list is counted only once listed: a repr does not pay for it.
+        excluded = f" {len(self._found[0])} excluded," if self._found else ""
         return (
             f"<AggregateTable by {list(self.by)}: {len(self.rows)} rows,"
-            f" {len(self.unplaceable)} unplaceable, {len(self.excluded)} excluded,"
-            f" engine {self.engine!r}>"
+            f" {len(self.unplaceable)} unplaceable,{excluded} engine {self.engine!r}>"
         )
 
     def to_dicts(self) -> list[dict[str, Any]]:
