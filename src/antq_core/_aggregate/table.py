@@ -84,7 +84,7 @@ class AggregateRow:
     source: SpaceSource = SpaceSource.SUMMED
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values: keys as strings, then metric, value, unit, qualifier, counts."""
+        """Plain values: keys as strings, then metric, value, unit, qualifier, counts, source."""
         q = self.quantity
         return {
             **{name: str(value) for name, value in self.keys.items()},
