@@ -40,6 +40,7 @@ from antq_core.errors import (
     AggregationError,
     AmbiguousGroupingError,
     InvalidValueError,
+    OverlappingPeriodsError,
     SpaceOverlapError,
 )
 
@@ -505,3 +506,21 @@ def test_the_bundled_regions_group_the_national_map() -> None:
     table = aggregate(ds, ["tips"], by=["group:region"])
     assert sorted(r.quantity.value for r in table if r.quantity) == [2, 5]
     assert len({r.keys["group:region"] for r in table}) == 2
+
+
+def test_a_total_and_the_parts_of_one_of_its_sub_periods_are_never_added() -> None:
+    rows = [
+        obs("tips", "unit:00001", "2024", 30, "tip"),
+        obs("tips", "unit:00001", "2024Q1", 4, "tip", gender="male"),
+        obs("tips", "unit:00001", "2024Q1", 6, "tip", gender="female"),
+    ]
+    ds = dataset(rows)
+    for engine in ("python", "polars"):
+        with pytest.raises(OverlappingPeriodsError) as info:
+            aggregate(ds, ["tips"], by=["year"], engine=engine)
+        assert info.value.rows == ((0, 1, 2),)
+    # By quarter the year's total fits no quarter, and the parts make the first one.
+    by_quarter = aggregate(ds, ["tips"], by=["quarter"])
+    assert [r.quantity for r in by_quarter] == [Quantity(10, "tip")]
+    assert [u.row for u in by_quarter.unplaceable] == [0]
+    accounted(by_quarter, ds, "tips")

@@ -340,3 +340,39 @@ def test_rollup_levels_conserve_and_equal_aggregate(ds: Dataset, by: list[str]) 
         assert table.excluded == alone.excluded
         for metric in COUNTED:
             accounted(table, ds, metric)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(aggregation_datasets(max_observations=12, sites=False), st.data())
+def test_a_figure_and_the_parts_of_a_period_around_it_are_never_added(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    months = [o for o in ds.observations if o.metric in ("cases", "area")]
+    if not months:
+        return
+    o = data.draw(st.sampled_from(months))
+    quarter = Period.containing(o.period.start, PeriodKind.QUARTER)
+    parts = [
+        Observation(
+            metric=o.metric,
+            subject=o.subject,
+            period=quarter,
+            value=data.draw(st.integers(0, 9)),
+            unit=o.quantity.unit,
+            disaggregation={"colour": colour, "size": "other"},
+        )
+        for colour in OPTIONS["colour"]
+    ]
+    wider = rebuild(ds, [*ds.observations, *parts])
+    by = data.draw(st.sampled_from([[], ["year"], ["quarter"], ["province", "year"]]))
+    with pytest.raises(OverlappingPeriodsError):
+        aggregate(wider, [o.metric], by=by)
+    # By month, the quarter's parts fit no month: listed, not added to the month.
+    by_month = aggregate(wider, [o.metric], by=["month"])
+    n = len(ds.observations)
+    assert {n, n + 1} <= {u.row for u in by_month.unplaceable}
+    accounted(by_month, wider, o.metric)

@@ -567,6 +567,8 @@ def _refuse_overlaps(plan: Plan, scan: Scan) -> None:
             for same in by_bucket.values():
                 if _overlap_inside(plan, same):
                     problems[cols.metrics[cols.metric[same[0]]]].append(tuple(same))
+    if summed_ids and plan.projected and _may_overlap(plan):
+        _projected_overlaps(plan, problems)
     if summed_ids and scan.repeated:
         for rows in duplicate_rows(plan.store, summed_ids):
             counted = _counted(plan, rows)
@@ -581,6 +583,29 @@ def _refuse_overlaps(plan: Plan, scan: Scan) -> None:
             groups,
             [[str(cols.periods[cols.period[i]]) for i in g] for g in groups],
         )
+
+
+def _projected_overlaps(plan: Plan, problems: dict[str, list[tuple[int, ...]]]) -> None:
+    """Overlapping periods across breakdowns: a year's total and its first quarter's parts.
+
+    Parts used in place of a figure's undivided value (see :mod:`._plan`) land
+    in the slice of that value: a total of 2024 and parts of 2024Q1 would be
+    added in one group. Looked for only when the store has parts and two of
+    its periods overlap in one bucket (one pass over the summed rows).
+    """
+    cols = plan.columns
+    group, bucket, slice_of = plan.subject_group, plan.period_bucket, plan.slice_of
+    summed = plan.summed
+    cells: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
+    for i, (m, s, p, d) in enumerate(
+        zip(cols.metric, cols.subject, cols.period, plan.disaggregation, strict=True)
+    ):
+        if m in summed and group[s] >= 0 and bucket[p] >= 0 and slice_of[d] >= 0:
+            cells[m, s, bucket[p], slice_of[d]].append(i)
+    raw = cols.disaggregation
+    for rows in cells.values():
+        if len({raw[i] for i in rows}) > 1 and _overlap_inside(plan, rows):
+            problems[cols.metrics[cols.metric[rows[0]]]].append(tuple(rows))
 
 
 def _overlap_inside(plan: Plan, rows: Sequence[int]) -> bool:

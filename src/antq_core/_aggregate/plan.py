@@ -170,6 +170,9 @@ class Plan:
     """Per resolution code: its first subject."""
     anchors: Sequence[str | None] = ()
     """Per resolution code: the unit its subjects are anchored at (``None``: nowhere)."""
+    projected: bool = False
+    """Whether the store holds breakdowns finer than the requested categories,
+    which may be used in place of a figure's undivided value."""
     covered: frozenset[tuple[int, int, int, int]] = frozenset()
     """(metric, group, bucket, slice) of the rows where figures were left out for
     the reported figure of a unit enclosing them (``space_overlap="prefer_reported"``)."""
@@ -1223,6 +1226,7 @@ def make_plan(
         category_names=tuple(category_names),
         category_ids=tuple(category_ids),
         disaggregation=disaggregation,
+        projected=any(finer),
         resolution=resolution,
         anchors=[r[0] if isinstance(r, tuple) else None for r in resolved],
         resolved_first=resolved_first,
