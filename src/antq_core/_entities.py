@@ -418,6 +418,14 @@ class DisaggregationCategory(_Entity):
     name_vi: Name = Field(description="Vietnamese label.")
     name_en: Name = Field(description="English label.")
     options: tuple[CategoryOption, ...] = Field(min_length=1, description="Its options.")
+    exhaustive: StrictBool = Field(
+        default=False,
+        description=(
+            "Whether a figure's parts by this category make up the whole figure even when"
+            " an option is left out (an option not reported is none of it). Otherwise parts"
+            " make up the whole only when every option is reported."
+        ),
+    )
 
     @field_validator("options")
     @classmethod

@@ -20,6 +20,8 @@ import attrs
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
+    "AggregationError",
+    "AmbiguousGroupingError",
     "AmbiguousNameError",
     "AntqError",
     "DatasetLoadError",
@@ -38,6 +40,7 @@ __all__ = [
     "Problem",
     "QuantityError",
     "QuantityParseError",
+    "SpaceOverlapError",
     "SplitUnitError",
     "TabularLoadError",
     "TabularNotice",
@@ -108,6 +111,31 @@ class InvalidValueError(AntqError, ValueError):
         self.value = safe_repr(value)
         self.reason = reason
         super().__init__(f"invalid {what} {self.value}: {reason}")
+
+
+class AmbiguousGroupingError(InvalidValueError):
+    """A ``by`` name of an aggregate means two things: a built-in dimension and a category.
+
+    ``organization_kind`` is both the kind of the organization a figure is
+    about and, in the built-in catalog, a category figures are broken down
+    by. Write ``category:<id>`` for the category or ``dimension:<name>`` for
+    the built-in meaning.
+
+    Attributes:
+        name: The ``by`` name.
+        dimension: What the built-in name means.
+    """
+
+    def __init__(self, name: str, dimension: str) -> None:
+        self.name = name
+        self.dimension = dimension
+        super().__init__(
+            "by",
+            name,
+            f"it names both {dimension} and the disaggregation category {name!r} of the"
+            f" metrics: write 'category:{name}' for the category or 'dimension:{name}'"
+            " for the other",
+        )
 
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -624,7 +652,11 @@ class ExportError(AntqError, ValueError):
         super().__init__(f"cannot write {target}: {reason}")
 
 
-class OverlappingPeriodsError(AntqError, ValueError):
+class AggregationError(AntqError, ValueError):
+    """Figures that an aggregate would have to count twice: it refuses instead."""
+
+
+class OverlappingPeriodsError(AggregationError):
     """Figures whose periods overlap would have been added together.
 
     A year and one of its quarters, or two "since the start" ranges, of the
@@ -653,6 +685,40 @@ class OverlappingPeriodsError(AntqError, ValueError):
         more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
         super().__init__(
             f"{metric}: observations with overlapping periods would be summed: {shown}{more}"
+        )
+
+
+class SpaceOverlapError(AggregationError):
+    """A figure would have been added to the figures of its own parts over space.
+
+    The same metric, breakdown and overlapping period reported for a unit
+    (or a site or initiative anchored there) and for units under it (or for
+    an initiative and its own sites) count the same events twice if summed
+    in one group. Aggregation refuses, unless the caller passes
+    ``space_overlap="prefer_reported"``.
+
+    Attributes:
+        metric: Id of the metric.
+        rows: Groups of observation row indexes (into
+            :attr:`Dataset.observations <antq_core.Dataset.observations>`):
+            first the row of the enclosing figure, then the rows under it.
+        subjects: For each group, the subjects of its rows, in the same order.
+    """
+
+    def __init__(
+        self, metric: str, rows: Sequence[Sequence[int]], subjects: Sequence[Sequence[str]]
+    ) -> None:
+        self.metric = metric
+        self.rows = tuple(tuple(g) for g in rows)
+        self.subjects = tuple(tuple(g) for g in subjects)
+        shown = "; ".join(
+            f"row {r[0]} ({s[0]}) contains rows {list(r[1:])} ({', '.join(s[1:])})"
+            for r, s in zip(self.rows[:5], self.subjects[:5], strict=True)
+        )
+        more = f" and {len(self.rows) - 5} more groups" if len(self.rows) > 5 else ""  # noqa: PLR2004
+        super().__init__(
+            f"{metric}: a figure and the figures of units under it would be summed: {shown}{more}"
+            " (pass space_overlap='prefer_reported' to use the enclosing figure)"
         )
 
 

@@ -537,6 +537,7 @@ def test_table_to_dicts_and_repr() -> None:
             "observations": 1,
             # districts Tam Đường (the cluster site) and Phong Thổ (Mường So) reported
             "missing": len(GAZ.children("12")) - 2,
+            "source": "summed",
         }
     ]
     assert repr(table).startswith("<AggregateTable by ['province']: 1 rows")
@@ -560,6 +561,7 @@ def test_to_polars() -> None:
         "qualifier",
         "observations",
         "missing",
+        "source",
     ]
     assert frame["value"].dtype == pl.Decimal(38, 2)
     assert frame["year"].to_list() == ["2017", "2017"]

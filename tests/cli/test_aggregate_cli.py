@@ -84,3 +84,75 @@ def test_double_counting_is_a_data_error(
     )
     assert main(["aggregate", str(path), "-m", "cases"]) == 1
     assert "overlapping periods" in capsys.readouterr().err
+
+
+def _nested(tmp_path: Path) -> Path:
+    ds = sample()
+    cases = MetricDefinition(id="cases", name_vi="Vụ", name_en="Cases", unit="case", kind="flow")
+    rows = [
+        Observation(metric="cases", subject=s, period="2017", value=v, unit="case")
+        for s, v in (("unit:12", 5000), ("unit:106", 800))
+    ]
+    path = tmp_path / "nested.json"
+    Dataset(gazetteer=ds.gazetteer, metadata=ds.metadata, metrics=[cases], observations=rows).dump(
+        path
+    )
+    return path
+
+
+def test_a_figure_and_its_parts_over_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _nested(tmp_path)
+    assert main(["aggregate", str(path), "-m", "cases", "-b", "province"]) == 1
+    assert "would be summed: row 0 (unit:12) contains rows [1] (unit:106)" in (
+        capsys.readouterr().err
+    )
+    args = ["aggregate", str(path), "-m", "cases", "-b", "province"]
+    assert main([*args, "--space-overlap", "prefer_reported"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[-1] == "source"
+    assert out[1].split()[:6] == ["12", "cases", "5000", "case", "exact", "1"]
+    assert out[1].split()[-1] == "reported"
+    assert out[2].startswith("excluded: 1 observation(s), covered_by_reported: e.g. ")
+    assert main([*args, "--space-overlap", "prefer_reported", "--list-excluded"]) == 0
+    assert "excluded: observation 1 (cases, unit:106, 2017): covered_by_reported" in (
+        capsys.readouterr().out
+    )
+
+
+def test_no_row_is_said_with_the_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One kind of organization only, and no total: the parts do not make the whole.
+    ds = sample()
+    row = Observation(
+        metric="mass_organizations",
+        subject="unit:106",
+        period="2024",
+        value=3,
+        unit="organization",
+        disaggregation={"organization_kind": "people_security_team"},
+    )
+    path = tmp_path / "parts.json"
+    Dataset(
+        gazetteer=ds.gazetteer,
+        metadata=ds.metadata,
+        categories=ds.categories.values(),
+        metrics=ds.metrics.values(),
+        observations=[row],
+    ).dump(path)
+    assert main(["aggregate", str(path), "-m", "mass_organizations", "-b", "province"]) == 0
+    out = capsys.readouterr().out
+    assert "excluded: 1 observation(s), parts_incomplete: e.g. " in out
+    assert out.rstrip().endswith("no row: 0 figure(s) unplaceable and 1 excluded, as listed above")
+
+
+def test_a_category_prefix_and_an_ambiguous_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["aggregate", "-m", "mass_organizations", "-b", "organization_kind"]) == 2
+    assert "category:organization_kind" in capsys.readouterr().err
+    args = ["aggregate", "-m", "released_prisoners_employed", "-b", "category:capital_source"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[0] == "category:capital_source"
+    assert "excluded: 1 observation(s), not_broken_down" in out

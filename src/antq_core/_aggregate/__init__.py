@@ -6,7 +6,7 @@ The semantics are stated once, in :mod:`._semantics`; the engine contract in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -14,15 +14,34 @@ from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - re
 from antq_core._aggregate.engine import Scan, SumCell, select_engine
 from antq_core._aggregate.finish import finish
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
-from antq_core._aggregate.table import AggregateRow, AggregateTable, Unplaceable
+from antq_core._aggregate.space import SpaceOverlap, settle_space
+from antq_core._aggregate.table import (
+    AggregateRow,
+    AggregateTable,
+    Excluded,
+    ExclusionReason,
+    SpaceSource,
+    Unplaceable,
+)
 from antq_core._dataset.dataset import Dataset
+from antq_core._util.extras import prefer_polars
 from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number
-from antq_core.errors import InvalidValueError
+from antq_core.errors import InvalidValueError, enum_member
 
-__all__ = ["AggregateRow", "AggregateTable", "Unplaceable", "aggregate", "aggregate_rollup"]
+__all__ = [
+    "AggregateRow",
+    "AggregateTable",
+    "Excluded",
+    "ExclusionReason",
+    "SpaceSource",
+    "Unplaceable",
+    "aggregate",
+    "aggregate_rollup",
+]
 
 _LEVELS = tuple(AdminLevel)
 
@@ -36,6 +55,8 @@ def aggregate(
     within: str | Iterable[str] | None = None,
     initiatives: str | Iterable[str] | None = None,
     engine: str = "auto",
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
+    space_overlap: str = "error",
 ) -> AggregateTable:
     """Roll the observations of ``metrics`` up into groups, as each metric declares.
 
@@ -65,8 +86,13 @@ def aggregate(
             (``"province"``, ``"district"``, ``"commune"``, ``"village"``), a
             period kind (``"month"``, ``"quarter"``, ``"half_year"``,
             ``"year"``, ``"crop_season"``), ``"period"`` (the observations' own
-            periods), ``"initiative"``, ``"theme"``, ``"organization_kind"``,
-            or a disaggregation category id of the metrics. Nothing: one group.
+            periods), ``"initiative"``, ``"theme"``, ``"organization_kind"``
+            (the kind of the organization a figure is about),
+            ``"group:<set>"`` (the groups of a unit group set, such as
+            ``"group:region"``), or ``"category:<id>"`` (a disaggregation
+            category of the metrics; the bare id works too when it is not one
+            of the names above). A name that is both is refused: write
+            ``"category:<id>"`` or ``"dimension:<name>"``. Nothing: one group.
         periods: Keep observations whose period lies within this one.
         within: Keep observations anchored at or under these unit codes.
         initiatives: Keep observations that belong to these initiatives.
@@ -75,21 +101,47 @@ def aggregate(
             ``"auto"``: polars when it is installed and the dataset holds
             at least 200,000 observations, else python. Both give the same
             table; :attr:`AggregateTable.engine` says which ran.
+        group_sets: The unit group sets ``group:<set>`` may name (by id, or
+            an iterable of them); default: the bundled ones
+            (:func:`~antq_core.bundled_group_sets`).
+        space_overlap: What to do with a figure of a unit (or a site or
+            initiative anchored there) and the figures of units under it
+            (or of its own sites) for the same metric, breakdown and
+            overlapping period, in one group: ``"error"`` (the default)
+            raises :class:`~antq_core.errors.SpaceOverlapError`;
+            ``"prefer_reported"`` uses the enclosing figure, lists the others
+            as excluded and marks the row ``source="reported"``.
 
     Returns:
-        The rows, with the observations that fit in no single group.
+        The rows, with the observations that fit in no single group and
+        those left out on purpose (:attr:`AggregateTable.excluded`).
 
     Raises:
         InvalidValueError: A ``by`` name, filter or engine is not valid.
         UnresolvedReferenceError: A metric, unit or initiative is not in the dataset.
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
+        SpaceOverlapError: A figure and the figures of its parts over space
+            would be summed (see ``space_overlap``).
+        AmbiguousGroupingError: A bare ``by`` name is both a built-in name
+            and a category of the metrics.
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
         QuantityError: A value has no exact form in its metric's unit (a third of a
             registered unit), or a sum needs more than 200 digits.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
-    plan = make_plan(dataset, metrics, by, periods=periods, within=within, initiatives=initiatives)
+    policy = enum_member(SpaceOverlap, space_overlap, "space_overlap")
+    plan = make_plan(
+        dataset,
+        metrics,
+        by,
+        periods=periods,
+        within=within,
+        initiatives=initiatives,
+        group_sets=group_sets,
+        columnar=_columnar(engine, dataset),
+    )
+    plan = settle_space(dataset, plan, policy)
     chosen = select_engine(engine, plan)
     return finish(plan, chosen.scan(plan), chosen.name)
 
@@ -103,6 +155,8 @@ def aggregate_rollup(
     within: str | Iterable[str] | None = None,
     initiatives: str | Iterable[str] | None = None,
     engine: str = "auto",
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
+    space_overlap: str = "error",
 ) -> dict[str, AggregateTable]:
     """:func:`aggregate` at the administrative level in ``by`` and at every level above it.
 
@@ -132,6 +186,9 @@ def aggregate_rollup(
         within: As for :func:`aggregate`.
         initiatives: As for :func:`aggregate`.
         engine: As for :func:`aggregate`.
+        group_sets: As for :func:`aggregate`.
+        space_overlap: As for :func:`aggregate`, level by level: a
+            province's figure and its districts' meet at the province level.
 
     Returns:
         One table per level, from the provinces (from the country, when the
@@ -142,10 +199,12 @@ def aggregate_rollup(
             or as :func:`aggregate`.
         UnresolvedReferenceError: As :func:`aggregate`.
         OverlappingPeriodsError: As :func:`aggregate`.
+        SpaceOverlapError: As :func:`aggregate`.
         IncompatibleUnitsError: As :func:`aggregate`.
         QuantityError: As :func:`aggregate`.
         MissingExtraError: As :func:`aggregate`.
     """
+    policy = enum_member(SpaceOverlap, space_overlap, "space_overlap")
     names = [by] if isinstance(by, str) else list(by)
     levels = [name for name in names if name in {lv.value for lv in _LEVELS}]
     if len(levels) != 1:
@@ -167,17 +226,34 @@ def aggregate_rollup(
             periods=periods,
             within=within,
             initiatives=initiatives,
+            group_sets=group_sets,
+            columnar=_columnar(engine, dataset),
         )
         for lv in chosen
     }
     leaf = plans[deepest.value]
+    # Figures enclosing others are settled per level (a province's figure meets its
+    # districts' only at the province level); a level where some are left out
+    # scans on its own, the others share one scan.
+    settled = {level: settle_space(dataset, plan, policy) for level, plan in plans.items()}
     scanning, first = scan_plan(dataset, leaf)
     picked = select_engine(engine, leaf)
     scan = picked.scan(scanning)
     return {
-        level: finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+        level: (
+            finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+            if settled[level] is plan
+            else finish(settled[level], picked.scan(settled[level]), picked.name)
+        )
         for level, plan in plans.items()
     }
+
+
+def _columnar(engine: str, dataset: Dataset) -> bool:
+    """Whether the plan's own bulk work should run in polars: for the polars engine."""
+    if engine == "polars":
+        return True
+    return engine == "auto" and prefer_polars(len(dataset.observations))
 
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:

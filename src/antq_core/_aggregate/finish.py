@@ -10,7 +10,7 @@ observations (when some exist) and finding overlapping or duplicate rows
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from antq_core._aggregate.engine import Scan
@@ -22,7 +22,15 @@ from antq_core._aggregate.semantics import (
     divide,
     reverse,
 )
-from antq_core._aggregate.table import AggregateRow, AggregateTable, KeyValue, Unplaceable
+from antq_core._aggregate.table import (
+    AggregateRow,
+    AggregateTable,
+    Excluded,
+    ExclusionReason,
+    KeyValue,
+    SpaceSource,
+    Unplaceable,
+)
 from antq_core._dataset.overlap import duplicate_rows, overlapping_rows
 from antq_core._dataset.store import ObservationColumns
 from antq_core._entities import AggregationType, MetricDefinition
@@ -63,6 +71,7 @@ class _Result:
         self.by_metric: dict[str, dict[_RowKey, tuple[Quantity | None, int, int]]] = {}
         self.unplaceable_metrics: set[int] = set()
         self.distinct_metrics: set[int] = set()
+        self.not_at_end: set[tuple[int, int, int, int]] = set()  # pick cells left out
 
 
 def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
@@ -96,7 +105,13 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
         result.by_metric[ratio.id] = _ratio(ratio, result.by_metric)
     rows = _rows(plan, result)
     unplaceable = _unplaceable(plan, result) if result.unplaceable_metrics else ()
-    return AggregateTable(rows=rows, by=plan.by, engine=engine, unplaceable=unplaceable)
+    return AggregateTable(
+        rows=rows,
+        by=plan.by,
+        engine=engine,
+        unplaceable=unplaceable,
+        list_excluded=_excluded_lister(plan, scan, result),
+    )
 
 
 # -- cells to groups ----------------------------------------------------------
@@ -146,7 +161,7 @@ def _placed(plan: Plan, result: _Result, *, m: int, g: int, b: int, d: int) -> i
     sl = plan.slice_of[d]
     if EXCLUDED in (g, b, sl):
         return None
-    if g < EXCLUDED or b < EXCLUDED:
+    if g < EXCLUDED or b < EXCLUDED or sl < EXCLUDED:
         result.unplaceable_metrics.add(m)
         return None
     return sl
@@ -293,7 +308,8 @@ def _from_picks(
                 _placed(plan, result, m=m, g=g, b=b, d=d)
             continue
         if m in in_period and periods[period_of[i]].end != bucket_end[b]:
-            continue  # nothing reported in the group's last sub-period
+            result.not_at_end.add((m, s, b, d))  # nothing in the group's last sub-period
+            continue
         key = (m, g, b, sl)
         rows = chosen.get(key)
         if rows is None:
@@ -393,13 +409,31 @@ def _keys(plan: Plan, key: _RowKey) -> dict[str, KeyValue]:
 
 def _rows(plan: Plan, result: _Result) -> tuple[AggregateRow, ...]:
     rows: list[AggregateRow] = []
+    covered = plan.covered
     for metric_id in plan.requested:
         done = result.by_metric[metric_id]
-        keyed = [(_keys(plan, key), value) for key, value in done.items()]
+        keyed = [(_keys(plan, key), key, value) for key, value in done.items()]
         keyed.sort(key=lambda item: tuple(item[0].values()))
-        for keys, (quantity, count, missing) in keyed:
-            rows.append(AggregateRow(keys, metric_id, quantity, count, missing))
+        codes = _codes_of(plan, metric_id) if covered else ()
+        for keys, (g, b, sl), (quantity, count, missing) in keyed:
+            source = SpaceSource.SUMMED
+            if any((m, g, b, sl) in covered for m in codes):
+                source = SpaceSource.REPORTED
+            rows.append(AggregateRow(keys, metric_id, quantity, count, missing, source))
     return tuple(rows)
+
+
+def _codes_of(plan: Plan, metric_id: str) -> tuple[int, ...]:
+    """The metric codes a row of ``metric_id`` is made of (a ratio: its parts')."""
+    found = plan.metrics.get(metric_id)
+    if found is not None:
+        return (found.code,)
+    ratio = next(r for r in plan.ratios if r.id == metric_id)
+    return tuple(
+        plan.metrics[part].code
+        for part in (ratio.numerator, ratio.denominator)
+        if part is not None and part in plan.metrics
+    )
 
 
 def _unplaceable(plan: Plan, result: _Result) -> tuple[Unplaceable, ...]:
@@ -409,17 +443,21 @@ def _unplaceable(plan: Plan, result: _Result) -> tuple[Unplaceable, ...]:
     found: list[Unplaceable] = []
     group, bucket, slice_of = plan.subject_group, plan.period_bucket, plan.slice_of
     for i, (m, s, p, d) in enumerate(
-        zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True)
+        zip(cols.metric, cols.subject, cols.period, plan.disaggregation, strict=True)
     ):
         if m not in metrics:
             continue
-        g, b = group[s], bucket[p]
-        if EXCLUDED in (g, b, slice_of[d]):
+        g, b, sl = group[s], bucket[p], slice_of[d]
+        if EXCLUDED in (g, b, sl):
             continue
         if g < EXCLUDED:
             reason = plan.reason(g)
         elif b < EXCLUDED:
             reason = plan.reason(b)
+        elif sl < EXCLUDED:
+            if plan.exclusion(sl) is not None:
+                continue  # listed in the table's ``excluded``
+            reason = plan.reason(sl)
         elif m in distinct and cols.subjects[s].kind is not SubjectKind.PARTICIPANT:
             reason = _NOT_PARTICIPANT
         else:
@@ -439,8 +477,65 @@ def _counted(plan: Plan, rows: Sequence[int]) -> list[int]:
         for i in rows
         if plan.subject_group[cols.subject[i]] >= 0
         and plan.period_bucket[cols.period[i]] >= 0
-        and plan.slice_of[cols.disaggregation[i]] >= 0
+        and plan.slice_of[plan.disaggregation[i]] >= 0
     ]
+
+
+def _excluded_lister(
+    plan: Plan, scan: Scan, result: _Result
+) -> Callable[[], tuple[Excluded, ...]]:
+    """What lists the table's excluded observations when first asked (a pass over the rows)."""
+    not_at_end = frozenset(result.not_at_end)
+
+    def run() -> tuple[Excluded, ...]:
+        cols = plan.columns
+        wanted = {p.code: p for p in plan.metrics.values() if p.code >= 0}
+        picking = {m for m, p in wanted.items() if p.scan in (ScanKind.LAST, ScanKind.FIRST)}
+        group, bucket, slice_of = plan.subject_group, plan.period_bucket, plan.slice_of
+        picks = scan.picks
+        found: list[Excluded] = []
+
+        def add(i: int, code: ExclusionReason, reason: str) -> None:
+            found.append(
+                Excluded(
+                    row=i,
+                    metric=cols.metrics[cols.metric[i]],
+                    subject=cols.subjects[cols.subject[i]],
+                    period=cols.periods[cols.period[i]],
+                    disaggregation=cols.disaggregations[cols.disaggregation[i]],
+                    code=code,
+                    reason=reason,
+                )
+            )
+
+        for i, (m, s, p, d) in enumerate(
+            zip(cols.metric, cols.subject, cols.period, plan.disaggregation, strict=True)
+        ):
+            if m not in wanted:
+                continue
+            g, b, sl = group[s], bucket[p], slice_of[d]
+            if g < 0 or b < 0:
+                continue  # outside the filters, or unplaceable (listed there)
+            if sl < 0:
+                kind = plan.exclusion(sl)
+                if kind is not None:
+                    add(i, kind, plan.reason(sl))
+                continue
+            if m in picking:
+                key = (m, s, b, d)
+                if key in not_at_end:
+                    add(i, ExclusionReason.NOT_AT_PERIOD_END, _NOT_AT_END)
+                elif picks.get(key) != i:
+                    which = "latest" if wanted[m].scan is ScanKind.LAST else "earliest"
+                    add(i, ExclusionReason.SUPERSEDED, f"the group takes the {which} value")
+        return tuple(found)
+
+    return run
+
+
+_NOT_AT_END: Final = (
+    "the series' latest value does not end with the group's period (last_in_period)"
+)
 
 
 def _may_overlap(plan: Plan) -> bool:
@@ -472,6 +567,8 @@ def _refuse_overlaps(plan: Plan, scan: Scan) -> None:
             for same in by_bucket.values():
                 if _overlap_inside(plan, same):
                     problems[cols.metrics[cols.metric[same[0]]]].append(tuple(same))
+    if summed_ids and plan.projected and _may_overlap(plan):
+        _projected_overlaps(plan, problems)
     if summed_ids and scan.repeated:
         for rows in duplicate_rows(plan.store, summed_ids):
             counted = _counted(plan, rows)
@@ -486,6 +583,29 @@ def _refuse_overlaps(plan: Plan, scan: Scan) -> None:
             groups,
             [[str(cols.periods[cols.period[i]]) for i in g] for g in groups],
         )
+
+
+def _projected_overlaps(plan: Plan, problems: dict[str, list[tuple[int, ...]]]) -> None:
+    """Overlapping periods across breakdowns: a year's total and its first quarter's parts.
+
+    Parts used in place of a figure's undivided value (see :mod:`._plan`) land
+    in the slice of that value: a total of 2024 and parts of 2024Q1 would be
+    added in one group. Looked for only when the store has parts and two of
+    its periods overlap in one bucket (one pass over the summed rows).
+    """
+    cols = plan.columns
+    group, bucket, slice_of = plan.subject_group, plan.period_bucket, plan.slice_of
+    summed = plan.summed
+    cells: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
+    for i, (m, s, p, d) in enumerate(
+        zip(cols.metric, cols.subject, cols.period, plan.disaggregation, strict=True)
+    ):
+        if m in summed and group[s] >= 0 and bucket[p] >= 0 and slice_of[d] >= 0:
+            cells[m, s, bucket[p], slice_of[d]].append(i)
+    raw = cols.disaggregation
+    for rows in cells.values():
+        if len({raw[i] for i in rows}) > 1 and _overlap_inside(plan, rows):
+            problems[cols.metrics[cols.metric[rows[0]]]].append(tuple(rows))
 
 
 def _overlap_inside(plan: Plan, rows: Sequence[int]) -> bool:
@@ -503,7 +623,7 @@ def _check_ties(plan: Plan, scan: Scan, problems: dict[str, list[tuple[int, ...]
             cols.metric[i],
             cols.subject[i],
             plan.period_bucket[cols.period[i]],
-            cols.disaggregation[i],
+            plan.disaggregation[i],
         )
         if key not in ties or scan.picks.get(key) not in rows:
             continue

@@ -16,22 +16,41 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from itertools import compress
+from typing import Any, Final
 
 import attrs
 
 from antq_core._aggregate.semantics import ScanKind, scan_kind, space_op, time_op
+from antq_core._aggregate.table import ExclusionReason
+from antq_core._dataset.catalog import bundled_group_sets
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import AggregationType, MetricDefinition, MetricKind
+from antq_core._util.extras import polars_and_arrow
 from antq_core._values.geo import AdminLevel
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Unit
 from antq_core._values.refs import SubjectKind, SubjectRef
-from antq_core.errors import InvalidValueError, UnknownAdminUnitError, UnresolvedReferenceError
+from antq_core.errors import (
+    AmbiguousGroupingError,
+    InvalidValueError,
+    UnknownAdminUnitError,
+    UnresolvedReferenceError,
+)
 
-__all__ = ["EXCLUDED", "MetricPlan", "Plan", "make_plan"]
+__all__ = [
+    "CATEGORY_PREFIX",
+    "DIMENSION_PREFIX",
+    "EXCLUDED",
+    "GROUP_PREFIX",
+    "MetricPlan",
+    "Plan",
+    "make_plan",
+]
 
 EXCLUDED: Final = -1
 """Code of a subject or period outside the filters."""
@@ -49,6 +68,12 @@ _PERIOD_KINDS: Final = {
 }
 OWN_PERIOD: Final = "period"
 _ENTITY_DIMS: Final = ("initiative", "theme", "organization_kind")
+CATEGORY_PREFIX: Final = "category:"
+"""``by`` prefix naming a disaggregation category: ``category:organization_kind``."""
+GROUP_PREFIX: Final = "group:"
+"""``by`` prefix naming a unit group set: ``group:region``."""
+DIMENSION_PREFIX: Final = "dimension:"
+"""``by`` prefix naming a built-in dimension when a category has its name too."""
 
 
 @attrs.frozen
@@ -98,9 +123,9 @@ class Plan:
         expected: Per group code: the codes of the units expected to report.
         buckets: Per bucket code: the periods of its time names.
         bucket_end: Per bucket code: the last day of its shortest period.
-        slice_of: Per disaggregation code: slice code, or :data:`EXCLUDED`.
+        slice_of: Per code of :attr:`disaggregation`: slice code, or a reason code.
         slices: Per slice code: the option ids of its category names.
-        reasons: Why unplaceable, per reason code ``-code - 2``.
+        reasons: Why unplaceable or excluded, per reason code ``-code - 2``.
         space_names: The ``by`` names whose values come from the group.
         time_names: The ``by`` names whose values come from the bucket.
         category_names: The ``by`` names whose values come from the slice.
@@ -129,11 +154,28 @@ class Plan:
     space_names: tuple[str, ...]
     time_names: tuple[str, ...]
     category_names: tuple[str, ...]
+    disaggregation: memoryview | array[int] = attrs.field(factory=lambda: array("I"))
+    """Per row: the disaggregation code engines key cells on. The store's own
+    code, except for parts that must not be used (their figure is counted
+    undivided, or the parts are incomplete), which get a code past the
+    store's table whose :attr:`slice_of` is the reason code."""
+    reason_kinds: Sequence[ExclusionReason | None] = ()
+    """Per reason code ``-code - 2``: ``None`` for unplaceable, else why excluded."""
+    category_ids: tuple[str, ...] = ()
+    """The category ids of :attr:`category_names`, in order."""
     resolution: Sequence[int] = ()
     """Per subject code: the code of how it resolves (anchor, initiative,
     organization kind); subjects of one code land alike in every plan."""
     resolved_first: Sequence[int] = ()
     """Per resolution code: its first subject."""
+    anchors: Sequence[str | None] = ()
+    """Per resolution code: the unit its subjects are anchored at (``None``: nowhere)."""
+    projected: bool = False
+    """Whether the store holds breakdowns finer than the requested categories,
+    which may be used in place of a figure's undivided value."""
+    covered: frozenset[tuple[int, int, int, int]] = frozenset()
+    """(metric, group, bucket, slice) of the rows where figures were left out for
+    the reported figure of a unit enclosing them (``space_overlap="prefer_reported"``)."""
     memo: dict[str, object] = attrs.field(factory=dict)
     """Work kept for the dataset's life (shared by every plan of the dataset)."""
     engine_distinct: bool = True
@@ -141,8 +183,12 @@ class Plan:
     not when the cells are rolled up to other levels afterwards."""
 
     def reason(self, code: int) -> str:
-        """The reason behind an unplaceable code."""
+        """The reason behind an unplaceable (or excluded) code."""
         return self.reasons[-code - 2]
+
+    def exclusion(self, code: int) -> ExclusionReason | None:
+        """Why a reason code excludes (``None``: it is unplaceable)."""
+        return self.reason_kinds[-code - 2]
 
 
 class _Table:
@@ -220,17 +266,19 @@ class _Places:
         self,
         ds: Dataset,
         *,
-        by: Sequence[str],
+        by: Sequence[tuple[str, str]],
         space: Sequence[AdminLevel],
         entities: Sequence[str],
+        groups: Mapping[str, UnitGroupSet],
         within: tuple[str, ...] | None,
         initiatives: frozenset[str] | None,
     ) -> None:
         self.ds = ds
         self.gaz = ds.gazetteer
-        self.by = by
+        self.by = by  # (by name, what it means) of the space, group and entity names
         self.space = space
         self.entities = entities
+        self.groups = groups
         self.within = within
         self.initiatives = initiatives
         self.deepest = max(space, key=lambda level: level.depth) if space else None
@@ -242,7 +290,10 @@ class _Places:
         self._everywhere: frozenset[str] | None = None
 
     def unplaceable(self, reason: str) -> int:
-        return -self.reasons.code(reason) - 2
+        return -self.reasons.code((None, reason)) - 2
+
+    def excluded(self, kind: ExclusionReason, reason: str) -> int:
+        return -self.reasons.code((kind, reason)) - 2
 
     # -- anchors ----------------------------------------------------------
 
@@ -311,7 +362,7 @@ class _Places:
 
     # -- units ------------------------------------------------------------
 
-    def _unit_place(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+    def _unit_place(self, anchor: str) -> tuple[dict[str, str], str | None, str] | int:
         """(space key values, reporting child, expected parent) for an anchor, or a code."""
         cached = self._unit_cache.get(anchor)
         if cached is not None:
@@ -320,7 +371,7 @@ class _Places:
         self._unit_cache[anchor] = result  # type: ignore[assignment]
         return result
 
-    def _unit_place_uncached(self, anchor: str) -> tuple[tuple[str, ...], str | None, str] | int:
+    def _unit_place_uncached(self, anchor: str) -> tuple[dict[str, str], str | None, str] | int:
         gaz = self.gaz
         unit = gaz.get(anchor)
         if unit is None:
@@ -338,7 +389,23 @@ class _Places:
                     )
                 return EXCLUDED
             parent = min(inside, key=chain.index)
-        values: list[str] = []
+        values: dict[str, str] = {}
+        member: str | None = None  # the group's member unit at or above the anchor
+        for name, group_set in self.groups.items():
+            found_groups = group_set.groups_of(gaz, anchor)
+            if not found_groups:
+                return self.unplaceable(
+                    f"{unit.level.value} {unit.name} ({anchor}) is in no group of {group_set.id!r}"
+                )
+            if len(found_groups) > 1:
+                ids = ", ".join(g.id for g in found_groups)
+                return self.unplaceable(
+                    f"{unit.level.value} {unit.name} ({anchor}) is in several groups of"
+                    f" {group_set.id!r} ({ids}): it would count once in each"
+                )
+            values[name] = found_groups[0].id
+            members = set(found_groups[0].members.get(gaz.version, ()))
+            member = next((c for c in chain if c in members), None)
         for level in self.space:
             found = gaz.ancestor_at(anchor, level)
             if found is None:
@@ -350,11 +417,13 @@ class _Places:
                         f" {level.value} level: it cannot be placed in one {level.value}"
                     )
                 return self.unplaceable(reason)
-            values.append(found.code)
+            values[level.value] = found.code
         if self.deepest is not None:
-            parent = values[self.space.index(self.deepest)]
+            parent = values[self.deepest.value]
         child = self._child(chain, parent)
-        return (tuple(values), child, parent)
+        if self.groups and self.deepest is None:
+            child = member  # a group's expected units are its members
+        return (values, child, parent)
 
     @staticmethod
     def _child(chain: tuple[str, ...], parent: str) -> str | None:
@@ -449,21 +518,36 @@ class _Places:
                 reason = f"{subject}: initiative {initiative} is not in the dataset"
                 return self.unplaceable(reason), None
             entity_values[name] = found.theme
-        space_by = dict(zip((lv.value for lv in self.space), space_values, strict=True))
         key = tuple(
-            space_by[name] if name in space_by else entity_values[name]
-            for name in self.by
-            if name in space_by or name in entity_values
+            space_values[meaning] if meaning in space_values else entity_values[meaning]
+            for _, meaning in self.by
         )
         fresh = key not in self.row_groups.index
         row_group = self.row_groups.code(key)
         if fresh:
-            self.expected.append(self._expected_for(parent))
+            self.expected.append(self._expected_for(parent, space_values))
         return row_group, child
 
-    def _expected_for(self, parent: str) -> frozenset[str]:
+    def _expected_for(self, parent: str, values: Mapping[str, str]) -> frozenset[str]:
         if self.deepest is not None:
             return self._expected(parent)
+        if self.groups:
+            # A group's expected units are its member units (in the filters).
+            members = frozenset().union(
+                *(
+                    group_set.group(values[name]).members.get(self.gaz.version, ())
+                    for name, group_set in self.groups.items()
+                )
+            )
+            if self.within is None:
+                return members
+            known = [w for w in self.within if w in self.gaz]
+            return frozenset(
+                c
+                for c in members
+                if c in self.gaz
+                and any(w in self.gaz.lineage(c) or c in self.gaz.lineage(w) for w in known)
+            )
         if self._everywhere is None:
             tops = self.within if self.within is not None else ("",)
             self._everywhere = frozenset().union(*(self._expected_below(t) for t in tops))
@@ -477,7 +561,7 @@ def _period_buckets(
     periods: Sequence[Period],
     time_names: Sequence[str],
     window: Period | None,
-    reasons: _Table,
+    places: _Places,
 ) -> tuple[list[int], list[tuple[Period, ...]], list[dt.date]]:
     buckets = _Table()
     ends: list[dt.date] = []
@@ -487,7 +571,7 @@ def _period_buckets(
         if window is not None and not window.contains(period):
             if window.overlaps(period):
                 reason = f"period {period} runs beyond the filter {window}"
-                codes.append(-reasons.code(reason) - 2)
+                codes.append(places.unplaceable(reason))
             else:
                 codes.append(EXCLUDED)
             continue
@@ -501,7 +585,7 @@ def _period_buckets(
             bucket = Period.containing(period.start, kind)
             if not bucket.contains(period):
                 reason = f"period {period} does not fit in one {kind.value.replace('_', '-')}"
-                code = -reasons.code(reason) - 2
+                code = places.unplaceable(reason)
                 break
             key.append(bucket)
         if code is None:
@@ -528,17 +612,511 @@ def _ranks(periods: Sequence[Period]) -> tuple[list[int], list[int]]:
 
 
 def _slices(
-    ds: Dataset, cols: ObservationColumns, category_names: Sequence[str]
-) -> tuple[list[int], list[tuple[str, ...]]]:
+    cols: ObservationColumns, category_ids: Sequence[str], places: _Places
+) -> tuple[list[int], list[tuple[str, ...]], list[bool]]:
+    """Per disaggregation code: its slice code (or why excluded), and whether it is finer.
+
+    A breakdown by the requested categories and perhaps more lands in the
+    slice of its options of the requested categories; a *finer* one (more
+    categories) is a part, used only as :func:`_patched` decides.
+    """
     slices = _Table()
     codes: list[int] = []
-    wanted = set(category_names)
+    finer: list[bool] = []
+    wanted = set(category_ids)
     for disaggregation in cols.disaggregations:
-        if set(disaggregation) != wanted:
-            codes.append(EXCLUDED)
+        keys = set(disaggregation)
+        if not wanted <= keys:
+            missing = ", ".join(sorted(wanted - keys))
+            if keys:
+                text = f"broken down by {', '.join(sorted(keys))}, not by {missing}"
+            else:
+                text = f"an undivided figure, not broken down by {missing}"
+            codes.append(places.excluded(ExclusionReason.NOT_BROKEN_DOWN, text))
+            finer.append(False)
             continue
-        codes.append(slices.code(tuple(disaggregation[c] for c in category_names)))
-    return codes, slices.values  # type: ignore[return-value]
+        codes.append(slices.code(tuple(disaggregation[c] for c in category_ids)))
+        finer.append(keys != wanted)
+    return codes, slices.values, finer  # type: ignore[return-value]
+
+
+def _missing_options(
+    ds: Dataset, categories: Iterable[str], parts: Iterable[Mapping[str, str]]
+) -> list[str]:
+    """The categories whose options ``parts`` do not all cover (exhaustive ones never)."""
+    wanted: list[str] = []
+    options: list[set[str]] = []
+    for c in sorted(categories):
+        category = ds.categories.get(c)
+        if category is None:
+            return [c]  # not in the catalog: nothing says what its options are
+        if not category.exhaustive:
+            wanted.append(c)
+            options.append({o.id for o in category.options})
+    if not wanted:
+        return []
+    seen = {
+        values
+        for values in (tuple(part.get(c) for c in wanted) for part in parts)
+        if all(v in known for v, known in zip(values, options, strict=True))
+    }
+    needed = 1
+    for known in options:
+        needed *= len(known)
+    if len(seen) == needed:
+        return []
+    return [
+        c
+        for c, known in zip(wanted, options, strict=True)
+        if {v[wanted.index(c)] for v in seen} != known
+    ] or wanted
+
+
+def _patched(  # noqa: PLR0917 - internal, one call site
+    ds: Dataset,
+    cols: ObservationColumns,
+    plans: Mapping[str, MetricPlan],
+    category_ids: Sequence[str],
+    slice_of: list[int],
+    finer: Sequence[bool],
+    period_bucket: Sequence[int],
+    places: _Places,
+) -> tuple[memoryview | array[int], list[int]]:
+    """Per row the disaggregation code to use, and :attr:`Plan.slice_of` for those codes.
+
+    Parts finer than the requested categories (every part, when ``by`` has
+    no category) are used, projected onto the requested slice, only where
+    they stand for a figure that has no undivided value, and make it up
+    whole: every option of each extra category is there, or the category is
+    ``exhaustive``. Among several complete breakdowns of one figure the
+    coarsest is used (then the first by category ids). Every other part gets
+    a code past the store's table whose slice code says why it is excluded.
+
+    A figure is one metric, subject, slice and period; for metrics not summed
+    over time, one group's period (the bucket), since they pick or combine
+    values within it. Only rows of finer breakdowns, and the distinct figures
+    of the others, are looked at one by one.
+    """
+    if not any(finer):
+        return cols.disaggregation, slice_of
+    wanted = {p.code: p for p in plans.values() if p.code >= 0}
+    if not wanted:
+        return cols.disaggregation, slice_of
+    metric, subject, period, disaggregation = (
+        cols.metric,
+        cols.subject,
+        cols.period,
+        cols.disaggregation,
+    )
+    rows = [
+        i
+        for i in compress(range(len(cols)), map(finer.__getitem__, disaggregation))
+        if metric[i] in wanted
+    ]
+    if not rows:
+        return cols.disaggregation, slice_of
+    keysets = [frozenset(d) for d in cols.disaggregations]
+    summed = [False] * len(cols.metrics)
+    for m, mplan in wanted.items():
+        summed[m] = mplan.scan is ScanKind.GROUP_SUM
+    # Each part row's figure: (metric, subject, period or bucket, slice).
+    keys = [
+        (
+            metric[i],
+            subject[i],
+            period[i] if summed[metric[i]] else period_bucket[period[i]],
+            slice_of[disaggregation[i]],
+        )
+        for i in rows
+    ]
+    codes_of: dict[tuple[int, int, int, int], set[int]] = {}
+    for key, i in zip(keys, rows, strict=True):
+        found = codes_of.get(key)
+        if found is None:
+            codes_of[key] = {disaggregation[i]}
+        else:
+            found.add(disaggregation[i])
+    series = {(k[0], k[1]) for k in codes_of}
+    direct_flags = [not f and code >= 0 for f, code in zip(finer, slice_of, strict=True)]
+    direct: set[tuple[int, int, int, int]] = set()
+    for m, s, p, d in set(
+        compress(
+            zip(metric, subject, period, disaggregation, strict=True),
+            map(direct_flags.__getitem__, disaggregation),
+        )
+    ):
+        if (m, s) in series:
+            direct.add((m, s, p if summed[m] else period_bucket[p], slice_of[d]))
+
+    choose = _Breakdowns(ds, cols, keysets, set(category_ids), places)
+    counted_instead, not_additive = _part_reasons(category_ids, wanted, places)
+    # Per figure: disaggregation code -> the reason code of its parts left out.
+    decision: dict[tuple[int, int, int, int], Mapping[int, int]] = {}
+    for key, present in codes_of.items():
+        if key in direct:
+            decision[key] = dict.fromkeys(present, counted_instead)
+        elif key[0] in not_additive:
+            decision[key] = dict.fromkeys(present, not_additive[key[0]])
+        else:
+            decision[key] = choose.decide(frozenset(present))
+    marks = _Marks(cols, slice_of)
+    for key, i in zip(keys, rows, strict=True):
+        code = decision[key].get(disaggregation[i])
+        if code is not None:
+            marks.mark(i, code)
+    return marks.result()
+
+
+def _part_reasons(
+    category_ids: Sequence[str], wanted: Mapping[int, MetricPlan], places: _Places
+) -> tuple[int, dict[int, int]]:
+    """Reason codes: a part of a figure counted undivided; per metric that does not add up."""
+    what = "by " + ", ".join(category_ids) if category_ids else "undivided"
+    counted_instead = places.excluded(
+        ExclusionReason.PART_OF_COUNTED,
+        f"a part of a figure reported {what}, which is counted instead",
+    )
+    not_additive = {
+        m: places.excluded(
+            ExclusionReason.NOT_ADDITIVE,
+            f"a part, and {mplan.definition.id} does not add up over its parts"
+            " (no undivided figure is reported)",
+        )
+        for m, mplan in wanted.items()
+        if mplan.space not in (AggregationType.SUM, AggregationType.DISTINCT)
+    }
+    return counted_instead, not_additive
+
+
+def _patched_columnar(  # noqa: PLR0917 - one query, kept together
+    ds: Dataset,
+    cols: ObservationColumns,
+    plans: Mapping[str, MetricPlan],
+    category_ids: Sequence[str],
+    slice_of: list[int],
+    finer: Sequence[bool],
+    period_bucket: Sequence[int],
+    places: _Places,
+) -> tuple[memoryview | array[int], list[int]]:
+    """:func:`_patched` in polars, for the columnar engine: no work per row in Python.
+
+    The part rows are grouped into figures in polars, each with the sorted
+    codes of the breakdowns present; only the distinct such sets (a handful)
+    are decided in Python (as :func:`_patched` does), and the decisions are
+    joined back onto the rows. The result is the same, code for code.
+    """
+    wanted = {p.code: p for p in plans.values() if p.code >= 0}
+    if not any(finer) or not wanted:
+        return cols.disaggregation, slice_of
+    pl, pa = polars_and_arrow()
+    n = len(cols)
+
+    def column(view: memoryview) -> Any:
+        return pl.from_arrow(pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(view)]))
+
+    def lut(values: Sequence[object], dtype: Any) -> Any:
+        return pl.lit(pl.Series(list(values), dtype=dtype))
+
+    summed = [False] * len(cols.metrics)
+    chosen_metric = [False] * len(cols.metrics)
+    for m, mplan in wanted.items():
+        summed[m] = mplan.scan is ScanKind.GROUP_SUM
+        chosen_metric[m] = True
+    direct_flags = [not f and code >= 0 for f, code in zip(finer, slice_of, strict=True)]
+    frame = pl.DataFrame(
+        {
+            "metric": column(cols.metric),
+            "subject": column(cols.subject),
+            "period": column(cols.period),
+            "d": column(cols.disaggregation),
+        }
+    ).with_row_index("row")
+    keys = ["metric", "subject", "when", "slice"]
+    base = (
+        frame.lazy()
+        .filter(lut(chosen_metric, pl.Boolean).gather(pl.col("metric")))
+        .with_columns(
+            when=pl.when(lut(summed, pl.Boolean).gather(pl.col("metric")))
+            .then(pl.col("period").cast(pl.Int64))
+            .otherwise(lut(period_bucket, pl.Int64).gather(pl.col("period"))),
+            slice=lut(slice_of, pl.Int64).gather(pl.col("d")),
+        )
+    )
+    parts = base.filter(lut(finer, pl.Boolean).gather(pl.col("d")))
+    direct = (
+        base.filter(lut(direct_flags, pl.Boolean).gather(pl.col("d")))
+        .select(keys)
+        .unique()
+        .with_columns(direct=pl.lit(value=True))
+    )
+    figures = (
+        parts.group_by(keys)
+        .agg(pl.col("d").unique().sort().alias("present"))
+        .join(direct, on=keys, how="left")
+        .with_columns(key=pl.col("present").cast(pl.List(pl.String)).list.join(","))
+        .collect()
+    )
+    if figures.height == 0:
+        return cols.disaggregation, slice_of
+    keysets = [frozenset(d) for d in cols.disaggregations]
+    choose = _Breakdowns(ds, cols, keysets, set(category_ids), places)
+    counted_instead, not_additive = _part_reasons(category_ids, wanted, places)
+    additive = [m not in not_additive for m in range(len(cols.metrics))]
+    undecided = figures.filter(
+        pl.col("direct").is_null() & lut(additive, pl.Boolean).gather(pl.col("metric"))
+    ).unique("key")
+    decided: dict[str, list[Any]] = {"key": [], "d": [], "code": []}
+    for key, present in zip(
+        undecided["key"].to_list(), undecided["present"].to_list(), strict=True
+    ):
+        for d, code in choose.decide(frozenset(present)).items():
+            decided["key"].append(key)
+            decided["d"].append(d)
+            decided["code"].append(code)
+    decisions = pl.DataFrame(
+        decided, schema={"key": pl.String, "d": pl.UInt32, "code": pl.Int64}
+    ).lazy()
+    not_additive_codes = [not_additive.get(m) for m in range(len(cols.metrics))]
+    marked = (
+        parts.join(figures.lazy().select(*keys, "direct", "key"), on=keys, how="left")
+        .join(decisions, on=["key", "d"], how="left")
+        .with_columns(
+            code=pl.when(pl.col("direct").is_not_null())
+            .then(pl.lit(counted_instead, dtype=pl.Int64))
+            .otherwise(
+                pl.coalesce(
+                    lut(not_additive_codes, pl.Int64).gather(pl.col("metric")), pl.col("code")
+                )
+            )
+        )
+        .filter(pl.col("code").is_not_null())
+        .select("row", "code")
+        .sort("row")
+        .collect()
+    )
+    if marked.height == 0:
+        return cols.disaggregation, slice_of
+    order = marked["code"].unique(maintain_order=True).to_list()
+    base_code = len(cols.disaggregations)
+    synthetic = {code: base_code + j for j, code in enumerate(order)}
+    codes = marked["code"].replace_strict(synthetic, return_dtype=pl.UInt32)
+    column_d = frame["d"].scatter(marked["row"], codes)
+    arrow = column_d.to_arrow()
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    data = arrow.buffers()[1]
+    patched = array("I")
+    patched.frombytes(memoryview(data)[arrow.offset * 4 : (arrow.offset + n) * 4])
+    return patched, [*slice_of, *order]
+
+
+def _patched_once(  # noqa: PLR0917 - internal, one call site
+    memo: dict[str, object],
+    columnar: bool,
+    ds: Dataset,
+    cols: ObservationColumns,
+    plans: Mapping[str, MetricPlan],
+    category_ids: Sequence[str],
+    slice_of: list[int],
+    finer: Sequence[bool],
+    period_bucket: Sequence[int],
+    places: _Places,
+) -> tuple[memoryview | array[int], list[int]]:
+    """:func:`_patched`, the last answer kept for the dataset's life.
+
+    The levels of a roll-up, and a repeated question, ask the same of the
+    same rows (same metrics, categories and buckets): the answer is reused,
+    its reasons registered anew in each plan's table. Only the last one is
+    kept, so the memory held is one code per row at most.
+    """
+    if not any(finer):
+        return cols.disaggregation, slice_of
+    key = (
+        "parts",
+        tuple(sorted(p.code for p in plans.values() if p.code >= 0)),
+        tuple(category_ids),
+        tuple(period_bucket),
+        columnar,
+    )
+    found = memo.get("parts")
+    if isinstance(found, tuple) and found[0] == key:
+        patched, why = found[1], found[2]
+        return patched, [*slice_of, *(places.excluded(kind, text) for kind, text in why)]
+    patched, extended = (_patched_columnar if columnar else _patched)(
+        ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
+    )
+    reasons = places.reasons.values
+    why = [reasons[-code - 2] for code in extended[len(slice_of) :]]
+    memo["parts"] = (key, patched, why)
+    return patched, extended
+
+
+class _Marks:
+    """Parts to leave out: a per-row copy of the disaggregation codes, made on first use."""
+
+    def __init__(self, cols: ObservationColumns, slice_of: list[int]) -> None:
+        self.cols = cols
+        self.patched: array[int] | None = None
+        self.synthetic: dict[int, int] = {}
+        self.extended = list(slice_of)
+
+    def mark(self, i: int, code: int) -> None:
+        """Give row ``i`` a disaggregation code whose slice is reason ``code``."""
+        if self.patched is None:
+            self.patched = array("I", self.cols.disaggregation)
+        found = self.synthetic.get(code)
+        if found is None:
+            found = self.synthetic[code] = len(self.cols.disaggregations) + len(self.synthetic)
+            self.extended.append(code)
+        self.patched[i] = found
+
+    def result(self) -> tuple[memoryview | array[int], list[int]]:
+        patched = self.patched
+        return (patched if patched is not None else self.cols.disaggregation), self.extended
+
+
+class _Breakdowns:
+    """Which parts of a figure to use, decided once per set of breakdowns present."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        cols: ObservationColumns,
+        keysets: Sequence[frozenset[str]],
+        wanted_ids: set[str],
+        places: _Places,
+    ) -> None:
+        self.ds = ds
+        self.cols = cols
+        self.keysets = keysets
+        self.wanted_ids = wanted_ids
+        self.places = places
+        self.cache: dict[frozenset[int], dict[int, int]] = {}
+
+    def decide(self, present: frozenset[int]) -> dict[int, int]:
+        """Disaggregation code -> reason code, for the parts of a figure to leave out.
+
+        The coarsest complete breakdown is kept (then the first by category
+        ids); every other part is marked.
+        """
+        found = self.cache.get(present)
+        if found is not None:
+            return found
+        by_keys: dict[frozenset[str], list[int]] = {}
+        for d in present:
+            by_keys.setdefault(self.keysets[d], []).append(d)
+        order = sorted(by_keys, key=lambda k: (len(k), sorted(k)))
+        chosen: frozenset[str] | None = None
+        gaps: list[str] = []
+        for keys in order:
+            parts = [self.cols.disaggregations[d] for d in by_keys[keys]]
+            missing = _missing_options(self.ds, keys - self.wanted_ids, parts)
+            if not missing:
+                chosen = keys
+                break
+            gaps.extend(c for c in missing if c not in gaps)
+        out: dict[int, int] = {}
+        for keys in order:
+            if keys == chosen:
+                continue
+            if chosen is not None:
+                text = (
+                    f"a part by {', '.join(sorted(keys))} of a figure counted through its"
+                    f" parts by {', '.join(sorted(chosen))}"
+                )
+                code = self.places.excluded(ExclusionReason.PART_OF_COUNTED, text)
+            else:
+                text = (
+                    "a part of a figure with no undivided value whose parts leave out an"
+                    f" option of {', '.join(gaps)} (not declared exhaustive)"
+                )
+                code = self.places.excluded(ExclusionReason.PARTS_INCOMPLETE, text)
+            out.update(dict.fromkeys(by_keys[keys], code))
+        self.cache[present] = out
+        return out
+
+
+@attrs.define
+class _ByNames:
+    """The ``by`` names, sorted by what they mean."""
+
+    space: list[AdminLevel] = attrs.Factory(list)
+    time: list[str] = attrs.Factory(list)
+    entities: list[str] = attrs.Factory(list)
+    category_names: list[str] = attrs.Factory(list)
+    category_ids: list[str] = attrs.Factory(list)
+    groups: dict[str, UnitGroupSet] = attrs.Factory(dict)
+    placed: list[tuple[str, str]] = attrs.Factory(list)
+    """(by name, meaning) of the space, group and entity names, in order."""
+
+
+def _parse_by(
+    by_names: Sequence[str],
+    categories: set[str],
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None,
+) -> _ByNames:
+    """Sort the ``by`` names by meaning; refuse unknown, repeated and ambiguous ones."""
+    out = _ByNames()
+    space, time_names, entity_names = out.space, out.time, out.entities
+    category_names, category_ids, groups, placed = (
+        out.category_names,
+        out.category_ids,
+        out.groups,
+        out.placed,
+    )
+    known_sets: dict[str, UnitGroupSet] | None = None
+    for name in by_names:
+        meaning = name
+        if name.startswith(CATEGORY_PREFIX):
+            category = name.removeprefix(CATEGORY_PREFIX)
+            if category not in categories:
+                choices = ", ".join(sorted(categories)) or "none"
+                reason = (
+                    f"no metric asked for is broken down by {category!r} (categories: {choices})"
+                )
+                raise InvalidValueError("by", name, reason)
+            category_names.append(name)
+            category_ids.append(category)
+            continue
+        if name.startswith(GROUP_PREFIX):
+            if known_sets is None:
+                known_sets = _group_sets(group_sets)
+            set_id = name.removeprefix(GROUP_PREFIX)
+            if set_id not in known_sets:
+                choices = ", ".join(sorted(known_sets)) or "none"
+                raise InvalidValueError(
+                    "by", name, f"no unit group set {set_id!r} (sets: {choices})"
+                )
+            groups[name] = known_sets[set_id]
+            placed.append((name, name))
+            continue
+        if name.startswith(DIMENSION_PREFIX):
+            meaning = name.removeprefix(DIMENSION_PREFIX)
+        elif _builtin(name) and name in categories:
+            raise AmbiguousGroupingError(name, _builtin(name) or "")
+        if meaning in _LEVELS:
+            space.append(_LEVELS[meaning])
+            placed.append((name, meaning))
+        elif meaning in _PERIOD_KINDS or meaning == OWN_PERIOD:
+            time_names.append(meaning)
+        elif meaning in _ENTITY_DIMS:
+            entity_names.append(meaning)
+            placed.append((name, meaning))
+        elif meaning == name and name in categories:
+            category_names.append(name)
+            category_ids.append(name)
+        else:
+            reason = (
+                "group by an administrative level, a period kind, 'period', 'initiative',"
+                " 'theme', 'organization_kind', 'group:<set>' or a category of the metrics"
+                " ('category:<id>')"
+            )
+            raise InvalidValueError("by", name, reason)
+    if len(set(space)) != len(space) or len(set(time_names)) != len(time_names):
+        raise InvalidValueError("by", list(by_names), "each name may appear once")
+    if len(set(entity_names)) != len(entity_names) or len(set(category_ids)) != len(category_ids):
+        raise InvalidValueError("by", list(by_names), "each name may appear once")
+    return out
 
 
 def make_plan(
@@ -549,12 +1127,19 @@ def make_plan(
     periods: Period | None,
     within: str | Iterable[str] | None,
     initiatives: str | Iterable[str] | None,
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
+    columnar: bool = False,
 ) -> Plan:
     """Resolve a request to codes: see :mod:`._semantics` for what it means.
 
     Raises:
         InvalidValueError: A ``by`` name is unknown or repeated, a filter is
             not what it should be, or no metric is asked for.
+        AmbiguousGroupingError: A bare ``by`` name is both a built-in
+            dimension and a category of the metrics.
+
+    ``columnar``: work out which parts to use in polars (for the columnar
+    engine), not row by row in Python; the plan is the same.
         UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
     """
     metric_ids = _as_tuple(metrics, "metric")
@@ -579,41 +1164,31 @@ def make_plan(
     plans, ratios = _metric_plans(ds, metric_ids, {m: i for i, m in enumerate(cols.metrics)})
     categories = {c for p in plans.values() for c in p.definition.categories}
     categories |= {c for r in ratios for c in r.categories}
-    space: list[AdminLevel] = []
-    time_names: list[str] = []
-    entity_names: list[str] = []
-    category_names: list[str] = []
-    for name in by_names:
-        if name in _LEVELS:
-            space.append(_LEVELS[name])
-        elif name in _PERIOD_KINDS or name == OWN_PERIOD:
-            time_names.append(name)
-        elif name in _ENTITY_DIMS:
-            entity_names.append(name)
-        elif name in categories:
-            category_names.append(name)
-        else:
-            reason = (
-                "group by an administrative level, a period kind, 'period', 'initiative',"
-                " 'theme', 'organization_kind' or a category of the metrics"
-            )
-            raise InvalidValueError("by", name, reason)
-
+    names = _parse_by(by_names, categories, group_sets)
+    space, time_names, entity_names = names.space, names.time, names.entities
+    category_names, category_ids, groups, placed = (
+        names.category_names,
+        names.category_ids,
+        names.groups,
+        names.placed,
+    )
     places = _Places(
         ds,
-        by=by_names,
+        by=placed,
         space=space,
         entities=entity_names,
+        groups=groups,
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
     subject_group, subject_child = places.group_all(cols.subjects)
-    (resolution, _, resolved_first), memo = places.resolve_memo(cols.subjects)
-    period_bucket, buckets, bucket_end = _period_buckets(
-        cols.periods, time_names, periods, places.reasons
-    )
+    (resolution, resolved, resolved_first), memo = places.resolve_memo(cols.subjects)
+    period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)
-    slice_of, slices = _slices(ds, cols, category_names)
+    slice_of, slices, finer = _slices(cols, category_ids, places)
+    disaggregation, slice_of = _patched_once(
+        memo, columnar, ds, cols, plans, category_ids, slice_of, finer, period_bucket, places
+    )
     scans: dict[ScanKind, set[int]] = {kind: set() for kind in ScanKind}
     for plan in plans.values():
         if plan.code >= 0:
@@ -621,6 +1196,7 @@ def make_plan(
     summed = frozenset(
         p.code for p in plans.values() if p.code >= 0 and p.time is AggregationType.SUM
     )
+    reasons: list[tuple[ExclusionReason | None, str]] = places.reasons.values  # type: ignore[assignment]
     return Plan(
         store=ds.observations,
         columns=cols,
@@ -641,14 +1217,51 @@ def make_plan(
         bucket_end=bucket_end,
         slice_of=slice_of,
         slices=slices,
-        reasons=places.reasons.values,  # type: ignore[arg-type]
-        space_names=tuple(n for n in by_names if n in _LEVELS or n in _ENTITY_DIMS),
-        time_names=tuple(time_names),
+        reasons=[text for _, text in reasons],
+        reason_kinds=[kind for kind, _ in reasons],
+        space_names=tuple(name for name, _ in placed),
+        time_names=tuple(
+            n for n in by_names if n not in {p for p, _ in placed} and n not in category_names
+        ),
         category_names=tuple(category_names),
+        category_ids=tuple(category_ids),
+        disaggregation=disaggregation,
+        projected=any(finer),
         resolution=resolution,
+        anchors=[r[0] if isinstance(r, tuple) else None for r in resolved],
         resolved_first=resolved_first,
         memo=memo,
     )
+
+
+def _builtin(name: str) -> str | None:
+    """What a built-in ``by`` name means, or ``None``."""
+    if name in _LEVELS:
+        return "the administrative level"
+    if name in _PERIOD_KINDS:
+        return "the period kind"
+    if name == OWN_PERIOD:
+        return "each observation's own period"
+    if name == "organization_kind":
+        return "the kind of the organization the figure is about"
+    if name in _ENTITY_DIMS:
+        return f"the {name} the figure belongs to"
+    return None
+
+
+def _group_sets(
+    given: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None,
+) -> dict[str, UnitGroupSet]:
+    if given is None:
+        return bundled_group_sets()
+    if isinstance(given, Mapping):
+        return dict(given)
+    found: dict[str, UnitGroupSet] = {}
+    for group_set in given:
+        if not isinstance(group_set, UnitGroupSet):
+            raise InvalidValueError("group_sets", group_set, "give UnitGroupSet values")
+        found[group_set.id] = group_set
+    return found
 
 
 def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:

@@ -129,12 +129,14 @@ class _Frame:
                 "metric": metric,
                 "subject": subject,
                 "period": period,
-                "disaggregation": column(cols.disaggregation, pa.uint32()),
+                # The plan's codes: parts it leaves out carry codes past the store's.
+                "disaggregation": column(memoryview(plan.disaggregation), pa.uint32()),
                 "unit": column(cols.unit, pa.uint16()),
                 "qualifier": column(cols.qualifier, pa.uint8()),
                 "value": column(cols.value, pa.int64()),
             }
         )
+        self.raw_disaggregation = column(cols.disaggregation, pa.uint32())
         self.group = self._lookup(plan.subject_group)
         self.bucket = self._lookup(plan.period_bucket)
         self._person_group: Any = None
@@ -239,7 +241,7 @@ class _Frame:
             "metric": cols.metrics,
             "subject": cols.subjects,
             "period": cols.periods,
-            "disaggregation": cols.disaggregations,
+            "disaggregation": plan.slice_of,
             "unit": cols.units,
             "qualifier": cols.qualifiers,
         }[name]
@@ -309,7 +311,7 @@ class _Frame:
                     cols.metric[i],
                     plan.subject_group[cols.subject[i]],
                     plan.period_bucket[cols.period[i]],
-                    cols.disaggregation[i],
+                    plan.disaggregation[i],
                     cols.unit[i],
                     cols.qualifier[i],
                 )
@@ -334,7 +336,7 @@ class _Frame:
                     and cols.subjects[cols.subject[i]].kind is participant
                     and plan.subject_group[cols.subject[i]] >= 0
                     and plan.period_bucket[cols.period[i]] >= 0
-                    and plan.slice_of[cols.disaggregation[i]] >= 0
+                    and plan.slice_of[plan.disaggregation[i]] >= 0
                 )
             }
         skip = self._counted(counted) if counted else None
@@ -363,7 +365,7 @@ class _Frame:
                     cols.metric[i],
                     cols.subject[i],
                     plan.period_bucket[cols.period[i]],
-                    cols.disaggregation[i],
+                    plan.disaggregation[i],
                     cols.unit[i],
                     cols.qualifier[i],
                 )
@@ -412,7 +414,7 @@ class _Frame:
         pl = self.pl
         cols = self.plan.columns
         sizes = [len(t) for t in (cols.metrics, cols.subjects, cols.periods)]
-        sizes.append(len(cols.disaggregations))
+        sizes.append(max(len(cols.disaggregations), len(self.plan.slice_of)))
         if math.prod(sizes) > _INT64_MAX:
             return None
         key = pl.lit(0, dtype=pl.Int64)
@@ -433,7 +435,8 @@ class _Frame:
     def facts(self) -> _Facts:
         """Whether any rows repeat, and who reported when, over every row."""
         pl = self.pl
-        frame = self.frame
+        # The store's own disaggregation codes: these are facts of the store.
+        frame = self.frame.with_columns(disaggregation=self.raw_disaggregation)
         periods = frame.group_by("subject").agg(pl.col("period").unique())
         reported = dict(
             zip(

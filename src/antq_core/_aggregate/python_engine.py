@@ -73,7 +73,7 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
     acc: dict[tuple[int, ...], int] = {}
     get = acc.get
     k: tuple[int, ...]
-    plain = not any(cols.disaggregation) and not any(cols.qualifier)
+    plain = not any(plan.disaggregation) and not any(cols.qualifier)
     one_unit = plain and len(cols.units) == 1
     if one_unit:
         # One unit and only exact totals: the key is what a bare loop would use.
@@ -91,7 +91,7 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
             cols.metric,
             cols.subject,
             cols.period,
-            cols.disaggregation,
+            plan.disaggregation,
             cols.unit,
             cols.qualifier,
             cols.value,
@@ -123,7 +123,7 @@ def _sum_cells(
             cols.metric[i],
             group[cols.subject[i]],
             bucket[cols.period[i]],
-            cols.disaggregation[i],
+            plan.disaggregation[i],
             cols.unit[i],
             cols.qualifier[i],
         )
@@ -159,7 +159,7 @@ def _sums_and_last(
             cols.metric,
             cols.subject,
             cols.period,
-            cols.disaggregation,
+            plan.disaggregation,
             cols.unit,
             cols.qualifier,
             cols.value,
@@ -205,7 +205,7 @@ def _rows(
             cols.metric,
             cols.subject,
             cols.period,
-            cols.disaggregation,
+            plan.disaggregation,
             cols.unit,
             cols.qualifier,
             strict=True,
@@ -247,7 +247,7 @@ def _pick(
     acc: dict[PickCell, int] = {}
     get = acc.get
     found: list[PickCell] = []
-    rows = enumerate(zip(cols.metric, cols.subject, cols.period, cols.disaggregation, strict=True))
+    rows = enumerate(zip(cols.metric, cols.subject, cols.period, plan.disaggregation, strict=True))
     if not _facts(plan.store).repeated:
         # No two rows share metric, subject, period and disaggregation, and distinct
         # periods have distinct ranks: there is no tie to look for.

@@ -10,7 +10,12 @@ Groups
     in ``by``. Administrative levels give the unit code at that level; period
     kinds give the :class:`~antq_core.Period` of that kind; ``"period"`` the
     observation's own period; ``"initiative"``, ``"theme"`` and
-    ``"organization_kind"`` an id; a category id the option id.
+    ``"organization_kind"`` an id; ``"group:<set>"`` the id of the unit group
+    of that set containing the anchor; ``"category:<id>"`` (or a bare
+    category id that names nothing else) the option id. A bare name that is
+    both a built-in name and a category is refused
+    (:class:`~antq_core.errors.AmbiguousGroupingError`); ``"dimension:<name>"``
+    names the built-in meaning.
 
 Places (space)
     Every observation's subject is *anchored* at one administrative unit:
@@ -53,10 +58,37 @@ Filters
 
 Disaggregation
     An observation with an empty disaggregation is a *total*; one with a
-    disaggregation is a *part*. Not grouped by any category, only totals are
-    used. Grouped by categories, only parts broken down by exactly those
-    categories are used. Totals and parts are never added together (a total
-    of 29 and parts of 7 + 11 + 10 are the same people counted twice).
+    disaggregation is a *part*. A *figure* is one metric, subject, slice (the
+    options of the categories in ``by``) and period (for metrics not summed
+    over time, the group's period). An observation broken down by exactly
+    the categories in ``by`` is used. Parts broken down by those and more are
+    used, projected onto the slice, only for a figure that has no such
+    observation, when they make it up whole (every option of each extra
+    category present, or the category ``exhaustive``; the coarsest complete
+    breakdown, then the first by ids) and the metric adds up over space.
+    Every other part is *excluded* with its reason, as is an observation not
+    broken down by a category in ``by``. Totals and parts are never added
+    together (a total of 29 and parts of 7 + 11 + 10 are the same people
+    counted twice).
+
+Accounted for
+    Every observation of the requested metrics (a ratio's parts) that passes
+    the filters counts in one row's ``observations``, or is listed once in
+    ``unplaceable`` or ``excluded`` (with an
+    :class:`~antq_core.ExclusionReason`): non-chosen values of ``last`` and
+    ``first`` series are ``superseded``, ``last_in_period`` series not
+    reported at the group's end ``not_at_period_end``.
+
+Over space
+    Figures of one metric and slice in one group, one of which encloses the
+    other (a unit's and one anchored under it or a site or initiative
+    anchored at it; a site's or initiative's and a unit's under its anchor;
+    an initiative's and its own sites') for overlapping periods (for
+    ``last``/``first``, the same group period) are never added: the call
+    raises :class:`~antq_core.errors.SpaceOverlapError`, or, with
+    ``space_overlap="prefer_reported"``, the enclosed figures are excluded
+    (``covered_by_reported``) and the row's ``source`` is ``reported``.
+    Minimum, maximum and distinct counts never add figures and are exempt.
 
 Each metric's two aggregation types (``time_aggregation``,
 ``space_aggregation``), with DHIS2's meanings. A *series* is the

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,15 @@ from antq_core._values.refs import SubjectRef
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["AggregateRow", "AggregateTable", "KeyValue", "Unplaceable"]
+__all__ = [
+    "AggregateRow",
+    "AggregateTable",
+    "Excluded",
+    "ExclusionReason",
+    "KeyValue",
+    "SpaceSource",
+    "Unplaceable",
+]
 
 KeyValue = str | Period
 """A group's value for one ``by`` name: a code or id, or a :class:`~antq_core.Period`."""
@@ -25,6 +34,19 @@ KeyValue = str | Period
 
 def _freeze(keys: Mapping[str, KeyValue]) -> Mapping[str, KeyValue]:
     return MappingProxyType(dict(keys))
+
+
+class SpaceSource(enum.StrEnum):
+    """Where a row's value comes from over space (see ``space_overlap`` in :doc:`/aggregation`)."""
+
+    SUMMED = "summed"
+    """The figures placed in the group, added as the metric says (the usual case)."""
+    REPORTED = "reported"
+    """A figure reported for a unit (or an initiative) was used instead of the
+    figures of the units (or sites) under it, for the same metric, breakdown
+    and overlapping period, which were left out
+    (``space_overlap="prefer_reported"``); other figures of the group are
+    added as usual."""
 
 
 @attrs.frozen
@@ -49,6 +71,9 @@ class AggregateRow:
         observations: How many observations contributed.
         missing: How many expected units under the group reported nothing
             (see :doc:`/aggregation`).
+        source: Whether the value adds up the figures placed in the group
+            (``summed``), or, under ``space_overlap="prefer_reported"``, used
+            a figure reported at a unit instead of those of the units under it.
     """
 
     keys: Mapping[str, KeyValue] = attrs.field(converter=_freeze, hash=False)
@@ -56,9 +81,10 @@ class AggregateRow:
     quantity: Quantity | None
     observations: int
     missing: int
+    source: SpaceSource = SpaceSource.SUMMED
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values: keys as strings, then metric, value, unit, qualifier, counts."""
+        """Plain values: keys as strings, then metric, value, unit, qualifier, counts, source."""
         q = self.quantity
         return {
             **{name: str(value) for name, value in self.keys.items()},
@@ -68,6 +94,7 @@ class AggregateRow:
             "qualifier": None if q is None else q.qualifier.value,
             "observations": self.observations,
             "missing": self.missing,
+            "source": self.source.value,
         }
 
 
@@ -90,6 +117,67 @@ class Unplaceable:
     reason: str
 
 
+class ExclusionReason(enum.StrEnum):
+    """Why an observation that passes the filters is deliberately in no row.
+
+    Each code names a rule of :doc:`/aggregation`; an :class:`Excluded` entry
+    carries one, with the observation's row.
+    """
+
+    NOT_BROKEN_DOWN = "not_broken_down"
+    """It is not broken down by every category in ``by`` (an undivided
+    total, or a breakdown by other categories), so it fits no category row."""
+    PART_OF_COUNTED = "part_of_counted"
+    """It is a part of a figure that is counted already, as the undivided (or
+    coarser) figure of the same metric, subject, period and slice, or as another
+    complete breakdown of it. Adding it would count the same thing twice."""
+    PARTS_INCOMPLETE = "parts_incomplete"
+    """It is a part, the figure has no undivided value, and its parts do not
+    make up the whole: an option of a category is missing and the category
+    is not declared ``exhaustive``."""
+    NOT_ADDITIVE = "not_additive"
+    """It is a part of a figure whose metric does not add up over space
+    (a mean, a minimum, a count of series...), and no undivided value
+    exists: parts of a mean do not give the mean."""
+    SUPERSEDED = "superseded"
+    """A value of a ``last``/``first`` series in the group's period other
+    than the one chosen (an earlier, or later, stock level)."""
+    NOT_AT_PERIOD_END = "not_at_period_end"
+    """A ``last_in_period`` series whose latest value does not end with the
+    group's period, so the group takes no value from it."""
+    COVERED_BY_REPORTED = "covered_by_reported"
+    """A figure of a unit (or a site) under a unit that reported the same
+    metric, breakdown and overlapping period itself; with
+    ``space_overlap="prefer_reported"`` the reported figure is used instead."""
+
+
+@attrs.frozen
+class Excluded:
+    """An observation that passes the filters but is in no row on purpose, and why.
+
+    Attributes:
+        row: Its index in :attr:`Dataset.observations <antq_core.Dataset.observations>`.
+        metric: Id of its metric.
+        subject: What it is about.
+        period: Its period.
+        disaggregation: Its breakdown (category id -> option id; empty: a total).
+        code: Why, as a code (see :class:`ExclusionReason`).
+        reason: The same, in a sentence (in English).
+    """
+
+    row: int
+    metric: str
+    subject: SubjectRef
+    period: Period
+    disaggregation: Mapping[str, str] = attrs.field(converter=_freeze, hash=False)
+    code: ExclusionReason
+    reason: str
+
+
+def _no_exclusions() -> tuple[Excluded, ...]:
+    return ()
+
+
 @attrs.frozen(eq=False)
 class AggregateTable(Sequence[AggregateRow]):
     """The result of :func:`~antq_core.aggregate`: rows, and what could not be placed.
@@ -103,12 +191,30 @@ class AggregateTable(Sequence[AggregateRow]):
         engine: Name of the engine that scanned the observations.
         unplaceable: Observations of the requested metrics that fit in no
             single group, with the reason; they are in no row.
+
+    Every observation of the requested metrics (of a requested ratio's
+    parts) that passes the filters is in exactly one of: the
+    ``observations`` of one row, :attr:`unplaceable`, or :attr:`excluded`.
     """
 
     rows: tuple[AggregateRow, ...]
     by: tuple[str, ...]
     engine: str
     unplaceable: tuple[Unplaceable, ...]
+    _list_excluded: Callable[[], tuple[Excluded, ...]] = attrs.field(
+        default=_no_exclusions, alias="list_excluded", repr=False
+    )
+    _found: list[tuple[Excluded, ...]] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def excluded(self) -> tuple[Excluded, ...]:
+        """Observations that pass the filters but are in no row on purpose, with the reason.
+
+        Listed on first use (a pass over the rows), then kept.
+        """
+        if not self._found:
+            self._found.append(self._list_excluded())
+        return self._found[0]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -120,9 +226,11 @@ class AggregateTable(Sequence[AggregateRow]):
         return self.rows[index]
 
     def __repr__(self) -> str:
+        # The excluded list is counted only once listed: a repr does not pay for it.
+        excluded = f" {len(self._found[0])} excluded," if self._found else ""
         return (
             f"<AggregateTable by {list(self.by)}: {len(self.rows)} rows,"
-            f" {len(self.unplaceable)} unplaceable, engine {self.engine!r}>"
+            f" {len(self.unplaceable)} unplaceable,{excluded} engine {self.engine!r}>"
         )
 
     def to_dicts(self) -> list[dict[str, Any]]:
@@ -160,10 +268,14 @@ class AggregateTable(Sequence[AggregateRow]):
             ("qualifier", pl.String),
             ("observations", pl.Int64),
             ("missing", pl.Int64),
+            ("source", pl.String),
         ):
             columns[name] = [d[name] for d in data]
             schema[name] = dtype
-        order = [*self.by, "metric", "value", "unit", "qualifier", "observations", "missing"]
+        order = [
+            *self.by,
+            *("metric", "value", "unit", "qualifier", "observations", "missing", "source"),
+        ]
         frame: polars.DataFrame = pl.DataFrame(
             {k: columns[k] for k in order}, schema={k: schema[k] for k in order}
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from typing import Any
 
 from antq_core._aggregate import aggregate
 from antq_core._commands._common import EXIT_DATA, EXIT_OK, add_file_argument, fail, load
 from antq_core._values.period import Period
-from antq_core.errors import AntqError, IncompatibleUnitsError, OverlappingPeriodsError
+from antq_core.errors import AggregationError, AntqError, IncompatibleUnitsError
 
 
 def register(commands: Any) -> None:
@@ -21,7 +22,9 @@ def register(commands: Any) -> None:
         "(sum, last value, distinct people, ratio...), and print one row per group: the "
         "group, the value, its unit and qualifier, how many figures contributed and how many "
         "expected units reported nothing. Figures that fit in no single group are listed "
-        "after the table. Without FILE, the bundled Lai Châu 2017 dataset.",
+        "after the table, and figures left out on purpose (a part of a figure counted "
+        "undivided, an earlier stock value...) are counted by reason. Without FILE, the "
+        "bundled Lai Châu 2017 dataset.",
     )
     add_file_argument(parser)
     parser.add_argument(
@@ -33,8 +36,21 @@ def register(commands: Any) -> None:
         action="append",
         default=[],
         help="group by: province, district, commune, village, month, quarter, half_year, year, "
-        "crop_season, period, initiative, theme, organization_kind, or a category id "
-        "(repeatable)",
+        "crop_season, period, initiative, theme, organization_kind, group:SET (a unit group "
+        "set, e.g. group:region), or category:ID (a disaggregation category; the bare id "
+        "works when it names nothing else) (repeatable)",
+    )
+    parser.add_argument(
+        "--space-overlap",
+        choices=["error", "prefer_reported"],
+        default="error",
+        help="a unit's figure and its units' figures for the same period: refuse (default), "
+        "or use the unit's own figure",
+    )
+    parser.add_argument(
+        "--list-excluded",
+        action="store_true",
+        help="list every figure left out on purpose, not only their count per reason",
     )
     parser.add_argument("--periods", help="keep figures within this period (e.g. 2017)")
     parser.add_argument(
@@ -47,7 +63,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the table: exit code 0; 1 when figures would be double-counted; 2 on bad input."""
+    """Print the table: exit code 0; 1 when figures would be double-counted; 2 on bad input.
+
+    After the rows come the unplaceable figures, the excluded ones (counted
+    per reason, or each with ``--list-excluded``) and, when no figure made a
+    row, a line saying so with the counts: never a bare header.
+    """
     dataset = load(args.file)
     if isinstance(dataset, int):
         return dataset
@@ -60,13 +81,16 @@ def run(args: argparse.Namespace) -> int:
             periods=periods,
             within=args.within,
             initiatives=args.initiative,
+            space_overlap=args.space_overlap,
         )
-    except (OverlappingPeriodsError, IncompatibleUnitsError) as e:
+    except (AggregationError, IncompatibleUnitsError) as e:
         print(f"antq: {e}", file=sys.stderr)
         return EXIT_DATA
     except AntqError as e:
         return fail(str(e))
     header = [*table.by, "metric", "value", "unit", "qualifier", "observations", "missing"]
+    if args.space_overlap != "error":
+        header.append("source")  # whether a unit's own figure replaced those under it
     lines = [header]
     lines += [
         ["" if row[name] is None else str(row[name]) for name in header]
@@ -80,5 +104,22 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(
             f"unplaceable: observation {lost.row} ({lost.metric}, {lost.subject},"
             f" {lost.period}): {lost.reason}\n"
+        )
+    excluded = table.excluded
+    if args.list_excluded:
+        for left in excluded:
+            sys.stdout.write(
+                f"excluded: observation {left.row} ({left.metric}, {left.subject},"
+                f" {left.period}): {left.code.value}: {left.reason}\n"
+            )
+    else:
+        by_code = Counter(left.code for left in excluded)
+        example = {left.code: left.reason for left in reversed(excluded)}
+        for code, n in sorted(by_code.items()):
+            sys.stdout.write(f"excluded: {n} observation(s), {code.value}: e.g. {example[code]}\n")
+    if not table.rows:
+        sys.stdout.write(
+            f"no row: {len(table.unplaceable)} figure(s) unplaceable and {len(excluded)}"
+            " excluded" + (", as listed above\n" if excluded or table.unplaceable else "\n")
         )
     return EXIT_OK

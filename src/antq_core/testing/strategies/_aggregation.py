@@ -14,6 +14,7 @@ from hypothesis.errors import InvalidArgument
 from antq_core import (
     Dataset,
     DatasetMetadata,
+    Gazetteer,
     Initiative,
     InitiativeTheme,
     MetricDefinition,
@@ -25,6 +26,7 @@ from antq_core import (
     SubjectRef,
     Unit,
 )
+from antq_core.errors import InvalidValueError
 from antq_core.testing.strategies._common import check_size
 from antq_core.testing.strategies._values import gazetteers, qualifiers
 
@@ -69,8 +71,8 @@ _AREA_IN_HA: Final = st.builds(lambda tenths: Decimal(tenths) / 10, st.integers(
 
 
 @st.composite
-def _aggregation_datasets(
-    draw: st.DrawFn, max_observations: int, first_year: int, years: int, sites: bool
+def _aggregation_datasets(  # noqa: PLR0917 - internal
+    draw: st.DrawFn, max_observations: int, first_year: int, years: int, sites: bool, nested: bool
 ) -> Dataset:
     gazetteer = draw(gazetteers(max_provinces=2, max_children=3))
     codes = [u.code for u in gazetteer]
@@ -92,6 +94,8 @@ def _aggregation_datasets(
             unique=True,
         )
     )
+    if not nested:
+        keys = _not_enclosing(gazetteer, site_list, keys)
     rows = []
     for metric_id, subject, month in keys:
         qualifier = draw(qualifiers())
@@ -122,12 +126,59 @@ def _aggregation_datasets(
     )
 
 
+def _encloses(
+    gazetteer: Gazetteer, anchors: dict[SubjectRef, str], a: SubjectRef, b: SubjectRef
+) -> bool:
+    """Whether ``a``'s figure holds ``b``'s over space (the rule of :func:`aggregate`)."""
+    if a not in anchors or b not in anchors:
+        return False  # a site whose units share no ancestor is placed nowhere
+    above_b = gazetteer.lineage(anchors[b])[1:]
+    if a.kind is SubjectKind.UNIT:
+        return a.id in above_b or (b.kind is not SubjectKind.UNIT and a.id == anchors[b])
+    return b.kind is SubjectKind.UNIT and anchors[a] in above_b
+
+
+def _not_enclosing(
+    gazetteer: Gazetteer,
+    sites: list[Site],
+    keys: list[tuple[str, SubjectRef, Period]],
+) -> list[tuple[str, SubjectRef, Period]]:
+    """``keys`` without those whose figure encloses, or is enclosed by, one kept before.
+
+    Flows meet in one month; a stock (``teams``) in any period, since its
+    latest values of a year are added.
+    """
+    anchors: dict[SubjectRef, str] = {
+        SubjectRef(SubjectKind.UNIT, u.code): u.code for u in gazetteer
+    }
+    for site in sites:
+        try:
+            anchor = gazetteer.common_ancestor(site.admin_units).code
+        except InvalidValueError:
+            continue
+        anchors[SubjectRef(SubjectKind.SITE, site.id)] = anchor
+    kept: list[tuple[str, SubjectRef, Period]] = []
+    by_figure: dict[tuple[str, Period | None], list[SubjectRef]] = {}
+    for metric_id, subject, month in keys:
+        figure = (metric_id, None if metric_id == "teams" else month)
+        others = by_figure.setdefault(figure, [])
+        if any(
+            _encloses(gazetteer, anchors, o, subject) or _encloses(gazetteer, anchors, subject, o)
+            for o in others
+        ):
+            continue
+        others.append(subject)
+        kept.append((metric_id, subject, month))
+    return kept
+
+
 def aggregation_datasets(
     *,
     max_observations: int = 30,
     first_year: int = 2016,
     years: int = 2,
     sites: bool = True,
+    nested: bool = False,
 ) -> st.SearchStrategy[Dataset]:
     """Datasets to state aggregation laws on: many figures, none double-counted.
 
@@ -146,6 +197,12 @@ def aggregation_datasets(
         first_year: The first year of the months drawn.
         years: How many years of months to draw from.
         sites: Whether to draw sites (``False``: only units are subjects).
+        nested: Whether a figure may enclose another over space (a unit's
+            and its districts', a unit's and a site's there, for the same
+            metric and month; for the stock ``teams``, any months), which
+            :func:`~antq_core.aggregate` refuses unless told which to use.
+            By default such figures are left out, so every dataset
+            aggregates.
 
     Returns:
         A strategy of :class:`~antq_core.Dataset`.
@@ -158,4 +215,4 @@ def aggregation_datasets(
     if not 1 <= first_year <= 9998 - years:
         msg = f"first_year must leave room for {years} years before 9999, not {first_year}"
         raise InvalidArgument(msg)
-    return _aggregation_datasets(max_observations, first_year, years, sites)
+    return _aggregation_datasets(max_observations, first_year, years, sites, nested)
