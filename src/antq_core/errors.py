@@ -39,6 +39,8 @@ __all__ = [
     "QuantityError",
     "QuantityParseError",
     "SplitUnitError",
+    "StoreError",
+    "StoreSchemaError",
     "TabularLoadError",
     "TabularNotice",
     "UnknownAdminUnitError",
@@ -708,3 +710,41 @@ class ValuesDoNotFitError(AntqError, ValueError):
             f"more than the {precision} of a decimal128 column; "
             "pass values='string' to get them as exact decimal strings"
         )
+
+
+class StoreError(AntqError, RuntimeError):
+    """A SQL store cannot do what it was asked (:mod:`antq_core.store`).
+
+    The message names the store by its URL with any password hidden, never
+    by a participant's data.
+
+    Attributes:
+        url: The store's database URL, password hidden.
+        reason: Why.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"store {url}: {reason}")
+
+
+class StoreSchemaError(StoreError):
+    """The database's tables are of a schema this version cannot use.
+
+    Raised when the database was made by a newer antq_core (its schema
+    version is higher than :attr:`supported`), or when it holds tables of
+    the store's names without a schema version the store knows: it is not
+    upgraded, and nothing in it is changed.
+
+    Attributes:
+        found: The schema version the database records (``None`` if none
+            can be read).
+        supported: The highest schema version this version of antq_core
+            reads and writes.
+    """
+
+    def __init__(self, url: str, found: str | None, supported: int, reason: str) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(url, reason)

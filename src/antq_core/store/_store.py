@@ -1,0 +1,844 @@
+"""Store: a dataset kept in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from pydantic import BaseModel
+
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.store import StoreBuilder
+from antq_core._entities import (
+    DatasetMetadata,
+    DisaggregationCategory,
+    Initiative,
+    InitiativeTheme,
+    MassOrganization,
+    MetricDefinition,
+    Observation,
+    Participant,
+    Site,
+    Source,
+)
+from antq_core._util.extras import require
+from antq_core._values.geo import Gazetteer
+from antq_core._values.period import Period
+from antq_core._values.quantity import Number, Qualifier, Unit
+from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectRef
+from antq_core.errors import StoreError, StoreSchemaError
+from antq_core.store._schema import (
+    CODE,
+    DIMENSIONS,
+    DOCUMENT,
+    ENTITY,
+    META,
+    METADATA,
+    OBSERVATION,
+    OBSERVATION_COLUMNS,
+    PERSONAL,
+    SCHEMA_VERSION,
+    TABLES,
+    UPGRADES,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+else:
+    sa = require("sqlalchemy", "sql")
+
+__all__ = ["DEFAULT_URL", "ENTITY_KINDS", "Store"]
+
+DEFAULT_URL: Final = "sqlite:///antq.db"
+"""The store :meth:`Store.open` opens when given no URL: a SQLite file in the working folder."""
+
+ENTITY_KINDS: Final[Mapping[str, type[BaseModel]]] = {
+    "sources": Source,
+    "themes": InitiativeTheme,
+    "categories": DisaggregationCategory,
+    "metrics": MetricDefinition,
+    "initiatives": Initiative,
+    "sites": Site,
+    "organizations": MassOrganization,
+    "participants": Participant,
+}
+"""The entity kinds a store keeps, each by the :class:`~antq_core.Dataset` attribute holding it."""
+
+_PERSONAL_FIELDS: Final = ("full_name", "identity_number", "birth_date")
+_DIM = {name: i for i, name in enumerate(DIMENSIONS)}
+# Disaggregations and texts have an implied code 0 (the total; no text).
+_IMPLIED_ZERO: Final = frozenset({_DIM["disaggregation"], _DIM["text"]})
+_QUALIFIERS: Final = tuple(Qualifier)
+_BATCH: Final = 100_000
+_ADVISORY_LOCK: Final = 0x616E7471  # "antq": serialises creating and upgrading the tables
+_COLUMN_TYPES: Final = ("I", "I", "I", "H", "B", "I", "I", "I", "q")
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def to_us(moment: dt.datetime | dt.date) -> int:
+    """Microseconds since 1970 UTC of ``moment``: a date means the end of that day, UTC.
+
+    Raises:
+        ValueError: ``moment`` is a naive datetime (its time zone is unknown).
+    """
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return (moment - _EPOCH) // dt.timedelta(microseconds=1) - 1
+    if moment.tzinfo is None:
+        msg = "give an aware datetime (with tzinfo), or a date"
+        raise ValueError(msg)
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def from_us(us: int) -> dt.datetime:
+    """The UTC datetime of a store time."""
+    return _EPOCH + dt.timedelta(microseconds=us)
+
+
+def _encode_exact(value: Number) -> str:
+    return f"i{value}" if isinstance(value, int) else f"d{value:f}"
+
+
+def _decode_exact(text: str) -> Number:
+    return int(text[1:]) if text[0] == "i" else Decimal(text[1:])
+
+
+def _dim_text(dim: int, value: object) -> str:
+    if isinstance(value, Disaggregation):
+        return json.dumps(dict(value.items_), ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _dim_value(dim: int, text: str) -> object:
+    if dim == _DIM["subject"]:
+        return SubjectRef.parse(text)
+    if dim == _DIM["period"]:
+        return Period.parse(text)
+    if dim == _DIM["unit"]:
+        return Unit.get(text)
+    if dim == _DIM["disaggregation"]:
+        return Disaggregation(json.loads(text))
+    return text
+
+
+def _normalise_url(url: str) -> str:
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+class Store:
+    """Một kho dữ liệu: a dataset kept in a SQL database, SQLite or PostgreSQL.
+
+    Open one with :meth:`open`. The store creates its own tables (all named
+    ``antq_*``), records its schema version in the database and upgrades an
+    older one when opened. It keeps one dataset: :meth:`save` writes a whole
+    :class:`~antq_core.Dataset`, :meth:`load` reads it back, and the
+    questions an application asks of one unit, metric and period
+    (:meth:`observations`) are answered without loading the rest.
+
+    Every changed or deleted row is kept with the time span it was current,
+    so :meth:`load` can give the dataset as it stood at an earlier moment
+    (``as_of=``). Participants' personal fields (names, identity numbers,
+    birth dates) live in their own table, ``antq_personal``, so that a
+    deployment can restrict it; ``load(include_personal=False)`` never reads it.
+
+    >>> from antq_core import sample
+    >>> from antq_core.store import Store
+    >>> with Store.open("sqlite://") as store:
+    ...     store.save(sample())
+    ...     store.load() == sample()
+    True
+
+    A store is safe to share between threads; each call runs in its own
+    transaction, and writers take a lock, so two writers never lose each
+    other's changes.
+    """
+
+    def __init__(self, engine: sa.Engine, *, _token: object = None) -> None:
+        if _token is not _OPEN:
+            msg = "open a store with Store.open(url)"
+            raise TypeError(msg)
+        self._engine = engine
+        self._url = engine.url.render_as_string(hide_password=True)
+        self._dialect = engine.dialect.name
+        # Parsed code values by dimension and code: codes never change meaning.
+        self._codes: dict[int, dict[int, object]] = {d: {} for d in range(len(DIMENSIONS))}
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL, *, echo: bool = False) -> Store:
+        """Open (and create or upgrade) the store at ``url``.
+
+        Args:
+            url: A SQLAlchemy database URL: ``"sqlite:///antq.db"`` (a file,
+                the default), ``"sqlite://"`` (in memory, for tests and
+                examples), or ``"postgresql+psycopg://user@host/db"``
+                (``postgresql://`` is read as that too).
+            echo: Log every SQL statement (SQLAlchemy's ``echo``).
+
+        Raises:
+            StoreError: The URL cannot be read, its engine is not SQLite or
+                PostgreSQL, or the database cannot be reached.
+            StoreSchemaError: The database holds tables of a newer schema, or
+                store tables without a schema version this release knows.
+            MissingExtraError: SQLAlchemy or psycopg is not installed
+                (``pip install 'antq_core[sql]'``).
+        """
+        try:
+            parsed = sa.make_url(_normalise_url(url))
+        except sa.exc.ArgumentError as e:
+            raise StoreError("<unreadable URL>", f"not a database URL ({e})") from None
+        shown = parsed.render_as_string(hide_password=True)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            engine = _sqlite_engine(parsed, echo=echo)
+        elif backend == "postgresql":
+            require("psycopg", "sql")
+            engine = sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+        else:
+            reason = f"the store runs on sqlite or postgresql, not {backend}"
+            raise StoreError(shown, reason)
+        store = cls(engine, _token=_OPEN)
+        try:
+            store._prepare()
+        except sa.exc.OperationalError as e:
+            engine.dispose()
+            raise StoreError(shown, f"cannot open the database: {_first_line(e)}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        """Create the tables in an empty database, or check and upgrade its schema."""
+        with self._writing(lock=False) as conn:
+            if self._dialect == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK})
+            names = set(sa.inspect(conn).get_table_names())
+            ours = {n for n in names if n.startswith("antq_")}
+            if not ours:
+                METADATA.create_all(conn)
+                conn.execute(
+                    META.insert(),
+                    [
+                        {"name": "schema_version", "value": str(SCHEMA_VERSION)},
+                        {"name": "revision", "value": "0"},
+                        {"name": "last_change_us", "value": "0"},
+                    ],
+                )
+                return
+            if META.name not in ours:
+                raise StoreSchemaError(
+                    self._url,
+                    None,
+                    SCHEMA_VERSION,
+                    f"the database has store tables ({', '.join(sorted(ours))}) but no "
+                    "antq_meta table with a schema version: not a store this release knows",
+                )
+            found = conn.execute(
+                sa.select(META.c.value).where(META.c.name == "schema_version")
+            ).scalar_one_or_none()
+            version = int(found) if found is not None and found.isdigit() else None
+            if version is None or version < 1:
+                raise StoreSchemaError(
+                    self._url,
+                    found,
+                    SCHEMA_VERSION,
+                    f"unknown schema version {found!r} in antq_meta",
+                )
+            if version > SCHEMA_VERSION:
+                raise StoreSchemaError(
+                    self._url,
+                    found,
+                    SCHEMA_VERSION,
+                    f"the database has schema version {version}, made by a newer antq_core; "
+                    f"this release reads up to version {SCHEMA_VERSION}: upgrade antq_core",
+                )
+            while version < SCHEMA_VERSION:
+                UPGRADES[version](conn)
+                version += 1
+                conn.execute(
+                    META.update().where(META.c.name == "schema_version").values(value=str(version))
+                )
+            missing = sorted({t.name for t in TABLES} - set(sa.inspect(conn).get_table_names()))
+            if missing:
+                raise StoreSchemaError(
+                    self._url,
+                    found,
+                    SCHEMA_VERSION,
+                    f"schema version {found} but tables are missing: {', '.join(missing)}",
+                )
+
+    def close(self) -> None:
+        """Close every connection of the store's pool."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Store {self._url}>"
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._url
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine, for an application's own tables in the same database."""
+        return self._engine
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database (after any upgrade :meth:`open` made)."""
+        return int(self._meta("schema_version"))
+
+    @property
+    def revision(self) -> int:
+        """How many changes (saves, applied submissions) the store has taken.
+
+        An application can keep a loaded dataset while this stays the same.
+        """
+        return int(self._meta("revision"))
+
+    def _meta(self, name: str) -> str:
+        with self._reading() as conn:
+            value: str = conn.execute(
+                sa.select(META.c.value).where(META.c.name == name)
+            ).scalar_one()
+            return value
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A transaction that sees one snapshot of the database."""
+        with self._engine.connect() as opened:
+            conn = opened
+            if self._dialect == "postgresql":
+                conn = opened.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _writing(self, *, lock: bool = True) -> Iterator[sa.Connection]:
+        """A write transaction; with ``lock``, holding the writers' lock (the revision row)."""
+        with self._engine.connect() as opened:
+            conn = opened.execution_options(antq_write=True)
+            with conn.begin():
+                if lock:
+                    conn.execute(
+                        sa.select(META.c.value).where(META.c.name == "revision").with_for_update()
+                    ).scalar_one()
+                yield conn
+
+    def _stamp(self, conn: sa.Connection) -> int:
+        """The time of this change: now, and later than every change before (held lock)."""
+        last = int(
+            conn.execute(
+                sa.select(META.c.value).where(META.c.name == "last_change_us")
+            ).scalar_one()
+        )
+        now = max(_now_us(), last + 1)
+        conn.execute(META.update().where(META.c.name == "last_change_us").values(value=str(now)))
+        conn.execute(
+            META.update()
+            .where(META.c.name == "revision")
+            .values(value=sa.cast(sa.cast(META.c.value, sa.BigInteger) + 1, sa.Text))
+        )
+        return now
+
+    # -- codes ------------------------------------------------------------------------------
+
+    def _code_tables(self, conn: sa.Connection) -> dict[int, list[str]]:
+        """Every code table as stored: for each dimension, the text of each code."""
+        tables: dict[int, list[str]] = {i: [] for i in range(len(DIMENSIONS))}
+        for dim in _IMPLIED_ZERO:
+            tables[dim].append("")
+        rows = conn.execute(
+            sa.select(CODE.c.dim, CODE.c.code, CODE.c.value).order_by(CODE.c.dim, CODE.c.code)
+        )
+        for dim, code, value in rows:
+            table = tables[dim]
+            if code != len(table):
+                raise StoreError(self._url, f"code table {DIMENSIONS[dim]} has a gap at {code}")
+            table.append(value)
+        return tables
+
+    def _intern(
+        self, conn: sa.Connection, dim: int, values: Sequence[object], tables: dict[int, list[str]]
+    ) -> list[int]:
+        """The stored code of each value (``values[0]`` is 0 where implied), adding new ones."""
+        table = tables[dim]
+        known = {text: code for code, text in enumerate(table)}
+        first = 1 if dim in _IMPLIED_ZERO else 0
+        out = [0] * first
+        new: list[dict[str, object]] = []
+        for value in values[first:]:
+            text = _dim_text(dim, value)
+            code = known.get(text)
+            if code is None:
+                code = known[text] = len(table)
+                table.append(text)
+                new.append({"dim": dim, "code": code, "value": text})
+            out.append(code)
+        if new:
+            conn.execute(CODE.insert(), new)
+        return out
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save(self, dataset: Dataset, *, stored_by: str | None = None) -> None:
+        """Store ``dataset`` whole, in one transaction, in place of what the store held.
+
+        What it held before stays in the history, so ``load(as_of=...)`` of
+        an earlier moment still gives it. Personal fields of participants go
+        to their own table.
+
+        Args:
+            dataset: The dataset to keep.
+            stored_by: Who stores it (a user name), kept with each figure.
+        """
+        with self._writing() as conn:
+            now = self._stamp(conn)
+            self._retire_all(conn, now)
+            conn.execute(
+                DOCUMENT.insert().values(
+                    metadata=dataset.metadata.model_dump_json(exclude_none=True),
+                    gazetteer=json.dumps(dataset.gazetteer.to_dict(), ensure_ascii=False),
+                    saved_us=now,
+                )
+            )
+            entities: list[dict[str, object]] = []
+            personal: list[dict[str, object]] = []
+            for kind in ENTITY_KINDS:
+                table: Mapping[str, BaseModel] = getattr(dataset, kind)
+                for seq, entity in enumerate(table.values()):
+                    entities.append(
+                        {
+                            "kind": kind,
+                            "id": getattr(entity, "id"),  # noqa: B009 - every kind has ids
+                            "seq": seq,
+                            "doc": entity.model_dump_json(exclude_none=True),
+                            "created_us": now,
+                            "updated_us": now,
+                        }
+                    )
+                    if isinstance(entity, Participant) and entity.has_sensitive_data:
+                        personal.append(_personal_row(entity))
+            if entities:
+                conn.execute(ENTITY.insert(), entities)
+            conn.execute(PERSONAL.delete())
+            if personal:
+                conn.execute(PERSONAL.insert(), personal)
+            self._insert_observations(conn, dataset, now, stored_by)
+
+    def _retire_all(self, conn: sa.Connection, now: int) -> None:
+        """Move every current entity and observation into the history, ended at ``now``."""
+        cols = ", ".join(OBSERVATION_COLUMNS)
+        conn.execute(
+            sa.text(
+                "INSERT INTO antq_entity_history "
+                "(kind, id, seq, doc, created_us, valid_from_us, valid_to_us) "
+                "SELECT kind, id, seq, doc, created_us, updated_us, :now FROM antq_entity"
+            ),
+            {"now": now},
+        )
+        conn.execute(ENTITY.delete())
+        conn.execute(
+            sa.text(
+                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, stored_by, "  # noqa: S608 - column names are ours
+                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, stored_by, "
+                "updated_us, :now FROM antq_observation"
+            ),
+            {"now": now},
+        )
+        conn.execute(OBSERVATION.delete())
+
+    def _insert_observations(
+        self, conn: sa.Connection, dataset: Dataset, now: int, stored_by: str | None
+    ) -> None:
+        cols = dataset.observations.columns()
+        n = len(cols)
+        if not n:
+            return
+        tables = self._code_tables(conn)
+        local: list[Sequence[object]] = [
+            cols.metrics,
+            cols.subjects,
+            cols.periods,
+            cols.units,
+            cols.disaggregations,
+            cols.texts,
+        ]
+        trans = [self._intern(conn, dim, values, tables) for dim, values in enumerate(local)]
+
+        def coded(dim: int, column: memoryview) -> Iterable[int]:
+            t = trans[dim]
+            if t == list(range(len(t))):
+                return column
+            return map(t.__getitem__, column)
+
+        exact: list[str | None] = [None] * n
+        for row, number in cols.exact.items():
+            exact[row] = _encode_exact(number)
+        rows = zip(
+            range(n),
+            coded(0, cols.metric),
+            coded(1, cols.subject),
+            coded(2, cols.period),
+            coded(3, cols.unit),
+            cols.qualifier,
+            coded(4, cols.disaggregation),
+            coded(5, cols.source),
+            coded(5, cols.note),
+            cols.value,
+            exact,
+            repeat(now),
+            repeat(stored_by),
+            repeat(now),
+            strict=False,
+        )
+        self._bulk_insert(conn, rows)
+
+    def _bulk_insert(self, conn: sa.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+        """Insert observation rows through the driver: executemany, or COPY on PostgreSQL."""
+        names = ["seq", *OBSERVATION_COLUMNS, "created_us", "stored_by", "updated_us"]
+        driver: Any = conn.connection.driver_connection
+        if self._dialect == "postgresql":
+            with (
+                driver.cursor() as cur,
+                cur.copy(f"COPY antq_observation ({', '.join(names)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(names))
+        cur = driver.cursor()
+        try:
+            cur.executemany(
+                f"INSERT INTO antq_observation ({', '.join(names)}) VALUES ({marks})",  # noqa: S608 - column names are ours
+                rows,
+            )
+        finally:
+            cur.close()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(
+        self, *, include_personal: bool = True, as_of: dt.datetime | dt.date | None = None
+    ) -> Dataset:
+        """The stored dataset, observations read in bulk into the column store.
+
+        Args:
+            include_personal: Read participants' personal fields from their
+                table. With ``False`` the table is never read (a deployment
+                may deny this connection access to it) and participants come
+                without names, identity numbers or birth dates.
+            as_of: Give the dataset as it stood at this moment (an aware
+                datetime; a date means the end of that day, UTC) from the
+                history of changed and deleted rows. Personal fields are not
+                versioned: with ``include_personal`` they are those stored now.
+
+        Raises:
+            StoreError: The store holds no dataset (or held none at ``as_of``),
+                or the personal fields cannot be read.
+        """
+        at = None if as_of is None else to_us(as_of)
+        with self._reading() as conn:
+            document = conn.execute(
+                sa.select(DOCUMENT.c.metadata, DOCUMENT.c.gazetteer)
+                .where(sa.true() if at is None else DOCUMENT.c.saved_us <= at)
+                .order_by(DOCUMENT.c.id.desc())
+                .limit(1)
+            ).one_or_none()
+            if document is None:
+                when = "" if as_of is None else f" as of {as_of}"
+                raise StoreError(self._url, f"holds no dataset{when}: save one first")
+            personal = self._personal(conn) if include_personal else {}
+            entities = self._entities(conn, at, personal)
+            tables = self._code_tables(conn)
+            builder, columns, exact = self._read_columns(conn, at, tables)
+        builder.extend(
+            metric=columns[0],
+            subject=columns[1],
+            period=columns[2],
+            unit=columns[3],
+            qualifier=columns[4],
+            disaggregation=columns[5],
+            source=columns[6],
+            note=columns[7],
+            value=columns[8],
+            exact=exact,
+        )
+        return Dataset(
+            gazetteer=Gazetteer.from_dict(json.loads(document.gazetteer), source=self._url),
+            metadata=DatasetMetadata.model_validate_json(document.metadata),
+            observations=builder.build(),
+            **entities,
+        )
+
+    def _personal(self, conn: sa.Connection) -> dict[str, dict[str, str]]:
+        try:
+            rows = conn.execute(sa.select(PERSONAL)).all()
+        except sa.exc.DBAPIError as e:
+            reason = (
+                f"cannot read participants' personal fields ({_first_line(e)}); "
+                "load with include_personal=False"
+            )
+            raise StoreError(self._url, reason) from None
+        return {
+            row.participant: {
+                name: getattr(row, name)
+                for name in _PERSONAL_FIELDS
+                if getattr(row, name) is not None
+            }
+            for row in rows
+        }
+
+    def _entities(
+        self, conn: sa.Connection, at: int | None, personal: Mapping[str, Mapping[str, str]]
+    ) -> dict[str, list[Any]]:
+        if at is None:
+            query = sa.text("SELECT kind, doc FROM antq_entity ORDER BY kind, seq")
+        else:
+            query = sa.text(
+                "SELECT kind, doc, seq FROM antq_entity WHERE updated_us <= :at "
+                "UNION ALL SELECT kind, doc, seq FROM antq_entity_history "
+                "WHERE valid_from_us <= :at AND valid_to_us > :at ORDER BY kind, seq"
+            ).bindparams(at=at)
+        out: dict[str, list[Any]] = {kind: [] for kind in ENTITY_KINDS}
+        for kind, stored, *_ in conn.execute(query):
+            model = ENTITY_KINDS.get(kind)
+            if model is None:
+                raise StoreError(self._url, f"unknown entity kind {kind!r} in antq_entity")
+            doc = stored
+            if model is Participant and personal:
+                data = json.loads(doc)
+                extra = personal.get(data["id"])
+                if extra:
+                    doc = json.dumps({**data, **extra}, ensure_ascii=False)
+            out[kind].append(model.model_validate_json(doc))
+        return out
+
+    def _read_columns(
+        self, conn: sa.Connection, at: int | None, tables: dict[int, list[str]]
+    ) -> tuple[StoreBuilder, list[array[int]], dict[int, Number]]:
+        """Every observation's codes, read through the driver a batch at a time."""
+        cols = ", ".join(OBSERVATION_COLUMNS)
+        params: tuple[int, ...] = ()
+        if at is None:
+            sql = f"SELECT {cols} FROM antq_observation ORDER BY seq"  # noqa: S608 - ours
+        else:
+            mark = "?" if self._dialect == "sqlite" else "%s"
+            sql = (
+                f"SELECT seq, {cols} FROM antq_observation WHERE updated_us <= {mark} "  # noqa: S608 - ours
+                f"UNION ALL SELECT seq, {cols} FROM antq_observation_history "
+                f"WHERE valid_from_us <= {mark} AND valid_to_us > {mark} ORDER BY seq"
+            )
+            params = (at, at, at)
+        columns = [array(t) for t in _COLUMN_TYPES]
+        exact: dict[int, Number] = {}
+        driver: Any = conn.connection.driver_connection
+        cur = driver.cursor()
+        try:
+            cur.execute(sql, params)
+            base = 0
+            while batch := cur.fetchmany(_BATCH):
+                parts = list(zip(*batch, strict=True))
+                if at is not None:
+                    parts = parts[1:]
+                for column, part in zip(columns, parts, strict=False):
+                    column.extend(part)
+                texts = parts[9]
+                if texts.count(None) != len(texts):
+                    for i, text in enumerate(texts):
+                        if text is not None:
+                            exact[base + i] = _decode_exact(text)
+                base += len(batch)
+        finally:
+            cur.close()
+        return self._compact(tables, columns), columns, exact
+
+    def _compact(self, tables: dict[int, list[str]], columns: list[array[int]]) -> StoreBuilder:
+        """A builder whose tables hold only the codes the rows use, columns recoded to match."""
+        # Which column holds codes of each dimension (sources and notes share texts).
+        uses = {0: (0,), 1: (1,), 2: (2,), 3: (3,), 4: (5,), 5: (6, 7)}
+        values: dict[int, list[object]] = {}
+        for dim, positions in uses.items():
+            table = tables[dim]
+            used: set[int] = set()
+            for p in positions:
+                used.update(columns[p])
+            if dim in _IMPLIED_ZERO:
+                used.add(0)
+            keep: Sequence[int]
+            if len(used) == len(table):
+                keep = range(len(table))
+            else:
+                keep = sorted(used)
+                recode = {old: new for new, old in enumerate(keep)}
+                for p in positions:
+                    columns[p] = array(columns[p].typecode, map(recode.__getitem__, columns[p]))
+            start = 1 if dim in _IMPLIED_ZERO else 0
+            values[dim] = [self._parsed(dim, code, table[code]) for code in keep[start:]]
+        builder = StoreBuilder(
+            metrics=values[0],  # type: ignore[arg-type]
+            subjects=values[1],  # type: ignore[arg-type]
+            periods=values[2],  # type: ignore[arg-type]
+            units=values[3],  # type: ignore[arg-type]
+        )
+        for d in values[4]:
+            builder.disaggregations.add(d)  # type: ignore[arg-type]
+        for t in values[5]:
+            builder.texts.add(t)  # type: ignore[arg-type]
+        return builder
+
+    def _parsed(self, dim: int, code: int, text: str) -> object:
+        """The value of a stored code, parsed once per store (codes never change meaning)."""
+        cache = self._codes[dim]
+        try:
+            return cache[code]
+        except KeyError:
+            value = cache[code] = _dim_value(dim, text)
+            return value
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def observations(
+        self,
+        *,
+        subject: SubjectRef | str | None = None,
+        metric: str | Iterable[str] | None = None,
+        period: Period | str | None = None,
+        within: Period | str | None = None,
+    ) -> list[Observation]:
+        """The stored observations that match, in dataset order, without loading the rest.
+
+        Args:
+            subject: Only those about this subject (``"unit:12"``, ``"site:mh3-s1"``).
+            metric: Only those of this metric id, or of any of these ids.
+            period: Only those of exactly this period.
+            within: Only those whose period lies within this one (the months of
+                a year, say).
+        """
+        with self._reading() as conn:
+            tables = self._code_tables(conn)
+            query = sa.select(OBSERVATION).order_by(OBSERVATION.c.seq)
+            lookups: list[tuple[str, int, list[str]]] = []
+            if subject is not None:
+                lookups.append(("subject", _DIM["subject"], [str(_subject(subject))]))
+            if metric is not None:
+                ids = [metric] if isinstance(metric, str) else list(metric)
+                lookups.append(("metric", _DIM["metric"], ids))
+            if period is not None:
+                lookups.append(("period", _DIM["period"], [str(_period(period))]))
+            for column, dim, texts in lookups:
+                index = {text: code for code, text in enumerate(tables[dim])}
+                codes = [index[t] for t in texts if t in index]
+                if not codes:
+                    return []
+                query = query.where(OBSERVATION.c[column].in_(codes))
+            if within is not None:
+                outer = _period(within)
+                table = tables[_DIM["period"]]
+                codes = [
+                    code
+                    for code, text in enumerate(table)
+                    if outer.contains(self._parsed(_DIM["period"], code, text))  # type: ignore[arg-type]
+                ]
+                if not codes:
+                    return []
+                query = query.where(OBSERVATION.c.period.in_(codes))
+            rows = conn.execute(query).all()
+        return [self._observation(row, tables) for row in rows]
+
+    def _observation(self, row: Any, tables: dict[int, list[str]]) -> Observation:
+        def val(dim: int, code: int) -> Any:
+            if code == 0 and dim in _IMPLIED_ZERO:
+                return EMPTY_DISAGGREGATION if dim == _DIM["disaggregation"] else None
+            return self._parsed(dim, code, tables[dim][code])
+
+        return Observation.model_construct(
+            metric=val(0, row.metric),
+            subject=val(1, row.subject),
+            period=val(2, row.period),
+            unit=val(3, row.unit),
+            value=row.value if row.exact is None else _decode_exact(row.exact),
+            qualifier=_QUALIFIERS[row.qualifier],
+            disaggregation=val(4, row.disaggregation),
+            source=val(5, row.source),
+            note=val(5, row.note),
+        )
+
+
+_OPEN: Final = object()
+
+
+def _subject(subject: SubjectRef | str) -> SubjectRef:
+    return subject if isinstance(subject, SubjectRef) else SubjectRef.parse(subject)
+
+
+def _period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else Period.parse(period)
+
+
+def _personal_row(p: Participant) -> dict[str, object]:
+    return {
+        "participant": p.id,
+        "full_name": p.full_name,
+        "identity_number": p.identity_number,
+        "birth_date": None if p.birth_date is None else p.birth_date.isoformat(),
+    }
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None)
+    text = str(orig if orig is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _sqlite_engine(url: sa.URL, *, echo: bool) -> sa.Engine:
+    """A SQLite engine whose writers take the database lock when they begin (BEGIN IMMEDIATE)."""
+    memory = url.database in (None, "", ":memory:")
+    options: dict[str, Any] = {
+        "connect_args": {"timeout": 60, "check_same_thread": False},
+        "echo": echo,
+    }
+    if memory:
+        options["poolclass"] = sa.pool.StaticPool
+    engine = sa.create_engine(url, **options)
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: object) -> None:
+        # The driver's own transaction handling off: the "begin" hook below decides.
+        dbapi_connection.isolation_level = None
+        if not memory:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get("antq_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
