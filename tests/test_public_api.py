@@ -128,7 +128,8 @@ def test_the_top_level_is_the_core_grouped_by_layer() -> None:
     groups = _grouped_all()
     assert [g[0] for g in groups] == [word for word, _ in GROUPS]
     assert [n for g in groups for n in g[2]] == antq_core.__all__
-    assert 60 <= len(antq_core.__all__) <= 80  # the core only; topics live in submodules
+    # The core only (topics live in submodules); the reporting cycle's types joined it.
+    assert 60 <= len(antq_core.__all__) <= 95
     origin = _imported_from()
     for (word, comment, names), (_, room) in zip(groups, GROUPS, strict=True):
         assert names == sorted(names, key=_isort_key), f"group {word!r} is not sorted"

@@ -56,13 +56,15 @@ from antq_core._dataset.crosswalk import (
 )
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.document import DATASET_FORMAT_VERSION
-from antq_core._dataset.store import ObservationColumns, ObservationStore
+from antq_core._dataset.store import FigureAudit, ObservationColumns, ObservationStore
+from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
     CoordinationAgreement,
     DatasetMetadata,
     DisaggregationCategory,
+    FormMetric,
     Initiative,
     InitiativeTheme,
     MassOrganization,
@@ -72,9 +74,12 @@ from antq_core._entities import (
     OrganizationKind,
     Participant,
     ParticipantRole,
+    ReportingForm,
     Site,
     Source,
     Statement,
+    Submission,
+    SubmissionItem,
 )
 from antq_core._validation import (
     Bounds,
@@ -126,6 +131,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "CoordinationAgreement",
     "DatasetMetadata",
     "DisaggregationCategory",
+    "FormMetric",
     "Initiative",
     "InitiativeTheme",
     "MassOrganization",
@@ -135,9 +141,12 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "OrganizationKind",
     "Participant",
     "ParticipantRole",
+    "ReportingForm",
     "Site",
     "Source",
     "Statement",
+    "Submission",
+    "SubmissionItem",
     # dataset (antq_core._dataset): the container, its columns, bundled data, crosswalks.
     "DATASET_FORMAT_VERSION",
     "Catalog",
@@ -146,6 +155,10 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "CrosswalkRelationship",
     "CrosswalkSource",
     "Dataset",
+    "FigureAudit",
+    "ImportConflict",
+    "ImportStrategy",
+    "ImportSummary",
     "ObservationColumns",
     "ObservationStore",
     "builtin_catalog",

@@ -14,15 +14,19 @@ from antq_core._entities import (
     CoordinationAgreement,
     DatasetMetadata,
     DisaggregationCategory,
+    FormMetric,
     Initiative,
     InitiativeTheme,
     MassOrganization,
     MetricDefinition,
     Observation,
     Participant,
+    ReportingForm,
     Site,
     Source,
     Statement,
+    Submission,
+    SubmissionItem,
 )
 from antq_core._validation import ValidationRule
 from antq_core._values.geo import AdminUnitRecord, GazetteerSource
@@ -49,6 +53,7 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "Dhis2Mapping": Dhis2Mapping,
     "Dhis2OptionCombo": Dhis2OptionCombo,
     "DisaggregationCategory": DisaggregationCategory,
+    "FormMetric": FormMetric,
     "GazetteerSource": GazetteerSource,
     "Initiative": Initiative,
     "InitiativeTheme": InitiativeTheme,
@@ -56,9 +61,12 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "MetricDefinition": MetricDefinition,
     "Observation": Observation,
     "Participant": Participant,
+    "ReportingForm": ReportingForm,
     "Site": Site,
     "Source": Source,
     "Statement": Statement,
+    "Submission": Submission,
+    "SubmissionItem": SubmissionItem,
     "ValidationRule": ValidationRule,
 }
 
