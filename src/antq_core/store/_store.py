@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from pydantic import BaseModel
 
 from antq_core._dataset.dataset import Dataset
-from antq_core._dataset.store import StoreBuilder
+from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
+from antq_core._dataset.summary import ImportStrategy, ImportSummary
 from antq_core._entities import (
     DatasetMetadata,
     DisaggregationCategory,
@@ -25,8 +26,10 @@ from antq_core._entities import (
     MetricDefinition,
     Observation,
     Participant,
+    ReportingForm,
     Site,
     Source,
+    Submission,
 )
 from antq_core._util.extras import require
 from antq_core._values.geo import Gazetteer
@@ -68,6 +71,7 @@ ENTITY_KINDS: Final[Mapping[str, type[BaseModel]]] = {
     "sites": Site,
     "organizations": MassOrganization,
     "participants": Participant,
+    "forms": ReportingForm,
 }
 """The entity kinds a store keeps, each by the :class:`~antq_core.Dataset` attribute holding it."""
 
@@ -178,6 +182,12 @@ class Store:
         self._dialect = engine.dialect.name
         # Parsed code values by dimension and code: codes never change meaning.
         self._codes: dict[int, dict[int, object]] = {d: {} for d in range(len(DIMENSIONS))}
+        # The text of each code read so far (code 0 of some is implied: "").
+        self._code_text: dict[int, tuple[str, ...]] = {
+            d: ("",) if d in _IMPLIED_ZERO else () for d in range(len(DIMENSIONS))
+        }
+        # The stored dataset without observations, by the id of its document.
+        self._cached_context: tuple[int, Dataset] | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -371,18 +381,31 @@ class Store:
     # -- codes ------------------------------------------------------------------------------
 
     def _code_tables(self, conn: sa.Connection) -> dict[int, list[str]]:
-        """Every code table as stored: for each dimension, the text of each code."""
-        tables: dict[int, list[str]] = {i: [] for i in range(len(DIMENSIONS))}
-        for dim in _IMPLIED_ZERO:
-            tables[dim].append("")
-        rows = conn.execute(
-            sa.select(CODE.c.dim, CODE.c.code, CODE.c.value).order_by(CODE.c.dim, CODE.c.code)
+        """Every code table: for each dimension, the text of each code (a copy to extend).
+
+        Codes only grow, so the store keeps what it has read and asks only for
+        the codes added since.
+        """
+        known = self._code_text
+        condition = sa.or_(
+            *(
+                sa.and_(CODE.c.dim == dim, CODE.c.code >= len(table))
+                for dim, table in known.items()
+            )
         )
+        rows = conn.execute(
+            sa.select(CODE.c.dim, CODE.c.code, CODE.c.value)
+            .where(condition)
+            .order_by(CODE.c.dim, CODE.c.code)
+        ).all()
+        tables = {dim: list(table) for dim, table in known.items()}
         for dim, code, value in rows:
             table = tables[dim]
             if code != len(table):
                 raise StoreError(self._url, f"code table {DIMENSIONS[dim]} has a gap at {code}")
             table.append(value)
+        if rows:
+            self._code_text = {dim: tuple(table) for dim, table in tables.items()}
         return tables
 
     def _intern(
@@ -723,6 +746,198 @@ class Store:
             value = cache[code] = _dim_value(dim, text)
             return value
 
+    # -- applying submissions --------------------------------------------------------------
+
+    def apply(
+        self,
+        submission: Submission,
+        strategy: ImportStrategy = "create_and_update",
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        now: dt.datetime | None = None,
+    ) -> ImportSummary:
+        """Apply ``submission`` to the stored dataset in one transaction; say what it did.
+
+        The same rules as :meth:`Dataset.apply <antq_core.Dataset.apply>`,
+        with the same :class:`~antq_core.ImportSummary` and conflicts: the
+        store reads only the entities and the stored figures of the
+        submission's subject and period, applies the submission to those, and
+        writes what changed (replaced and deleted figures go to the history).
+        Writers take the store's lock, so two submissions applied at once
+        (threads, processes, or two servers on one PostgreSQL) are both kept.
+
+        Each figure written records the submission's ``stored_by`` and the
+        time of the transaction (which ``load(as_of=...)`` goes by); ``now``
+        is the day the period's opening and closing are judged on, as for
+        :meth:`Dataset.apply <antq_core.Dataset.apply>`.
+
+        Args:
+            submission: One unit's report for one form and period.
+            strategy: ``"create_and_update"``, ``"create"``, ``"update"`` or ``"delete"``.
+            dry_run: Only say what applying would do; nothing is written.
+            force: Take the submission even if its period is not open for entry.
+            now: The time of the import (timezone-aware); by default the
+                submission's ``submitted`` time, else the current time.
+
+        Raises:
+            StoreError: The store holds no dataset.
+            InvalidValueError: ``strategy`` is not one of the four, or ``now``
+                has no time zone.
+        """
+        when = now or submission.submitted or dt.datetime.now(dt.UTC)
+        with self._writing() as conn:
+            context = self._context(conn)
+            tables = self._code_tables(conn)
+            stored = self._figures(conn, submission.subject, submission.period, tables)
+            before = context.replace(observations=[o for _, o in stored])
+            after, summary = before.apply(
+                submission, strategy, dry_run=dry_run, force=force, now=when
+            )
+            if after is before:
+                return summary
+            seqs = [seq for seq, _ in stored]
+            self._write_changes(
+                conn, submission, summary, (before, after), seqs=seqs, tables=tables
+            )
+        return summary
+
+    def _context(self, conn: sa.Connection) -> Dataset:
+        """The stored dataset without observations, kept while no save replaces it."""
+        current = conn.execute(sa.select(sa.func.max(DOCUMENT.c.id))).scalar_one()
+        if current is None:
+            raise StoreError(self._url, "holds no dataset: save one first")
+        cached = self._cached_context
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        document = conn.execute(
+            sa.select(DOCUMENT.c.metadata, DOCUMENT.c.gazetteer).where(DOCUMENT.c.id == current)
+        ).one()
+        context = Dataset(
+            gazetteer=Gazetteer.from_dict(json.loads(document.gazetteer), source=self._url),
+            metadata=DatasetMetadata.model_validate_json(document.metadata),
+            **self._entities(conn, None, {}),
+        )
+        self._cached_context = (current, context)
+        return context
+
+    def _figures(
+        self,
+        conn: sa.Connection,
+        subject: SubjectRef,
+        period: Period,
+        tables: dict[int, list[str]],
+    ) -> list[tuple[int, Observation]]:
+        """The stored figures of one subject and period, with their ``seq``, in order."""
+        s = _code_in(tables, _DIM["subject"], str(subject))
+        p = _code_in(tables, _DIM["period"], str(period))
+        if s is None or p is None:
+            return []
+        rows = conn.execute(
+            sa.select(OBSERVATION)
+            .where(OBSERVATION.c.subject == s, OBSERVATION.c.period == p)
+            .order_by(OBSERVATION.c.seq)
+        ).all()
+        return [(row.seq, self._observation(row, tables)) for row in rows]
+
+    def _write_changes(
+        self,
+        conn: sa.Connection,
+        submission: Submission,
+        summary: ImportSummary,
+        datasets: tuple[Dataset, Dataset],
+        *,
+        seqs: list[int],
+        tables: dict[int, list[str]],
+    ) -> None:
+        """Write the difference between two datasets of one subject and period's figures."""
+        old, new = datasets[0].observations, datasets[1].observations
+        n = len(old)
+        now = self._stamp(conn)
+        # A fresh store's slots are its rows: find() names the stored row each item met.
+        touched: set[int] = set()
+        rejected = set(summary.rejected_indexes)
+        for index, item in enumerate(submission.items):
+            if index in rejected:
+                continue
+            slot = old.find(
+                item.metric, submission.subject, submission.period, item.disaggregation
+            )
+            if slot is not None:
+                touched.add(slot)
+        removed = len(new) < n
+        gone = sorted(touched) if removed else []
+        changed = [] if removed else sorted(i for i in touched if new[i] != old[i])
+        appended = list(new[n:]) if not removed else []
+        retire = [seqs[i] for i in (*gone, *changed)]
+        if retire:
+            self._retire(conn, retire, now)
+        if gone:
+            conn.execute(OBSERVATION.delete().where(OBSERVATION.c.seq.in_(retire)))
+        stored_by = submission.stored_by
+        for i in changed:
+            values = self._row_values(conn, new[i], tables)
+            conn.execute(
+                OBSERVATION.update()
+                .where(OBSERVATION.c.seq == seqs[i])
+                .values(**values, updated_us=now, stored_by=stored_by)
+            )
+        if appended:
+            top = conn.execute(sa.select(sa.func.max(OBSERVATION.c.seq))).scalar_one()
+            start = -1 if top is None else top
+            conn.execute(
+                OBSERVATION.insert(),
+                [
+                    {
+                        "seq": start + 1 + k,
+                        **self._row_values(conn, o, tables),
+                        "created_us": now,
+                        "updated_us": now,
+                        "stored_by": stored_by,
+                    }
+                    for k, o in enumerate(appended)
+                ],
+            )
+
+    def _retire(self, conn: sa.Connection, seqs: Sequence[int], now: int) -> None:
+        """Copy the current versions of rows ``seqs`` into the history, ended at ``now``."""
+        cols = ", ".join(OBSERVATION_COLUMNS)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, stored_by, "  # noqa: S608 - column names are ours
+                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, stored_by, "
+                "updated_us, :now FROM antq_observation WHERE seq IN :seqs"
+            ).bindparams(sa.bindparam("seqs", expanding=True)),
+            {"now": now, "seqs": list(seqs)},
+        )
+
+    def _row_values(
+        self, conn: sa.Connection, o: Observation, tables: dict[int, list[str]]
+    ) -> dict[str, object]:
+        """The columns of one observation, its values coded (new codes added)."""
+
+        def code(dim: int, value: object) -> int:
+            if dim in _IMPLIED_ZERO and value in (None, EMPTY_DISAGGREGATION):
+                return 0
+            return self._intern(
+                conn, dim, [None, value] if dim in _IMPLIED_ZERO else [value], tables
+            )[-1]
+
+        value = o.value
+        small = type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX
+        return {
+            "metric": code(_DIM["metric"], o.metric),
+            "subject": code(_DIM["subject"], o.subject),
+            "period": code(_DIM["period"], o.period),
+            "unit": code(_DIM["unit"], o.unit),
+            "qualifier": QUALIFIER_INDEX[o.qualifier],
+            "disaggregation": code(_DIM["disaggregation"], o.disaggregation),
+            "source": code(_DIM["text"], o.source),
+            "note": code(_DIM["text"], o.note),
+            "value": value if small else 0,
+            "exact": None if small else _encode_exact(value),
+        }
+
     # -- questions ---------------------------------------------------------------------------
 
     def observations(
@@ -793,6 +1008,13 @@ class Store:
 
 
 _OPEN: Final = object()
+
+
+def _code_in(tables: dict[int, list[str]], dim: int, text: str) -> int | None:
+    try:
+        return tables[dim].index(text)
+    except ValueError:
+        return None
 
 
 def _subject(subject: SubjectRef | str) -> SubjectRef:
