@@ -790,15 +790,20 @@ class Store:
             context = self._context(conn)
             tables = self._code_tables(conn)
             stored = self._figures(conn, submission.subject, submission.period, tables)
-            before = context.replace(observations=[o for _, o in stored])
+            before = context.replace(observations=[o for _, _, o in stored])
             after, summary = before.apply(
                 submission, strategy, dry_run=dry_run, force=force, now=when
             )
             if after is before:
                 return summary
-            seqs = [seq for seq, _ in stored]
             self._write_changes(
-                conn, submission, summary, (before, after), seqs=seqs, tables=tables
+                conn,
+                submission,
+                summary,
+                (before, after),
+                seqs=[seq for seq, _, _ in stored],
+                created=[c for _, c, _ in stored],
+                tables=tables,
             )
         return summary
 
@@ -827,8 +832,8 @@ class Store:
         subject: SubjectRef,
         period: Period,
         tables: dict[int, list[str]],
-    ) -> list[tuple[int, Observation]]:
-        """The stored figures of one subject and period, with their ``seq``, in order."""
+    ) -> list[tuple[int, int, Observation]]:
+        """The stored figures of one subject and period, with ``seq`` and ``created_us``."""
         s = _code_in(tables, _DIM["subject"], str(subject))
         p = _code_in(tables, _DIM["period"], str(period))
         if s is None or p is None:
@@ -838,7 +843,7 @@ class Store:
             .where(OBSERVATION.c.subject == s, OBSERVATION.c.period == p)
             .order_by(OBSERVATION.c.seq)
         ).all()
-        return [(row.seq, self._observation(row, tables)) for row in rows]
+        return [(row.seq, row.created_us, self._observation(row, tables)) for row in rows]
 
     def _write_changes(
         self,
@@ -848,6 +853,7 @@ class Store:
         datasets: tuple[Dataset, Dataset],
         *,
         seqs: list[int],
+        created: list[int],
         tables: dict[int, list[str]],
     ) -> None:
         """Write the difference between two datasets of one subject and period's figures."""
@@ -872,32 +878,37 @@ class Store:
         retire = [seqs[i] for i in (*gone, *changed)]
         if retire:
             self._retire(conn, retire, now)
-        if gone:
-            conn.execute(OBSERVATION.delete().where(OBSERVATION.c.seq.in_(retire)))
         stored_by = submission.stored_by
-        for i in changed:
-            values = self._row_values(conn, new[i], tables)
-            conn.execute(
-                OBSERVATION.update()
-                .where(OBSERVATION.c.seq == seqs[i])
-                .values(**values, updated_us=now, stored_by=stored_by)
-            )
+        coder = _Coder(tables)
+        rows = [
+            {
+                "seq": seqs[i],
+                **coder.columns(new[i]),
+                "created_us": created[i],
+                "updated_us": now,
+                "stored_by": stored_by,
+            }
+            for i in changed
+        ]
         if appended:
             top = conn.execute(sa.select(sa.func.max(OBSERVATION.c.seq))).scalar_one()
             start = -1 if top is None else top
-            conn.execute(
-                OBSERVATION.insert(),
-                [
-                    {
-                        "seq": start + 1 + k,
-                        **self._row_values(conn, o, tables),
-                        "created_us": now,
-                        "updated_us": now,
-                        "stored_by": stored_by,
-                    }
-                    for k, o in enumerate(appended)
-                ],
-            )
+            rows += [
+                {
+                    "seq": start + 1 + k,
+                    **coder.columns(o),
+                    "created_us": now,
+                    "updated_us": now,
+                    "stored_by": stored_by,
+                }
+                for k, o in enumerate(appended)
+            ]
+        coder.flush(conn)
+        if retire:
+            # Replaced rows are written again below under their seq, keeping their place.
+            conn.execute(OBSERVATION.delete().where(OBSERVATION.c.seq.in_(retire)))
+        if rows:
+            conn.execute(OBSERVATION.insert(), rows)
 
     def _retire(self, conn: sa.Connection, seqs: Sequence[int], now: int) -> None:
         """Copy the current versions of rows ``seqs`` into the history, ended at ``now``."""
@@ -910,33 +921,6 @@ class Store:
             ).bindparams(sa.bindparam("seqs", expanding=True)),
             {"now": now, "seqs": list(seqs)},
         )
-
-    def _row_values(
-        self, conn: sa.Connection, o: Observation, tables: dict[int, list[str]]
-    ) -> dict[str, object]:
-        """The columns of one observation, its values coded (new codes added)."""
-
-        def code(dim: int, value: object) -> int:
-            if dim in _IMPLIED_ZERO and value in (None, EMPTY_DISAGGREGATION):
-                return 0
-            return self._intern(
-                conn, dim, [None, value] if dim in _IMPLIED_ZERO else [value], tables
-            )[-1]
-
-        value = o.value
-        small = type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX
-        return {
-            "metric": code(_DIM["metric"], o.metric),
-            "subject": code(_DIM["subject"], o.subject),
-            "period": code(_DIM["period"], o.period),
-            "unit": code(_DIM["unit"], o.unit),
-            "qualifier": QUALIFIER_INDEX[o.qualifier],
-            "disaggregation": code(_DIM["disaggregation"], o.disaggregation),
-            "source": code(_DIM["text"], o.source),
-            "note": code(_DIM["text"], o.note),
-            "value": value if small else 0,
-            "exact": None if small else _encode_exact(value),
-        }
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -1008,6 +992,51 @@ class Store:
 
 
 _OPEN: Final = object()
+
+
+class _Coder:
+    """Codes for the values of new rows, within one transaction; new codes written at once."""
+
+    def __init__(self, tables: dict[int, list[str]]) -> None:
+        self._tables = tables
+        self._index: dict[int, dict[str, int]] = {}
+        self._new: list[dict[str, object]] = []
+
+    def code(self, dim: int, value: object) -> int:
+        if dim in _IMPLIED_ZERO and value in (None, EMPTY_DISAGGREGATION):
+            return 0
+        index = self._index.get(dim)
+        table = self._tables[dim]
+        if index is None:
+            index = self._index[dim] = {text: code for code, text in enumerate(table)}
+        text = _dim_text(dim, value)
+        code = index.get(text)
+        if code is None:
+            code = index[text] = len(table)
+            table.append(text)
+            self._new.append({"dim": dim, "code": code, "value": text})
+        return code
+
+    def columns(self, o: Observation) -> dict[str, object]:
+        value = o.value
+        small = type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX
+        return {
+            "metric": self.code(_DIM["metric"], o.metric),
+            "subject": self.code(_DIM["subject"], o.subject),
+            "period": self.code(_DIM["period"], o.period),
+            "unit": self.code(_DIM["unit"], o.unit),
+            "qualifier": QUALIFIER_INDEX[o.qualifier],
+            "disaggregation": self.code(_DIM["disaggregation"], o.disaggregation),
+            "source": self.code(_DIM["text"], o.source),
+            "note": self.code(_DIM["text"], o.note),
+            "value": value if small else 0,
+            "exact": None if small else _encode_exact(value),
+        }
+
+    def flush(self, conn: sa.Connection) -> None:
+        if self._new:
+            conn.execute(CODE.insert(), self._new)
+            self._new = []
 
 
 def _code_in(tables: dict[int, list[str]], dim: int, text: str) -> int | None:
