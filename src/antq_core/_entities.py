@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     JsonValue,
     PlainSerializer,
     PlainValidator,
@@ -26,7 +27,10 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
+from antq_core._util.plaintext import tidied
 from antq_core._values.geo import AdminLevel
 from antq_core._values.patterns import NOT_BLANK_TRIMMED, WHOLE_TEXT, whole
 from antq_core._values.period import Period, PeriodKind
@@ -102,6 +106,19 @@ class _Entity(BaseModel):
         frozen=True,
         extra="forbid",
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The model's JSON Schema with plain-text descriptions (no doctests, no Sphinx roles).
+
+        A model whose serializer leaves fields out unless asked (``Participant``'s
+        personal fields) still lists its fields in the output schema, each optional.
+        """
+        if handler.mode == "serialization" and schema.get("serialization") is not None:
+            schema = {k: v for k, v in schema.items() if k != "serialization"}
+        return tidied(handler(schema), handler)
 
     def evolve(self, **changes: Any) -> Self:
         """A copy with ``changes``, checked as a new entity would be.

@@ -24,6 +24,7 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationStore
 from antq_core._entities import EntityId, Observation
 from antq_core._util.inputs import read_input
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import whole
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
@@ -59,7 +60,7 @@ Uid = Annotated[
 ]
 
 
-class Dhis2OptionCombo(BaseModel):
+class Dhis2OptionCombo(PlainSchema, BaseModel):
     """One disaggregation and the DHIS2 category option combo that stands for it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -82,7 +83,7 @@ def _repeated(pairs: Iterable[tuple[str, str]], what: str) -> list[str]:
     return found
 
 
-class Dhis2Mapping(BaseModel):
+class Dhis2Mapping(PlainSchema, BaseModel):
     """How the dataset's ids become DHIS2 UIDs, for :func:`to_dhis2_data_value_set`.
 
     Read it from JSON with :meth:`load` or :meth:`from_json`. Each UID stands
