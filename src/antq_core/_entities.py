@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import hmac
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Final, Self
 
 from pydantic import (
@@ -788,9 +791,19 @@ class ReportingForm(_Entity):
             raise ValueError(msg)
         return self
 
+    @functools.cached_property
+    def lines(self) -> Mapping[str, FormMetric]:
+        """The form's lines by metric id."""
+        return MappingProxyType({m.metric: m for m in self.metrics})
+
+    @functools.cached_property
+    def compulsory(self) -> tuple[str, ...]:
+        """Ids of the metrics a report must give."""
+        return tuple(m.metric for m in self.metrics if m.compulsory)
+
     def metric(self, id: str) -> FormMetric | None:  # noqa: A002
         """The form's line for metric ``id``, or ``None`` if the form does not ask for it."""
-        return next((m for m in self.metrics if m.metric == id), None)
+        return self.lines.get(id)
 
     def _after_end(self, period: Period, days: int) -> dt.date:
         return period.end + dt.timedelta(days=days)

@@ -10,7 +10,7 @@ from antq_core._values.geo import AdminUnit, Gazetteer
 from antq_core._values.groups import UnitGroupSet, read_group_sets
 from antq_core.errors import InvalidValueError
 
-__all__ = ["assigned_units"]
+__all__ = ["assigned_units", "is_assigned"]
 
 
 def assigned_units(
@@ -64,3 +64,27 @@ def assigned_units(
         for u in gazetteer
         if u.level is level and (under is None or gazetteer.is_within(u.code, under))
     )
+
+
+def is_assigned(
+    form: ReportingForm,
+    gazetteer: Gazetteer,
+    code: str,
+    *,
+    group_sets: Mapping[str, UnitGroupSet] | None = None,
+) -> bool:
+    """Whether unit ``code`` must report on ``form`` (without listing every unit that must)."""
+    if form.assigned_units:
+        return code in form.assigned_units
+    unit = gazetteer.get(code)
+    if unit is None:
+        return False
+    if form.assigned_level is not None:
+        under = form.assigned_under
+        return unit.level is form.assigned_level and (
+            under is None or gazetteer.is_within(code, under)
+        )
+    try:
+        return any(u.code == code for u in assigned_units(form, gazetteer, group_sets=group_sets))
+    except InvalidValueError:
+        return False

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Final, Protocol
 
-from antq_core._dataset.forms import assigned_units
-from antq_core._dataset.store import FigureAudit, ObservationStore
+from antq_core._dataset.forms import is_assigned
+from antq_core._dataset.store import FigureAudit, ObservationStore, Row
 from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
 from antq_core._entities import (
     DisaggregationCategory,
     Initiative,
     MassOrganization,
     MetricDefinition,
-    Observation,
     Participant,
     ReportingForm,
     Site,
@@ -152,19 +151,15 @@ def submission_conflicts(
             "E7611",
         )
         return form
-    if subject.kind is SubjectKind.UNIT and subject.id in dataset.gazetteer:
-        try:
-            units = assigned_units(form, dataset.gazetteer)
-        except InvalidValueError:
-            units = ()
-        if all(u.code != subject.id for u in units):
-            conflicts.whole(
-                "not_assigned",
-                str(subject),
-                f"Đơn vị {subject.id} không được giao báo cáo biểu mẫu {form.id}",
-                f"unit {subject.id} is not assigned to report form {form.id}",
-                "E7603",
-            )
+    unit = subject.kind is SubjectKind.UNIT and subject.id in dataset.gazetteer
+    if unit and not is_assigned(form, dataset.gazetteer, subject.id):
+        conflicts.whole(
+            "not_assigned",
+            str(subject),
+            f"Đơn vị {subject.id} không được giao báo cáo biểu mẫu {form.id}",
+            f"unit {subject.id} is not assigned to report form {form.id}",
+            "E7603",
+        )
     if not force:
         closes = form.closes(period)
         opens = form.opens(period)
@@ -194,7 +189,7 @@ def _observation(
     form: ReportingForm | None,
     conflicts: _Conflicts,
     deleting: bool,
-) -> Observation | None:
+) -> Row | None:
     """The figure of one item, or ``None`` after noting what is wrong with it."""
     metric = dataset.metrics.get(item.metric)
     if metric is None:
@@ -220,7 +215,7 @@ def _observation(
             dhis2="E7610",
         )
         return None
-    for category, option in item.disaggregation.items():
+    for category, option in item.disaggregation.items() if item.disaggregation else ():
         known = dataset.categories.get(category)
         allowed = line.categories if line is not None else metric.categories
         if category not in allowed or known is None or all(o.id != option for o in known.options):
@@ -276,17 +271,90 @@ def _observation(
                 dhis2="E7619",
             )
             return None
-    return Observation.model_construct(
-        metric=metric.id,
-        subject=submission.subject,
-        period=submission.period,
-        unit=unit,
-        value=value,
-        qualifier=item.qualifier,
-        disaggregation=item.disaggregation,
-        source=item.source,
-        note=item.note,
+    return (
+        metric.id,
+        submission.subject,
+        submission.period,
+        unit,
+        item.qualifier,
+        item.disaggregation,
+        item.source,
+        item.note,
+        value,
     )
+
+
+class _Plan:
+    """What a submission's figures do to the store, as they are read."""
+
+    def __init__(
+        self,
+        store: ObservationStore,
+        submission: Submission,
+        strategy: ImportStrategy,
+        conflicts: _Conflicts,
+        when: dt.datetime,
+    ) -> None:
+        self.store = store
+        self.submission = submission
+        self.strategy = strategy
+        self.deleting = strategy == "delete"
+        self.conflicts = conflicts
+        self.when = when
+        self.append: list[Row] = []
+        self.replace: dict[int, tuple[Row, FigureAudit | None]] = {}
+        self.remove: list[int] = []
+        self.seen: dict[tuple[object, ...], int] = {}
+        self.identical = 0
+        self.find = store.finder(submission.subject, submission.period)
+
+    def take(self, index: int, row: Row) -> None:
+        """Plan what item ``index``, read as ``row``, does; or note why it does nothing."""
+        conflicts, strategy, store = self.conflicts, self.strategy, self.store
+        subject, period = self.submission.subject, self.submission.period
+        metric, disaggregation = row[0], row[5]
+        first = self.seen.setdefault((metric, disaggregation), index)
+        if first != index:
+            conflicts.item(
+                index,
+                "duplicate_item",
+                metric,
+                f"Mục {index + 1} trùng chỉ tiêu và phân tổ với mục {first + 1}",
+                f"item {index} repeats the metric and breakdown of item {first}",
+            )
+            return
+        slot = self.find(metric, disaggregation)
+        if slot is None:
+            if strategy in ("update", "delete"):
+                verb_vi, verb_en = ("xóa", "delete") if self.deleting else ("cập nhật", "update")
+                conflicts.item(
+                    index,
+                    "not_stored",
+                    metric,
+                    f"Chưa có số liệu {metric} của {subject} kỳ {period} để {verb_vi}",
+                    f"no stored figure {metric} of {subject} for {period} to {verb_en}",
+                )
+            else:
+                self.append.append(row)
+            return
+        if self.deleting:
+            self.remove.append(slot)
+        elif strategy == "create":
+            conflicts.item(
+                index,
+                "exists",
+                metric,
+                f"Đã có số liệu {metric} của {subject} kỳ {period}; "
+                "chiến lược 'create' không ghi đè",
+                f"a figure {metric} of {subject} for {period} is already stored; "
+                "strategy 'create' does not replace it",
+            )
+        elif store.stored(slot) == row:
+            self.identical += 1
+        else:
+            before = store.stored_audit(slot)
+            created = before.created if before is not None else None
+            self.replace[slot] = (row, FigureAudit(self.submission.stored_by, created, self.when))
 
 
 def merge(
@@ -319,66 +387,18 @@ def merge(
             rejected_indexes=range(len(items)),
         )
         return None, summary
-    store = dataset.observations
-    deleting = strategy == "delete"
-    append: list[tuple[Observation, FigureAudit | None]] = []
-    replace: dict[int, tuple[Observation, FigureAudit | None]] = {}
-    remove: list[int] = []
-    seen: dict[tuple[object, ...], int] = {}
-    identical = 0
-    stored_by = submission.stored_by
+    plan = _Plan(dataset.observations, submission, strategy, conflicts, when)
+    deleting = plan.deleting
     for index, item in enumerate(items):
-        o = _observation(
+        row = _observation(
             dataset, submission, index, item, form=form, conflicts=conflicts, deleting=deleting
         )
-        if o is None:
-            continue
-        key = (o.metric, o.disaggregation)
-        first = seen.setdefault(key, index)
-        if first != index:
-            conflicts.item(
-                index,
-                "duplicate_item",
-                o.metric,
-                f"Mục {index + 1} trùng chỉ tiêu và phân tổ với mục {first + 1}",
-                f"item {index} repeats the metric and breakdown of item {first}",
-            )
-            continue
-        slot = store.find(o.metric, o.subject, o.period, o.disaggregation)
-        if slot is None:
-            if strategy in ("update", "delete"):
-                conflicts.item(
-                    index,
-                    "not_stored",
-                    o.metric,
-                    f"Chưa có số liệu {o.metric} của {o.subject} kỳ {o.period} để "
-                    + ("xóa" if deleting else "cập nhật"),
-                    f"no stored figure {o.metric} of {o.subject} for {o.period} to "
-                    + ("delete" if deleting else "update"),
-                )
-                continue
-            append.append((o, FigureAudit(stored_by, when, when)))
-            continue
-        if deleting:
-            remove.append(slot)
-            continue
-        if strategy == "create":
-            conflicts.item(
-                index,
-                "exists",
-                o.metric,
-                f"Đã có số liệu {o.metric} của {o.subject} kỳ {o.period}; "
-                "chiến lược 'create' không ghi đè",
-                f"a figure {o.metric} of {o.subject} for {o.period} is already stored; "
-                "strategy 'create' does not replace it",
-            )
-            continue
-        if store.stored(slot) == o:
-            identical += 1
-            continue
-        before = store.stored_audit(slot)
-        created = before.created if before is not None else None
-        replace[slot] = (o, FigureAudit(stored_by, created, when))
+        if row is not None:
+            plan.take(index, row)
+    append, replace, remove = plan.append, plan.replace, plan.remove
+    store = dataset.observations
+    identical = plan.identical
+    new_audit = FigureAudit(submission.stored_by, when, when)
     if form is not None and not deleting:
         _missing_compulsory(form, submission, conflicts)
     summary = ImportSummary(
@@ -393,17 +413,22 @@ def merge(
     )
     if dry_run or not (append or replace or remove):
         return None, summary
-    return store.with_changes(append=append, replace=replace, remove=remove), summary
+    changed = store.with_changes(
+        append=append, append_audit=[new_audit] * len(append), replace=replace, remove=remove
+    )
+    return changed, summary
 
 
 def _missing_compulsory(
     form: ReportingForm, submission: Submission, conflicts: _Conflicts
 ) -> None:
+    compulsory = form.compulsory
+    if not compulsory:
+        return
     given = {item.metric for item in submission.items if item.value is not None}
-    missing: Iterable[str] = [
-        m.metric for m in form.metrics if m.compulsory and m.metric not in given
-    ]
-    for metric in missing:
+    for metric in compulsory:
+        if metric in given:
+            continue
         conflicts.whole(
             "missing_compulsory",
             metric,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final, Generic, TypeVar, overload
 
@@ -24,6 +24,7 @@ __all__ = [
     "Interner",
     "ObservationColumns",
     "ObservationStore",
+    "Row",
     "StoreBuilder",
 ]
 
@@ -148,12 +149,17 @@ _KEY_COLUMNS: Final = (0, 1, 2, 5)
 """The columns that make a figure's key: metric, subject, period, disaggregation."""
 _TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
 """For each code column, its table in ``_tables`` (the qualifier has none)."""
-_MAX_CHUNKS: Final = 16
+_MAX_CHUNKS: Final = 40
 _MAX_PATCHES: Final = 8192
 _MAX_DELTA: Final = 16384
 
 # One row's codes and number: the eight code columns, then the value (an int or Number).
 _RowCodes = tuple[int, int, int, int, int, int, int, int, Number]
+Row = tuple[
+    str, SubjectRef, Period, Unit, Qualifier, Disaggregation, str | None, str | None, Number
+]
+"""One figure as plain values, in the store's column order: metric id, subject,
+period, unit, qualifier, disaggregation, source, note, value."""
 
 
 class _Chunk:
@@ -557,33 +563,66 @@ class ObservationStore(Sequence[Observation]):
         builds an index of every key (once for a store and those derived
         from it); later calls cost a dictionary look-up.
         """
+        return self.finder(subject, period)(metric, disaggregation)
+
+    def finder(
+        self, subject: SubjectRef, period: Period
+    ) -> Callable[[str, Disaggregation], int | None]:
+        """:meth:`find` for one subject and period: a function of the metric and disaggregation."""
         sizes, t = self._sizes, self._tables
-        m = t[0].index.get(metric)
         s = t[1].index.get(subject)
         p = t[2].index.get(period)
-        d = t[4].index.get(disaggregation)
-        if (
-            m is None
-            or s is None
-            or p is None
-            or d is None
-            or m >= sizes[0]
-            or s >= sizes[1]
-            or p >= sizes[2]
-            or d >= sizes[4]
-        ):
-            return None
+        if s is None or p is None or s >= sizes[1] or p >= sizes[2]:
+            return _nowhere
         index = self._key_index()
-        if not index.fits(m, s, p, d):
-            return None
-        slot = index.get(index.key(m, s, p, d))
-        if slot is None or slot in self._dead_set:
-            return None
-        return slot
+        metrics, disaggregations = t[0].index, t[4].index
+        dead = self._dead_set
+        base, delta = index.base, index.delta
+        lm, ls, lp, ld = index.limits
+        if s >= ls or p >= lp:
+            return _nowhere
+        shifts = index.shifts
+        if shifts is None:
 
-    def stored(self, slot: int) -> Observation:
-        """The figure in ``slot`` (from :meth:`find`)."""
-        return self._model(self._codes(slot))
+            def key(m: int, d: int) -> Any:
+                return (m, s, p, d)
+        else:
+            m_shift = shifts[0]
+            middle = s << shifts[1] | p << shifts[2]
+
+            def key(m: int, d: int) -> Any:
+                return m << m_shift | middle | d
+
+        mine_m, mine_d = sizes[0], sizes[4]
+
+        def find(metric: str, disaggregation: Disaggregation) -> int | None:
+            m = metrics.get(metric)
+            d = disaggregations.get(disaggregation)
+            if m is None or d is None or m >= mine_m or d >= mine_d or m >= lm or d >= ld:
+                return None
+            k = key(m, d)
+            slot = delta.get(k)
+            if slot is None:
+                slot = base.get(k)
+            return None if slot is None or slot in dead else slot
+
+        return find
+
+    def stored(self, slot: int) -> Row:
+        """The figure in ``slot`` (from :meth:`find`), as a :data:`Row`."""
+        codes = self._codes(slot)
+        t = self._tables
+        return (
+            t[0].values[codes[0]],
+            t[1].values[codes[1]],
+            t[2].values[codes[2]],
+            t[3].values[codes[3]],
+            _QUALIFIERS[codes[4]],
+            t[4].values[codes[5]],
+            t[5].values[codes[6]],
+            t[5].values[codes[7]],
+            codes[8],
+        )
 
     def stored_audit(self, slot: int) -> FigureAudit | None:
         """Who stored the figure in ``slot`` and when, if known."""
@@ -592,69 +631,65 @@ class ObservationStore(Sequence[Observation]):
     def with_changes(
         self,
         *,
-        append: Sequence[tuple[Observation, FigureAudit | None]] = (),
-        replace: Mapping[int, tuple[Observation, FigureAudit | None]] | None = None,
+        append: Sequence[Row] = (),
+        append_audit: Sequence[FigureAudit | None] = (),
+        replace: Mapping[int, tuple[Row, FigureAudit | None]] | None = None,
         remove: Iterable[int] = (),
     ) -> ObservationStore:
         """A new store: ``append`` rows added at the end, slots replaced and removed.
 
         This store is unchanged and shares its columns with the new one; the
-        cost follows the number of changes. The observations must be valid
-        (the caller has checked them), and ``replace`` keeps each slot's key.
+        cost follows the number of changes. Rows are :data:`Row` tuples that
+        the caller has checked as an :class:`~antq_core.Observation` would be;
+        ``append_audit`` holds the audit of each appended row (or is empty),
+        and ``replace`` keeps each slot's key.
         """
-        tables = tuple(
-            t if len(t.values) == size else Interner(t.values[:size])
-            for t, size in zip(self._tables, self._sizes, strict=True)
-        )
-        metrics, subjects, periods, units, disaggregations, texts = tables
+        tables = list(self._tables)
+        sizes = self._sizes
+        # A table may be added to in place while this store is the last one
+        # derived from it (nothing beyond its size yet); otherwise another store
+        # added to it, and this one takes a copy of its own part before adding.
+        tip = [len(t.values) == size for t, size in zip(tables, sizes, strict=True)]
 
-        def codes_of(o: Observation) -> _RowCodes:
-            return (
-                metrics.add(o.metric),
-                subjects.add(o.subject),
-                periods.add(o.period),
-                units.add(o.unit),
-                QUALIFIER_INDEX[o.qualifier],
-                disaggregations.add(o.disaggregation),
-                texts.add(o.source),
-                texts.add(o.note),
-                o.value,
-            )
+        def coder(k: int) -> Callable[[Any], int]:
+            def intern(value: Any) -> int:
+                table = tables[k]
+                found = table.index.get(value)
+                if found is not None and (tip[k] or found < sizes[k]):
+                    return found
+                if not tip[k]:
+                    table = tables[k] = Interner(table.values[: sizes[k]])
+                    tip[k] = True
+                return table.add(value)
 
+            return intern
+
+        code_of = [coder(k) for k in range(6)]
         index = self._key_index().derived() if append else self._index
         chunks = self._chunks
         end = self._starts[-1] + len(chunks[-1])
         if append:
-            cols = tuple(array(t) for t in _TYPECODES)
-            exact: dict[int, Number] = {}
-            audit: dict[int, FigureAudit] = {}
-            rebuild = False
             assert index is not None  # noqa: S101 - set just above
-            for local, (o, figure_audit) in enumerate(append):
-                codes = codes_of(o)
-                for col, code in zip(cols, codes[:8], strict=False):
-                    col.append(code)
-                value = codes[8]
-                if type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX:
-                    cols[8].append(value)
-                else:
-                    cols[8].append(0)
-                    exact[local] = value
-                if figure_audit is not None:
-                    audit[local] = figure_audit
-                m, s, p, d = codes[0], codes[1], codes[2], codes[5]
-                if index.fits(m, s, p, d):
-                    index.delta.setdefault(index.key(m, s, p, d), end + local)
-                else:
-                    rebuild = True
-            chunks = (*chunks, _Chunk(cols, exact, audit))
-            if rebuild:
-                index = None
+            chunk, fitted = _chunk_of(append, append_audit, code_of, index, end)
+            chunks = (*chunks, chunk)
+            if not fitted:
+                index = None  # a code outgrew the packed key: build the index anew
         patch = self._patch
         if replace:
             patch = dict(patch)
-            for slot, (o, figure_audit) in replace.items():
-                patch[slot] = (codes_of(o), figure_audit)
+            for slot, (row, figure_audit) in replace.items():
+                codes: _RowCodes = (
+                    code_of[0](row[0]),
+                    code_of[1](row[1]),
+                    code_of[2](row[2]),
+                    code_of[3](row[3]),
+                    QUALIFIER_INDEX[row[4]],
+                    code_of[4](row[5]),
+                    code_of[5](row[6]),
+                    code_of[5](row[7]),
+                    row[8],
+                )
+                patch[slot] = (codes, figure_audit)
         dead = self._dead
         removed = set(remove)
         if removed:
@@ -663,12 +698,63 @@ class ObservationStore(Sequence[Observation]):
                 patch = dict(patch)
             for slot in removed:
                 patch.pop(slot, None)
+        # Join the newest chunks while the last is as large as the one before it (never
+        # the first): a row is copied about log2(rows added) times, chunks stay few.
+        while len(chunks) > 2 and len(chunks[-1]) >= len(chunks[-2]):  # noqa: PLR2004
+            chunks = (*chunks[:-2], _joined(chunks[-2:]))
         if len(chunks) > _MAX_CHUNKS:
             chunks = (chunks[0], _joined(chunks[1:]))
-        store = ObservationStore._of(tables, chunks, patch, dead, index)
+        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index)
         if len(patch) > _MAX_PATCHES:
             store._compact()
         return store
+
+
+def _chunk_of(
+    rows: Sequence[Row],
+    audits: Sequence[FigureAudit | None],
+    code_of: Sequence[Callable[[Any], int]],
+    index: _KeyIndex,
+    end: int,
+) -> tuple[_Chunk, bool]:
+    """A chunk of ``rows`` (slots from ``end``), their keys added to ``index``.
+
+    Returns the chunk, and whether every key fitted the index's packed keys.
+    """
+    columns = list(zip(*rows, strict=True))
+    values = columns[8]
+    coded = [
+        list(map(code_of[0], columns[0])),
+        list(map(code_of[1], columns[1])),
+        list(map(code_of[2], columns[2])),
+        list(map(code_of[3], columns[3])),
+        list(map(QUALIFIER_INDEX.__getitem__, columns[4])),
+        list(map(code_of[4], columns[5])),
+        list(map(code_of[5], columns[6])),
+        list(map(code_of[5], columns[7])),
+    ]
+    exact = {
+        i: v
+        for i, v in enumerate(values)
+        if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
+    }
+    plain = [0 if i in exact else v for i, v in enumerate(values)] if exact else values
+    cols = (
+        *(array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
+        array("q", plain),
+    )
+    audit = {i: a for i, a in enumerate(audits) if a is not None}
+    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
+    delta, key, fits = index.delta, index.key, index.fits
+    for slot, (m, s, p, d) in enumerate(keys, end):
+        if not fits(m, s, p, d):
+            return _Chunk(cols, exact, audit), False
+        delta.setdefault(key(m, s, p, d), slot)
+    return _Chunk(cols, exact, audit), True
+
+
+def _nowhere(metric: str, disaggregation: Disaggregation) -> int | None:
+    return None
 
 
 def _joined(chunks: Sequence[_Chunk]) -> _Chunk:
