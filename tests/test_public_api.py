@@ -42,6 +42,7 @@ SUBMODULES = [
     "antq_core.io.frames",
     "antq_core.io.jsonschema",
     "antq_core.io.tabular",
+    "antq_core.io.web",
     "antq_core.report",
     "antq_core.store",
     "antq_core.testing",
