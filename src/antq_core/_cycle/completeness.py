@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Literal
 
@@ -20,8 +20,8 @@ from antq_core.errors import InvalidValueError
 __all__ = ["CompletenessReport", "UnitCompleteness", "completeness"]
 
 
-def _periods(value: object) -> tuple[Period, ...]:
-    return tuple(value)  # type: ignore[call-overload]
+def _periods(value: Iterable[Period]) -> tuple[Period, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
