@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from load import generate
 
-from antq_core import Dataset, Submission
+from antq_core import Dataset, Submission, completeness
 
 NOW = dt.datetime(2030, 2, 3, 9, 0, tzinfo=dt.UTC)
 EXTRA = 10_000
@@ -97,7 +97,7 @@ def dataset(n: int, seed: int = 2017) -> Dataset:
             "name_en": "Short report",
             "period_kind": "month",
             "metrics": [
-                {"metric": f"bench_{i}", "compulsory": i < 2}  # noqa: PLR2004
+                {"metric": f"bench_{i}", "compulsory": i < 2}
                 for i in range(5)
             ],
             "assigned_level": "commune",
