@@ -55,6 +55,7 @@ GROUPS = [
     ("values", "antq_core._values"),
     ("entities", "antq_core._entities"),
     ("dataset", "antq_core._dataset"),
+    ("cycle", "antq_core._cycle"),
     ("aggregation", "antq_core._aggregate"),
     ("validation", "antq_core._validation"),
     ("errors", "antq_core.errors"),

@@ -40,6 +40,7 @@ from antq_core._aggregate.counts import (
     count_entities,
     reconcile,
 )
+from antq_core._cycle import CompletenessReport, UnitCompleteness, completeness
 from antq_core._dataset.catalog import (
     Catalog,
     builtin_catalog,
@@ -166,6 +167,10 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "bundled_gazetteer",
     "bundled_group_sets",
     "sample",
+    # cycle (antq_core._cycle): completeness and timeliness of reports.
+    "CompletenessReport",
+    "UnitCompleteness",
+    "completeness",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",
     "AggregateTable",
