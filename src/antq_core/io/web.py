@@ -5,7 +5,8 @@ Results of the library (:class:`~antq_core.AggregateTable`,
 :class:`~antq_core.errors.Problem`, :class:`~antq_core.errors.Location`...)
 can be returned from a FastAPI endpoint as they are: each writes itself as its
 ``to_dict`` and publishes a JSON Schema. The import summary of a submission is
-returned through :data:`ImportSummaryResponse`, a pydantic type of its own.
+returned through :data:`ImportSummaryResponse` and a completeness report through
+:data:`CompletenessResponse`, pydantic types of their own.
 
 FastAPI answers a request that does not validate with a 422 whose body echoes
 the request's values (``input``), names and identity numbers included.
@@ -26,10 +27,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import PlainSerializer, PlainValidator, ValidationError, WithJsonSchema
 
+from antq_core._cycle.completeness import CompletenessReport, UnitCompleteness
 from antq_core._dataset.summary import ImportConflict, ImportSummary
 from antq_core._util.extras import require
 from antq_core._values.schema import shows_input
@@ -40,8 +43,11 @@ if TYPE_CHECKING:
     from fastapi.responses import JSONResponse
 
 __all__ = [
+    "COMPLETENESS_JSON_SCHEMA",
     "IMPORT_SUMMARY_JSON_SCHEMA",
+    "CompletenessResponse",
     "ImportSummaryResponse",
+    "completeness_to_dict",
     "import_summary_to_dict",
     "install_error_handlers",
     "load_error_body",
@@ -172,6 +178,125 @@ ImportSummaryResponse = Annotated[
 :func:`import_summary_to_dict`, with :data:`IMPORT_SUMMARY_JSON_SCHEMA` in the
 OpenAPI document.
 """
+
+# -- completeness ------------------------------------------------------------------------
+
+
+def _rate(rate: Fraction | None) -> float | None:
+    return None if rate is None else float(rate)
+
+
+def _unit_to_dict(u: UnitCompleteness) -> dict[str, Any]:
+    return {
+        "code": u.code,
+        "name": u.name,
+        "expected": u.expected,
+        "actual": u.actual,
+        "on_time": u.on_time,
+        "rate": _rate(u.rate),
+        "timely_rate": _rate(u.timely_rate),
+        "missing": [str(p) for p in u.missing],
+        "late": [str(p) for p in u.late],
+        "unknown_time": u.unknown_time,
+    }
+
+
+def completeness_to_dict(report: CompletenessReport) -> dict[str, Any]:
+    """A completeness report as JSON-ready data (:data:`COMPLETENESS_JSON_SCHEMA`).
+
+    Rates are actual (or on time) over expected as JSON numbers, ``null``
+    when nothing is expected; the counts they come from are beside them.
+    """
+    return {
+        "form": report.form,
+        "period": str(report.period),
+        "periods": [str(p) for p in report.periods],
+        "expected": report.expected,
+        "actual": report.actual,
+        "on_time": report.on_time,
+        "rate": _rate(report.rate),
+        "timely_rate": _rate(report.timely_rate),
+        "units": [_unit_to_dict(u) for u in report.units],
+        "silent": [{"code": code, "name": name} for code, name in report.silent],
+    }
+
+
+_RATE: Final = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_PERIODS: Final = {"type": "array", "items": {"type": "string"}}
+_COUNTS: Final = {
+    "expected": _COUNT,
+    "actual": _COUNT,
+    "on_time": _COUNT,
+    "rate": _RATE,
+    "timely_rate": _RATE,
+}
+
+COMPLETENESS_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "title": "CompletenessReport",
+    "description": (
+        "Completeness and timeliness of one reporting form for one period: reports expected, "
+        "given and given on time, per unit, and the units that gave none."
+    ),
+    "type": "object",
+    "properties": {
+        "form": {"type": "string"},
+        "period": {"type": "string", "description": "The period asked about."},
+        "periods": _PERIODS,
+        **_COUNTS,
+        "units": {
+            "type": "array",
+            "items": {
+                "title": "UnitCompleteness",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    **_COUNTS,
+                    "missing": _PERIODS,
+                    "late": _PERIODS,
+                    "unknown_time": _COUNT,
+                },
+                "required": [
+                    "code",
+                    "name",
+                    *_COUNTS,
+                    "missing",
+                    "late",
+                    "unknown_time",
+                ],
+                "additionalProperties": False,
+            },
+        },
+        "silent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["code", "name"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["form", "period", "periods", *_COUNTS, "units", "silent"],
+    "additionalProperties": False,
+}
+"""The JSON Schema of :func:`completeness_to_dict`."""
+
+
+def _report(value: object) -> CompletenessReport:
+    if isinstance(value, CompletenessReport):
+        return value
+    msg = "a CompletenessReport is made by completeness() or Store.completeness, not read"
+    raise ValueError(msg)
+
+
+CompletenessResponse = Annotated[
+    CompletenessReport,
+    PlainValidator(_report),
+    PlainSerializer(completeness_to_dict),
+    WithJsonSchema(json.loads(json.dumps(COMPLETENESS_JSON_SCHEMA))),
+]
+"""A :class:`~antq_core.CompletenessReport` as a pydantic type: annotate an endpoint with it."""
 
 # -- 422 errors without personal data ---------------------------------------------------
 

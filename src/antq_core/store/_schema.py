@@ -11,9 +11,13 @@ Schema versions:
    documents, participants' personal fields in their own table, the code
    tables, observations as integer codes, and the history of every changed or
    deleted row.
-2. Adds who stored each figure (``stored_by`` on observations and their
-   history) and an index on (subject, period) for the questions an
-   application asks of one unit and period.
+2. Adds each figure's audit as the reporting cycle keeps it: who stored it
+   (``stored_by``), when it was first stored and last changed
+   (``audit_created_us``, ``audit_updated_us``; these are the submission's
+   times, apart from the store's own ``created_us``/``updated_us``, the times
+   of the transactions), on observations and their history; and an index on
+   (subject, period) for the questions an application asks of one unit and
+   period.
 """
 
 from __future__ import annotations
@@ -141,6 +145,8 @@ def _observation_columns(*, stored_by: bool) -> list[sa.Column[object]]:
     ]
     if stored_by:
         columns.append(sa.Column("stored_by", sa.Text))
+        columns.append(sa.Column("audit_created_us", sa.BigInteger))
+        columns.append(sa.Column("audit_updated_us", sa.BigInteger))
     return columns
 
 
@@ -193,9 +199,11 @@ TABLES: Final = (
 
 
 def _upgrade_1_to_2(conn: sa.Connection) -> None:
-    """Version 2: who stored each figure, and the (subject, period) index."""
+    """Version 2: each figure's audit (who stored it and when), and the (subject, period) index."""
     for table in ("antq_observation", "antq_observation_history"):
         conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN stored_by TEXT"))
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN audit_created_us BIGINT"))
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN audit_updated_us BIGINT"))
     conn.execute(
         sa.text(
             "CREATE INDEX ix_antq_observation_subject_period ON antq_observation (subject, period)"

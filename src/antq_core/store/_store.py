@@ -14,8 +14,17 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from pydantic import BaseModel
 
+from antq_core._cycle.completeness import CompletenessReport, completeness
 from antq_core._dataset.dataset import Dataset
-from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
+from antq_core._dataset.forms import assigned_units
+from antq_core._dataset.store import (
+    INT64_MAX,
+    QUALIFIER_INDEX,
+    FigureAudit,
+    ObservationStore,
+    Row,
+    StoreBuilder,
+)
 from antq_core._dataset.summary import ImportStrategy, ImportSummary
 from antq_core._entities import (
     DatasetMetadata,
@@ -32,10 +41,11 @@ from antq_core._entities import (
     Submission,
 )
 from antq_core._util.extras import require
-from antq_core._values.geo import Gazetteer
+from antq_core._values.geo import AdminLevel, Gazetteer
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Qualifier, Unit
-from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectRef
+from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core.errors import StoreError, StoreSchemaError
 from antq_core.store._schema import (
     CODE,
@@ -81,6 +91,7 @@ _DIM = {name: i for i, name in enumerate(DIMENSIONS)}
 _IMPLIED_ZERO: Final = frozenset({_DIM["disaggregation"], _DIM["text"]})
 _QUALIFIERS: Final = tuple(Qualifier)
 _BATCH: Final = 100_000
+_AUDIT: Final = ("stored_by", "audit_created_us", "audit_updated_us")
 _ADVISORY_LOCK: Final = 0x616E7471  # "antq": serialises creating and upgrading the tables
 _COLUMN_TYPES: Final = ("I", "I", "I", "H", "B", "I", "I", "I", "q")
 
@@ -479,6 +490,7 @@ class Store:
     def _retire_all(self, conn: sa.Connection, now: int) -> None:
         """Move every current entity and observation into the history, ended at ``now``."""
         cols = ", ".join(OBSERVATION_COLUMNS)
+        audit = ", ".join(_AUDIT)
         conn.execute(
             sa.text(
                 "INSERT INTO antq_entity_history "
@@ -490,8 +502,8 @@ class Store:
         conn.execute(ENTITY.delete())
         conn.execute(
             sa.text(
-                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, stored_by, "  # noqa: S608 - column names are ours
-                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, stored_by, "
+                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, {audit}, "  # noqa: S608 - column names are ours
+                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, {audit}, "
                 "updated_us, :now FROM antq_observation"
             ),
             {"now": now},
@@ -525,6 +537,17 @@ class Store:
         exact: list[str | None] = [None] * n
         for row, number in cols.exact.items():
             exact[row] = _encode_exact(number)
+        who: list[str | None] = [stored_by] * n
+        created: list[int | None] = [None] * n
+        updated: list[int | None] = [None] * n
+        store = dataset.observations
+        for row in range(n):
+            audit = store.audit(row)
+            if audit is not None:
+                if audit.stored_by is not None:
+                    who[row] = audit.stored_by
+                created[row] = None if audit.created is None else to_us(audit.created)
+                updated[row] = to_us(audit.last_updated)
         rows = zip(
             range(n),
             coded(0, cols.metric),
@@ -538,7 +561,9 @@ class Store:
             cols.value,
             exact,
             repeat(now),
-            repeat(stored_by),
+            who,
+            created,
+            updated,
             repeat(now),
             strict=False,
         )
@@ -546,7 +571,7 @@ class Store:
 
     def _bulk_insert(self, conn: sa.Connection, rows: Iterable[tuple[object, ...]]) -> None:
         """Insert observation rows through the driver: executemany, or COPY on PostgreSQL."""
-        names = ["seq", *OBSERVATION_COLUMNS, "created_us", "stored_by", "updated_us"]
+        names = ["seq", *OBSERVATION_COLUMNS, "created_us", *_AUDIT, "updated_us"]
         driver: Any = conn.connection.driver_connection
         if self._dialect == "postgresql":
             with (
@@ -790,7 +815,7 @@ class Store:
             context = self._context(conn)
             tables = self._code_tables(conn)
             stored = self._figures(conn, submission.subject, submission.period, tables)
-            before = context.replace(observations=[o for _, _, o in stored])
+            before = context.replace(observations=_with_audits(stored))
             after, summary = before.apply(
                 submission, strategy, dry_run=dry_run, force=force, now=when
             )
@@ -801,8 +826,8 @@ class Store:
                 submission,
                 summary,
                 (before, after),
-                seqs=[seq for seq, _, _ in stored],
-                created=[c for _, c, _ in stored],
+                seqs=[seq for seq, _, _, _ in stored],
+                created=[c for _, c, _, _ in stored],
                 tables=tables,
             )
         return summary
@@ -832,8 +857,8 @@ class Store:
         subject: SubjectRef,
         period: Period,
         tables: dict[int, list[str]],
-    ) -> list[tuple[int, int, Observation]]:
-        """The stored figures of one subject and period, with ``seq`` and ``created_us``."""
+    ) -> list[tuple[int, int, Observation, FigureAudit | None]]:
+        """The stored figures of one subject and period, with ``seq``, ``created_us``, audit."""
         s = _code_in(tables, _DIM["subject"], str(subject))
         p = _code_in(tables, _DIM["period"], str(period))
         if s is None or p is None:
@@ -843,7 +868,10 @@ class Store:
             .where(OBSERVATION.c.subject == s, OBSERVATION.c.period == p)
             .order_by(OBSERVATION.c.seq)
         ).all()
-        return [(row.seq, row.created_us, self._observation(row, tables)) for row in rows]
+        return [
+            (row.seq, row.created_us, self._observation(row, tables), _audit_of(row))
+            for row in rows
+        ]
 
     def _write_changes(
         self,
@@ -878,7 +906,6 @@ class Store:
         retire = [seqs[i] for i in (*gone, *changed)]
         if retire:
             self._retire(conn, retire, now)
-        stored_by = submission.stored_by
         coder = _Coder(tables)
         rows = [
             {
@@ -886,7 +913,7 @@ class Store:
                 **coder.columns(new[i]),
                 "created_us": created[i],
                 "updated_us": now,
-                "stored_by": stored_by,
+                **_audit_columns(new.audit(i)),
             }
             for i in changed
         ]
@@ -899,7 +926,7 @@ class Store:
                     **coder.columns(o),
                     "created_us": now,
                     "updated_us": now,
-                    "stored_by": stored_by,
+                    **_audit_columns(new.audit(n + k)),
                 }
                 for k, o in enumerate(appended)
             ]
@@ -913,14 +940,102 @@ class Store:
     def _retire(self, conn: sa.Connection, seqs: Sequence[int], now: int) -> None:
         """Copy the current versions of rows ``seqs`` into the history, ended at ``now``."""
         cols = ", ".join(OBSERVATION_COLUMNS)
+        audit = ", ".join(_AUDIT)
         conn.execute(
             sa.text(
-                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, stored_by, "  # noqa: S608 - column names are ours
-                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, stored_by, "
+                f"INSERT INTO antq_observation_history (seq, {cols}, created_us, {audit}, "  # noqa: S608 - column names are ours
+                f"valid_from_us, valid_to_us) SELECT seq, {cols}, created_us, {audit}, "
                 "updated_us, :now FROM antq_observation WHERE seq IN :seqs"
             ).bindparams(sa.bindparam("seqs", expanding=True)),
             {"now": now, "seqs": list(seqs)},
         )
+
+    def completeness(
+        self,
+        *,
+        form: str,
+        period: Period | str,
+        parent: str | None = None,
+        level: AdminLevel | str | None = None,
+        group_sets: Mapping[str, UnitGroupSet] | None = None,
+    ) -> CompletenessReport:
+        """Completeness and timeliness of ``form``'s reports for ``period``, from the store.
+
+        The same answer as :func:`~antq_core.completeness` on the loaded
+        dataset, with the times each figure was stored (which a loaded
+        dataset does not carry): the store reads the entities and only the
+        figures that decide it (the totals of the form's metrics, for the
+        units it assigns and the periods asked).
+
+        Args:
+            form: The form's id.
+            period: A period of the form's kind, or a longer one holding several.
+            parent: Only the units under this unit's code.
+            level: Sum the rows at this level.
+            group_sets: Where a form's unit group is looked up (the bundled ones by default).
+
+        Raises:
+            StoreError: The store holds no dataset.
+            InvalidValueError: As :func:`~antq_core.completeness` raises it.
+        """
+        with self._reading() as conn:
+            context = self._context(conn)
+            tables = self._code_tables(conn)
+            known = context.forms.get(form)
+            if known is None:
+                return completeness(context, form=form, period=period)  # raises the same error
+            wanted = _period(period)
+            kind = known.period_kind
+            periods = [wanted] if wanted.kind is kind else wanted.sub_periods(kind)
+            subjects = [
+                str(SubjectRef(SubjectKind.UNIT, u.code))
+                for u in assigned_units(known, context.gazetteer, group_sets=group_sets)
+                if parent is None
+                or (parent in context.gazetteer and context.gazetteer.is_within(u.code, parent))
+            ]
+            metrics = [m.metric for m in known.metrics]
+            stored = self._select(
+                conn,
+                tables,
+                subjects=subjects,
+                periods=[str(p) for p in periods],
+                metrics=metrics,
+                totals_only=True,
+            )
+        figures = context.replace(observations=_with_audits(stored))
+        return completeness(
+            figures, form=known, period=wanted, parent=parent, level=level, group_sets=group_sets
+        )
+
+    def _select(
+        self,
+        conn: sa.Connection,
+        tables: dict[int, list[str]],
+        *,
+        subjects: Sequence[str],
+        periods: Sequence[str],
+        metrics: Sequence[str],
+        totals_only: bool,
+    ) -> list[tuple[int, int, Observation, FigureAudit | None]]:
+        """The stored figures with one of these subjects, periods and metrics, in order."""
+        query = sa.select(OBSERVATION).order_by(OBSERVATION.c.seq)
+        for column, dim, texts in (
+            (OBSERVATION.c.subject, _DIM["subject"], subjects),
+            (OBSERVATION.c.period, _DIM["period"], periods),
+            (OBSERVATION.c.metric, _DIM["metric"], metrics),
+        ):
+            index = {text: code for code, text in enumerate(tables[dim])}
+            codes = sorted({index[t] for t in texts if t in index})
+            if not codes:
+                return []
+            if len(codes) < len(tables[dim]):
+                query = query.where(column.in_(codes))
+        if totals_only:
+            query = query.where(OBSERVATION.c.disaggregation == 0)
+        return [
+            (row.seq, row.created_us, self._observation(row, tables), _audit_of(row))
+            for row in conn.execute(query)
+        ]
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -992,6 +1107,45 @@ class Store:
 
 
 _OPEN: Final = object()
+
+
+def _audit_of(row: Any) -> FigureAudit | None:
+    """The audit of a stored row, if it has one (rows saved without one have none)."""
+    if row.audit_updated_us is None:
+        return None
+    created = None if row.audit_created_us is None else from_us(row.audit_created_us)
+    return FigureAudit(row.stored_by, created, from_us(row.audit_updated_us))
+
+
+def _audit_columns(audit: FigureAudit | None) -> dict[str, object]:
+    if audit is None:
+        return {"stored_by": None, "audit_created_us": None, "audit_updated_us": None}
+    return {
+        "stored_by": audit.stored_by,
+        "audit_created_us": None if audit.created is None else to_us(audit.created),
+        "audit_updated_us": to_us(audit.last_updated),
+    }
+
+
+def _with_audits(
+    stored: Sequence[tuple[int, int, Observation, FigureAudit | None]],
+) -> ObservationStore:
+    """A store of these figures, each with its audit."""
+    rows: list[Row] = [
+        (
+            o.metric,
+            o.subject,
+            o.period,
+            o.unit,
+            o.qualifier,
+            o.disaggregation,
+            o.source,
+            o.note,
+            o.value,
+        )
+        for _, _, o, _ in stored
+    ]
+    return ObservationStore().with_changes(append=rows, append_audit=[a for _, _, _, a in stored])
 
 
 class _Coder:
