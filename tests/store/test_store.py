@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
-from antq_core import Dataset, Observation, Period, SubjectRef, sample
-from antq_core.errors import StoreError, StoreSchemaError
+from antq_core import Dataset, Observation, Participant, Period, SubjectRef, sample
+from antq_core.errors import InvalidValueError, StoreError, StoreSchemaError
 from antq_core.store import SCHEMA_VERSION, Store
 from antq_core.testing import strategies as ast
 
@@ -403,3 +403,40 @@ def test_an_application_can_keep_its_own_tables_beside(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{path}") as store:
         store.save(sample())
         assert store.load() == sample()
+
+
+# -- entities one by one -------------------------------------------------------------------
+
+
+def test_put_adds_and_replaces_entities_keeping_history(store_url: str) -> None:
+    ds = sample()
+    site = next(iter(ds.sites.values()))
+    renamed = site.model_copy(update={"name_vi": "Điểm mới"})
+    person = Participant(id="p-new", roles=["member"], full_name="Lò Văn Mới")
+    with Store.open(store_url) as store:
+        store.save(ds)
+        time.sleep(0.002)
+        before = dt.datetime.now(dt.UTC)
+        time.sleep(0.002)
+        store.put(renamed, person)
+        loaded = store.load()
+        assert loaded.sites[site.id].name_vi == "Điểm mới"
+        assert list(loaded.sites) == list(ds.sites)
+        assert loaded.participants["p-new"].full_name == "Lò Văn Mới"
+        assert list(loaded.participants)[-1] == "p-new"
+        assert store.load(include_personal=False).participants["p-new"].full_name is None
+        assert store.load(as_of=before) == ds
+        assert loaded == ds.replace(
+            sites=[renamed if s.id == site.id else s for s in ds.sites.values()],
+            participants=[*ds.participants.values(), person],
+        )
+        # Applying after a put sees the new entities (the store's cache follows them).
+        store.put(person.model_copy(update={"full_name": None}))
+        assert store.load().participants["p-new"].full_name is None
+        with pytest.raises(InvalidValueError, match="a store keeps"):
+            store.put(ds.metadata)
+
+
+def test_put_needs_a_stored_dataset(sqlite_url: str) -> None:
+    with Store.open(sqlite_url) as store, pytest.raises(StoreError, match="holds no dataset"):
+        store.put(next(iter(sample().sites.values())))

@@ -46,7 +46,7 @@ from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Qualifier, Unit
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
-from antq_core.errors import StoreError, StoreSchemaError
+from antq_core.errors import InvalidValueError, StoreError, StoreSchemaError
 from antq_core.store._schema import (
     CODE,
     DIMENSIONS,
@@ -198,7 +198,7 @@ class Store:
             d: ("",) if d in _IMPLIED_ZERO else () for d in range(len(DIMENSIONS))
         }
         # The stored dataset without observations, by the id of its document.
-        self._cached_context: tuple[int, Dataset] | None = None
+        self._cached_context: tuple[object, Dataset] | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -833,12 +833,17 @@ class Store:
         return summary
 
     def _context(self, conn: sa.Connection) -> Dataset:
-        """The stored dataset without observations, kept while no save replaces it."""
+        """The stored dataset without observations, kept while its entities stay the same."""
         current = conn.execute(sa.select(sa.func.max(DOCUMENT.c.id))).scalar_one()
         if current is None:
             raise StoreError(self._url, "holds no dataset: save one first")
+        # Entities change by save (a new document) and put (a new or later row).
+        count, latest = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(ENTITY.c.updated_us))
+        ).one()
+        key = (current, count, latest)
         cached = self._cached_context
-        if cached is not None and cached[0] == current:
+        if cached is not None and cached[0] == key:
             return cached[1]
         document = conn.execute(
             sa.select(DOCUMENT.c.metadata, DOCUMENT.c.gazetteer).where(DOCUMENT.c.id == current)
@@ -848,8 +853,75 @@ class Store:
             metadata=DatasetMetadata.model_validate_json(document.metadata),
             **self._entities(conn, None, {}),
         )
-        self._cached_context = (current, context)
+        self._cached_context = (key, context)
         return context
+
+    def put(self, *entities: BaseModel) -> None:
+        """Add entities to the stored dataset, or replace those with the same kind and id.
+
+        One transaction for all; a replaced entity's earlier version stays in
+        the history (``load(as_of=...)``). References are not checked, as a
+        :class:`~antq_core.Dataset` does not check them: validate the loaded
+        dataset for that.
+
+        >>> from antq_core import InitiativeTheme, sample
+        >>> from antq_core.store import Store
+        >>> store = Store.open("sqlite://")
+        >>> store.save(sample())
+        >>> store.put(InitiativeTheme(id="new-theme", name_vi="Mới", name_en="New"))
+        >>> store.load().theme("new-theme").name_en
+        'New'
+
+        Args:
+            entities: Instances of the kinds in :data:`ENTITY_KINDS`.
+
+        Raises:
+            StoreError: The store holds no dataset.
+            InvalidValueError: An entity is of no kind the store keeps.
+        """
+        kinds = {model: kind for kind, model in ENTITY_KINDS.items()}
+        for entity in entities:
+            if type(entity) not in kinds:
+                reason = f"a store keeps {', '.join(m.__name__ for m in kinds)}"
+                raise InvalidValueError("entity", type(entity).__name__, reason)
+        with self._writing() as conn:
+            self._context(conn)  # a dataset must be stored
+            now = self._stamp(conn)
+            for entity in entities:
+                kind = kinds[type(entity)]
+                key = getattr(entity, "id")  # noqa: B009 - every kind has ids
+                where = sa.and_(ENTITY.c.kind == kind, ENTITY.c.id == key)
+                doc = entity.model_dump_json(exclude_none=True)
+                found = conn.execute(sa.select(ENTITY.c.seq).where(where)).scalar_one_or_none()
+                if found is None:
+                    top = conn.execute(
+                        sa.select(sa.func.max(ENTITY.c.seq)).where(ENTITY.c.kind == kind)
+                    ).scalar_one()
+                    conn.execute(
+                        ENTITY.insert().values(
+                            kind=kind,
+                            id=key,
+                            seq=0 if top is None else top + 1,
+                            doc=doc,
+                            created_us=now,
+                            updated_us=now,
+                        )
+                    )
+                else:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO antq_entity_history "
+                            "(kind, id, seq, doc, created_us, valid_from_us, valid_to_us) "
+                            "SELECT kind, id, seq, doc, created_us, updated_us, :now "
+                            "FROM antq_entity WHERE kind = :kind AND id = :id"
+                        ),
+                        {"now": now, "kind": kind, "id": key},
+                    )
+                    conn.execute(ENTITY.update().where(where).values(doc=doc, updated_us=now))
+                if isinstance(entity, Participant):
+                    conn.execute(PERSONAL.delete().where(PERSONAL.c.participant == key))
+                    if entity.has_sensitive_data:
+                        conn.execute(PERSONAL.insert().values(**_personal_row(entity)))
 
     def _figures(
         self,
