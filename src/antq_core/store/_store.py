@@ -184,7 +184,7 @@ class Store:
     other's changes.
     """
 
-    def __init__(self, engine: sa.Engine, *, _token: object = None) -> None:
+    def __init__(self, engine: sa.Engine, *, _token: Any = None) -> None:
         if _token is not _OPEN:
             msg = "open a store with Store.open(url)"
             raise TypeError(msg)
@@ -313,7 +313,7 @@ class Store:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
     def __repr__(self) -> str:
