@@ -96,7 +96,10 @@ def dataset(n: int, seed: int = 2017) -> Dataset:
             "name_vi": "Báo cáo nhanh",
             "name_en": "Short report",
             "period_kind": "month",
-            "metrics": [{"metric": f"bench_{i}", "compulsory": i < 2} for i in range(5)],
+            "metrics": [
+                {"metric": f"bench_{i}", "compulsory": i < 2}
+                for i in range(5)
+            ],
             "assigned_level": "commune",
             "timely_days": 5,
         },
