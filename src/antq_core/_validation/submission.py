@@ -25,7 +25,7 @@ from antq_core._dataset.merge import item_location
 from antq_core._dataset.summary import ImportStrategy, ImportSummary
 from antq_core._entities import Observation, Submission
 from antq_core._validation.issues import Issue, ValidationReport
-from antq_core._values.refs import Disaggregation, SubjectRef
+from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
 
 __all__ = ["SubmissionCheck", "compare"]
 
@@ -85,6 +85,56 @@ def _touched(
     return found
 
 
+def _neighbourhood(
+    dataset: Dataset, subject: SubjectRef, observations: list[Observation]
+) -> Dataset:
+    """``dataset`` with only ``observations`` and the entities a check may put beside them.
+
+    Those are the subject itself and what is registered under it (the sites,
+    organizations and participants of a unit, of an initiative), so that
+    reconciling a reported total counts the same entities as in the whole
+    dataset; checks of entities alone find the same before and after a
+    submission and are left out of the comparison anyway.
+    """
+    gazetteer = dataset.gazetteer
+    kind, ident = subject.kind, subject.id
+    if kind is SubjectKind.UNIT:
+
+        def here(code: str | None) -> bool:
+            return code is not None and code in gazetteer and gazetteer.is_within(code, ident)
+
+        sites = [s for s in dataset.sites.values() if any(here(u) for u in s.admin_units)]
+        organizations = [o for o in dataset.organizations.values() if here(o.admin_unit)]
+    elif kind is SubjectKind.INITIATIVE:
+        sites = [s for s in dataset.sites.values() if s.initiative == ident]
+        organizations = [o for o in dataset.organizations.values() if o.initiative == ident]
+    elif kind is SubjectKind.SITE:
+        sites = [s for s in dataset.sites.values() if s.id == ident]
+        organizations = []
+    else:
+        sites = []
+        organizations = [o for o in dataset.organizations.values() if o.id == ident]
+    initiatives = {s.initiative for s in sites} | {o.initiative for o in organizations}
+    if kind is SubjectKind.INITIATIVE:
+        initiatives.add(ident)
+    org_ids = {o.id for o in organizations}
+    participants = [
+        p
+        for p in dataset.participants.values()
+        if p.id == ident
+        or p.organization in org_ids
+        or p.initiative in initiatives
+        or (kind is SubjectKind.UNIT and p.admin_unit is not None and here(p.admin_unit))
+    ]
+    return dataset.replace(
+        observations=observations,
+        sites=sites,
+        organizations=organizations,
+        initiatives=[i for i in dataset.initiatives.values() if i.id in initiatives],
+        participants=participants,
+    )
+
+
 def compare(
     dataset: Dataset,
     submission: Submission,
@@ -99,7 +149,7 @@ def compare(
     cols = store.columns()
     code = cols.subjects.index(submission.subject) if submission.subject in cols.subjects else -1
     stored = rows_with(cols.subject, {code}, len(cols.subjects)) if code >= 0 else []
-    near = dataset.replace(observations=[store[i] for i in stored])
+    near = _neighbourhood(dataset, submission.subject, [store[i] for i in stored])
     after, _ = near.apply(submission, strategy, force=True, now=now)
     keys: dict[_Key, int] = {}
     for index, item in enumerate(submission.items):
