@@ -160,11 +160,29 @@ def compare(
     before = _touched(run(near), keys, before_keys)
     now_found = _touched(run(after), keys, after_keys)
     introduced = []
+    n_stored, n_all = len(stored), len(store)
+
+    def in_dataset(row: str) -> str:
+        """A row of the checked part, as the row it is (or would be) in the whole dataset."""
+        r = int(row)
+        return str(stored[r] if r < n_stored else n_all + r - n_stored)
+
     for signature, (issue, items) in now_found.items():
         if signature in before:
             continue
         where = item_location(submission, items[0], issue.where.field)
         details = issue.details | {"submission_items": tuple(str(i) for i in items)}
+        rows = details.get("rows")
+        if strategy != "delete" and isinstance(rows, tuple):
+            details["rows"] = tuple(in_dataset(r) for r in rows if r.isdigit())
         introduced.append(attrs.evolve(issue, where=where, details=details))
-    settled = [issue for signature, (issue, _) in before.items() if signature not in now_found]
+    settled = []
+    for signature, (issue, _) in before.items():
+        if signature in now_found:
+            continue
+        rows = issue.details.get("rows")
+        if isinstance(rows, tuple):
+            mapped = tuple(str(stored[int(r)]) for r in rows if r.isdigit())
+            issue = attrs.evolve(issue, details=issue.details | {"rows": mapped})  # noqa: PLW2901
+        settled.append(issue)
     return SubmissionCheck(ValidationReport(introduced), settled, summary)
