@@ -609,7 +609,7 @@ class ObservationStore(Sequence[Observation]):
         return find
 
     def stored(self, slot: int) -> Row:
-        """The figure in ``slot`` (from :meth:`find`), as a :data:`Row`."""
+        """The figure in ``slot`` (from :meth:`find`), as a ``Row``."""
         codes = self._codes(slot)
         t = self._tables
         return (
@@ -639,7 +639,7 @@ class ObservationStore(Sequence[Observation]):
         """A new store: ``append`` rows added at the end, slots replaced and removed.
 
         This store is unchanged and shares its columns with the new one; the
-        cost follows the number of changes. Rows are :data:`Row` tuples that
+        cost follows the number of changes. Rows are ``Row`` tuples that
         the caller has checked as an :class:`~antq_core.Observation` would be;
         ``append_audit`` holds the audit of each appended row (or is empty),
         and ``replace`` keeps each slot's key.
