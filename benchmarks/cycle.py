@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from load import generate
 
-from antq_core import Dataset, Submission, completeness
+from antq_core import Dataset, Submission, check_submission, completeness
 
 NOW = dt.datetime(2030, 2, 3, 9, 0, tzinfo=dt.UTC)
 EXTRA = 10_000
@@ -96,10 +96,7 @@ def dataset(n: int, seed: int = 2017) -> Dataset:
             "name_vi": "Báo cáo nhanh",
             "name_en": "Short report",
             "period_kind": "month",
-            "metrics": [
-                {"metric": f"bench_{i}", "compulsory": i < 2}
-                for i in range(5)
-            ],
+            "metrics": [{"metric": f"bench_{i}", "compulsory": i < 2} for i in range(5)],
             "assigned_level": "commune",
             "timely_days": 5,
         },
@@ -173,6 +170,10 @@ def measure(n: int, repeat: int) -> dict[str, Any]:
         return next(pending).observations.columns()
 
     result["columns_after_apply"] = _median(join_columns, repeat)
+    # What a 100-figure submission would change in the validation, against N stored.
+    checked = submission(100, 5, 2)
+    result["check_100"] = _median(lambda: check_submission(base, checked, now=NOW), repeat)
+
     # Completeness of a district's 100 communes over the 12 months of 2028.
     district = base
     for month in range(1, 13):
@@ -224,6 +225,7 @@ def report(r: dict[str, Any], small: dict[str, Any] | None) -> str:
         line("bare_loop_100"),
         line("parse_100", "(reading the submission, not in apply)"),
         line("columns_after_apply", "(apply, then join the columns once)"),
+        line("check_100", "[target <= 100 ms]"),
         line("completeness_100x12", "[target <= 100 ms]"),
         f"  ratio apply_100_chained / bare_loop_100 = {chained / bare:.1f}x  [target <= 5x]",
     ]

@@ -91,9 +91,11 @@ from antq_core._validation import (
     RuleImportance,
     RuleOperator,
     Severity,
+    SubmissionCheck,
     ValidationReport,
     ValidationRule,
     builtin_rules,
+    check_submission,
     validate,
     validate_json,
 )
@@ -194,9 +196,11 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "RuleImportance",
     "RuleOperator",
     "Severity",
+    "SubmissionCheck",
     "ValidationReport",
     "ValidationRule",
     "builtin_rules",
+    "check_submission",
     "validate",
     "validate_json",
     # errors (antq_core.errors): the base of every exception; the rest live there.

@@ -860,11 +860,11 @@ class SubmissionItem(_Entity):
 class Submission(_Entity):
     """Báo cáo của một đơn vị: one unit's report on one form for one period.
 
-    Read one from JSON with ``Submission.model_validate(...)``, from a filled
-    CSV or Excel template with :func:`antq_core.io.tabular.read_submission`,
-    or from a DHIS2 data value set with
-    :func:`antq_core.io.dhis2.submission_from_dhis2`; apply it with
-    :meth:`Dataset.apply <antq_core.Dataset.apply>`.
+    Read one from JSON with ``Submission.model_validate(...)``, or from a
+    filled CSV or Excel table with :func:`antq_core.io.tabular.read_submission`;
+    apply it with :meth:`Dataset.apply <antq_core.Dataset.apply>`. A DHIS2
+    payload is imported straight into a dataset by
+    :func:`antq_core.io.dhis2.from_dhis2_data_value_set`, with the same summary.
 
     >>> s = Submission(
     ...     form="monthly",

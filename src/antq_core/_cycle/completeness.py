@@ -50,12 +50,12 @@ class UnitCompleteness:
 
     @property
     def rate(self) -> Fraction | None:
-        """Reporting rate: actual / expected (``None`` when nothing is expected)."""
+        """The reporting rate, actual / expected (``None`` when nothing is expected)."""
         return Fraction(self.actual, self.expected) if self.expected else None
 
     @property
     def timely_rate(self) -> Fraction | None:
-        """Timeliness: on time / expected (``None`` when nothing is expected)."""
+        """The timeliness rate, on time / expected (``None`` when nothing is expected)."""
         return Fraction(self.on_time, self.expected) if self.expected else None
 
 
@@ -93,12 +93,12 @@ class CompletenessReport:
 
     @property
     def rate(self) -> Fraction | None:
-        """Reporting rate: actual / expected."""
+        """The reporting rate, actual / expected."""
         return Fraction(self.actual, self.expected) if self.expected else None
 
     @property
     def timely_rate(self) -> Fraction | None:
-        """Timeliness rate: on time / expected."""
+        """The timeliness rate, on time / expected."""
         return Fraction(self.on_time, self.expected) if self.expected else None
 
     @property

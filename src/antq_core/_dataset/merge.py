@@ -11,6 +11,7 @@ from antq_core._dataset.store import FigureAudit, ObservationStore, Row
 from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
 from antq_core._entities import (
     DisaggregationCategory,
+    FormMetric,
     Initiative,
     MassOrganization,
     MetricDefinition,
@@ -189,9 +190,11 @@ def _observation(
     form: ReportingForm | None,
     conflicts: _Conflicts,
     deleting: bool,
+    metrics: Mapping[str, MetricDefinition],
+    lines: Mapping[str, FormMetric] | None,
 ) -> Row | None:
     """The figure of one item, or ``None`` after noting what is wrong with it."""
-    metric = dataset.metrics.get(item.metric)
+    metric = metrics.get(item.metric)
     if metric is None:
         conflicts.item(
             index,
@@ -203,7 +206,7 @@ def _observation(
             dhis2="E7610",
         )
         return None
-    line = form.metric(item.metric) if form is not None else None
+    line = lines.get(item.metric) if lines is not None else None
     if form is not None and line is None:
         conflicts.item(
             index,
@@ -231,8 +234,10 @@ def _observation(
                 dhis2="E7613",
             )
             return None
-    unit = item.unit if item.unit is not None else metric.unit
-    if not unit.compatible(metric.unit):
+    unit = item.unit
+    if unit is None:
+        unit = metric.unit
+    elif not unit.compatible(metric.unit):
         conflicts.item(
             index,
             "wrong_unit",
@@ -388,10 +393,20 @@ def merge(
         )
         return None, summary
     plan = _Plan(dataset.observations, submission, strategy, conflicts, when)
+    metrics = dataset.metrics
+    lines = form.lines if form is not None else None
     deleting = plan.deleting
     for index, item in enumerate(items):
         row = _observation(
-            dataset, submission, index, item, form=form, conflicts=conflicts, deleting=deleting
+            dataset,
+            submission,
+            index,
+            item,
+            form=form,
+            conflicts=conflicts,
+            deleting=deleting,
+            metrics=metrics,
+            lines=lines,
         )
         if row is not None:
             plan.take(index, row)

@@ -609,7 +609,7 @@ class ObservationStore(Sequence[Observation]):
         return find
 
     def stored(self, slot: int) -> Row:
-        """The figure in ``slot`` (from :meth:`find`), as a :data:`Row`."""
+        """The figure in ``slot`` (from :meth:`find`), as a ``Row``."""
         codes = self._codes(slot)
         t = self._tables
         return (
@@ -639,7 +639,7 @@ class ObservationStore(Sequence[Observation]):
         """A new store: ``append`` rows added at the end, slots replaced and removed.
 
         This store is unchanged and shares its columns with the new one; the
-        cost follows the number of changes. Rows are :data:`Row` tuples that
+        cost follows the number of changes. Rows are ``Row`` tuples that
         the caller has checked as an :class:`~antq_core.Observation` would be;
         ``append_audit`` holds the audit of each appended row (or is empty),
         and ``replace`` keeps each slot's key.
@@ -724,14 +724,14 @@ def _chunk_of(
     columns = list(zip(*rows, strict=True))
     values = columns[8]
     coded = [
-        list(map(code_of[0], columns[0])),
-        list(map(code_of[1], columns[1])),
-        list(map(code_of[2], columns[2])),
-        list(map(code_of[3], columns[3])),
+        _coded(code_of[0], columns[0]),
+        _coded(code_of[1], columns[1]),
+        _coded(code_of[2], columns[2]),
+        _coded(code_of[3], columns[3]),
         list(map(QUALIFIER_INDEX.__getitem__, columns[4])),
-        list(map(code_of[4], columns[5])),
-        list(map(code_of[5], columns[6])),
-        list(map(code_of[5], columns[7])),
+        _coded(code_of[4], columns[5]),
+        _coded(code_of[5], columns[6]),
+        _coded(code_of[5], columns[7]),
     ]
     exact = {
         i: v
@@ -751,6 +751,17 @@ def _chunk_of(
             return _Chunk(cols, exact, audit), False
         delta.setdefault(key(m, s, p, d), slot)
     return _Chunk(cols, exact, audit), True
+
+
+def _coded(intern: Callable[[Any], int], column: Sequence[Any]) -> list[int]:
+    """The codes of ``column``'s values, interning each distinct object once.
+
+    Objects are told apart by identity (in C): a submission repeats the same
+    subject, period and unit objects on every row, so each is hashed once.
+    """
+    ids = list(map(id, column))
+    codes = {i: intern(v) for i, v in dict(zip(ids, column, strict=True)).items()}
+    return list(map(codes.__getitem__, ids))
 
 
 def _nowhere(metric: str, disaggregation: Disaggregation) -> int | None:

@@ -38,7 +38,8 @@ class ImportConflict:
     Attributes:
         code: What went wrong (``"closed_period"``, ``"unknown_metric"``,
             ``"exists"``...); the reporting-cycle page lists them.
-        object: What is at fault, as the submission gives it (a metric id, a period...).
+        what: What is at fault, as the submission gives it (a metric id, a period...):
+            DHIS2's ``object``.
         message_vi: The message, in Vietnamese.
         message_en: The message, in English.
         indexes: The items (by position in the submission, from 0) it concerns;
@@ -50,7 +51,7 @@ class ImportConflict:
     """
 
     code: str
-    object: str
+    what: str
     message_vi: str
     message_en: str
     indexes: tuple[int, ...] = attrs.field(default=(), converter=_tuple_of_ints)
@@ -67,7 +68,7 @@ class ImportConflict:
         written: dict[str, Any] = {}
         if self.dhis2_code is not None:
             written["errorCode"] = self.dhis2_code
-        written["object"] = self.object
+        written["object"] = self.what
         written["value"] = self.message_en
         if self.property is not None:
             written["property"] = self.property
@@ -111,14 +112,14 @@ class ImportSummary:
 
     @property
     def status(self) -> Literal["SUCCESS", "WARNING", "ERROR"]:
-        """DHIS2's status: ``ERROR`` if aborted, ``WARNING`` with conflicts, else ``SUCCESS``."""
+        """DHIS2's status, ``ERROR`` if aborted, ``WARNING`` with conflicts, else ``SUCCESS``."""
         if self.aborted:
             return "ERROR"
         return "WARNING" if self.conflicts else "SUCCESS"
 
     @property
     def total(self) -> int:
-        """Items counted: imported + updated + ignored + deleted."""
+        """The items counted, imported + updated + ignored + deleted."""
         return self.imported + self.updated + self.ignored + self.deleted
 
     def to_dhis2(self) -> dict[str, Any]:

@@ -690,7 +690,7 @@ class Dhis2Import:
         conflicts = [
             ImportConflict(
                 code=c.error_code or "dhis2",
-                object=c.object,
+                what=c.object,
                 message_vi=_vi(c),
                 message_en=c.value,
                 indexes=c.indexes,
