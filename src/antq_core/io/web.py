@@ -61,7 +61,7 @@ __all__ = [
 def _conflict_to_dict(c: ImportConflict) -> dict[str, Any]:
     written: dict[str, Any] = {
         "code": c.code,
-        "object": c.object,
+        "what": c.what,
         "message_vi": c.message_vi,
         "message_en": c.message_en,
         "indexes": list(c.indexes),
@@ -122,7 +122,7 @@ IMPORT_SUMMARY_JSON_SCHEMA: Final[Mapping[str, Any]] = {
                 "type": "object",
                 "properties": {
                     "code": {"type": "string", "description": "What went wrong."},
-                    "object": {"type": "string", "description": "What is at fault."},
+                    "what": {"type": "string", "description": "What is at fault."},
                     "message_vi": {"type": "string"},
                     "message_en": {"type": "string"},
                     "indexes": {"type": "array", "items": _COUNT},
@@ -132,7 +132,7 @@ IMPORT_SUMMARY_JSON_SCHEMA: Final[Mapping[str, Any]] = {
                 },
                 "required": [
                     "code",
-                    "object",
+                    "what",
                     "message_vi",
                     "message_en",
                     "indexes",
