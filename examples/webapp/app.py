@@ -11,9 +11,10 @@ The OpenAPI page is at http://127.0.0.1:8000/docs.
 What it serves: initiatives, sites, organizations, participants and reporting
 forms (list and create); a form's CSV template for a commune and period;
 submissions as JSON or as a CSV/Excel upload, answered with the import summary
-(every conflict located in the submission) and the validation issues of the
-figures it touched; completeness of a form for a period; roll-ups by district,
-province or any grouping ``aggregate`` knows; and an export of the dataset.
+(every conflict located in the submission) and the validation issues it would
+introduce or settle against the stored figures of its unit; completeness of a
+form for a period; roll-ups by district, province or any grouping ``aggregate``
+knows; and an export of the dataset.
 
 Results of the library are returned as they are (they are pydantic types);
 invalid requests get a 422 without the request's personal data
@@ -38,6 +39,7 @@ from antq_core import (
     AggregateTable,
     Dataset,
     Initiative,
+    Issue,
     MassOrganization,
     Participant,
     ReportingForm,
@@ -57,10 +59,11 @@ DEFAULT_URL = os.environ.get("ANTQ_STORE_URL", "sqlite:///antq-web.db")
 
 
 class SubmissionResult(BaseModel):
-    """What a submission did: the import summary, and the issues of the figures it touched."""
+    """What a submission did, and the validation issues it brings or settles."""
 
     summary: ImportSummaryResponse
     issues: ValidationReport
+    settled: list[Issue]
 
 
 class Desk:
@@ -79,15 +82,12 @@ class Desk:
         return self._loaded[1]
 
     def submit(self, submission: Submission, *, dry_run: bool) -> SubmissionResult:
-        """Apply ``submission`` in one transaction; validate the figures of its unit and period."""
+        """Check ``submission`` against the stored figures of its subject, then apply it."""
+        check = self.store.check_submission(submission)
         summary = self.store.apply(submission, dry_run=dry_run)
-        ds = self.dataset()
-        touched = [
-            o
-            for o in ds.observations
-            if o.subject == submission.subject and o.period == submission.period
-        ]
-        return SubmissionResult(summary=summary, issues=validate(ds.replace(observations=touched)))
+        return SubmissionResult(
+            summary=summary, issues=check.introduced, settled=list(check.settled)
+        )
 
 
 def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:

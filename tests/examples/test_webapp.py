@@ -142,6 +142,7 @@ def test_a_month_of_reports_by_template_json_and_with_a_mistake(service: httpx.C
     result = answer.json()
     assert (result["summary"]["imported"], result["summary"]["status"]) == (2, "SUCCESS")
     assert result["issues"]["format"] == "antq-validation"
+    assert result["settled"] == []
 
     # A JSON submission with a mistake: the conflict points at the item.
     mistaken = {
@@ -157,6 +158,7 @@ def test_a_month_of_reports_by_template_json_and_with_a_mistake(service: httpx.C
     result = service.post("/submissions", json=mistaken).json()
     summary = result["summary"]
     assert (summary["imported"], summary["ignored"], summary["status"]) == (1, 1, "WARNING")
+    assert result["issues"]["ok"] is True
     (conflict,) = summary["conflicts"]
     assert conflict["code"] == "unknown_metric"
     assert conflict["locations"] == [{"path": "$.items[1].metric", "field": "metric"}]

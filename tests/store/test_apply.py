@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from antq_core import Dataset, ImportSummary, Submission, sample
+from antq_core import Dataset, ImportSummary, Submission, check_submission, sample
 from antq_core.errors import InvalidValueError, StoreError
 from antq_core.store import Store
 
@@ -270,3 +270,23 @@ def test_two_processes_applying_at_once_lose_nothing(postgres_url: str, tmp_path
             if str(o.subject) == site and len(str(o.period)) == 7
         )
         assert got == [first + m for m in range(1, 13)]
+
+
+def test_check_submission_from_the_store_is_that_of_the_dataset(sqlite_url: str) -> None:
+    ds = sample()
+    with Store.open(sqlite_url) as store:
+        store.save(ds)
+        for items, period in (
+            ([{"metric": "outreach_meetings", "value": 99}], "2016-01-01/2017-07-13"),
+            ([{"metric": "cases_resolved_jointly", "value": 5}], "2017"),
+            ([{"metric": "cases_resolved_jointly", "value": 1}], "2016-01-01/2017-07-13"),
+        ):
+            submission = _submission(items, period=period)
+            expected = check_submission(ds, submission, now=NOW)
+            got = store.check_submission(submission, now=NOW)
+            assert got.summary == expected.summary
+            assert [(i.code, i.where) for i in got.introduced] == [
+                (i.code, i.where) for i in expected.introduced
+            ]
+            assert [i.code for i in got.settled] == [i.code for i in expected.settled]
+        assert store.revision == 1

@@ -41,6 +41,8 @@ from antq_core._entities import (
     Submission,
 )
 from antq_core._util.extras import require
+from antq_core._validation.run import check_submission
+from antq_core._validation.submission import SubmissionCheck
 from antq_core._values.geo import AdminLevel, Gazetteer
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
@@ -1079,15 +1081,41 @@ class Store:
             figures, form=known, period=wanted, parent=parent, level=level, group_sets=group_sets
         )
 
+    def check_submission(
+        self,
+        submission: Submission,
+        strategy: ImportStrategy = "create_and_update",
+        *,
+        now: dt.datetime | None = None,
+    ) -> SubmissionCheck:
+        """What applying ``submission`` would change in the validation, from the store.
+
+        :func:`~antq_core.check_submission` on the entities and the stored
+        figures of the submission's subject (every metric and period), read
+        without loading the rest: the issues it would introduce, located at
+        the submission's items, those it would settle, and a dry run's
+        summary. Nothing is written. Rows named by settled issues are counted
+        within the subject's figures, not the whole dataset.
+
+        Raises:
+            StoreError: The store holds no dataset.
+        """
+        with self._reading() as conn:
+            context = self._context(conn)
+            tables = self._code_tables(conn)
+            stored = self._select(conn, tables, subjects=[str(submission.subject)])
+        figures = context.replace(observations=_with_audits(stored))
+        return check_submission(figures, submission, strategy=strategy, now=now)
+
     def _select(
         self,
         conn: sa.Connection,
         tables: dict[int, list[str]],
         *,
-        subjects: Sequence[str],
-        periods: Sequence[str],
-        metrics: Sequence[str],
-        totals_only: bool,
+        subjects: Sequence[str] | None = None,
+        periods: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None,
+        totals_only: bool = False,
     ) -> list[tuple[int, int, Observation, FigureAudit | None]]:
         """The stored figures with one of these subjects, periods and metrics, in order."""
         query = sa.select(OBSERVATION).order_by(OBSERVATION.c.seq)
@@ -1096,6 +1124,8 @@ class Store:
             (OBSERVATION.c.period, _DIM["period"], periods),
             (OBSERVATION.c.metric, _DIM["metric"], metrics),
         ):
+            if texts is None:
+                continue
             index = {text: code for code, text in enumerate(tables[dim])}
             codes = sorted({index[t] for t in texts if t in index})
             if not codes:
