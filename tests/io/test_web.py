@@ -198,6 +198,11 @@ def _app() -> fastapi.FastAPI:
     def submit(s: Submission) -> ImportSummaryResponse:
         return sample().apply(s)[1]
 
+    @app.post("/datasets")
+    async def load(request: fastapi.Request) -> dict[str, int]:
+        ds = Dataset.from_json(await request.body())
+        return {"observations": len(ds.observations)}
+
     return app
 
 
@@ -276,6 +281,24 @@ def test_fastapis_own_422_would_have_leaked() -> None:
     bad = {"id": "p1", "roles": ["member"], "full_name": NAME, "identity_number": ID_NUMBER}
     answer = _Client(app).post("/participants", json=[bad])
     assert NAME in answer.text
+
+
+def test_a_file_that_does_not_load_is_a_located_422() -> None:
+    doc = sample().to_dict(include_sensitive=True)
+    doc["observations"][2]["period"] = "2017Q9"
+    doc["participants"][0] = {**doc["participants"][0], "full_name": NAME, "roles": "x"}
+    answer = _Client(_app()).post("/datasets", content=json.dumps(doc).encode())
+    assert answer.status_code == 422
+    body = answer.json()
+    assert "$.observations[2].period" in {p["where"].get("path") for p in body["problems"]}
+    assert NAME not in answer.text
+
+
+def test_completeness_reports_are_not_read_from_requests() -> None:
+    from antq_core.io.web import CompletenessResponse
+
+    with pytest.raises(ValidationError, match="made by"):
+        TypeAdapter(CompletenessResponse).validate_python({})
 
 
 def test_safe_error_details_keeps_only_safe_parts() -> None:

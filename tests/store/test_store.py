@@ -440,3 +440,25 @@ def test_put_adds_and_replaces_entities_keeping_history(store_url: str) -> None:
 def test_put_needs_a_stored_dataset(sqlite_url: str) -> None:
     with Store.open(sqlite_url) as store, pytest.raises(StoreError, match="holds no dataset"):
         store.put(next(iter(sample().sites.values())))
+
+
+def test_a_store_names_itself_by_its_url(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'named.db'}"
+    with Store.open(url) as store:
+        assert store.url == url
+        assert repr(store) == f"<Store {url}>"
+
+
+def test_a_tampered_store_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "tampered.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        store.save(sample())
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE antq_entity SET kind = 'aliens' WHERE kind = 'sites'")
+    with Store.open(f"sqlite:///{path}") as store, pytest.raises(StoreError, match="aliens"):
+        store.load()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE antq_entity SET kind = 'sites' WHERE kind = 'aliens'")
+        db.execute("UPDATE antq_code SET code = code + 100 WHERE dim = 2")
+    with Store.open(f"sqlite:///{path}") as store, pytest.raises(StoreError, match="gap"):
+        store.load()
