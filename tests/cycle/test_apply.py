@@ -329,18 +329,24 @@ _op = st.tuples(
 )
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(_op, max_size=12), join_at=st.integers(0, 12))
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ops=st.lists(st.tuples(_op, st.integers(0, 20)), max_size=12),
+    join_at=st.integers(0, 12),
+)
 def test_any_sequence_of_submissions_agrees_with_a_plain_model(
-    ds: Dataset, ops: list[tuple[str, str, str, dict[str, int]]], join_at: int
+    ds: Dataset, ops: list[tuple[tuple[str, str, str, dict[str, int]], int]], join_at: int
 ) -> None:
-    """Each key keeps its latest value; no dataset of the lineage changes; columns join right."""
-    model: dict[tuple[str, str, str], int] = {}
-    history: list[tuple[Dataset, dict[tuple[str, str, str], int]]] = []
-    current = ds
-    for step, (strategy, commune, period, values) in enumerate(ops):
+    """Each key keeps its latest value; no dataset of the lineage changes; columns join right.
+
+    Each submission goes to one of the datasets made so far (most often the
+    latest), so lineages branch as well as grow.
+    """
+    history: list[tuple[Dataset, dict[tuple[str, str, str], int]]] = [(ds, {})]
+    for step, ((strategy, commune, period, values), pick) in enumerate(ops):
+        base, known = history[-1] if pick >= len(history) else history[pick]
         if step == join_at:
-            current.observations.columns()  # an engine joins the chunks mid-way
+            base.observations.columns()  # an engine joins the chunks mid-way
         submission = Submission.model_validate(
             {
                 "subject": f"unit:{commune}",
@@ -348,8 +354,9 @@ def test_any_sequence_of_submissions_agrees_with_a_plain_model(
                 "items": [{"metric": m, "value": v} for m, v in values.items()],
             }
         )
-        current, summary = current.apply(submission, strategy)
+        current, summary = base.apply(submission, strategy)
         assert summary.total == len(values)
+        model = dict(known)
         for m, v in values.items():
             key = (m, f"unit:{commune}", period)
             if strategy == "delete":
@@ -361,8 +368,8 @@ def test_any_sequence_of_submissions_agrees_with_a_plain_model(
                     model[key] = v
             else:
                 model[key] = v
-        history.append((current, dict(model)))
-    for dataset, expected in history:  # every dataset of the lineage is still what it was
+        history.append((current, model))
+    for dataset, expected in history:  # every dataset made is still what it was
         assert _values(dataset) == expected
         cols = dataset.observations.columns()
         assert len(cols) == len(expected)

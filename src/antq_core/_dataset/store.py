@@ -325,9 +325,10 @@ class ObservationStore(Sequence[Observation]):
         patch: dict[int, tuple[_RowCodes, FigureAudit | None]] | None = None,
         dead: tuple[int, ...] = (),
         index: _KeyIndex | None = None,
+        sizes: tuple[int, ...] | None = None,
     ) -> ObservationStore:
         store = cls.__new__(cls)
-        store._setup(tables, chunks, patch or {}, dead, index=index)
+        store._setup(tables, chunks, patch or {}, dead, index=index, sizes=sizes)
         return store
 
     @classmethod
@@ -713,7 +714,10 @@ class ObservationStore(Sequence[Observation]):
             chunks = (*chunks[:-2], _joined(chunks[-2:]))
         if len(chunks) > _MAX_CHUNKS:
             chunks = (chunks[0], _joined(chunks[1:]))
-        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index)
+        # A table this store added to (in place, or to its own copy) is all its own;
+        # another is still shared, and only its first ``sizes[k]`` values are this one's.
+        own = tuple(len(t.values) if tip[k] else sizes[k] for k, t in enumerate(tables))
+        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index, own)
         if len(patch) > _MAX_PATCHES:
             store._compact()
         return store
