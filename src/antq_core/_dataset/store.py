@@ -324,6 +324,7 @@ class ObservationStore(Sequence[Observation]):
         chunks: tuple[_Chunk, ...],
         patch: dict[int, tuple[_RowCodes, FigureAudit | None]] | None = None,
         dead: tuple[int, ...] = (),
+        *,
         index: _KeyIndex | None = None,
         sizes: tuple[int, ...] | None = None,
     ) -> ObservationStore:
@@ -717,7 +718,7 @@ class ObservationStore(Sequence[Observation]):
         # A table this store added to (in place, or to its own copy) is all its own;
         # another is still shared, and only its first ``sizes[k]`` values are this one's.
         own = tuple(len(t.values) if tip[k] else sizes[k] for k, t in enumerate(tables))
-        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index, own)
+        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index=index, sizes=own)
         if len(patch) > _MAX_PATCHES:
             store._compact()
         return store
