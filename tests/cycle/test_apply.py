@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from antq_core import Dataset, ImportSummary, Submission
 from antq_core.errors import InvalidValueError
@@ -316,3 +318,61 @@ def test_many_submissions_in_a_row_agree_with_a_rebuilt_dataset(
         o.metric for o in current.observations
     ]
     assert isinstance(summary, ImportSummary)
+
+
+_METRICS = ("tips_received", "mediation_cases", "mediation_succeeded")
+_op = st.tuples(
+    st.sampled_from(["create_and_update", "create", "update", "delete"]),
+    st.sampled_from(["00101", "00102", "00103"]),
+    st.sampled_from(["2025-04", "2025-05"]),
+    st.dictionaries(st.sampled_from(_METRICS), st.integers(0, 5), min_size=1),
+)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ops=st.lists(st.tuples(_op, st.integers(0, 20)), max_size=12),
+    join_at=st.integers(0, 12),
+)
+def test_any_sequence_of_submissions_agrees_with_a_plain_model(
+    ds: Dataset, ops: list[tuple[tuple[str, str, str, dict[str, int]], int]], join_at: int
+) -> None:
+    """Each key keeps its latest value; no dataset of the lineage changes; columns join right.
+
+    Each submission goes to one of the datasets made so far (most often the
+    latest), so lineages branch as well as grow.
+    """
+    history: list[tuple[Dataset, dict[tuple[str, str, str], int]]] = [(ds, {})]
+    for step, ((strategy, commune, period, values), pick) in enumerate(ops):
+        base, known = history[-1] if pick >= len(history) else history[pick]
+        if step == join_at:
+            base.observations.columns()  # an engine joins the chunks mid-way
+        submission = Submission.model_validate(
+            {
+                "subject": f"unit:{commune}",
+                "period": period,
+                "items": [{"metric": m, "value": v} for m, v in values.items()],
+            }
+        )
+        current, summary = base.apply(submission, strategy)
+        assert summary.total == len(values)
+        model = dict(known)
+        for m, v in values.items():
+            key = (m, f"unit:{commune}", period)
+            if strategy == "delete":
+                model.pop(key, None)
+            elif strategy == "create":
+                model.setdefault(key, v)
+            elif strategy == "update":
+                if key in model:
+                    model[key] = v
+            else:
+                model[key] = v
+        history.append((current, model))
+    for dataset, expected in history:  # every dataset made is still what it was
+        assert _values(dataset) == expected
+        cols = dataset.observations.columns()
+        assert len(cols) == len(expected)
+        assert [cols.value[i] for i in range(len(cols))] == [o.value for o in dataset.observations]
+        assert set(cols.metrics) == {k[0] for k in expected}
+        assert Dataset.from_dict(dataset.to_dict()).to_dict() == dataset.to_dict()

@@ -297,10 +297,13 @@ class ObservationStore(Sequence[Observation]):
         chunks: tuple[_Chunk, ...],
         patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
         dead: tuple[int, ...],
+        *,
         index: _KeyIndex | None = None,
+        sizes: tuple[int, ...] | None = None,
     ) -> None:
         self._tables = tables
-        self._sizes = tuple(len(t.values) for t in tables)
+        # How much of each (shared) table is this store's: a store derived later may add more.
+        self._sizes = tuple(len(t.values) for t in tables) if sizes is None else sizes
         self._chunks = chunks
         starts, total = [], 0
         for chunk in chunks:
@@ -321,10 +324,12 @@ class ObservationStore(Sequence[Observation]):
         chunks: tuple[_Chunk, ...],
         patch: dict[int, tuple[_RowCodes, FigureAudit | None]] | None = None,
         dead: tuple[int, ...] = (),
+        *,
         index: _KeyIndex | None = None,
+        sizes: tuple[int, ...] | None = None,
     ) -> ObservationStore:
         store = cls.__new__(cls)
-        store._setup(tables, chunks, patch or {}, dead, index)
+        store._setup(tables, chunks, patch or {}, dead, index=index, sizes=sizes)
         return store
 
     @classmethod
@@ -519,11 +524,17 @@ class ObservationStore(Sequence[Observation]):
             else:
                 audit[slot] = figure_audit
         tables, index = self._tables, self._index
+        sizes: tuple[int, ...] | None = self._sizes
         if self._dead:
             cols, exact, audit = _without(cols, exact, audit, self._dead)
+            tables = tuple(
+                t if len(t.values) == size else Interner(t.values[:size])
+                for t, size in zip(tables, self._sizes, strict=True)
+            )
             tables = _used_tables(cols, tables)
+            sizes = None
             index = None  # slots are renumbered
-        self._setup(tables, (_Chunk(cols, exact, audit),), {}, (), index)
+        self._setup(tables, (_Chunk(cols, exact, audit),), {}, (), index=index, sizes=sizes)
 
     def _model(self, codes: _RowCodes) -> Observation:
         t = self._tables
@@ -704,7 +715,10 @@ class ObservationStore(Sequence[Observation]):
             chunks = (*chunks[:-2], _joined(chunks[-2:]))
         if len(chunks) > _MAX_CHUNKS:
             chunks = (chunks[0], _joined(chunks[1:]))
-        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index)
+        # A table this store added to (in place, or to its own copy) is all its own;
+        # another is still shared, and only its first ``sizes[k]`` values are this one's.
+        own = tuple(len(t.values) if tip[k] else sizes[k] for k, t in enumerate(tables))
+        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index=index, sizes=own)
         if len(patch) > _MAX_PATCHES:
             store._compact()
         return store
@@ -745,11 +759,17 @@ def _chunk_of(
     )
     audit = {i: a for i, a in enumerate(audits) if a is not None}
     keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
-    delta, key, fits = index.delta, index.key, index.fits
+    delta, key, fits, get = index.delta, index.key, index.fits, index.get
     for slot, (m, s, p, d) in enumerate(keys, end):
         if not fits(m, s, p, d):
             return _Chunk(cols, exact, audit), False
-        delta.setdefault(key(m, s, p, d), slot)
+        k = key(m, s, p, d)
+        before = get(k)
+        # A row is appended only when no live row has its key: a slot before this
+        # chunk is a removed row's, and the new row takes its key over; within the
+        # chunk the first row of a key keeps it, as the index's base does.
+        if before is None or before < end:
+            delta[k] = slot
     return _Chunk(cols, exact, audit), True
 
 
