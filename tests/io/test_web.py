@@ -63,7 +63,7 @@ def test_an_aggregate_table_and_its_rows_are_responses() -> None:
         assert _check(AggregateRow, row)["metric"] == row.metric
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(ds=ast.aggregation_datasets())
 def test_generated_aggregates_fit_their_schema(ds: Dataset) -> None:
     table = aggregate(ds, list(ds.metrics), by=["province", "period"])
@@ -104,7 +104,7 @@ def test_a_validation_report_and_its_issues_are_responses() -> None:
         assert _check(Issue, issue)["code"] == issue.code
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)
 @given(ds=ast.datasets(max_observations=20))
 def test_generated_reports_fit_their_schema(ds: Dataset) -> None:
     _check(ValidationReport, validate(ds))

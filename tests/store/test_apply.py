@@ -158,7 +158,7 @@ _subjects = st.sampled_from([SITE, "unit:12", "site:site-muong-so"])
 _strategies = st.sampled_from(["create_and_update", "create", "update", "delete"])
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(steps=st.lists(st.tuples(_subjects, _items, _strategies), min_size=1, max_size=4))
 def test_store_apply_is_dataset_apply(steps: list[tuple[str, list[dict[str, Any]], str]]) -> None:
     ds = sample()

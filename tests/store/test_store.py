@@ -38,7 +38,7 @@ def test_sample_round_trips(store_url: str) -> None:
 def test_generated_datasets_round_trip_on_sqlite(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'gen.db'}") as store:
 
-        @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(ds=ast.datasets(max_observations=40))
         def round_trip(ds: Dataset) -> None:
             store.save(ds)
@@ -50,7 +50,7 @@ def test_generated_datasets_round_trip_on_sqlite(tmp_path: Path) -> None:
 def test_generated_datasets_round_trip_on_postgresql(postgres_url: str) -> None:
     with Store.open(postgres_url) as store:
 
-        @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(ds=ast.datasets(max_observations=30))
         def round_trip(ds: Dataset) -> None:
             store.save(ds)
