@@ -3,6 +3,7 @@ driven over HTTP with httpx, as a client would: bounded requests, a bounded star
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -223,3 +224,37 @@ def test_openapi_is_plain_text(service: httpx.Client) -> None:
     assert ">>>" not in text
     assert "``" not in text
     assert "/submissions/table" in json.loads(text)["paths"]
+
+
+def test_an_excel_upload(service: httpx.Client) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    if service.get("/forms").json() == []:
+        assert service.post("/forms", json=FORM).status_code == 201
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["chỉ tiêu", "giá trị", "đơn vị tính"])
+    sheet.append(["tips_received", 4, "tip"])
+    sheet.append(["mediation_cases", "trên 2", "case"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = service.post(
+        "/submissions/table",
+        params={"form": "monthly", "subject": "unit:03386", "period": "2017-07"},
+        content=buffer.getvalue(),
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()["summary"]
+    assert (summary["imported"], summary["status"]) == (2, "SUCCESS")
+    sheet.append(["tips_received", "nhiều", "tip"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = service.post(
+        "/submissions/table",
+        params={"form": "monthly", "subject": "unit:03386", "period": "2017-08"},
+        content=buffer.getvalue(),
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert answer.status_code == 422
+    where = answer.json()["problems"][0]["where"]
+    assert (where["row"], where["cell"]) == (4, "B4")

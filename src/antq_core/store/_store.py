@@ -183,7 +183,8 @@ class Store:
 
     A store is safe to share between threads; each call runs in its own
     transaction, and writers take a lock, so two writers never lose each
-    other's changes.
+    other's changes. (An in-memory SQLite store, ``"sqlite://"``, is one
+    connection: for one thread, as in tests and examples.)
     """
 
     def __init__(self, engine: sa.Engine, *, _token: Any = None) -> None:
