@@ -320,7 +320,7 @@ class _Plan:
         conflicts, strategy, store = self.conflicts, self.strategy, self.store
         subject, period = self.submission.subject, self.submission.period
         metric, disaggregation = row[0], row[5]
-        first = self.seen.setdefault((metric, disaggregation), index)
+        first = self.seen.setdefault((metric, disaggregation.items_), index)
         if first != index:
             conflicts.item(
                 index,
@@ -404,20 +404,44 @@ def merge(
     metrics = dataset.metrics
     lines = form.lines if form is not None else None
     deleting = plan.deleting
+    take, subject, period = plan.take, submission.subject, submission.period
     for index, item in enumerate(items):
-        row = _observation(
-            dataset,
-            submission,
-            index,
-            item,
-            form=form,
-            conflicts=conflicts,
-            deleting=deleting,
-            metrics=metrics,
-            lines=lines,
-        )
+        metric = metrics.get(item.metric)
+        value = item.value
+        if (
+            metric is None
+            or item.unit is not None
+            or item.disaggregation.items_
+            or type(value) is not int
+            or value < 0
+            or (lines is not None and item.metric not in lines)
+        ):
+            # Anything but a plain total in the metric's unit: every check, one by one.
+            row = _observation(
+                dataset,
+                submission,
+                index,
+                item,
+                form=form,
+                conflicts=conflicts,
+                deleting=deleting,
+                metrics=metrics,
+                lines=lines,
+            )
+        else:
+            row = (
+                metric.id,
+                subject,
+                period,
+                metric.unit,
+                item.qualifier,
+                item.disaggregation,
+                item.source,
+                item.note,
+                value,
+            )
         if row is not None:
-            plan.take(index, row)
+            take(index, row)
     append, replace, remove = plan.append, plan.replace, plan.remove
     store = dataset.observations
     identical = plan.identical
