@@ -77,3 +77,30 @@ def test_validation_finds_what_a_form_names_and_the_dataset_lacks(
     where = next(i.where for i in found if i.details.get("target") == "77777")
     assert where.path == "$.forms[1].assigned_units"
     assert validate(ds).ok
+
+
+def test_a_form_of_a_unit_group(ds: Dataset, monthly_form: Any, report: Any, on: Any) -> None:
+    from antq_core import UnitGroup, UnitGroupSet, completeness
+
+    group_sets = {
+        "mine": UnitGroupSet(
+            id="mine",
+            name_vi="Nhóm thử",
+            groups=(
+                UnitGroup(
+                    id="two", name_vi="Hai xã", members={"test-district": ("00101", "00102")}
+                ),
+            ),
+        )
+    }
+    form = monthly_form(assigned_level=None, assigned_under=None, assigned_group="mine:two")
+    grouped = ds.replace(forms=[form])
+    stored, summary = grouped.apply(
+        report("00101", tips_received=1), now=on(2), group_sets=group_sets
+    )
+    assert summary.imported == 1
+    _, refused = grouped.apply(report("00103", tips_received=1), now=on(2), group_sets=group_sets)
+    assert [c.code for c in refused.conflicts] == ["not_assigned"]
+    result = completeness(stored, form="monthly", period="2025-05", group_sets=group_sets)
+    assert [u.code for u in result.units] == ["00101", "00102"]
+    assert (result.expected, result.actual) == (2, 1)

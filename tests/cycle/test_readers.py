@@ -136,3 +136,65 @@ def test_dhis2_import_gives_the_one_summary_type() -> None:
     audit = new.observations.audit(len(new.observations) - 1)
     assert audit is not None
     assert audit.stored_by == "dhis2user"
+
+
+def test_a_form_s_template_reads_back_as_a_submission(
+    tmp_path: Path, ds: Dataset, on: Any
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from antq_core.io.tabular import write_template
+
+    target = write_template(
+        tmp_path / "ban-giang.xlsx", dataset=ds, form="monthly", unit="00101", period="2025-05"
+    )
+    book = openpyxl.load_workbook(target)
+    sheet = book["Báo cáo"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    # A row per metric, and one per option of the members' breakdown by sex.
+    assert [r[3] for r in rows] == [
+        "tips_received",
+        "mediation_cases",
+        "mediation_succeeded",
+        "mass_organization_members",
+        "mass_organization_members",
+        "mass_organization_members",
+    ]
+    assert rows[0][4].endswith("(bắt buộc)")
+    assert {r[6] for r in rows[4:]} == {"sex=female", "sex=male"}
+    assert book["Hướng dẫn"].page_setup.orientation == "landscape"
+    # Nothing filled in: no figure, and the compulsory one is missing.
+    empty = read_submission(target)
+    assert empty.items == ()
+    assert str(empty.subject) == "unit:00101"
+    # The officer fills in two values, one of them as text.
+    sheet["H2"] = 7
+    sheet["H6"] = "khoảng 12"
+    book.save(target)
+    filled = read_submission(target, dataset=ds)
+    assert [(i.metric, i.value, i.cell) for i in filled.items] == [
+        ("tips_received", 7, "H2"),
+        ("mass_organization_members", 12, "H6"),
+    ]
+    category, option = str(rows[4][6]).split("=")
+    assert filled.items[1].disaggregation == {category: option}
+    new, summary = ds.apply(filled, now=on(2))
+    assert (summary.imported, summary.conflicts) == (2, ())
+    assert len(new.observations) == 2
+
+
+def test_a_form_s_template_needs_what_it_names(tmp_path: Path, ds: Dataset) -> None:
+    pytest.importorskip("openpyxl")
+    from antq_core.errors import InvalidValueError
+    from antq_core.io.tabular import write_template
+
+    with pytest.raises(InvalidValueError):
+        write_template(
+            tmp_path / "x.xlsx", dataset=ds, form="nope", unit="00101", period="2025-05"
+        )
+    with pytest.raises(InvalidValueError):
+        write_template(
+            tmp_path / "x.xlsx", dataset=ds, form="monthly", unit="00101", period="2025"
+        )
+    with pytest.raises(InvalidValueError):
+        write_template(tmp_path / "x.xlsx", form="monthly", unit="00101", period="2025-05")
+    assert not (tmp_path / "x.xlsx").exists()

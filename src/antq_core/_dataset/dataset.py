@@ -39,6 +39,7 @@ from antq_core._entities import (
 )
 from antq_core._util.atomic import atomic_write
 from antq_core._values.geo import AdminUnit, Gazetteer
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
     DatasetLoadError,
@@ -186,6 +187,7 @@ class Dataset:
         dry_run: bool = False,
         force: bool = False,
         now: dt.datetime | None = None,
+        group_sets: Mapping[str, UnitGroupSet] | None = None,
     ) -> tuple[Dataset, ImportSummary]:
         """Nhập báo cáo: this dataset with ``submission`` applied, and what that did.
 
@@ -239,11 +241,21 @@ class Dataset:
             dry_run: Only say what applying would do: the dataset returned is this one.
             force: Take the submission even if its period is not open for entry.
             now: The time of the import (timezone-aware); see above.
+            group_sets: Where a form's ``assigned_group`` is looked up (the bundled
+                group sets by default).
 
         Raises:
             InvalidValueError: ``strategy`` is not one of the four, or ``now`` has no time zone.
         """
-        store, summary = merge(self, submission, strategy, dry_run=dry_run, force=force, now=now)
+        store, summary = merge(
+            self,
+            submission,
+            strategy,
+            dry_run=dry_run,
+            force=force,
+            now=now,
+            group_sets=group_sets,
+        )
         return (self if store is None else self._with_store(store)), summary
 
     def __repr__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from antq_core._entities import ReportingForm
@@ -11,6 +12,13 @@ from antq_core._values.groups import UnitGroupSet, read_group_sets
 from antq_core.errors import InvalidValueError
 
 __all__ = ["assigned_units", "is_assigned"]
+
+
+@functools.cache
+def _bundled_groups() -> Mapping[str, UnitGroupSet]:
+    """The bundled group sets, read once (they never change)."""
+    raw = bundled_bytes("groups", "vn_regions")
+    return read_group_sets(raw, source="antq_core/data/groups_vn_regions.json")
 
 
 def assigned_units(
@@ -42,8 +50,7 @@ def assigned_units(
         return tuple(found)
     if form.assigned_group is not None:
         if group_sets is None:
-            raw = bundled_bytes("groups", "vn_regions")
-            group_sets = read_group_sets(raw, source="antq_core/data/groups_vn_regions.json")
+            group_sets = _bundled_groups()
         set_id, group_id = form.assigned_group.split(":", 1)
         group_set = group_sets.get(set_id)
         group = (

@@ -22,6 +22,7 @@ from antq_core._entities import (
     SubmissionItem,
 )
 from antq_core._values.geo import Gazetteer
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.quantity import Quantity
 from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core.errors import AntqError, InvalidValueError, Location
@@ -120,6 +121,7 @@ def submission_conflicts(
     today: dt.date,
     force: bool,
     conflicts: _Conflicts,
+    group_sets: Mapping[str, UnitGroupSet] | None = None,
 ) -> ReportingForm | None:
     """Check the submission as a whole (form, subject, period) into ``conflicts``."""
     subject, period = submission.subject, submission.period
@@ -153,7 +155,7 @@ def submission_conflicts(
         )
         return form
     unit = subject.kind is SubjectKind.UNIT and subject.id in dataset.gazetteer
-    if unit and not is_assigned(form, dataset.gazetteer, subject.id):
+    if unit and not is_assigned(form, dataset.gazetteer, subject.id, group_sets=group_sets):
         conflicts.whole(
             "not_assigned",
             str(subject),
@@ -318,7 +320,7 @@ class _Plan:
         conflicts, strategy, store = self.conflicts, self.strategy, self.store
         subject, period = self.submission.subject, self.submission.period
         metric, disaggregation = row[0], row[5]
-        first = self.seen.setdefault((metric, disaggregation), index)
+        first = self.seen.setdefault((metric, disaggregation.items_), index)
         if first != index:
             conflicts.item(
                 index,
@@ -370,6 +372,7 @@ def merge(
     dry_run: bool,
     force: bool,
     now: dt.datetime | None,
+    group_sets: Mapping[str, UnitGroupSet] | None = None,
 ) -> tuple[ObservationStore | None, ImportSummary]:
     """The store with ``submission`` applied (``None`` when nothing changes) and its summary."""
     if strategy not in STRATEGIES:
@@ -379,7 +382,12 @@ def merge(
         raise InvalidValueError("now", when.isoformat(), "give a timezone-aware time")
     conflicts = _Conflicts(submission)
     form = submission_conflicts(
-        dataset, submission, today=when.date(), force=force, conflicts=conflicts
+        dataset,
+        submission,
+        today=when.date(),
+        force=force,
+        conflicts=conflicts,
+        group_sets=group_sets,
     )
     items = submission.items
     if conflicts.found:
@@ -396,20 +404,44 @@ def merge(
     metrics = dataset.metrics
     lines = form.lines if form is not None else None
     deleting = plan.deleting
+    take, subject, period = plan.take, submission.subject, submission.period
     for index, item in enumerate(items):
-        row = _observation(
-            dataset,
-            submission,
-            index,
-            item,
-            form=form,
-            conflicts=conflicts,
-            deleting=deleting,
-            metrics=metrics,
-            lines=lines,
-        )
+        metric = metrics.get(item.metric)
+        value = item.value
+        if (
+            metric is None
+            or item.unit is not None
+            or item.disaggregation.items_
+            or type(value) is not int
+            or value < 0
+            or (lines is not None and item.metric not in lines)
+        ):
+            # Anything but a plain total in the metric's unit: every check, one by one.
+            row = _observation(
+                dataset,
+                submission,
+                index,
+                item,
+                form=form,
+                conflicts=conflicts,
+                deleting=deleting,
+                metrics=metrics,
+                lines=lines,
+            )
+        else:
+            row = (
+                metric.id,
+                subject,
+                period,
+                metric.unit,
+                item.qualifier,
+                item.disaggregation,
+                item.source,
+                item.note,
+                value,
+            )
         if row is not None:
-            plan.take(index, row)
+            take(index, row)
     append, replace, remove = plan.append, plan.replace, plan.remove
     store = dataset.observations
     identical = plan.identical

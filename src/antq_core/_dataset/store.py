@@ -606,9 +606,11 @@ class ObservationStore(Sequence[Observation]):
 
         mine_m, mine_d = sizes[0], sizes[4]
 
+        total = disaggregations.get(EMPTY_DISAGGREGATION)
+
         def find(metric: str, disaggregation: Disaggregation) -> int | None:
             m = metrics.get(metric)
-            d = disaggregations.get(disaggregation)
+            d = disaggregations.get(disaggregation) if disaggregation.items_ else total
             if m is None or d is None or m >= mine_m or d >= mine_d or m >= lm or d >= ld:
                 return None
             k = key(m, d)

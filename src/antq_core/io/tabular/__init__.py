@@ -97,8 +97,21 @@ def write_template(
     format: Literal["xlsx"] = "xlsx",  # noqa: A002 - the CLI option's name
     *,
     lang: Literal["vi", "en"] = "vi",
+    dataset: Dataset | None = None,
+    form: str | None = None,
+    unit: str | None = None,
+    period: str | None = None,
 ) -> Path:
     """Write an empty workbook for officers to fill in, and read back with :func:`read_tabular`.
+
+    With ``form``, ``unit`` and ``period`` (and the ``dataset`` that has the
+    form), the workbook is instead one unit's report on that form: a sheet
+    with a row per metric of the form (and per option of its breakdowns),
+    Vietnamese names and units filled in, the unit and period on every row,
+    a drop-down of qualifiers and a value column to fill in; and an
+    instructions sheet with the due and closing dates, landscape and fitted
+    to the page's width. :func:`read_submission` reads it back as a
+    :class:`~antq_core.Submission` (rows left blank are no figures).
 
     It has every table's sheet with its headers, drop-down lists of the codes
     an enumeration allows (organization kind, initiative theme, unit,
@@ -108,12 +121,21 @@ def write_template(
     take Vietnamese quantity text such as ``"trên 58 nghìn"`` or ``"4.810"``).
 
     Raises:
-        InvalidValueError: ``format`` is not ``"xlsx"``, or ``lang`` is not a choice.
+        InvalidValueError: ``format`` is not ``"xlsx"``, or ``lang`` is not a choice;
+            for a form's template, the form, unit or period is not the dataset's.
+        UnresolvedReferenceError: The form names a metric or category the dataset lacks.
         MissingExtraError: openpyxl is not installed.
     """
     if format != "xlsx":
         raise InvalidValueError("template format", format, "templates are 'xlsx' workbooks")
     check_lang(lang)
+    if form is not None or unit is not None or period is not None:
+        if dataset is None or form is None or unit is None or period is None:
+            reason = "a form's template needs the dataset, the form, the unit and the period"
+            raise InvalidValueError("template", form, reason)
+        from antq_core.io.tabular._form_template import write_form_template
+
+        return write_form_template(path, dataset, form, unit, period, lang=lang)
     from antq_core.io.tabular._xlsx import write_template_workbook
 
     themes = tuple(t.id for t in builtin_catalog().themes)

@@ -181,8 +181,6 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
     items: list[dict[str, Any]] = []
     for i, raw in enumerate(rows[1:], start=2):
         cells = {f: raw[j] if j < len(raw) else None for f, j in columns.items()}
-        if all(_cell_text(v) is None for v in cells.values()):
-            continue  # a blank row
         for field in _SHARED:
             text = _cell_text(cells.get(field))
             if text is None:
@@ -198,6 +196,8 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
                         text,
                     )
                 )
+        if all(_cell_text(cells.get(f)) is None for f in ("value", "qualifier", "note")):
+            continue  # a blank row, or a template's line left empty: no figure
         item = _item(cells, i, where=where, columns=columns, problems=problems, units=units)
         if item is not None:
             item["row"] = i
