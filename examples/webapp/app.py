@@ -9,7 +9,7 @@ or on PostgreSQL: ``python examples/webapp/app.py --url postgresql://user@host/d
 The OpenAPI page is at http://127.0.0.1:8000/docs.
 
 What it serves: initiatives, sites, organizations, participants and reporting
-forms (list and create); a form's CSV template for a commune and period;
+forms (list and create); a form's template (Excel, or CSV) for a commune and period;
 submissions as JSON or as a CSV/Excel upload, answered with the import summary
 (every conflict located in the submission) and the validation issues it would
 introduce or settle against the stored figures of its unit; completeness of a
@@ -27,7 +27,9 @@ import argparse
 import csv
 import io
 import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import uvicorn
@@ -51,7 +53,7 @@ from antq_core import (
     validate,
 )
 from antq_core.errors import AntqError, StoreError
-from antq_core.io.tabular import read_submission
+from antq_core.io.tabular import read_submission, write_template
 from antq_core.io.web import CompletenessResponse, ImportSummaryResponse, install_error_handlers
 from antq_core.store import Store
 
@@ -90,7 +92,7 @@ class Desk:
         )
 
 
-def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:
+def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:  # noqa: PLR0915 - a route each
     """The service on the store at ``url``; an empty store is seeded with the sample."""
     store = Store.open(url)
     try:
@@ -181,6 +183,21 @@ def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:
                 [form, f"unit:{unit}", period, metric.id, metric.name_vi, metric.unit.code, ""]
             )
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+    @app.get("/forms/{form}/template.xlsx")
+    def workbook(form: str, unit: str, period: str) -> Response:
+        """The form's Excel template for one unit and period, in Vietnamese."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_template(
+                Path(folder) / "template.xlsx",
+                dataset=desk.dataset(),
+                form=form,
+                unit=unit,
+                period=period,
+            )
+            data = path.read_bytes()
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(data, media_type=kind)
 
     @app.post("/submissions")
     def submit(submission: Submission, dry_run: bool = False) -> SubmissionResult:

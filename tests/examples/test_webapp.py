@@ -246,6 +246,13 @@ def test_an_excel_upload(service: httpx.Client) -> None:
     assert answer.status_code == 200, answer.text
     summary = answer.json()["summary"]
     assert (summary["imported"], summary["status"]) == (2, "SUCCESS")
+    template = service.get(
+        "/forms/monthly/template.xlsx", params={"unit": "03386", "period": "2017-09"}
+    )
+    assert template.status_code == 200, template.text
+    assert template.content[:2] == b"PK"
+    filled = openpyxl.load_workbook(io.BytesIO(template.content))
+    assert filled.sheetnames
     sheet.append(["tips_received", "nhiều", "tip"])
     buffer = io.BytesIO()
     book.save(buffer)
