@@ -127,10 +127,13 @@ $(AJV_STAMP): tools/ajv/package.json tools/ajv/package-lock.json
 ajv: $(if $(shell command -v node),$(AJV_STAMP))
 	@command -v node >/dev/null 2>&1 || echo "== no Node.js: the ajv checks of the JSON Schema will skip"
 
+# tools/with-postgres.sh starts a throwaway PostgreSQL server for the store's tests (installing
+# Debian's package when missing, as root), exports its URL, and stops it however pytest ends.
+# Under CI=true a server that cannot start fails the run; elsewhere those tests skip, saying why.
 .PHONY: pytest
 pytest: install-dev ajv
 	@echo "== pytest"
-	@$(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
+	@tools/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: doctest
 doctest: install-dev

@@ -68,6 +68,9 @@ _EXTERNAL = (
     "pyarrow",
     "polars",
     "pandas",
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
     "abc",
     "collections",
     "contextlib",
@@ -98,8 +101,11 @@ nitpick_ignore_regex = [
         r"|GetCoreSchemaHandler|GetJsonSchemaHandler|CoreSchema|JsonSchemaValue"
         r"|Attribute|SearchStrategy|InvalidArgument|Self|Any|Annotated|Literal|ClassVar|Final"
         r"|Iterable|Iterator|Mapping|MutableMapping|Sequence|Callable|Generator"
-        r"|Collection|Hashable|Set|AbstractSet|TextIO|BinaryIO|IO|PathLike|Pattern)",
+        r"|Collection|Hashable|Set|AbstractSet|TextIO|BinaryIO|IO|PathLike|Pattern"
+        r"|Engine|FastAPI|Request|JSONResponse)",
     ),
+    # The validators inside antq_core.io.web's Annotated response types, as autodoc shows them.
+    (r"py:.*", r"antq_core\.io\.web\._[a-z_]+"),
     # ``Annotated[str, Field(min_length=1, ...)]`` is rendered with the metadata's repr,
     # whose pieces Sphinx then tries to resolve: ``required=True``, ``MinLen``, ...
     (r"py:.*", r"[A-Za-z_][A-Za-z_0-9]*=.*"),
@@ -132,7 +138,9 @@ _PUBLIC_MODULES = (
     "antq_core.io.dhis2",
     "antq_core.io.frames",
     "antq_core.io.jsonschema",
+    "antq_core.io.web",
     "antq_core.report",
+    "antq_core.store",
 )
 
 
@@ -293,7 +301,12 @@ def _skip_member(app, what, name, obj, skip, options):  # noqa: PLR0917
 
 
 def _public_bases(app, name, obj, options, bases) -> None:
-    """Show a private base class (``_Entity``) as its first public ancestor."""
+    """Show a private base class (``_Entity``) as its first public ancestor.
+
+    Mixins from private modules (``PlainSchema``, which only tidies JSON Schema
+    descriptions) are left out.
+    """
+    bases[:] = [b for b in bases if getattr(b, "__module__", "") != "antq_core._util.plaintext"]
     for i, base in enumerate(bases):
         if isinstance(base, type) and base.__name__.startswith("_"):
             bases[i] = next(b for b in base.__mro__ if not b.__name__.startswith("_"))

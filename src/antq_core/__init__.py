@@ -43,6 +43,7 @@ from antq_core._aggregate.counts import (
     count_entities,
     reconcile,
 )
+from antq_core._cycle import CompletenessReport, UnitCompleteness, completeness
 from antq_core._dataset.catalog import (
     Catalog,
     builtin_catalog,
@@ -59,13 +60,15 @@ from antq_core._dataset.crosswalk import (
 )
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.document import DATASET_FORMAT_VERSION
-from antq_core._dataset.store import ObservationColumns, ObservationStore
+from antq_core._dataset.store import FigureAudit, ObservationColumns, ObservationStore
+from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
 from antq_core._entities import (
     AggregationType,
     CategoryOption,
     CoordinationAgreement,
     DatasetMetadata,
     DisaggregationCategory,
+    FormMetric,
     Initiative,
     InitiativeTheme,
     MassOrganization,
@@ -75,9 +78,12 @@ from antq_core._entities import (
     OrganizationKind,
     Participant,
     ParticipantRole,
+    ReportingForm,
     Site,
     Source,
     Statement,
+    Submission,
+    SubmissionItem,
 )
 from antq_core._validation import (
     Bounds,
@@ -88,9 +94,11 @@ from antq_core._validation import (
     RuleImportance,
     RuleOperator,
     Severity,
+    SubmissionCheck,
     ValidationReport,
     ValidationRule,
     builtin_rules,
+    check_submission,
     validate,
     validate_json,
 )
@@ -129,6 +137,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "CoordinationAgreement",
     "DatasetMetadata",
     "DisaggregationCategory",
+    "FormMetric",
     "Initiative",
     "InitiativeTheme",
     "MassOrganization",
@@ -138,9 +147,12 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "OrganizationKind",
     "Participant",
     "ParticipantRole",
+    "ReportingForm",
     "Site",
     "Source",
     "Statement",
+    "Submission",
+    "SubmissionItem",
     # dataset (antq_core._dataset): the container, its columns, bundled data, crosswalks.
     "DATASET_FORMAT_VERSION",
     "Catalog",
@@ -149,6 +161,10 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "CrosswalkRelationship",
     "CrosswalkSource",
     "Dataset",
+    "FigureAudit",
+    "ImportConflict",
+    "ImportStrategy",
+    "ImportSummary",
     "ObservationColumns",
     "ObservationStore",
     "builtin_catalog",
@@ -156,6 +172,10 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "bundled_gazetteer",
     "bundled_group_sets",
     "sample",
+    # cycle (antq_core._cycle): completeness and timeliness of reports.
+    "CompletenessReport",
+    "UnitCompleteness",
+    "completeness",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",
     "AggregateTable",
@@ -182,9 +202,11 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "RuleImportance",
     "RuleOperator",
     "Severity",
+    "SubmissionCheck",
     "ValidationReport",
     "ValidationRule",
     "builtin_rules",
+    "check_submission",
     "validate",
     "validate_json",
     # errors (antq_core.errors): the base of every exception; the rest live there.

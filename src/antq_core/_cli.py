@@ -20,6 +20,7 @@ COMMANDS: Final = (
     "report",
     "aggregate",
     "validate",
+    "completeness",
     "export",
     "import_",
     "template",

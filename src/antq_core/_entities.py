@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import functools
 import hashlib
 import hmac
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Final, Self
 
 from pydantic import (
@@ -12,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     JsonValue,
     PlainSerializer,
     PlainValidator,
@@ -25,9 +30,13 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
+from antq_core._util.plaintext import tidied
+from antq_core._values.geo import AdminLevel
 from antq_core._values.patterns import NOT_BLANK_TRIMMED, WHOLE_TEXT, whole
-from antq_core._values.period import Period
+from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import (
     VALUE_JSON_SCHEMA,
     Number,
@@ -55,6 +64,7 @@ __all__ = [
     "DatasetMetadata",
     "DisaggregationCategory",
     "EntityId",
+    "FormMetric",
     "Initiative",
     "InitiativeTheme",
     "MassOrganization",
@@ -64,8 +74,11 @@ __all__ = [
     "OrganizationKind",
     "Participant",
     "ParticipantRole",
+    "ReportingForm",
     "Source",
     "Statement",
+    "Submission",
+    "SubmissionItem",
 ]
 
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN), JsonPattern(ID_JSON_PATTERN)]
@@ -96,6 +109,19 @@ class _Entity(BaseModel):
         frozen=True,
         extra="forbid",
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The model's JSON Schema with plain-text descriptions (no doctests, no Sphinx roles).
+
+        A model whose serializer leaves fields out unless asked (``Participant``'s
+        personal fields) still lists its fields in the output schema, each optional.
+        """
+        if handler.mode == "serialization" and schema.get("serialization") is not None:
+            schema = {k: v for k, v in schema.items() if k != "serialization"}
+        return tidied(handler(schema), handler)
 
     def evolve(self, **changes: Any) -> Self:
         """A copy with ``changes``, checked as a new entity would be.
@@ -654,3 +680,235 @@ class DatasetMetadata(_Entity):
     license: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Terms of reuse."
     )
+
+
+# -- the reporting cycle ---------------------------------------------------------------
+
+
+class FormMetric(_Entity):
+    """One line of a reporting form: a metric it asks for, and how.
+
+    >>> FormMetric(metric="tips_received", compulsory=True).compulsory
+    True
+    """
+
+    metric: EntityId = Field(description="Id of the MetricDefinition asked for.")
+    compulsory: StrictBool = Field(
+        default=False, description="A report without this figure is incomplete (bắt buộc)."
+    )
+    categories: tuple[EntityId, ...] = Field(
+        default=(),
+        description="Ids of the categories the form breaks the figure down by (a subset of the "
+        "metric's); empty for the total only.",
+    )
+
+
+class ReportingForm(_Entity):
+    """Biểu mẫu báo cáo: what a unit reports, for which periods, by when (DHIS2's data set).
+
+    The units that must report are given one way: every unit of a level
+    (``assigned_level``, optionally only under ``assigned_under``), a list of
+    unit codes (``assigned_units``), or a unit group (``assigned_group``,
+    ``"<group set>:<group>"``, such as ``"vn_regions:red_river_delta"``).
+
+    Dates are counted in days after the period's last day: entry opens
+    ``open_days`` after it (0: the day after it ends; negative: before it
+    ends), a report is on time up to ``timely_days`` after it (DHIS2's timely
+    days) and entry closes ``expiry_days`` after it (DHIS2's expiry days;
+    ``None``: never).
+
+    >>> form = ReportingForm(
+    ...     id="monthly",
+    ...     name_vi="Báo cáo tháng",
+    ...     name_en="Monthly report",
+    ...     period_kind="month",
+    ...     metrics=[{"metric": "tips_received", "compulsory": True}],
+    ...     assigned_level="commune",
+    ...     timely_days=5,
+    ...     expiry_days=15,
+    ... )
+    >>> from antq_core import Period
+    >>> form.due(Period.parse("2025-08")), form.closes(Period.parse("2025-08"))
+    (datetime.date(2025, 9, 5), datetime.date(2025, 9, 15))
+    """
+
+    id: EntityId = Field(description="Identifier.")
+    name_vi: Name = Field(description="Vietnamese name of the form.")
+    name_en: Name = Field(description="English name of the form.")
+    period_kind: PeriodKind = Field(description="The kind of period reported (month, year...).")
+    metrics: tuple[FormMetric, ...] = Field(min_length=1, description="The metrics it asks for.")
+    assigned_level: AdminLevel | None = Field(
+        default=None, description="Every unit of this level reports."
+    )
+    assigned_under: str | None = Field(
+        default=None,
+        description="With assigned_level: only the units under this unit's code.",
+    )
+    assigned_units: tuple[str, ...] = Field(
+        default=(), description="Codes of the units that report."
+    )
+    assigned_group: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$")] | None
+    ) = Field(default=None, description="A unit group, ``set:group``, whose units report.")
+    open_days: Annotated[int, Field(strict=True, ge=-366, le=366)] = Field(
+        default=-366,
+        description="Days after the period's end that entry opens (negative: before it ends). "
+        "The default, -366, opens every period from its start.",
+    )
+    timely_days: Annotated[int, Field(strict=True, ge=0, le=3660)] = Field(
+        default=0, description="Days after the period's end a report counts as on time."
+    )
+    expiry_days: Annotated[int, Field(strict=True, ge=0, le=3660)] | None = Field(
+        default=None,
+        description="Days after the period's end after which entry is closed; none: never.",
+    )
+    description: Text | None = Field(default=None, description="What the form is for.")
+
+    @field_validator("metrics")
+    @classmethod
+    def _distinct_metrics(cls, metrics: tuple[FormMetric, ...]) -> tuple[FormMetric, ...]:
+        ids = [m.metric for m in metrics]
+        if len(set(ids)) != len(ids):
+            msg = "a form lists each metric once"
+            raise ValueError(msg)
+        return metrics
+
+    @field_validator("assigned_units")
+    @classmethod
+    def _distinct_units(cls, units: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(units)) != len(units):
+            msg = "a form lists each assigned unit once"
+            raise ValueError(msg)
+        return units
+
+    @model_validator(mode="after")
+    def _one_assignment(self) -> Self:
+        given = [
+            self.assigned_level is not None,
+            bool(self.assigned_units),
+            self.assigned_group is not None,
+        ]
+        if sum(given) != 1:
+            msg = "give exactly one of assigned_level, assigned_units and assigned_group"
+            raise ValueError(msg)
+        if self.assigned_under is not None and self.assigned_level is None:
+            msg = "assigned_under narrows assigned_level; give a level too"
+            raise ValueError(msg)
+        if self.expiry_days is not None and self.expiry_days < self.timely_days:
+            msg = "entry cannot close (expiry_days) before reports stop being on time"
+            raise ValueError(msg)
+        return self
+
+    @functools.cached_property
+    def lines(self) -> Mapping[str, FormMetric]:
+        """The form's lines by metric id."""
+        return MappingProxyType({m.metric: m for m in self.metrics})
+
+    @functools.cached_property
+    def compulsory(self) -> tuple[str, ...]:
+        """Ids of the metrics a report must give."""
+        return tuple(m.metric for m in self.metrics if m.compulsory)
+
+    def metric(self, id: str) -> FormMetric | None:  # noqa: A002
+        """The form's line for metric ``id``, or ``None`` if the form does not ask for it."""
+        return self.lines.get(id)
+
+    def _after_end(self, period: Period, days: int) -> dt.date:
+        return period.end + dt.timedelta(days=days)
+
+    def opens(self, period: Period) -> dt.date:
+        """The first day on which figures for ``period`` may be entered."""
+        return max(period.start, self._after_end(period, self.open_days))
+
+    def due(self, period: Period) -> dt.date:
+        """The last day on which a report for ``period`` is on time."""
+        return self._after_end(period, self.timely_days)
+
+    def closes(self, period: Period) -> dt.date | None:
+        """The last day on which figures for ``period`` may be entered; ``None``: never closes."""
+        return None if self.expiry_days is None else self._after_end(period, self.expiry_days)
+
+    def is_open(self, period: Period, on: dt.date) -> bool:
+        """Whether figures for ``period`` may be entered on day ``on``."""
+        closes = self.closes(period)
+        return self.opens(period) <= on and (closes is None or on <= closes)
+
+
+class SubmissionItem(_Entity):
+    """One figure of a submission, with where it was read from.
+
+    The metric, value and the rest are an :class:`Observation`'s; the
+    subject and period are the submission's. ``unit`` defaults to the
+    metric's. ``sheet``, ``row`` and ``cell`` say where in the file it was
+    read, so that a conflict points at it.
+    """
+
+    metric: EntityId = Field(description="Id of the MetricDefinition.")
+    value: Value | None = Field(
+        default=None, description="The number; none only for an item of a deletion."
+    )
+    unit: Unit | None = Field(default=None, description="Unit of the value; the metric's if none.")
+    qualifier: Qualifier = Field(
+        default=Qualifier.EXACT, description="Exact, at least, at most or approximately."
+    )
+    disaggregation: Disaggregation = Field(
+        default=EMPTY_DISAGGREGATION, description="Which slice: category id → option id."
+    )
+    source: EntityId | None = Field(default=None, description="Id of the Source it is cited from.")
+    note: Text | None = Field(default=None, description="Note on the figure.")
+    sheet: Name | None = Field(default=None, description="Sheet of the workbook it was read from.")
+    row: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+        default=None, description="Row of the file it was read from (the header is row 1)."
+    )
+    cell: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}[0-9]{1,7}$")] | None = Field(
+        default=None, description="Cell of the value, in a workbook (``D7``)."
+    )
+
+
+class Submission(_Entity):
+    """Báo cáo của một đơn vị: one unit's report on one form for one period.
+
+    Read one from JSON with ``Submission.model_validate(...)``, or from a
+    filled CSV or Excel table with :func:`antq_core.io.tabular.read_submission`;
+    apply it with :meth:`Dataset.apply <antq_core.Dataset.apply>`. A DHIS2
+    payload is imported straight into a dataset by
+    :func:`antq_core.io.dhis2.from_dhis2_data_value_set`, with the same summary.
+
+    >>> s = Submission(
+    ...     form="monthly",
+    ...     subject="unit:12",
+    ...     period="2025-08",
+    ...     items=[{"metric": "tips_received", "value": 7}],
+    ...     stored_by="cand.ttd",
+    ... )
+    >>> s.items[0].value, str(s.period)
+    (7, '2025-08')
+    """
+
+    form: EntityId | None = Field(
+        default=None, description="Id of the ReportingForm; none for figures outside any form."
+    )
+    subject: SubjectRef = Field(description="Who reports: ``unit:CODE`` (or a site...).")
+    period: Period = Field(description="The period reported.")
+    items: tuple[SubmissionItem, ...] = Field(description="The figures, in the order given.")
+    stored_by: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Account of whoever entered it (DHIS2's storedBy)."
+    )
+    submitted: dt.datetime | None = Field(
+        default=None,
+        description="When it was submitted (timezone-aware); when applied, if none.",
+    )
+    complete: StrictBool = Field(
+        default=True, description="The unit marks its report complete (DHIS2's complete)."
+    )
+    file: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="The file it was read from, if one."
+    )
+
+    @field_validator("submitted")
+    @classmethod
+    def _aware(cls, when: dt.datetime | None) -> dt.datetime | None:
+        if when is not None and when.utcoffset() is None:
+            msg = "give the time zone (2025-09-03T08:00:00+07:00)"
+            raise ValueError(msg)
+        return when

@@ -10,13 +10,16 @@ message in English and Vietnamese; validation locates its issues with the same
 
 from __future__ import annotations
 
+import copy
 import enum
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
@@ -42,6 +45,8 @@ __all__ = [
     "QuantityParseError",
     "SpaceOverlapError",
     "SplitUnitError",
+    "StoreError",
+    "StoreSchemaError",
     "TabularLoadError",
     "TabularNotice",
     "UnknownAdminUnitError",
@@ -390,6 +395,78 @@ class MissingExtraError(AntqError, ImportError):
         )
 
 
+# -- results in pydantic and JSON Schema ----------------------------------------------------
+
+
+def result_core_schema(cls: type, dump: Callable[[Any], Any]) -> core_schema.CoreSchema:
+    """Pydantic's schema for a result type of the library (an attrs class), for web frameworks.
+
+    An instance passes as it is and is written by ``dump`` (its JSON-ready
+    ``to_dict``), so a FastAPI endpoint can return it; anything else is
+    refused: results are made by the library, not read from requests.
+    """
+
+    def instance(value: object) -> object:
+        if isinstance(value, cls):
+            return value
+        msg = f"a {cls.__name__} is made by antq_core, not read from data"
+        raise ValueError(msg)
+
+    return core_schema.no_info_plain_validator_function(
+        instance,
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            dump, return_schema=core_schema.any_schema(), when_used="always"
+        ),
+    )
+
+
+def _copy_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(dict(schema))
+
+
+# The JSON Schemas of Location.to_dict and Problem.to_dict, as web frameworks publish them.
+LOCATION_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "title": "Location",
+    "description": (
+        "Where something is wrong: a place in a file (file, sheet, cell, row, column), "
+        "in a document (JSON path), or an entity of a dataset (kind and id); "
+        "unknown parts are left out."
+    ),
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "description": "What is at fault: site, observation..."},
+        "id": {"type": "string", "description": "The entity's id or unit code."},
+        "row": {
+            "type": "integer",
+            "description": "An observation's index, or a table's row (the header is row 1).",
+        },
+        "field": {"type": "string", "description": "The field, or a column's header."},
+        "path": {"type": "string", "description": "JSON path in the document."},
+        "file": {"type": "string", "description": "The file."},
+        "sheet": {"type": "string", "description": "The sheet of a workbook."},
+        "cell": {"type": "string", "description": "The cell or range of a workbook."},
+    },
+    "additionalProperties": False,
+}
+
+PROBLEM_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "title": "Problem",
+    "description": "One thing wrong in input being loaded, where, in Vietnamese and English.",
+    "type": "object",
+    "properties": {
+        "where": LOCATION_JSON_SCHEMA,
+        "message_vi": {"type": "string", "description": "What is wrong, in Vietnamese."},
+        "message_en": {"type": "string", "description": "What is wrong, in English."},
+        "input": {
+            "type": "string",
+            "description": "The offending input, shortened; never personal data.",
+        },
+    },
+    "required": ["where", "message_vi", "message_en"],
+    "additionalProperties": False,
+}
+
+
 # -- located problems ----------------------------------------------------------------------
 
 
@@ -468,6 +545,20 @@ class Location:
         """The location as JSON-ready data, unknown parts left out."""
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a location is written as :meth:`to_dict` gives it."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return _copy_schema(LOCATION_JSON_SCHEMA)
+
 
 @attrs.frozen
 class Problem:
@@ -510,6 +601,20 @@ class Problem:
         if self.input is not None:
             found["input"] = self.input
         return found
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a problem is written as :meth:`to_dict` gives it."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return _copy_schema(PROBLEM_JSON_SCHEMA)
 
 
 def cannot_read(error: OSError, location: Location | None = None) -> Problem:
@@ -774,3 +879,41 @@ class ValuesDoNotFitError(AntqError, ValueError):
             f"more than the {precision} of a decimal128 column; "
             "pass values='string' to get them as exact decimal strings"
         )
+
+
+class StoreError(AntqError, RuntimeError):
+    """A SQL store cannot do what it was asked (:mod:`antq_core.store`).
+
+    The message names the store by its URL with any password hidden, never
+    by a participant's data.
+
+    Attributes:
+        url: The store's database URL, password hidden.
+        reason: Why.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"store {url}: {reason}")
+
+
+class StoreSchemaError(StoreError):
+    """The database's tables are of a schema this version cannot use.
+
+    Raised when the database was made by a newer antq_core (its schema
+    version is higher than :attr:`supported`), or when it holds tables of
+    the store's names without a schema version the store knows: it is not
+    upgraded, and nothing in it is changed.
+
+    Attributes:
+        found: The schema version the database records (``None`` if none
+            can be read).
+        supported: The highest schema version this version of antq_core
+            reads and writes.
+    """
+
+    def __init__(self, url: str, found: str | None, supported: int, reason: str) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(url, reason)

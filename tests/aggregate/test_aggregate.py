@@ -569,6 +569,14 @@ def test_to_polars() -> None:
     assert ints["value"].to_list() == [22]
 
 
+def test_to_pandas_has_the_columns_and_values_of_to_polars() -> None:
+    table = aggregate(SAMPLE, ["cases_resolved_jointly", "initiatives"], by=["district"])
+    frame = table.to_pandas()
+    assert list(frame.columns) == list(table.to_polars().columns)
+    assert frame["value"].tolist() == [r.quantity.value for r in table if r.quantity]
+    assert frame["district"].tolist() == [r.keys["district"] for r in table]
+
+
 def test_to_polars_without_polars(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "polars", None)  # makes `import polars` fail
     with pytest.raises(MissingExtraError, match=r"antq_core\[dataframe\]"):

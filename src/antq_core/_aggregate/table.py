@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
 from antq_core._util.extras import require
 from antq_core._values.period import Period
-from antq_core._values.quantity import Number, Quantity
+from antq_core._values.quantity import Number, Quantity, dump_value
 from antq_core._values.refs import SubjectRef
+from antq_core.errors import result_core_schema
 
 if TYPE_CHECKING:
+    import pandas
     import polars
 
 __all__ = [
@@ -47,6 +52,113 @@ class SpaceSource(enum.StrEnum):
     and overlapping period, which were left out
     (``space_overlap="prefer_reported"``); other figures of the group are
     added as usual."""
+
+
+_ROW_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "AggregateRow",
+    "description": (
+        "One metric's aggregate for one group: the group's key values (one property per "
+        "grouping name, as strings), then the metric, value, unit, qualifier and counts. "
+        "value, unit and qualifier are null when no value can be given."
+    ),
+    "type": "object",
+    "properties": {
+        "metric": {"type": "string", "description": "Id of the metric."},
+        "value": {
+            "anyOf": [
+                {"type": "integer"},
+                {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+                {"type": "null"},
+            ],
+            "description": "The aggregate: an integer, or a decimal string.",
+        },
+        "unit": {"type": ["string", "null"], "description": "Unit code of the value."},
+        "qualifier": {
+            "type": ["string", "null"],
+            "enum": ["exact", "at_least", "at_most", "approximately", None],
+            "description": "Exact, at least, at most or approximately.",
+        },
+        "observations": {"type": "integer", "minimum": 0, "description": "Observations used."},
+        "missing": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Expected units under the group that reported nothing.",
+        },
+        "source": {
+            "type": "string",
+            "enum": ["summed", "reported"],
+            "description": (
+                "summed: the group's figures added; reported: a figure reported for the "
+                "enclosing unit used instead of the figures under it."
+            ),
+        },
+    },
+    "required": ["metric", "value", "unit", "qualifier", "observations", "missing", "source"],
+    "additionalProperties": {"type": "string", "description": "A group's key value."},
+}
+
+_UNPLACEABLE_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Unplaceable",
+    "description": "An observation that could not be placed in one group, and why.",
+    "type": "object",
+    "properties": {
+        "row": {"type": "integer", "minimum": 0, "description": "Its row in the dataset."},
+        "metric": {"type": "string", "description": "Id of its metric."},
+        "subject": {"type": "string", "description": "What it is about, kind:id."},
+        "period": {"type": "string", "description": "Its period."},
+        "reason": {"type": "string", "description": "Why it fits in no single group."},
+    },
+    "required": ["row", "metric", "subject", "period", "reason"],
+    "additionalProperties": False,
+}
+
+_EXCLUDED_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Excluded",
+    "description": "An observation that passes the filters but is in no row on purpose, and why.",
+    "type": "object",
+    "properties": {
+        "row": {"type": "integer", "minimum": 0, "description": "Its row in the dataset."},
+        "metric": {"type": "string", "description": "Id of its metric."},
+        "subject": {"type": "string", "description": "What it is about, kind:id."},
+        "period": {"type": "string", "description": "Its period."},
+        "disaggregation": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Its breakdown: category id to option id (empty for a total).",
+        },
+        "code": {
+            "type": "string",
+            "enum": [
+                "not_broken_down",
+                "part_of_counted",
+                "parts_incomplete",
+                "not_additive",
+                "superseded",
+                "not_at_period_end",
+                "covered_by_reported",
+            ],
+            "description": "Why, as a code.",
+        },
+        "reason": {"type": "string", "description": "Why, in a sentence."},
+    },
+    "required": ["row", "metric", "subject", "period", "disaggregation", "code", "reason"],
+    "additionalProperties": False,
+}
+
+_TABLE_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "AggregateTable",
+    "description": "The result of an aggregation: rows, and what could not be placed.",
+    "type": "object",
+    "properties": {
+        "by": {"type": "array", "items": {"type": "string"}, "description": "Grouping names."},
+        "engine": {"type": "string", "description": "The engine that scanned the data."},
+        "rows": {"type": "array", "items": _ROW_JSON_SCHEMA},
+        "unplaceable": {"type": "array", "items": _UNPLACEABLE_JSON_SCHEMA},
+        "excluded": {"type": "array", "items": _EXCLUDED_JSON_SCHEMA},
+    },
+    "required": ["by", "engine", "rows", "unplaceable", "excluded"],
+    "additionalProperties": False,
+}
 
 
 @attrs.frozen
@@ -97,6 +209,27 @@ class AggregateRow:
             "source": self.source.value,
         }
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a row is written as JSON-ready :meth:`to_dict`."""
+        return result_core_schema(cls, _json_row)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of a row as a web endpoint writes it."""
+        return copy.deepcopy(_ROW_JSON_SCHEMA)
+
+
+def _json_row(row: AggregateRow) -> dict[str, Any]:
+    data = row.to_dict()
+    if data["value"] is not None:
+        data["value"] = dump_value(data["value"])
+    return data
+
 
 @attrs.frozen
 class Unplaceable:
@@ -115,6 +248,16 @@ class Unplaceable:
     subject: SubjectRef
     period: Period
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values: subject and period as their canonical strings."""
+        return {
+            "row": self.row,
+            "metric": self.metric,
+            "subject": str(self.subject),
+            "period": str(self.period),
+            "reason": self.reason,
+        }
 
 
 class ExclusionReason(enum.StrEnum):
@@ -172,6 +315,18 @@ class Excluded:
     disaggregation: Mapping[str, str] = attrs.field(converter=_freeze, hash=False)
     code: ExclusionReason
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values: subject and period as their canonical strings, the code as its value."""
+        return {
+            "row": self.row,
+            "metric": self.metric,
+            "subject": str(self.subject),
+            "period": str(self.period),
+            "disaggregation": dict(self.disaggregation),
+            "code": self.code.value,
+            "reason": self.reason,
+        }
 
 
 def _no_exclusions() -> tuple[Excluded, ...]:
@@ -236,6 +391,48 @@ class AggregateTable(Sequence[AggregateRow]):
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every row as :meth:`AggregateRow.to_dict` gives it."""
         return [row.to_dict() for row in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole table as JSON-ready data: ``by``, ``engine``, ``rows``, ``unplaceable``, ``excluded``.
+
+        Values are written as the wire format writes them: integers, or
+        decimal strings.
+        """
+        return {
+            "by": list(self.by),
+            "engine": self.engine,
+            "rows": [_json_row(row) for row in self.rows],
+            "unplaceable": [u.to_dict() for u in self.unplaceable],
+            "excluded": [e.to_dict() for e in self.excluded],
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a table is written as :meth:`to_dict` gives it."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return copy.deepcopy(_TABLE_JSON_SCHEMA)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The rows as a pandas DataFrame (needs the ``dataframe`` extra).
+
+        The same columns and types as :meth:`to_polars` (decimal values as
+        Python decimals in an object column, integers as ``int64``).
+
+        Raises:
+            MissingExtraError: pandas, polars or pyarrow is not installed.
+        """
+        require("pandas", "dataframe")
+        require("pyarrow", "dataframe")
+        frame: pandas.DataFrame = self.to_polars().to_pandas()
+        return frame
 
     def to_polars(self) -> polars.DataFrame:
         """The rows as a polars DataFrame (needs the ``dataframe`` extra).

@@ -28,6 +28,7 @@ from antq_core._entities import (
 from antq_core._util.atomic import atomic_write
 from antq_core._util.data import bundled_bytes, bundled_names, bundled_version, data_source
 from antq_core._util.inputs import read_input
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
 from antq_core._values.quantity import Number, Qualifier, Quantity
@@ -76,7 +77,7 @@ class CrosswalkRelationship(enum.StrEnum):
     """
 
 
-class CrosswalkSource(BaseModel):
+class CrosswalkSource(PlainSchema, BaseModel):
     """A legal document (or other source) that a crosswalk's mappings are read from.
 
     Attributes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,8 +20,10 @@ from antq_core._dataset.document import (
     parse_python,
     read_document,
 )
+from antq_core._dataset.merge import merge
 from antq_core._dataset.store import ObservationStore
 from antq_core._dataset.stream import load_stream
+from antq_core._dataset.summary import ImportStrategy, ImportSummary
 from antq_core._entities import (
     DatasetMetadata,
     DisaggregationCategory,
@@ -30,11 +33,14 @@ from antq_core._entities import (
     MetricDefinition,
     Observation,
     Participant,
+    ReportingForm,
     Site,
     Source,
+    Submission,
 )
 from antq_core._util.atomic import atomic_write
 from antq_core._values.geo import AdminUnit, Gazetteer
+from antq_core._values.groups import UnitGroupSet
 from antq_core._values.refs import SubjectRef
 from antq_core.errors import (
     DatasetLoadError,
@@ -104,6 +110,7 @@ class Dataset:
         organizations: Iterable[MassOrganization] = (),
         participants: Iterable[Participant] = (),
         observations: Iterable[Observation] | ObservationStore = (),
+        forms: Iterable[ReportingForm] = (),
     ) -> None:
         self._gazetteer = gazetteer
         self._metadata = metadata
@@ -118,6 +125,7 @@ class Dataset:
         self._sites = _by_id("site", sites)
         self._organizations = _by_id("organization", organizations)
         self._participants = _by_id("participant", participants)
+        self._forms = _by_id("form", forms)
         self._observations = (
             observations
             if isinstance(observations, ObservationStore)
@@ -138,6 +146,7 @@ class Dataset:
         organizations: Iterable[MassOrganization] | None = None,
         participants: Iterable[Participant] | None = None,
         observations: Iterable[Observation] | ObservationStore | None = None,
+        forms: Iterable[ReportingForm] | None = None,
     ) -> Dataset:
         """A new dataset with the parts given replaced and every other part shared.
 
@@ -169,7 +178,97 @@ class Dataset:
             organizations=keep(organizations, self._organizations),
             participants=keep(participants, self._participants),
             observations=self._observations if observations is None else observations,
+            forms=keep(forms, self._forms),
         )
+
+    def _with_store(self, store: ObservationStore) -> Dataset:
+        """This dataset with ``store`` for its observations, every other part shared as it is."""
+        derived = Dataset.__new__(Dataset)
+        derived._take(self, store)
+        return derived
+
+    def _take(self, other: Dataset, store: ObservationStore) -> None:
+        self.__dict__.update(other.__dict__)
+        self._observations = store
+
+    def apply(
+        self,
+        submission: Submission,
+        strategy: ImportStrategy = "create_and_update",
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        now: dt.datetime | None = None,
+        group_sets: Mapping[str, UnitGroupSet] | None = None,
+    ) -> tuple[Dataset, ImportSummary]:
+        """Nhập báo cáo: this dataset with ``submission`` applied, and what that did.
+
+        The dataset itself is unchanged: the new one shares its columns, and
+        the cost follows the submission, not the dataset. Each item is
+        matched to a stored figure by metric, subject, period and
+        disaggregation (the subject and period are the submission's):
+
+        - ``"create_and_update"`` adds new figures and replaces stored ones
+          that differ (an identical one is ignored);
+        - ``"create"`` only adds: a figure already stored is a conflict;
+        - ``"update"`` only replaces: a figure not stored is a conflict;
+        - ``"delete"`` removes the figures the items name (their values do
+          not matter); one not stored is a conflict.
+
+        Each item that is not taken is in a conflict of the
+        :class:`~antq_core.ImportSummary`, located in the submission (its
+        file, sheet, row and cell, or ``$.items[i]``), with a code and a
+        message in Vietnamese and English: an unknown metric or category, a
+        metric not on the form, a unit that does not convert, a value the
+        unit does not take, an item repeating another. The submission as a
+        whole is refused (every item ignored, :attr:`~antq_core.ImportSummary.aborted`)
+        when its form or subject is unknown, the subject is not assigned to
+        the form, the period is of the wrong kind, or the period is not open
+        for entry on the day (:meth:`~antq_core.ReportingForm.is_open`):
+        closed after the form's expiry days, unless ``force``. Compulsory
+        metrics of the form missing from the submission are conflicts that
+        do not stop the rest.
+
+        Who stored each figure and when is kept (:meth:`ObservationStore.audit`):
+        the submission's ``stored_by``, and ``now`` (by default the
+        submission's ``submitted`` time, else the current time).
+
+        >>> from antq_core import sample, Submission
+        >>> ds = sample()
+        >>> report = Submission(
+        ...     subject="site:site-cum-giap-ranh",
+        ...     period="2017",
+        ...     items=[{"metric": "cases_resolved_jointly", "value": 3}],
+        ...     stored_by="officer1",
+        ... )
+        >>> new, summary = ds.apply(report)
+        >>> summary.imported, len(new.observations) - len(ds.observations)
+        (1, 1)
+        >>> new.observations.audit(len(new.observations) - 1).stored_by
+        'officer1'
+
+        Args:
+            submission: One unit's report.
+            strategy: How its figures meet the stored ones.
+            dry_run: Only say what applying would do: the dataset returned is this one.
+            force: Take the submission even if its period is not open for entry.
+            now: The time of the import (timezone-aware); see above.
+            group_sets: Where a form's ``assigned_group`` is looked up (the bundled
+                group sets by default).
+
+        Raises:
+            InvalidValueError: ``strategy`` is not one of the four, or ``now`` has no time zone.
+        """
+        store, summary = merge(
+            self,
+            submission,
+            strategy,
+            dry_run=dry_run,
+            force=force,
+            now=now,
+            group_sets=group_sets,
+        )
+        return (self if store is None else self._with_store(store)), summary
 
     def __repr__(self) -> str:
         return (
@@ -235,6 +334,11 @@ class Dataset:
     def participants(self) -> Mapping[str, Participant]:
         """Participants, by id. Their personal fields are sensitive."""
         return self._participants
+
+    @property
+    def forms(self) -> Mapping[str, ReportingForm]:
+        """Reporting forms (biểu mẫu báo cáo), by id."""
+        return self._forms
 
     @property
     def observations(self) -> ObservationStore:
@@ -439,6 +543,7 @@ class Dataset:
             organizations=doc.organizations,
             participants=doc.participants,
             observations=store,
+            forms=doc.forms,
         )
 
     def to_dict(self, *, include_sensitive: bool = False) -> dict[str, Any]:
@@ -467,6 +572,7 @@ class Dataset:
             "sites": dump(self._sites.values()),
             "organizations": dump(self._organizations.values()),
             "participants": dump(self._participants.values()),
+            **({"forms": dump(self._forms.values())} if self._forms else {}),
             # The model writes the wire format; defaults are left out to keep rows short.
             "observations": [
                 o.model_dump(mode="json", exclude_defaults=True) for o in self._observations

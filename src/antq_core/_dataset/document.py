@@ -38,6 +38,7 @@ from antq_core._entities import (
     MetricDefinition,
     Observation,
     Participant,
+    ReportingForm,
     Site,
     Source,
 )
@@ -109,6 +110,7 @@ class DatasetDocument(BaseModel):
     sites: tuple[Site, ...] = ()
     organizations: tuple[MassOrganization, ...] = ()
     participants: tuple[Participant, ...] = ()
+    forms: tuple[ReportingForm, ...] = ()
     observations: Annotated[
         list[ObservationRow], JsonSchemaOf(lambda: _OBSERVATIONS.core_schema)
     ] = Field(default_factory=list)
@@ -132,6 +134,7 @@ ENTITY_LISTS: Final = (
     "sites",
     "organizations",
     "participants",
+    "forms",
 )
 """The document's lists of entities, each of which has ids."""
 

@@ -27,10 +27,7 @@ from array import array
 from collections.abc import Sequence
 from itertools import compress
 from operator import itemgetter
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-    from antq_core._dataset.store import ObservationColumns
+from typing import Final
 
 __all__ = [
     "TABLES",
@@ -148,11 +145,15 @@ def take(column: memoryview, rows: list[int]) -> array[int]:
     return array(column.format, itemgetter(*rows)(column))
 
 
-def columns(cols: ObservationColumns, *names: str) -> list[tuple[memoryview, int]]:
-    """The code columns ``names`` of ``cols`` (``"metric"``, ``"period"``...) with their bounds."""
+def columns(cols: object, *names: str) -> list[tuple[memoryview, int]]:
+    """The code columns ``names`` of ``cols`` (``"metric"``, ``"period"``...) with their bounds.
+
+    ``cols`` is an :class:`~antq_core.ObservationColumns` (not named in the
+    signature: the store imports this module).
+    """
     return [(getattr(cols, name), len(getattr(cols, TABLES[name]))) for name in names]
 
 
-def column_keys(cols: ObservationColumns, *names: str) -> Sequence[int]:
+def column_keys(cols: object, *names: str) -> Sequence[int]:
     """:func:`key_codes` of the code columns ``names`` of ``cols``, in that order."""
     return key_codes(*columns(cols, *names))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, overload
 
 import attrs
 
+from antq_core._dataset.keys import byte_width, key_codes
 from antq_core._entities import Observation
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Qualifier, Unit
@@ -17,9 +20,11 @@ from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, Subject
 __all__ = [
     "INT64_MAX",
     "QUALIFIER_INDEX",
+    "FigureAudit",
     "Interner",
     "ObservationColumns",
     "ObservationStore",
+    "Row",
     "StoreBuilder",
 ]
 
@@ -31,6 +36,7 @@ INT64_MAX: Final = 2**63 - 1
 
 
 _T = TypeVar("_T")
+_V = TypeVar("_V")
 
 
 class Interner(Generic[_T]):
@@ -119,6 +125,124 @@ class ObservationColumns:
         return len(self.metric)
 
 
+@attrs.frozen
+class FigureAudit:
+    """Who stored a figure and when, as DHIS2 keeps it for each data value.
+
+    Attributes:
+        stored_by: The account that entered it (``storedBy``), if known.
+        created: When the figure was first stored; ``None`` when it was stored
+            before any record was kept.
+        last_updated: When it was last changed (the same as ``created`` until it is).
+
+    .. versionadded:: 0.1.0
+    """
+
+    stored_by: str | None
+    created: dt.datetime | None
+    last_updated: dt.datetime
+
+
+_TYPECODES: Final = ("I", "I", "I", "H", "B", "I", "I", "I", "q")
+"""metric, subject, period, unit, qualifier, disaggregation, source, note, value."""
+_KEY_COLUMNS: Final = (0, 1, 2, 5)
+"""The columns that make a figure's key: metric, subject, period, disaggregation."""
+_TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
+"""For each code column, its table in ``_tables`` (the qualifier has none)."""
+_MAX_CHUNKS: Final = 40
+_MAX_PATCHES: Final = 8192
+_MAX_DELTA: Final = 16384
+
+# One row's codes and number: the eight code columns, then the value (an int or Number).
+_RowCodes = tuple[int, int, int, int, int, int, int, int, Number]
+Row = tuple[
+    str, SubjectRef, Period, Unit, Qualifier, Disaggregation, str | None, str | None, Number
+]
+"""One figure as plain values, in the store's column order: metric id, subject,
+period, unit, qualifier, disaggregation, source, note, value."""
+
+
+class _Chunk:
+    """Rows stored together: nine columns that never change once made."""
+
+    __slots__ = ("audit", "cols", "exact")
+
+    def __init__(
+        self,
+        cols: tuple[array[int], ...],
+        exact: dict[int, Number],
+        audit: dict[int, FigureAudit] | None = None,
+    ) -> None:
+        self.cols = cols
+        self.exact = exact
+        self.audit = audit or {}
+
+    def __len__(self) -> int:
+        return len(self.cols[0])
+
+    def row(self, local: int) -> _RowCodes:
+        c = self.cols
+        exact = self.exact.get(local)
+        return (
+            c[0][local],
+            c[1][local],
+            c[2][local],
+            c[3][local],
+            c[4][local],
+            c[5][local],
+            c[6][local],
+            c[7][local],
+            c[8][local] if exact is None else exact,
+        )
+
+
+def _empty_chunk() -> _Chunk:
+    return _Chunk(tuple(array(t) for t in _TYPECODES), {})
+
+
+class _KeyIndex:
+    """Each stored figure's key -> its slot: a base shared along a lineage, and a delta.
+
+    Keys are the codes of metric, subject, period and disaggregation packed
+    into one integer (``shifts``), or their tuple when they do not fit 64
+    bits. The base is built once from the columns (in C) and never changed;
+    a derived store copies only the delta and adds to it.
+    """
+
+    __slots__ = ("base", "delta", "limits", "shifts")
+
+    def __init__(
+        self,
+        base: dict[Any, int],
+        delta: dict[Any, int],
+        shifts: tuple[int, ...] | None,
+        limits: tuple[int, ...],
+    ) -> None:
+        self.base = base
+        self.delta = delta
+        self.shifts = shifts
+        self.limits = limits
+
+    def key(self, m: int, s: int, p: int, d: int) -> Any:
+        shifts = self.shifts
+        if shifts is None:
+            return (m, s, p, d)
+        return m << shifts[0] | s << shifts[1] | p << shifts[2] | d
+
+    def fits(self, m: int, s: int, p: int, d: int) -> bool:
+        lm, ls, lp, ld = self.limits
+        return m < lm and s < ls and p < lp and d < ld
+
+    def get(self, key: Any) -> int | None:
+        slot = self.delta.get(key)
+        return self.base.get(key) if slot is None else slot
+
+    def derived(self) -> _KeyIndex:
+        if len(self.delta) > _MAX_DELTA:
+            return _KeyIndex(self.base | self.delta, {}, self.shifts, self.limits)
+        return _KeyIndex(self.base, dict(self.delta), self.shifts, self.limits)
+
+
 class ObservationStore(Sequence[Observation]):
     """The observations of a dataset, stored column-wise.
 
@@ -129,30 +253,84 @@ class ObservationStore(Sequence[Observation]):
     about 40 MB (``benchmarks/load.py`` measures it) instead of the gigabyte
     that as many models would.
 
+    A store never changes. :meth:`with_changes` gives a new one with rows
+    added, replaced or removed that shares this one's columns: new rows go
+    into a chunk of their own, replaced rows into a small overlay, removed
+    rows into a list; :meth:`columns` joins them into one contiguous set of
+    columns the first time an engine asks (and keeps that). Its cost follows
+    the change, not the store.
+
     Indexing or iterating gives :class:`~antq_core.Observation` models, built
     on demand. Build a store with :meth:`from_observations`, or let
     :meth:`Dataset.load <antq_core.Dataset.load>` build one. ``ObservationStore()``
     is the empty store.
     """
 
+    __slots__ = (
+        "__weakref__",
+        "_chunks",
+        "_columns",
+        "_dead",
+        "_dead_set",
+        "_index",
+        "_n",
+        "_patch",
+        "_sizes",
+        "_starts",
+        "_tables",
+    )
+
     def __init__(self) -> None:
-        # Only this module writes these: StoreBuilder fills a new store, then hands it over.
-        self._metrics: Interner[str] = Interner()
-        self._subjects: Interner[SubjectRef] = Interner()
-        self._periods: Interner[Period] = Interner()
-        self._units: Interner[Unit] = Interner()
-        self._disaggregations: Interner[Disaggregation] = Interner([EMPTY_DISAGGREGATION])
-        self._texts: Interner[str | None] = Interner([None])
-        self._metric = array("I")
-        self._subject = array("I")
-        self._period = array("I")
-        self._unit = array("H")
-        self._qualifier = array("B")
-        self._disaggregation = array("I")
-        self._source = array("I")
-        self._note = array("I")
-        self._value = array("q")
-        self._exact: dict[int, Number] = {}
+        tables: tuple[Interner[Any], ...] = (
+            Interner(),  # metrics
+            Interner(),  # subjects
+            Interner(),  # periods
+            Interner(),  # units
+            Interner([EMPTY_DISAGGREGATION]),
+            Interner([None]),  # texts
+        )
+        self._setup(tables, (_empty_chunk(),), {}, ())
+
+    def _setup(
+        self,
+        tables: tuple[Interner[Any], ...],
+        chunks: tuple[_Chunk, ...],
+        patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
+        dead: tuple[int, ...],
+        *,
+        index: _KeyIndex | None = None,
+        sizes: tuple[int, ...] | None = None,
+    ) -> None:
+        self._tables = tables
+        # How much of each (shared) table is this store's: a store derived later may add more.
+        self._sizes = tuple(len(t.values) for t in tables) if sizes is None else sizes
+        self._chunks = chunks
+        starts, total = [], 0
+        for chunk in chunks:
+            starts.append(total)
+            total += len(chunk)
+        self._starts = tuple(starts)
+        self._patch = patch
+        self._dead = dead
+        self._dead_set = frozenset(dead)
+        self._n = total - len(dead)
+        self._index = index
+        self._columns: ObservationColumns | None = None
+
+    @classmethod
+    def _of(
+        cls,
+        tables: tuple[Interner[Any], ...],
+        chunks: tuple[_Chunk, ...],
+        patch: dict[int, tuple[_RowCodes, FigureAudit | None]] | None = None,
+        dead: tuple[int, ...] = (),
+        *,
+        index: _KeyIndex | None = None,
+        sizes: tuple[int, ...] | None = None,
+    ) -> ObservationStore:
+        store = cls.__new__(cls)
+        store._setup(tables, chunks, patch or {}, dead, index=index, sizes=sizes)
+        return store
 
     @classmethod
     def from_observations(cls, observations: Iterable[Observation]) -> ObservationStore:
@@ -161,8 +339,47 @@ class ObservationStore(Sequence[Observation]):
         builder.append_all(observations)
         return builder.build()
 
+    # -- rows -------------------------------------------------------------
+
     def __len__(self) -> int:
-        return len(self._metric)
+        return self._n
+
+    def _simple(self) -> bool:
+        return len(self._chunks) == 1 and not self._patch and not self._dead
+
+    def _slot(self, i: int) -> int:
+        """The physical slot of logical row ``i`` (removed slots skipped)."""
+        for d in self._dead:
+            if d <= i:
+                i += 1
+            else:
+                break
+        return i
+
+    def _codes(self, slot: int) -> _RowCodes:
+        patched = self._patch.get(slot)
+        if patched is not None:
+            return patched[0]
+        starts = self._starts
+        c = 0 if len(starts) == 1 or slot < starts[1] else bisect_right(starts, slot) - 1
+        return self._chunks[c].row(slot - starts[c])
+
+    def _audit_of(self, slot: int) -> FigureAudit | None:
+        patched = self._patch.get(slot)
+        if patched is not None:
+            return patched[1]
+        starts = self._starts
+        c = bisect_right(starts, slot) - 1
+        return self._chunks[c].audit.get(slot - starts[c])
+
+    def _check(self, index: int) -> int:
+        n = self._n
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            msg = f"observation index {index} out of range ({n} observations)"
+            raise IndexError(msg)
+        return index
 
     @overload
     def __getitem__(self, index: int) -> Observation: ...
@@ -171,17 +388,18 @@ class ObservationStore(Sequence[Observation]):
     def __getitem__(self, index: int | slice) -> Observation | list[Observation]:
         if isinstance(index, slice):
             return [self._row(i) for i in range(*index.indices(len(self)))]
-        n = len(self)
-        if index < 0:
-            index += n
-        if not 0 <= index < n:
-            msg = f"observation index {index} out of range ({n} observations)"
-            raise IndexError(msg)
-        return self._row(index)
+        return self._row(self._check(index))
 
     def __iter__(self) -> Iterator[Observation]:
-        for i in range(len(self)):
-            yield self._row(i)
+        if self._simple():
+            chunk = self._chunks[0]
+            for i in range(len(chunk)):
+                yield self._model(chunk.row(i))
+            return
+        dead = self._dead_set
+        for slot in range(self._starts[-1] + len(self._chunks[-1])):
+            if slot not in dead:
+                yield self._model(self._codes(slot))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ObservationStore):
@@ -195,98 +413,472 @@ class ObservationStore(Sequence[Observation]):
 
     def value(self, row: int) -> Number:
         """The value of row ``row`` without building its model."""
-        exact = self._exact.get(row)
-        return exact if exact is not None else self._value[row]
+        return self._codes(self._slot(row))[8]
 
     def metric_id(self, row: int) -> str:
         """The metric id of row ``row`` without building its model."""
-        return self._metrics.values[self._metric[row]]
+        return str(self._tables[0].values[self._codes(self._slot(row))[0]])
 
     def subject(self, row: int) -> SubjectRef:
         """The subject of row ``row`` without building its model."""
-        return self._subjects.values[self._subject[row]]
+        subject: SubjectRef = self._tables[1].values[self._codes(self._slot(row))[1]]
+        return subject
+
+    def audit(self, row: int) -> FigureAudit | None:
+        """Who stored row ``row`` and when; ``None`` for a figure loaded with no such record.
+
+        Figures stored by :meth:`Dataset.apply <antq_core.Dataset.apply>` have one.
+        """
+        return self._audit_of(self._slot(self._check(row)))
 
     def rows_for(
         self, *, metric: str | None = None, subject: SubjectRef | None = None
     ) -> list[int]:
         """Indexes of the rows with this metric and/or subject, in order."""
-        want_m = self._metrics.index.get(metric, -1) if metric is not None else None
-        want_s = self._subjects.index.get(subject, -1) if subject is not None else None
+        cols = self.columns()
+        want_m = cols.metrics.index(metric) if metric in cols.metrics else -1
+        want_s = cols.subjects.index(subject) if subject in cols.subjects else -1
         return [
             i
-            for i in range(len(self))
-            if (want_m is None or self._metric[i] == want_m)
-            and (want_s is None or self._subject[i] == want_s)
+            for i in range(len(cols))
+            if (metric is None or cols.metric[i] == want_m)
+            and (subject is None or cols.subject[i] == want_s)
         ]
 
     @property
     def metric_ids(self) -> Sequence[str]:
         """Distinct metric ids, in order of first appearance."""
-        return tuple(self._metrics.values)
+        return tuple(self.columns().metrics)
 
     @property
     def subjects(self) -> Sequence[SubjectRef]:
         """Distinct subjects, in order of first appearance."""
-        return tuple(self._subjects.values)
+        return tuple(self.columns().subjects)
 
     @property
     def periods(self) -> Sequence[Period]:
         """Distinct periods, in order of first appearance."""
-        return tuple(self._periods.values)
+        return tuple(self.columns().periods)
+
+    def _table(self, k: int) -> tuple[Any, ...]:
+        return tuple(self._tables[k].values[: self._sizes[k]])
 
     def columns(self) -> ObservationColumns:
         """A read-only column-wise view of every row, for engines that scan them.
 
         The view is cheap (no copy) and stays valid: a store never changes
-        once built.
+        once built. A store made by :meth:`with_changes` joins its chunks
+        the first time (a copy of the columns, once).
         """
-        return ObservationColumns(
-            metric=memoryview(self._metric).toreadonly(),
-            subject=memoryview(self._subject).toreadonly(),
-            period=memoryview(self._period).toreadonly(),
-            unit=memoryview(self._unit).toreadonly(),
-            qualifier=memoryview(self._qualifier).toreadonly(),
-            disaggregation=memoryview(self._disaggregation).toreadonly(),
-            source=memoryview(self._source).toreadonly(),
-            note=memoryview(self._note).toreadonly(),
-            value=memoryview(self._value).toreadonly(),
-            exact=MappingProxyType(self._exact),
-            metrics=tuple(self._metrics.values),
-            subjects=tuple(self._subjects.values),
-            periods=tuple(self._periods.values),
-            units=tuple(self._units.values),
+        if self._columns is not None:
+            return self._columns
+        if not self._simple():
+            self._compact()
+        chunk = self._chunks[0]
+        c = chunk.cols
+        self._columns = ObservationColumns(
+            metric=memoryview(c[0]).toreadonly(),
+            subject=memoryview(c[1]).toreadonly(),
+            period=memoryview(c[2]).toreadonly(),
+            unit=memoryview(c[3]).toreadonly(),
+            qualifier=memoryview(c[4]).toreadonly(),
+            disaggregation=memoryview(c[5]).toreadonly(),
+            source=memoryview(c[6]).toreadonly(),
+            note=memoryview(c[7]).toreadonly(),
+            value=memoryview(c[8]).toreadonly(),
+            exact=MappingProxyType(chunk.exact),
+            metrics=self._table(0),
+            subjects=self._table(1),
+            periods=self._table(2),
+            units=self._table(3),
             qualifiers=_QUALIFIERS,
-            disaggregations=tuple(self._disaggregations.values),
-            texts=tuple(self._texts.values),
+            disaggregations=self._table(4),
+            texts=self._table(5),
+        )
+        return self._columns
+
+    def _compact(self) -> None:
+        """Join the chunks, the overlay and the removals into one chunk (same rows, same order)."""
+        cols = tuple(array(t) for t in _TYPECODES)
+        exact: dict[int, Number] = {}
+        audit: dict[int, FigureAudit] = {}
+        for chunk, start in zip(self._chunks, self._starts, strict=True):
+            for col, part in zip(cols, chunk.cols, strict=True):
+                col.extend(part)
+            for r, v in chunk.exact.items():
+                exact[start + r] = v
+            for r, a in chunk.audit.items():
+                audit[start + r] = a
+        for slot, (codes, figure_audit) in self._patch.items():
+            for col, code in zip(cols, codes[:8], strict=False):
+                col[slot] = code
+            value = codes[8]
+            exact.pop(slot, None)
+            if type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX:
+                cols[8][slot] = value
+            else:
+                cols[8][slot] = 0
+                exact[slot] = value
+            if figure_audit is None:
+                audit.pop(slot, None)
+            else:
+                audit[slot] = figure_audit
+        tables, index = self._tables, self._index
+        sizes: tuple[int, ...] | None = self._sizes
+        if self._dead:
+            cols, exact, audit = _without(cols, exact, audit, self._dead)
+            tables = tuple(
+                t if len(t.values) == size else Interner(t.values[:size])
+                for t, size in zip(tables, self._sizes, strict=True)
+            )
+            tables = _used_tables(cols, tables)
+            sizes = None
+            index = None  # slots are renumbered
+        self._setup(tables, (_Chunk(cols, exact, audit),), {}, (), index=index, sizes=sizes)
+
+    def _model(self, codes: _RowCodes) -> Observation:
+        t = self._tables
+        return Observation.model_construct(
+            metric=t[0].values[codes[0]],
+            subject=t[1].values[codes[1]],
+            period=t[2].values[codes[2]],
+            unit=t[3].values[codes[3]],
+            value=codes[8],
+            qualifier=_QUALIFIERS[codes[4]],
+            disaggregation=t[4].values[codes[5]],
+            source=t[5].values[codes[6]],
+            note=t[5].values[codes[7]],
         )
 
     def _row(self, i: int) -> Observation:
-        return Observation.model_construct(
-            metric=self._metrics.values[self._metric[i]],
-            subject=self._subjects.values[self._subject[i]],
-            period=self._periods.values[self._period[i]],
-            unit=self._units.values[self._unit[i]],
-            value=self.value(i),
-            qualifier=_QUALIFIERS[self._qualifier[i]],
-            disaggregation=self._disaggregations.values[self._disaggregation[i]],
-            source=self._texts.values[self._source[i]],
-            note=self._texts.values[self._note[i]],
-        )
+        return self._model(self._codes(self._slot(i)))
 
     def nbytes(self) -> int:
         """Approximate bytes held by the columns (not the shared tables)."""
-        arrays = (
-            self._metric,
-            self._subject,
-            self._period,
-            self._unit,
-            self._qualifier,
-            self._disaggregation,
-            self._source,
-            self._note,
-            self._value,
+        return sum(a.itemsize * len(a) for chunk in self._chunks for a in chunk.cols)
+
+    # -- keys and changes ---------------------------------------------------
+
+    def _key_index(self) -> _KeyIndex:
+        if self._index is None:
+            self._index = _build_index(self.columns())
+        return self._index
+
+    def find(
+        self, metric: str, subject: SubjectRef, period: Period, disaggregation: Disaggregation
+    ) -> int | None:
+        """The slot of the stored figure with this key (the first, if several), or ``None``.
+
+        A slot names a row for :meth:`stored` and :meth:`with_changes`; it is
+        not the row's index once rows have been removed. The first call
+        builds an index of every key (once for a store and those derived
+        from it); later calls cost a dictionary look-up.
+        """
+        return self.finder(subject, period)(metric, disaggregation)
+
+    def finder(
+        self, subject: SubjectRef, period: Period
+    ) -> Callable[[str, Disaggregation], int | None]:
+        """:meth:`find` for one subject and period: a function of the metric and disaggregation."""
+        sizes, t = self._sizes, self._tables
+        s = t[1].index.get(subject)
+        p = t[2].index.get(period)
+        if s is None or p is None or s >= sizes[1] or p >= sizes[2]:
+            return _nowhere
+        index = self._key_index()
+        metrics, disaggregations = t[0].index, t[4].index
+        dead = self._dead_set
+        base, delta = index.base, index.delta
+        lm, ls, lp, ld = index.limits
+        if s >= ls or p >= lp:
+            return _nowhere
+        shifts = index.shifts
+        if shifts is None:
+
+            def key(m: int, d: int) -> Any:
+                return (m, s, p, d)
+        else:
+            m_shift = shifts[0]
+            middle = s << shifts[1] | p << shifts[2]
+
+            def key(m: int, d: int) -> Any:
+                return m << m_shift | middle | d
+
+        mine_m, mine_d = sizes[0], sizes[4]
+
+        total = disaggregations.get(EMPTY_DISAGGREGATION)
+
+        def find(metric: str, disaggregation: Disaggregation) -> int | None:
+            m = metrics.get(metric)
+            d = disaggregations.get(disaggregation) if disaggregation.items_ else total
+            if m is None or d is None or m >= mine_m or d >= mine_d or m >= lm or d >= ld:
+                return None
+            k = key(m, d)
+            slot = delta.get(k)
+            if slot is None:
+                slot = base.get(k)
+            return None if slot is None or slot in dead else slot
+
+        return find
+
+    def stored(self, slot: int) -> Row:
+        """The figure in ``slot`` (from :meth:`find`), as a ``Row``."""
+        codes = self._codes(slot)
+        t = self._tables
+        return (
+            t[0].values[codes[0]],
+            t[1].values[codes[1]],
+            t[2].values[codes[2]],
+            t[3].values[codes[3]],
+            _QUALIFIERS[codes[4]],
+            t[4].values[codes[5]],
+            t[5].values[codes[6]],
+            t[5].values[codes[7]],
+            codes[8],
         )
-        return sum(a.itemsize * len(a) for a in arrays)
+
+    def stored_audit(self, slot: int) -> FigureAudit | None:
+        """Who stored the figure in ``slot`` and when, if known."""
+        return self._audit_of(slot)
+
+    def with_changes(
+        self,
+        *,
+        append: Sequence[Row] = (),
+        append_audit: Sequence[FigureAudit | None] = (),
+        replace: Mapping[int, tuple[Row, FigureAudit | None]] | None = None,
+        remove: Iterable[int] = (),
+    ) -> ObservationStore:
+        """A new store: ``append`` rows added at the end, slots replaced and removed.
+
+        This store is unchanged and shares its columns with the new one; the
+        cost follows the number of changes. Rows are ``Row`` tuples that
+        the caller has checked as an :class:`~antq_core.Observation` would be;
+        ``append_audit`` holds the audit of each appended row (or is empty),
+        and ``replace`` keeps each slot's key.
+        """
+        tables = list(self._tables)
+        sizes = self._sizes
+        # A table may be added to in place while this store is the last one
+        # derived from it (nothing beyond its size yet); otherwise another store
+        # added to it, and this one takes a copy of its own part before adding.
+        tip = [len(t.values) == size for t, size in zip(tables, sizes, strict=True)]
+
+        def coder(k: int) -> Callable[[Any], int]:
+            def intern(value: Any) -> int:
+                table = tables[k]
+                found = table.index.get(value)
+                if found is not None and (tip[k] or found < sizes[k]):
+                    return found
+                if not tip[k]:
+                    table = tables[k] = Interner(table.values[: sizes[k]])
+                    tip[k] = True
+                return table.add(value)
+
+            return intern
+
+        code_of = [coder(k) for k in range(6)]
+        index = self._key_index().derived() if append else self._index
+        chunks = self._chunks
+        end = self._starts[-1] + len(chunks[-1])
+        if append:
+            assert index is not None  # noqa: S101 - set just above
+            chunk, fitted = _chunk_of(append, append_audit, code_of, index, end)
+            chunks = (*chunks, chunk)
+            if not fitted:
+                index = None  # a code outgrew the packed key: build the index anew
+        patch = self._patch
+        if replace:
+            patch = dict(patch)
+            for slot, (row, figure_audit) in replace.items():
+                codes: _RowCodes = (
+                    code_of[0](row[0]),
+                    code_of[1](row[1]),
+                    code_of[2](row[2]),
+                    code_of[3](row[3]),
+                    QUALIFIER_INDEX[row[4]],
+                    code_of[4](row[5]),
+                    code_of[5](row[6]),
+                    code_of[5](row[7]),
+                    row[8],
+                )
+                patch[slot] = (codes, figure_audit)
+        dead = self._dead
+        removed = set(remove)
+        if removed:
+            dead = tuple(sorted(self._dead_set | removed))
+            if patch is self._patch:
+                patch = dict(patch)
+            for slot in removed:
+                patch.pop(slot, None)
+        # Join the newest chunks while the last is as large as the one before it (never
+        # the first): a row is copied about log2(rows added) times, chunks stay few.
+        while len(chunks) > 2 and len(chunks[-1]) >= len(chunks[-2]):  # noqa: PLR2004
+            chunks = (*chunks[:-2], _joined(chunks[-2:]))
+        if len(chunks) > _MAX_CHUNKS:
+            chunks = (chunks[0], _joined(chunks[1:]))
+        # A table this store added to (in place, or to its own copy) is all its own;
+        # another is still shared, and only its first ``sizes[k]`` values are this one's.
+        own = tuple(len(t.values) if tip[k] else sizes[k] for k, t in enumerate(tables))
+        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index=index, sizes=own)
+        if len(patch) > _MAX_PATCHES:
+            store._compact()
+        return store
+
+
+def _chunk_of(
+    rows: Sequence[Row],
+    audits: Sequence[FigureAudit | None],
+    code_of: Sequence[Callable[[Any], int]],
+    index: _KeyIndex,
+    end: int,
+) -> tuple[_Chunk, bool]:
+    """A chunk of ``rows`` (slots from ``end``), their keys added to ``index``.
+
+    Returns the chunk, and whether every key fitted the index's packed keys.
+    """
+    columns = list(zip(*rows, strict=True))
+    values = columns[8]
+    coded = [
+        _coded(code_of[0], columns[0]),
+        _coded(code_of[1], columns[1]),
+        _coded(code_of[2], columns[2]),
+        _coded(code_of[3], columns[3]),
+        list(map(QUALIFIER_INDEX.__getitem__, columns[4])),
+        _coded(code_of[4], columns[5]),
+        _coded(code_of[5], columns[6]),
+        _coded(code_of[5], columns[7]),
+    ]
+    exact = {
+        i: v
+        for i, v in enumerate(values)
+        if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
+    }
+    plain = [0 if i in exact else v for i, v in enumerate(values)] if exact else values
+    cols = (
+        *(array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
+        array("q", plain),
+    )
+    audit = {i: a for i, a in enumerate(audits) if a is not None}
+    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
+    delta, key, fits, get = index.delta, index.key, index.fits, index.get
+    for slot, (m, s, p, d) in enumerate(keys, end):
+        if not fits(m, s, p, d):
+            return _Chunk(cols, exact, audit), False
+        k = key(m, s, p, d)
+        before = get(k)
+        # A row is appended only when no live row has its key: a slot before this
+        # chunk is a removed row's, and the new row takes its key over; within the
+        # chunk the first row of a key keeps it, as the index's base does.
+        if before is None or before < end:
+            delta[k] = slot
+    return _Chunk(cols, exact, audit), True
+
+
+def _coded(intern: Callable[[Any], int], column: Sequence[Any]) -> list[int]:
+    """The codes of ``column``'s values, interning each distinct object once.
+
+    Objects are told apart by identity (in C): a submission repeats the same
+    subject, period and unit objects on every row, so each is hashed once.
+    """
+    ids = list(map(id, column))
+    codes = {i: intern(v) for i, v in dict(zip(ids, column, strict=True)).items()}
+    return list(map(codes.__getitem__, ids))
+
+
+def _nowhere(metric: str, disaggregation: Disaggregation) -> int | None:
+    return None
+
+
+def _joined(chunks: Sequence[_Chunk]) -> _Chunk:
+    """One chunk holding ``chunks``' rows in order."""
+    cols = tuple(array(t) for t in _TYPECODES)
+    exact: dict[int, Number] = {}
+    audit: dict[int, FigureAudit] = {}
+    base = 0
+    for chunk in chunks:
+        for col, part in zip(cols, chunk.cols, strict=True):
+            col.extend(part)
+        for r, v in chunk.exact.items():
+            exact[base + r] = v
+        for r, a in chunk.audit.items():
+            audit[base + r] = a
+        base += len(chunk)
+    return _Chunk(cols, exact, audit)
+
+
+def _without(
+    cols: tuple[array[int], ...],
+    exact: dict[int, Number],
+    audit: dict[int, FigureAudit],
+    dead: tuple[int, ...],
+) -> tuple[tuple[array[int], ...], dict[int, Number], dict[int, FigureAudit]]:
+    """The columns with the ``dead`` rows (sorted) taken out, copied a run at a time."""
+    n = len(cols[0])
+    runs, start = [], 0
+    for d in (*dead, n):
+        if start < d:
+            runs.append((start, d))
+        start = d + 1
+    kept = tuple(array(t) for t in _TYPECODES)
+    for col, out in zip(cols, kept, strict=True):
+        for a, b in runs:
+            out.extend(col[a:b])
+
+    gone = set(dead)
+
+    def shifted(table: dict[int, _V]) -> dict[int, _V]:
+        return {r - bisect_right(dead, r): v for r, v in table.items() if r not in gone}
+
+    return kept, shifted(exact), shifted(audit)
+
+
+def _used_tables(
+    cols: tuple[array[int], ...], tables: tuple[Interner[Any], ...]
+) -> tuple[Interner[Any], ...]:
+    """The tables with the values no row uses left out, and the columns recoded to match.
+
+    Removing rows may leave a metric, subject, period or text nothing refers to;
+    engines list a table's values, so they must all be in use.
+    """
+    used: list[set[int]] = [set() for _ in tables]
+    for j, k in enumerate(_TABLE_OF):
+        if k is not None:
+            used[k] |= set(cols[j])
+    used[4].add(0)  # the empty disaggregation and None text keep code 0
+    used[5].add(0)
+    out = list(tables)
+    for k, table in enumerate(tables):
+        if len(used[k]) == len(table.values):
+            continue
+        keep = sorted(used[k])
+        recode = {old: new for new, old in enumerate(keep)}
+        out[k] = Interner(table.values[old] for old in keep)
+        for j, kk in enumerate(_TABLE_OF):
+            if kk == k:
+                column = cols[j]
+                column[:] = array(column.typecode, map(recode.__getitem__, column))
+    return tuple(out)
+
+
+def _build_index(cols: ObservationColumns) -> _KeyIndex:
+    """The key index of every row of ``cols`` (the first row of a key wins)."""
+    parts = key_columns = [cols.metric, cols.subject, cols.period, cols.disaggregation]
+    tables = [cols.metrics, cols.subjects, cols.periods, cols.disaggregations]
+    widths = [byte_width(2 * len(t) + 2) for t in tables]
+    limits = tuple(256**w for w in widths)
+    n = len(cols)
+    if sum(widths) <= 8:  # noqa: PLR2004 - bytes in a 64-bit key
+        keys: Sequence[Any] = key_codes(
+            *((c, limit) for c, limit in zip(parts, limits, strict=True))
+        )
+        shifts = tuple(8 * sum(widths[j + 1 :]) for j in range(4))
+        index = _KeyIndex({}, {}, shifts, limits)
+    else:
+        keys = list(zip(*key_columns, strict=True))
+        index = _KeyIndex({}, {}, None, limits)
+    index.base = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))
+    return index
 
 
 def _appended(column: array[int], codes: Sequence[int]) -> array[int]:
@@ -342,7 +934,7 @@ class StoreBuilder:
         units: Units to intern first.
     """
 
-    __slots__ = ("_store",)
+    __slots__ = ("_chunk", "_tables")
 
     def __init__(
         self,
@@ -352,53 +944,58 @@ class StoreBuilder:
         periods: Iterable[Period] = (),
         units: Iterable[Unit] = (),
     ) -> None:
-        store = ObservationStore()
-        self._store: ObservationStore | None = store
-        for m in metrics:
-            store._metrics.add(m)
-        for s in subjects:
-            store._subjects.add(s)
-        for p in periods:
-            store._periods.add(p)
-        for u in units:
-            store._units.add(u)
+        self._tables: tuple[Interner[Any], ...] = (
+            Interner(metrics),
+            Interner(subjects),
+            Interner(periods),
+            Interner(units),
+            Interner([EMPTY_DISAGGREGATION]),
+            Interner([None]),
+        )
+        self._chunk: _Chunk | None = _empty_chunk()
 
-    def _open(self) -> ObservationStore:
-        store = self._store
-        if store is None:
+    def _open(self) -> _Chunk:
+        chunk = self._chunk
+        if chunk is None:
             msg = "the store is built: a store never changes once built"
             raise RuntimeError(msg)
-        return store
+        return chunk
 
     @property
     def metrics(self) -> Interner[str]:
         """Distinct metric ids: the table the metric column's codes point into."""
-        return self._open()._metrics
+        self._open()
+        return self._tables[0]
 
     @property
     def subjects(self) -> Interner[SubjectRef]:
         """Distinct subjects: the table the subject column's codes point into."""
-        return self._open()._subjects
+        self._open()
+        return self._tables[1]
 
     @property
     def periods(self) -> Interner[Period]:
         """Distinct periods: the table the period column's codes point into."""
-        return self._open()._periods
+        self._open()
+        return self._tables[2]
 
     @property
     def units(self) -> Interner[Unit]:
         """Distinct units: the table the unit column's codes point into."""
-        return self._open()._units
+        self._open()
+        return self._tables[3]
 
     @property
     def disaggregations(self) -> Interner[Disaggregation]:
         """Distinct disaggregations; code 0 is the empty one (the total)."""
-        return self._open()._disaggregations
+        self._open()
+        return self._tables[4]
 
     @property
     def texts(self) -> Interner[str | None]:
         """Distinct sources and notes; code 0 is ``None``."""
-        return self._open()._texts
+        self._open()
+        return self._tables[5]
 
     def extend(
         self,
@@ -425,40 +1022,45 @@ class StoreBuilder:
         ``q`` for values) are copied without a Python loop; such an array
         may be taken over instead of copied, so do not change it afterwards.
         """
-        store = self._open()
+        chunk = self._open()
         n = len(metric)
-        base = len(store._metric)
-        store._qualifier = _appended(store._qualifier, _or_zeros(qualifier, "B", n))
-        store._disaggregation = _appended(store._disaggregation, _or_zeros(disaggregation, "I", n))
-        store._source = _appended(store._source, _or_zeros(source, "I", n))
-        store._note = _appended(store._note, _or_zeros(note, "I", n))
-        store._metric = _appended(store._metric, metric)
-        store._subject = _appended(store._subject, subject)
-        store._period = _appended(store._period, period)
-        store._unit = _appended(store._unit, unit)
-        store._value = _appended(store._value, value)
+        base = len(chunk)
+        c = chunk.cols
+        chunk.cols = (
+            _appended(c[0], metric),
+            _appended(c[1], subject),
+            _appended(c[2], period),
+            _appended(c[3], unit),
+            _appended(c[4], _or_zeros(qualifier, "B", n)),
+            _appended(c[5], _or_zeros(disaggregation, "I", n)),
+            _appended(c[6], _or_zeros(source, "I", n)),
+            _appended(c[7], _or_zeros(note, "I", n)),
+            _appended(c[8], value),
+        )
         if exact:
             for row, number in exact.items():
-                store._exact[base + row] = number
+                chunk.exact[base + row] = number
 
     def append_all(self, observations: Iterable[Observation]) -> None:
         """Append observation models (already validated), one row each."""
-        store = self._open()
+        chunk = self._open()
+        metrics, subjects, periods, units, disaggregations, texts = self._tables
+        c = chunk.cols
         for o in observations:
-            row = len(store._metric)
-            store._metric.append(store._metrics.add(o.metric))
-            store._subject.append(store._subjects.add(o.subject))
-            store._period.append(store._periods.add(o.period))
-            store._unit.append(store._units.add(o.unit))
-            store._qualifier.append(QUALIFIER_INDEX[o.qualifier])
-            store._disaggregation.append(store._disaggregations.add(o.disaggregation))
-            store._source.append(store._texts.add(o.source))
-            store._note.append(store._texts.add(o.note))
-            if type(o.value) is int and o.value <= INT64_MAX:
-                store._value.append(o.value)
+            row = len(c[0])
+            c[0].append(metrics.add(o.metric))
+            c[1].append(subjects.add(o.subject))
+            c[2].append(periods.add(o.period))
+            c[3].append(units.add(o.unit))
+            c[4].append(QUALIFIER_INDEX[o.qualifier])
+            c[5].append(disaggregations.add(o.disaggregation))
+            c[6].append(texts.add(o.source))
+            c[7].append(texts.add(o.note))
+            if type(o.value) is int and -INT64_MAX - 1 <= o.value <= INT64_MAX:
+                c[8].append(o.value)
             else:
-                store._value.append(0)
-                store._exact[row] = o.value
+                c[8].append(0)
+                chunk.exact[row] = o.value
 
     def build(self) -> ObservationStore:
         """The store, handed over: the builder cannot change it afterwards.
@@ -466,6 +1068,6 @@ class StoreBuilder:
         Raises:
             RuntimeError: The store was already built.
         """
-        store = self._open()
-        self._store = None
-        return store
+        chunk = self._open()
+        self._chunk = None
+        return ObservationStore._of(self._tables, (chunk,))

@@ -18,7 +18,8 @@ from antq_core._validation.rules import (
     ValidationRule,
     builtin_rules,
 )
-from antq_core._validation.run import validate, validate_json
+from antq_core._validation.run import check_submission, validate, validate_json
+from antq_core._validation.submission import SubmissionCheck
 
 __all__ = [
     "CODES",
@@ -31,9 +32,11 @@ __all__ = [
     "RuleImportance",
     "RuleOperator",
     "Severity",
+    "SubmissionCheck",
     "ValidationReport",
     "ValidationRule",
     "builtin_rules",
+    "check_submission",
     "validate",
     "validate_json",
 ]

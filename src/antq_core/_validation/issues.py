@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import json
@@ -12,10 +13,12 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_number, format_period
-from antq_core.errors import Location
+from antq_core.errors import LOCATION_JSON_SCHEMA, Location, result_core_schema
 
 __all__ = [
     "CODES",
@@ -196,6 +199,51 @@ class Issue:
             "details": {k: _json_value(v) for k, v in self.details_},
         }
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, an issue is written as :meth:`to_dict` gives it."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return _issue_json_schema()
+
+
+def _issue_json_schema() -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "anyOf": [
+            {"type": ["string", "integer", "boolean", "null"]},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    }
+    return {
+        "title": "Issue",
+        "description": (
+            "One thing validation found: a stable code, a severity, where, both messages, "
+            "and the facts the messages are made from."
+        ),
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "description": "Stable code; programs key on it."},
+            "severity": {"type": "string", "enum": [s.value for s in Severity]},
+            "where": copy.deepcopy(dict(LOCATION_JSON_SCHEMA)),
+            "message_vi": {"type": "string", "description": "The issue in Vietnamese."},
+            "message_en": {"type": "string", "description": "The issue in English."},
+            "details": {
+                "type": "object",
+                "additionalProperties": detail,
+                "description": "Ids, values (decimals as strings), periods and dates.",
+            },
+        },
+        "required": ["code", "severity", "where", "message_vi", "message_en", "details"],
+        "additionalProperties": False,
+    }
+
 
 class _Missing(dict[str, str]):
     def __missing__(self, key: str) -> str:
@@ -325,6 +373,47 @@ class ValidationReport:
             },
             "rules_evaluated": self.rules_evaluated,
             "issues": [i.to_dict() for i in self.issues],
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a report is written as :meth:`to_dict` gives it."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict` (and of :meth:`to_json`)."""
+        count = {"type": "integer", "minimum": 0}
+        return {
+            "title": "ValidationReport",
+            "description": "Everything validation found, in the order the checks ran.",
+            "type": "object",
+            "properties": {
+                "format": {"const": REPORT_FORMAT},
+                "format_version": {"const": REPORT_FORMAT_VERSION},
+                "ok": {"type": "boolean", "description": "Whether no issue is an error."},
+                "counts": {
+                    "type": "object",
+                    "properties": {"error": count, "warning": count, "info": count},
+                    "required": ["error", "warning", "info"],
+                    "additionalProperties": False,
+                },
+                "rules_evaluated": count,
+                "issues": {"type": "array", "items": _issue_json_schema()},
+            },
+            "required": [
+                "format",
+                "format_version",
+                "ok",
+                "counts",
+                "rules_evaluated",
+                "issues",
+            ],
+            "additionalProperties": False,
         }
 
     def to_json(self, *, indent: int | None = 1) -> str:

@@ -18,6 +18,7 @@ from antq_core._dataset.keys import column_keys, low_shift, rows_with
 from antq_core._dataset.store import QUALIFIER_INDEX, ObservationColumns
 from antq_core._entities import EntityId, Name, Text
 from antq_core._util.data import data_bytes
+from antq_core._util.plaintext import PlainSchema
 from antq_core._validation.expr import (
     INF,
     MAX_EXPRESSION_LENGTH,
@@ -85,7 +86,7 @@ _SEVERITY: Final = {
 }
 
 
-class MissingValueStrategy(enum.StrEnum):
+class MissingValueStrategy(PlainSchema, enum.StrEnum):
     """What a rule does when a figure of one side is not reported (DHIS2's strategies).
 
     A missing figure is never read as zero. When a side is evaluated with
@@ -115,7 +116,7 @@ def _expression(text: str) -> str:
 ExpressionText = Annotated[str, StringConstraints(max_length=MAX_EXPRESSION_LENGTH)]
 
 
-class ValidationRule(BaseModel):
+class ValidationRule(PlainSchema, BaseModel):
     """Quy tắc kiểm tra: a rule that a dataset's figures must satisfy, declared as data.
 
     As in DHIS2: a left-side expression, an operator, a right-side expression,

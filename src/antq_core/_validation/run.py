@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
@@ -10,16 +11,19 @@ import attrs
 from antq_core._aggregate.counts import EXACT, Tolerance
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.overlap import duplicate_and_overlapping_rows
+from antq_core._dataset.summary import ImportStrategy
+from antq_core._entities import Submission
 from antq_core._util.extras import prefer_polars
 from antq_core._validation.checks import Context, Options, RepeatFinder, run_checks
 from antq_core._validation.checks.ratios import RATIO_TOLERANCE
 from antq_core._validation.issues import ValidationReport
 from antq_core._validation.rules import ValidationRule
+from antq_core._validation.submission import SubmissionCheck, compare
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
 from antq_core.errors import InvalidValueError, enum_member
 
-__all__ = ["DEFAULT_LEVELS", "ENGINES", "validate", "validate_json"]
+__all__ = ["DEFAULT_LEVELS", "ENGINES", "check_submission", "validate", "validate_json"]
 
 DEFAULT_LEVELS: Final = (AdminLevel.PROVINCE, AdminLevel.DISTRICT, AdminLevel.COMMUNE)
 """The levels figures are rolled up to, unless told otherwise."""
@@ -35,6 +39,7 @@ def validate(
     ratio_tolerance: Tolerance = RATIO_TOLERANCE,
     distinct_names: Iterable[tuple[str, str]] = (),
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] = (),
+    submission: Submission | None = None,
 ) -> ValidationReport:
     """Check ``dataset`` and return every issue found; nothing is raised or printed half-way.
 
@@ -92,6 +97,9 @@ def validate(
             one's own from :func:`~antq_core.read_group_sets`): a unit of the
             dataset's gazetteer in two groups of an exclusive set is an error
             (``unit-in-two-groups``). None is checked unless given.
+        submission: Check only what this submission would introduce against the
+            stored figures, each issue located at the submission's item
+            (:func:`~antq_core.check_submission`, which also says what it settles).
 
     Raises:
         InvalidValueError: A level is not an :class:`AdminLevel`, no engine
@@ -99,9 +107,76 @@ def validate(
             group set is not a :class:`~antq_core.UnitGroupSet`.
         MissingExtraError: ``engine="polars"`` without polars installed.
     """
+    if submission is not None:
+        check = check_submission(
+            dataset,
+            submission,
+            rules=rules,
+            levels=levels,
+            tolerance=tolerance,
+            engine=engine,
+            ratio_tolerance=ratio_tolerance,
+        )
+        return check.introduced
     options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
     options = _choices(options, distinct_names, group_sets)
     return _report(Context(dataset, options))
+
+
+def check_submission(
+    dataset: Dataset,
+    submission: Submission,
+    *,
+    strategy: ImportStrategy = "create_and_update",
+    now: dt.datetime | None = None,
+    rules: Iterable[ValidationRule] | None = None,
+    levels: Sequence[AdminLevel | str] = DEFAULT_LEVELS,
+    tolerance: Tolerance = EXACT,
+    engine: str = "auto",
+    ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+) -> SubmissionCheck:
+    """What applying ``submission`` would change in the validation of ``dataset``.
+
+    The checks of :func:`validate` run on the stored figures of the
+    submission's subject (every metric and period: duplicates and
+    conflicts, parts against totals, rules between metrics, overlapping
+    periods), before and after the submission is applied to them; the issues
+    that involve a figure it names and appear only after are *introduced*,
+    located at the submission's items, and those only before are *settled*.
+    It costs a search of the subject's figures (in C) and checks of those,
+    not a validation of the whole dataset. The period's expiry does not
+    matter here (the dry run is forced); :attr:`SubmissionCheck.summary`
+    says what :meth:`Dataset.apply <antq_core.Dataset.apply>` would do.
+
+    >>> from antq_core import Submission, check_submission, sample
+    >>> again = Submission(
+    ...     subject="site:site-cum-giap-ranh",
+    ...     period="2016-01-01/2017-07-13",
+    ...     items=[{"metric": "outreach_meetings", "value": 99}],
+    ... )
+    >>> check = check_submission(sample(), again)
+    >>> [(i.code, str(i.where)) for i in check.introduced]
+    []
+    >>> check.summary.updated
+    1
+
+    Args:
+        dataset: What is stored.
+        submission: The submission to check.
+        strategy: As for :meth:`Dataset.apply <antq_core.Dataset.apply>`.
+        now: As for :meth:`Dataset.apply <antq_core.Dataset.apply>`.
+        rules: As for :func:`validate`.
+        levels: As for :func:`validate`.
+        tolerance: As for :func:`validate`.
+        engine: As for :func:`validate`.
+        ratio_tolerance: As for :func:`validate`.
+    """
+
+    def run(part: Dataset) -> ValidationReport:
+        options = _options(part, rules, levels, tolerance, engine, ratio_tolerance)
+        return _report(Context(part, options))
+
+    return compare(dataset, submission, strategy=strategy, now=now, run=run)
 
 
 def validate_json(

@@ -29,6 +29,7 @@ from pydantic_core import core_schema
 
 from antq_core._util.atomic import atomic_write
 from antq_core._util.inputs import read_input
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import NOT_BLANK
 from antq_core._values.schema import (
     Date,
@@ -55,7 +56,7 @@ GAZETTEER_FORMAT: Final = "antq-gazetteer"
 GAZETTEER_FORMAT_VERSION: Final = 1
 
 
-class AdminLevel(enum.StrEnum):
+class AdminLevel(PlainSchema, enum.StrEnum):
     """Tier of the administrative hierarchy, from the top.
 
     Before 1 July 2025: (country >) tỉnh (province) > huyện (district) > xã
@@ -188,7 +189,7 @@ class AdminUnit:
 _NotBlank = Annotated[str, JsonPattern(NOT_BLANK)]
 
 
-class AdminUnitRecord(BaseModel):
+class AdminUnitRecord(PlainSchema, BaseModel):
     """An administrative unit as a gazetteer file writes it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -212,7 +213,7 @@ class AdminUnitRecord(BaseModel):
     )
 
 
-class GazetteerSource(BaseModel):
+class GazetteerSource(PlainSchema, BaseModel):
     """Where a gazetteer's codes and names come from.
 
     Attributes:

@@ -14,6 +14,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import PERIOD_KINDS, whole
 from antq_core._values.schema import value_schema
 from antq_core.errors import PeriodError, enum_member
@@ -35,7 +36,7 @@ def _to_kind(value: PeriodKind | str) -> PeriodKind:
     return enum_member(PeriodKind, value, "period kind")
 
 
-class PeriodKind(enum.StrEnum):
+class PeriodKind(PlainSchema, enum.StrEnum):
     """The kinds of :class:`Period`, from finest to coarsest, then free ranges."""
 
     DAY = "day"

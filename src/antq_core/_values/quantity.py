@@ -13,6 +13,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.exact import Number, add, convert, tidy
 from antq_core._values.patterns import DECIMAL_TEXT, whole
 from antq_core._values.schema import value_schema
@@ -27,7 +28,7 @@ from antq_core.errors import (
 __all__ = ["Number", "Qualifier", "Quantity", "Unit", "check_value", "is_decimal_text"]
 
 
-class Qualifier(enum.StrEnum):
+class Qualifier(PlainSchema, enum.StrEnum):
     """How a reported number relates to the true figure.
 
     Reports say "trên 58 nghìn m2" (more than 58,000 m²), "hàng nghìn nguồn tin"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final, TypeVar
 
 import attrs
@@ -28,6 +28,7 @@ __all__ = [
     "json_whole_number",
     "problems_from",
     "pydantic_vi",
+    "shows_input",
     "validated",
     "value_schema",
 ]
@@ -182,19 +183,35 @@ def pydantic_vi(error_type: str) -> str:
     return PYDANTIC_VI.get(error_type, INVALID_VI)
 
 
+def shows_input(error: Mapping[str, Any]) -> bool:
+    """Whether an error may show its input: never personal data, never a whole object.
+
+    ``error`` is one of pydantic's error dicts. Its input is left out when its
+    location names a personal field (:data:`SENSITIVE_FIELDS`), when it is an
+    object or a list (a participant, say, with its name inside), and for a
+    field the model does not have (``extra_forbidden``: a name typed into a
+    column of its own is still a name).
+    """
+    if any(part in SENSITIVE_FIELDS for part in error.get("loc", ())):
+        return False
+    if error.get("type") == "extra_forbidden":
+        return False
+    return not isinstance(error.get("input"), Mapping | list | tuple | set | frozenset)
+
+
 def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
     r"""Turn pydantic's errors into :class:`~antq_core.errors.Problem`\ s with JSON paths.
 
-    The offending input is kept (shortened) so people can find it, except in
-    personal fields, whose values never go into an error.
+    The offending input is kept (shortened) so people can find it, except
+    where :func:`shows_input` says no: personal fields, whose values never go
+    into an error, and whole objects.
     """
     problems = []
     for item in error.errors(include_url=False):
         where = root
         for part in item["loc"]:
             where += f"[{part}]" if isinstance(part, int) else f".{part}"
-        personal = any(part in SENSITIVE_FIELDS for part in item["loc"])
-        shown = None if personal else safe_repr(item["input"])
+        shown = safe_repr(item["input"]) if shows_input(item) else None
         problems.append(Problem.at(where, item["msg"], pydantic_vi(item["type"]), shown))
     return problems
 

@@ -21,15 +21,17 @@ from pydantic import (
 )
 
 from antq_core._dataset.dataset import Dataset
-from antq_core._dataset.store import ObservationStore
+from antq_core._dataset.store import FigureAudit, Row
+from antq_core._dataset.summary import ImportConflict, ImportSummary
 from antq_core._entities import EntityId, Observation
 from antq_core._util.inputs import read_input
+from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import whole
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import Date, JsonPattern, problems_from, validated
-from antq_core.errors import AntqError, Dhis2MappingError, PeriodError, safe_repr
+from antq_core.errors import AntqError, Dhis2MappingError, Location, PeriodError, safe_repr
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -59,7 +61,7 @@ Uid = Annotated[
 ]
 
 
-class Dhis2OptionCombo(BaseModel):
+class Dhis2OptionCombo(PlainSchema, BaseModel):
     """One disaggregation and the DHIS2 category option combo that stands for it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -82,7 +84,7 @@ def _repeated(pairs: Iterable[tuple[str, str]], what: str) -> list[str]:
     return found
 
 
-class Dhis2Mapping(BaseModel):
+class Dhis2Mapping(PlainSchema, BaseModel):
     """How the dataset's ids become DHIS2 UIDs, for :func:`to_dhis2_data_value_set`.
 
     Read it from JSON with :meth:`load` or :meth:`from_json`. Each UID stands
@@ -561,6 +563,7 @@ class _Row(BaseModel):
     value: Any = None  # text as DHIS2 writes it; a JSON number is read as the model reads it
     comment: str | None = None
     deleted: bool = False
+    storedBy: Any = None  # noqa: N815 - kept with each figure it stores, when text
 
 
 class _Payload(BaseModel):
@@ -677,6 +680,36 @@ class Dhis2Import:
             return "ERROR"
         return "WARNING" if self.conflicts else "SUCCESS"
 
+    @property
+    def import_summary(self) -> ImportSummary:
+        """The import as the library's one summary type, :class:`~antq_core.ImportSummary`.
+
+        The same counts and conflicts as :meth:`summary`, each conflict located at
+        its rows of the payload (``$.dataValues[3]``), with a Vietnamese message too.
+        """
+        conflicts = [
+            ImportConflict(
+                code=c.error_code or "dhis2",
+                what=c.object,
+                message_vi=_vi(c),
+                message_en=c.value,
+                indexes=c.indexes,
+                locations=[Location(path=f"$.dataValues[{i}]") for i in c.indexes],
+                property=c.property,
+                dhis2_code=c.error_code,
+            )
+            for c in self.conflicts
+        ]
+        return ImportSummary(
+            imported=self.import_count.imported,
+            updated=self.import_count.updated,
+            ignored=self.import_count.ignored,
+            deleted=self.import_count.deleted,
+            conflicts=conflicts,
+            aborted=self.aborted,
+            rejected_indexes=self.rejected_indexes,
+        )
+
     def summary(self) -> dict[str, Any]:
         """The import summary in the shape DHIS2 2.42's ``ImportSummary`` has in JSON.
 
@@ -767,6 +800,29 @@ _BY_FIELD: Final = {
 _Code = tuple[str, str, str, str]
 
 
+_VI: Final = {
+    "E7600": "Không tìm thấy tập dữ liệu (dataSet)",
+    "E7603": "Không tìm thấy đơn vị (orgUnit) của gói dữ liệu",
+    "E7604": "Không tìm thấy attributeOptionCombo của gói dữ liệu",
+    "E7610": "Không tìm thấy phần tử dữ liệu (dataElement)",
+    "E7611": "Kỳ báo cáo không hợp lệ",
+    "E7612": "Không tìm thấy đơn vị (orgUnit)",
+    "E7613": "Không tìm thấy categoryOptionCombo",
+    "E7615": "Không tìm thấy attributeOptionCombo",
+    "E7618": "Thiếu giá trị hoặc ghi chú",
+    "E7619": "Giá trị không đúng kiểu của phần tử dữ liệu",
+    "E7620": "Ghi chú không hợp lệ",
+}
+
+
+def _vi(conflict: Dhis2Conflict) -> str:
+    """A Vietnamese message for a conflict: what DHIS2's code means, and the object."""
+    head = _VI.get(conflict.error_code or "", "Dòng dữ liệu không nhận được")
+    return f"{head}: {conflict.object}" + (
+        f" (DHIS2 {conflict.error_code})" if conflict.error_code else ""
+    )
+
+
 def _shown(raw: object) -> str:
     """What the payload holds, as text: a string as it is, anything else as JSON."""
     if isinstance(raw, str):
@@ -818,6 +874,25 @@ def _key(o: Observation) -> tuple[str, SubjectRef, Period, Disaggregation]:
     return (o.metric, o.subject, o.period, o.disaggregation)
 
 
+def _stored_by(row: _Row) -> str | None:
+    by = row.storedBy
+    return by if isinstance(by, str) and by.strip() else None
+
+
+def _row_of(o: Observation) -> Row:
+    return (
+        o.metric,
+        o.subject,
+        o.period,
+        o.unit,
+        o.qualifier,
+        o.disaggregation,
+        o.source,
+        o.note,
+        o.value,
+    )
+
+
 _COMMENT_FIELDS: Final = frozenset({"qualifier", "source", "note"})
 
 
@@ -836,12 +911,15 @@ class _Reader:
             c.category_option_combo: c.disaggregation for c in mapping.category_option_combos
         }
         self.conflicts = _Conflicts()
-        self.current: list[Observation | None] = list(dataset.observations)
         # The first of observations sharing a key is the one an export sends (the
-        # others are skipped there), so it is the one a row updates.
-        self.existing: dict[tuple[str, SubjectRef, Period, Disaggregation], int] = {}
-        for i, o in enumerate(dataset.observations):
-            self.existing.setdefault(_key(o), i)
+        # others are skipped there), so it is the one a row updates: the store's
+        # key index finds that one, without reading the dataset's rows.
+        self.store = dataset.observations
+        self.when = dt.datetime.now(dt.UTC)
+        self.append: list[Row] = []
+        self.append_audit: list[FigureAudit | None] = []
+        self.replace: dict[int, tuple[Row, FigureAudit | None]] = {}
+        self.remove: list[int] = []
         self.seen: dict[tuple[str, SubjectRef, Period, Disaggregation], int] = {}
         self.read: list[Observation] = []
         self.rejected: list[int] = []
@@ -902,25 +980,29 @@ class _Reader:
             self.refuse(index)
             return
         self.seen[key] = index
-        position = self.existing.get(key)
+        position = self.store.find(*key)
         if row.deleted:
-            if position is None or self.current[position] is None:
+            if position is None:
                 message = f"Row {index} deletes a data value that does not exist"
                 self.conflicts.informal(index, row.dataElement, message)
                 self.refuse(index)
             else:
-                self.current[position] = None
+                self.remove.append(position)
                 self.count["deleted"] += 1
             return
         self.read.append(observation)
+        values = _row_of(observation)
         if position is None:
-            self.existing[key] = len(self.current)
-            self.current.append(observation)
+            self.append.append(values)
+            self.append_audit.append(FigureAudit(_stored_by(row), self.when, self.when))
             self.count["imported"] += 1
-        elif self.current[position] == observation:
+        elif self.store.stored(position) == values:
             self.count["ignored"] += 1  # DHIS2 too ignores a value it already holds
         else:
-            self.current[position] = observation
+            before = self.store.stored_audit(position)
+            created = before.created if before is not None else None
+            audit = FigureAudit(_stored_by(row), created, self.when)
+            self.replace[position] = (values, audit)
             self.count["updated"] += 1
 
     def observation(self, index: int, row: _Row) -> Observation | None:
@@ -1000,8 +1082,16 @@ class _Reader:
 
     def result(self) -> Dhis2Import:
         dataset = self.dataset
-        kept = ObservationStore.from_observations(o for o in self.current if o is not None)
-        updated = dataset.replace(observations=kept)
+        if self.append or self.replace or self.remove:
+            store = self.store.with_changes(
+                append=self.append,
+                append_audit=self.append_audit,
+                replace=self.replace,
+                remove=self.remove,
+            )
+            updated = dataset.replace(observations=store)
+        else:
+            updated = dataset
         count = Dhis2ImportCount(**self.count)
         conflicts = self.conflicts.result()
         return Dhis2Import(

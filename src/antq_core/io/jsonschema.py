@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -14,16 +13,21 @@ from antq_core._entities import (
     CoordinationAgreement,
     DatasetMetadata,
     DisaggregationCategory,
+    FormMetric,
     Initiative,
     InitiativeTheme,
     MassOrganization,
     MetricDefinition,
     Observation,
     Participant,
+    ReportingForm,
     Site,
     Source,
     Statement,
+    Submission,
+    SubmissionItem,
 )
+from antq_core._util.plaintext import tidy_descriptions
 from antq_core._validation import ValidationRule
 from antq_core._values.geo import AdminUnitRecord, GazetteerSource
 from antq_core.errors import InvalidValueError
@@ -49,6 +53,7 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "Dhis2Mapping": Dhis2Mapping,
     "Dhis2OptionCombo": Dhis2OptionCombo,
     "DisaggregationCategory": DisaggregationCategory,
+    "FormMetric": FormMetric,
     "GazetteerSource": GazetteerSource,
     "Initiative": Initiative,
     "InitiativeTheme": InitiativeTheme,
@@ -56,9 +61,12 @@ _TYPES: Final[dict[str, type[BaseModel]]] = {
     "MetricDefinition": MetricDefinition,
     "Observation": Observation,
     "Participant": Participant,
+    "ReportingForm": ReportingForm,
     "Site": Site,
     "Source": Source,
     "Statement": Statement,
+    "Submission": Submission,
+    "SubmissionItem": SubmissionItem,
     "ValidationRule": ValidationRule,
 }
 
@@ -71,35 +79,9 @@ legal source a crosswalk cites, a validation rule, and the DHIS2 mapping file
 """
 
 # Docstrings become descriptions; a form shows them as help text, so only their
-# first paragraph is kept, with Sphinx markup turned into plain text.
-_ROLE: Final = re.compile(r":[a-z:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
-_LITERAL: Final = re.compile(r"``([^`]*)``")
-
-
-def _plain(text: str) -> str:
-    """The first paragraph of ``text``, without Sphinx roles or doctests, on one line."""
-    paragraph = text.strip().split("\n\n", 1)[0]
-    lines = [line for line in paragraph.splitlines() if not line.lstrip().startswith(">>>")]
-    flat = " ".join(line.strip() for line in lines)
-
-    def role(match: re.Match[str]) -> str:
-        target = match.group(1)
-        # `~antq_core.Dataset.load` shows as its last part, as Sphinx renders it.
-        return target.rsplit(".", 1)[-1] if "<" not in match.group(0) else target.strip()
-
-    return _LITERAL.sub(r"\1", _ROLE.sub(role, flat))
-
-
-def _tidy(node: object) -> object:
-    """Shorten every ``description`` in a schema (recursively); leave the rest as is."""
-    if isinstance(node, dict):
-        return {
-            key: _plain(value) if key == "description" and isinstance(value, str) else _tidy(value)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_tidy(item) for item in node]
-    return node
+# first paragraph is kept, with Sphinx markup turned into plain text (the models'
+# own schemas are made so already; this covers every other part).
+_tidy = tidy_descriptions
 
 
 def _published(schema: dict[str, Any], title: str, description: str | None) -> dict[str, Any]:

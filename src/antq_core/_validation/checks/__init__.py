@@ -23,6 +23,7 @@ import attrs
 from antq_core._validation.checks import (
     dates,
     double_counting,
+    forms,
     gazetteer,
     groups,
     names,
@@ -73,6 +74,7 @@ CHECKS: Final = (
     Check(groups.CODES, groups.check),
     Check(references.CODES, references.check_entities),
     Check(dates.CODES, dates.check_entities),
+    Check(forms.CODES, forms.check),
     Check(references.CODES, references.check_rows),
     Check(observations.CODES, observations.check_units),
     Check(references.CODES, references.check_breakdowns),

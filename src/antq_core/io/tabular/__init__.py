@@ -8,9 +8,10 @@ and column, in Vietnamese and English.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from antq_core._dataset.catalog import builtin_catalog
 from antq_core._util.progress import gc_paused
@@ -20,9 +21,12 @@ from antq_core.io.tabular._read import build_dataset, problem_in
 
 if TYPE_CHECKING:
     from antq_core._dataset.dataset import Dataset
+    from antq_core._entities import Submission
+    from antq_core.io.tabular._submission import Source
 
 __all__ = [
     "export_tabular",
+    "read_submission",
     "read_tabular",
     "write_template",
 ]
@@ -93,8 +97,21 @@ def write_template(
     format: Literal["xlsx"] = "xlsx",  # noqa: A002 - the CLI option's name
     *,
     lang: Literal["vi", "en"] = "vi",
+    dataset: Dataset | None = None,
+    form: str | None = None,
+    unit: str | None = None,
+    period: str | None = None,
 ) -> Path:
     """Write an empty workbook for officers to fill in, and read back with :func:`read_tabular`.
+
+    With ``form``, ``unit`` and ``period`` (and the ``dataset`` that has the
+    form), the workbook is instead one unit's report on that form: a sheet
+    with a row per metric of the form (and per option of its breakdowns),
+    Vietnamese names and units filled in, the unit and period on every row,
+    a drop-down of qualifiers and a value column to fill in; and an
+    instructions sheet with the due and closing dates, landscape and fitted
+    to the page's width. :func:`read_submission` reads it back as a
+    :class:`~antq_core.Submission` (rows left blank are no figures).
 
     It has every table's sheet with its headers, drop-down lists of the codes
     an enumeration allows (organization kind, initiative theme, unit,
@@ -104,12 +121,21 @@ def write_template(
     take Vietnamese quantity text such as ``"trên 58 nghìn"`` or ``"4.810"``).
 
     Raises:
-        InvalidValueError: ``format`` is not ``"xlsx"``, or ``lang`` is not a choice.
+        InvalidValueError: ``format`` is not ``"xlsx"``, or ``lang`` is not a choice;
+            for a form's template, the form, unit or period is not the dataset's.
+        UnresolvedReferenceError: The form names a metric or category the dataset lacks.
         MissingExtraError: openpyxl is not installed.
     """
     if format != "xlsx":
         raise InvalidValueError("template format", format, "templates are 'xlsx' workbooks")
     check_lang(lang)
+    if form is not None or unit is not None or period is not None:
+        if dataset is None or form is None or unit is None or period is None:
+            reason = "a form's template needs the dataset, the form, the unit and the period"
+            raise InvalidValueError("template", form, reason)
+        from antq_core.io.tabular._form_template import write_form_template
+
+        return write_form_template(path, dataset, form, unit, period, lang=lang)
     from antq_core.io.tabular._xlsx import write_template_workbook
 
     themes = tuple(t.id for t in builtin_catalog().themes)
@@ -118,7 +144,7 @@ def write_template(
     return target
 
 
-def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
+def read_tabular(path: str | Path | bytes | IO[bytes], *, progress: bool | None = None) -> Dataset:
     """Read a dataset from a CSV directory or an ``.xlsx`` workbook.
 
     Headers may be in Vietnamese or English (each table is read in the
@@ -149,7 +175,8 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     :class:`~antq_core.errors.TabularNotice` warning.
 
     Args:
-        path: A directory of CSV files, or an ``.xlsx`` workbook.
+        path: A directory of CSV files, or an ``.xlsx`` workbook: its path, its
+            bytes, or a binary file object (a web upload needs no temporary file).
         progress: Show a progress bar on stderr while reading the
             observations; ``None`` (default) shows one when stderr is a terminal.
 
@@ -158,9 +185,24 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
             :attr:`~antq_core.errors.LoadError.problems` lists them.
         MissingExtraError: A workbook, without defusedxml (the ``[excel]`` extra) installed.
     """
+    problems = ProblemList()
+    if not isinstance(path, str | Path):
+        from antq_core.io.tabular._xlsx_read import read_workbook
+
+        stream = io.BytesIO(path) if isinstance(path, bytes) else path
+        if not stream.seekable():
+            stream = io.BytesIO(stream.read())
+        name = getattr(path, "name", None)
+        source = name if isinstance(name, str) else "<upload>"
+        sheets = read_workbook(stream, problems, progress=progress, name=source)
+        try:
+            with gc_paused():
+                return build_dataset(sheets, source, problems)
+        finally:
+            for notice in problems.notices:
+                warnings.warn(TabularNotice(notice), stacklevel=2)
     target = Path(path)
     source = str(target)
-    problems = ProblemList()
     if target.is_dir():
         from antq_core.io.tabular._csv import read_csv_dir
 
@@ -186,3 +228,69 @@ def read_tabular(path: str | Path, *, progress: bool | None = None) -> Dataset:
     finally:
         for notice in problems.notices:
             warnings.warn(TabularNotice(notice), stacklevel=2)
+
+
+def read_submission(
+    source: Source,
+    *,
+    dataset: Dataset | None = None,
+    format: Literal["csv", "xlsx"] | None = None,  # noqa: A002 - the CLI option's name
+    sheet: str | None = None,
+    form: str | None = None,
+    subject: str | None = None,
+    period: str | None = None,
+    stored_by: str | None = None,
+) -> Submission:
+    r"""Read one unit's report from a table: a CSV file, or a sheet of an ``.xlsx`` workbook.
+
+    ``source`` is a path, the file's bytes, or a binary file object, so a web
+    upload needs no temporary file. The table has a header row, then one
+    figure per row; headers may be Vietnamese or English:
+    ``chỉ tiêu``/``metric`` and ``giá trị``/``value`` are required;
+    ``đơn vị tính``/``unit``, ``mức chính xác``/``qualifier``,
+    ``phân tổ``/``disaggregation`` (``sex=female``), ``nguồn``/``source``
+    and ``ghi chú``/``note`` are optional, and ``biểu mẫu``/``form``,
+    ``đối tượng``/``subject`` and ``kỳ báo cáo``/``period`` may be columns
+    (the same on every row) or arguments. Other columns are ignored. A value
+    is a number, or Vietnamese quantity text (``"trên 58 nghìn"``, read in
+    the unit column's unit or, given ``dataset``, the metric's).
+
+    Each item keeps its row (and, in a workbook, its sheet and the value's
+    cell), so that :meth:`Dataset.apply <antq_core.Dataset.apply>` locates
+    every conflict in the file.
+
+    >>> from antq_core.io.tabular import read_submission
+    >>> table = "chỉ tiêu,giá trị,đơn vị tính|tips_received,7,tip|mediation_cases,khoảng 3,case"
+    >>> s = read_submission(
+    ...     table.replace("|", chr(10)).encode(), subject="unit:00101", period="2025-05"
+    ... )
+    >>> [(i.metric, i.value, i.qualifier.value, i.row) for i in s.items]
+    [('tips_received', 7, 'exact', 2), ('mediation_cases', 3, 'approximately', 3)]
+
+    Args:
+        source: The table.
+        dataset: Where the metrics' units come from, for values written as text.
+        format: ``"csv"`` or ``"xlsx"``; by default a workbook if ``source`` is a zip file.
+        sheet: The workbook's sheet (the first by default).
+        form: The form, if the table has no form column.
+        subject: Who reports (``"unit:00101"``), if the table has no subject column.
+        period: The period, if the table has no period column.
+        stored_by: The account entering it.
+
+    Raises:
+        TabularLoadError: The table has problems, each located by file, sheet, row and cell.
+        MissingExtraError: A workbook, without openpyxl (the ``[excel]`` extra).
+    """
+    from antq_core.io.tabular._submission import read_submission_table
+
+    units = {} if dataset is None else {m.id: m.unit.code for m in dataset.metrics.values()}
+    return read_submission_table(
+        source,
+        format=format,
+        sheet=sheet,
+        form=form,
+        subject=subject,
+        period=period,
+        stored_by=stored_by,
+        units=units,
+    )

@@ -678,15 +678,27 @@ class _SheetReader:
 # -- the workbook --------------------------------------------------------------------
 
 
-def read_workbook(path: Path, problems: ProblemList, *, progress: bool | None) -> Iterator[Sheet]:
-    """The tables of a workbook, one :class:`Sheet` per known sheet."""
-    name = str(path)
+def read_workbook(
+    path: Path | IO[bytes],
+    problems: ProblemList,
+    *,
+    progress: bool | None,
+    name: str | None = None,
+) -> Iterator[Sheet]:
+    """The tables of a workbook (a file, or a seekable binary file object), one per known sheet."""
+    if name is None:
+        name = str(path) if isinstance(path, Path) else "<upload>"
+    label = path.name if isinstance(path, Path) else name
 
     def fail(vi: str, en: str) -> None:
         problems.add(problem_in(name, vi, en))
 
     try:
-        size = path.stat().st_size
+        if isinstance(path, Path):
+            size = path.stat().st_size
+        else:
+            size = path.seek(0, 2)
+            path.seek(0)
     except OSError as e:
         fail(f"Không đọc được tệp: {e.strerror}", f"cannot read: {e.strerror}")
         return
@@ -712,7 +724,7 @@ def read_workbook(path: Path, problems: ProblemList, *, progress: bool | None) -
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         fail(f"Không mở được tệp Excel: {e}", f"cannot open the workbook: {e}")
         return
-    with archive, progress_bar(size, path.name, enabled=progress) as update:
+    with archive, progress_bar(size, label, enabled=progress) as update:
         book = _Book(archive, iterparse, name, problems)
         try:
             part = _workbook_part(book)

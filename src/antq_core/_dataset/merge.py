@@ -1,0 +1,484 @@
+"""Applying a submission to a dataset: what is new, what replaces, what conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Final, Protocol
+
+from antq_core._dataset.forms import is_assigned
+from antq_core._dataset.store import FigureAudit, ObservationStore, Row
+from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
+from antq_core._entities import (
+    DisaggregationCategory,
+    FormMetric,
+    Initiative,
+    MassOrganization,
+    MetricDefinition,
+    Participant,
+    ReportingForm,
+    Site,
+    Submission,
+    SubmissionItem,
+)
+from antq_core._values.geo import Gazetteer
+from antq_core._values.groups import UnitGroupSet
+from antq_core._values.quantity import Quantity
+from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core.errors import AntqError, InvalidValueError, Location
+
+
+class Dataset(Protocol):
+    """What merging reads of a :class:`~antq_core.Dataset` (named so to avoid an import cycle)."""
+
+    @property
+    def gazetteer(self) -> Gazetteer: ...
+    @property
+    def metrics(self) -> Mapping[str, MetricDefinition]: ...
+    @property
+    def categories(self) -> Mapping[str, DisaggregationCategory]: ...
+    @property
+    def sites(self) -> Mapping[str, Site]: ...
+    @property
+    def initiatives(self) -> Mapping[str, Initiative]: ...
+    @property
+    def organizations(self) -> Mapping[str, MassOrganization]: ...
+    @property
+    def participants(self) -> Mapping[str, Participant]: ...
+    @property
+    def forms(self) -> Mapping[str, ReportingForm]: ...
+    @property
+    def observations(self) -> ObservationStore: ...
+
+
+__all__ = ["STRATEGIES", "item_location", "merge", "submission_conflicts"]
+
+STRATEGIES: Final = ("create_and_update", "create", "update", "delete")
+
+
+def item_location(submission: Submission, index: int, field: str | None = None) -> Location:
+    """Where item ``index`` of ``submission`` was read: file, sheet, row and cell, or JSON path."""
+    item = submission.items[index]
+    if item.row is not None:
+        return Location(
+            kind=None,
+            row=item.row,
+            field=field,
+            file=submission.file,
+            sheet=item.sheet,
+            cell=item.cell,
+        )
+    path = f"$.items[{index}]" + (f".{field}" if field else "")
+    return Location(field=field, path=path, file=submission.file)
+
+
+class _Conflicts:
+    """Conflicts as they are found; one per item and reason."""
+
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+        self.found: list[ImportConflict] = []
+        self.rejected: set[int] = set()
+
+    def whole(self, code: str, obj: str, vi: str, en: str, dhis2: str | None = None) -> None:
+        self.found.append(ImportConflict(code, obj, vi, en, dhis2_code=dhis2))
+
+    def item(
+        self,
+        index: int,
+        code: str,
+        obj: str,
+        vi: str,
+        en: str,
+        *,
+        field: str | None = None,
+        dhis2: str | None = None,
+    ) -> None:
+        where = item_location(self.submission, index, field)
+        self.found.append(
+            ImportConflict(code, obj, vi, en, (index,), (where,), field, dhis2_code=dhis2)
+        )
+        self.rejected.add(index)
+
+
+def _subject_known(dataset: Dataset, subject: SubjectRef) -> bool:
+    kind = subject.kind
+    if kind is SubjectKind.SITE:
+        return subject.id in dataset.sites
+    if kind is SubjectKind.INITIATIVE:
+        return subject.id in dataset.initiatives
+    if kind is SubjectKind.ORGANIZATION:
+        return subject.id in dataset.organizations
+    if kind is SubjectKind.PARTICIPANT:
+        return subject.id in dataset.participants
+    return subject.id in dataset.gazetteer
+
+
+def submission_conflicts(
+    dataset: Dataset,
+    submission: Submission,
+    *,
+    today: dt.date,
+    force: bool,
+    conflicts: _Conflicts,
+    group_sets: Mapping[str, UnitGroupSet] | None = None,
+) -> ReportingForm | None:
+    """Check the submission as a whole (form, subject, period) into ``conflicts``."""
+    subject, period = submission.subject, submission.period
+    if not _subject_known(dataset, subject):
+        conflicts.whole(
+            "unknown_subject",
+            str(subject),
+            f"Bộ dữ liệu không có đối tượng báo cáo {subject}",
+            f"the dataset has no subject {subject}",
+            "E7603",
+        )
+    if submission.form is None:
+        return None
+    form = dataset.forms.get(submission.form)
+    if form is None:
+        conflicts.whole(
+            "unknown_form",
+            submission.form,
+            f"Bộ dữ liệu không có biểu mẫu {submission.form}",
+            f"the dataset has no reporting form {submission.form}",
+            "E7600",
+        )
+        return None
+    if period.kind is not form.period_kind:
+        conflicts.whole(
+            "wrong_period_kind",
+            str(period),
+            f"Biểu mẫu {form.id} báo cáo theo kỳ {form.period_kind.value}, không phải {period}",
+            f"form {form.id} is reported by {form.period_kind.value}, not {period}",
+            "E7611",
+        )
+        return form
+    unit = subject.kind is SubjectKind.UNIT and subject.id in dataset.gazetteer
+    if unit and not is_assigned(form, dataset.gazetteer, subject.id, group_sets=group_sets):
+        conflicts.whole(
+            "not_assigned",
+            str(subject),
+            f"Đơn vị {subject.id} không được giao báo cáo biểu mẫu {form.id}",
+            f"unit {subject.id} is not assigned to report form {form.id}",
+            "E7603",
+        )
+    if not force:
+        closes = form.closes(period)
+        opens = form.opens(period)
+        if closes is not None and today > closes:
+            conflicts.whole(
+                "closed_period",
+                str(period),
+                f"Kỳ {period} của biểu mẫu {form.id} đã khóa nhập từ sau ngày {closes:%d/%m/%Y}",
+                f"entry for {period} on form {form.id} closed after {closes.isoformat()}",
+            )
+        elif today < opens:
+            conflicts.whole(
+                "period_not_open",
+                str(period),
+                f"Kỳ {period} của biểu mẫu {form.id} chưa mở nhập (mở từ {opens:%d/%m/%Y})",
+                f"entry for {period} on form {form.id} opens on {opens.isoformat()}",
+            )
+    return form
+
+
+def _observation(
+    dataset: Dataset,
+    submission: Submission,
+    index: int,
+    item: SubmissionItem,
+    *,
+    form: ReportingForm | None,
+    conflicts: _Conflicts,
+    deleting: bool,
+    metrics: Mapping[str, MetricDefinition],
+    lines: Mapping[str, FormMetric] | None,
+) -> Row | None:
+    """The figure of one item, or ``None`` after noting what is wrong with it."""
+    metric = metrics.get(item.metric)
+    if metric is None:
+        conflicts.item(
+            index,
+            "unknown_metric",
+            item.metric,
+            f"Bộ dữ liệu không có chỉ tiêu {item.metric}",
+            f"the dataset has no metric {item.metric}",
+            field="metric",
+            dhis2="E7610",
+        )
+        return None
+    line = lines.get(item.metric) if lines is not None else None
+    if form is not None and line is None:
+        conflicts.item(
+            index,
+            "not_in_form",
+            item.metric,
+            f"Chỉ tiêu {item.metric} không có trong biểu mẫu {form.id}",
+            f"metric {item.metric} is not on form {form.id}",
+            field="metric",
+            dhis2="E7610",
+        )
+        return None
+    for category, option in item.disaggregation.items() if item.disaggregation else ():
+        known = dataset.categories.get(category)
+        allowed = line.categories if line is not None else metric.categories
+        if category not in allowed or known is None or all(o.id != option for o in known.options):
+            conflicts.item(
+                index,
+                "unknown_category",
+                f"{category}={option}",
+                f"Chỉ tiêu {item.metric} không được chia theo {category}={option}"
+                + (f" trong biểu mẫu {form.id}" if form is not None else ""),
+                f"metric {item.metric} is not broken down by {category}={option}"
+                + (f" on form {form.id}" if form is not None else ""),
+                field="disaggregation",
+                dhis2="E7613",
+            )
+            return None
+    unit = item.unit
+    if unit is None:
+        unit = metric.unit
+    elif not unit.compatible(metric.unit):
+        conflicts.item(
+            index,
+            "wrong_unit",
+            unit.code,
+            f"Đơn vị {unit.code} không đổi được sang {metric.unit.code} của chỉ tiêu {metric.id}",
+            f"unit {unit.code} does not convert to {metric.unit.code} of metric {metric.id}",
+            field="unit",
+            dhis2="E7619",
+        )
+        return None
+    value = item.value
+    if value is None:
+        if not deleting:
+            conflicts.item(
+                index,
+                "no_value",
+                item.metric,
+                f"Chưa có giá trị cho chỉ tiêu {item.metric}",
+                f"no value for metric {item.metric}",
+                field="value",
+                dhis2="E7618",
+            )
+            return None
+        value = 0
+    elif type(value) is not int or value < 0:  # a non-negative int fits every unit
+        try:
+            value = Quantity(value, unit).value
+        except AntqError as e:
+            conflicts.item(
+                index,
+                "invalid_value",
+                str(value),
+                f"Giá trị {value} không hợp lệ cho đơn vị {unit.code}",
+                f"value {value} is not valid in unit {unit.code}: {e}",
+                field="value",
+                dhis2="E7619",
+            )
+            return None
+    return (
+        metric.id,
+        submission.subject,
+        submission.period,
+        unit,
+        item.qualifier,
+        item.disaggregation,
+        item.source,
+        item.note,
+        value,
+    )
+
+
+class _Plan:
+    """What a submission's figures do to the store, as they are read."""
+
+    def __init__(
+        self,
+        store: ObservationStore,
+        submission: Submission,
+        strategy: ImportStrategy,
+        conflicts: _Conflicts,
+        when: dt.datetime,
+    ) -> None:
+        self.store = store
+        self.submission = submission
+        self.strategy = strategy
+        self.deleting = strategy == "delete"
+        self.conflicts = conflicts
+        self.when = when
+        self.append: list[Row] = []
+        self.replace: dict[int, tuple[Row, FigureAudit | None]] = {}
+        self.remove: list[int] = []
+        self.seen: dict[tuple[object, ...], int] = {}
+        self.identical = 0
+        self.find = store.finder(submission.subject, submission.period)
+
+    def take(self, index: int, row: Row) -> None:
+        """Plan what item ``index``, read as ``row``, does; or note why it does nothing."""
+        conflicts, strategy, store = self.conflicts, self.strategy, self.store
+        subject, period = self.submission.subject, self.submission.period
+        metric, disaggregation = row[0], row[5]
+        first = self.seen.setdefault((metric, disaggregation.items_), index)
+        if first != index:
+            conflicts.item(
+                index,
+                "duplicate_item",
+                metric,
+                f"Mục {index + 1} trùng chỉ tiêu và phân tổ với mục {first + 1}",
+                f"item {index} repeats the metric and breakdown of item {first}",
+            )
+            return
+        slot = self.find(metric, disaggregation)
+        if slot is None:
+            if strategy in ("update", "delete"):
+                verb_vi, verb_en = ("xóa", "delete") if self.deleting else ("cập nhật", "update")
+                conflicts.item(
+                    index,
+                    "not_stored",
+                    metric,
+                    f"Chưa có số liệu {metric} của {subject} kỳ {period} để {verb_vi}",
+                    f"no stored figure {metric} of {subject} for {period} to {verb_en}",
+                )
+            else:
+                self.append.append(row)
+            return
+        if self.deleting:
+            self.remove.append(slot)
+        elif strategy == "create":
+            conflicts.item(
+                index,
+                "exists",
+                metric,
+                f"Đã có số liệu {metric} của {subject} kỳ {period}; "
+                "chiến lược 'create' không ghi đè",
+                f"a figure {metric} of {subject} for {period} is already stored; "
+                "strategy 'create' does not replace it",
+            )
+        elif store.stored(slot) == row:
+            self.identical += 1
+        else:
+            before = store.stored_audit(slot)
+            created = before.created if before is not None else None
+            self.replace[slot] = (row, FigureAudit(self.submission.stored_by, created, self.when))
+
+
+def merge(
+    dataset: Dataset,
+    submission: Submission,
+    strategy: ImportStrategy,
+    *,
+    dry_run: bool,
+    force: bool,
+    now: dt.datetime | None,
+    group_sets: Mapping[str, UnitGroupSet] | None = None,
+) -> tuple[ObservationStore | None, ImportSummary]:
+    """The store with ``submission`` applied (``None`` when nothing changes) and its summary."""
+    if strategy not in STRATEGIES:
+        raise InvalidValueError("import strategy", strategy, f"use one of {', '.join(STRATEGIES)}")
+    when = now or submission.submitted or dt.datetime.now(dt.UTC)
+    if when.utcoffset() is None:
+        raise InvalidValueError("now", when.isoformat(), "give a timezone-aware time")
+    conflicts = _Conflicts(submission)
+    form = submission_conflicts(
+        dataset,
+        submission,
+        today=when.date(),
+        force=force,
+        conflicts=conflicts,
+        group_sets=group_sets,
+    )
+    items = submission.items
+    if conflicts.found:
+        summary = ImportSummary(
+            ignored=len(items),
+            conflicts=conflicts.found,
+            strategy=strategy,
+            dry_run=dry_run,
+            aborted=True,
+            rejected_indexes=range(len(items)),
+        )
+        return None, summary
+    plan = _Plan(dataset.observations, submission, strategy, conflicts, when)
+    metrics = dataset.metrics
+    lines = form.lines if form is not None else None
+    deleting = plan.deleting
+    take, subject, period = plan.take, submission.subject, submission.period
+    for index, item in enumerate(items):
+        metric = metrics.get(item.metric)
+        value = item.value
+        if (
+            metric is None
+            or item.unit is not None
+            or item.disaggregation.items_
+            or type(value) is not int
+            or value < 0
+            or (lines is not None and item.metric not in lines)
+        ):
+            # Anything but a plain total in the metric's unit: every check, one by one.
+            row = _observation(
+                dataset,
+                submission,
+                index,
+                item,
+                form=form,
+                conflicts=conflicts,
+                deleting=deleting,
+                metrics=metrics,
+                lines=lines,
+            )
+        else:
+            row = (
+                metric.id,
+                subject,
+                period,
+                metric.unit,
+                item.qualifier,
+                item.disaggregation,
+                item.source,
+                item.note,
+                value,
+            )
+        if row is not None:
+            take(index, row)
+    append, replace, remove = plan.append, plan.replace, plan.remove
+    store = dataset.observations
+    identical = plan.identical
+    new_audit = FigureAudit(submission.stored_by, when, when)
+    if form is not None and not deleting:
+        _missing_compulsory(form, submission, conflicts)
+    summary = ImportSummary(
+        imported=len(append),
+        updated=len(replace),
+        ignored=identical + len(conflicts.rejected),
+        deleted=len(remove),
+        conflicts=conflicts.found,
+        strategy=strategy,
+        dry_run=dry_run,
+        rejected_indexes=sorted(conflicts.rejected),
+    )
+    if dry_run or not (append or replace or remove):
+        return None, summary
+    changed = store.with_changes(
+        append=append, append_audit=[new_audit] * len(append), replace=replace, remove=remove
+    )
+    return changed, summary
+
+
+def _missing_compulsory(
+    form: ReportingForm, submission: Submission, conflicts: _Conflicts
+) -> None:
+    compulsory = form.compulsory
+    if not compulsory:
+        return
+    given = {item.metric for item in submission.items if item.value is not None}
+    for metric in compulsory:
+        if metric in given:
+            continue
+        conflicts.whole(
+            "missing_compulsory",
+            metric,
+            f"Thiếu chỉ tiêu bắt buộc {metric} của biểu mẫu {form.id}",
+            f"compulsory metric {metric} of form {form.id} is missing",
+        )

@@ -1,0 +1,395 @@
+"""Web services on the library: response types with schemas, 422 errors without personal data.
+
+Results of the library (:class:`~antq_core.AggregateTable`,
+:class:`~antq_core.ValidationReport`, :class:`~antq_core.Issue`,
+:class:`~antq_core.errors.Problem`, :class:`~antq_core.errors.Location`...)
+can be returned from a FastAPI endpoint as they are: each writes itself as its
+``to_dict`` and publishes a JSON Schema. The import summary of a submission is
+returned through :data:`ImportSummaryResponse` and a completeness report through
+:data:`CompletenessResponse`, pydantic types of their own.
+
+FastAPI answers a request that does not validate with a 422 whose body echoes
+the request's values (``input``), names and identity numbers included.
+:func:`validation_error_body` builds a body without them, and
+:func:`install_error_handlers` makes a FastAPI app use it:
+
+>>> from pydantic import ValidationError
+>>> from antq_core import Participant
+>>> try:
+...     Participant(id="p1", roles=["member"], identity_number="12-34")
+... except ValidationError as e:
+...     body = validation_error_body(e)
+>>> body["detail"][0]["loc"], "input" in body["detail"][0]
+(['identity_number'], False)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from pydantic import PlainSerializer, PlainValidator, ValidationError, WithJsonSchema
+
+from antq_core._cycle.completeness import CompletenessReport, UnitCompleteness
+from antq_core._dataset.summary import ImportConflict, ImportSummary
+from antq_core._util.extras import require
+from antq_core._values.schema import shows_input
+from antq_core.errors import LOCATION_JSON_SCHEMA, LoadError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+__all__ = [
+    "COMPLETENESS_JSON_SCHEMA",
+    "IMPORT_SUMMARY_JSON_SCHEMA",
+    "CompletenessResponse",
+    "ImportSummaryResponse",
+    "completeness_to_dict",
+    "import_summary_to_dict",
+    "install_error_handlers",
+    "load_error_body",
+    "safe_error_details",
+    "validation_error_body",
+]
+
+# -- the import summary -------------------------------------------------------------
+
+
+def _conflict_to_dict(c: ImportConflict) -> dict[str, Any]:
+    written: dict[str, Any] = {
+        "code": c.code,
+        "what": c.what,
+        "message_vi": c.message_vi,
+        "message_en": c.message_en,
+        "indexes": list(c.indexes),
+        "locations": [loc.to_dict() for loc in c.locations],
+    }
+    if c.property is not None:
+        written["property"] = c.property
+    if c.dhis2_code is not None:
+        written["dhis2_code"] = c.dhis2_code
+    return written
+
+
+def import_summary_to_dict(summary: ImportSummary) -> dict[str, Any]:
+    """An import summary as JSON-ready data (:data:`IMPORT_SUMMARY_JSON_SCHEMA` describes it).
+
+    Its counts, ``status`` (DHIS2's ``SUCCESS``, ``WARNING`` or ``ERROR``),
+    strategy, whether it was a dry run or aborted, the refused items, and each
+    conflict with where in the submission it is.
+    """
+    return {
+        "status": summary.status,
+        "imported": summary.imported,
+        "updated": summary.updated,
+        "ignored": summary.ignored,
+        "deleted": summary.deleted,
+        "strategy": summary.strategy,
+        "dry_run": summary.dry_run,
+        "aborted": summary.aborted,
+        "rejected_indexes": list(summary.rejected_indexes),
+        "conflicts": [_conflict_to_dict(c) for c in summary.conflicts],
+    }
+
+
+_COUNT: Final = {"type": "integer", "minimum": 0}
+
+IMPORT_SUMMARY_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "title": "ImportSummary",
+    "description": (
+        "What applying a submission did, or would do in a dry run: every item counted once "
+        "(imported, updated, deleted or ignored), and each conflict located in the submission."
+    ),
+    "type": "object",
+    "properties": {
+        "status": {"enum": ["SUCCESS", "WARNING", "ERROR"], "description": "As DHIS2 says it."},
+        "imported": _COUNT,
+        "updated": _COUNT,
+        "ignored": _COUNT,
+        "deleted": _COUNT,
+        "strategy": {"enum": ["create_and_update", "create", "update", "delete"]},
+        "dry_run": {"type": "boolean"},
+        "aborted": {"type": "boolean", "description": "The submission as a whole was refused."},
+        "rejected_indexes": {"type": "array", "items": _COUNT},
+        "conflicts": {
+            "type": "array",
+            "items": {
+                "title": "ImportConflict",
+                "description": "One reason a submission's figures were not taken, and where.",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "description": "What went wrong."},
+                    "what": {"type": "string", "description": "What is at fault."},
+                    "message_vi": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "indexes": {"type": "array", "items": _COUNT},
+                    "locations": {"type": "array", "items": LOCATION_JSON_SCHEMA},
+                    "property": {"type": "string", "description": "The item's field at fault."},
+                    "dhis2_code": {"type": "string", "description": "DHIS2's error code."},
+                },
+                "required": [
+                    "code",
+                    "what",
+                    "message_vi",
+                    "message_en",
+                    "indexes",
+                    "locations",
+                ],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": [
+        "status",
+        "imported",
+        "updated",
+        "ignored",
+        "deleted",
+        "strategy",
+        "dry_run",
+        "aborted",
+        "rejected_indexes",
+        "conflicts",
+    ],
+    "additionalProperties": False,
+}
+"""The JSON Schema of :func:`import_summary_to_dict`."""
+
+
+def _summary(value: object) -> ImportSummary:
+    if isinstance(value, ImportSummary):
+        return value
+    msg = "an ImportSummary is made by Dataset.apply or Store.apply, not read from data"
+    raise ValueError(msg)
+
+
+ImportSummaryResponse = Annotated[
+    ImportSummary,
+    PlainValidator(_summary),
+    PlainSerializer(import_summary_to_dict),
+    WithJsonSchema(json.loads(json.dumps(IMPORT_SUMMARY_JSON_SCHEMA))),
+]
+"""An :class:`~antq_core.ImportSummary` as a pydantic type: annotate an endpoint with it.
+
+``def upload(...) -> ImportSummaryResponse`` returns the summary written by
+:func:`import_summary_to_dict`, with :data:`IMPORT_SUMMARY_JSON_SCHEMA` in the
+OpenAPI document.
+"""
+
+# -- completeness ------------------------------------------------------------------------
+
+
+def _rate(rate: Fraction | None) -> float | None:
+    return None if rate is None else float(rate)
+
+
+def _unit_to_dict(u: UnitCompleteness) -> dict[str, Any]:
+    return {
+        "code": u.code,
+        "name": u.name,
+        "expected": u.expected,
+        "actual": u.actual,
+        "on_time": u.on_time,
+        "rate": _rate(u.rate),
+        "timely_rate": _rate(u.timely_rate),
+        "missing": [str(p) for p in u.missing],
+        "late": [str(p) for p in u.late],
+        "unknown_time": u.unknown_time,
+    }
+
+
+def completeness_to_dict(report: CompletenessReport) -> dict[str, Any]:
+    """A completeness report as JSON-ready data (:data:`COMPLETENESS_JSON_SCHEMA`).
+
+    Rates are actual (or on time) over expected as JSON numbers, ``null``
+    when nothing is expected; the counts they come from are beside them.
+    """
+    return {
+        "form": report.form,
+        "period": str(report.period),
+        "periods": [str(p) for p in report.periods],
+        "expected": report.expected,
+        "actual": report.actual,
+        "on_time": report.on_time,
+        "rate": _rate(report.rate),
+        "timely_rate": _rate(report.timely_rate),
+        "units": [_unit_to_dict(u) for u in report.units],
+        "silent": [{"code": code, "name": name} for code, name in report.silent],
+    }
+
+
+_RATE: Final = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_PERIODS: Final = {"type": "array", "items": {"type": "string"}}
+_COUNTS: Final = {
+    "expected": _COUNT,
+    "actual": _COUNT,
+    "on_time": _COUNT,
+    "rate": _RATE,
+    "timely_rate": _RATE,
+}
+
+COMPLETENESS_JSON_SCHEMA: Final[Mapping[str, Any]] = {
+    "title": "CompletenessReport",
+    "description": (
+        "Completeness and timeliness of one reporting form for one period: reports expected, "
+        "given and given on time, per unit, and the units that gave none."
+    ),
+    "type": "object",
+    "properties": {
+        "form": {"type": "string"},
+        "period": {"type": "string", "description": "The period asked about."},
+        "periods": _PERIODS,
+        **_COUNTS,
+        "units": {
+            "type": "array",
+            "items": {
+                "title": "UnitCompleteness",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    **_COUNTS,
+                    "missing": _PERIODS,
+                    "late": _PERIODS,
+                    "unknown_time": _COUNT,
+                },
+                "required": [
+                    "code",
+                    "name",
+                    *_COUNTS,
+                    "missing",
+                    "late",
+                    "unknown_time",
+                ],
+                "additionalProperties": False,
+            },
+        },
+        "silent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["code", "name"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["form", "period", "periods", *_COUNTS, "units", "silent"],
+    "additionalProperties": False,
+}
+"""The JSON Schema of :func:`completeness_to_dict`."""
+
+
+def _report(value: object) -> CompletenessReport:
+    if isinstance(value, CompletenessReport):
+        return value
+    msg = "a CompletenessReport is made by completeness() or Store.completeness, not read"
+    raise ValueError(msg)
+
+
+CompletenessResponse = Annotated[
+    CompletenessReport,
+    PlainValidator(_report),
+    PlainSerializer(completeness_to_dict),
+    WithJsonSchema(json.loads(json.dumps(COMPLETENESS_JSON_SCHEMA))),
+]
+"""A :class:`~antq_core.CompletenessReport` as a pydantic type: annotate an endpoint with it."""
+
+# -- 422 errors without personal data ---------------------------------------------------
+
+_CTX_KEPT: Final = frozenset(
+    {"pattern", "min_length", "max_length", "ge", "gt", "le", "lt", "expected", "max_digits"}
+)
+
+
+def safe_error_details(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's (or FastAPI's) error dicts, without personal data.
+
+    Each keeps ``type``, ``loc`` and ``msg``. ``input`` is kept only where
+    it is a plain value of a field that is not personal (never for a name,
+    identity number or birth date, never a whole object such as a
+    participant, never for a field the model does not have); ``ctx`` keeps
+    only the constraint that failed (a pattern, a length); ``url`` goes.
+    """
+    out = []
+    for error in errors:
+        safe: dict[str, Any] = {
+            "type": error.get("type"),
+            "loc": list(error.get("loc", ())),
+            "msg": error.get("msg"),
+        }
+        if "input" in error and shows_input(error):
+            safe["input"] = error["input"]
+        ctx = {
+            k: v
+            for k, v in (error.get("ctx") or {}).items()
+            if k in _CTX_KEPT and isinstance(v, str | int | float | bool)
+        }
+        if ctx:
+            safe["ctx"] = ctx
+        out.append(safe)
+    return out
+
+
+def validation_error_body(error: ValidationError | Any) -> dict[str, Any]:
+    """The body of a 422 answer to ``error``: ``{"detail": [...]}`` as FastAPI writes it.
+
+    ``error`` is a pydantic :class:`~pydantic.ValidationError`, or anything
+    with an ``errors()`` method that gives pydantic's error dicts (FastAPI's
+    ``RequestValidationError``). See :func:`safe_error_details` for what is
+    left out.
+    """
+    if isinstance(error, ValidationError):
+        errors = error.errors(include_url=False)
+    else:
+        errors = error.errors()
+    return {"detail": safe_error_details(errors)}
+
+
+def load_error_body(error: LoadError) -> dict[str, Any]:
+    """The body of a 422 answer to a file that did not load: every problem, located.
+
+    ``{"detail": message, "source": ..., "problems": [...], "omitted": N}``;
+    problems never hold personal data (see :class:`~antq_core.errors.Problem`).
+    """
+    return {
+        "detail": str(error).splitlines()[0],
+        "source": error.source,
+        "problems": [p.to_dict() for p in error.problems],
+        "omitted": error.omitted,
+    }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make a FastAPI app answer invalid requests without personal data.
+
+    Request bodies, queries and paths that do not validate get a 422 from
+    :func:`validation_error_body` instead of FastAPI's own, which echoes
+    every input; a :class:`~antq_core.errors.LoadError` raised by an endpoint
+    (a file upload that does not read) gets a 422 from :func:`load_error_body`.
+
+    Raises:
+        MissingExtraError: FastAPI is not installed (``pip install 'antq_core[web]'``).
+    """
+    exceptions = require("fastapi.exceptions", "web")
+    responses = require("fastapi.responses", "web")
+    encoders = require("fastapi.encoders", "web")
+
+    def answer(body: dict[str, Any]) -> JSONResponse:
+        response: JSONResponse = responses.JSONResponse(
+            encoders.jsonable_encoder(body), status_code=422
+        )
+        return response
+
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        return answer(validation_error_body(exc))
+
+    async def load_failed(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LoadError)  # noqa: S101 - registered for LoadError only
+        return answer(load_error_body(exc))
+
+    app.add_exception_handler(exceptions.RequestValidationError, invalid_request)
+    app.add_exception_handler(LoadError, load_failed)
