@@ -393,8 +393,9 @@ class AggregateTable(Sequence[AggregateRow]):
         return [row.to_dict() for row in self.rows]
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole table as JSON-ready data: ``by``, ``engine``, ``rows``, ``unplaceable``, ``excluded``.
+        """The whole table as JSON-ready data.
 
+        Its keys are ``by``, ``engine``, ``rows``, ``unplaceable`` and ``excluded``.
         Values are written as the wire format writes them: integers, or
         decimal strings.
         """
