@@ -44,7 +44,13 @@ from antq_core._values.refs import (
     Disaggregation,
     SubjectRef,
 )
-from antq_core._values.schema import SENSITIVE_FIELDS, Date, JsonPattern
+from antq_core._values.schema import (
+    PERSONAL_DATA_COMMENT,
+    PERSONAL_DATA_NOTE,
+    SENSITIVE_FIELDS,
+    Date,
+    JsonPattern,
+)
 from antq_core._values.text import NfcStr, nfc
 from antq_core.errors import InvalidValueError
 
@@ -297,7 +303,7 @@ class ParticipantRole(enum.StrEnum):
     """Điển hình tiên tiến, a person officially praised or publicly cited as an example."""
 
 
-_SENSITIVE: Final[dict[str, JsonValue]] = {"x-sensitive": True}
+_SENSITIVE: Final[dict[str, JsonValue]] = {"$comment": PERSONAL_DATA_COMMENT}
 
 
 class Participant(_Entity):
@@ -334,7 +340,7 @@ class Participant(_Entity):
     full_name: Name | None = Field(
         default=None,
         repr=False,
-        description="Full name. Sensitive.",
+        description=f"Full name. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
     identity_number: (
@@ -347,13 +353,13 @@ class Participant(_Entity):
     ) = Field(
         default=None,
         repr=False,
-        description="CMND (9 digits) or CCCD (12 digits) number. Sensitive.",
+        description=f"CMND (9 digits) or CCCD (12 digits) number. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
     birth_date: Date | None = Field(
         default=None,
         repr=False,
-        description="Date of birth. Sensitive.",
+        description=f"Date of birth. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
 

@@ -18,6 +18,8 @@ from antq_core.errors import DatasetLoadError, LoadError, Problem, safe_repr
 __all__ = [
     "INVALID_VI",
     "OBSERVATION_FIELDS_VI",
+    "PERSONAL_DATA_COMMENT",
+    "PERSONAL_DATA_NOTE",
     "PYDANTIC_VI",
     "SENSITIVE_FIELDS",
     "Date",
@@ -34,6 +36,19 @@ __all__ = [
 
 SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
 """Fields that hold personal data: never echoed in errors, dumped only on request."""
+
+PERSONAL_DATA_NOTE: Final = (
+    "Personal data (dữ liệu cá nhân): left out of exports unless the caller asks for it, "
+    "never shown in an error."
+)
+"""The sentence that ends the JSON Schema description of every personal field."""
+
+PERSONAL_DATA_COMMENT: Final = "antq_core: personal data"
+"""The ``$comment`` of every personal field's JSON Schema (an annotation for people only).
+
+JSON Schema forbids tools to act on ``$comment``; :mod:`antq_core.io.jsonschema`
+turns it into a ``$ref`` to an annotation-only definition, which tools may read.
+"""
 
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
