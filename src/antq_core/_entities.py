@@ -13,12 +13,14 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     PlainValidator,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     StrictBool,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -50,6 +52,7 @@ from antq_core._values.schema import (
     SENSITIVE_FIELDS,
     Date,
     JsonPattern,
+    redacted,
 )
 from antq_core._values.text import NfcStr, nfc
 from antq_core.errors import InvalidValueError
@@ -363,13 +366,23 @@ class Participant(_Entity):
         json_schema_extra=dict(_SENSITIVE),
     )
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _redact_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        # Not even pydantic's own error may carry a personal value (see redacted()).
+        try:
+            return handler(data)
+        except ValidationError as e:
+            raise redacted(e, _PUBLIC_FIELDS) from None
+
     @model_serializer(mode="wrap")
     def _hide_sensitive(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         context = info.context if isinstance(info.context, dict) else {}
-        if not context.get("include_sensitive", False):
+        # Only True opens them: a truthy "no" or 1 is a mistake, not a request.
+        if context.get("include_sensitive") is not True:
             for name in SENSITIVE_FIELDS:
                 data.pop(name, None)
         return data
@@ -407,6 +420,10 @@ class Participant(_Entity):
             raise InvalidValueError("pseudonym key", type(key).__name__, reason) from None
         cleared = dict.fromkeys(SENSITIVE_FIELDS)
         return self.model_copy(update={"id": f"p-{digest}", **cleared})
+
+
+# Fields whose bad values an error may quote; free text (the note) may hold a name, so not it.
+_PUBLIC_FIELDS: Final = frozenset(Participant.model_fields) - {*SENSITIVE_FIELDS, "note_vi"}
 
 
 class CategoryOption(_Entity):

@@ -301,7 +301,7 @@ def exemplar() -> Participant:
         roles=["exemplar", "released_prisoner"],
         admin_unit="03589.01",
         note_vi="Kinh doanh vật liệu xây dựng.",
-        full_name="Tạ Khắc Tiến",
+        full_name="Nguyễn Văn A (tên giả định)",
         identity_number="012345678901",
         birth_date=dt.date(1975, 3, 9),
     )
@@ -317,15 +317,15 @@ def test_sensitive_fields_are_hidden_by_default(exemplar: Participant) -> None:
         assert not set(SENSITIVE_FIELDS) & set(dumped)
     shown = [repr(exemplar), str(exemplar), exemplar.model_dump_json(), str(exemplar.model_dump())]
     for text in shown:
-        assert "Tạ Khắc Tiến" not in text
+        assert "Nguyễn Văn A (tên giả định)" not in text
         assert "012345678901" not in text
         assert "1975" not in text
-    assert exemplar.full_name == "Tạ Khắc Tiến"  # the owner can still read it
+    assert exemplar.full_name == "Nguyễn Văn A (tên giả định)"  # the owner can still read it
 
 
 def test_sensitive_fields_are_dumped_when_asked(exemplar: Participant) -> None:
     dumped = exemplar.model_dump(mode="json", context=SENSITIVE)
-    assert dumped["full_name"] == "Tạ Khắc Tiến"
+    assert dumped["full_name"] == "Nguyễn Văn A (tên giả định)"
     assert dumped["identity_number"] == "012345678901"
     assert dumped["birth_date"] == "1975-03-09"
     again = Participant.model_validate_json(exemplar.model_dump_json(context=SENSITIVE))
@@ -349,8 +349,8 @@ def test_pseudonymised_drops_personal_data_and_is_keyed(exemplar: Participant) -
     assert first == exemplar.pseudonymised(b"province key")  # deterministic per key
     assert first.id != exemplar.pseudonymised(b"another key").id
     assert first.model_dump(exclude={"id"}) == exemplar.model_dump(exclude={"id"})
-    assert exemplar.full_name == "Tạ Khắc Tiến"  # the original is untouched
-    assert "Tạ Khắc Tiến" not in first.model_dump_json(context=SENSITIVE)
+    assert exemplar.full_name == "Nguyễn Văn A (tên giả định)"  # the original is untouched
+    assert "Nguyễn Văn A (tên giả định)" not in first.model_dump_json(context=SENSITIVE)
 
 
 @given(ats.participants(), ats.participants(), st.binary(min_size=1, max_size=32))

@@ -402,7 +402,9 @@ def test_cli_export_import_round_trip(tmp_path: Path, lai_chau: Dataset) -> None
     out = tmp_path / "book.xlsx"
     args = ["export", "--format", "xlsx", "--out", str(out), "--lang", "en", "--include-sensitive"]
     assert main(args) == 0
-    assert main(["import", str(out), "--out", str(tmp_path / "d.json")]) == 0
+    assert (
+        main(["import", str(out), "--out", str(tmp_path / "d.json"), "--include-sensitive"]) == 0
+    )
     assert Dataset.load(tmp_path / "d.json") == lai_chau
     assert main(["export", "--format", "csv", "--out", str(tmp_path / "c")]) == 0
     assert (tmp_path / "c" / "observations.csv").exists()

@@ -73,7 +73,18 @@ def test_hidden_sheets_and_rows_are_imported_with_a_notice(lai_chau: Dataset) ->
 
 def test_cli_import_prints_the_notices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "d.json"
-    assert main(["import", str(CORPUS / "hidden_sheet_and_row.xlsx"), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(CORPUS / "hidden_sheet_and_row.xlsx"),
+                "--out",
+                str(out),
+                "--include-sensitive",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert err.count("antq: notice:") == 2
     assert "Traceback" not in err

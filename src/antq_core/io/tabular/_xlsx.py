@@ -111,8 +111,10 @@ class _Cells:
         text = join_list(value) if column.kind is Kind.LIST else str(value)
         bad = _ILLEGAL.search(text)
         if bad is not None:
+            # A personal value is never quoted, not even to say what is wrong with it.
+            shown = "(not shown: personal data)" if column.sensitive else safe_repr(text, 40)
             reason = (
-                f"column {column.key!r}: the text {safe_repr(text, 40)} holds the control "
+                f"column {column.key!r}: the text {shown} holds the control "
                 f"character {bad.group()!r}, which a workbook cannot store"
             )
             raise _IllegalText(reason)
