@@ -56,6 +56,7 @@ from antq_core._dataset.crosswalk import (
 )
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.document import DATASET_FORMAT_VERSION
+from antq_core._dataset.pseudonym import pseudonymise
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import (
     AggregationType,
@@ -152,6 +153,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "bundled_crosswalk",
     "bundled_gazetteer",
     "bundled_group_sets",
+    "pseudonymise",
     "sample",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",

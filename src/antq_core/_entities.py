@@ -58,6 +58,7 @@ from antq_core._values.text import NfcStr, nfc
 from antq_core.errors import InvalidValueError
 
 __all__ = [
+    "MIN_PSEUDONYM_KEY_BYTES",
     "AggregationType",
     "CategoryOption",
     "CoordinationAgreement",
@@ -75,6 +76,7 @@ __all__ = [
     "ParticipantRole",
     "Source",
     "Statement",
+    "pseudonym_id",
 ]
 
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN), JsonPattern(ID_JSON_PATTERN)]
@@ -403,23 +405,45 @@ class Participant(_Entity):
     def pseudonymised(self, key: bytes) -> Self:
         """A copy with personal fields removed and the id replaced by a keyed pseudonym.
 
-        The pseudonym is an HMAC-SHA256 of the id under ``key``: the same
+        The pseudonym is :func:`pseudonym_id` of the id under ``key``: the same
         person gets the same pseudonym with the same key, and nobody without
         the key can go back. Other records that point at this participant
-        must be mapped with the same key.
+        must be mapped with the same key: :func:`~antq_core.pseudonymise` does
+        it for a whole dataset.
 
         Raises:
-            InvalidValueError: ``key`` is not bytes, or is empty.
+            InvalidValueError: ``key`` is not bytes, or is shorter than
+                :data:`MIN_PSEUDONYM_KEY_BYTES`.
         """
-        try:
-            if not key:
-                raise TypeError  # noqa: TRY301 - one message for empty and wrong keys
-            digest = hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:20]
-        except TypeError:
-            reason = "give non-empty bytes"
-            raise InvalidValueError("pseudonym key", type(key).__name__, reason) from None
         cleared = dict.fromkeys(SENSITIVE_FIELDS)
-        return self.model_copy(update={"id": f"p-{digest}", **cleared})
+        return self.model_copy(update={"id": pseudonym_id(self.id, key), **cleared})
+
+
+MIN_PSEUDONYM_KEY_BYTES: Final = 16
+"""The shortest key a pseudonym accepts: 128 bits, so it cannot be guessed by trying."""
+
+_PSEUDONYM_DOMAIN: Final = b"antq_core participant pseudonym v1\x00"
+
+
+def pseudonym_id(id: str, key: bytes) -> str:  # noqa: A002 - an entity id
+    """The keyed pseudonym of participant id ``id``: ``p-`` and 20 hex digits.
+
+    HMAC-SHA256 under ``key`` of the id (with a fixed domain prefix), cut to
+    80 bits: the same id gives the same pseudonym under the same key, in any
+    dataset; without the key it can be neither reversed nor recomputed from a
+    guessed id.
+
+    Raises:
+        InvalidValueError: ``key`` is not bytes, or is shorter than
+            :data:`MIN_PSEUDONYM_KEY_BYTES`.
+    """
+    if not isinstance(key, bytes):
+        raise InvalidValueError("pseudonym key", type(key).__name__, "give bytes")
+    if len(key) < MIN_PSEUDONYM_KEY_BYTES:
+        reason = f"give at least {MIN_PSEUDONYM_KEY_BYTES} bytes (secrets.token_bytes(32))"
+        raise InvalidValueError("pseudonym key", f"{len(key)} bytes", reason)
+    digest = hmac.new(key, _PSEUDONYM_DOMAIN + id.encode(), hashlib.sha256).hexdigest()
+    return f"p-{digest[:20]}"
 
 
 # Fields whose bad values an error may quote; free text (the note) may hold a name, so not it.
