@@ -42,6 +42,7 @@ SUBMODULES = [
     "antq_core.io.frames",
     "antq_core.io.jsonschema",
     "antq_core.io.tabular",
+    "antq_core.privacy",
     "antq_core.report",
     "antq_core.testing",
     "antq_core.testing.strategies",

@@ -16,6 +16,7 @@ The rest is public in topic modules, each with its own ``__all__``:
   :mod:`antq_core.io.frames`, :mod:`antq_core.io.jsonschema`: adapters to
   other formats;
 - :mod:`antq_core.report`: summaries for people;
+- :mod:`antq_core.privacy`: keyed pseudonyms and small-cell suppression;
 - :mod:`antq_core.testing.strategies`: Hypothesis strategies.
 
 Everything in a module whose name starts with ``_`` is private.
@@ -56,7 +57,6 @@ from antq_core._dataset.crosswalk import (
 )
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.document import DATASET_FORMAT_VERSION
-from antq_core._dataset.pseudonym import pseudonymise
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import (
     AggregationType,
@@ -153,7 +153,6 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "bundled_crosswalk",
     "bundled_gazetteer",
     "bundled_group_sets",
-    "pseudonymise",
     "sample",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",

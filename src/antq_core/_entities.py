@@ -405,22 +405,22 @@ class Participant(_Entity):
     def pseudonymised(self, key: bytes) -> Self:
         """A copy with personal fields removed and the id replaced by a keyed pseudonym.
 
-        The pseudonym is :func:`pseudonym_id` of the id under ``key``: the same
+        The pseudonym is :func:`~antq_core.privacy.pseudonym_id` of the id under ``key``: the same
         person gets the same pseudonym with the same key, and nobody without
         the key can go back. Other records that point at this participant
-        must be mapped with the same key: :func:`~antq_core.pseudonymise` does
+        must be mapped with the same key: :func:`~antq_core.privacy.pseudonymise` does
         it for a whole dataset.
 
         Raises:
             InvalidValueError: ``key`` is not bytes, or is shorter than
-                :data:`MIN_PSEUDONYM_KEY_BYTES`.
+                :data:`~antq_core.privacy.MIN_PSEUDONYM_KEY_BYTES`.
         """
         cleared = dict.fromkeys(SENSITIVE_FIELDS)
         return self.model_copy(update={"id": pseudonym_id(self.id, key), **cleared})
 
 
 MIN_PSEUDONYM_KEY_BYTES: Final = 16
-"""The shortest key a pseudonym accepts: 128 bits, so it cannot be guessed by trying."""
+"""The shortest key a pseudonym accepts, in bytes (128 bits, too many to guess by trying)."""
 
 _PSEUDONYM_DOMAIN: Final = b"antq_core participant pseudonym v1\x00"
 
@@ -435,7 +435,7 @@ def pseudonym_id(id: str, key: bytes) -> str:  # noqa: A002 - an entity id
 
     Raises:
         InvalidValueError: ``key`` is not bytes, or is shorter than
-            :data:`MIN_PSEUDONYM_KEY_BYTES`.
+            :data:`~antq_core.privacy.MIN_PSEUDONYM_KEY_BYTES`.
     """
     if not isinstance(key, bytes):
         raise InvalidValueError("pseudonym key", type(key).__name__, "give bytes")

@@ -15,10 +15,10 @@ from antq_core import (
     Observation,
     Participant,
     aggregate,
-    pseudonymise,
     validate,
 )
 from antq_core.errors import InvalidValueError
+from antq_core.privacy import pseudonymise
 from antq_core.testing import strategies as ats
 
 KEY = b"a province's secret key, 32 b.."

@@ -30,7 +30,8 @@ def pseudonymise(dataset: Dataset, key: bytes) -> Dataset:
     back from a pseudonym to the id, nor test a guessed id; keep the key
     secret (``secrets.token_bytes(32)``) or throw it away for a one-way copy.
 
-    >>> from antq_core import pseudonymise, sample
+    >>> from antq_core import sample
+    >>> from antq_core.privacy import pseudonymise
     >>> public = pseudonymise(sample(), b"0123456789abcdef-a secret key")
     >>> sorted(public.participants)[0]
     'p-197bb10bb6706c32efaa'
