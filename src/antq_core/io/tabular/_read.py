@@ -895,7 +895,11 @@ def _gazetteer_problem(
             problem.input,
         )
         return
-    located = records.located["dataset"]
+    located = records.located.get("dataset")
+    if located is None:
+        # The dataset table could not be read (no usable header, or no table): that is
+        # reported already, and the gazetteer fields it should hold are missing because of it.
+        return
     field = "gazetteer_" + path.removeprefix("$.").split(".")[0]
     shown = None if problem.message_en == "Field required" else problem.input
     located.add(
@@ -960,10 +964,13 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -
     try:
         metadata = DatasetMetadata.model_validate(meta)
     except ValidationError as e:
-        located = records.located["dataset"]
+        # Without a readable dataset table (reported already) its fields are missing too.
+        table = records.located.get("dataset")
         for item in e.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
-            located.add(
+            if table is None:
+                break
+            table.add(
                 rows.get(field or ""),
                 "value",
                 f"{field}: {pydantic_vi(item['type'])}",
