@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,38 +32,31 @@ def _in_fresh_process(code: str) -> Any:
     return json.loads(done.stdout)
 
 
-GOOD: dict[str, Any] = {"name_vi": "lượt", "name_en": "visit"}
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "units" / "register-refused.json"
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"decimal"}:
+        return Decimal(value["decimal"])
+    return value
+
+
+REFUSED = json.loads(CORPUS.read_text(encoding="utf-8"))["cases"]
 
 
 @pytest.mark.parametrize(
     ("args", "kwargs"),
     [
-        (("", "visit"), GOOD),
-        (("Visit", "visit"), GOOD),
-        (("visit code", "visit"), GOOD),
-        (("lượt", "visit"), GOOD),
-        (("v" * 65, "visit"), GOOD),
-        ((42, "visit"), GOOD),
-        (("visit", ""), GOOD),
-        (("visit", None), GOOD),
-        (("visit", "visit"), {"name_vi": "", "name_en": "visit"}),
-        (("visit", "visit"), {"name_vi": "lượt", "name_en": "   "}),
-        (("visit", "visit"), {"name_vi": "lượt", "name_en": 3}),
-        (("visit", "visit"), {**GOOD, "plural_en": ""}),
-        (("visit", "visit"), {**GOOD, "factor": 0}),
-        (("visit", "visit"), {**GOOD, "factor": -1}),
-        (("visit", "visit"), {**GOOD, "factor": 0.5}),
-        (("visit", "visit"), {**GOOD, "factor": True}),
-        (("visit", "visit"), {**GOOD, "factor": "10"}),
-        (("visit", "visit"), {**GOOD, "factor": Decimal("NaN")}),
-        (("visit", "visit"), {**GOOD, "factor": Decimal("Infinity")}),
-        (("visit", "visit"), {**GOOD, "factor": Decimal("-0")}),
-        (("visit", "visit"), {**GOOD, "whole": "yes"}),
-        (("visit", "visit"), {**GOOD, "whole": 1}),
+        pytest.param(
+            [_decoded(a) for a in case["args"]],
+            {k: _decoded(v) for k, v in case["kwargs"].items()},
+            id=case["name"],
+        )
+        for case in REFUSED
     ],
 )
 def test_bad_definitions_are_refused_before_anything_is_registered(
-    args: tuple[Any, ...], kwargs: dict[str, Any]
+    args: list[Any], kwargs: dict[str, Any]
 ) -> None:
     before = dict(Unit.all())
     with pytest.raises(InvalidValueError) as info:
