@@ -557,3 +557,16 @@ def test_an_export_refusing_a_personal_value_does_not_quote_it(
         assert leaked(everything_of(error)) == []
     export_tabular(dataset, tmp_path / f"public{suffix}", fmt)
     assert leaked(_tree_text(tmp_path / f"public{suffix}")) == []
+
+
+def test_a_bad_identity_number_is_explained_without_being_shown(document: dict[str, Any]) -> None:
+    doc = _with_person(document, identity_number=BAD_ID)
+    with pytest.raises(AntqError) as info:
+        Dataset.from_dict(doc)
+    (problem,) = info.value.problems  # type: ignore[attr-defined]
+    assert (
+        str(problem.location) == f"$.participants[{len(doc['participants']) - 1}].identity_number"
+    )
+    assert "9 digits (CMND) or 12 digits (CCCD)" in problem.message_en
+    assert "9 chữ số (CMND)" in problem.message_vi
+    assert problem.input is None

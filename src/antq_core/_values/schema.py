@@ -255,9 +255,17 @@ def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
             part in SENSITIVE_FIELDS for part in item["loc"]
         )
         shown = None if personal else safe_repr(item["input"])
-        problems.append(Problem.at(where, item["msg"], pydantic_vi(item["type"]), shown))
+        en, vi = item["msg"], pydantic_vi(item["type"])
+        if item["loc"] and item["loc"][-1] == "identity_number" and "pattern" in item["type"]:
+            en, vi = _IDENTITY_NUMBER  # the id pattern's words would be wrong here
+        problems.append(Problem.at(where, en, vi, shown))
     return problems
 
+
+_IDENTITY_NUMBER: Final = (
+    "an identity number is 9 digits (CMND) or 12 digits (CCCD)",
+    "Số định danh gồm 9 chữ số (CMND) hoặc 12 chữ số (CCCD)",
+)
 
 _T = TypeVar("_T")
 
