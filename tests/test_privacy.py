@@ -479,13 +479,17 @@ def test_every_command_keeps_personal_data_to_itself(
         ("import", str(tables), "--out", str(tmp_path / "imported.json")),
         ("schema",),
         ("schema", "Participant"),
+        ("schema", "--out", str(tmp_path / "schemas")),
+        ("template", "--out", str(tmp_path / "template.xlsx")),
+        ("geo", "Mường So"),
+        ("aggregate", "-m", "released_prisoners_supported_distinct", "-b", "village", str(good)),
     ]
     for argv in runs:
         code, text = _run(capsys, *argv)
         assert leaked(text) == [], argv
         assert code in {0, 1, 2}, argv
-    assert leaked(_tree_text(tmp_path / "csv-out")) == []
-    assert leaked(_tree_text(tmp_path / "out.xlsx")) == []
+    for written in ("csv-out", "out.xlsx", "schemas", "template.xlsx", "imported.json"):
+        assert leaked(_tree_text(tmp_path / written)) == [], written
     # Asked for: there.
     code, text = _run(capsys, "import", str(tables), "--include-sensitive")
     assert code == 0
