@@ -347,6 +347,18 @@ def test_dataset_json_leaves_personal_data_out_unless_asked(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("flag", ["no", 1, "False"])
+def test_a_truthy_flag_does_not_open_an_export(
+    marked: Dataset, tmp_path: Path, fmt: str, flag: Any
+) -> None:
+    suffix = ".xlsx" if fmt == "xlsx" else ""
+    export_tabular(marked, tmp_path / f"out{suffix}", fmt, include_sensitive=flag)
+    assert leaked(_tree_text(tmp_path / f"out{suffix}")) == []
+    assert leaked(marked.dumps(include_sensitive=flag)) == []
+    assert leaked(json.dumps(marked.to_dict(include_sensitive=flag), ensure_ascii=False)) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_tabular_exports_leave_personal_data_out_unless_asked(
     marked: Dataset, tmp_path: Path, fmt: str
 ) -> None:
