@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,30 @@ hypothesis.settings.register_profile(
     database=None,
 )
 hypothesis.settings.register_profile("dev", max_examples=100)
-# Long random search, for `make fuzz`.
-hypothesis.settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+# Long random search, for `make fuzz`: random seeds, and each property (those that do not fix
+# their own count) tries 1,000 examples; ANTQ_FUZZ_SECONDS bounds the whole run (below).
+hypothesis.settings.register_profile(
+    "fuzz",
+    max_examples=1_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
 
 hypothesis.settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+# `make fuzz` sets ANTQ_FUZZ_SECONDS: once a worker has run that long, it starts no new test
+# (those left are reported as skipped), so the run ends about one test's time later.
+_FUZZ_SECONDS = float(os.environ.get("ANTQ_FUZZ_SECONDS") or 0)
+_STARTED = time.monotonic()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip the tests a worker would start after the fuzz budget is spent."""
+    if _FUZZ_SECONDS and time.monotonic() - _STARTED > _FUZZ_SECONDS:
+        pytest.skip(f"make fuzz: the time budget of {_FUZZ_SECONDS:.0f} s is spent")
 
 
 # -- fixtures ----------------------------------------------------------------------------

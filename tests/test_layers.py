@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "_aggregate": 6,
     "_validation": 7,
     "report": 8,
+    "privacy": 8,
     "io": 8,
     "store": 8,
     "": 10,  # antq_core/__init__.py: the public names of the layers below

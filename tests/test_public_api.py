@@ -43,6 +43,7 @@ SUBMODULES = [
     "antq_core.io.jsonschema",
     "antq_core.io.tabular",
     "antq_core.io.web",
+    "antq_core.privacy",
     "antq_core.report",
     "antq_core.store",
     "antq_core.testing",

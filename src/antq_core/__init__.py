@@ -16,6 +16,7 @@ The rest is public in topic modules, each with its own ``__all__``:
   :mod:`antq_core.io.frames`, :mod:`antq_core.io.jsonschema`: adapters to
   other formats;
 - :mod:`antq_core.report`: summaries for people;
+- :mod:`antq_core.privacy`: keyed pseudonyms and small-cell suppression;
 - :mod:`antq_core.testing.strategies`: Hypothesis strategies.
 
 Everything in a module whose name starts with ``_`` is private.

@@ -18,12 +18,14 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     JsonValue,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     PlainValidator,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     StrictBool,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -53,11 +55,19 @@ from antq_core._values.refs import (
     Disaggregation,
     SubjectRef,
 )
-from antq_core._values.schema import SENSITIVE_FIELDS, Date, JsonPattern
+from antq_core._values.schema import (
+    PERSONAL_DATA_COMMENT,
+    PERSONAL_DATA_NOTE,
+    SENSITIVE_FIELDS,
+    Date,
+    JsonPattern,
+    redacted,
+)
 from antq_core._values.text import NfcStr, nfc
 from antq_core.errors import InvalidValueError
 
 __all__ = [
+    "MIN_PSEUDONYM_KEY_BYTES",
     "AggregationType",
     "CategoryOption",
     "CoordinationAgreement",
@@ -79,6 +89,7 @@ __all__ = [
     "Statement",
     "Submission",
     "SubmissionItem",
+    "pseudonym_id",
 ]
 
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN), JsonPattern(ID_JSON_PATTERN)]
@@ -323,7 +334,7 @@ class ParticipantRole(enum.StrEnum):
     """Điển hình tiên tiến, a person officially praised or publicly cited as an example."""
 
 
-_SENSITIVE: Final[dict[str, JsonValue]] = {"x-sensitive": True}
+_SENSITIVE: Final[dict[str, JsonValue]] = {"$comment": PERSONAL_DATA_COMMENT}
 
 
 class Participant(_Entity):
@@ -360,7 +371,7 @@ class Participant(_Entity):
     full_name: Name | None = Field(
         default=None,
         repr=False,
-        description="Full name. Sensitive.",
+        description=f"Full name. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
     identity_number: (
@@ -373,15 +384,24 @@ class Participant(_Entity):
     ) = Field(
         default=None,
         repr=False,
-        description="CMND (9 digits) or CCCD (12 digits) number. Sensitive.",
+        description=f"CMND (9 digits) or CCCD (12 digits) number. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
     birth_date: Date | None = Field(
         default=None,
         repr=False,
-        description="Date of birth. Sensitive.",
+        description=f"Date of birth. {PERSONAL_DATA_NOTE}",
         json_schema_extra=dict(_SENSITIVE),
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _redact_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        # Not even pydantic's own error may carry a personal value (see redacted()).
+        try:
+            return handler(data)
+        except ValidationError as e:
+            raise redacted(e, _PUBLIC_FIELDS) from None
 
     @model_serializer(mode="wrap")
     def _hide_sensitive(
@@ -389,7 +409,8 @@ class Participant(_Entity):
     ) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         context = info.context if isinstance(info.context, dict) else {}
-        if not context.get("include_sensitive", False):
+        # Only True opens them: a truthy "no" or 1 is a mistake, not a request.
+        if context.get("include_sensitive") is not True:
             for name in SENSITIVE_FIELDS:
                 data.pop(name, None)
         return data
@@ -410,23 +431,49 @@ class Participant(_Entity):
     def pseudonymised(self, key: bytes) -> Self:
         """A copy with personal fields removed and the id replaced by a keyed pseudonym.
 
-        The pseudonym is an HMAC-SHA256 of the id under ``key``: the same
+        The pseudonym is :func:`~antq_core.privacy.pseudonym_id` of the id under ``key``: the same
         person gets the same pseudonym with the same key, and nobody without
         the key can go back. Other records that point at this participant
-        must be mapped with the same key.
+        must be mapped with the same key: :func:`~antq_core.privacy.pseudonymise` does
+        it for a whole dataset.
 
         Raises:
-            InvalidValueError: ``key`` is not bytes, or is empty.
+            InvalidValueError: ``key`` is not bytes, or is shorter than
+                :data:`~antq_core.privacy.MIN_PSEUDONYM_KEY_BYTES`.
         """
-        try:
-            if not key:
-                raise TypeError  # noqa: TRY301 - one message for empty and wrong keys
-            digest = hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:20]
-        except TypeError:
-            reason = "give non-empty bytes"
-            raise InvalidValueError("pseudonym key", type(key).__name__, reason) from None
         cleared = dict.fromkeys(SENSITIVE_FIELDS)
-        return self.model_copy(update={"id": f"p-{digest}", **cleared})
+        return self.model_copy(update={"id": pseudonym_id(self.id, key), **cleared})
+
+
+MIN_PSEUDONYM_KEY_BYTES: Final = 16
+"""The shortest key a pseudonym accepts, in bytes (128 bits, too many to guess by trying)."""
+
+_PSEUDONYM_DOMAIN: Final = b"antq_core participant pseudonym v1\x00"
+
+
+def pseudonym_id(id: str, key: bytes) -> str:  # noqa: A002 - an entity id
+    """The keyed pseudonym of participant id ``id``: ``p-`` and 20 hex digits.
+
+    HMAC-SHA256 under ``key`` of the id (with a fixed domain prefix), cut to
+    80 bits: the same id gives the same pseudonym under the same key, in any
+    dataset; without the key it can be neither reversed nor recomputed from a
+    guessed id.
+
+    Raises:
+        InvalidValueError: ``key`` is not bytes, or is shorter than
+            :data:`~antq_core.privacy.MIN_PSEUDONYM_KEY_BYTES`.
+    """
+    if not isinstance(key, bytes):
+        raise InvalidValueError("pseudonym key", type(key).__name__, "give bytes")
+    if len(key) < MIN_PSEUDONYM_KEY_BYTES:
+        reason = f"give at least {MIN_PSEUDONYM_KEY_BYTES} bytes (secrets.token_bytes(32))"
+        raise InvalidValueError("pseudonym key", f"{len(key)} bytes", reason)
+    digest = hmac.new(key, _PSEUDONYM_DOMAIN + id.encode(), hashlib.sha256).hexdigest()
+    return f"p-{digest[:20]}"
+
+
+# Fields whose bad values an error may quote; free text (the note) may hold a name, so not it.
+_PUBLIC_FIELDS: Final = frozenset(Participant.model_fields) - {*SENSITIVE_FIELDS, "note_vi"}
 
 
 class CategoryOption(_Entity):

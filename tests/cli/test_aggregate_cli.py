@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from antq_core import Dataset, MetricDefinition, Observation, sample
+from antq_core import Dataset, MetricDefinition, Observation, Participant, sample
 from antq_core._cli import main
 
 
@@ -156,3 +156,53 @@ def test_a_category_prefix_and_an_ambiguous_name(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[0] == "category:capital_source"
     assert "excluded: 1 observation(s), not_broken_down" in out
+
+
+def test_suppress_below_hides_small_counts_of_people(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    villages = ["03589.01"] * 6 + ["03589.02"] * 2 + ["03589.03"] * 9
+    people = [
+        Participant(id=f"p{i}", roles=["released_prisoner"], admin_unit=unit)
+        for i, unit in enumerate(villages)
+    ]
+    observations = [
+        Observation.model_validate(
+            {
+                "metric": "released_prisoners_supported_distinct",
+                "subject": f"participant:{p.id}",
+                "period": "2017",
+                "unit": "person",
+                "value": 1,
+            }
+        )
+        for p in people
+    ]
+    path = tmp_path / "d.json"
+    sample().replace(participants=people, observations=observations).dump(path)
+    args = ["aggregate", str(path), "-m", "released_prisoners_supported_distinct", "-b", "village"]
+    assert main(args) == 0
+    plain = capsys.readouterr().out
+    assert " 2 " in plain  # the small count, unprotected
+    assert main([*args, "--suppress-below", "3"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split()[-1] == "suppressed"
+    by_village = {line.split()[0]: line for line in lines[1:] if line.startswith("03589")}
+    assert "fewer than 3 people" in by_village["03589.02"]
+    assert "hidden too" in by_village["03589.01"]  # complementary: the smallest other cell
+    assert " 9 " in by_village["03589.03"]
+    assert " 2 " not in out
+    assert " 6 " not in out
+
+
+def test_suppress_below_names_a_total_it_cannot_protect(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["aggregate", "-m", "released_prisoners_employed", "-b", "district"]
+    assert main([*args, "--suppress-below", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "fewer than 30 people" in out
+    assert "withheld: the total of released_prisoners_employed over district" in out
+    assert main([*args, "--suppress-below", "0"]) == 2
+    assert "threshold" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from antq_core.errors import InvalidValueError
 from antq_core.report import render_report
 from antq_core.testing.strategies import datasets
 
-EXEMPLARS = ("Tạ Khắc Tiến", "Tô Thị Vân", "Vàng Thị Xưởng")
+EXEMPLARS = ("Nguyễn Văn A (tên giả định)", "Trần Thị B (tên giả định)", "Lê Thị C (tên giả định)")
 
 
 def _report(capsys: pytest.CaptureFixture[str], *args: str) -> str:

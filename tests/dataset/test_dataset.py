@@ -87,7 +87,7 @@ def test_generated_datasets_are_coherent_and_round_trip(
 
 
 def test_only_dump_keeps_names_by_default(lai_chau: Dataset, tmp_path: Path) -> None:
-    names = ["Tạ Khắc Tiến", "Tô Thị Vân", "Vàng Thị Xưởng"]
+    names = ["Nguyễn Văn A (tên giả định)", "Trần Thị B (tên giả định)", "Lê Thị C (tên giả định)"]
     own = tmp_path / "own.json"
     lai_chau.dump(own)  # the owner's store keeps everything
     assert all(n in own.read_text(encoding="utf-8") for n in names)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -30,7 +33,7 @@ PROVINCE = "unit:12"
 MUONG_SO = "site:site-muong-so"
 CLUSTER = "site:site-cum-giap-ranh"
 PRESTIGE = "initiative:mh-nguoi-uy-tin"
-EXEMPLARS = {"Tạ Khắc Tiến", "Tô Thị Vân", "Vàng Thị Xưởng"}
+EXEMPLARS = {"Nguyễn Văn A (tên giả định)", "Trần Thị B (tên giả định)", "Lê Thị C (tên giả định)"}
 
 
 def figure(
@@ -121,6 +124,34 @@ def test_muong_so_site_and_exemplars(lai_chau: Dataset) -> None:
     for p in people:
         village = lai_chau.gazetteer.unit(p.admin_unit or "")
         assert (village.level, village.parent) == (AdminLevel.VILLAGE, commune.code)
+
+
+# SHA-256 of the names the article gives the three exemplars (NFC, casefolded): the sample
+# must not hold them (Decree 13/2023/NĐ-CP, see docs/safety.md), and this file need not either.
+REAL_NAME_DIGESTS = frozenset(
+    {
+        "5142f30f20eb3b82e7b51476d0fa74fb176b0ca7ebb4626729e491c8a9a8c6c1",
+        "594daa6c14bd70944fd36458ee83ab2333fdbc7b0a3ea00f8b4c7c9bc3475f4b",
+        "66ff59b7c1ba9c7326d4ea334a34841e20ce727c31536362e4eadefc6bc3f276",
+    }
+)
+
+
+def test_the_sample_holds_no_real_name_of_the_exemplars(lai_chau: Dataset) -> None:
+    """Every run of two to four words of every string in the sample, hashed, is none of them."""
+    document = lai_chau.to_dict(include_sensitive=True)
+    seen = 0
+    for text in _strings(document):
+        words = re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())
+        for size in (2, 3, 4):
+            for start in range(len(words) - size + 1):
+                run = " ".join(words[start : start + size]).encode()
+                assert hashlib.sha256(run).hexdigest() not in REAL_NAME_DIGESTS
+                seen += 1
+    assert seen > 1000  # the search did look at the texts
+    for p in lai_chau.participants.values():
+        assert p.full_name is not None
+        assert p.full_name.endswith("(tên giả định)")  # marked as made up
 
 
 def test_exemplar_names_appear_only_in_the_sensitive_field(lai_chau: Dataset) -> None:

@@ -851,3 +851,39 @@ def test_long_comments_are_shortened_to_what_dhis2_takes(lai_chau: Dataset) -> N
     back = from_dhis2_data_value_set(result.payload, mapping, without_observations(dataset))
     assert back.conflicts == ()
     assert back.observations[0].note == comments[0].removeprefix("source=blc-2017-07-13; note=")
+
+
+# -- hostile values: each a located conflict on its own row (issue 12) -------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "shown", "as_text"),
+    [
+        ("value-5000-digit-string", "(5,000 characters)", True),
+        ("value-5000-digit-string", "(5,000 characters)", False),
+        # Only text can hold a 5,000-digit JSON number (json.loads refuses one itself).
+        ("value-5000-digit-number", "(5,000 characters)", True),
+        ("value-true", "`true:", True),
+        ("value-true", "`true:", False),
+        ("value-false", "`false:", True),
+    ],
+)
+def test_a_hostile_value_is_a_conflict_of_its_row(
+    lai_chau: Dataset, case: str, shown: str, as_text: bool
+) -> None:
+    mapping = Dhis2Mapping.model_validate_json((DHIS2_FIXTURES / "mapping.json").read_bytes())
+    raw = (DHIS2_FIXTURES / f"{case}.json").read_bytes()
+    payload: Any = raw if as_text else json.loads(raw)
+    result = from_dhis2_data_value_set(payload, mapping, lai_chau)
+    summary = result.summary()
+    _in_dhis2_shape(summary)
+    assert summary["status"] == "WARNING"
+    (conflict,) = summary["conflicts"]
+    assert conflict["errorCode"] == "E7619"
+    assert conflict["property"] == "value"
+    assert conflict["indexes"] == [0]  # located: the first data value
+    assert shown in conflict["value"]
+    assert len(conflict["value"]) < 400  # a 5,000-digit value is not sent back whole
+    assert summary["rejectedIndexes"] == [0]
+    # The other row is read as it is: nothing is coerced (true is not 1).
+    assert [o.value for o in result.observations] == [33]

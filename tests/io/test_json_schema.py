@@ -31,9 +31,11 @@ from antq_core._cli import main
 from antq_core.errors import InvalidValueError
 from antq_core.io.jsonschema import (
     JSON_SCHEMA_DIALECT,
+    PERSONAL_DATA_REF,
     SCHEMA_ENTITIES,
     dataset_json_schema,
     entity_json_schema,
+    personal_data_paths,
 )
 from antq_core.testing.strategies import datasets
 
@@ -193,9 +195,43 @@ def test_document_rejects_what_the_loader_rejects(sample_document: dict[str, Any
 
 
 def test_sensitive_fields_are_marked_in_the_schema() -> None:
-    properties = entity_json_schema("Participant")["properties"]
-    marked = {name for name, field in properties.items() if field.get("x-sensitive")}
+    schema = entity_json_schema("Participant")
+    properties = schema["properties"]
+    marked = {name for name, field in properties.items() if field.get("$ref") == PERSONAL_DATA_REF}
     assert marked == {"full_name", "identity_number", "birth_date"}
+    assert personal_data_paths(schema) == [
+        f"/properties/{name}" for name in sorted(marked, key=list(properties).index)
+    ]
+    # The marker asserts nothing: the definition it points at has no validation keyword.
+    assert set(schema["$defs"]["PersonalData"]) == {"title", "description"}
+    for name in marked:
+        assert "Personal data" in properties[name]["description"]
+
+
+def test_only_participants_carry_personal_fields() -> None:
+    for name in SCHEMA_ENTITIES:
+        schema = entity_json_schema(name)
+        assert bool(personal_data_paths(schema)) is (name == "Participant"), name
+        assert ("PersonalData" in schema.get("$defs", {})) is (name == "Participant"), name
+    paths = personal_data_paths(dataset_json_schema())
+    assert paths == [
+        f"/$defs/Participant/properties/{field}"
+        for field in ("full_name", "identity_number", "birth_date")
+    ]
+
+
+def test_no_schema_uses_a_keyword_of_its_own() -> None:
+    """No ``x-`` keyword anywhere (ajv's strict mode refuses them), checked without Node."""
+
+    def keys(node: object) -> set[str]:
+        if isinstance(node, dict):
+            return set(map(str, node)).union(*(keys(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(keys(v) for v in node))
+        return set()
+
+    for schema in [dataset_json_schema(), *map(entity_json_schema, SCHEMA_ENTITIES)]:
+        assert not {k for k in keys(schema) if k.startswith("x-")}
 
 
 def test_the_dhis2_mapping_schema_accepts_mappings() -> None:

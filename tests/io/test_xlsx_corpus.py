@@ -6,6 +6,7 @@ located problems, never a traceback, never a silent change.
 from __future__ import annotations
 
 import io
+import json
 import time
 import warnings
 import zipfile
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import antq_core
 from antq_core import Dataset
 from antq_core._cli import main
+from antq_core._values.quantity import parse_value
 from antq_core.errors import Problem, TabularLoadError, TabularNotice
 from antq_core.io.tabular import _xlsx_read, export_tabular, read_tabular
 from antq_core.io.tabular._cells import BadCell
@@ -73,7 +76,18 @@ def test_hidden_sheets_and_rows_are_imported_with_a_notice(lai_chau: Dataset) ->
 
 def test_cli_import_prints_the_notices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "d.json"
-    assert main(["import", str(CORPUS / "hidden_sheet_and_row.xlsx"), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(CORPUS / "hidden_sheet_and_row.xlsx"),
+                "--out",
+                str(out),
+                "--include-sensitive",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert err.count("antq: notice:") == 2
     assert "Traceback" not in err
@@ -295,3 +309,75 @@ def test_cells_without_references_and_runs_of_rich_text(tmp_path: Path, lai_chau
         b'<c t="inlineStr"><is><r><t>initia</t></r><r><t>tives</t></r><rPh><t>x</t></rPh></is></c>'
     )
     assert read_tabular(_edited(tmp_path, SHEET, old, new)) == lai_chau
+
+
+# -- numbers Excel cannot hold exactly: text with every digit, and a notice -----------------
+
+
+def _many_digits_dataset(lai_chau: Dataset) -> tuple[Dataset, dict[str, str]]:
+    """The sample with one observation per value of ``many_digits.json``; each value's kind."""
+    spec = json.loads((CORPUS / "many_digits.json").read_text(encoding="utf-8"))
+    metric = {"m2": "poppy_area_destroyed", "person": "released_prisoners_employed"}
+    base = {o.metric: o for o in lai_chau.observations}
+    kinds: dict[str, str] = {}
+    added = []
+    for unit, groups in spec.items():
+        if unit == "description":
+            continue
+        for kind, values in groups.items():
+            for n, value in enumerate(values):
+                template = base[metric[unit]]
+                period = f"{1990 + n + (10 if kind == 'text' else 0)}"
+                added.append(
+                    template.model_copy(
+                        update={
+                            "period": antq_core.Period.parse(period),
+                            "value": parse_value(value),
+                        }
+                    )
+                )
+                kinds[str(parse_value(value))] = kind
+    return lai_chau.replace(observations=[*lai_chau.observations, *added]), kinds
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_numbers_excel_cannot_hold_are_exact_text_with_a_notice(
+    lai_chau: Dataset, tmp_path: Path, lang: str
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    dataset, kinds = _many_digits_dataset(lai_chau)
+    path = tmp_path / "book.xlsx"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export_tabular(dataset, path, "xlsx", lang=lang, include_sensitive=True)
+    notices = [w.message for w in caught if isinstance(w.message, TabularNotice)]
+    assert len(notices) == 1  # one column: the observations' values
+    text_count = sum(kind == "text" for kind in kinds.values())
+    assert f"{text_count} " in notices[0].problem.message_en
+    assert notices[0].problem.location.sheet is not None
+    sheet = openpyxl.load_workbook(path).worksheets[-1]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Giá trị" if lang == "vi" else "value")
+    seen = {}
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        cell = row[column]
+        if isinstance(cell, str):
+            seen[cell.replace(",", ".")] = "text"
+        else:
+            seen[str(parse_value(cell if isinstance(cell, int) else repr(cell)))] = "number"
+    for value, kind in kinds.items():
+        assert seen.get(value) == kind, (value, seen.get(value))
+    assert read_tabular(path) == dataset  # every digit back
+
+
+def test_cli_export_prints_the_notice(
+    lai_chau: Dataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, _ = _many_digits_dataset(lai_chau)
+    source = tmp_path / "d.json"
+    dataset.dump(source)
+    out = tmp_path / "book.xlsx"
+    assert main(["export", str(source), "--format", "xlsx", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("antq: notice:") == 1
+    assert "15" in err

@@ -8,7 +8,10 @@ from collections import Counter
 from typing import Any
 
 from antq_core._aggregate import aggregate
+from antq_core._aggregate.suppress import suppress_small_counts
 from antq_core._commands._common import EXIT_DATA, EXIT_OK, add_file_argument, fail, load
+from antq_core._dataset.dataset import Dataset
+from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core.errors import AggregationError, AntqError, IncompatibleUnitsError
 
@@ -59,6 +62,13 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--initiative", action="append", help="keep figures of this initiative (repeatable)"
     )
+    parser.add_argument(
+        "--suppress-below",
+        type=int,
+        metavar="K",
+        help="hide counts of 1 to K-1 people, and enough other cells that none can be worked "
+        "out from a total (complementary suppression); for tables to publish",
+    )
     parser.set_defaults(run=run)
 
 
@@ -91,15 +101,32 @@ def run(args: argparse.Namespace) -> int:
     header = [*table.by, "metric", "value", "unit", "qualifier", "observations", "missing"]
     if args.space_overlap != "error":
         header.append("source")  # whether a unit's own figure replaced those under it
+    rows = table.to_dicts()
+    withheld: list[str] = []
+    if args.suppress_below is not None:
+        try:
+            published = suppress_small_counts(
+                table, args.suppress_below, parents=_parents(dataset, table.by)
+            )
+        except AntqError as e:
+            return fail(str(e))
+        rows = published.to_dicts()
+        header.append("suppressed")
+        for row in rows:
+            row["suppressed"] = row["reason"]
+        withheld = [
+            f"withheld: the total of {w.metric} over {w.over}"
+            + "".join(f", {k}={v}" for k, v in w.fixed.items())
+            + ": publishing it would give a hidden count away\n"
+            for w in published.withheld
+        ]
     lines = [header]
-    lines += [
-        ["" if row[name] is None else str(row[name]) for name in header]
-        for row in table.to_dicts()
-    ]
+    lines += [["" if row[name] is None else str(row[name]) for name in header] for row in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
         sys.stdout.write("\n")
+    sys.stdout.writelines(withheld)
     for lost in table.unplaceable:
         sys.stdout.write(
             f"unplaceable: observation {lost.row} ({lost.metric}, {lost.subject},"
@@ -123,3 +150,13 @@ def run(args: argparse.Namespace) -> int:
             " excluded" + (", as listed above\n" if excluded or table.unplaceable else "\n")
         )
     return EXIT_OK
+
+
+def _parents(dataset: Dataset, by: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """For each administrative level in ``by``, the parent unit of each unit of that level."""
+    levels = {level.value for level in AdminLevel}
+    return {
+        name: {u.code: u.parent for u in dataset.gazetteer if u.parent is not None}
+        for name in by
+        if name in levels
+    }

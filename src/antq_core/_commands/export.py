@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 from typing import Any
 
 from antq_core._commands._common import EXIT_OK, add_file_argument, add_lang_argument, fail, load
-from antq_core.errors import AntqError
+from antq_core.errors import AntqError, TabularNotice
 from antq_core.io.tabular import export_tabular
 
 
@@ -41,13 +43,20 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(dataset, int):
         return dataset
     try:
-        export_tabular(
-            dataset,
-            args.out,
-            args.format,
-            lang=args.lang,
-            include_sensitive=args.include_sensitive,
-        )
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", TabularNotice)
+            export_tabular(
+                dataset,
+                args.out,
+                args.format,
+                lang=args.lang,
+                include_sensitive=args.include_sensitive,
+            )
     except (AntqError, OSError) as e:
         return fail(str(e))
+    for notice in notices:
+        if isinstance(notice.message, TabularNotice):
+            print(f"antq: notice: {notice.message.problem}", file=sys.stderr)
+        else:  # pragma: no cover - nothing else warns while writing
+            warnings.showwarning(notice.message, notice.category, notice.filename, notice.lineno)
     return EXIT_OK

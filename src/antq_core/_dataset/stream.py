@@ -138,6 +138,8 @@ class _Text:
                 raise self.stop(e.msg, e.pos) from None
             except RecursionError:
                 raise self.stop("nested too deeply") from None
+            except ValueError:  # int() of thousands of digits: the in-memory reader's words
+                raise self.stop("number out of range") from None
             if end == len(self.text) and self.more():
                 continue  # a number may go on in the next chunk
             self.pos = end

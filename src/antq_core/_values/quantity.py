@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import re
+import threading
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -17,6 +19,7 @@ from antq_core._util.plaintext import PlainSchema
 from antq_core._values.exact import Number, add, convert, tidy
 from antq_core._values.patterns import DECIMAL_TEXT, whole
 from antq_core._values.schema import value_schema
+from antq_core._values.text import nfc
 from antq_core.errors import (
     IncompatibleUnitsError,
     InvalidValueError,
@@ -151,25 +154,58 @@ class Unit:
     ) -> Unit:
         """Add a unit to the registry and return it.
 
-        Applications may register units their reports need; a code can be
-        registered once.
+        Applications may register units their reports need. Registering a
+        code again with the same definition returns the registered unit (so
+        two modules, or two threads, may both declare a unit they share);
+        with any other definition it is refused, since data already read in
+        that unit would change meaning. Registration is thread-safe: of two
+        threads registering one code differently, exactly one wins and the
+        other gets the error.
+
+        >>> Unit.register("m2", "area", name_vi="m²", name_en="m²", plural_en="m²", whole=False)
+        Unit.get('m2')
+
+        Args:
+            code: Lower-case ASCII letters, digits and ``_``, starting with a
+                letter, at most 64 characters (``"m2"``, ``"vnd_per_month"``).
+            dimension: What it measures, written like a code.
+            name_vi: Vietnamese label (non-blank).
+            name_en: English label, singular (non-blank).
+            plural_en: English plural (default: ``name_en + "s"``).
+            factor: How many base units of the dimension one of this unit is:
+                a positive ``int`` or finite ``Decimal`` (never a float, which
+                would not be exact).
+            whole: Whether values must be whole numbers (``True`` or ``False``).
 
         Raises:
-            InvalidValueError: The code is taken.
+            InvalidValueError: An argument is not as described, or the code is
+                registered with another definition.
         """
-        if code in cls._registry:
-            raise InvalidValueError("unit code", code, "already registered")
         unit = cls(
-            code=code,
-            dimension=dimension,
-            factor=Decimal(factor),
-            whole=whole,
-            name_vi=name_vi,
-            name_en=name_en,
-            plural_en=plural_en if plural_en is not None else name_en + "s",
+            code=_code("unit code", code),
+            dimension=_code("unit dimension", dimension),
+            factor=_factor(factor),
+            whole=_flag(whole),
+            name_vi=_label("Vietnamese unit label", name_vi),
+            name_en=_label("English unit label", name_en),
+            plural_en=_label(
+                "English plural label", name_en + "s" if plural_en is None else plural_en
+            ),
         )
-        cls._registry[code] = unit
-        return unit
+        with _REGISTRY_LOCK:
+            known = cls._registry.get(unit.code)
+            if known is None:
+                cls._registry[unit.code] = unit
+                return unit
+        if known == unit:
+            return known
+        differs = [
+            field.name
+            for field in attrs.fields(Unit)
+            if getattr(known, field.name) != getattr(unit, field.name)
+        ]
+        reason = f"already registered with another {', '.join(differs)}"
+        raise InvalidValueError("unit code", unit.code, reason)
 
     def compatible(self, other: Unit) -> bool:
         """Whether quantities in ``self`` and ``other`` can be added (same dimension)."""
@@ -188,6 +224,45 @@ class Unit:
     ) -> JsonSchemaValue:
         """A string enumeration of the registered unit codes."""
         return {"type": "string", "enum": list(cls._registry), "title": "Unit"}
+
+
+_REGISTRY_LOCK: Final = threading.Lock()
+_MAX_LABEL: Final = 200
+_UNIT_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
+
+
+def _code(what: str, value: object) -> str:
+    if not isinstance(value, str) or _UNIT_CODE.fullmatch(value) is None:
+        reason = (
+            "use lower-case ASCII letters, digits and '_', starting with a letter (64 at most)"
+        )
+        raise InvalidValueError(what, value, reason)
+    return value
+
+
+def _label(what: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_LABEL:
+        raise InvalidValueError(
+            what, value, f"give a non-blank text of at most {_MAX_LABEL} characters"
+        )
+    return nfc(value)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValueError("whole", value, "give True or False")
+    return value
+
+
+def _factor(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidValueError(
+            "unit factor", value, "give a positive int or Decimal, not a float"
+        )
+    number = Decimal(value)
+    if not number.is_finite() or number <= 0:
+        raise InvalidValueError("unit factor", value, "give a positive, finite number")
+    return number
 
 
 def _validate_unit(value: object) -> Unit:

@@ -10,14 +10,17 @@ from typing import Annotated, Any, Final, TypeVar
 import attrs
 from pydantic import BeforeValidator, GetJsonSchemaHandler, ValidationError
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from antq_core._values.patterns import DATE, whole
 from antq_core.errors import DatasetLoadError, LoadError, Problem, safe_repr
 
 __all__ = [
+    "HIDDEN_INPUT",
     "INVALID_VI",
     "OBSERVATION_FIELDS_VI",
+    "PERSONAL_DATA_COMMENT",
+    "PERSONAL_DATA_NOTE",
     "PYDANTIC_VI",
     "SENSITIVE_FIELDS",
     "Date",
@@ -28,6 +31,7 @@ __all__ = [
     "json_whole_number",
     "problems_from",
     "pydantic_vi",
+    "redacted",
     "shows_input",
     "validated",
     "value_schema",
@@ -35,6 +39,60 @@ __all__ = [
 
 SENSITIVE_FIELDS: Final = ("full_name", "identity_number", "birth_date")
 """Fields that hold personal data: never echoed in errors, dumped only on request."""
+
+PERSONAL_DATA_NOTE: Final = (
+    "Personal data (dữ liệu cá nhân): left out of exports unless the caller asks for it, "
+    "never shown in an error."
+)
+"""The sentence that ends the JSON Schema description of every personal field."""
+
+PERSONAL_DATA_COMMENT: Final = "antq_core: personal data"
+"""The ``$comment`` of every personal field's JSON Schema (an annotation for people only).
+
+JSON Schema forbids tools to act on ``$comment``; :mod:`antq_core.io.jsonschema`
+turns it into a ``$ref`` to an annotation-only definition, which tools may read.
+"""
+
+HIDDEN_INPUT: Final = "<not shown: personal data>"
+"""What a redacted pydantic error holds as its ``input`` (see :func:`redacted`)."""
+
+# Scalars a redacted error may still show: a wrong role or unit code helps, and is not personal.
+_SHOWABLE: Final = (str, int, float, bool, type(None))
+# Errors whose message is ours (a validator's ValueError) and may quote the value.
+_OWN_MESSAGES: Final = frozenset({"value_error", "assertion_error"})
+
+
+def redacted(error: ValidationError, public: frozenset[str]) -> ValidationError:
+    """``error`` (a record's validation error) without any personal value in it.
+
+    pydantic keeps each failing input in the error (``errors()[i]["input"]``,
+    which frameworks such as FastAPI send back in their response body), and
+    ``hide_input_in_errors`` only hides it from ``str()``. Here every input is
+    replaced by :data:`HIDDEN_INPUT`, except a scalar under one of the
+    ``public`` fields; messages our own validators wrote for a non-public field
+    are replaced too. Locations and error types are kept.
+    """
+    line_errors: list[Any] = []
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        shown = (
+            bool(loc)
+            and loc[0] in public
+            and item["type"] != "extra_forbidden"
+            and isinstance(item["input"], _SHOWABLE)
+        )
+        message = item["msg"]
+        if not shown and item["type"] in _OWN_MESSAGES:
+            message = "invalid value"
+        line_errors.append(
+            {
+                "type": PydanticCustomError(item["type"], "{message}", {"message": message}),
+                "loc": loc,
+                "input": item["input"] if shown else HIDDEN_INPUT,
+            }
+        )
+    return ValidationError.from_exception_data(error.title, line_errors)
+
 
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -211,10 +269,21 @@ def problems_from(error: ValidationError, root: str = "$") -> list[Problem]:
         where = root
         for part in item["loc"]:
             where += f"[{part}]" if isinstance(part, int) else f".{part}"
-        shown = safe_repr(item["input"]) if shows_input(item) else None
-        problems.append(Problem.at(where, item["msg"], pydantic_vi(item["type"]), shown))
+        personal = item["input"] == HIDDEN_INPUT or any(
+            part in SENSITIVE_FIELDS for part in item["loc"]
+        )
+        shown = None if personal or not shows_input(item) else safe_repr(item["input"])
+        en, vi = item["msg"], pydantic_vi(item["type"])
+        if item["loc"] and item["loc"][-1] == "identity_number" and "pattern" in item["type"]:
+            en, vi = _IDENTITY_NUMBER  # the id pattern's words would be wrong here
+        problems.append(Problem.at(where, en, vi, shown))
     return problems
 
+
+_IDENTITY_NUMBER: Final = (
+    "an identity number is 9 digits (CMND) or 12 digits (CCCD)",
+    "Số định danh gồm 9 chữ số (CMND) hoặc 12 chữ số (CCCD)",
+)
 
 _T = TypeVar("_T")
 

@@ -28,7 +28,7 @@ from antq_core._util.inputs import read_input
 from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import whole
 from antq_core._values.period import Period, PeriodKind
-from antq_core._values.quantity import Qualifier, Unit, dump_value
+from antq_core._values.quantity import MAX_DIGITS, Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import Date, JsonPattern, problems_from, validated
 from antq_core.errors import AntqError, Dhis2MappingError, Location, PeriodError, safe_repr
@@ -824,14 +824,24 @@ def _vi(conflict: Dhis2Conflict) -> str:
 
 
 def _shown(raw: object) -> str:
-    """What the payload holds, as text: a string as it is, anything else as JSON."""
+    """What the payload holds, as text: a string as it is, anything else as JSON.
+
+    Past 200 characters it is cut, saying how long it was (a 5,000-digit value
+    is not sent back whole).
+    """
     if isinstance(raw, str):
-        return raw
-    try:
-        text = json.dumps(raw, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = safe_repr(raw)
-    return text if len(text) <= 200 else text[:199] + "…"  # noqa: PLR2004
+        text = raw
+    else:
+        try:
+            text = json.dumps(raw, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = safe_repr(raw)
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    return f"{text[:60]}… ({len(text):,} characters)"
+
+
+_SHOWN_CHARS: Final = 200
 
 
 class _Conflicts:
@@ -1054,8 +1064,16 @@ class _Reader:
         value = row.value
         if value is None and row.deleted:
             value = 0  # a deletion names a data value; what it held does not matter
-        if isinstance(value, str) and value.isascii() and value.isdigit():
-            value = int(value)  # DHIS2 writes every value as text; an integer stays one
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isdigit()
+            and len(value) <= MAX_DIGITS
+        ):
+            # DHIS2 writes every value as text; an integer stays one. A longer run of digits
+            # stays text, for the model to refuse with its digit cap (int() of 5,000
+            # digits would raise Python's own conversion limit instead).
+            value = int(value)
         try:
             return Observation.model_validate(
                 {
@@ -1104,6 +1122,37 @@ def _reason(error: Any) -> str:
     cause = error.get("ctx", {}).get("error")
     reason = getattr(cause, "reason", None)
     return reason if isinstance(reason, str) else str(error["msg"])
+
+
+def _long_int(text: str) -> int | str:
+    """A JSON integer literal: an ``int``, or its digits as text past :data:`MAX_DIGITS`."""
+    return int(text) if len(text.lstrip("-")) <= MAX_DIGITS else text
+
+
+def _with_long_numbers(payload: object, error: ValidationError) -> _Payload | None:
+    """The payload read again when its only trouble is a number too long for the JSON parser.
+
+    pydantic's JSON parser refuses a whole document for one integer literal of
+    thousands of digits; DHIS2 reads any value as text. Read that way (the long
+    literal kept as its digits), the value is refused on its own row, as a
+    located conflict. ``None`` when that is not the trouble.
+    """
+    out_of_range = any(
+        item["type"] == "json_invalid" and "number out of range" in item["msg"]
+        for item in error.errors(include_url=False)
+    )
+    if not out_of_range or not isinstance(payload, str | bytes):
+        return None
+    try:
+        data = json.loads(payload, parse_int=_long_int, parse_constant=_no_constant)
+        json.dumps(data, ensure_ascii=False).encode()  # no lone surrogate slipped through
+        return _Payload.model_validate(data)
+    except (ValueError, RecursionError, UnicodeError, ValidationError):
+        return None
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)  # NaN and Infinity are not JSON
 
 
 class _Problems:
@@ -1162,7 +1211,10 @@ def from_dhis2_data_value_set(
         else:
             document = _Payload.model_validate(payload)
     except ValidationError as e:
-        raise Dhis2MappingError("dataValueSets payload", problems_from(e)) from e
+        reread = _with_long_numbers(payload, e)
+        if reread is None:
+            raise Dhis2MappingError("dataValueSets payload", problems_from(e)) from e
+        document = reread
     reader = _Reader(document, mapping, dataset)
     if not reader.abort_if_refused():
         for index, raw in enumerate(document.dataValues):

@@ -56,8 +56,12 @@ def export_tabular(
     Text that a spreadsheet would run as a formula (starting with ``=``,
     ``+``, ``-``, ``@``, a tab or a carriage return) is written with a
     leading ``'``, and a genuine leading ``'`` is doubled; reading undoes
-    both. Numbers are never text: a workbook holds numeric cells, formatted
-    with grouped thousands, and dates as date cells.
+    both. A workbook holds numeric cells, formatted with grouped thousands,
+    and dates as date cells; a number Excel cannot hold exactly (more than 15
+    significant digits, or an integer from 2^53) is written as text with every
+    digit, which :func:`read_tabular` reads back exactly, and a
+    :class:`~antq_core.errors.TabularNotice` warning per column says so (``antq
+    export`` prints them).
 
     Args:
         dataset: What to write.

@@ -40,7 +40,7 @@ from antq_core._entities import (
 from antq_core._values.geo import GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION, Gazetteer
 from antq_core._values.phrases import parse_quantity
 from antq_core._values.quantity import Qualifier
-from antq_core._values.schema import SENSITIVE_FIELDS, pydantic_vi
+from antq_core._values.schema import HIDDEN_INPUT, SENSITIVE_FIELDS, pydantic_vi
 from antq_core._values.text import nfc
 from antq_core.errors import (
     AntqError,
@@ -154,8 +154,11 @@ class _Located:
         elif field is not None:
             header = field
         shown = None
-        if raw is not None and field not in SENSITIVE_FIELDS:
+        if raw is not None and field not in SENSITIVE_FIELDS and raw != HIDDEN_INPUT:
             shown = safe_repr(raw)
+        if field in SENSITIVE_FIELDS and raw is not None and _quotes(raw, vi, en):
+            # A personal cell's value never goes into a message, even a bad one.
+            vi, en = _PERSONAL_CELL
         cell = None if row is None or index is None else self.sheet.cell(row, index)
         where = Location(
             file=self.sheet.file, sheet=self.sheet.sheet, row=row, field=header, cell=cell
@@ -183,6 +186,19 @@ class _Located:
             if isinstance(raw, dict | list | tuple):
                 raw = None
             self.add(row, field, vi, item["msg"], raw)
+
+
+_PERSONAL_CELL: Final = (
+    "Không đọc được giá trị (không hiển thị: dữ liệu cá nhân)",
+    "cannot read the value (not shown: personal data)",
+)
+
+
+def _quotes(raw: object, *messages: str) -> bool:
+    """Whether any of ``messages`` quotes ``raw`` (whole, shortened or escaped)."""
+    text = str(raw)
+    pieces = {text, text[:40], repr(text[:40])[1:-1], text.strip()[:40]}
+    return any(piece and piece in message for piece in pieces for message in messages)
 
 
 def _header_key(raw: object) -> str:
@@ -879,7 +895,11 @@ def _gazetteer_problem(
             problem.input,
         )
         return
-    located = records.located["dataset"]
+    located = records.located.get("dataset")
+    if located is None:
+        # The dataset table could not be read (no usable header, or no table): that is
+        # reported already, and the gazetteer fields it should hold are missing because of it.
+        return
     field = "gazetteer_" + path.removeprefix("$.").split(".")[0]
     shown = None if problem.message_en == "Field required" else problem.input
     located.add(
@@ -944,10 +964,13 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -
     try:
         metadata = DatasetMetadata.model_validate(meta)
     except ValidationError as e:
-        located = records.located["dataset"]
+        # Without a readable dataset table (reported already) its fields are missing too.
+        table = records.located.get("dataset")
         for item in e.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
-            located.add(
+            if table is None:
+                break
+            table.add(
                 rows.get(field or ""),
                 "value",
                 f"{field}: {pydantic_vi(item['type'])}",

@@ -21,8 +21,12 @@ Row = tuple[Any, ...]
 
 
 def columns_of(table: Table, *, include_sensitive: bool) -> tuple[Column, ...]:
-    """The columns written: personal ones only when asked for."""
-    return tuple(c for c in table.columns if include_sensitive or not c.sensitive)
+    """The columns written: personal ones only when asked for, with ``True`` itself.
+
+    A truthy ``"no"`` or ``1`` from an untyped caller is a mistake, not a request.
+    """
+    asked = include_sensitive is True
+    return tuple(c for c in table.columns if asked or not c.sensitive)
 
 
 def slice_text(slice_: Disaggregation) -> str | None:

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import io
 import re
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from antq_core._util.atomic import atomic_write
 from antq_core._util.extras import require
 from antq_core._values.quantity import Unit
-from antq_core.errors import ExportError, safe_repr
+from antq_core.errors import ExportError, Location, Problem, TabularNotice, safe_repr
 from antq_core.io.tabular._cells import escape, join_list, write_bool, write_number
 from antq_core.io.tabular._layout import CHOICES, TABLES, Column, Kind, Table
 from antq_core.io.tabular._rows import columns_of, observation_columns, table_rows
@@ -33,6 +34,8 @@ INTEGER_FORMAT: Final = "#,##0"
 DECIMAL_FORMAT: Final = "#,##0.0##########"
 DATE_FORMAT: Final = "dd/mm/yyyy"
 MAX_EXACT_FLOAT: Final = 2**53
+EXCEL_DIGITS: Final = 15
+"""Significant digits Excel keeps of a number (it rounds what it reads to 15)."""
 
 
 def _openpyxl() -> Any:
@@ -62,8 +65,20 @@ class _IllegalText(Exception):  # noqa: N818 - internal signal, re-raised as Exp
     """A text a workbook cannot store; caught by :func:`write_workbook`."""
 
 
+def _significant_digits(value: int | Decimal) -> int:
+    digits = str(abs(value)) if isinstance(value, int) else format(abs(value), "f")
+    return len(digits.replace(".", "").strip("0"))
+
+
 def _exact_float(value: int | Decimal) -> float | None:
-    """``value`` as a float when the float shows exactly the same number, else ``None``."""
+    """``value`` as a float when the float, and Excel, hold exactly that number, else ``None``.
+
+    Excel keeps 15 significant digits of a number and rounds the rest away on
+    reading, so a number needing more (``0.30000000000000004``,
+    ``9007199254740991``) is not written as a number.
+    """
+    if _significant_digits(value) > EXCEL_DIGITS:
+        return None
     if isinstance(value, int):
         return float(value) if abs(value) < MAX_EXACT_FLOAT else None
     if value == value.to_integral_value():
@@ -83,6 +98,9 @@ class _Cells:
         self.lang = lang
         self.make = WriteOnlyCell
         self.bold = Font(bold=True)
+        self.row = 1  # the row being built (1: the header)
+        # Numbers written as text to keep every digit: column key -> (count, first row).
+        self.as_text: dict[str, tuple[int, int]] = {}
 
     def header(self, columns: tuple[Column, ...]) -> list[Any]:
         cells = []
@@ -104,6 +122,10 @@ class _Cells:
         if isinstance(value, int | Decimal):
             number = _exact_float(value)
             if number is None:
+                whole_decimal = isinstance(value, Decimal) and value == value.to_integral_value()
+                if not whole_decimal or _significant_digits(value) > EXCEL_DIGITS:
+                    count, first = self.as_text.get(column.key, (0, self.row))
+                    self.as_text[column.key] = (count + 1, first)
                 return write_number(value, self.lang)  # text the reader parses back exactly
             cell = self.make(self.ws, value=value if isinstance(value, int) else number)
             cell.number_format = INTEGER_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
@@ -111,8 +133,10 @@ class _Cells:
         text = join_list(value) if column.kind is Kind.LIST else str(value)
         bad = _ILLEGAL.search(text)
         if bad is not None:
+            # A personal value is never quoted, not even to say what is wrong with it.
+            shown = "(not shown: personal data)" if column.sensitive else safe_repr(text, 40)
             reason = (
-                f"column {column.key!r}: the text {safe_repr(text, 40)} holds the control "
+                f"column {column.key!r}: the text {shown} holds the control "
                 f"character {bad.group()!r}, which a workbook cannot store"
             )
             raise _IllegalText(reason)
@@ -127,6 +151,7 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
     """Write the dataset as one workbook: one sheet per table."""
     openpyxl = _openpyxl()
     workbook = openpyxl.Workbook(write_only=True)
+    notices: list[TabularNotice] = []
     for table in TABLES:
         columns = columns_of(table, include_sensitive=include_sensitive)
         ws = workbook.create_sheet(_sheet_title(table, lang))
@@ -137,19 +162,52 @@ def write_workbook(dataset: Dataset, path: Path, *, lang: str, include_sensitive
         try:
             if table.key == "observations":
                 data = observation_columns(dataset)
-                series = [data[c.key] for c in columns]
-                for row in zip(*series, strict=True):
-                    ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
+                rows: Any = zip(*[data[c.key] for c in columns], strict=True)
             else:
-                for row in table_rows(dataset, table, columns, lang):
-                    ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
+                rows = table_rows(dataset, table, columns, lang)
+            for row in rows:
+                cells.row += 1
+                ws.append([cells.cell(c, v) for c, v in zip(columns, row, strict=True)])
         except _IllegalText as e:
             _close_sheets(workbook)
             raise ExportError(str(path), f"sheet {ws.title!r}, {e}") from None
+        notices += _as_text_notices(path, ws.title, columns, cells, lang)
     try:
         _save(workbook, path)
     finally:
         _close_sheets(workbook)
+    for notice in notices:  # once the workbook is written
+        warnings.warn(notice, stacklevel=4)
+
+
+def _as_text_notices(
+    path: Path, title: str, columns: tuple[Column, ...], cells: _Cells, lang: str
+) -> list[TabularNotice]:
+    """A notice for each column where numbers were written as text to keep their digits."""
+    from openpyxl.utils import get_column_letter
+
+    found = []
+    for i, column in enumerate(columns, start=1):
+        if column.key not in cells.as_text:
+            continue
+        count, first = cells.as_text[column.key]
+        where = Location(
+            file=str(path),
+            sheet=title,
+            field=column.header(lang),
+            cell=f"{get_column_letter(i)}{first}",
+        )
+        en = (
+            f"{count} number(s) need more than {EXCEL_DIGITS} significant digits, which Excel "
+            "would round away: written as text with every digit (antq import reads them back "
+            "exactly; Excel shows them as text)"
+        )
+        vi = (
+            f"{count} số cần hơn {EXCEL_DIGITS} chữ số có nghĩa, Excel sẽ làm tròn: đã ghi dạng "
+            "chữ, đủ mọi chữ số (antq import đọc lại chính xác; Excel hiển thị dạng chữ)"
+        )
+        found.append(TabularNotice(Problem(where, en, vi)))
+    return found
 
 
 def _save(workbook: Any, path: Path) -> None:

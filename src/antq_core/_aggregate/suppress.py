@@ -1,0 +1,382 @@
+"""Small-cell suppression of published counts of people, with complementary suppression."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from antq_core._aggregate.table import AggregateRow, AggregateTable, KeyValue, SpaceSource
+from antq_core._values.quantity import Quantity
+from antq_core.errors import InvalidValueError
+
+__all__ = [
+    "PEOPLE_DIMENSIONS",
+    "SuppressedRow",
+    "SuppressedTable",
+    "Suppression",
+    "WithheldTotal",
+    "suppress_small_counts",
+]
+
+PEOPLE_DIMENSIONS: Final = frozenset({"person", "membership"})
+"""Unit dimensions whose counts are counts of people (protected by default)."""
+
+
+class Suppression(enum.StrEnum):
+    """Why a cell is not published."""
+
+    PRIMARY = "primary"
+    """It counts fewer people than the threshold (and more than none)."""
+    COMPLEMENTARY = "complementary"
+    """It is hidden so that a primary cell cannot be worked out from a total."""
+
+    def reason(self, threshold: int, lang: str = "en") -> str:
+        """The reason in words, in Vietnamese (``"vi"``) or English."""
+        if self is Suppression.PRIMARY:
+            if lang == "vi":
+                return f"Ẩn: ít hơn {threshold} người"
+            return f"hidden: fewer than {threshold} people"
+        if lang == "vi":
+            return "Ẩn thêm để không suy ra được ô bị ẩn từ tổng"
+        return "hidden too, so that no hidden cell can be worked out from a total"
+
+
+def _freeze(keys: Mapping[str, KeyValue]) -> Mapping[str, KeyValue]:
+    return MappingProxyType(dict(keys))
+
+
+def _freeze_text(keys: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(keys))
+
+
+@attrs.frozen
+class SuppressedRow:
+    """A row of an :class:`~antq_core.AggregateTable` as it may be published.
+
+    Attributes:
+        keys: The group, as in :class:`~antq_core.AggregateRow`.
+        metric: Id of the metric.
+        quantity: The aggregate; ``None`` when suppressed.
+        observations: How many observations contributed; ``None`` when
+            suppressed (for distinct people it is a count of people too).
+        missing: As in :class:`~antq_core.AggregateRow`.
+        suppressed: Why it is hidden, or ``None`` when it is published.
+        source: As in :class:`~antq_core.AggregateRow`.
+    """
+
+    keys: Mapping[str, KeyValue] = attrs.field(converter=_freeze, hash=False)
+    metric: str
+    quantity: Quantity | None
+    observations: int | None
+    missing: int
+    suppressed: Suppression | None
+    source: SpaceSource = SpaceSource.SUMMED
+
+    def to_dict(self, threshold: int, lang: str = "en") -> dict[str, Any]:
+        """Plain values as in :meth:`~antq_core.AggregateRow.to_dict`, and the reason."""
+        q = self.quantity
+        return {
+            **{name: str(value) for name, value in self.keys.items()},
+            "metric": self.metric,
+            "value": None if q is None else q.value,
+            "unit": None if q is None else q.unit.code,
+            "qualifier": None if q is None else q.qualifier.value,
+            "observations": self.observations,
+            "missing": self.missing,
+            "source": self.source.value,
+            "suppressed": None if self.suppressed is None else self.suppressed.value,
+            "reason": None if self.suppressed is None else self.suppressed.reason(threshold, lang),
+        }
+
+
+@attrs.frozen
+class WithheldTotal:
+    """A total that must not be published beside the table: no cell could protect it.
+
+    The cells of the group (``metric``, the ``fixed`` keys, every value of
+    ``over``) hold one hidden cell and no other cell that could be hidden
+    with it, so the group's total would give that cell away.
+
+    Attributes:
+        metric: Id of the metric.
+        over: The ``by`` name the total runs over, or ``"parent:NAME"`` for
+            the total of the cells of NAME under one parent.
+        fixed: The keys every cell of the group shares (and, for a parent
+            total, ``"parent"``: the parent's value).
+    """
+
+    metric: str
+    over: str
+    fixed: Mapping[str, str] = attrs.field(converter=_freeze_text, hash=False)
+
+
+@attrs.frozen(eq=False)
+class SuppressedTable(Sequence[SuppressedRow]):
+    """An aggregate table ready to publish: small counts of people hidden.
+
+    Attributes:
+        rows: The rows, in the table's order, each published or suppressed.
+        by: The grouping names.
+        threshold: Counts from 1 to ``threshold - 1`` were hidden.
+        withheld: Totals that must not be published with the table.
+    """
+
+    rows: tuple[SuppressedRow, ...]
+    by: tuple[str, ...]
+    threshold: int
+    withheld: tuple[WithheldTotal, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[SuppressedRow]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> SuppressedRow:  # type: ignore[override]
+        return self.rows[index]
+
+    def __repr__(self) -> str:
+        hidden = sum(r.suppressed is not None for r in self.rows)
+        return (
+            f"<SuppressedTable by {list(self.by)}: {len(self.rows)} rows, {hidden} suppressed"
+            f" below {self.threshold}, {len(self.withheld)} totals withheld>"
+        )
+
+    def to_dicts(self, lang: str = "en") -> list[dict[str, Any]]:
+        """Every row as :meth:`SuppressedRow.to_dict` gives it."""
+        return [row.to_dict(self.threshold, lang) for row in self.rows]
+
+
+# A group of cells whose total may be published: (metric, over, fixed keys as a tuple).
+_Line = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def suppress_small_counts(
+    table: AggregateTable,
+    threshold: int,
+    *,
+    metrics: Iterable[str] | None = None,
+    parents: Mapping[str, Mapping[str, str]] | None = None,
+) -> SuppressedTable:
+    """Hide counts of people below ``threshold``, and enough others that none can be recovered.
+
+    A cell that counts from 1 to ``threshold - 1`` people is hidden
+    (*primary* suppression). Then, since published totals let a reader
+    subtract, other cells are hidden too (*complementary* suppression): every
+    total a reader may know (the sum over each ``by`` name with the other
+    keys fixed, i.e. each row and column total and the grand total; with
+    ``parents``, also the sum of a name's cells under one parent) either
+    covers no hidden cell or covers at least two, and finally no hidden cell
+    is determined by all those totals together (checked exactly, by linear
+    algebra over the rationals). Complements are chosen among cells of at
+    least one person, smallest first. A total whose hidden cell has no
+    possible complement (a group of one cell) is listed in
+    :attr:`SuppressedTable.withheld`: it must not be published.
+
+    Zero is published: a group with no people reveals no person. Rows of
+    other metrics, and rows with no value, pass through unchanged.
+
+    >>> from antq_core import AggregateRow, AggregateTable, Quantity
+    >>> from antq_core.privacy import suppress_small_counts
+    >>> counts = {("a", "2016"): 12, ("a", "2017"): 2, ("b", "2016"): 9, ("b", "2017"): 15}
+    >>> table = AggregateTable(
+    ...     rows=tuple(
+    ...         AggregateRow({"commune": c, "year": y}, "helped", Quantity(n, "person"), n, 0)
+    ...         for (c, y), n in counts.items()
+    ...     ),
+    ...     by=("commune", "year"),
+    ...     engine="python",
+    ...     unplaceable=(),
+    ... )
+    >>> published = suppress_small_counts(table, 5)
+    >>> [(r.keys["commune"], r.keys["year"], r.quantity, r.suppressed) for r in published]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('a', '2016', None, <Suppression.COMPLEMENTARY: 'complementary'>),
+     ('a', '2017', None, <Suppression.PRIMARY: 'primary'>),
+     ('b', '2016', None, <Suppression.COMPLEMENTARY: 'complementary'>),
+     ('b', '2017', None, <Suppression.COMPLEMENTARY: 'complementary'>)]
+
+    The 2 in commune a, 2017 would follow from the row total of commune a
+    (14) and the 12 beside it; hiding 12 moves the problem to the 2016
+    column, and so on round the table.
+
+    Args:
+        table: What :func:`~antq_core.aggregate` returned.
+        threshold: The smallest count that may be published (at least 1;
+            1 hides nothing). Statistics offices commonly use 3 to 10.
+        metrics: Metric ids to protect; by default every row whose unit
+            counts people (:data:`PEOPLE_DIMENSIONS`: persons, members).
+        parents: For a ``by`` name, the parent of each of its values (for
+            communes, ``{commune code: district code}``), so the total of a
+            parent is protected too.
+
+    Returns:
+        The table with each row published or suppressed.
+
+    Raises:
+        InvalidValueError: ``threshold`` is not a whole number of at least 1,
+            or a protected cell is not a whole number of people.
+
+    .. versionadded:: 0.1.0
+    """
+    # Callers are not always type-checked: a float or a bool is refused here.
+    if type(threshold) is not int or threshold < 1:
+        raise InvalidValueError("threshold", threshold, "give a whole number of at least 1")
+    wanted = None if metrics is None else frozenset(metrics)
+    values: dict[int, int] = {}
+    for i, row in enumerate(table.rows):
+        if row.quantity is None:
+            continue
+        if wanted is None:
+            protected = row.quantity.unit.dimension in PEOPLE_DIMENSIONS
+        else:
+            protected = row.metric in wanted
+        if not protected:
+            continue
+        value = row.quantity.value
+        if isinstance(value, bool) or int(value) != value or value < 0:
+            reason = "a count of people is a whole number of at least 0"
+            raise InvalidValueError(f"value of row {i} ({row.metric})", value, reason)
+        values[i] = int(value)
+    lines = _lines(table.rows, values, table.by, parents or {})
+    status, withheld = _protect(values, lines, threshold)
+    rows = tuple(
+        SuppressedRow(
+            row.keys,
+            row.metric,
+            None if i in status else row.quantity,
+            None if i in status else row.observations,
+            row.missing,
+            status.get(i),
+            row.source,
+        )
+        for i, row in enumerate(table.rows)
+    )
+    held = tuple(WithheldTotal(line[0], line[1], dict(line[2])) for line in sorted(withheld))
+    return SuppressedTable(rows, tuple(table.by), threshold, held)
+
+
+def _lines(
+    rows: Sequence[AggregateRow],
+    values: Mapping[int, int],
+    by: Sequence[str],
+    parents: Mapping[str, Mapping[str, str]],
+) -> dict[_Line, list[int]]:
+    """Every group of cells whose total a reader may know, with its cells."""
+    lines: dict[_Line, list[int]] = {}
+    for i in values:
+        row = rows[i]
+        keys = {name: str(value) for name, value in row.keys.items()}
+        for name in by or ("",):
+            fixed = tuple((k, v) for k, v in keys.items() if k != name)
+            lines.setdefault((row.metric, name, fixed), []).append(i)
+            parent_of = parents.get(name)
+            if parent_of is not None and keys.get(name) in parent_of:
+                under = (*fixed, ("parent", parent_of[keys[name]]))
+                lines.setdefault((row.metric, f"parent:{name}", under), []).append(i)
+    return lines
+
+
+def _protect(
+    values: Mapping[int, int], lines: Mapping[_Line, list[int]], threshold: int
+) -> tuple[dict[int, Suppression], set[_Line]]:
+    status = {i: Suppression.PRIMARY for i, v in values.items() if 0 < v < threshold}
+    withheld: set[_Line] = set()
+    if not status:
+        return status, withheld
+    lines_of: dict[int, list[_Line]] = {}
+    for line, cells in lines.items():
+        for i in cells:
+            lines_of.setdefault(i, []).append(line)
+    order = sorted(lines)
+    while True:
+        changed = False
+        for line in order:
+            if line in withheld:
+                continue
+            if sum(i in status for i in lines[line]) != 1:
+                continue
+            # One hidden cell in a published total: hide another, or withhold the total.
+            if not _hide_one_more(line, lines, values, status, withheld):
+                withheld.add(line)
+            changed = True
+        if changed:
+            continue
+        exposed = _determined(status, lines, withheld)
+        if not exposed:
+            return status, withheld
+        cell = min(exposed)
+        if not any(
+            _hide_one_more(line, lines, values, status, withheld)
+            for line in lines_of[cell]
+            if line not in withheld
+        ):
+            withheld.update(lines_of[cell])
+
+
+def _hide_one_more(
+    line: _Line,
+    lines: Mapping[_Line, list[int]],
+    values: Mapping[int, int],
+    status: dict[int, Suppression],
+    withheld: set[_Line],
+) -> bool:
+    """Hide the smallest published cell of at least one person in ``line``; whether one was."""
+    if line in withheld:
+        return False
+    candidates = [i for i in lines[line] if i not in status and values[i] > 0]
+    if not candidates:
+        return False
+    status[min(candidates, key=lambda i: (values[i], i))] = Suppression.COMPLEMENTARY
+    return True
+
+
+def _determined(
+    status: Mapping[int, Suppression],
+    lines: Mapping[_Line, list[int]],
+    withheld: set[_Line],
+) -> list[int]:
+    """Hidden cells whose value follows from the published totals and cells.
+
+    Each published total gives one equation: the sum of its hidden cells is
+    known. A hidden cell is determined exactly when its unit vector lies in the
+    span of those equations; in reduced row echelon form, when its column is a
+    pivot whose row has no other entry.
+    """
+    hidden = sorted(status)
+    column = {cell: j for j, cell in enumerate(hidden)}
+    equations: list[dict[int, Fraction]] = []
+    for line, cells in lines.items():
+        if line in withheld:
+            continue
+        row = {column[i]: Fraction(1) for i in cells if i in column}
+        if row:
+            equations.append(row)
+    pivots: dict[int, dict[int, Fraction]] = {}
+    for equation in equations:
+        row = dict(equation)
+        for pivot, basis in pivots.items():
+            factor = row.get(pivot)
+            if factor:
+                for j, v in basis.items():
+                    row[j] = row.get(j, Fraction(0)) - factor * v
+                row = {j: v for j, v in row.items() if v}
+        if not row:
+            continue
+        pivot = min(row)
+        scale = row[pivot]
+        row = {j: v / scale for j, v in row.items()}
+        for other in pivots.values():
+            factor = other.get(pivot)
+            if factor:
+                for j, v in row.items():
+                    other[j] = other.get(j, Fraction(0)) - factor * v
+                for j in [j for j, v in other.items() if not v]:
+                    del other[j]
+        pivots[pivot] = row
+    return [hidden[p] for p, row in pivots.items() if len(row) == 1]
