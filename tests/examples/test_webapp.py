@@ -193,6 +193,7 @@ def test_a_month_of_reports_by_template_json_and_with_a_mistake(service: httpx.C
             "qualifier": "exact",
             "observations": 2,
             "missing": june[0]["missing"],
+            "source": "summed",
         }
     ]
     province = service.get("/rollups", params={"metric": "tips_received", "by": "province"}).json()
