@@ -9,7 +9,7 @@ commune's figures go to its default part, qualified "approximately", with a note
 
 Data, deterministic from ``--seed``: N observations, each of one commune of the
 June 2025 map (10,000-odd, chosen uniformly, so about 4% of the rows sit on a split
-commune), one of 10 flow metrics counted in cases, one of 24 months (2024-2025), a
+commune), one of 20 flow metrics counted in cases, one of 60 months (2021-2025), a
 whole number, exact, no note; no two rows share metric, commune and month. The antq
 dataset's store is filled a column at a time through the store's builder (as
 ``benchmarks/aggregate.py`` does: building N ``Observation`` models first would
@@ -69,8 +69,8 @@ from antq_core import (
 )
 from antq_core._dataset.store import QUALIFIER_INDEX, StoreBuilder
 
-N_METRICS = 10
-MONTHS = [Period.month(2024 + m // 12, m % 12 + 1) for m in range(24)]
+N_METRICS = 20
+MONTHS = [Period.month(2021 + m // 12, m % 12 + 1) for m in range(60)]
 APPROX = QUALIFIER_INDEX[Qualifier.APPROXIMATELY]
 
 
