@@ -27,7 +27,12 @@ PYTEST_ARGS ?=
 # same Hypothesis profile (tests/conftest.py), so the CI profile stays deterministic, and
 # pytest-cov combines the workers' coverage. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-SPHINX := $(BIN)/sphinx-build -E -q -W --keep-going
+SPHINX_BASE := $(BIN)/sphinx-build -q -W --keep-going
+SPHINX := $(SPHINX_BASE) -E
+# The doctest and HTML builds share one environment (the parsed sources and autodoc's
+# output): the HTML step reuses what the doctest step just read, when that is newer than
+# the wheel installed for it, and reads everything afresh (-E) otherwise.
+DOCTREES := docs/_build/doctrees
 
 # Build an sdist, then a wheel from it (so a file missing from the sdist fails
 # here too), into an emptied dist/. Output is shown only on failure.
@@ -135,7 +140,7 @@ pytest: install-dev ajv
 .PHONY: doctest
 doctest: install-dev
 	@echo "== sphinx doctest"
-	@$(SPHINX) -b doctest -d docs/_build/doctrees-doctest docs docs/_build/doctest
+	@$(SPHINX) -b doctest -d $(DOCTREES) docs docs/_build/doctest
 	@grep -E '^ +[0-9]+ tests?$$' docs/_build/doctest/output.txt | sed 's/^ */   doctest: /'
 
 .PHONY: examples
@@ -151,7 +156,10 @@ examples: install-dev
 .PHONY: docs
 docs: install-dev
 	@echo "== sphinx html (-W -n)"
-	@$(SPHINX) -n -b html -d docs/_build/doctrees docs docs/_build/html
+	@rm -rf docs/_build/html
+	@fresh=-E; \
+	if [ $(DOCTREES)/environment.pickle -nt "$(WHEEL)" ]; then fresh=; fi; \
+	$(SPHINX_BASE) $$fresh -n -b html -d $(DOCTREES) docs docs/_build/html
 
 .PHONY: fuzz
 fuzz: install-dev
