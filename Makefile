@@ -58,7 +58,7 @@ help:
 	@echo "make examples   run every examples/*.py"
 	@echo "make docs       HTML docs into docs/_build/html (-W -n)"
 	@echo "make fuzz       pytest with HYPOTHESIS_PROFILE=fuzz (long, random)"
-	@echo "make bench      run benchmarks/*.py"
+	@echo "make bench      run benchmarks/*.py (not the profile_*.py helpers)"
 	@echo "make clean      remove .venv, dist/, docs/_build and caches"
 
 # ------------------------------------------------------------------ environment
@@ -178,6 +178,7 @@ $(BENCH_STAMP): $(DEV_STAMP)
 bench: install-dev $(BENCH_STAMP)
 	@for f in benchmarks/*.py; do \
 		[ -e "$$f" ] || continue; \
+		case "$$f" in benchmarks/profile_*) continue;; esac; \
 		echo "== benchmark $$f"; \
 		$(BIN)/python "$$f"; \
 	done
