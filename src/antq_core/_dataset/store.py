@@ -431,6 +431,16 @@ class ObservationStore(Sequence[Observation]):
         """
         return self._audit_of(self._slot(self._check(row)))
 
+    def audits(self) -> Mapping[int, FigureAudit]:
+        """Every row that has a record of who stored it and when, by row: :meth:`audit` in bulk.
+
+        Rows with no such record are left out, so a dataset loaded without
+        any gives an empty mapping. The mapping is read-only and, like the
+        store, never changes.
+        """
+        self.columns()  # one chunk, no overlay and no removals: its audits are by row
+        return MappingProxyType(self._chunks[0].audit)
+
     def rows_for(
         self, *, metric: str | None = None, subject: SubjectRef | None = None
     ) -> list[int]:
@@ -1010,6 +1020,7 @@ class StoreBuilder:
         source: Sequence[int] | None = None,
         note: Sequence[int] | None = None,
         exact: Mapping[int, Number] | None = None,
+        audit: Mapping[int, FigureAudit] | None = None,
     ) -> None:
         """Append one batch of rows, given as columns of equal length.
 
@@ -1021,6 +1032,8 @@ class StoreBuilder:
         store's type codes (``I``; ``H`` for units, ``B`` for qualifiers,
         ``q`` for values) are copied without a Python loop; such an array
         may be taken over instead of copied, so do not change it afterwards.
+        ``audit`` holds who stored a row and when (:class:`FigureAudit`), by
+        its index in this batch, for the rows that have such a record.
         """
         chunk = self._open()
         n = len(metric)
@@ -1040,6 +1053,9 @@ class StoreBuilder:
         if exact:
             for row, number in exact.items():
                 chunk.exact[base + row] = number
+        if audit:
+            for row, figure_audit in audit.items():
+                chunk.audit[base + row] = figure_audit
 
     def append_all(self, observations: Iterable[Observation]) -> None:
         """Append observation models (already validated), one row each."""
