@@ -348,7 +348,7 @@ def run(n: int, repeat: int, seed: int) -> dict[str, Any]:
 
         ds = Dataset.from_json(data)  # the warm-up, and a check of what was loaded
         assert len(ds.observations) == n
-        assert len(ds.observations._exact) == counts["decimal"]
+        assert len(ds.observations.columns().exact) == counts["decimal"]
         del ds
         rows = BASELINE.validate_json(observations)
         assert len(rows) == n

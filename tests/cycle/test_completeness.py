@@ -74,11 +74,21 @@ def test_compulsory_metrics_decide_whether_a_report_is_given(
     assert result.actual == 0  # tips_received is compulsory
 
 
-def test_loaded_figures_count_with_an_unknown_time(may: Dataset) -> None:
-    reloaded = Dataset.from_dict(may.to_dict())
-    result = completeness(reloaded, form="monthly", period="2025-05")
+def test_figures_loaded_without_a_record_count_with_an_unknown_time(may: Dataset) -> None:
+    document = may.to_dict()
+    for row in document["observations"]:  # a document written before figures had a record
+        for field in ("stored_by", "created", "last_updated"):
+            row.pop(field, None)
+    result = completeness(Dataset.from_dict(document), form="monthly", period="2025-05")
     assert (result.actual, result.on_time) == (7, 0)
     assert sum(u.unknown_time for u in result.units) == 7
+
+
+def test_reloaded_figures_keep_their_time(may: Dataset) -> None:
+    reloaded = Dataset.from_dict(may.to_dict())
+    result = completeness(reloaded, form="monthly", period="2025-05")
+    assert (result.actual, result.on_time) == (7, 5)
+    assert result == completeness(may, form="monthly", period="2025-05")
 
 
 def test_wrong_questions_are_typed_errors(may: Dataset) -> None:

@@ -50,10 +50,10 @@ def test_completeness_from_the_store_is_that_of_the_dataset(
         result = store.completeness(form="monthly", period="2025-05", parent="001")
         assert (result.expected, result.actual, result.on_time) == (8, 7, 5)
         assert result.silent == ((SILENT, f"xã {communes[SILENT]}"),)
-        # The loaded dataset has the figures but not when they were stored.
+        # The loaded dataset has the figures and when they were stored.
         assert store.load() == may
         loaded = completeness(store.load(), form="monthly", period="2025-05")
-        assert (loaded.actual, loaded.on_time) == (7, 0)
+        assert (loaded.actual, loaded.on_time) == (7, 5)
         data = json.loads(TypeAdapter(CompletenessResponse).dump_json(result))
         schema = TypeAdapter(CompletenessResponse).json_schema(mode="serialization")
         jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)

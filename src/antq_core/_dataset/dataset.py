@@ -16,6 +16,7 @@ from antq_core._dataset.document import (
     DATASET_FORMAT,
     DATASET_FORMAT_VERSION,
     DatasetDocument,
+    audit_fields,
     parse_json,
     parse_python,
     read_document,
@@ -573,11 +574,16 @@ class Dataset:
             "organizations": dump(self._organizations.values()),
             "participants": dump(self._participants.values()),
             **({"forms": dump(self._forms.values())} if self._forms else {}),
-            # The model writes the wire format; defaults are left out to keep rows short.
-            "observations": [
-                o.model_dump(mode="json", exclude_defaults=True) for o in self._observations
-            ],
+            "observations": self._observation_rows(),
         }
+
+    def _observation_rows(self) -> list[dict[str, Any]]:
+        # The model writes the wire format; defaults are left out to keep rows short.
+        rows = [o.model_dump(mode="json", exclude_defaults=True) for o in self._observations]
+        # Who stored each figure and when, for the figures that have a record of it.
+        for row, audit in self._observations.audits().items():
+            rows[row].update(audit_fields(audit))
+        return rows
 
     def dumps(self, *, include_sensitive: bool = False) -> str:
         """The dataset as JSON text: entities indented, one observation per line.

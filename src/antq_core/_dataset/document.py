@@ -12,6 +12,7 @@ path. :class:`~antq_core.Dataset` (one document in memory),
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal, NotRequired
@@ -21,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     with_config,
@@ -28,7 +30,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from antq_core._dataset.rows import append_rows
-from antq_core._dataset.store import ObservationStore, StoreBuilder
+from antq_core._dataset.store import FigureAudit, ObservationStore, StoreBuilder
 from antq_core._entities import (
     DatasetMetadata,
     DisaggregationCategory,
@@ -45,7 +47,13 @@ from antq_core._entities import (
 from antq_core._util.inputs import encoding_problem, undecodable
 from antq_core._util.progress import gc_paused
 from antq_core._values.geo import Gazetteer, GazetteerDocument
-from antq_core._values.schema import JsonSchemaOf, json_whole_number, problems_from
+from antq_core._values.patterns import AWARE_TIME, whole
+from antq_core._values.schema import (
+    JsonPattern,
+    JsonSchemaOf,
+    json_whole_number,
+    problems_from,
+)
 from antq_core.errors import DatasetLoadError, Problem
 
 __all__ = [
@@ -57,6 +65,8 @@ __all__ = [
     "ROWS",
     "DatasetDocument",
     "ObservationRow",
+    "StoredObservation",
+    "audit_fields",
     "check_document",
     "encoding_problems",
     "every_problem",
@@ -87,6 +97,10 @@ class ObservationRow(TypedDict):
     disaggregation: NotRequired[dict[str, str]]
     source: NotRequired[str | None]
     note: NotRequired[str | None]
+    # Who stored the figure and when (FigureAudit); checked by append_rows, located.
+    stored_by: NotRequired[str | None]
+    created: NotRequired[str | None]
+    last_updated: NotRequired[str | None]
 
 
 class DatasetDocument(BaseModel):
@@ -116,7 +130,50 @@ class DatasetDocument(BaseModel):
     ] = Field(default_factory=list)
 
 
-_OBSERVATIONS: Final = TypeAdapter(list[Observation])
+class StoredObservation(Observation):
+    """An observation row of the document: the figure, and who stored it and when.
+
+    Only its JSON Schema is used (the published schema of ``observations``):
+    the rows themselves are read as :class:`ObservationRow` and checked by
+    :func:`~antq_core._dataset.rows.append_rows`. The three audit fields are
+    those of :class:`~antq_core.FigureAudit`; a row has them all or none, but
+    ``created`` may be left out (stored before any record was kept).
+    """
+
+    model_config = ConfigDict(title="StoredObservation")
+
+    stored_by: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Account of whoever stored the figure (DHIS2's storedBy)."
+    )
+    created: Annotated[dt.datetime, JsonPattern(whole(AWARE_TIME))] | None = Field(
+        default=None,
+        description="When the figure was first stored, with its time zone; none if not recorded.",
+    )
+    last_updated: Annotated[dt.datetime, JsonPattern(whole(AWARE_TIME))] | None = Field(
+        default=None,
+        description="When the figure was last changed, with its time zone; "
+        "required with stored_by or created.",
+    )
+
+
+_OBSERVATIONS: Final = TypeAdapter(list[StoredObservation])
+
+
+def _time_text(when: dt.datetime) -> str:
+    """``when`` as the document writes it: in UTC, so that the same moment is the same text.
+
+    (Two datasets are equal when their documents are; a store gives its times in UTC.)
+    """
+    return when.astimezone(dt.UTC).isoformat()
+
+
+def audit_fields(audit: FigureAudit) -> dict[str, str]:
+    """The fields of an observation row that say who stored it and when (the reader's inverse)."""
+    fields = {} if audit.stored_by is None else {"stored_by": audit.stored_by}
+    if audit.created is not None:
+        fields["created"] = _time_text(audit.created)
+    fields["last_updated"] = _time_text(audit.last_updated)
+    return fields
 
 
 DOCUMENT: Final = TypeAdapter(DatasetDocument)

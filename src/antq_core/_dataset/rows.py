@@ -10,14 +10,17 @@ Problems carry the JSON path of the row and field
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
 from operator import itemgetter
 from typing import Any, Final, NamedTuple, TypeVar
 
-from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
+from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, FigureAudit, StoreBuilder
 from antq_core._entities import TEXT_LIMIT
+from antq_core._values.patterns import AWARE_TIME
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
     Number,
@@ -104,6 +107,9 @@ _FIELD_ORDER: Final = {
             "disaggregation",
             "source",
             "note",
+            "stored_by",
+            "created",
+            "last_updated",
         )
     )
 }
@@ -112,6 +118,85 @@ _REQUIRED_FIELDS: Final = len(("metric", "subject", "period", "unit", "value"))
 _QUALIFIER_CODES: Final = {q.value: i for q, i in QUALIFIER_INDEX.items()}
 _BAD_QUALIFIER: Final = "not one of exact, at_least, at_most, approximately"
 _BAD_VALUE: Final = "a value is an integer or a decimal string like '5.8'"
+_STORED_BY_LIMIT: Final = 200
+_NO_LAST_UPDATED: Final = "a figure with stored_by or created needs its last_updated time"
+_AUDIT_FIELDS: Final = ("stored_by", "created", "last_updated")
+_AWARE_TIME: Final = re.compile(AWARE_TIME)
+
+
+def _aware_time(raw: str) -> dt.datetime:
+    """A time with its offset, as the document writes ``created`` and ``last_updated``."""
+    if _AWARE_TIME.fullmatch(raw) is None:
+        msg = "not a time with its offset like 2025-09-03T08:00:00+07:00 (at most microseconds)"
+        raise ValueError(msg)
+    return dt.datetime.fromisoformat(raw)
+
+
+def _stored_by(raw: str) -> str:
+    text = nfc(raw)
+    if not 1 <= len(text) <= _STORED_BY_LIMIT:
+        msg = f"stored_by has 1 to {_STORED_BY_LIMIT} characters"
+        raise ValueError(msg)
+    return text
+
+
+class _Audits:
+    """The audit fields of the rows that have them: each distinct string parsed once."""
+
+    def __init__(self, batch: _Batch) -> None:
+        self.batch = batch
+        self.found: dict[int, FigureAudit] = {}
+        self.times: dict[str, dt.datetime | str] = {}  # a parsed time, or why it did not parse
+        self.names: dict[str, str | ValueError] = {}
+        self.made: dict[tuple[str | None, dt.datetime | None, dt.datetime], FigureAudit] = {}
+
+    def time(self, i: int, field: str, raw: str) -> dt.datetime | None:
+        when = self.times.get(raw)
+        if when is None:
+            try:
+                when = _aware_time(raw)
+            except ValueError as e:
+                when = str(e)
+            self.times[raw] = when
+        if isinstance(when, str):
+            self.batch.bad(i, field, when, raw)
+            return None
+        return when
+
+    def read(self, i: int, row: Mapping[str, Any]) -> None:
+        raw_by, raw_created, raw_updated = map(row.get, _AUDIT_FIELDS)
+        if raw_by is None and raw_created is None and raw_updated is None:
+            return
+        ok = True
+        by: str | None = None
+        if raw_by is not None:
+            name = self.names.get(raw_by)
+            if name is None:
+                try:
+                    name = _stored_by(raw_by)
+                except ValueError as e:
+                    name = e
+                self.names[raw_by] = name
+            if isinstance(name, ValueError):
+                self.batch.bad(i, "stored_by", str(name), raw_by)
+                ok = False
+            else:
+                by = name
+        created = None
+        if raw_created is not None:
+            created = self.time(i, "created", raw_created)
+            ok = ok and created is not None
+        if raw_updated is None:
+            self.batch.bad(i, "last_updated", _NO_LAST_UPDATED, None)
+            return
+        updated = self.time(i, "last_updated", raw_updated)
+        if not ok or updated is None:
+            return
+        key = (by, created, updated)
+        audit = self.made.get(key)
+        if audit is None:
+            audit = self.made[key] = FigureAudit(by, created, updated)
+        self.found[i] = audit
 
 
 def append_rows(
@@ -130,7 +215,8 @@ def append_rows(
     heavily), turns the column into table indexes through a dict, and hands
     whole lists to the store's arrays.
     Python code visits only the rows that need it: those with optional fields
-    (qualifier, disaggregation, source, note), those whose value is a decimal
+    (qualifier, disaggregation, source, note, and who stored the figure and
+    when: stored_by, created, last_updated), those whose value is a decimal
     string, negative or beyond 64 bits, and, when some string did not parse,
     the rows that hold it.
 
@@ -162,7 +248,8 @@ class RowColumns(NamedTuple):
     """Observation rows as columns: the required fields whole, the optional ones sparse.
 
     ``extras`` lists ``(i, fields)`` for the rows that have any optional field
-    (qualifier, disaggregation, source, note), ``fields`` holding them by name.
+    (qualifier, disaggregation, source, note, stored_by, created, last_updated),
+    ``fields`` holding them by name.
     """
 
     metric: list[str]
@@ -188,7 +275,9 @@ def append_columns(
     )
     period = batch.required(columns.period, "period", lambda raw: periods.add(Period.parse(raw)))
     unit = batch.required(columns.unit, "unit", lambda raw: units.add(Unit.get(raw)))
-    qualifier, disaggregation, source, note = batch.optional(len(columns.metric), columns.extras)
+    qualifier, disaggregation, source, note, audit = batch.optional(
+        len(columns.metric), columns.extras
+    )
     value, exact = batch.values(columns.value, unit)
     if batch.found:
         batch.found.sort(key=lambda found: found[:2])
@@ -205,6 +294,7 @@ def append_columns(
         source=source,
         note=note,
         exact=exact,
+        audit=audit,
     )
 
 
@@ -239,8 +329,11 @@ class _Batch:
 
     def optional(
         self, n: int, extras: list[tuple[int, Mapping[str, Any]]]
-    ) -> tuple[array[int], array[int], array[int], array[int]]:
-        """The columns of the optional fields; most rows keep the defaults (0)."""
+    ) -> tuple[array[int], array[int], array[int], array[int], dict[int, FigureAudit]]:
+        """The columns of the optional fields; most rows keep the defaults (0).
+
+        Last comes who stored each row and when, for the rows that say so.
+        """
         builder = self.builder
         qualifier = array("B", [0]) * n
         disaggregation = array("I", [0]) * n
@@ -252,6 +345,7 @@ class _Batch:
         texts = builder.texts
         sources: _Table[str] = _Table(_id_parser(texts.add))
         notes: _Table[str] = _Table(lambda raw: texts.add(_note(raw)))
+        audits = _Audits(self)
         for i, row in extras:
             raw_qualifier = row.get("qualifier")
             if raw_qualifier is not None:
@@ -282,7 +376,8 @@ class _Batch:
                     self.bad(i, "note", notes.reasons[raw_note], raw_note)
                 else:
                     note[i] = n
-        return qualifier, disaggregation, source, note
+            audits.read(i, row)
+        return qualifier, disaggregation, source, note, audits.found
 
     def values(
         self, raws: list[Any], unit_codes: list[int]

@@ -50,9 +50,15 @@ class Interner(Generic[_T]):
     __slots__ = ("index", "values")
 
     def __init__(self, first: Iterable[_T] = ()) -> None:
-        self.values: list[_T] = []
-        self.index: dict[_T, int] = {}
-        for value in first:
+        values = list(first)
+        # Distinct values (a table copied from another, the common case) are indexed in C.
+        index = dict(zip(values, range(len(values)), strict=True))
+        if len(index) == len(values):
+            self.values, self.index = values, index
+            return
+        self.values = []
+        self.index = {}
+        for value in values:
             self.add(value)
 
     def add(self, value: _T) -> int:
@@ -152,6 +158,7 @@ _TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
 _MAX_CHUNKS: Final = 40
 _MAX_PATCHES: Final = 8192
 _MAX_DELTA: Final = 16384
+_MAX_OWN: Final = 1024
 
 # One row's codes and number: the eight code columns, then the value (an int or Number).
 _RowCodes = tuple[int, int, int, int, int, int, int, int, Number]
@@ -206,10 +213,14 @@ class _KeyIndex:
     Keys are the codes of metric, subject, period and disaggregation packed
     into one integer (``shifts``), or their tuple when they do not fit 64
     bits. The base is built once from the columns (in C) and never changed;
-    a derived store copies only the delta and adds to it.
+    a derived store copies only the delta and adds to it. Between them a
+    middle layer (``mid``), never changed either, takes the delta over when
+    it passes :data:`_MAX_OWN` keys, so that each derived store copies at most
+    that many; the middle layer goes into a new base past :data:`_MAX_DELTA`.
+    A key is looked up in the delta, then the middle layer, then the base.
     """
 
-    __slots__ = ("base", "delta", "limits", "shifts")
+    __slots__ = ("base", "delta", "limits", "mid", "shifts")
 
     def __init__(
         self,
@@ -217,11 +228,13 @@ class _KeyIndex:
         delta: dict[Any, int],
         shifts: tuple[int, ...] | None,
         limits: tuple[int, ...],
+        mid: dict[Any, int] | None = None,
     ) -> None:
         self.base = base
         self.delta = delta
         self.shifts = shifts
         self.limits = limits
+        self.mid: dict[Any, int] = {} if mid is None else mid
 
     def key(self, m: int, s: int, p: int, d: int) -> Any:
         shifts = self.shifts
@@ -235,12 +248,17 @@ class _KeyIndex:
 
     def get(self, key: Any) -> int | None:
         slot = self.delta.get(key)
+        if slot is None:
+            slot = self.mid.get(key)
         return self.base.get(key) if slot is None else slot
 
     def derived(self) -> _KeyIndex:
-        if len(self.delta) > _MAX_DELTA:
-            return _KeyIndex(self.base | self.delta, {}, self.shifts, self.limits)
-        return _KeyIndex(self.base, dict(self.delta), self.shifts, self.limits)
+        if len(self.delta) <= _MAX_OWN:
+            return _KeyIndex(self.base, dict(self.delta), self.shifts, self.limits, self.mid)
+        mid = self.mid | self.delta
+        if len(mid) > _MAX_DELTA:
+            return _KeyIndex(self.base | mid, {}, self.shifts, self.limits)
+        return _KeyIndex(self.base, {}, self.shifts, self.limits, mid)
 
 
 class ObservationStore(Sequence[Observation]):
@@ -431,6 +449,16 @@ class ObservationStore(Sequence[Observation]):
         """
         return self._audit_of(self._slot(self._check(row)))
 
+    def audits(self) -> Mapping[int, FigureAudit]:
+        """Every row that has a record of who stored it and when, by row: :meth:`audit` in bulk.
+
+        Rows with no such record are left out, so a dataset loaded without
+        any gives an empty mapping. The mapping is read-only and, like the
+        store, never changes.
+        """
+        self.columns()  # one chunk, no overlay and no removals: its audits are by row
+        return MappingProxyType(self._chunks[0].audit)
+
     def rows_for(
         self, *, metric: str | None = None, subject: SubjectRef | None = None
     ) -> list[int]:
@@ -588,7 +616,7 @@ class ObservationStore(Sequence[Observation]):
         index = self._key_index()
         metrics, disaggregations = t[0].index, t[4].index
         dead = self._dead_set
-        base, delta = index.base, index.delta
+        base, delta, mid = index.base, index.delta, index.mid
         lm, ls, lp, ld = index.limits
         if s >= ls or p >= lp:
             return _nowhere
@@ -616,7 +644,9 @@ class ObservationStore(Sequence[Observation]):
             k = key(m, d)
             slot = delta.get(k)
             if slot is None:
-                slot = base.get(k)
+                slot = mid.get(k)
+                if slot is None:
+                    slot = base.get(k)
             return None if slot is None or slot in dead else slot
 
         return find
@@ -761,6 +791,8 @@ def _chunk_of(
     )
     audit = {i: a for i, a in enumerate(audits) if a is not None}
     keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
+    if index.shifts is not None:
+        return _Chunk(cols, exact, audit), _packed_keys(keys, index, end)
     delta, key, fits, get = index.delta, index.key, index.fits, index.get
     for slot, (m, s, p, d) in enumerate(keys, end):
         if not fits(m, s, p, d):
@@ -773,6 +805,34 @@ def _chunk_of(
         if before is None or before < end:
             delta[k] = slot
     return _Chunk(cols, exact, audit), True
+
+
+def _packed_keys(keys: Iterable[tuple[int, int, int, int]], index: _KeyIndex, end: int) -> bool:
+    """:func:`_chunk_of`'s key loop for packed keys, with the index's steps written inline.
+
+    The same as :meth:`_KeyIndex.fits`, :meth:`_KeyIndex.key` and
+    :meth:`_KeyIndex.get` row by row (this loop is most of an apply's cost per figure).
+    Returns whether every key fitted; the keys before one that did not are added.
+    """
+    shifts = index.shifts
+    assert shifts is not None  # noqa: S101 - the caller's test
+    m_shift, s_shift, p_shift = shifts[0], shifts[1], shifts[2]
+    lm, ls, lp, ld = index.limits
+    base, mid, delta = index.base.get, index.mid.get, index.delta
+    find = delta.get
+    for slot, (m, s, p, d) in enumerate(keys, end):
+        if not (m < lm and s < ls and p < lp and d < ld):
+            return False
+        k = m << m_shift | s << s_shift | p << p_shift | d
+        before = find(k)
+        if before is None:
+            before = mid(k)
+            if before is None:
+                before = base(k)
+        # As in _chunk_of: a removed row's key is taken over; within the chunk the first wins.
+        if before is None or before < end:
+            delta[k] = slot
+    return True
 
 
 def _coded(intern: Callable[[Any], int], column: Sequence[Any]) -> list[int]:
@@ -1010,6 +1070,7 @@ class StoreBuilder:
         source: Sequence[int] | None = None,
         note: Sequence[int] | None = None,
         exact: Mapping[int, Number] | None = None,
+        audit: Mapping[int, FigureAudit] | None = None,
     ) -> None:
         """Append one batch of rows, given as columns of equal length.
 
@@ -1021,6 +1082,8 @@ class StoreBuilder:
         store's type codes (``I``; ``H`` for units, ``B`` for qualifiers,
         ``q`` for values) are copied without a Python loop; such an array
         may be taken over instead of copied, so do not change it afterwards.
+        ``audit`` holds who stored a row and when (:class:`FigureAudit`), by
+        its index in this batch, for the rows that have such a record.
         """
         chunk = self._open()
         n = len(metric)
@@ -1040,6 +1103,9 @@ class StoreBuilder:
         if exact:
             for row, number in exact.items():
                 chunk.exact[base + row] = number
+        if audit:
+            for row, figure_audit in audit.items():
+                chunk.audit[base + row] = figure_audit
 
     def append_all(self, observations: Iterable[Observation]) -> None:
         """Append observation models (already validated), one row each."""

@@ -25,6 +25,7 @@ import datetime as dt
 from typing import Final
 
 __all__ = [
+    "AWARE_TIME",
     "DATE",
     "DECIMAL_TEXT",
     "END",
@@ -56,6 +57,10 @@ _MONTH_DAY: Final = (
 
 DATE: Final = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)"
 """A date ``YYYY-MM-DD`` that exists, 0001-01-01 to 9999-12-31."""
+_HOUR_MINUTE: Final = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+AWARE_TIME: Final = rf"{DATE}T{_HOUR_MINUTE}:[0-5][0-9](?:\.[0-9]{{1,6}})?(?:Z|[+-]{_HOUR_MINUTE})"
+"""A time with its offset, as RFC 3339 writes it and Python reads it exactly:
+``2025-09-03T08:00:00+07:00``, at most microseconds, no leap second."""
 
 # Two-digit centuries by their remainder modulo 4: the Gregorian calendar repeats
 # every 400 years, so whether a year has an ISO week 53 depends on that and on its

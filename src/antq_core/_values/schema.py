@@ -231,6 +231,9 @@ OBSERVATION_FIELDS_VI: Final = {
     "disaggregation": "Phân tổ không hợp lệ",
     "source": "Mã nguồn không hợp lệ",
     "note": "Ghi chú không hợp lệ",
+    "stored_by": "Người nhập không hợp lệ (chuỗi 1 đến 200 ký tự)",
+    "created": "Thời điểm nhập không hợp lệ (dạng 2025-09-03T08:00:00+07:00)",
+    "last_updated": "Thời điểm cập nhật không hợp lệ (dạng 2025-09-03T08:00:00+07:00)",
 }
 """What is wrong with each field of an observation row, in Vietnamese (the English
 message gives the parser's reason)."""

@@ -22,8 +22,8 @@ from pydantic import (
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import FigureAudit, Row
-from antq_core._dataset.summary import ImportConflict, ImportSummary
-from antq_core._entities import EntityId, Observation
+from antq_core._dataset.summary import ImportConflict, ImportStrategy, ImportSummary
+from antq_core._entities import EntityId, Observation, Submission, SubmissionItem
 from antq_core._util.inputs import read_input
 from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import whole
@@ -45,9 +45,11 @@ __all__ = [
     "Dhis2Mapping",
     "Dhis2OptionCombo",
     "Dhis2Skipped",
+    "Dhis2Submission",
     "dhis2_period",
     "from_dhis2_data_value_set",
     "period_from_dhis2",
+    "submission_from_dhis2",
     "to_dhis2_data_value_set",
 ]
 
@@ -687,19 +689,7 @@ class Dhis2Import:
         The same counts and conflicts as :meth:`summary`, each conflict located at
         its rows of the payload (``$.dataValues[3]``), with a Vietnamese message too.
         """
-        conflicts = [
-            ImportConflict(
-                code=c.error_code or "dhis2",
-                what=c.object,
-                message_vi=_vi(c),
-                message_en=c.value,
-                indexes=c.indexes,
-                locations=[Location(path=f"$.dataValues[{i}]") for i in c.indexes],
-                property=c.property,
-                dhis2_code=c.error_code,
-            )
-            for c in self.conflicts
-        ]
+        conflicts = _import_conflicts(self.conflicts)
         return ImportSummary(
             imported=self.import_count.imported,
             updated=self.import_count.updated,
@@ -732,6 +722,23 @@ class Dhis2Import:
             "rejectedIndexes": list(self.rejected_indexes),
             "dataSetComplete": "false",
         }
+
+
+def _import_conflicts(conflicts: Iterable[Dhis2Conflict]) -> list[ImportConflict]:
+    """DHIS2's conflicts as the library's, each located at its rows of ``dataValues``."""
+    return [
+        ImportConflict(
+            code=c.error_code or "dhis2",
+            what=c.object,
+            message_vi=_vi(c),
+            message_en=c.value,
+            indexes=c.indexes,
+            locations=[Location(path=f"$.dataValues[{i}]") for i in c.indexes],
+            property=c.property,
+            dhis2_code=c.error_code,
+        )
+        for c in conflicts
+    ]
 
 
 # DHIS2 2.42's conflicts for what a data value or a payload can get wrong here
@@ -957,12 +964,12 @@ class _Reader:
         self.rejected.append(index)
         self.count["ignored"] += 1
 
-    def row(self, index: int, raw: object) -> None:
-        """Read row ``index`` and apply it, or record why it is ignored."""
+    def parsed(self, index: int, raw: object) -> tuple[_Row, Observation] | None:
+        """Row ``index`` and its observation, or ``None`` after recording why it is refused."""
         if not isinstance(raw, Mapping):
             self.conflicts.informal(index, _shown(raw), "A data value is a JSON object")
             self.refuse(index)
-            return
+            return None
         try:
             row = _ROW.validate_python(raw)
         except ValidationError as e:
@@ -978,18 +985,27 @@ class _Reader:
                 else:
                     self.conflicts.add(index, code, shown, _reason(error))
             self.refuse(index)
-            return
+            return None
         observation = self.observation(index, row)
         if observation is None:
             self.refuse(index)
-            return
+            return None
         key = _key(observation)
         if key in self.seen:
             message = f"Row {index} is the same data value as row {self.seen[key]}"
             self.conflicts.informal(index, row.dataElement, message)
             self.refuse(index)
-            return
+            return None
         self.seen[key] = index
+        return row, observation
+
+    def row(self, index: int, raw: object) -> None:
+        """Read row ``index`` and apply it, or record why it is ignored."""
+        found = self.parsed(index, raw)
+        if found is None:
+            return
+        row, observation = found
+        key = _key(observation)
         position = self.store.find(*key)
         if row.deleted:
             if position is None:
@@ -1220,3 +1236,208 @@ def from_dhis2_data_value_set(
         for index, raw in enumerate(document.dataValues):
             reader.row(index, raw)
     return reader.result()
+
+
+@attrs.frozen
+class Dhis2Submission:
+    """What :func:`submission_from_dhis2` read: one unit's report, and the rows it refused.
+
+    Attributes:
+        submission: The report, one item per row read (``None`` when no row
+            could be read, or the payload itself was refused).
+        indexes: For each item of :attr:`submission`, its row in ``dataValues``.
+        conflicts: Why each refused row was refused, located at its row
+            (``$.dataValues[3]``), with DHIS2's error code where DHIS2 has one.
+        rejected_indexes: The rows refused while reading, in order.
+        aborted: The payload itself was refused, as DHIS2 aborts an import
+            (another data set, an unknown ``orgUnit`` or ``attributeOptionCombo``).
+
+    .. versionadded:: 0.1.0
+    """
+
+    submission: Submission | None
+    indexes: tuple[int, ...]
+    conflicts: tuple[ImportConflict, ...]
+    rejected_indexes: tuple[int, ...] = ()
+    aborted: bool = False
+
+    def apply(
+        self,
+        dataset: Dataset,
+        strategy: ImportStrategy = "create_and_update",
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        now: dt.datetime | None = None,
+    ) -> tuple[Dataset, ImportSummary]:
+        """Apply the submission with :meth:`Dataset.apply <antq_core.Dataset.apply>`.
+
+        The summary counts every row of ``dataValues`` once: the rows refused
+        while reading are ignored, with their conflicts; every conflict of the
+        apply names the rows of its items (``indexes``, and locations
+        ``$.dataValues[i]``), not their positions in the submission.
+        """
+        read = ImportSummary(
+            ignored=len(self.rejected_indexes),
+            conflicts=self.conflicts,
+            strategy=strategy,
+            dry_run=dry_run,
+            aborted=self.aborted,
+            rejected_indexes=self.rejected_indexes,
+        )
+        if self.submission is None:
+            return dataset, read
+        new, summary = dataset.apply(
+            self.submission, strategy, dry_run=dry_run, force=force, now=now
+        )
+        rows = self.indexes
+
+        def located(c: ImportConflict) -> ImportConflict:
+            at = tuple(rows[i] for i in c.indexes)
+            suffix = f".{c.property}" if c.property else ""
+            where = [Location(path=f"$.dataValues[{i}]{suffix}", field=c.property) for i in at]
+            return attrs.evolve(c, indexes=at, locations=where)
+
+        return new, attrs.evolve(
+            summary,
+            ignored=summary.ignored + read.ignored,
+            conflicts=(*self.conflicts, *map(located, summary.conflicts)),
+            rejected_indexes=tuple(
+                sorted((*self.rejected_indexes, *(rows[i] for i in summary.rejected_indexes)))
+            ),
+        )
+
+
+_OTHER: Final = {
+    "subject": (
+        "other_subject",
+        "Dòng này thuộc đơn vị khác với báo cáo ({0}): mỗi báo cáo là của một đơn vị",
+        "This row is for another unit than the report's ({0}): a report is one unit's",
+    ),
+    "period": (
+        "other_period",
+        "Dòng này thuộc kỳ khác với báo cáo ({0}): mỗi báo cáo là của một kỳ",
+        "This row is for another period than the report's ({0}): a report is one period's",
+    ),
+    "deleted": (
+        "deleted_row",
+        "Dòng đánh dấu xóa (deleted): báo cáo không xóa số liệu; "
+        "dùng from_dhis2_data_value_set hoặc strategy='delete'",
+        "A row marked deleted: a report does not delete figures; "
+        "use from_dhis2_data_value_set or strategy='delete'",
+    ),
+}
+
+
+def submission_from_dhis2(
+    payload: Mapping[str, Any] | str | bytes,
+    mapping: Dhis2Mapping,
+    dataset: Dataset,
+    *,
+    form: str | None = None,
+    stored_by: str | None = None,
+) -> Dhis2Submission:
+    """Read a DHIS2 ``dataValueSets`` payload as one unit's :class:`~antq_core.Submission`.
+
+    Each row is read as :func:`from_dhis2_data_value_set` reads it (UIDs to
+    metric, subject and disaggregation through ``mapping``, the period in any
+    form DHIS2 takes, the value checked against its metric's unit in
+    ``dataset``, qualifier, source and note from the comment), but becomes an
+    item of a submission instead of changing ``dataset``: apply it with
+    :meth:`Dhis2Submission.apply` (or :meth:`Dataset.apply
+    <antq_core.Dataset.apply>`), which checks it against the form, the period's
+    deadlines and what is stored, as for a submission from any other source.
+
+    A submission is one unit's report for one period: the subject and period
+    are those of the first row read; a later row for another unit or period is
+    refused, as is a row marked ``"deleted": true``. Every refused row is in
+    a conflict located at its index in ``dataValues``; the item of every other
+    row keeps that index (:attr:`Dhis2Submission.indexes`).
+
+    Args:
+        payload: The payload, parsed or as JSON text.
+        mapping: The mapping it was made with.
+        dataset: Where the metrics and their units come from.
+        form: The id of the reporting form it answers, if one.
+        stored_by: The account entering it; by default the ``storedBy`` of
+            the rows read, when they all give the same one of at most 200
+            characters (a submission's limit); otherwise none.
+
+    Raises:
+        Dhis2MappingError: ``payload`` is not a dataValueSets document at all.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        if isinstance(payload, str | bytes):
+            document = _Payload.model_validate_json(payload)
+        else:
+            document = _Payload.model_validate(payload)
+    except ValidationError as e:
+        reread = _with_long_numbers(payload, e)
+        if reread is None:
+            raise Dhis2MappingError("dataValueSets payload", problems_from(e)) from e
+        document = reread
+    reader = _Reader(document, mapping, dataset)
+    own: list[ImportConflict] = []
+    items: list[SubmissionItem] = []
+    indexes: list[int] = []
+    who: set[str | None] = set()
+    first: Observation | None = None
+    if not reader.abort_if_refused():
+        for index, raw in enumerate(document.dataValues):
+            found = reader.parsed(index, raw)
+            if found is None:
+                continue
+            row, o = found
+            other = "deleted" if row.deleted else None
+            if first is not None and o.subject != first.subject:
+                other = other or "subject"
+            if first is not None and o.period != first.period:
+                other = other or "period"
+            if other is not None:
+                code, vi, en = _OTHER[other]
+                shown = "" if first is None else str(getattr(first, other, ""))
+                own.append(
+                    ImportConflict(
+                        code,
+                        row.dataElement,
+                        vi.format(shown),
+                        en.format(shown),
+                        (index,),
+                        (Location(path=f"$.dataValues[{index}]"),),
+                    )
+                )
+                reader.rejected.append(index)
+                continue
+            first = first or o
+            who.add(_stored_by(row))
+            indexes.append(index)
+            items.append(
+                SubmissionItem(
+                    metric=o.metric,
+                    value=o.value,
+                    unit=o.unit,
+                    qualifier=o.qualifier,
+                    disaggregation=o.disaggregation,
+                    source=o.source,
+                    note=o.note,
+                )
+            )
+    conflicts = (*_import_conflicts(reader.conflicts.result()), *own)
+    submission = None
+    if first is not None:
+        by = stored_by if stored_by is not None else (who.pop() if len(who) == 1 else None)
+        submission = Submission(
+            form=form,
+            subject=first.subject,
+            period=first.period,
+            items=tuple(items),
+            stored_by=by if by is None or len(by) <= _STORED_BY_CHARS else None,
+        )
+    return Dhis2Submission(
+        submission, tuple(indexes), conflicts, tuple(sorted(reader.rejected)), reader.aborted
+    )
+
+
+_STORED_BY_CHARS: Final = 200

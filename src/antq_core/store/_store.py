@@ -543,14 +543,11 @@ class Store:
         who: list[str | None] = [stored_by] * n
         created: list[int | None] = [None] * n
         updated: list[int | None] = [None] * n
-        store = dataset.observations
-        for row in range(n):
-            audit = store.audit(row)
-            if audit is not None:
-                if audit.stored_by is not None:
-                    who[row] = audit.stored_by
-                created[row] = None if audit.created is None else to_us(audit.created)
-                updated[row] = to_us(audit.last_updated)
+        for row, audit in dataset.observations.audits().items():
+            if audit.stored_by is not None:
+                who[row] = audit.stored_by
+            created[row] = None if audit.created is None else to_us(audit.created)
+            updated[row] = to_us(audit.last_updated)
         rows = zip(
             range(n),
             coded(0, cols.metric),
@@ -601,6 +598,11 @@ class Store:
     ) -> Dataset:
         """The stored dataset, observations read in bulk into the column store.
 
+        Each figure comes back with who stored it and when
+        (:meth:`ObservationStore.audit <antq_core.ObservationStore.audit>`), as
+        saved or applied; a figure saved with no such record has none (the
+        ``stored_by`` of :meth:`save` alone makes none).
+
         Args:
             include_personal: Read participants' personal fields from their
                 table. With ``False`` the table is never read (a deployment
@@ -629,7 +631,7 @@ class Store:
             personal = self._personal(conn) if include_personal else {}
             entities = self._entities(conn, at, personal)
             tables = self._code_tables(conn)
-            builder, columns, exact = self._read_columns(conn, at, tables)
+            builder, columns, exact, audits = self._read_columns(conn, at, tables)
         builder.extend(
             metric=columns[0],
             subject=columns[1],
@@ -641,6 +643,7 @@ class Store:
             note=columns[7],
             value=columns[8],
             exact=exact,
+            audit=audits,
         )
         return Dataset(
             gazetteer=Gazetteer.from_dict(json.loads(document.gazetteer), source=self._url),
@@ -694,9 +697,9 @@ class Store:
 
     def _read_columns(
         self, conn: sa.Connection, at: int | None, tables: dict[int, list[str]]
-    ) -> tuple[StoreBuilder, list[array[int]], dict[int, Number]]:
-        """Every observation's codes, read through the driver a batch at a time."""
-        cols = ", ".join(OBSERVATION_COLUMNS)
+    ) -> tuple[StoreBuilder, list[array[int]], dict[int, Number], dict[int, FigureAudit]]:
+        """Every observation's codes and audit, read through the driver a batch at a time."""
+        cols = ", ".join((*OBSERVATION_COLUMNS, *_AUDIT))
         params: tuple[int, ...] = ()
         if at is None:
             sql = f"SELECT {cols} FROM antq_observation ORDER BY seq"  # noqa: S608 - ours
@@ -710,6 +713,7 @@ class Store:
             params = (at, at, at)
         columns = [array(t) for t in _COLUMN_TYPES]
         exact: dict[int, Number] = {}
+        audits: dict[int, FigureAudit] = {}
         driver: Any = conn.connection.driver_connection
         cur = driver.cursor()
         try:
@@ -726,10 +730,11 @@ class Store:
                     for i, text in enumerate(texts):
                         if text is not None:
                             exact[base + i] = _decode_exact(text)
+                _read_audits(parts[10:13], base, audits)
                 base += len(batch)
         finally:
             cur.close()
-        return self._compact(tables, columns), columns, exact
+        return self._compact(tables, columns), columns, exact, audits
 
     def _compact(self, tables: dict[int, list[str]], columns: list[array[int]]) -> StoreBuilder:
         """A builder whose tables hold only the codes the rows use, columns recoded to match."""
@@ -1218,6 +1223,29 @@ def _audit_of(row: Any) -> FigureAudit | None:
         return None
     created = None if row.audit_created_us is None else from_us(row.audit_created_us)
     return FigureAudit(row.stored_by, created, from_us(row.audit_updated_us))
+
+
+def _read_audits(
+    parts: Sequence[Sequence[Any]], base: int, audits: dict[int, FigureAudit]
+) -> None:
+    """Add the audits of one batch of rows (columns stored_by, created, updated) to ``audits``.
+
+    As :func:`_audit_of`: a row has an audit when its ``audit_updated_us`` is set.
+    Rows of one submission share their times, so each distinct audit is made once.
+    """
+    who, created, updated = parts
+    if updated.count(None) == len(updated):
+        return
+    made: dict[tuple[Any, Any, int], FigureAudit] = {}
+    for i, last in enumerate(updated):
+        if last is None:
+            continue
+        key = (who[i], created[i], last)
+        audit = made.get(key)
+        if audit is None:
+            first = None if created[i] is None else from_us(created[i])
+            audit = made[key] = FigureAudit(who[i], first, from_us(last))
+        audits[base + i] = audit
 
 
 def _audit_columns(audit: FigureAudit | None) -> dict[str, object]:
