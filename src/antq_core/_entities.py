@@ -45,6 +45,7 @@ from antq_core._values.quantity import (
     Qualifier,
     Quantity,
     Unit,
+    check_value,
     dump_value,
     parse_value,
 )
@@ -608,6 +609,12 @@ class MetricDefinition(_Entity):
         description="For a count of people above a level: the level (2 triệu đồng/tháng).",
     )
     description: Text | None = Field(default=None, description="What exactly is counted.")
+    signed: StrictBool = Field(
+        default=False,
+        description='A change figure, whose values may be negative ("giảm khoảng 3.000 m² so '
+        'với niên vụ trước" is -3000, approximately); only a flow or a stock may be signed. '
+        "Values of every other metric are never negative.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -655,6 +662,9 @@ class MetricDefinition(_Entity):
             raise ValueError(msg)
         if not is_ratio and (has_parts or self.factor != 1):
             msg = "only a ratio has a numerator, a denominator and a factor"
+            raise ValueError(msg)
+        if self.signed and self.kind not in (MetricKind.FLOW, MetricKind.STOCK):
+            msg = "only a flow or a stock may be signed (a change figure)"
             raise ValueError(msg)
         return self
 
@@ -712,13 +722,19 @@ class Observation(_Entity):
     @field_validator("value", mode="after")
     @classmethod
     def _valid_for_unit(cls, value: Number, info: ValidationInfo) -> Number:
+        # A negative value is allowed here: only the dataset knows whether the
+        # metric is ``signed`` (a change figure), and refuses it, located, if not.
         unit = info.data.get("unit")
-        return value if unit is None else Quantity(value, unit).value
+        return value if unit is None else check_value(value, unit, signed=True)
 
     @property
     def quantity(self) -> Quantity:
-        """Value, unit and qualifier as one :class:`~antq_core.Quantity`."""
-        return Quantity(self.value, self.unit, self.qualifier)
+        """Value, unit and qualifier as one :class:`~antq_core.Quantity`.
+
+        A negative value (the change figure of a ``signed`` metric) gives a
+        signed quantity; the model alone does not know its metric.
+        """
+        return Quantity(self.value, self.unit, self.qualifier, signed=self.value < 0)
 
 
 class DatasetMetadata(_Entity):

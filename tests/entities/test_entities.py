@@ -97,12 +97,13 @@ OBSERVATION = {
 @pytest.mark.parametrize(
     ("change", "location"),
     [
-        ({"value": -22}, "value"),
+        ({"value": "-1.5"}, "value"),  # -22 is read: only the dataset knows the metric
         ({"value": "abc"}, "value"),
         ({"value": 22.0}, "value"),
         ({"value": True}, "value"),
         ({"value": "1.5"}, "value"),  # cases are counted whole
-        ({"value": "-1"}, "value"),
+        ({"value": "-"}, "value"),
+        ({"value": "--1"}, "value"),
         ({"extra": 1}, "extra"),
         ({"metric": "cases resolved"}, "metric"),
         ({"metric": ""}, "metric"),

@@ -274,7 +274,10 @@ def test_values_a_dataset_built_in_code_can_hold(lai_chau: Dataset) -> None:
     )
     report = validate(ds)
     reasons = [i.details["reason"] for i in report if i.code == "value-invalid"]
-    assert reasons == ["a reported amount cannot be negative", "this unit counts whole things"]
+    assert reasons == [
+        "a reported amount cannot be negative (the metric is not declared signed)",
+        "this unit counts whole things",
+    ]
 
 
 # -- duplicates and double counting ------------------------------------------------------------

@@ -341,6 +341,7 @@ def _values(cols: ObservationColumns, rows: list[int], target: Unit) -> list[Num
 
 def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     op, unit = mplan.space, mplan.unit
+    signed = mplan.definition.signed  # a change figure: values and sums may be negative
     if group.undefined:
         return None
     values = group.values
@@ -353,11 +354,11 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     if op is _A.NONE:
         if len(values) != 1:
             return None
-        return Quantity(values[0], unit, qualifier)
+        return Quantity(values[0], unit, qualifier, signed=signed)
     if op is _A.MIN:
-        return Quantity(min(values), unit, qualifier)
+        return Quantity(min(values), unit, qualifier, signed=signed)
     if op is _A.MAX:
-        return Quantity(max(values), unit, qualifier)
+        return Quantity(max(values), unit, qualifier, signed=signed)
     total = exact.tidy(exact.total(values, unit=unit.code))
     rounded = False
     if op is _A.AVERAGE:
@@ -366,7 +367,7 @@ def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
         total, rounded = divide(total, 1, whole=True)
     if rounded:
         qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
-    return Quantity(total, unit, qualifier)
+    return Quantity(total, unit, qualifier, signed=signed)
 
 
 def _ratio(
@@ -386,10 +387,13 @@ def _ratio(
                 den_value = convert(den.value, den.unit, num.unit)
             top_value = exact.multiply(ratio.factor, num.value, unit=num.unit.code)
             value, rounded = divide(top_value, den_value, whole=ratio.unit.whole)
-            qualifier = num.qualifier.combine(reverse(den.qualifier))
+            # A bound on the denominator bounds the ratio the other way, unless the
+            # numerator (a change figure) is negative: -6 / (at least 3) is at least -2.
+            den_qualifier = den.qualifier if num.value < 0 else reverse(den.qualifier)
+            qualifier = num.qualifier.combine(den_qualifier)
             if rounded:
                 qualifier = qualifier.combine(Qualifier.APPROXIMATELY)
-            quantity = Quantity(value, ratio.unit, qualifier)
+            quantity = Quantity(value, ratio.unit, qualifier, signed=num.signed)
         out[key] = (quantity, n_count + d_count, d_missing)
     return out
 

@@ -31,7 +31,7 @@ from antq_core._util.inputs import read_input
 from antq_core._util.plaintext import PlainSchema
 from antq_core._values.geo import Gazetteer
 from antq_core._values.phrases import format_date
-from antq_core._values.quantity import Number, Qualifier, Quantity
+from antq_core._values.quantity import Number, Qualifier
 from antq_core._values.refs import SubjectKind, SubjectRef
 from antq_core._values.schema import Date, format_problems, validated
 from antq_core._values.text import NfcStr
@@ -771,9 +771,9 @@ class _Remapper:
             if len(members) < 2 or len(set(olds)) < len(olds):  # noqa: PLR2004
                 continue  # one figure, or one old unit twice: left for aggregate to refuse
             parts = [out[i] for i in members]
-            total = Quantity(parts[0].value, parts[0].unit, parts[0].qualifier)
+            total = parts[0].quantity  # signed when negative (a change figure)
             for o in parts[1:]:
-                total = total + Quantity(o.value, o.unit, o.qualifier)
+                total = total + o.quantity
             listed = ", ".join(
                 f"{self._name(olds[k] or '')}: {o.value}" for k, o in enumerate(parts)
             )

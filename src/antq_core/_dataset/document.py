@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Final, Literal, NotRequired
 
 from pydantic import (
@@ -29,7 +29,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from antq_core._dataset.rows import append_rows
+from antq_core._dataset.rows import Negative, append_rows, sign_problems
 from antq_core._dataset.store import FigureAudit, ObservationStore, StoreBuilder
 from antq_core._entities import (
     DatasetMetadata,
@@ -73,6 +73,8 @@ __all__ = [
     "parse_json",
     "parse_python",
     "read_document",
+    "signed_metrics",
+    "sorted_by_row",
 ]
 
 DATASET_FORMAT: Final = "antq-dataset"
@@ -242,11 +244,33 @@ def read_document(doc: DatasetDocument, source: str) -> tuple[Gazetteer, Observa
     problems: list[Problem] = []
     gazetteer = check_document(doc, source, problems)
     builder = StoreBuilder()
+    negatives: list[Negative] = []
     with gc_paused():
-        append_rows(builder, doc.observations, problems)
+        append_rows(builder, doc.observations, problems, negatives=negatives)
+    problems.extend(sign_problems(negatives, signed_metrics(doc.metrics)))
     if problems:
-        raise DatasetLoadError(source, problems)
+        raise DatasetLoadError(source, sorted_by_row(problems))
     return gazetteer, builder.build()
+
+
+def sorted_by_row(problems: list[Problem]) -> list[Problem]:
+    """``problems`` with those of observations in row order (a sign problem found last)."""
+    if not any(_in_observations(p) for p in problems):
+        return problems
+    rows = sorted(
+        (p for p in problems if _in_observations(p)),
+        key=lambda p: -1 if p.location.row is None else p.location.row,
+    )
+    return [p for p in problems if not _in_observations(p)] + rows
+
+
+def _in_observations(problem: Problem) -> bool:
+    return (problem.location.path or "").startswith("$.observations[")
+
+
+def signed_metrics(metrics: Iterable[MetricDefinition]) -> set[str]:
+    """Ids of the metrics declared ``signed``, whose values may be negative."""
+    return {m.id for m in metrics if m.signed}
 
 
 def encoding_problems(data: bytes | str) -> list[Problem]:
@@ -301,6 +325,7 @@ def every_problem(raw: object, error: ValidationError, source: str) -> list[Prob
         problems.extend(problems_from(e))
     else:
         check_document(doc, source, problems)
+    signed: set[str] = set()
     for name, adapter in _ENTITY_ADAPTERS.items():
         try:
             entities = adapter.validate_python(raw.get(name, []))
@@ -308,6 +333,8 @@ def every_problem(raw: object, error: ValidationError, source: str) -> list[Prob
             problems.extend(problems_from(e, f"$.{name}"))
         else:
             problems.extend(_duplicate_ids(name, entities))
+            if name == "metrics":
+                signed = signed_metrics(entities)
     shaped: list[ObservationRow] = []
     row_numbers: list[int] = []
     for i, row in enumerate(rows):
@@ -317,7 +344,11 @@ def every_problem(raw: object, error: ValidationError, source: str) -> list[Prob
             problems.extend(problems_from(e, f"$.observations[{i}]"))
         else:
             row_numbers.append(i)
-    append_rows(StoreBuilder(), shaped, problems, row_numbers)
+    negatives: list[Negative] = []
+    found: list[Problem] = []
+    append_rows(StoreBuilder(), shaped, found, row_numbers, negatives)
+    found.extend(sign_problems(negatives, signed))
+    problems.extend(sorted_by_row(found))
     # Python's json module and pydantic's parser disagree on a few inputs (lone
     # surrogates, for one): then pydantic's own account is the problem list.
     return problems or problems_from(error)

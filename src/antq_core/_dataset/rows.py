@@ -13,16 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import compress
 from operator import itemgetter
 from typing import Any, Final, NamedTuple, TypeVar
 
-from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, FigureAudit, StoreBuilder
+from antq_core._dataset.store import (
+    INT64_MAX,
+    QUALIFIER_INDEX,
+    FigureAudit,
+    ObservationStore,
+    StoreBuilder,
+)
 from antq_core._entities import TEXT_LIMIT
 from antq_core._values.patterns import AWARE_TIME
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
+    NEGATIVE_REASON,
     Number,
     Unit,
     check_value,
@@ -35,7 +42,14 @@ from antq_core._values.schema import OBSERVATION_FIELDS_VI
 from antq_core._values.text import nfc
 from antq_core.errors import Location, Problem, QuantityError, safe_repr
 
-__all__ = ["RowColumns", "append_columns", "append_rows"]
+__all__ = [
+    "Negative",
+    "RowColumns",
+    "append_columns",
+    "append_rows",
+    "sign_problems",
+    "signed_problems",
+]
 
 _K = TypeVar("_K")
 
@@ -204,6 +218,7 @@ def append_rows(
     rows: Sequence[Mapping[str, Any]],
     problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
+    negatives: list[Negative] | None = None,
 ) -> None:
     """Check rows that pydantic has type-checked; append them to ``builder``, a column at a time.
 
@@ -227,7 +242,9 @@ def append_rows(
     problem, nothing is appended (but the builder's tables may have grown):
     the caller raises. ``row_numbers`` gives each row's index in the document
     when ``rows`` is a selection. Call it once per batch of a file read in
-    batches.
+    batches. Negative values are read (a ``signed`` metric has them) and, when
+    ``negatives`` is given, listed there for :func:`sign_problems`, which
+    refuses those of other metrics once the document's metrics are known.
     """
     columns = RowColumns(
         metric=list(map(itemgetter("metric"), rows)),
@@ -241,7 +258,55 @@ def append_rows(
             for i in compress(range(len(rows)), map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
         ],
     )
-    append_columns(builder, columns, problems, row_numbers)
+    append_columns(builder, columns, problems, row_numbers, negatives)
+
+
+class Negative(NamedTuple):
+    """A negative value read by :func:`append_rows`: where, of which metric, what."""
+
+    row: int
+    metric: str
+    value: Number
+
+
+def sign_problems(negatives: Iterable[Negative], signed: Collection[str]) -> list[Problem]:
+    """A located problem for each negative value whose metric is not in ``signed``.
+
+    Only a metric declared ``signed`` (a change figure) has negative values;
+    the rows cannot be judged until the document's metrics are known (a
+    streamed file may list them after its observations), so the readers
+    collect ``negatives`` while reading and call this once at the end.
+    """
+    return [
+        _negative_problem(n.row, n.metric, n.value)
+        for n in sorted(negatives)
+        if n.metric not in signed
+    ]
+
+
+def _negative_problem(row: int, metric: str, value: Number) -> Problem:
+    where = Location(path=f"$.observations[{row}].value", row=row, field="value")
+    en = f"{NEGATIVE_REASON}: metric '{metric}' is not declared signed (a change figure)"
+    vi = (
+        "Giá trị âm chỉ dùng cho chỉ tiêu khai báo có dấu (signed, số tăng/giảm); "
+        f"chỉ tiêu '{metric}' không khai báo như vậy"
+    )
+    return Problem(where, en, vi, safe_repr(value))
+
+
+def signed_problems(store: ObservationStore, signed: Collection[str]) -> list[Problem]:
+    """:func:`sign_problems` for the rows of a store (row ``i``: the i-th row stored)."""
+    cols = store.columns()
+    if not len(cols):
+        return []
+    found: list[Problem] = []
+    negative = [i for i, v in enumerate(cols.value) if v < 0] if min(cols.value) < 0 else []
+    negative.extend(i for i, v in cols.exact.items() if v < 0)
+    for i in sorted(negative):
+        metric = cols.metrics[cols.metric[i]]
+        if metric not in signed:
+            found.append(_negative_problem(i, metric, cols.exact.get(i, cols.value[i])))
+    return found
 
 
 class RowColumns(NamedTuple):
@@ -265,6 +330,7 @@ def append_columns(
     columns: RowColumns,
     problems: list[Problem],
     row_numbers: Sequence[int] | None = None,
+    negatives: list[Negative] | None = None,
 ) -> None:
     """:func:`append_rows` for rows already split into columns (as CSV files give them)."""
     batch = _Batch(builder, row_numbers)
@@ -279,6 +345,12 @@ def append_columns(
         len(columns.metric), columns.extras
     )
     value, exact = batch.values(columns.value, unit)
+    if negatives is not None:
+        negatives.extend(
+            Negative(batch.number(i), columns.metric[i], v)
+            for i, v in batch.negative
+            if type(columns.metric[i]) is str
+        )
     if batch.found:
         batch.found.sort(key=lambda found: found[:2])
         problems.extend(problem for _, _, problem in batch.found)
@@ -306,6 +378,11 @@ class _Batch:
         self.builder = builder
         self.found: list[tuple[int, int, Problem]] = []
         self.blocked: set[int] = set()  # rows whose value is not checked against their unit
+        self.negative: list[tuple[int, Number]] = []  # rows whose value is below 0
+
+    def number(self, i: int) -> int:
+        """Row ``i``'s index in the document."""
+        return i if self.row_numbers is None else self.row_numbers[i]
 
     def bad(self, i: int, field: str, reason: str, value: object) -> None:
         rank = _FIELD_ORDER[field]
@@ -412,11 +489,14 @@ class _Batch:
             if i in self.blocked:
                 continue
             try:
-                value = check_value(value, units[unit_codes[i]])
+                # Negative values are refused by sign_problems(), which knows the metrics.
+                value = check_value(value, units[unit_codes[i]], signed=True)
             except QuantityError as e:
                 self.bad(i, "value", e.reason, raw)
                 continue
-            if type(value) is int and value <= INT64_MAX:
+            if value < 0:
+                self.negative.append((i, value))
+            if type(value) is int and -INT64_MAX - 1 <= value <= INT64_MAX:
                 values[i] = value
             else:
                 exact[i] = value

@@ -32,9 +32,12 @@ from antq_core._dataset.document import (
     ObservationRow,
     check_document,
     every_problem,
+    signed_metrics,
+    sorted_by_row,
 )
-from antq_core._dataset.rows import append_rows
+from antq_core._dataset.rows import Negative, append_rows, sign_problems
 from antq_core._dataset.store import ObservationStore, StoreBuilder
+from antq_core._entities import MetricDefinition
 from antq_core._util.inputs import UTF8_BOM, encoding_problem, undecodable
 from antq_core._util.progress import gc_paused, progress_bar
 from antq_core._values.geo import Gazetteer
@@ -164,6 +167,7 @@ class _Reader:
         self.text = text
         self.problems = ProblemList()
         self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
+        self.negatives: list[Negative] = []  # judged once the metrics are known
         self.rows = 0  # observations seen so far
 
     def document(self) -> dict[str, Any]:
@@ -252,7 +256,7 @@ class _Reader:
         found: list[Problem] = []
         # After a problem the rows are still checked, in a builder thrown away.
         builder = StoreBuilder() if self.builder is None else self.builder
-        append_rows(builder, rows, found, numbers)
+        append_rows(builder, rows, found, numbers, self.negatives)
         if found:
             self.problems.extend(found)
             self.builder = None
@@ -296,9 +300,27 @@ def load_stream(
         doc = DOCUMENT.validate_python(shell)
     except ValidationError as e:
         problems.extend(every_problem(shell, e, source))
+        signed = signed_metrics(_readable_metrics(head.get("metrics")))
     else:
         gazetteer = check_document(doc, source, problems)
+        signed = signed_metrics(doc.metrics)
+    # The metrics may come after the observations: signs are judged once both are read.
+    for found in sign_problems(reader.negatives, signed):
+        reader.problems.add(found)
+        reader.builder = None
     if problems or reader.problems or reader.builder is None:
         listed = reader.problems
-        raise DatasetLoadError(source, [*problems, *listed.kept], omitted=listed.omitted)
+        kept = sorted_by_row(listed.kept)
+        raise DatasetLoadError(source, [*problems, *kept], omitted=listed.omitted)
     return doc, gazetteer, reader.builder.build()
+
+
+def _readable_metrics(raw: object) -> list[MetricDefinition]:
+    """The metrics of a document whose head did not validate: those that do on their own."""
+    found = []
+    for item in raw if isinstance(raw, list) else ():
+        try:
+            found.append(MetricDefinition.model_validate(item))
+        except ValidationError:
+            continue
+    return found

@@ -253,8 +253,10 @@ class Bounds:
     """What is known of a number: it lies between ``low`` and ``high`` (both included).
 
     An exact figure is a point; "at least 58,000" is ``[58000, ∞)``; "at most
-    30" is ``[0, 30]`` (figures are never negative); a missing figure, when a
-    rule is told never to skip, is ``[0, ∞)``, *unknown*, never zero.
+    30" is ``[0, 30]`` (figures are never negative), but ``(-∞, 30]`` for a
+    metric declared ``signed`` (a change figure); a missing figure, when a
+    rule is told never to skip, is ``[0, ∞)``, *unknown*, never zero
+    (``(-∞, ∞)`` for a signed metric).
     ``approximate`` marks a point that is only an estimate ("khoảng").
 
     Attributes:
@@ -291,6 +293,8 @@ def _num(value: Decimal) -> str:
 
 
 UNKNOWN: Final = Bounds(ZERO, INF)
+UNKNOWN_CHANGE: Final = Bounds(-INF, INF)
+"""A missing figure of a ``signed`` metric (a change): it may be anything."""
 _ANYTHING: Final = Bounds(-INF, INF)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import add, and_, eq, ge, gt, le, lt, ne, not_, or_, rshift
@@ -23,6 +23,7 @@ from antq_core._validation.expr import (
     INF,
     MAX_EXPRESSION_LENGTH,
     UNKNOWN,
+    UNKNOWN_CHANGE,
     ZERO,
     Bounds,
     Expression,
@@ -218,7 +219,9 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
 _Slot = tuple[int, int]  # (metric code, disaggregation code)
 
 
-def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) -> Bounds:
+def _row_bounds(
+    cols: ObservationColumns, i: int, factors: Sequence[Decimal], signed: Collection[int] = ()
+) -> Bounds:
     raw = cols.exact.get(i)
     value = Decimal(cols.value[i] if raw is None else raw)
     factor = factors[cols.unit[i]]
@@ -230,15 +233,21 @@ def _row_bounds(cols: ObservationColumns, i: int, factors: Sequence[Decimal]) ->
     if q is Qualifier.AT_LEAST:
         return Bounds(value, INF)
     if q is Qualifier.AT_MOST:
-        return Bounds(ZERO, value)
+        # A signed metric's figure (a change) may be below 0; any other stops there.
+        return Bounds(-INF if cols.metric[i] in signed else ZERO, value)
     return Bounds(value, value, approximate=True)
 
 
-def _bounds(cols: ObservationColumns, rows: list[int], factors: Sequence[Decimal]) -> Bounds:
+def _bounds(
+    cols: ObservationColumns,
+    rows: list[int],
+    factors: Sequence[Decimal],
+    signed: Collection[int] = (),
+) -> Bounds:
     """What the rows reporting one figure say of it: the hull of their bounds."""
-    found = _row_bounds(cols, rows[0], factors)
+    found = _row_bounds(cols, rows[0], factors, signed)
     for i in rows[1:]:
-        found = _hull(found, _row_bounds(cols, i, factors))
+        found = _hull(found, _row_bounds(cols, i, factors, signed))
     return found
 
 
@@ -529,6 +538,10 @@ class _RuleRun:
         self.issues: list[Issue] = []
         self.evaluated = 0
         self.factors = [u.factor for u in cols.units]
+        metrics = dataset.metrics
+        self.signed = frozenset(
+            code for code, m in enumerate(cols.metrics) if m in metrics and metrics[m].signed
+        )
         self.shift = low_shift(len(cols.periods))
         self.mask = (1 << self.shift) - 1
         self.keys = column_keys(cols, "subject", "period")
@@ -606,6 +619,8 @@ class _RuleRun:
         left_terms, right_terms = summands(r.left), summands(r.right)
         if op not in _SUMMABLE or not left_terms or not right_terms:
             return keys
+        if any(slot is not None and slot[0] in self.signed for slot in r.slots.values()):
+            return keys  # a change figure may be below 0: judged on intervals, one by one
         used = [tables[ref] for ref in r.slots]
         odd = keys & set().union(*(t.odd for t in used))
         decided = list(keys - odd)
@@ -662,7 +677,10 @@ class _RuleRun:
                 ref: MetricRef, found: dict[MetricRef, list[int] | None] = found
             ) -> Bounds:
                 v = found[ref]
-                return UNKNOWN if v is None else _bounds(self.cols, v, self.factors)
+                if v is not None:
+                    return _bounds(self.cols, v, self.factors, self.signed)
+                slot = r.slots.get(ref)
+                return UNKNOWN_CHANGE if slot is not None and slot[0] in self.signed else UNKNOWN
 
             a = r.left.evaluate(value_of)
             b = r.right.evaluate(value_of)

@@ -175,7 +175,9 @@ def _read_number(text: str, pos: int, lang: str) -> tuple[Number, int]:
     return Decimal(f"{whole}.{match.group(2)}"), end
 
 
-def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None) -> Quantity:
+def parse_quantity(
+    text: str, lang: Lang = "vi", *, unit: Unit | str | None = None, signed: bool = False
+) -> Quantity:
     """Read a quantity phrase from a report into a :class:`~antq_core.Quantity`.
 
     Understands an optional qualifier word before the number ("trên", "hơn",
@@ -197,19 +199,35 @@ def parse_quantity(text: str, lang: Lang = "vi", *, unit: Unit | str | None = No
     >>> parse_quantity("8.450 m2 (hơn 0,8 ha)")
     Quantity(8450, 'm2')
 
+    The change figure of a metric declared ``signed`` starts with its
+    direction, "giảm" (down) or "tăng" (up) / "down", "up", and may end with
+    what it is compared with ("so với niên vụ trước" / "compared with ...").
+    Down is negative, and a bound on a decrease bounds the change the other
+    way: "giảm hơn 3.000 m²" is at most -3,000 m².
+
+    >>> parse_quantity("giảm khoảng 3.000 m² so với niên vụ trước", signed=True)
+    Quantity(-3000, 'm2', 'approximately', signed=True)
+    >>> parse_quantity("giảm hơn 3.000 m²", signed=True)
+    Quantity(-3000, 'm2', 'at_most', signed=True)
+    >>> parse_quantity("tăng 5", unit="case", signed=True)
+    Quantity(5, 'case', signed=True)
+
     Args:
         text: The phrase.
         lang: Its language, which fixes the number format ("1.500" is 1500 in
             ``vi`` and 1.5 in ``en``).
         unit: The unit when the phrase has none, or the unit the phrase's own
             unit word must agree with (converted into it when both measure area).
+        signed: Read a change figure (of a metric declared ``signed``): a
+            direction word, then a phrase as above, then what it is compared
+            with. Without it, "giảm" and "tăng" are not understood.
 
     Raises:
         QuantityParseError: The phrase is not a quantity, has no unit anywhere,
             is not a number at all ("hàng chục", "nhiều"), or its restatement
             does not agree with it.
     """
-    return parse_phrase(text, lang, unit=unit).quantity
+    return parse_phrase(text, lang, unit=unit, signed=signed).quantity
 
 
 @attrs.frozen
@@ -238,6 +256,10 @@ class Phrase:
         restatement: The same figure in other words, from brackets after it
             ("8.450 m2 (hơn 0,8 ha)"), already checked to agree; ``None`` when
             there is none.
+        direction_word: For a change figure (``signed``): "giảm", "tăng"...
+            as written; ``None`` otherwise.
+        comparison: For a change figure: what it is compared with, as
+            written ("so với niên vụ trước"); ``None`` when not said.
     """
 
     quantity: Quantity
@@ -246,9 +268,13 @@ class Phrase:
     multiplier_word: str | None = None
     closing_word: str | None = None
     restatement: Phrase | None = None
+    direction_word: str | None = None
+    comparison: str | None = None
 
 
-def parse_phrase(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None) -> Phrase:
+def parse_phrase(
+    text: str, lang: Lang = "vi", *, unit: Unit | str | None = None, signed: bool = False
+) -> Phrase:
     """Read a quantity phrase as :func:`parse_quantity` does, keeping its own words.
 
     A restatement in brackets ("8.450 m2 (hơn 0,8 ha)") is read too and must
@@ -266,10 +292,17 @@ def parse_phrase(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None
     ...
     antq_core.errors.QuantityParseError: ... 'hơn 0,9 ha' does not agree with 8.450 m²
 
+    >>> p = parse_phrase("giảm khoảng 3.000 m² so với niên vụ trước", signed=True)
+    >>> p.quantity, p.direction_word, p.comparison
+    (Quantity(-3000, 'm2', 'approximately', signed=True), 'giảm', 'so với niên vụ trước')
+    >>> format_phrase(p)
+    'giảm khoảng 3.000 m² so với niên vụ trước'
+
     Args:
         text: The phrase.
         lang: Its language.
         unit: As for :func:`parse_quantity`.
+        signed: As for :func:`parse_quantity`.
 
     Raises:
         QuantityParseError: As :func:`parse_quantity`. Its message quotes the
@@ -278,6 +311,15 @@ def parse_phrase(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None
     check_lang(lang)
     original = nfc(text)
     folded, starts = _fold_map(original)
+    if signed:
+        return _parse_change(text, lang, original, folded, starts, unit)
+    for word in _DIRECTIONS[lang]:
+        if folded.startswith(word + " "):
+            reason = (
+                f"{_written(original, starts, 0, len(word))!r} states a change, read only for "
+                "a metric declared signed (signed=True)"
+            )
+            raise QuantityParseError(text, lang, 0, reason)
     restated: Phrase | None = None
     main_end = len(folded)
     if folded.endswith(")") and " (" in folded:
@@ -305,6 +347,71 @@ def parse_phrase(text: str, lang: Lang = "vi", *, unit: Unit | str | None = None
             f"{format_quantity(phrase.quantity, lang)}",
         )
     return attrs.evolve(phrase, restatement=restated)
+
+
+_DIRECTIONS: Final[dict[str, dict[str, int]]] = {
+    "vi": {"giam": -1, "tang": 1},
+    "en": {"down": -1, "up": 1, "a decrease of": -1, "an increase of": 1},
+}
+"""Folded direction words of a change figure, and the sign each gives."""
+_COMPARISONS: Final[dict[str, tuple[str, ...]]] = {
+    "vi": ("so voi",),
+    "en": ("compared with", "compared to", "on"),
+}
+"""Folded words that start what a change figure is compared with."""
+_DIRECTION_WORDS: Final = {"vi": {True: "giảm", False: "tăng"}, "en": {True: "down", False: "up"}}
+"""How :func:`format_quantity` writes the direction of a change figure (down: ``True``)."""
+_SWAPPED: Final = {Qualifier.AT_LEAST: Qualifier.AT_MOST, Qualifier.AT_MOST: Qualifier.AT_LEAST}
+
+
+def _parse_change(  # noqa: PLR0917 - the parts of one phrase being read
+    text: str,
+    lang: Lang,
+    original: str,
+    folded: str,
+    starts: list[int],
+    unit: Unit | str | None,
+) -> Phrase:
+    """A change figure: direction word, phrase, comparison (see :func:`parse_quantity`)."""
+    sign, direction = 1, None
+    pos = 0
+    for word, word_sign in sorted(_DIRECTIONS[lang].items(), key=lambda kv: -len(kv[0])):
+        if folded.startswith(word + " "):
+            sign, direction, pos = word_sign, _written(original, starts, 0, len(word)), len(word)
+            break
+    end = len(folded)
+    comparison = None
+    for word in _COMPARISONS[lang]:
+        at = folded.find(" " + word + " ", pos)
+        if at >= 0:
+            end = at
+            comparison = original[starts[at + 1] :].strip()
+            break
+    inner_start = pos + 1 if direction is not None else 0
+    inner = original[starts[inner_start] : starts[end] if end < len(folded) else len(original)]
+    try:
+        phrase = parse_phrase(inner.strip(), lang, unit=unit)
+    except QuantityParseError as e:
+        raise QuantityParseError(text, lang, starts[inner_start] + e.position, e.reason) from None
+    q = phrase.quantity
+    qualifier = _SWAPPED.get(q.qualifier, q.qualifier) if sign < 0 else q.qualifier
+    value = -q.value if sign < 0 else q.value
+    changed = Quantity(value, q.unit, qualifier, signed=True)
+    restated = phrase.restatement
+    if restated is not None:
+        r = restated.quantity
+        r_qualifier = _SWAPPED.get(r.qualifier, r.qualifier) if sign < 0 else r.qualifier
+        r_value = -r.value if sign < 0 else r.value
+        restated = attrs.evolve(
+            restated, quantity=Quantity(r_value, r.unit, r_qualifier, signed=True)
+        )
+    return attrs.evolve(
+        phrase,
+        quantity=changed,
+        restatement=restated,
+        direction_word=direction,
+        comparison=comparison,
+    )
 
 
 @attrs.frozen
@@ -510,6 +617,8 @@ def format_quantity(quantity: Quantity, lang: Lang = "vi", *, unit: bool = True)
     ...     format_quantity(Quantity(1000, "tip", "at_least"), "en"),
     ... )
     ('hàng nghìn nguồn tin', 'thousands of tips')
+    >>> format_quantity(Quantity(-3000, "m2", "at_most", signed=True))
+    'giảm trên 3.000 m²'
 
     A lower bound of exactly 100, 1,000 or 1,000,000 is written "hàng trăm",
     "hàng nghìn", "hàng triệu" ("hundreds", "thousands", "millions"), the way
@@ -521,6 +630,16 @@ def format_quantity(quantity: Quantity, lang: Lang = "vi", *, unit: bool = True)
         unit: Whether to write the unit word after the number.
     """
     check_lang(lang)
+    if quantity.signed and quantity.value:
+        # A change figure: its direction in words, as parse_quantity(signed=True) reads it.
+        down = quantity.value < 0
+        amount = Quantity(
+            -quantity.value if down else quantity.value,
+            quantity.unit,
+            _SWAPPED.get(quantity.qualifier, quantity.qualifier) if down else quantity.qualifier,
+        )
+        word = _DIRECTION_WORDS[lang][down]
+        return f"{word} {format_quantity(amount, lang, unit=unit)}"
     value, q = quantity.value, quantity.qualifier
     label = _unit_label(quantity, lang) if unit else ""
     if q is Qualifier.AT_LEAST and isinstance(value, int) and value in _PLURAL_WORDS[lang]:
@@ -550,6 +669,8 @@ def format_phrase(phrase: Phrase, *, unit: bool = True) -> str:
         phrase: What to write.
         unit: Whether to write the unit word.
     """
+    if phrase.direction_word is not None:
+        return _format_change(phrase, unit=unit)
     lang, quantity = phrase.lang, phrase.quantity
     label = _unit_label(quantity, lang) if unit else ""
     value = quantity.value
@@ -577,6 +698,26 @@ def format_phrase(phrase: Phrase, *, unit: bool = True) -> str:
     if phrase.restatement is not None:
         text = f"{text} ({format_phrase(phrase.restatement, unit=unit)})"
     return text
+
+
+def _format_change(phrase: Phrase, *, unit: bool) -> str:
+    """A change figure with its own direction word and comparison, the amount unsigned."""
+
+    def unsigned(p: Phrase) -> Phrase:
+        q = p.quantity
+        if q.value >= 0:
+            return attrs.evolve(p, quantity=Quantity(q.value, q.unit, q.qualifier))
+        qualifier = _SWAPPED.get(q.qualifier, q.qualifier)
+        return attrs.evolve(p, quantity=Quantity(-q.value, q.unit, qualifier))
+
+    plain = unsigned(phrase)
+    restated = None if phrase.restatement is None else unsigned(phrase.restatement)
+    amount = format_phrase(
+        attrs.evolve(plain, direction_word=None, comparison=None, restatement=restated),
+        unit=unit,
+    )
+    text = f"{phrase.direction_word} {amount}"
+    return f"{text} {phrase.comparison}" if phrase.comparison else text
 
 
 def _unit_label(quantity: Quantity, lang: str) -> str:

@@ -326,12 +326,19 @@ _TOO_LONG: Final = (
 )
 
 
-def check_value(value: object, unit: Unit) -> Number:
+NEGATIVE_REASON: Final = "a reported amount cannot be negative"
+"""Why a negative value is refused where its metric is not ``signed``."""
+
+
+def check_value(value: object, unit: Unit, *, signed: bool = False) -> Number:
     """``value`` as a :class:`Quantity` of ``unit`` holds it: never negative, whole if need be.
 
+    ``signed`` allows a negative value (a change figure: "giảm khoảng 3.000 m²"),
+    within the same number of digits.
+
     Raises:
-        QuantityError: Not an int or Decimal, not finite, too long, negative,
-            or not whole where ``unit`` counts whole things.
+        QuantityError: Not an int or Decimal, not finite, too long, negative
+            (unless ``signed``), or not whole where ``unit`` counts whole things.
     """
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         reason = (
@@ -351,9 +358,9 @@ def check_value(value: object, unit: Unit) -> Number:
             if value != value.to_integral_value():
                 raise QuantityError(value, unit.code, "this unit counts whole things")
             value = int(value)
-    if value < 0:
-        raise QuantityError(value, unit.code, "a reported amount cannot be negative")
-    if value >= _LIMIT:
+    if value < 0 and not signed:
+        raise QuantityError(value, unit.code, NEGATIVE_REASON)
+    if value >= _LIMIT or value <= -_LIMIT:
         raise QuantityError(value, unit.code, _TOO_LONG)
     return value
 
@@ -363,8 +370,11 @@ class Quantity:
     """A reported number with its unit and qualifier: ``trên 58.000 m²``.
 
     Values are ``int`` or :class:`~decimal.Decimal`, never ``float``, and never
-    negative. Units that count whole things (persons, cases...) take whole
-    values; a whole ``Decimal`` is stored as ``int``.
+    negative unless the quantity is ``signed``: a change figure, such as the
+    change of a metric declared ``signed`` ("giảm khoảng 3.000 m²" is
+    ``Quantity(-3000, "m2", "approximately", signed=True)``). Units that
+    count whole things (persons, cases...) take whole values; a whole
+    ``Decimal`` is stored as ``int``.
 
     Adding quantities converts the right operand into the left one's unit and
     combines qualifiers as :class:`Qualifier` describes; units of different
@@ -381,20 +391,27 @@ class Quantity:
         value: The number.
         unit: What it counts or measures (a code is accepted and looked up).
         qualifier: How the number relates to the true figure.
+        signed: A change figure, whose value may be negative; a bound
+            ``at_most`` it then reaches down without limit, where other
+            quantities stop at 0. A sum is signed if a term is.
     """
 
     value: Number
     unit: Unit = attrs.field(converter=_to_unit)
     qualifier: Qualifier = attrs.field(default=Qualifier.EXACT, converter=_to_qualifier)
+    signed: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        checked = check_value(self.value, self.unit)
+        if type(self.signed) is not bool:
+            raise InvalidValueError("signed", self.signed, "give True or False")
+        checked = check_value(self.value, self.unit, signed=self.signed)
         if checked is not self.value:
             object.__setattr__(self, "value", checked)
 
     def __repr__(self) -> str:
         q = "" if self.qualifier is Qualifier.EXACT else f", {self.qualifier.value!r}"
-        return f"Quantity({self.value!r}, {self.unit.code!r}{q})"
+        sign = ", signed=True" if self.signed else ""
+        return f"Quantity({self.value!r}, {self.unit.code!r}{q}{sign})"
 
     def to(self, unit: Unit | str) -> Quantity:
         """Return this quantity expressed in ``unit`` (same dimension).
@@ -408,7 +425,7 @@ class Quantity:
         if not self.unit.compatible(target):
             raise IncompatibleUnitsError(self.unit.code, target.code, "convert")
         value = convert(self.value, self.unit.factor, target.factor, unit=self.unit.code)
-        return Quantity(value, target, self.qualifier)
+        return Quantity(value, target, self.qualifier, signed=self.signed)
 
     def __add__(self, other: object) -> Quantity:
         if not isinstance(other, Quantity):
@@ -417,7 +434,8 @@ class Quantity:
             raise IncompatibleUnitsError(self.unit.code, other.unit.code, "add")
         right = other.to(self.unit)
         total = tidy(add(self.value, right.value, unit=self.unit.code))
-        return Quantity(total, self.unit, self.qualifier.combine(other.qualifier))
+        qualifier = self.qualifier.combine(other.qualifier)
+        return Quantity(total, self.unit, qualifier, signed=self.signed or other.signed)
 
     @classmethod
     def sum(cls, quantities: Iterable[Quantity], unit: Unit | str | None = None) -> Quantity:
@@ -477,7 +495,10 @@ VALUE_JSON_SCHEMA: Final[dict[str, Any]] = {
         "fraction or exponent (32.0) is the whole number it equals, if it is one and below "
         "2^53; write larger numbers with digits only (a JSON Schema validator cannot tell "
         "1e20 from 100000000000000000000; the loader refuses the first). Validators that read "
-        "JSON numbers as doubles judge integers close to 10^30 only approximately."
+        "JSON numbers as doubles judge integers close to 10^30 only approximately. A metric "
+        "declared signed (a change figure) may have negative values (-3000, '-5.8'); this "
+        "schema, written for every catalog, leaves them out, and the loader accepts them only "
+        "for observations of a signed metric."
     ),
 }
 
@@ -521,9 +542,11 @@ _TEXT_TOO_LONG: Final = (
 def is_decimal_text(text: str) -> bool:
     """Whether ``text`` is a value as the wire format writes one: ``5.8``, not ``5.`` or ``.8``.
 
-    ASCII digits, then optionally a decimal mark and more digits.
+    ASCII digits, then optionally a decimal mark and more digits; a leading
+    ``-`` for the negative value of a ``signed`` metric (a change figure),
+    which the dataset refuses, located, for any other metric.
     """
-    head, mark, tail = text.partition(".")
+    head, mark, tail = text.removeprefix("-").partition(".")
     return _ascii_digits(head) and (not mark or _ascii_digits(tail))
 
 
@@ -540,7 +563,7 @@ def decimal_from_text(text: str) -> Decimal:
     Raises:
         QuantityError: The string has more digits than that.
     """
-    head, _, tail = text.partition(".")
+    head, _, tail = text.removeprefix("-").partition(".")
     if len(head) > MAX_DIGITS or len(tail) > 2 * MAX_DIGITS:
         raise QuantityError(text, "", _TEXT_TOO_LONG)
     return Decimal(text)

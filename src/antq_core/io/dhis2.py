@@ -28,7 +28,7 @@ from antq_core._util.inputs import read_input
 from antq_core._util.plaintext import PlainSchema
 from antq_core._values.patterns import whole
 from antq_core._values.period import Period, PeriodKind
-from antq_core._values.quantity import MAX_DIGITS, Qualifier, Unit, dump_value
+from antq_core._values.quantity import MAX_DIGITS, NEGATIVE_REASON, Qualifier, Unit, dump_value
 from antq_core._values.refs import EMPTY_DISAGGREGATION, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import Date, JsonPattern, problems_from, validated
 from antq_core.errors import AntqError, Dhis2MappingError, Location, PeriodError, safe_repr
@@ -1068,7 +1068,13 @@ class _Reader:
             problems.add(_NO_VALUE, row.dataElement, "")
         if metric is None or problems.any:
             return None
-        return self.build(row, problems, metric.id, metric.unit, subject, period, disaggregation)
+        built = self.build(row, problems, metric.id, metric.unit, subject, period, disaggregation)
+        if built is not None and built.value < 0 and not metric.signed:
+            # The model reads a negative value; only a signed metric (a change figure) has one.
+            why = f"{_shown(row.value)}: {NEGATIVE_REASON} (the metric is not declared signed)"
+            problems.add(_VALUE, row.dataElement, "", why)
+            return None
+        return built
 
     @staticmethod
     def build(

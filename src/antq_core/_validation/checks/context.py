@@ -156,6 +156,13 @@ class Context:
         return [metrics.get(m) for m in self.cols.metrics]
 
     @functools.cached_property
+    def signed(self) -> frozenset[int]:
+        """Codes of the columns' metrics declared ``signed`` (change figures, may be negative)."""
+        return frozenset(
+            code for code, m in enumerate(self.metric_definitions) if m is not None and m.signed
+        )
+
+    @functools.cached_property
     def repeats(self) -> Repeats:
         """Duplicated figures, and overlapping periods of flow metrics, by the chosen engine."""
         ds = self.dataset

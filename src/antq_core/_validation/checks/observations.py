@@ -116,16 +116,20 @@ def check_values(context: Context) -> Iterator[Issue]:
     if not len(cols):
         return
     bad: list[tuple[int, str]] = []
+    signed = context.signed
+    negative = "a reported amount cannot be negative (the metric is not declared signed)"
     if min(cols.value) < 0:
         bad.extend(
-            (i, "a reported amount cannot be negative") for i, v in enumerate(cols.value) if v < 0
+            (i, negative)
+            for i, v in enumerate(cols.value)
+            if v < 0 and cols.metric[i] not in signed
         )
     for i, v in cols.exact.items():
         unit = cols.units[cols.unit[i]]
         if isinstance(v, Decimal) and not v.is_finite():
             bad.append((i, "not a finite number"))
-        elif v < 0:
-            bad.append((i, "a reported amount cannot be negative"))
+        elif v < 0 and cols.metric[i] not in signed:
+            bad.append((i, negative))
         elif unit.whole and v != int(v):
             bad.append((i, "this unit counts whole things"))
     for i, reason in sorted(bad):

@@ -87,7 +87,7 @@ def check(context: Context) -> Iterator[Issue]:
             continue
         sources = tuple(str(cols.texts[cols.source[r]] or "-") for r in group)
         values = tuple(_value_text(cols, r) for r in group)
-        code = _judged(cols, group, signed=False)
+        code = _judged(cols, group, signed=cols.metric[first] in context.signed)
         yield issue(code, where, **base, values=values, sources=sources)
 
 

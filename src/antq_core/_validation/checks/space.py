@@ -253,6 +253,7 @@ class _Reader:
         self.dims = [u.dimension for u in cols.units]
         self.qualifiers = [q.value for q in cols.qualifiers]
         self.is_unit = [subject.kind is SubjectKind.UNIT for subject in cols.subjects]
+        self.signed = context.signed  # at most v reaches down to -∞, not to 0
         self.cache: dict[int, _Bound] = {}
 
     def bounds(self, i: int) -> _Bound:
@@ -269,7 +270,7 @@ class _Reader:
         if q == "at_least":
             found = (value, _INF, False)
         elif q == "at_most":
-            found = (0, value, False)
+            found = (-_INF if cols.metric[i] in self.signed else 0, value, False)
         else:
             found = (value, value, q == "approximately")
         self.cache[i] = found

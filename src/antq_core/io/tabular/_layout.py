@@ -206,6 +206,7 @@ TABLES: Final = (
             _c("threshold_unit", "Đơn vị ngưỡng", choices="unit"),
             _c("threshold_qualifier", "Mức ngưỡng", choices="qualifier"),
             _c("description", "Mô tả"),
+            _c("signed", "Có dấu (số tăng/giảm)", Kind.BOOL),
         ),
     ),
     Table(

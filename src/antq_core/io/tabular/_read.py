@@ -22,8 +22,8 @@ import attrs
 from pydantic import BaseModel, ValidationError
 
 from antq_core._dataset.dataset import Dataset
-from antq_core._dataset.rows import RowColumns, append_columns
-from antq_core._dataset.store import StoreBuilder
+from antq_core._dataset.rows import RowColumns, append_columns, signed_problems
+from antq_core._dataset.store import ObservationStore, StoreBuilder
 from antq_core._entities import (
     CategoryOption,
     DatasetMetadata,
@@ -318,6 +318,11 @@ def read_value(raw: object, lang: str, unit: str | None) -> tuple[int | str | No
     text = read_text(raw)
     assert text is not None  # noqa: S101 - only None and "" are empty
     text = text.strip()
+    if text[:1] in ("-", "\u2212") and text[1:2].isdigit():
+        # A change figure of a signed metric (the store refuses it for any other metric).
+        magnitude, stated = read_value(text[1:], lang, unit)
+        if stated is None and magnitude is not None:
+            return (-magnitude if isinstance(magnitude, int) else f"-{magnitude}"), None
     if _PLAIN_INT.fullmatch(text):
         return int(text), None
     grouped, group, decimal_ = _PLAIN[lang]
@@ -347,6 +352,21 @@ class _Observations:
     def __init__(self, problems: ProblemList) -> None:
         self.problems = problems
         self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
+        self.where: list[tuple[_Located, int]] = []  # the sheet row of each stored observation
+
+    def signs(self, store: ObservationStore, metrics: list[Any]) -> None:
+        """Refuse, located, negative values of metrics not declared ``signed``."""
+        for problem in signed_problems(store, {m.id for m in metrics if m.signed}):
+            i = problem.location.row
+            assert i is not None  # noqa: S101 - signed_problems locates by row
+            located, number = self.where[i]
+            located.add(
+                number,
+                "value",
+                "Giá trị âm chỉ được dùng cho chỉ tiêu khai báo có dấu (signed, số thay đổi)",
+                problem.message_en,
+                store.value(i),
+            )
 
     def read(
         self, sheet: Sheet, located: _Located, columns: list[Column | None], lang: str
@@ -391,6 +411,8 @@ class _Observations:
         # After a problem the rows are still checked, in a builder thrown away.
         builder = StoreBuilder() if self.builder is None else self.builder
         append_columns(builder, batch, found, numbers)
+        if not found and self.builder is not None:
+            self.where.extend(zip(repeat(located), numbers))
         for problem in found:
             number, field = problem.location.row, problem.location.field
             assert number is not None  # noqa: S101 - append_columns locates by row and field
@@ -979,12 +1001,11 @@ def build_dataset(sheets: Iterable[Sheet], source: str, problems: ProblemList) -
     entities = _all_entities(records)
     if len(problems) or gazetteer is None or metadata is None or observations.builder is None:
         raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
-    return Dataset(
-        gazetteer=gazetteer,
-        metadata=metadata,
-        observations=observations.builder.build(),
-        **entities,
-    )
+    store = observations.builder.build()
+    observations.signs(store, entities["metrics"])
+    if len(problems):
+        raise TabularLoadError(source, problems.kept, omitted=problems.omitted)
+    return Dataset(gazetteer=gazetteer, metadata=metadata, observations=store, **entities)
 
 
 def _all_entities(records: _Records) -> dict[str, list[Any]]:
