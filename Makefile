@@ -27,7 +27,12 @@ PYTEST_ARGS ?=
 # same Hypothesis profile (tests/conftest.py), so the CI profile stays deterministic, and
 # pytest-cov combines the workers' coverage. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-SPHINX := $(BIN)/sphinx-build -E -q -W --keep-going
+SPHINX_BASE := $(BIN)/sphinx-build -q -W --keep-going
+SPHINX := $(SPHINX_BASE) -E
+# The doctest and HTML builds share one environment (the parsed sources and autodoc's
+# output): the HTML step reuses what the doctest step just read, when that is newer than
+# the wheel installed for it, and reads everything afresh (-E) otherwise.
+DOCTREES := docs/_build/doctrees
 
 # Build an sdist, then a wheel from it (so a file missing from the sdist fails
 # here too), into an emptied dist/. Output is shown only on failure.
@@ -53,7 +58,7 @@ help:
 	@echo "make examples   run every examples/*.py"
 	@echo "make docs       HTML docs into docs/_build/html (-W -n)"
 	@echo "make fuzz       random search for about 10 minutes (FUZZ_SECONDS=420), see docs/safety.md"
-	@echo "make bench      run benchmarks/*.py"
+	@echo "make bench      run benchmarks/*.py (not the profile_*.py helpers)"
 	@echo "make clean      remove .venv, dist/, docs/_build and caches"
 
 # ------------------------------------------------------------------ environment
@@ -138,7 +143,7 @@ pytest: install-dev ajv
 .PHONY: doctest
 doctest: install-dev
 	@echo "== sphinx doctest"
-	@$(SPHINX) -b doctest -d docs/_build/doctrees-doctest docs docs/_build/doctest
+	@$(SPHINX) -b doctest -d $(DOCTREES) docs docs/_build/doctest
 	@grep -E '^ +[0-9]+ tests?$$' docs/_build/doctest/output.txt | sed 's/^ */   doctest: /'
 
 .PHONY: examples
@@ -154,7 +159,10 @@ examples: install-dev
 .PHONY: docs
 docs: install-dev
 	@echo "== sphinx html (-W -n)"
-	@$(SPHINX) -n -b html -d docs/_build/doctrees docs docs/_build/html
+	@rm -rf docs/_build/html
+	@fresh=-E; \
+	if [ $(DOCTREES)/environment.pickle -nt "$(WHEEL)" ]; then fresh=; fi; \
+	$(SPHINX_BASE) $$fresh -n -b html -d $(DOCTREES) docs docs/_build/html
 
 # Random search for about ten minutes, in two runs with random seeds (the fuzz profile of
 # tests/conftest.py: 1,000 examples a property). First the mutation properties of every
@@ -185,6 +193,7 @@ $(BENCH_STAMP): $(DEV_STAMP)
 bench: install-dev $(BENCH_STAMP)
 	@for f in benchmarks/*.py; do \
 		[ -e "$$f" ] || continue; \
+		case "$$f" in benchmarks/profile_*) continue;; esac; \
 		echo "== benchmark $$f"; \
 		$(BIN)/python "$$f"; \
 	done
