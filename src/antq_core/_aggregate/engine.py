@@ -32,8 +32,8 @@ of those that are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Final, Protocol
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
@@ -48,6 +48,7 @@ __all__ = [
     "DistinctCell",
     "DistinctFacts",
     "Engine",
+    "LazyCells",
     "Scan",
     "SeriesCell",
     "SumCell",
@@ -105,6 +106,14 @@ class Scan:
             participant), which the finishing step still reports. An engine
             that leaves this empty returns every series cell, and the
             finishing step counts the people itself; both give the same rows.
+        sum_cells: Optional: :attr:`sums` as a polars DataFrame (columns
+            ``metric``, ``group``, ``bucket``, ``disaggregation``, ``unit``,
+            ``qualifier``, ``sum``, ``count``), given only when it holds every
+            cell exactly (no value the store keeps aside). The finishing step
+            may then finish sums as columns (:mod:`._columnar`) instead of
+            reading :attr:`sums` cell by cell.
+        reported_pairs: Optional, with :attr:`sum_cells`: :attr:`reported`
+            as a polars DataFrame of distinct (``subject``, ``period``) pairs.
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -115,6 +124,31 @@ class Scan:
     reported: Mapping[int, Collection[int]]
     distinct: Mapping[DistinctCell, DistinctFacts] = attrs.field(factory=dict)
     counted: frozenset[int] = frozenset()
+    sum_cells: Any = None
+    reported_pairs: Any = None
+
+
+class LazyCells(Mapping[SumCell, tuple[Number, int]]):
+    """Sum cells made into a dict only when the Python finishing step reads them."""
+
+    def __init__(self, build: Callable[[], dict[SumCell, tuple[Number, int]]]) -> None:
+        self._build: Callable[[], dict[SumCell, tuple[Number, int]]] | None = build
+        self._cells: dict[SumCell, tuple[Number, int]] = {}
+
+    def _made(self) -> dict[SumCell, tuple[Number, int]]:
+        if self._build is not None:
+            self._cells = self._build()
+            self._build = None
+        return self._cells
+
+    def __getitem__(self, key: SumCell) -> tuple[Number, int]:
+        return self._made()[key]
+
+    def __iter__(self) -> Iterator[SumCell]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 class Engine(Protocol):

@@ -30,6 +30,7 @@ from antq_core._aggregate.engine import (
     ENGINES,
     DistinctCell,
     DistinctFacts,
+    LazyCells,
     PickCell,
     Scan,
     SeriesCell,
@@ -70,7 +71,10 @@ class PolarsEngine:
         frame = _Frame(pl, pa, plan)
         facts = _facts(plan.store, frame)
         scans = plan.scans
-        sums = frame.group_sums(scans[ScanKind.GROUP_SUM]) if scans[ScanKind.GROUP_SUM] else {}
+        sums: Mapping[SumCell, tuple[Number, int]] = {}
+        sum_cells = None
+        if scans[ScanKind.GROUP_SUM]:
+            sums, sum_cells = frame.group_sums(scans[ScanKind.GROUP_SUM])
         counted = frozenset(
             p.code
             for p in plan.metrics.values()
@@ -97,6 +101,8 @@ class PolarsEngine:
             reported=facts.reported,
             distinct=distinct,
             counted=counted,
+            sum_cells=sum_cells,
+            reported_pairs=facts.pairs if sum_cells is not None else None,
         )
 
 
@@ -286,7 +292,13 @@ class _Frame:
         metric = self.plan.columns.metric
         return {i: v for i, v in self.exact.items() if metric[i] in metrics}
 
-    def group_sums(self, metrics: frozenset[int]) -> dict[SumCell, tuple[Number, int]]:
+    def group_sums(
+        self, metrics: frozenset[int]
+    ) -> tuple[Mapping[SumCell, tuple[Number, int]], Any]:
+        """The sum cells of ``metrics``: as a mapping made on first use, and as a frame.
+
+        The frame is ``None`` when some values are kept aside (it would not be exact).
+        """
         pl = self.pl
         # One lazy query: polars fuses the filter, the two look-ups and the group-by.
         rows = (
@@ -300,12 +312,14 @@ class _Frame:
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
         total = pl.col("value").cast(self._sum_type()).sum()
         cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
-        out: dict[SumCell, tuple[Number, int]] = dict(
-            zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
-        )
         aside = self._aside(metrics)
-        if aside:
-            plan, cols = self.plan, self.plan.columns
+        plan = self.plan
+
+        def build() -> dict[SumCell, tuple[Number, int]]:
+            out: dict[SumCell, tuple[Number, int]] = dict(
+                zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
+            )
+            cols = plan.columns
             for i, value in aside.items():
                 key = (
                     cols.metric[i],
@@ -317,7 +331,9 @@ class _Frame:
                 )
                 s, c = out[key]
                 out[key] = (add(s, value), c)
-        return out
+            return out
+
+        return LazyCells(build), (None if aside else cells.select(*keys, "sum", "count"))
 
     def series(
         self, metrics: frozenset[int], counted: frozenset[int]
@@ -445,7 +461,8 @@ class _Frame:
                 strict=True,
             )
         )
-        return _Facts(repeated=self._duplicates(frame), reported=reported)
+        pairs = frame.select("subject", "period").unique()
+        return _Facts(repeated=self._duplicates(frame), reported=reported, pairs=pairs)
 
 
 @attrs.frozen
@@ -454,6 +471,7 @@ class _Facts:
 
     repeated: bool
     reported: Mapping[int, Collection[int]]
+    pairs: Any  # the distinct (subject, period) pairs, a polars DataFrame
 
 
 # A store never changes once built, so its facts hold as long as it lives.
