@@ -1,8 +1,10 @@
-"""Finishing sums as columns: the finishing step of :mod:`._finish`, on polars.
+"""Finishing as columns: the finishing step of :mod:`._finish`, on polars.
 
-When an engine gives its sum cells as a polars DataFrame
-(:attr:`Scan.sum_cells <._engine.Scan.sum_cells>`) and every requested
-metric sums over time and over space, the rows are finished with columnar
+When an engine gives its cells as polars DataFrames
+(:attr:`Scan.sum_cells <._engine.Scan.sum_cells>`, ``pick_cells``,
+``reported_pairs``) and every requested metric either sums over time and
+over space, or takes the last (first) value of each series and sums those
+over space (stocks), the rows are finished with columnar
 expressions instead of one Python step per group: cells are placed
 (slice codes gathered, unplaceable metrics found), grouped by (metric,
 group, bucket, slice), their qualifiers combined (from the lowest and the
@@ -14,15 +16,16 @@ requested, then by the rank of each ``by`` value). The table keeps the frame;
 :class:`~antq_core.AggregateRow` values are made when the table is iterated or
 indexed (:class:`SumRows`).
 
-Everything else goes the Python way, row for row the same: ratios, metrics
-of other scan kinds, unit conversions, values kept aside by the store,
+Everything else goes the Python way, row for row the same: ratios,
+``last_in_period`` and the other scan kinds (means, min, max, counts,
+distinct people), unit conversions, values kept aside by the store,
 negative values. The semantics stay in :mod:`._semantics`; this module only
 computes the same rows faster, and the engines-agree tests hold it to that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate.engine import Scan
@@ -34,9 +37,10 @@ from antq_core._aggregate.finish import (
     refuse_overlaps,
     row_keys,
 )
-from antq_core._aggregate.plan import EXCLUDED, Plan
+from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
+from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
 from antq_core._values.quantity import Qualifier, Quantity, Unit
 
@@ -52,60 +56,69 @@ _INT64_MAX: Final = 2**63 - 1
 
 
 def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
-    """:func:`._finish.finish`, with sums finished as columns when the cells allow it.
+    """:func:`._finish.finish`, with rows finished as columns when the cells allow it.
 
     Raises:
         As :func:`._finish.finish`.
     """
     refuse_overlaps(plan, scan)
-    if scan.sum_cells is not None and _columnar(plan):
-        table = _finish_sums(plan, scan, engine)
+    if scan.reported_pairs is not None and _columnar(plan):
+        table = _finish_columns(plan, scan, engine)
         if table is not None:
             return table
     return finish_rows(plan, scan, engine)
 
 
+_PICKED: Final = frozenset({ScanKind.LAST, ScanKind.FIRST})
+_PLAIN_PICKS: Final = frozenset({AggregationType.LAST, AggregationType.FIRST})
+
+
 def _columnar(plan: Plan) -> bool:
-    """Whether every requested metric sums over time and space (and no ratio is asked)."""
+    """Whether every requested metric sums, or picks a last or first value and sums those."""
     if plan.ratios:
         return False
-    return all(p.scan is ScanKind.GROUP_SUM for p in plan.metrics.values())
+    return all(
+        p.scan is ScanKind.GROUP_SUM
+        or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
+        for p in plan.metrics.values()
+    )
 
 
 def _lookup(pl: Any, values: Sequence[int]) -> Any:
     return pl.Series(list(values), dtype=pl.Int64)
 
 
-def _finish_sums(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
-    """The rows of sum metrics as a frame; ``None`` when a cell needs the Python way."""
-    pl, _ = polars_and_arrow()
+def _placed(
+    pl: Any, plan: Plan, cells: Any, by_code: Mapping[int, MetricPlan], result: Result
+) -> Any | None:
+    """The cells placed in a group, bucket and slice; ``None`` if one needs the Python way.
+
+    Metrics with cells carrying a reason code are recorded as unplaceable.
+    """
     cols = plan.columns
-    by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
-    wanted = sorted(plan.scans[ScanKind.GROUP_SUM] & by_code.keys())
     g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
-    cells = (
-        scan.sum_cells.lazy()
-        .filter(pl.col("metric").is_in(wanted))
-        .with_columns(slice=pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation")))
-        .collect()
-    )
-    if cells.height and cells["sum"].min() < 0:
-        return None  # a negative amount: Quantity's own checks decide, in Python
     # A cell with an excluded code is outside the question; one with a reason code
     # below it makes its metric's observations listed as unplaceable.
     outside = (g == EXCLUDED) | (b == EXCLUDED) | (sl == EXCLUDED)
     below = (g < EXCLUDED) | (b < EXCLUDED) | (sl < EXCLUDED)
-    result = Result()
     result.unplaceable_metrics.update(cells.filter(~outside & below)["metric"].unique().to_list())
     placed = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))
+    if placed.height and placed["value"].min() < 0:
+        return None  # a negative amount: Quantity's own checks decide, in Python
     for m, u in placed.select("metric", "unit").unique().iter_rows():
-        if cols.units[u] is not by_code[m].unit or by_code[m].definition.unit is not cols.units[u]:
+        target = by_code[m].definition.unit
+        if cols.units[u] is not target or by_code[m].unit is not target:
             return None  # a conversion (or a refusal to convert): the Python way
+    return placed
+
+
+def _combined(pl: Any, placed: Any, count: Any) -> Any:
+    """Per (metric, group, bucket, slice): the sum, the observations, the qualifier."""
     q = pl.col("qualifier")
     unusual = q.filter(q != _EXACT)
     groups = placed.group_by("metric", "group", "bucket", "slice").agg(
-        pl.col("sum").sum().alias("value"),
-        pl.col("count").sum().alias("observations"),
+        pl.col("value").sum().alias("value"),
+        count.alias("observations"),
         unusual.min().alias("q_low"),
         unusual.max().alias("q_high"),
     )
@@ -118,7 +131,60 @@ def _finish_sums(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
         .cast(pl.Int64)
         .alias("qualifier")
     )
-    groups = groups.with_columns(qualifier).drop("q_low", "q_high")
+    return groups.with_columns(
+        qualifier,
+        pl.col("metric", "group", "bucket", "slice", "observations").cast(pl.Int64),
+    ).select("metric", "group", "bucket", "slice", "value", "observations", "qualifier")
+
+
+def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
+    """The rows as a frame; ``None`` when a cell needs the Python way."""
+    pl, _ = polars_and_arrow()
+    by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
+    result = Result()
+    slice_of = pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation"))
+    parts: list[Any] = []
+    summed = sorted(plan.scans[ScanKind.GROUP_SUM] & by_code.keys())
+    if summed:
+        if scan.sum_cells is None:
+            return None
+        cells = (
+            scan.sum_cells.lazy()
+            .filter(pl.col("metric").is_in(summed))
+            .with_columns(slice=slice_of)
+            .rename({"sum": "value"})
+            .collect()
+        )
+        placed = _placed(pl, plan, cells, by_code, result)
+        if placed is None:
+            return None
+        parts.append(_combined(pl, placed, pl.col("count").sum()))
+    picked = sorted((plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]) & by_code.keys())
+    if picked:
+        if scan.pick_cells is None:
+            return None
+        aside = sorted(plan.columns.exact)
+        cells = (
+            scan.pick_cells.lazy()
+            .filter(pl.col("metric").is_in(picked))
+            .with_columns(
+                group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+                slice=slice_of,
+            )
+            .collect()
+        )
+        if aside and cells["row"].is_in(aside).any():
+            return None  # a chosen value the store keeps aside: the Python way
+        placed = _placed(pl, plan, cells, by_code, result)
+        if placed is None:
+            return None
+        bound = max(abs(placed["value"].min() or 0), abs(placed["value"].max() or 0))
+        if bound * placed.height > _INT64_MAX:
+            placed = placed.with_columns(pl.col("value").cast(pl.Int128))
+        parts.append(_combined(pl, placed, pl.len()))
+    if not parts:
+        return None
+    groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
     groups = _with_missing(pl, plan, scan, groups)
     groups = _with_source(pl, plan, groups)
     groups = _sorted(pl, plan, groups)
@@ -187,9 +253,9 @@ def _with_source(pl: Any, plan: Plan, groups: Any) -> Any:
         schema=dict.fromkeys(keys, pl.Int64),
         orient="row",
     ).with_columns(reported=pl.lit(value=True))
-    return groups.join(
-        covered, on=list(keys), how="left", join_nulls=False, coalesce=True
-    ).with_columns(pl.col("reported").fill_null(value=False))
+    return groups.join(covered, on=list(keys), how="left", coalesce=True).with_columns(
+        pl.col("reported").fill_null(value=False)
+    )
 
 
 def _ranks(values: Sequence[object]) -> list[int]:

@@ -33,7 +33,7 @@ of those that are.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -54,6 +54,9 @@ __all__ = [
     "SumCell",
     "select_engine",
 ]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 SumCell = tuple[int, int, int, int, int, int]
 """(metric, group code ``plan.subject_group[subject]``, bucket code, disaggregation, unit,
@@ -112,8 +115,14 @@ class Scan:
             cell exactly (no value the store keeps aside). The finishing step
             may then finish sums as columns (:mod:`._columnar`) instead of
             reading :attr:`sums` cell by cell.
-        reported_pairs: Optional, with :attr:`sum_cells`: :attr:`reported`
-            as a polars DataFrame of distinct (``subject``, ``period``) pairs.
+        pick_cells: Optional: :attr:`picks` as a polars DataFrame (columns
+            ``metric``, ``subject``, ``bucket``, ``disaggregation``, ``row``,
+            and the chosen row's ``value``, ``unit`` and ``qualifier``).
+        reported_pairs: Optional: :attr:`reported` as a polars DataFrame of
+            distinct (``subject``, ``period``) pairs. An engine that gives it
+            gives :attr:`sum_cells` and :attr:`pick_cells` too, for the metrics
+            of those scan kinds (``sum_cells`` may be ``None`` only when some
+            value is kept aside).
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -125,26 +134,27 @@ class Scan:
     distinct: Mapping[DistinctCell, DistinctFacts] = attrs.field(factory=dict)
     counted: frozenset[int] = frozenset()
     sum_cells: Any = None
+    pick_cells: Any = None
     reported_pairs: Any = None
 
 
-class LazyCells(Mapping[SumCell, tuple[Number, int]]):
-    """Sum cells made into a dict only when the Python finishing step reads them."""
+class LazyCells(Mapping[_K, _V]):
+    """Cells made into a dict only when the Python finishing step reads them."""
 
-    def __init__(self, build: Callable[[], dict[SumCell, tuple[Number, int]]]) -> None:
-        self._build: Callable[[], dict[SumCell, tuple[Number, int]]] | None = build
-        self._cells: dict[SumCell, tuple[Number, int]] = {}
+    def __init__(self, build: Callable[[], dict[_K, _V]]) -> None:
+        self._build: Callable[[], dict[_K, _V]] | None = build
+        self._cells: dict[_K, _V] = {}
 
-    def _made(self) -> dict[SumCell, tuple[Number, int]]:
+    def _made(self) -> dict[_K, _V]:
         if self._build is not None:
             self._cells = self._build()
             self._build = None
         return self._cells
 
-    def __getitem__(self, key: SumCell) -> tuple[Number, int]:
+    def __getitem__(self, key: _K) -> _V:
         return self._made()[key]
 
-    def __iter__(self) -> Iterator[SumCell]:
+    def __iter__(self) -> Iterator[_K]:
         return iter(self._made())
 
     def __len__(self) -> int:

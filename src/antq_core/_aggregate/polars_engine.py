@@ -87,11 +87,13 @@ class PolarsEngine:
         if counted and frame.all_counted():
             others = others - counted  # no row of theirs is left for the series
         series = frame.series(others, counted) if others else {}
-        picks: dict[PickCell, int] = {}
+        chosen: list[Any] = []
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
             if scans[kind]:
-                frame.pick(scans[kind], ranks, picks, ties)
+                chosen.append(frame.pick(scans[kind], ranks, ties))
+        picks: Mapping[PickCell, int] = LazyCells(lambda: _picked(chosen))
+        pick_cells = frame.pl.concat(chosen) if chosen else None
         return Scan(
             sums=sums,
             series=series,
@@ -102,8 +104,20 @@ class PolarsEngine:
             distinct=distinct,
             counted=counted,
             sum_cells=sum_cells,
-            reported_pairs=facts.pairs if sum_cells is not None else None,
+            pick_cells=pick_cells,
+            reported_pairs=facts.pairs,
         )
+
+
+_PICK_KEYS: Final = ("metric", "subject", "bucket", "disaggregation")
+
+
+def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
+    """The picks of :meth:`_Frame.pick`'s frames as the dict :attr:`Scan.picks` describes."""
+    picks: dict[PickCell, int] = {}
+    for cells in frames:
+        picks.update(zip(_tuples(cells, _PICK_KEYS), cells["row"].to_list(), strict=True))
+    return picks
 
 
 def _tuples(frame: Any, names: Sequence[str]) -> Any:
@@ -397,24 +411,30 @@ class _Frame:
                 )
         return out
 
-    def pick(
-        self,
-        metrics: frozenset[int],
-        ranks: Sequence[int],
-        picks: dict[PickCell, int],
-        ties: set[PickCell],
-    ) -> None:
+    def pick(self, metrics: frozenset[int], ranks: Sequence[int], ties: set[PickCell]) -> Any:
+        """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
+
+        A frame of (metric, subject, bucket, disaggregation, row, value, unit,
+        qualifier); the series whose choice is tied go into ``ties``.
+        """
         pl = self.pl
         rows = self._rows(metrics, row=True)
         # Highest rank first, then lowest row (as the reference engine keeps the
         # first row it meets among equals): one maximum of a packed integer.
         rank = self._lookup(ranks).gather(rows["period"])
         best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
-        keys = ("metric", "subject", "bucket", "disaggregation")
+        keys = _PICK_KEYS
         cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
         row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
-        cells = cells.with_columns(row)
-        picks.update(zip(_tuples(cells, keys), cells["row"].to_list(), strict=True))
+        cells = cells.select(*keys, row)
+        chosen = self.frame.select(pl.col("value", "unit", "qualifier").gather(cells["row"]))
+        cells = pl.concat([cells, chosen], how="horizontal")
+        self._ties(rows, cells, ties)
+        return cells
+
+    def _ties(self, rows: Any, cells: Any, ties: set[PickCell]) -> None:
+        pl = self.pl
+        keys = _PICK_KEYS
         if not self._duplicates(rows):
             return  # two rows of a series share a rank only if they share a period
         # A tie: another row of the series has the chosen row's period.
