@@ -13,7 +13,10 @@ An aggregate runs in three steps:
 3. **Finish** (:func:`._finish.finish`, pure Python, shared): turn cells into
    rows: units converted, qualifiers combined, series combined over space,
    ratios divided, overlaps refused, unplaceable rows listed, expected units
-   counted. Cells are few (groups × buckets, or series), so this is cheap.
+   counted. When an engine also gives its cells as frames (``sum_cells``,
+   ``pick_cells``, ``reported_pairs``), sums and stocks are finished as
+   columnar expressions instead (:mod:`._columnar`), and the table keeps its
+   rows as columns until iterated; the rest is finished in Python, per cell.
 
 An engine is any object with a ``name`` and a ``scan(plan) -> Scan`` method;
 :data:`ENGINES` registers them by name and :func:`select_engine` picks one.
