@@ -500,10 +500,13 @@ def antq_phases(
     """
     try:
         from antq_core._aggregate.engine import ENGINES
-        from antq_core._aggregate.finish import finish
         from antq_core._aggregate.plan import make_plan
     except ImportError:
         return None
+    try:  # the finishing step aggregate() runs: columnar where it can be, since issue 15
+        from antq_core._aggregate.columnar import finish
+    except ImportError:
+        from antq_core._aggregate.finish import finish
     phases = {"plan": 0.0, "scan": 0.0, "finish": 0.0}
     gc.collect()
     if rollup == "hierarchy" and hasattr(antq_core, "aggregate_rollup"):
@@ -530,7 +533,11 @@ def _rollup_phases(ds: Dataset, engine: str, by: Grouping) -> dict[str, float] |
     try:
         from antq_core._aggregate import _rolled_up
         from antq_core._aggregate.engine import ENGINES
-        from antq_core._aggregate.finish import finish
+
+        try:
+            from antq_core._aggregate.columnar import finish
+        except ImportError:
+            from antq_core._aggregate.finish import finish
         from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
     except ImportError:
         return None

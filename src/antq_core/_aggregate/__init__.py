@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - register the engines
-from antq_core._aggregate.engine import Scan, SumCell, select_engine
-from antq_core._aggregate.finish import finish
+from antq_core._aggregate.columnar import finish
+from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.space import SpaceOverlap, settle_space
 from antq_core._aggregate.table import (
@@ -24,7 +24,7 @@ from antq_core._aggregate.table import (
     Unplaceable,
 )
 from antq_core._dataset.dataset import Dataset
-from antq_core._util.extras import prefer_polars
+from antq_core._util.extras import prefer_polars, require
 from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
@@ -258,9 +258,30 @@ def _columnar(engine: str, dataset: Dataset) -> bool:
 
 def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
     """``scan`` with its sum cells moved from resolution codes to a level's groups."""
-    sums: dict[SumCell, tuple[Number, int]] = {}
-    for (m, c, b, d, u, q), (total, n) in scan.sums.items():
-        key = (m, groups[c] if c >= 0 else c, b, d, u, q)
-        found = sums.get(key)
-        sums[key] = (total, n) if found is None else (add(found[0], total), found[1] + n)
-    return attrs.evolve(scan, sums=sums)
+
+    def build() -> dict[SumCell, tuple[Number, int]]:
+        sums: dict[SumCell, tuple[Number, int]] = {}
+        for (m, c, b, d, u, q), (total, n) in scan.sums.items():
+            key = (m, groups[c] if c >= 0 else c, b, d, u, q)
+            found = sums.get(key)
+            sums[key] = (total, n) if found is None else (add(found[0], total), found[1] + n)
+        return sums
+
+    cells = scan.sum_cells
+    if cells is not None:
+        # The same, as columns: gather each cell's level group, then add the cells up.
+        pl = require("polars", "dataframe")
+        level = pl.Series(groups, dtype=pl.Int64)
+        group = pl.col("group")
+        cells = (
+            cells.lazy()
+            .with_columns(
+                group=pl.when(group >= 0)
+                .then(pl.lit(level).gather(group.clip(lower_bound=0)))
+                .otherwise(group)
+            )
+            .group_by("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
+            .agg(pl.col("sum").sum(), pl.col("count").sum())
+            .collect()
+        )
+    return attrs.evolve(scan, sums=LazyCells(build), sum_cells=cells)

@@ -13,7 +13,10 @@ An aggregate runs in three steps:
 3. **Finish** (:func:`._finish.finish`, pure Python, shared): turn cells into
    rows: units converted, qualifiers combined, series combined over space,
    ratios divided, overlaps refused, unplaceable rows listed, expected units
-   counted. Cells are few (groups × buckets, or series), so this is cheap.
+   counted. When an engine also gives its cells as frames (``sum_cells``,
+   ``pick_cells``, ``reported_pairs``), sums and stocks are finished as
+   columnar expressions instead (:mod:`._columnar`), and the table keeps its
+   rows as columns until iterated; the rest is finished in Python, per cell.
 
 An engine is any object with a ``name`` and a ``scan(plan) -> Scan`` method;
 :data:`ENGINES` registers them by name and :func:`select_engine` picks one.
@@ -32,8 +35,8 @@ of those that are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Final, Protocol
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -48,11 +51,15 @@ __all__ = [
     "DistinctCell",
     "DistinctFacts",
     "Engine",
+    "LazyCells",
     "Scan",
     "SeriesCell",
     "SumCell",
     "select_engine",
 ]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 SumCell = tuple[int, int, int, int, int, int]
 """(metric, group code ``plan.subject_group[subject]``, bucket code, disaggregation, unit,
@@ -105,6 +112,20 @@ class Scan:
             participant), which the finishing step still reports. An engine
             that leaves this empty returns every series cell, and the
             finishing step counts the people itself; both give the same rows.
+        sum_cells: Optional: :attr:`sums` as a polars DataFrame (columns
+            ``metric``, ``group``, ``bucket``, ``disaggregation``, ``unit``,
+            ``qualifier``, ``sum``, ``count``), given only when it holds every
+            cell exactly (no value the store keeps aside). The finishing step
+            may then finish sums as columns (:mod:`._columnar`) instead of
+            reading :attr:`sums` cell by cell.
+        pick_cells: Optional: :attr:`picks` as a polars DataFrame (columns
+            ``metric``, ``subject``, ``bucket``, ``disaggregation``, ``row``,
+            and the chosen row's ``value``, ``unit`` and ``qualifier``).
+        reported_pairs: Optional: :attr:`reported` as a polars DataFrame of
+            distinct (``subject``, ``period``) pairs. An engine that gives it
+            gives :attr:`sum_cells` and :attr:`pick_cells` too, for the metrics
+            of those scan kinds (``sum_cells`` may be ``None`` only when some
+            value is kept aside).
     """
 
     sums: Mapping[SumCell, tuple[Number, int]]
@@ -115,6 +136,32 @@ class Scan:
     reported: Mapping[int, Collection[int]]
     distinct: Mapping[DistinctCell, DistinctFacts] = attrs.field(factory=dict)
     counted: frozenset[int] = frozenset()
+    sum_cells: Any = None
+    pick_cells: Any = None
+    reported_pairs: Any = None
+
+
+class LazyCells(Mapping[_K, _V]):
+    """Cells made into a dict only when the Python finishing step reads them."""
+
+    def __init__(self, build: Callable[[], dict[_K, _V]]) -> None:
+        self._build: Callable[[], dict[_K, _V]] | None = build
+        self._cells: dict[_K, _V] = {}
+
+    def _made(self) -> dict[_K, _V]:
+        if self._build is not None:
+            self._cells = self._build()
+            self._build = None
+        return self._cells
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._made()[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 class Engine(Protocol):

@@ -39,7 +39,15 @@ from antq_core._values.quantity import Number, Qualifier, Quantity, Unit
 from antq_core._values.refs import SubjectKind
 from antq_core.errors import OverlappingPeriodsError
 
-__all__ = ["finish"]
+__all__ = [
+    "Result",
+    "excluded_lister",
+    "finish",
+    "finish_rows",
+    "list_unplaceable",
+    "refuse_overlaps",
+    "row_keys",
+]
 
 _A = AggregationType
 _QUALIFIERS: Final = tuple(Qualifier)
@@ -64,7 +72,7 @@ class _Group:
         self.people = -1  # a distinct count the engine finished (-1: count ``values``)
 
 
-class _Result:
+class Result:
     """Per metric id, per row key: quantity (or None), contributing count, missing count."""
 
     def __init__(self) -> None:
@@ -82,8 +90,13 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
             or ``last``/``first`` would have to choose between duplicates.
         IncompatibleUnitsError: An observation's unit cannot convert to its metric's.
     """
-    _refuse_overlaps(plan, scan)
-    result = _Result()
+    refuse_overlaps(plan, scan)
+    return finish_rows(plan, scan, engine)
+
+
+def finish_rows(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
+    """:func:`finish` once overlaps are refused: the cells to rows, in Python."""
+    result = Result()
     by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
     groups: dict[int, dict[_RowKey, _Group]] = {code: {} for code in by_code}
     _from_sums(plan, scan, by_code, groups, result)
@@ -104,13 +117,13 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
     for ratio in plan.ratios:
         result.by_metric[ratio.id] = _ratio(ratio, result.by_metric)
     rows = _rows(plan, result)
-    unplaceable = _unplaceable(plan, result) if result.unplaceable_metrics else ()
+    unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return AggregateTable(
         rows=rows,
         by=plan.by,
         engine=engine,
         unplaceable=unplaceable,
-        list_excluded=_excluded_lister(plan, scan, result),
+        list_excluded=excluded_lister(plan, scan, result),
     )
 
 
@@ -156,7 +169,7 @@ def _group(groups: dict[_RowKey, _Group], key: _RowKey) -> _Group:
     return found
 
 
-def _placed(plan: Plan, result: _Result, *, m: int, g: int, b: int, d: int) -> int | None:
+def _placed(plan: Plan, result: Result, *, m: int, g: int, b: int, d: int) -> int | None:
     """The slice code if the cell is placed; record unplaceable cells."""
     sl = plan.slice_of[d]
     if EXCLUDED in (g, b, sl):
@@ -172,7 +185,7 @@ def _from_sums(
     scan: Scan,
     by_code: Mapping[int, MetricPlan],
     groups: dict[int, dict[_RowKey, _Group]],
-    result: _Result,
+    result: Result,
 ) -> None:
     wanted = plan.scans[ScanKind.GROUP_SUM]
     units = plan.columns.units
@@ -225,7 +238,7 @@ def _from_series(
     scan: Scan,
     by_code: Mapping[int, MetricPlan],
     groups: dict[int, dict[_RowKey, _Group]],
-    result: _Result,
+    result: Result,
 ) -> None:
     wanted = plan.scans[ScanKind.SERIES]
     cols = plan.columns
@@ -293,7 +306,7 @@ def _from_picks(
     scan: Scan,
     by_code: Mapping[int, MetricPlan],
     groups: dict[int, dict[_RowKey, _Group]],
-    result: _Result,
+    result: Result,
 ) -> None:
     cols = plan.columns
     wanted = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
@@ -401,7 +414,7 @@ def _ratio(
 # -- rows -------------------------------------------------------------------------
 
 
-def _keys(plan: Plan, key: _RowKey) -> dict[str, KeyValue]:
+def row_keys(plan: Plan, key: _RowKey) -> dict[str, KeyValue]:
     row_group, b, sl = key
     values: dict[str, KeyValue] = dict(
         zip(plan.space_names, plan.row_groups[row_group], strict=True)
@@ -411,12 +424,12 @@ def _keys(plan: Plan, key: _RowKey) -> dict[str, KeyValue]:
     return {name: values[name] for name in plan.by}
 
 
-def _rows(plan: Plan, result: _Result) -> tuple[AggregateRow, ...]:
+def _rows(plan: Plan, result: Result) -> tuple[AggregateRow, ...]:
     rows: list[AggregateRow] = []
     covered = plan.covered
     for metric_id in plan.requested:
         done = result.by_metric[metric_id]
-        keyed = [(_keys(plan, key), key, value) for key, value in done.items()]
+        keyed = [(row_keys(plan, key), key, value) for key, value in done.items()]
         keyed.sort(key=lambda item: tuple(item[0].values()))
         codes = _codes_of(plan, metric_id) if covered else ()
         for keys, (g, b, sl), (quantity, count, missing) in keyed:
@@ -440,7 +453,7 @@ def _codes_of(plan: Plan, metric_id: str) -> tuple[int, ...]:
     )
 
 
-def _unplaceable(plan: Plan, result: _Result) -> tuple[Unplaceable, ...]:
+def list_unplaceable(plan: Plan, result: Result) -> tuple[Unplaceable, ...]:
     cols = plan.columns
     metrics = result.unplaceable_metrics
     distinct = result.distinct_metrics
@@ -485,9 +498,7 @@ def _counted(plan: Plan, rows: Sequence[int]) -> list[int]:
     ]
 
 
-def _excluded_lister(
-    plan: Plan, scan: Scan, result: _Result
-) -> Callable[[], tuple[Excluded, ...]]:
+def excluded_lister(plan: Plan, scan: Scan, result: Result) -> Callable[[], tuple[Excluded, ...]]:
     """What lists the table's excluded observations when first asked (a pass over the rows)."""
     not_at_end = frozenset(result.not_at_end)
 
@@ -559,7 +570,7 @@ def _may_overlap(plan: Plan) -> bool:
     return False
 
 
-def _refuse_overlaps(plan: Plan, scan: Scan) -> None:
+def refuse_overlaps(plan: Plan, scan: Scan) -> None:
     cols = plan.columns
     summed_ids = {cols.metrics[m] for m in plan.summed}
     problems: dict[str, list[tuple[int, ...]]] = defaultdict(list)

@@ -30,6 +30,7 @@ from antq_core._aggregate.engine import (
     ENGINES,
     DistinctCell,
     DistinctFacts,
+    LazyCells,
     PickCell,
     Scan,
     SeriesCell,
@@ -70,7 +71,10 @@ class PolarsEngine:
         frame = _Frame(pl, pa, plan)
         facts = _facts(plan.store, frame)
         scans = plan.scans
-        sums = frame.group_sums(scans[ScanKind.GROUP_SUM]) if scans[ScanKind.GROUP_SUM] else {}
+        sums: Mapping[SumCell, tuple[Number, int]] = {}
+        sum_cells = None
+        if scans[ScanKind.GROUP_SUM]:
+            sums, sum_cells = frame.group_sums(scans[ScanKind.GROUP_SUM])
         counted = frozenset(
             p.code
             for p in plan.metrics.values()
@@ -83,11 +87,13 @@ class PolarsEngine:
         if counted and frame.all_counted():
             others = others - counted  # no row of theirs is left for the series
         series = frame.series(others, counted) if others else {}
-        picks: dict[PickCell, int] = {}
+        chosen: list[Any] = []
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
             if scans[kind]:
-                frame.pick(scans[kind], ranks, picks, ties)
+                chosen.append(frame.pick(scans[kind], ranks, ties))
+        picks: Mapping[PickCell, int] = LazyCells(lambda: _picked(chosen))
+        pick_cells = frame.pl.concat(chosen) if chosen else None
         return Scan(
             sums=sums,
             series=series,
@@ -97,7 +103,21 @@ class PolarsEngine:
             reported=facts.reported,
             distinct=distinct,
             counted=counted,
+            sum_cells=sum_cells,
+            pick_cells=pick_cells,
+            reported_pairs=facts.pairs,
         )
+
+
+_PICK_KEYS: Final = ("metric", "subject", "bucket", "disaggregation")
+
+
+def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
+    """The picks of :meth:`_Frame.pick`'s frames as the dict :attr:`Scan.picks` describes."""
+    picks: dict[PickCell, int] = {}
+    for cells in frames:
+        picks.update(zip(_tuples(cells, _PICK_KEYS), cells["row"].to_list(), strict=True))
+    return picks
 
 
 def _tuples(frame: Any, names: Sequence[str]) -> Any:
@@ -286,7 +306,13 @@ class _Frame:
         metric = self.plan.columns.metric
         return {i: v for i, v in self.exact.items() if metric[i] in metrics}
 
-    def group_sums(self, metrics: frozenset[int]) -> dict[SumCell, tuple[Number, int]]:
+    def group_sums(
+        self, metrics: frozenset[int]
+    ) -> tuple[Mapping[SumCell, tuple[Number, int]], Any]:
+        """The sum cells of ``metrics``: as a mapping made on first use, and as a frame.
+
+        The frame is ``None`` when some values are kept aside (it would not be exact).
+        """
         pl = self.pl
         # One lazy query: polars fuses the filter, the two look-ups and the group-by.
         rows = (
@@ -300,12 +326,14 @@ class _Frame:
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
         total = pl.col("value").cast(self._sum_type()).sum()
         cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
-        out: dict[SumCell, tuple[Number, int]] = dict(
-            zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
-        )
         aside = self._aside(metrics)
-        if aside:
-            plan, cols = self.plan, self.plan.columns
+        plan = self.plan
+
+        def build() -> dict[SumCell, tuple[Number, int]]:
+            out: dict[SumCell, tuple[Number, int]] = dict(
+                zip(_tuples(cells, keys), _tuples(cells, ("sum", "count")), strict=True)
+            )
+            cols = plan.columns
             for i, value in aside.items():
                 key = (
                     cols.metric[i],
@@ -317,7 +345,9 @@ class _Frame:
                 )
                 s, c = out[key]
                 out[key] = (add(s, value), c)
-        return out
+            return out
+
+        return LazyCells(build), (None if aside else cells.select(*keys, "sum", "count"))
 
     def series(
         self, metrics: frozenset[int], counted: frozenset[int]
@@ -381,24 +411,30 @@ class _Frame:
                 )
         return out
 
-    def pick(
-        self,
-        metrics: frozenset[int],
-        ranks: Sequence[int],
-        picks: dict[PickCell, int],
-        ties: set[PickCell],
-    ) -> None:
+    def pick(self, metrics: frozenset[int], ranks: Sequence[int], ties: set[PickCell]) -> Any:
+        """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
+
+        A frame of (metric, subject, bucket, disaggregation, row, value, unit,
+        qualifier); the series whose choice is tied go into ``ties``.
+        """
         pl = self.pl
         rows = self._rows(metrics, row=True)
         # Highest rank first, then lowest row (as the reference engine keeps the
         # first row it meets among equals): one maximum of a packed integer.
         rank = self._lookup(ranks).gather(rows["period"])
         best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
-        keys = ("metric", "subject", "bucket", "disaggregation")
+        keys = _PICK_KEYS
         cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
         row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
-        cells = cells.with_columns(row)
-        picks.update(zip(_tuples(cells, keys), cells["row"].to_list(), strict=True))
+        cells = cells.select(*keys, row)
+        chosen = self.frame.select(pl.col("value", "unit", "qualifier").gather(cells["row"]))
+        cells = pl.concat([cells, chosen], how="horizontal")
+        self._ties(rows, cells, ties)
+        return cells
+
+    def _ties(self, rows: Any, cells: Any, ties: set[PickCell]) -> None:
+        pl = self.pl
+        keys = _PICK_KEYS
         if not self._duplicates(rows):
             return  # two rows of a series share a rank only if they share a period
         # A tie: another row of the series has the chosen row's period.
@@ -445,7 +481,8 @@ class _Frame:
                 strict=True,
             )
         )
-        return _Facts(repeated=self._duplicates(frame), reported=reported)
+        pairs = frame.select("subject", "period").unique()
+        return _Facts(repeated=self._duplicates(frame), reported=reported, pairs=pairs)
 
 
 @attrs.frozen
@@ -454,6 +491,7 @@ class _Facts:
 
     repeated: bool
     reported: Mapping[int, Collection[int]]
+    pairs: Any  # the distinct (subject, period) pairs, a polars DataFrame
 
 
 # A store never changes once built, so its facts hold as long as it lives.

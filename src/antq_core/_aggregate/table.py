@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AggregateRow",
     "AggregateTable",
+    "ColumnarRows",
     "Excluded",
     "ExclusionReason",
     "KeyValue",
@@ -333,15 +334,32 @@ def _no_exclusions() -> tuple[Excluded, ...]:
     return ()
 
 
+class ColumnarRows(Protocol):
+    """Rows an engine keeps as columns, made into :class:`AggregateRow` values on demand."""
+
+    def __len__(self) -> int:
+        """How many rows."""
+
+    def row(self, index: int) -> AggregateRow:
+        """The row at ``index`` (``0 <= index < len(self)``)."""
+
+    def rows(self) -> tuple[AggregateRow, ...]:
+        """Every row, in order."""
+
+    def to_polars(self) -> polars.DataFrame | None:
+        """The rows as :meth:`AggregateTable.to_polars` gives them, or ``None``: make the rows."""
+
+
 @attrs.frozen(eq=False)
 class AggregateTable(Sequence[AggregateRow]):
     """The result of :func:`~antq_core.aggregate`: rows, and what could not be placed.
 
     Iterate it (or index it) for :class:`AggregateRow` values, ordered by
-    metric (as requested) then group.
+    metric (as requested) then group. The columnar engine keeps its rows as
+    columns: :class:`AggregateRow` values are made when first iterated or
+    indexed, and :meth:`to_polars` reads the columns directly.
 
     Attributes:
-        rows: The rows.
         by: The grouping names, in order.
         engine: Name of the engine that scanned the observations.
         unplaceable: Observations of the requested metrics that fit in no
@@ -352,14 +370,26 @@ class AggregateTable(Sequence[AggregateRow]):
     ``observations`` of one row, :attr:`unplaceable`, or :attr:`excluded`.
     """
 
-    rows: tuple[AggregateRow, ...]
+    _given: tuple[AggregateRow, ...] | None = attrs.field(alias="rows", repr=False)
     by: tuple[str, ...]
     engine: str
     unplaceable: tuple[Unplaceable, ...]
     _list_excluded: Callable[[], tuple[Excluded, ...]] = attrs.field(
         default=_no_exclusions, alias="list_excluded", repr=False
     )
+    _columns: ColumnarRows | None = attrs.field(default=None, alias="columns", repr=False)
     _found: list[tuple[Excluded, ...]] = attrs.field(factory=list, init=False, repr=False)
+    _made: list[tuple[AggregateRow, ...]] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def rows(self) -> tuple[AggregateRow, ...]:
+        """The rows (made from the columns on first use, then kept)."""
+        if self._given is not None:
+            return self._given
+        if not self._made:
+            columns = self._columns
+            self._made.append(() if columns is None else columns.rows())
+        return self._made[0]
 
     @property
     def excluded(self) -> tuple[Excluded, ...]:
@@ -372,24 +402,40 @@ class AggregateTable(Sequence[AggregateRow]):
         return self._found[0]
 
     def __len__(self) -> int:
+        if self._given is None and not self._made and self._columns is not None:
+            return len(self._columns)
         return len(self.rows)
 
     def __iter__(self) -> Iterator[AggregateRow]:
         return iter(self.rows)
 
     def __getitem__(self, index: int) -> AggregateRow:  # type: ignore[override]
+        columns = self._columns
+        if self._given is None and not self._made and columns is not None:
+            # One row from the columns, without making the others.
+            if not isinstance(index, int):
+                return self.rows[index]  # type: ignore[unreachable]
+            n = len(columns)
+            if not -n <= index < n:
+                raise IndexError("AggregateTable index out of range")
+            return columns.row(index % n)
         return self.rows[index]
 
     def __repr__(self) -> str:
         # The excluded list is counted only once listed: a repr does not pay for it.
         excluded = f" {len(self._found[0])} excluded," if self._found else ""
         return (
-            f"<AggregateTable by {list(self.by)}: {len(self.rows)} rows,"
+            f"<AggregateTable by {list(self.by)}: {len(self)} rows,"
             f" {len(self.unplaceable)} unplaceable,{excluded} engine {self.engine!r}>"
         )
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every row as :meth:`AggregateRow.to_dict` gives it."""
+        if self._given is None and not self._made and self._columns is not None:
+            frame = self._columns.to_polars()
+            if frame is not None:
+                found: list[dict[str, Any]] = frame.to_dicts()
+                return found
         return [row.to_dict() for row in self.rows]
 
     def to_dict(self) -> dict[str, Any]:
@@ -445,7 +491,11 @@ class AggregateTable(Sequence[AggregateRow]):
             MissingExtraError: polars is not installed.
         """
         pl = require("polars", "dataframe")
-        data = self.to_dicts()
+        if self._given is None and self._columns is not None:
+            columnar = self._columns.to_polars()
+            if columnar is not None:
+                return columnar
+        data = [row.to_dict() for row in self.rows]
         values: list[Number | None] = [d["value"] for d in data]
         columns: dict[str, Any] = {name: [d[name] for d in data] for name in self.by}
         schema: dict[str, Any] = dict.fromkeys(self.by, pl.String)

@@ -1,0 +1,425 @@
+"""Finishing as columns: the finishing step of :mod:`._finish`, on polars.
+
+When an engine gives its cells as polars DataFrames
+(:attr:`Scan.sum_cells <._engine.Scan.sum_cells>`, ``pick_cells``,
+``reported_pairs``) and every requested metric either sums over time and
+over space, or takes the last (first) value of each series and sums those
+over space (stocks), the rows are finished with columnar
+expressions instead of one Python step per group: cells are placed
+(slice codes gathered, unplaceable metrics found), grouped by (metric,
+group, bucket, slice), their qualifiers combined (from the lowest and the
+highest non-exact qualifier code), their observations counted, the expected
+units that reported nothing counted per (group, bucket) from the reported
+(subject, period) pairs, figures covered by a reported one flagged, and the
+rows sorted as :func:`._finish.finish_rows` sorts them (by metric as
+requested, then by the rank of each ``by`` value). The table keeps the frame;
+:class:`~antq_core.AggregateRow` values are made when the table is iterated or
+indexed (:class:`SumRows`).
+
+Everything else goes the Python way, row for row the same: ratios,
+``last_in_period`` and the other scan kinds (means, min, max, counts,
+distinct people), unit conversions, values kept aside by the store,
+negative values. The semantics stay in :mod:`._semantics`; this module only
+computes the same rows faster, and the engines-agree tests hold it to that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from antq_core._aggregate.engine import Scan
+from antq_core._aggregate.finish import (
+    Result,
+    excluded_lister,
+    finish_rows,
+    list_unplaceable,
+    refuse_overlaps,
+    row_keys,
+)
+from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
+from antq_core._aggregate.semantics import ScanKind
+from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
+from antq_core._entities import AggregationType
+from antq_core._util.extras import polars_and_arrow
+from antq_core._values.quantity import Qualifier, Quantity, Unit
+
+if TYPE_CHECKING:
+    import polars
+
+__all__ = ["SumRows", "finish"]
+
+_QUALIFIERS: Final = tuple(Qualifier)
+_EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
+_APPROXIMATELY: Final = _QUALIFIERS.index(Qualifier.APPROXIMATELY)
+_INT64_MAX: Final = 2**63 - 1
+
+
+def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
+    """:func:`._finish.finish`, with rows finished as columns when the cells allow it.
+
+    Raises:
+        As :func:`._finish.finish`.
+    """
+    refuse_overlaps(plan, scan)
+    if scan.reported_pairs is not None and _columnar(plan):
+        table = _finish_columns(plan, scan, engine)
+        if table is not None:
+            return table
+    return finish_rows(plan, scan, engine)
+
+
+_PICKED: Final = frozenset({ScanKind.LAST, ScanKind.FIRST})
+_PLAIN_PICKS: Final = frozenset({AggregationType.LAST, AggregationType.FIRST})
+
+
+def _columnar(plan: Plan) -> bool:
+    """Whether every requested metric sums, or picks a last or first value and sums those."""
+    if plan.ratios:
+        return False
+    return all(
+        p.scan is ScanKind.GROUP_SUM
+        or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
+        for p in plan.metrics.values()
+    )
+
+
+def _lookup(pl: Any, values: Sequence[int]) -> Any:
+    return pl.Series(list(values), dtype=pl.Int64)
+
+
+def _placed(
+    pl: Any, plan: Plan, cells: Any, by_code: Mapping[int, MetricPlan], result: Result
+) -> Any | None:
+    """The cells placed in a group, bucket and slice; ``None`` if one needs the Python way.
+
+    Metrics with cells carrying a reason code are recorded as unplaceable.
+    """
+    cols = plan.columns
+    g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
+    # A cell with an excluded code is outside the question; one with a reason code
+    # below it makes its metric's observations listed as unplaceable.
+    outside = (g == EXCLUDED) | (b == EXCLUDED) | (sl == EXCLUDED)
+    below = (g < EXCLUDED) | (b < EXCLUDED) | (sl < EXCLUDED)
+    result.unplaceable_metrics.update(cells.filter(~outside & below)["metric"].unique().to_list())
+    placed = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))
+    if placed.height and placed["value"].min() < 0:
+        return None  # a negative amount: Quantity's own checks decide, in Python
+    for m, u in placed.select("metric", "unit").unique().iter_rows():
+        target = by_code[m].definition.unit
+        if cols.units[u] is not target or by_code[m].unit is not target:
+            return None  # a conversion (or a refusal to convert): the Python way
+    return placed
+
+
+_KEYS: Final = ("metric", "group", "bucket", "slice")
+
+
+def _sizes(plan: Plan) -> list[int]:
+    """How many codes each of :data:`_KEYS` can take (placed cells: all codes ``>= 0``)."""
+    tables = (plan.columns.metrics, plan.row_groups, plan.buckets, plan.slices)
+    return [max(len(t), 1) for t in tables]
+
+
+def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
+    """The columns ``names`` (each in ``range(size)``) as one Int64, if it fits."""
+    if math.prod(sizes) > _INT64_MAX:
+        return None
+    key = pl.lit(0, dtype=pl.Int64)
+    for name, size in zip(names, sizes, strict=True):
+        key = key * size + pl.col(name).cast(pl.Int64)
+    return key
+
+
+def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
+    """Per (metric, group, bucket, slice): the sum, the observations, the qualifier."""
+    q = pl.col("qualifier")
+    unusual = q.filter(q != _EXACT)
+    sizes = _sizes(plan)
+    key = _packed(pl, _KEYS, sizes)
+    if key is not None:
+        # Hashing one integer a cell is much cheaper than four columns.
+        groups = (
+            placed.with_columns(key.alias("_key"))
+            .group_by("_key")
+            .agg(
+                pl.col("value").sum().alias("value"),
+                count.alias("observations"),
+                unusual.min().alias("q_low"),
+                unusual.max().alias("q_high"),
+            )
+        )
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
+        groups = groups.with_columns(
+            ((pl.col("_key") // stride) % size).alias(name)
+            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
+        )
+        return _qualified(pl, groups)
+    groups = placed.group_by("metric", "group", "bucket", "slice").agg(
+        pl.col("value").sum().alias("value"),
+        count.alias("observations"),
+        unusual.min().alias("q_low"),
+        unusual.max().alias("q_high"),
+    )
+    return _qualified(pl, groups)
+
+
+def _qualified(pl: Any, groups: Any) -> Any:
+    """The combined qualifier from the lowest and highest non-exact code."""
+    qualifier = (
+        pl.when(pl.col("q_low").is_null())
+        .then(pl.lit(_EXACT))
+        .when(pl.col("q_low") == pl.col("q_high"))
+        .then(pl.col("q_low"))
+        .otherwise(pl.lit(_APPROXIMATELY))
+        .cast(pl.Int64)
+        .alias("qualifier")
+    )
+    return groups.with_columns(
+        qualifier,
+        pl.col("metric", "group", "bucket", "slice", "observations").cast(pl.Int64),
+    ).select("metric", "group", "bucket", "slice", "value", "observations", "qualifier")
+
+
+def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
+    """The rows as a frame; ``None`` when a cell needs the Python way."""
+    pl, _ = polars_and_arrow()
+    by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
+    result = Result()
+    slice_of = pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation"))
+    parts: list[Any] = []
+    summed = sorted(plan.scans[ScanKind.GROUP_SUM] & by_code.keys())
+    if summed:
+        if scan.sum_cells is None:
+            return None
+        cells = (
+            scan.sum_cells.lazy()
+            .filter(pl.col("metric").is_in(summed))
+            .with_columns(slice=slice_of)
+            .rename({"sum": "value"})
+            .collect()
+        )
+        placed = _placed(pl, plan, cells, by_code, result)
+        if placed is None:
+            return None
+        parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
+    picked = sorted((plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]) & by_code.keys())
+    if picked:
+        if scan.pick_cells is None:
+            return None
+        aside = sorted(plan.columns.exact)
+        cells = (
+            scan.pick_cells.lazy()
+            .filter(pl.col("metric").is_in(picked))
+            .with_columns(
+                group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+                slice=slice_of,
+            )
+            .collect()
+        )
+        if aside and cells["row"].is_in(aside).any():
+            return None  # a chosen value the store keeps aside: the Python way
+        placed = _placed(pl, plan, cells, by_code, result)
+        if placed is None:
+            return None
+        bound = max(abs(placed["value"].min() or 0), abs(placed["value"].max() or 0))
+        if bound * placed.height > _INT64_MAX:
+            placed = placed.with_columns(pl.col("value").cast(pl.Int128))
+        parts.append(_combined(pl, plan, placed, pl.len()))
+    if not parts:
+        return None
+    groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+    groups = _with_missing(pl, plan, scan, groups)
+    groups = _with_source(pl, plan, groups)
+    groups = _sorted(pl, plan, groups)
+    rows = SumRows(plan, groups)
+    unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
+    return AggregateTable(
+        rows=None,
+        by=plan.by,
+        engine=engine,
+        unplaceable=unplaceable,
+        list_excluded=excluded_lister(plan, scan, result),
+        columns=rows,
+    )
+
+
+def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
+    """``missing``: per (group, bucket), expected units under the group that reported nothing."""
+    children: dict[str, int] = {}
+    child_of = [
+        -1 if c is None else children.setdefault(c, len(children)) for c in plan.subject_child
+    ]
+    expected_g: list[int] = []
+    expected_c: list[int] = []
+    for group, units in enumerate(plan.expected):
+        for unit in units:
+            code = children.get(unit)
+            if code is not None:  # a unit no subject reports for never reports
+                expected_g.append(group)
+                expected_c.append(code)
+    expected = pl.DataFrame(
+        {"group": expected_g, "child": expected_c}, schema={"group": pl.Int64, "child": pl.Int64}
+    )
+    reported = (
+        scan.reported_pairs.lazy()
+        .with_columns(
+            group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+            child=pl.lit(_lookup(pl, child_of)).gather(pl.col("subject")),
+            bucket=pl.lit(_lookup(pl, plan.period_bucket)).gather(pl.col("period")),
+        )
+        .filter((pl.col("group") >= 0) & (pl.col("child") >= 0) & (pl.col("bucket") >= 0))
+        .select("group", "child", "bucket")
+        .join(expected.lazy(), on=["group", "child"], how="inner")
+        .unique()
+        .group_by("group", "bucket")
+        .agg(pl.len().cast(pl.Int64).alias("reported"))
+    )
+    sizes = _lookup(pl, [len(units) for units in plan.expected])
+    return (
+        groups.lazy()
+        .join(reported, on=["group", "bucket"], how="left")
+        .with_columns(
+            missing=pl.lit(sizes).gather(pl.col("group")) - pl.col("reported").fill_null(0)
+        )
+        .drop("reported")
+        .collect()
+    )
+
+
+def _with_source(pl: Any, plan: Plan, groups: Any) -> Any:
+    """``reported``: whether a figure enclosing others was used (``space_overlap``)."""
+    if not plan.covered:
+        return groups.with_columns(reported=pl.lit(value=False))
+    keys = ("metric", "group", "bucket", "slice")
+    covered = pl.DataFrame(
+        [list(cell) for cell in sorted(plan.covered)],
+        schema=dict.fromkeys(keys, pl.Int64),
+        orient="row",
+    ).with_columns(reported=pl.lit(value=True))
+    return groups.join(covered, on=list(keys), how="left", coalesce=True).with_columns(
+        pl.col("reported").fill_null(value=False)
+    )
+
+
+def _ranks(values: Sequence[object]) -> list[int]:
+    """Each value's rank among the distinct values (they sort as the Python path sorts)."""
+    order = {v: i for i, v in enumerate(sorted(set(values)))}  # type: ignore[type-var]
+    return [order[v] for v in values]
+
+
+def _sorted(pl: Any, plan: Plan, groups: Any) -> Any:
+    """The rows in the Python path's order: metric as requested, then the ``by`` values."""
+    position = [-1] * len(plan.columns.metrics)
+    for i, metric_id in enumerate(plan.requested):
+        code = plan.metrics[metric_id].code
+        if code >= 0:
+            position[code] = i
+    ranks: list[Any] = [pl.lit(_lookup(pl, position)).gather(pl.col("metric"))]
+    sizes = [max(len(plan.requested), 1)]
+    for name in plan.by:
+        if name in plan.space_names:
+            i = plan.space_names.index(name)
+            column, table = "group", [rg[i] for rg in plan.row_groups]
+        elif name in plan.time_names:
+            i = plan.time_names.index(name)
+            column, table = "bucket", [bk[i] for bk in plan.buckets]  # type: ignore[misc]
+        else:
+            i = plan.category_names.index(name)
+            column, table = "slice", [s[i] for s in plan.slices]
+        ranks.append(pl.lit(_lookup(pl, _ranks(table))).gather(pl.col(column)))
+        sizes.append(max(len(table), 1))
+    names = [f"_rank{i}" for i in range(len(ranks))]
+    ranked = groups.with_columns(r.alias(n) for r, n in zip(ranks, names, strict=True))
+    key = _packed(pl, names, sizes)
+    if key is None:
+        return ranked.sort(names).drop(names)
+    return ranked.sort(key).drop(names)  # one integer to sort on, not several
+
+
+class SumRows:
+    """The rows of a columnar finish: a frame, made into rows on demand (see the module)."""
+
+    def __init__(self, plan: Plan, frame: polars.DataFrame) -> None:
+        self._plan = plan
+        self._frame = frame
+        by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
+        self._units: dict[int, Unit] = {m: p.unit for m, p in by_code.items()}
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    def _make(self, values: tuple[Any, ...]) -> AggregateRow:
+        m, group, bucket, sl, value, count, qualifier, missing, reported = values
+        plan = self._plan
+        return AggregateRow(
+            row_keys(plan, (group, bucket, sl)),
+            plan.columns.metrics[m],
+            Quantity(value, self._units[m], _QUALIFIERS[qualifier]),
+            count,
+            missing,
+            SpaceSource.REPORTED if reported else SpaceSource.SUMMED,
+        )
+
+    _COLUMNS: Final = (
+        "metric",
+        "group",
+        "bucket",
+        "slice",
+        "value",
+        "observations",
+        "qualifier",
+        "missing",
+        "reported",
+    )
+
+    def row(self, index: int) -> AggregateRow:
+        """The row at ``index``."""
+        return self._make(self._frame.select(self._COLUMNS).row(index))
+
+    def rows(self) -> tuple[AggregateRow, ...]:
+        """Every row, in order."""
+        return tuple(map(self._make, self._frame.select(self._COLUMNS).iter_rows()))
+
+    def to_polars(self) -> polars.DataFrame | None:
+        """The rows as :meth:`AggregateTable.to_polars` writes them (``None``: past Int64)."""
+        pl, _ = polars_and_arrow()
+        plan, frame = self._plan, self._frame
+        value = frame["value"]
+        if value.dtype != pl.Int64:
+            high: Any = value.max()
+            if high is not None and high > _INT64_MAX:
+                return None
+            value = value.cast(pl.Int64)
+        columns: dict[str, Any] = {}
+        for name in plan.by:
+            if name in plan.space_names:
+                i = plan.space_names.index(name)
+                column, table = "group", [str(rg[i]) for rg in plan.row_groups]
+            elif name in plan.time_names:
+                i = plan.time_names.index(name)
+                column, table = "bucket", [str(bk[i]) for bk in plan.buckets]
+            else:
+                i = plan.category_names.index(name)
+                column, table = "slice", [str(s[i]) for s in plan.slices]
+            columns[name] = pl.Series(table, dtype=pl.String).gather(frame[column])
+        metric_ids = pl.Series(list(plan.columns.metrics), dtype=pl.String)
+        unit_codes = pl.Series(
+            [self._units[m].code if m in self._units else "" for m in range(len(metric_ids))],
+            dtype=pl.String,
+        )
+        qualifiers = pl.Series([q.value for q in _QUALIFIERS], dtype=pl.String)
+        columns["metric"] = metric_ids.gather(frame["metric"])
+        columns["value"] = value
+        columns["unit"] = unit_codes.gather(frame["metric"])
+        columns["qualifier"] = qualifiers.gather(frame["qualifier"])
+        columns["observations"] = frame["observations"].cast(pl.Int64)
+        columns["missing"] = frame["missing"].cast(pl.Int64)
+        columns["source"] = pl.Series(["summed", "reported"], dtype=pl.String).gather(
+            frame["reported"].cast(pl.Int64)
+        )
+        out: polars.DataFrame = pl.DataFrame(
+            {name: series.alias(name) for name, series in columns.items()}
+        )
+        return out
