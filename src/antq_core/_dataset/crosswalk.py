@@ -1046,23 +1046,68 @@ def _remarked(
     if not any(remarked):
         return set()
     s_col, q_col, n_col = cols.subject, cols.qualifier, cols.note
+    np = _numpy(len(cols))
+    if np is not None:
+        return _remarked_numpy(
+            np, cols, placement=placement, texts=texts, qualifier=qualifier, note=note
+        )
     for row in _rows_on(s_col, remarked):
         key = (s_col[row], q_col[row], n_col[row])
         done = rewritten.get(key)
         if done is None:
-            p = placement[key[0]]
-            if p is None or p.remark is None:  # pragma: no cover - the row is remarked
-                continue
-            q, remark = cols.qualifiers[key[1]], p.remark
-            if p.approximate and q is not Qualifier.APPROXIMATELY:
-                q = Qualifier.APPROXIMATELY
-                remark += f" Its qualifier was {cols.qualifiers[key[1]].value!r}."
-            done = rewritten[key] = (
-                QUALIFIER_INDEX[q],
-                texts.add(_joined(cols.texts[key[2]], remark)),
-            )
+            done = rewritten[key] = _rewrite(cols, placement, texts, key)
         qualifier[row], note[row] = done
     return {key[2] for key in rewritten}
+
+
+def _rewrite(
+    cols: ObservationColumns,
+    placement: Sequence[_Placement | None],
+    texts: Interner[str | None],
+    key: tuple[int, int, int],
+) -> tuple[int, int]:
+    """The qualifier and note codes of a row with codes ``key`` (subject, qualifier, note)."""
+    p = placement[key[0]]
+    if p is None or p.remark is None:  # pragma: no cover - only remarked rows come here
+        return key[1], key[2]
+    q, remark = cols.qualifiers[key[1]], p.remark
+    if p.approximate and q is not Qualifier.APPROXIMATELY:
+        q = Qualifier.APPROXIMATELY
+        remark += f" Its qualifier was {cols.qualifiers[key[1]].value!r}."
+    return QUALIFIER_INDEX[q], texts.add(_joined(cols.texts[key[2]], remark))
+
+
+def _remarked_numpy(
+    np: Any,
+    cols: ObservationColumns,
+    *,
+    placement: Sequence[_Placement | None],
+    texts: Interner[str | None],
+    qualifier: array[int],
+    note: array[int],
+) -> set[int]:
+    """:func:`_remarked` with numpy: each distinct key rewritten once, in order of first row."""
+    s_col = np.frombuffer(cols.subject, dtype=np.uint32)
+    flags = np.asarray([p is not None for p in placement], dtype=bool)
+    rows = np.flatnonzero(flags[s_col])
+    if not len(rows):
+        return set()
+    s = s_col[rows].astype(np.uint64)
+    q = np.frombuffer(cols.qualifier, dtype=np.uint8)[rows].astype(np.uint64)
+    t = np.frombuffer(cols.note, dtype=np.uint32)[rows].astype(np.uint64)
+    n_texts = len(cols.texts)
+    keys = (s * len(cols.qualifiers) + q) * n_texts + t
+    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    new_q = np.zeros(len(distinct), dtype=np.uint8)
+    new_t = np.zeros(len(distinct), dtype=np.uint32)
+    for k in np.argsort(first, kind="stable").tolist():  # as rows meet them
+        r = int(first[k])
+        new_q[k], new_t[k] = _rewrite(cols, placement, texts, (int(s[r]), int(q[r]), int(t[r])))
+    q_out = np.frombuffer(qualifier, dtype=np.uint8)
+    t_out = np.frombuffer(note, dtype=np.uint32)
+    q_out[rows] = new_q[inverse]
+    t_out[rows] = new_t[inverse]
+    return set(t[first].tolist())
 
 
 def _numpy(rows: int) -> Any:
