@@ -14,7 +14,14 @@ from typing import Any, Final
 
 from antq_core.errors import MissingExtraError
 
-__all__ = ["AUTO_THRESHOLD", "polars_and_arrow", "polars_available", "prefer_polars", "require"]
+__all__ = [
+    "AUTO_THRESHOLD",
+    "numpy_available",
+    "polars_and_arrow",
+    "polars_available",
+    "prefer_polars",
+    "require",
+]
 
 AUTO_THRESHOLD: Final = 200_000
 """Rows from which ``engine="auto"`` picks polars (when it is installed).
@@ -45,6 +52,11 @@ def require(module: str, extra: str) -> Any:
 def polars_available() -> bool:
     """Whether polars and pyarrow can be imported (without importing them)."""
     return all(importlib.util.find_spec(name) is not None for name in ("polars", "pyarrow"))
+
+
+def numpy_available() -> bool:
+    """Whether numpy (of the ``dataframe`` extra) can be imported (without importing it)."""
+    return importlib.util.find_spec("numpy") is not None
 
 
 def prefer_polars(rows: int) -> bool:
