@@ -329,14 +329,25 @@ def test_the_lai_chau_2017_file_differs_from_the_national_slice_as_documented() 
         "03589.02": ("Tây Nguyên", "03589", True),
         "03589.03": ("Vàng Bâu", "03589", True),
     }
-    # Every field of every shared unit is the national one, but the province's parent.
+    # Every field of every shared unit is the national one but these (docs/geography.md).
     differing = {
         (c, key): (national[c].get(key), ours[c].get(key))
         for c in national
         for key in set(national[c]) | set(ours[c])
         if national[c].get(key) != ours[c].get(key)
     }
-    assert differing == {("12", "parent"): ("VN", None)}
+    assert differing == {
+        ("12", "parent"): ("VN", None),
+        ("03391", "aliases"): (["Lản Nhì Thàng"], None),
+        ("03460", "aliases"): (["Hua Bum"], None),
+        ("03565", "aliases"): (["Tung Qua Lìn"], None),
+        ("03574", "aliases"): (["Ma Li Pho"], None),
+        ("03451", "valid_to"): (None, "2025-06-30"),
+        ("03463", "valid_to"): (None, "2025-06-30"),
+    }
+    # The two open on the national map are those the 2025 arrangement left as they were.
+    same = {e["from"] for e in entries().values() if e["relationship"] == "same"}
+    assert {"03451", "03463"} <= same
     # Its own version (the sample's and the crosswalk's), not the national one.
     assert (doc["version"], document(OLD)["version"]) == ("vn-2017", "vn-2025-06")
 

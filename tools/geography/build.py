@@ -851,12 +851,11 @@ def check_lai_chau(old: dict[str, Unit], new: dict[str, Unit], notes: Notes) -> 
             if a is None or b is None:
                 raise SystemExit(f"{name}: unit {code} only in {'it' if a is None else 'ours'}")
             parent = None if a.parent == COUNTRY else a.parent
-            if (a.name, a.level, a.kind, parent, a.aliases) != (
+            if (a.name, a.level, a.kind, parent) != (
                 b["name"],
                 b["level"],
                 b.get("kind_vi"),
                 b["parent"],
-                b.get("aliases", []),
             ):
                 raise SystemExit(f"{name}: unit {code} differs: {a} / {b}")
         notes.add(
