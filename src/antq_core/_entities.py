@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Any, Final, Self, cast
 
 from pydantic import (
     AfterValidator,
@@ -115,6 +115,18 @@ Value = Annotated[
 ]
 
 
+def _without_serializer(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
+    """``schema`` without the model's own serializer, also under a wrapping validator."""
+    if schema.get("serialization") is not None:
+        return cast(
+            core_schema.CoreSchema, {k: v for k, v in schema.items() if k != "serialization"}
+        )
+    inner = schema.get("schema")
+    if schema["type"].startswith("function-") and isinstance(inner, dict):
+        return cast(core_schema.CoreSchema, {**schema, "schema": _without_serializer(inner)})
+    return schema
+
+
 class _Entity(BaseModel):
     model_config = ConfigDict(
         frozen=True,
@@ -130,8 +142,8 @@ class _Entity(BaseModel):
         A model whose serializer leaves fields out unless asked (``Participant``'s
         personal fields) still lists its fields in the output schema, each optional.
         """
-        if handler.mode == "serialization" and schema.get("serialization") is not None:
-            schema = {k: v for k, v in schema.items() if k != "serialization"}
+        if handler.mode == "serialization":
+            schema = _without_serializer(schema)
         return tidied(handler(schema), handler)
 
     def evolve(self, **changes: Any) -> Self:
