@@ -48,6 +48,7 @@ WHEEL = $$(ls $(DIST)/antq_core-*-py3-none-any.whl)
 .PHONY: help
 help:
 	@echo "make demo       build and install the wheel into .venv, run 'antq report'"
+	@echo "make serve      the reference web service on 127.0.0.1:8000 (SQLite antq-web.db; URL=..., PORT=...)"
 	@echo "make test       everything CI runs: wheel, lint, typecheck, pytest, doctest, examples, docs"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix (rewrites files)"
@@ -97,6 +98,16 @@ install-dev: $(DEV_STAMP)
 demo: install
 	@echo "== antq report"
 	@$(BIN)/antq report
+
+# The reference web service (examples/webapp/app.py) with the [web] extra, in the foreground.
+.PHONY: serve
+serve: $(VENV_STAMP)
+	$(build_wheel)
+	@echo "== install $(WHEEL)[web]"
+	@$(PIP) install "$(WHEEL)[web]"
+	@$(PIP) install --force-reinstall --no-deps "$(WHEEL)"
+	@echo "== reference service: http://127.0.0.1:$(or $(PORT),8000)/docs (Ctrl-C stops it)"
+	@$(BIN)/python examples/webapp/app.py $(if $(URL),--url "$(URL)") $(if $(PORT),--port $(PORT))
 
 .PHONY: test
 test: install-dev lint typecheck pytest doctest examples docs

@@ -13,7 +13,8 @@ forms (list and create); a form's template (Excel, or CSV) for a commune and per
 submissions as JSON or as a CSV/Excel upload, answered with the import summary
 (every conflict located in the submission) and the validation issues it would
 introduce or settle against the stored figures of its unit; completeness of a
-form for a period; roll-ups by district, province or any grouping ``aggregate``
+form for a period; roll-ups by district, province, socio-economic region
+(``group:region``), the caller's own unit group sets, or any grouping ``aggregate``
 knows; and an export of the dataset.
 
 Results of the library are returned as they are (they are pydantic types);
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -39,7 +41,9 @@ from pydantic import BaseModel
 
 from antq_core import (
     AggregateTable,
+    CompletenessReport,
     Dataset,
+    ImportSummary,
     Initiative,
     Issue,
     MassOrganization,
@@ -49,12 +53,14 @@ from antq_core import (
     Submission,
     ValidationReport,
     aggregate,
+    bundled_group_sets,
+    read_group_sets,
     sample,
     validate,
 )
 from antq_core.errors import AntqError, StoreError
 from antq_core.io.tabular import read_submission, write_template
-from antq_core.io.web import CompletenessResponse, ImportSummaryResponse, install_error_handlers
+from antq_core.io.web import install_error_handlers
 from antq_core.store import Store
 
 DEFAULT_URL = os.environ.get("ANTQ_STORE_URL", "sqlite:///antq-web.db")
@@ -63,9 +69,18 @@ DEFAULT_URL = os.environ.get("ANTQ_STORE_URL", "sqlite:///antq-web.db")
 class SubmissionResult(BaseModel):
     """What a submission did, and the validation issues it brings or settles."""
 
-    summary: ImportSummaryResponse
+    summary: ImportSummary
     issues: ValidationReport
     settled: list[Issue]
+
+
+class RollupRequest(BaseModel):
+    """A roll-up, optionally by the caller's own unit group sets (group:<set> in by)."""
+
+    metric: list[str]
+    by: list[str] = ["district"]
+    group_sets: dict[str, Any] | None = None
+    """An antq-groups document: its group sets are used beside the bundled ones (region)."""
 
 
 class Desk:
@@ -220,7 +235,7 @@ def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:  # noqa
     @app.get("/completeness")
     def report_completeness(
         form: str, period: str, parent: str | None = None, level: str | None = None
-    ) -> CompletenessResponse:
+    ) -> CompletenessReport:
         return store.completeness(form=form, period=period, parent=parent, level=level)
 
     @app.get("/rollups")
@@ -228,7 +243,16 @@ def create_app(url: str = DEFAULT_URL, *, seed: bool = True) -> FastAPI:  # noqa
         metric: Annotated[list[str], Query()],
         by: Annotated[list[str], Query()] = ["district"],  # noqa: B006 - FastAPI copies it
     ) -> AggregateTable:
+        """By levels, periods... or by group:region, the bundled socio-economic regions."""
         return aggregate(desk.dataset(), metric, by=by)
+
+    @app.post("/rollups")
+    def rollup_by_own_groups(request: RollupRequest) -> AggregateTable:
+        """As GET /rollups, with the caller's own unit group sets (an antq-groups document)."""
+        sets = bundled_group_sets()
+        if request.group_sets is not None:
+            sets |= read_group_sets(json.dumps(request.group_sets), source="request.group_sets")
+        return aggregate(desk.dataset(), request.metric, by=request.by, group_sets=sets)
 
     @app.get("/validation")
     def validation() -> ValidationReport:

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -266,3 +267,149 @@ def test_an_excel_upload(service: httpx.Client) -> None:
     assert answer.status_code == 422
     where = answer.json()["problems"][0]["where"]
     assert (where["row"], where["cell"]) == (4, "B4")
+
+
+def _rows(table: dict[str, object], key: str) -> dict[str, object]:
+    rows = table["rows"]
+    assert isinstance(rows, list)
+    return {r[key]: r["value"] for r in rows}
+
+
+def test_rollups_by_region_and_by_the_callers_own_groups(service: httpx.Client) -> None:
+    metric = "cases_resolved_jointly"
+    by_province = service.get("/rollups", params={"metric": metric, "by": "province"}).json()
+    by_region = service.get("/rollups", params={"metric": metric, "by": "group:region"})
+    assert by_region.status_code == 200, by_region.text
+    region = by_region.json()
+    assert region["by"] == ["group:region"]
+    # Lai Châu (12) is in the northern midlands and mountains: its figures all go there.
+    assert _rows(region, "group:region") == {
+        "northern_midlands_mountains": _rows(by_province, "province")["12"]
+    }
+    assert region["unplaceable"] == by_province["unplaceable"]
+
+    # A steering committee's own grouping of districts, sent with the request.
+    own: dict[str, Any] = {
+        "format": "antq-groups",
+        "format_version": 1,
+        "id": "committee",
+        "title": "Ban chỉ đạo: cụm thi đua",
+        "sources": [],
+        "group_sets": [
+            {
+                "id": "cluster",
+                "name_vi": "Cụm thi đua",
+                "exclusive": True,
+                "groups": [
+                    {"id": "east", "name_vi": "Cụm phía đông", "members": {"vn-2017": ["106"]}},
+                    {"id": "town", "name_vi": "Thành phố", "members": {"vn-2017": ["105"]}},
+                ],
+            }
+        ],
+    }
+    by_district = service.get("/rollups", params={"metric": metric, "by": "district"}).json()
+    answer = service.post(
+        "/rollups", json={"metric": [metric], "by": ["group:cluster"], "group_sets": own}
+    )
+    assert answer.status_code == 200, answer.text
+    clusters = _rows(answer.json(), "group:cluster")
+    districts = _rows(by_district, "district")
+    assert clusters == {
+        g: districts[d] for g, d in (("east", "106"), ("town", "105")) if d in districts
+    }
+    assert clusters  # the sample has figures in district 106
+    # The bundled regions are still there beside the caller's sets.
+    both = service.post(
+        "/rollups", json={"metric": [metric], "by": ["group:region"], "group_sets": own}
+    )
+    assert both.json()["rows"] == region["rows"]
+
+    # A group set that is not an antq-groups document: 422, the place in it named.
+    broken = {**own, "group_sets": [{**own["group_sets"][0], "groups": "east"}]}
+    answer = service.post(
+        "/rollups", json={"metric": [metric], "by": ["group:cluster"], "group_sets": broken}
+    )
+    assert answer.status_code == 422
+    assert "$.group_sets[0].groups" in answer.text
+
+
+def _filled(template: bytes, values: dict[str, object], **cells: object) -> bytes:
+    """The downloaded template with values written in its value column, as an officer would."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    metric_col, value_col = header.index("Chỉ tiêu") + 1, header.index("Giá trị") + 1
+    for row in range(2, sheet.max_row + 1):
+        metric = sheet.cell(row, metric_col).value
+        if metric in values:
+            sheet.cell(row, value_col).value = values[metric]
+    for ref, value in cells.items():
+        sheet[ref] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_downloaded_xlsx_template_filled_in_and_uploaded(service: httpx.Client) -> None:
+    pytest.importorskip("openpyxl")
+    if "monthly" not in {f["id"] for f in service.get("/forms").json()}:
+        assert service.post("/forms", json=FORM).status_code == 201
+
+    def template(unit: str, period: str) -> bytes:
+        answer = service.get(
+            "/forms/monthly/template.xlsx", params={"unit": unit, "period": period}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.content
+
+    def upload(data: bytes) -> httpx.Response:
+        return service.post(
+            "/submissions/table",
+            content=data,
+            headers={"content-type": "application/octet-stream"},
+        )
+
+    # Commune 03387, October 2017: the form, subject and period come from the template itself.
+    filled = _filled(
+        template("03387", "2017-10"), {"tips_received": 6, "mediation_cases": "khoảng 2"}
+    )
+    answer = upload(filled)
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()["summary"]
+    assert (summary["imported"], summary["ignored"], summary["status"]) == (2, 0, "SUCCESS")
+    assert summary["conflicts"] == []
+    rollup = service.get(
+        "/rollups",
+        params=[
+            ("metric", "tips_received"),
+            ("metric", "mediation_cases"),
+            ("by", "commune"),
+            ("by", "month"),
+        ],
+    ).json()
+    october = {
+        (r["metric"], r["value"], r["qualifier"])
+        for r in rollup["rows"]
+        if r["month"] == "2017-10" and r["commune"] == "03387"
+    }
+    assert october == {("tips_received", 6, "exact"), ("mediation_cases", 2, "approximately")}
+    again = upload(filled)  # the same figures again: nothing new, nothing lost
+    assert (again.json()["summary"]["imported"], again.json()["summary"]["ignored"]) == (0, 2)
+
+    # A mistake: the metric id in row 3 typed wrong (column D); the other row still goes in.
+    mistaken = _filled(
+        template("03386", "2017-10"),
+        {"tips_received": 5, "mediation_cases": 1},
+        D3="mediation_casse",
+    )
+    answer = upload(mistaken)
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()["summary"]
+    assert (summary["imported"], summary["ignored"], summary["status"]) == (1, 1, "WARNING")
+    (conflict,) = summary["conflicts"]
+    assert conflict["code"] == "unknown_metric"
+    (where,) = conflict["locations"]
+    # The row and the field at fault; the cell is the row's value cell (items keep no other).
+    assert (where["sheet"], where["row"], where["field"]) == ("Báo cáo", 3, "metric")
+    assert where["cell"].endswith("3")

@@ -19,7 +19,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from antq_core import (
     AggregateRow,
     AggregateTable,
+    CompletenessReport,
     Dataset,
+    ImportSummary,
     Issue,
     Participant,
     Period,
@@ -28,6 +30,7 @@ from antq_core import (
     Unit,
     ValidationReport,
     aggregate,
+    completeness,
     sample,
     validate,
 )
@@ -365,3 +368,103 @@ def test_excluded_figures_are_in_the_response_and_its_schema() -> None:
     codes = schema["properties"]["excluded"]["items"]["properties"]["code"]["enum"]
     assert codes == [r.value for r in ExclusionReason]
     assert all(row["source"] == "summed" for row in data["rows"])
+
+
+# -- ImportSummary and CompletenessReport as themselves ------------------------------------
+
+_MONTHLY = {
+    "id": "monthly",
+    "name_vi": "Báo cáo tháng",
+    "name_en": "Monthly report",
+    "period_kind": "month",
+    "metrics": [{"metric": "tips_received", "compulsory": True}, {"metric": "mediation_cases"}],
+    "assigned_units": ["03386", "03387", "03388"],
+}
+
+
+def _monthly_dataset() -> Dataset:
+    doc = sample().to_dict()
+    doc["forms"] = [_MONTHLY]
+    return Dataset.from_dict(doc)
+
+
+def test_an_import_summary_is_a_response_as_itself() -> None:
+    ds = _monthly_dataset()
+    submission = Submission.model_validate(
+        {
+            "form": "monthly",
+            "subject": "unit:03386",
+            "period": "2017-06",
+            "items": [
+                {"metric": "tips_received", "value": 3},
+                {"metric": "tips_recieved", "value": 1},
+            ],
+        }
+    )
+    _, summary = ds.apply(submission)
+    data = _check(ImportSummary, summary)
+    assert data == summary.to_dict()
+    # The annotation of earlier versions gives the same JSON and the same schema.
+    assert data == _check(ImportSummaryResponse, summary) == import_summary_to_dict(summary)
+    old = TypeAdapter(ImportSummaryResponse).json_schema(mode="serialization")
+    assert TypeAdapter(ImportSummary).json_schema(mode="serialization") == old
+    assert (data["imported"], data["ignored"], data["status"]) == (1, 1, "WARNING")
+    assert data["conflicts"][0]["locations"] == [{"path": "$.items[1].metric", "field": "metric"}]
+    with pytest.raises(ValidationError, match="made by antq_core"):
+        TypeAdapter(ImportSummary).validate_python(data)
+
+
+def test_a_completeness_report_is_a_response_as_itself() -> None:
+    from antq_core.io.web import CompletenessResponse, completeness_to_dict
+
+    ds = _monthly_dataset()
+    for unit, value in (("03386", 4), ("03387", 0)):
+        report = {
+            "form": "monthly",
+            "subject": f"unit:{unit}",
+            "period": "2017-06",
+            "items": [{"metric": "tips_received", "value": value}],
+        }
+        ds, summary = ds.apply(Submission.model_validate(report))
+        assert summary.imported == 1
+    result = completeness(ds, form="monthly", period="2017-06")
+    data = _check(CompletenessReport, result)
+    assert data == result.to_dict() == completeness_to_dict(result)
+    assert data == _check(CompletenessResponse, result)
+    old = TypeAdapter(CompletenessResponse).json_schema(mode="serialization")
+    assert TypeAdapter(CompletenessReport).json_schema(mode="serialization") == old
+    assert (data["expected"], data["actual"]) == (result.expected, result.actual) == (3, 2)
+    assert data["rate"] == pytest.approx(2 / 3)
+    assert [s["code"] for s in data["silent"]] == ["03388"]
+    with pytest.raises(ValidationError, match="made by antq_core"):
+        TypeAdapter(CompletenessReport).validate_python(data)
+
+
+def test_an_endpoint_returns_them_as_they_are() -> None:
+    app = fastapi.FastAPI()
+    ds = _monthly_dataset()
+
+    @app.post("/apply")
+    def apply(s: Submission) -> ImportSummary:
+        return ds.apply(s)[1]
+
+    @app.get("/completeness")
+    def done() -> CompletenessReport:
+        return completeness(ds, form="monthly", period="2017-06")
+
+    client = _Client(app)
+    body = {"form": "monthly", "subject": "unit:03387", "period": "2017-06", "items": []}
+    answer = client.post("/apply", json=body)
+    assert answer.status_code == 200, answer.text
+    paths = app.openapi()["paths"]
+
+    def published(path: str, method: str) -> Any:
+        return paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    assert {"status", "conflicts"} <= set(published("/apply", "post")["required"])
+    jsonschema.validate(answer.json(), published("/apply", "post"))
+    answer = client.get("/completeness")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["silent"] == [{"code": c, "name": n} for c, n in done().silent]
+    assert {"units", "silent"} <= set(published("/completeness", "get")["required"])
+    jsonschema.validate(answer.json(), published("/completeness", "get"))

@@ -310,3 +310,59 @@ def test_geography_files_stay_small() -> None:
         len(gzip.compress(DATA.joinpath(n).read_bytes())) for n in (OLD, NEW, CROSSWALK, REGIONS)
     )
     assert total < 400_000
+
+
+def test_the_lai_chau_2017_file_differs_from_the_national_slice_as_documented() -> None:
+    """docs/geography.md lists every difference; this keeps that list true, field by field."""
+    nat = units(OLD)
+    national = {
+        c: u for c, u in nat.items() if u["level"] != "country" and province_of(OLD, c) == "12"
+    }
+    doc = document("gazetteer_lai_chau_2017.json")
+    ours = {u["code"]: u for u in doc["units"]}
+    # Only the three local villages are added; nothing of the province is left out.
+    assert sorted(set(ours) - set(national)) == ["03589.01", "03589.02", "03589.03"]
+    assert set(national) <= set(ours)
+    villages = {c: (ours[c]["name"], ours[c]["parent"], ours[c].get("local")) for c in ours}
+    assert {c: villages[c] for c in set(ours) - set(national)} == {
+        "03589.01": ("Tây Sơn", "03589", True),
+        "03589.02": ("Tây Nguyên", "03589", True),
+        "03589.03": ("Vàng Bâu", "03589", True),
+    }
+    # Every field of every shared unit is the national one but these (docs/geography.md).
+    differing = {
+        (c, key): (national[c].get(key), ours[c].get(key))
+        for c in national
+        for key in set(national[c]) | set(ours[c])
+        if national[c].get(key) != ours[c].get(key)
+    }
+    assert differing == {
+        ("12", "parent"): ("VN", None),
+        ("03391", "aliases"): (["Lản Nhì Thàng"], None),
+        ("03460", "aliases"): (["Hua Bum"], None),
+        ("03565", "aliases"): (["Tung Qua Lìn"], None),
+        ("03574", "aliases"): (["Ma Li Pho"], None),
+        ("03451", "valid_to"): (None, "2025-06-30"),
+        ("03463", "valid_to"): (None, "2025-06-30"),
+    }
+    # The two open on the national map are those the 2025 arrangement left as they were.
+    same = {e["from"] for e in entries().values() if e["relationship"] == "same"}
+    assert {"03451", "03463"} <= same
+    # Its own version (the sample's and the crosswalk's), not the national one.
+    assert (doc["version"], document(OLD)["version"]) == ("vn-2017", "vn-2025-06")
+
+
+def test_the_lai_chau_2025_file_differs_from_the_national_slice_only_by_its_root() -> None:
+    nat = units(NEW)
+    national = {
+        c: u for c, u in nat.items() if u["level"] != "country" and province_of(NEW, c) == "12"
+    }
+    ours = {u["code"]: u for u in document("gazetteer_lai_chau_2025.json")["units"]}
+    assert set(ours) == set(national)
+    differing = {
+        (c, key): (national[c].get(key), ours[c].get(key))
+        for c in national
+        for key in set(national[c]) | set(ours[c])
+        if national[c].get(key) != ours[c].get(key)
+    }
+    assert differing == {("12", "parent"): ("VN", None)}

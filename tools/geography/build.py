@@ -752,8 +752,22 @@ def build_regions(
                 if len(crs) != 1:
                     raise SystemExit(f"commune {c} lies in regions {crs}")
                 members_new[next(iter(crs))].append(c)
+
+    def in_lai_chau(units: dict[str, Unit], code: str) -> bool:
+        c: str | None = code
+        while c is not None and c != "12":
+            c = units[c].parent
+        return c == "12"
+
+    # The Lai Châu files are province 12 of these maps unit for unit (check_lai_chau), so
+    # their members are the national members that lie in it, under the files' own versions.
     return {
-        r: {"vn-2025-06": sorted(cs), "vn-2025-07": sorted(members_new[r])}
+        r: {
+            "vn-2025-06": sorted(cs),
+            "vn-2025-07": sorted(members_new[r]),
+            "vn-2017": sorted(c for c in cs if in_lai_chau(old, c)),
+            "vn-2025": sorted(c for c in members_new[r] if in_lai_chau(new, c)),
+        }
         for r, (_, cs) in REGIONS.items()
     }
 
@@ -1038,7 +1052,9 @@ def render(
                 "provinces of the time; the members on vn-2025-06 are those provinces. "
                 "The resolution was not re-read here; the membership is the well-known "
                 "one (also the Statistics Office's six regions) and should be checked "
-                "against the text.",
+                "against the text. The members on vn-2017 and vn-2025 (the bundled Lai "
+                "Châu files, province 12 of the national maps) are the national members "
+                "that lie in province 12.",
             },
             {
                 "id": "antq-regions-derived",

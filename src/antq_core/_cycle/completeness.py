@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Final, Literal
 
 import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.forms import assigned_units
@@ -15,13 +18,17 @@ from antq_core._values.geo import AdminLevel, AdminUnit
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.refs import EMPTY_DISAGGREGATION, SubjectKind, SubjectRef
-from antq_core.errors import InvalidValueError
+from antq_core.errors import InvalidValueError, result_core_schema
 
-__all__ = ["CompletenessReport", "UnitCompleteness", "completeness"]
+__all__ = ["COMPLETENESS_JSON_SCHEMA", "CompletenessReport", "UnitCompleteness", "completeness"]
 
 
 def _periods(value: Iterable[Period]) -> tuple[Period, ...]:
     return tuple(value)
+
+
+def _rate(rate: Fraction | None) -> float | None:
+    return None if rate is None else float(rate)
 
 
 @attrs.frozen
@@ -47,6 +54,21 @@ class UnitCompleteness:
     missing: tuple[Period, ...] = attrs.field(default=(), converter=_periods)
     late: tuple[Period, ...] = attrs.field(default=(), converter=_periods)
     unknown_time: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: counts, rates as numbers (``null`` when nothing is expected)."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "expected": self.expected,
+            "actual": self.actual,
+            "on_time": self.on_time,
+            "rate": _rate(self.rate),
+            "timely_rate": _rate(self.timely_rate),
+            "missing": [str(p) for p in self.missing],
+            "late": [str(p) for p in self.late],
+            "unknown_time": self.unknown_time,
+        }
 
     @property
     def rate(self) -> Fraction | None:
@@ -105,6 +127,41 @@ class CompletenessReport:
     def not_reported(self) -> tuple[UnitCompleteness, ...]:
         """The rows with a report missing, each naming its unit and the periods."""
         return tuple(u for u in self.units if u.actual < u.expected)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data.
+
+        :data:`antq_core.io.web.COMPLETENESS_JSON_SCHEMA` describes it.
+
+        Rates are actual (or on time) over expected as JSON numbers, ``null``
+        when nothing is expected; the counts they come from are beside them.
+        """
+        return {
+            "form": self.form,
+            "period": str(self.period),
+            "periods": [str(p) for p in self.periods],
+            "expected": self.expected,
+            "actual": self.actual,
+            "on_time": self.on_time,
+            "rate": _rate(self.rate),
+            "timely_rate": _rate(self.timely_rate),
+            "units": [u.to_dict() for u in self.units],
+            "silent": [{"code": code, "name": name} for code, name in self.silent],
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a report is written as its :meth:`to_dict`."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return copy.deepcopy(dict(COMPLETENESS_JSON_SCHEMA))
 
     def describe(self, lang: Literal["vi", "en"] = "vi") -> str:
         """A table for people: each unit's counts and rates, then who has not reported."""
@@ -269,3 +326,65 @@ def _rolled_up(
         UnitCompleteness(code, _label(gazetteer.unit(code)), e, a, o, unknown_time=u)
         for code, (e, a, o, u) in sums.items()
     ]
+
+
+_COUNT: Final = {"type": "integer", "minimum": 0}
+_RATE: Final = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_PERIODS: Final = {"type": "array", "items": {"type": "string"}}
+_COUNTS: Final = {
+    "expected": _COUNT,
+    "actual": _COUNT,
+    "on_time": _COUNT,
+    "rate": _RATE,
+    "timely_rate": _RATE,
+}
+
+COMPLETENESS_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "CompletenessReport",
+    "description": (
+        "Completeness and timeliness of one reporting form for one period: reports expected, "
+        "given and given on time, per unit, and the units that gave none."
+    ),
+    "type": "object",
+    "properties": {
+        "form": {"type": "string"},
+        "period": {"type": "string", "description": "The period asked about."},
+        "periods": _PERIODS,
+        **_COUNTS,
+        "units": {
+            "type": "array",
+            "items": {
+                "title": "UnitCompleteness",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    **_COUNTS,
+                    "missing": _PERIODS,
+                    "late": _PERIODS,
+                    "unknown_time": _COUNT,
+                },
+                "required": [
+                    "code",
+                    "name",
+                    *_COUNTS,
+                    "missing",
+                    "late",
+                    "unknown_time",
+                ],
+                "additionalProperties": False,
+            },
+        },
+        "silent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["code", "name"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["form", "period", "periods", *_COUNTS, "units", "silent"],
+    "additionalProperties": False,
+}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import copy
+from typing import Any, Final, Literal
 
 import attrs
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
-from antq_core.errors import Location
+from antq_core.errors import LOCATION_JSON_SCHEMA, Location, result_core_schema
 
-__all__ = ["ImportConflict", "ImportStrategy", "ImportSummary"]
+__all__ = ["IMPORT_SUMMARY_JSON_SCHEMA", "ImportConflict", "ImportStrategy", "ImportSummary"]
 
 ImportStrategy = Literal["create_and_update", "create", "update", "delete"]
 """How a submission's figures meet the stored ones, as DHIS2's import strategies.
@@ -62,6 +65,22 @@ class ImportConflict:
     def message(self, lang: Literal["vi", "en"] = "vi") -> str:
         """The message in ``lang``."""
         return self.message_vi if lang == "vi" else self.message_en
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: code, messages, indexes, locations (and property, DHIS2 code)."""
+        written: dict[str, Any] = {
+            "code": self.code,
+            "what": self.what,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+            "indexes": list(self.indexes),
+            "locations": [loc.to_dict() for loc in self.locations],
+        }
+        if self.property is not None:
+            written["property"] = self.property
+        if self.dhis2_code is not None:
+            written["dhis2_code"] = self.dhis2_code
+        return written
 
     def to_dhis2(self) -> dict[str, Any]:
         """The conflict as DHIS2 2.42's ``ImportConflict`` is written in JSON."""
@@ -122,6 +141,42 @@ class ImportSummary:
         """The items counted, imported + updated + ignored + deleted."""
         return self.imported + self.updated + self.ignored + self.deleted
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data.
+
+        :data:`antq_core.io.web.IMPORT_SUMMARY_JSON_SCHEMA` describes it.
+
+        Its counts, ``status`` (DHIS2's ``SUCCESS``, ``WARNING`` or ``ERROR``),
+        strategy, whether it was a dry run or aborted, the refused items, and each
+        conflict with where in the submission it is.
+        """
+        return {
+            "status": self.status,
+            "imported": self.imported,
+            "updated": self.updated,
+            "ignored": self.ignored,
+            "deleted": self.deleted,
+            "strategy": self.strategy,
+            "dry_run": self.dry_run,
+            "aborted": self.aborted,
+            "rejected_indexes": list(self.rejected_indexes),
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Returned from a web endpoint, a summary is written as its :meth:`to_dict`."""
+        return result_core_schema(cls, cls.to_dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`."""
+        return copy.deepcopy(dict(IMPORT_SUMMARY_JSON_SCHEMA))
+
     def to_dhis2(self) -> dict[str, Any]:
         """The summary in the shape DHIS2 2.42's ``ImportSummary`` has in JSON.
 
@@ -173,3 +228,66 @@ class ImportSummary:
             where = "; ".join(str(loc) for loc in c.locations)
             lines.append(f"- [{c.code}] {c.message(lang)}" + (f" — {where}" if where else ""))
         return "\n".join(lines)
+
+
+_COUNT: Final = {"type": "integer", "minimum": 0}
+
+IMPORT_SUMMARY_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "ImportSummary",
+    "description": (
+        "What applying a submission did, or would do in a dry run: every item counted once "
+        "(imported, updated, deleted or ignored), and each conflict located in the submission."
+    ),
+    "type": "object",
+    "properties": {
+        "status": {"enum": ["SUCCESS", "WARNING", "ERROR"], "description": "As DHIS2 says it."},
+        "imported": _COUNT,
+        "updated": _COUNT,
+        "ignored": _COUNT,
+        "deleted": _COUNT,
+        "strategy": {"enum": ["create_and_update", "create", "update", "delete"]},
+        "dry_run": {"type": "boolean"},
+        "aborted": {"type": "boolean", "description": "The submission as a whole was refused."},
+        "rejected_indexes": {"type": "array", "items": _COUNT},
+        "conflicts": {
+            "type": "array",
+            "items": {
+                "title": "ImportConflict",
+                "description": "One reason a submission's figures were not taken, and where.",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "description": "What went wrong."},
+                    "what": {"type": "string", "description": "What is at fault."},
+                    "message_vi": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "indexes": {"type": "array", "items": _COUNT},
+                    "locations": {"type": "array", "items": LOCATION_JSON_SCHEMA},
+                    "property": {"type": "string", "description": "The item's field at fault."},
+                    "dhis2_code": {"type": "string", "description": "DHIS2's error code."},
+                },
+                "required": [
+                    "code",
+                    "what",
+                    "message_vi",
+                    "message_en",
+                    "indexes",
+                    "locations",
+                ],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": [
+        "status",
+        "imported",
+        "updated",
+        "ignored",
+        "deleted",
+        "strategy",
+        "dry_run",
+        "aborted",
+        "rejected_indexes",
+        "conflicts",
+    ],
+    "additionalProperties": False,
+}

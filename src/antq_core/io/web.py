@@ -4,9 +4,11 @@ Results of the library (:class:`~antq_core.AggregateTable`,
 :class:`~antq_core.ValidationReport`, :class:`~antq_core.Issue`,
 :class:`~antq_core.errors.Problem`, :class:`~antq_core.errors.Location`...)
 can be returned from a FastAPI endpoint as they are: each writes itself as its
-``to_dict`` and publishes a JSON Schema. The import summary of a submission is
-returned through :data:`ImportSummaryResponse` and a completeness report through
-:data:`CompletenessResponse`, pydantic types of their own.
+``to_dict`` and publishes a JSON Schema. So do the import summary of a
+submission (:class:`~antq_core.ImportSummary`) and a completeness report
+(:class:`~antq_core.CompletenessReport`); :data:`ImportSummaryResponse` and
+:data:`CompletenessResponse`, the annotations of earlier versions, still work
+and give the same JSON and schema.
 
 FastAPI answers a request that does not validate with a 422 whose body echoes
 the request's values (``input``), names and identity numbers included.
@@ -27,16 +29,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import PlainSerializer, PlainValidator, ValidationError, WithJsonSchema
 
-from antq_core._cycle.completeness import CompletenessReport, UnitCompleteness
-from antq_core._dataset.summary import ImportConflict, ImportSummary
+from antq_core._cycle.completeness import COMPLETENESS_JSON_SCHEMA as _COMPLETENESS_SCHEMA
+from antq_core._cycle.completeness import CompletenessReport
+from antq_core._dataset.summary import IMPORT_SUMMARY_JSON_SCHEMA as _SUMMARY_SCHEMA
+from antq_core._dataset.summary import ImportSummary
 from antq_core._util.extras import require
 from antq_core._values.schema import shows_input
-from antq_core.errors import LOCATION_JSON_SCHEMA, LoadError
+from antq_core.errors import LoadError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -58,105 +61,17 @@ __all__ = [
 # -- the import summary -------------------------------------------------------------
 
 
-def _conflict_to_dict(c: ImportConflict) -> dict[str, Any]:
-    written: dict[str, Any] = {
-        "code": c.code,
-        "what": c.what,
-        "message_vi": c.message_vi,
-        "message_en": c.message_en,
-        "indexes": list(c.indexes),
-        "locations": [loc.to_dict() for loc in c.locations],
-    }
-    if c.property is not None:
-        written["property"] = c.property
-    if c.dhis2_code is not None:
-        written["dhis2_code"] = c.dhis2_code
-    return written
+IMPORT_SUMMARY_JSON_SCHEMA: Final[Mapping[str, Any]] = _SUMMARY_SCHEMA
+"""The JSON Schema of :meth:`antq_core.ImportSummary.to_dict`."""
 
 
 def import_summary_to_dict(summary: ImportSummary) -> dict[str, Any]:
-    """An import summary as JSON-ready data (:data:`IMPORT_SUMMARY_JSON_SCHEMA` describes it).
+    """An import summary as JSON-ready data, as its ``to_dict`` writes it.
 
-    Its counts, ``status`` (DHIS2's ``SUCCESS``, ``WARNING`` or ``ERROR``),
-    strategy, whether it was a dry run or aborted, the refused items, and each
-    conflict with where in the submission it is.
+    See :meth:`antq_core.ImportSummary.to_dict`; :data:`IMPORT_SUMMARY_JSON_SCHEMA`
+    describes it.
     """
-    return {
-        "status": summary.status,
-        "imported": summary.imported,
-        "updated": summary.updated,
-        "ignored": summary.ignored,
-        "deleted": summary.deleted,
-        "strategy": summary.strategy,
-        "dry_run": summary.dry_run,
-        "aborted": summary.aborted,
-        "rejected_indexes": list(summary.rejected_indexes),
-        "conflicts": [_conflict_to_dict(c) for c in summary.conflicts],
-    }
-
-
-_COUNT: Final = {"type": "integer", "minimum": 0}
-
-IMPORT_SUMMARY_JSON_SCHEMA: Final[Mapping[str, Any]] = {
-    "title": "ImportSummary",
-    "description": (
-        "What applying a submission did, or would do in a dry run: every item counted once "
-        "(imported, updated, deleted or ignored), and each conflict located in the submission."
-    ),
-    "type": "object",
-    "properties": {
-        "status": {"enum": ["SUCCESS", "WARNING", "ERROR"], "description": "As DHIS2 says it."},
-        "imported": _COUNT,
-        "updated": _COUNT,
-        "ignored": _COUNT,
-        "deleted": _COUNT,
-        "strategy": {"enum": ["create_and_update", "create", "update", "delete"]},
-        "dry_run": {"type": "boolean"},
-        "aborted": {"type": "boolean", "description": "The submission as a whole was refused."},
-        "rejected_indexes": {"type": "array", "items": _COUNT},
-        "conflicts": {
-            "type": "array",
-            "items": {
-                "title": "ImportConflict",
-                "description": "One reason a submission's figures were not taken, and where.",
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string", "description": "What went wrong."},
-                    "what": {"type": "string", "description": "What is at fault."},
-                    "message_vi": {"type": "string"},
-                    "message_en": {"type": "string"},
-                    "indexes": {"type": "array", "items": _COUNT},
-                    "locations": {"type": "array", "items": LOCATION_JSON_SCHEMA},
-                    "property": {"type": "string", "description": "The item's field at fault."},
-                    "dhis2_code": {"type": "string", "description": "DHIS2's error code."},
-                },
-                "required": [
-                    "code",
-                    "what",
-                    "message_vi",
-                    "message_en",
-                    "indexes",
-                    "locations",
-                ],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": [
-        "status",
-        "imported",
-        "updated",
-        "ignored",
-        "deleted",
-        "strategy",
-        "dry_run",
-        "aborted",
-        "rejected_indexes",
-        "conflicts",
-    ],
-    "additionalProperties": False,
-}
-"""The JSON Schema of :func:`import_summary_to_dict`."""
+    return summary.to_dict()
 
 
 def _summary(value: object) -> ImportSummary:
@@ -182,105 +97,17 @@ OpenAPI document.
 # -- completeness ------------------------------------------------------------------------
 
 
-def _rate(rate: Fraction | None) -> float | None:
-    return None if rate is None else float(rate)
-
-
-def _unit_to_dict(u: UnitCompleteness) -> dict[str, Any]:
-    return {
-        "code": u.code,
-        "name": u.name,
-        "expected": u.expected,
-        "actual": u.actual,
-        "on_time": u.on_time,
-        "rate": _rate(u.rate),
-        "timely_rate": _rate(u.timely_rate),
-        "missing": [str(p) for p in u.missing],
-        "late": [str(p) for p in u.late],
-        "unknown_time": u.unknown_time,
-    }
+COMPLETENESS_JSON_SCHEMA: Final[Mapping[str, Any]] = _COMPLETENESS_SCHEMA
+"""The JSON Schema of :meth:`antq_core.CompletenessReport.to_dict`."""
 
 
 def completeness_to_dict(report: CompletenessReport) -> dict[str, Any]:
-    """A completeness report as JSON-ready data (:data:`COMPLETENESS_JSON_SCHEMA`).
+    """A completeness report as JSON-ready data, as its ``to_dict`` writes it.
 
-    Rates are actual (or on time) over expected as JSON numbers, ``null``
-    when nothing is expected; the counts they come from are beside them.
+    See :meth:`antq_core.CompletenessReport.to_dict`; :data:`COMPLETENESS_JSON_SCHEMA`
+    describes it.
     """
-    return {
-        "form": report.form,
-        "period": str(report.period),
-        "periods": [str(p) for p in report.periods],
-        "expected": report.expected,
-        "actual": report.actual,
-        "on_time": report.on_time,
-        "rate": _rate(report.rate),
-        "timely_rate": _rate(report.timely_rate),
-        "units": [_unit_to_dict(u) for u in report.units],
-        "silent": [{"code": code, "name": name} for code, name in report.silent],
-    }
-
-
-_RATE: Final = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
-_PERIODS: Final = {"type": "array", "items": {"type": "string"}}
-_COUNTS: Final = {
-    "expected": _COUNT,
-    "actual": _COUNT,
-    "on_time": _COUNT,
-    "rate": _RATE,
-    "timely_rate": _RATE,
-}
-
-COMPLETENESS_JSON_SCHEMA: Final[Mapping[str, Any]] = {
-    "title": "CompletenessReport",
-    "description": (
-        "Completeness and timeliness of one reporting form for one period: reports expected, "
-        "given and given on time, per unit, and the units that gave none."
-    ),
-    "type": "object",
-    "properties": {
-        "form": {"type": "string"},
-        "period": {"type": "string", "description": "The period asked about."},
-        "periods": _PERIODS,
-        **_COUNTS,
-        "units": {
-            "type": "array",
-            "items": {
-                "title": "UnitCompleteness",
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string"},
-                    "name": {"type": "string"},
-                    **_COUNTS,
-                    "missing": _PERIODS,
-                    "late": _PERIODS,
-                    "unknown_time": _COUNT,
-                },
-                "required": [
-                    "code",
-                    "name",
-                    *_COUNTS,
-                    "missing",
-                    "late",
-                    "unknown_time",
-                ],
-                "additionalProperties": False,
-            },
-        },
-        "silent": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-                "required": ["code", "name"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["form", "period", "periods", *_COUNTS, "units", "silent"],
-    "additionalProperties": False,
-}
-"""The JSON Schema of :func:`completeness_to_dict`."""
+    return report.to_dict()
 
 
 def _report(value: object) -> CompletenessReport:
