@@ -69,10 +69,18 @@ def test_csv_round_trip_is_identity(dataset: Dataset) -> None:
 @given(datasets(max_observations=10))
 def test_xlsx_round_trip_is_identity(dataset: Dataset) -> None:
     import tempfile
+    import warnings
 
-    with tempfile.TemporaryDirectory() as tmp:
+    from antq_core.errors import TabularNotice
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", TabularNotice)
         back = _round_trip(dataset, Path(tmp), "xlsx", "vi")
         assert back.to_dict(include_sensitive=True) == dataset.to_dict(include_sensitive=True)
+    # A number Excel would round is written as text, with a notice, and still reads back.
+    for w in seen:
+        assert issubclass(w.category, TabularNotice), w
+        assert "significant digits" in str(w.message)
 
 
 def test_personal_data_is_left_out_unless_asked(lai_chau: Dataset, tmp_path: Path) -> None:
