@@ -29,6 +29,12 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
+from antq_core._dataset.repeats import (
+    members_written,
+    repeated_key_problem,
+    repeated_keys,
+    rows_kept,
+)
 from antq_core._dataset.rows import Negative, append_rows, sign_problems
 from antq_core._dataset.store import FigureAudit, ObservationStore, StoreBuilder
 from antq_core._entities import (
@@ -73,6 +79,7 @@ __all__ = [
     "parse_json",
     "parse_python",
     "read_document",
+    "repeat_problems",
     "signed_metrics",
     "sorted_by_row",
 ]
@@ -210,7 +217,7 @@ def parse_json(data: bytes | str, source: str) -> DatasetDocument:
         data = data[1:]
     try:
         with gc_paused():  # a million row dicts, none in a cycle: see gc_paused
-            return DOCUMENT.validate_json(data)
+            doc = DOCUMENT.validate_json(data)
     except ValidationError as e:
         encoding = encoding_problems(data)
         if encoding:
@@ -219,7 +226,51 @@ def parse_json(data: bytes | str, source: str) -> DatasetDocument:
             raw = json.loads(data)
         except (ValueError, RecursionError):
             raise DatasetLoadError(source, problems_from(e)) from e
-        raise DatasetLoadError(source, every_problem(raw, e, source)) from e
+        problems = [*repeat_problems(data), *every_problem(raw, e, source)]
+        raise DatasetLoadError(source, problems) from e
+    if not _plainly_unrepeated(data, doc):
+        repeats = repeat_problems(data)
+        if repeats:
+            try:
+                read_document(doc, source)
+            except DatasetLoadError as e:
+                repeats.extend(e.problems)
+            raise DatasetLoadError(source, repeats)
+    return doc
+
+
+def _plainly_unrepeated(data: bytes | str, doc: DatasetDocument) -> bool:
+    """Whether counting shows no repeated key in ``data``, read as ``doc``; see ``repeats``.
+
+    The head (all but the observations) is parsed again exactly, for it is
+    small; the rows are counted. ``False`` means: look again, exactly.
+    """
+    text = data if isinstance(data, bytes) else data.encode()
+    # The first "observations" names the top-level array when that array runs to the
+    # last "]", just before the closing "}", with no "]" inside (rows hold no arrays).
+    name = b'"observations":'
+    found = text.find(name)
+    if found < 0:
+        return not repeated_keys(text)
+    after = found + len(name)
+    start = text.find(b"[", after)
+    end = text.rfind(b"]")
+    if (
+        start < 0
+        or text[after:start].strip()
+        or end < start
+        or text[end + 1 :].strip() != b"}"
+        or text.find(b"]", start + 1, end) >= 0
+    ):
+        return not repeated_keys(text)
+    if repeated_keys(text[:start] + b"[]" + text[end + 1 :]):
+        return False
+    return members_written(text, start, end + 1) == rows_kept(doc.observations)
+
+
+def repeat_problems(data: bytes | str) -> list[Problem]:
+    """A problem for each object of the JSON ``data`` that names a key more than once."""
+    return [repeated_key_problem(path, name) for path, name in repeated_keys(data)]
 
 
 def parse_python(data: object, source: str) -> DatasetDocument:

@@ -35,6 +35,14 @@ from antq_core._dataset.document import (
     signed_metrics,
     sorted_by_row,
 )
+from antq_core._dataset.repeats import (
+    REPEATS_DECODER,
+    members_written,
+    repeated_in,
+    repeated_key_problem,
+    repeated_keys,
+    rows_kept,
+)
 from antq_core._dataset.rows import Negative, append_rows, sign_problems
 from antq_core._dataset.store import ObservationStore, StoreBuilder
 from antq_core._entities import MetricDefinition
@@ -52,7 +60,7 @@ _BATCH: Final = 4 << 20
 """Characters of the observations array validated at once."""
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 _CUT: Final = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
-_DECODER: Final = json.JSONDecoder()
+_DECODER: Final = REPEATS_DECODER
 
 
 class _StopError(Exception):
@@ -169,6 +177,7 @@ class _Reader:
         self.builder: StoreBuilder | None = StoreBuilder()  # None after a problem
         self.negatives: list[Negative] = []  # judged once the metrics are known
         self.rows = 0  # observations seen so far
+        self.repeats: list[Problem] = []  # keys written twice in one object
 
     def document(self) -> dict[str, Any]:
         """Every member of the top-level object but the observations array."""
@@ -177,6 +186,7 @@ class _Reader:
             raise _StopError(Problem.at("$", "the file is empty", "Tệp rỗng"))
         text.expect("{", "'{' at the start of a dataset document")
         head: dict[str, Any] = {}
+        names: list[str] = []
         if text.next_char() == "}":
             text.pos += 1
         else:
@@ -185,16 +195,24 @@ class _Reader:
                 if not isinstance(key, str):
                     raise text.stop("expected a member name")
                 text.expect(":", "':'")
+                if key in names and names.count(key) == 1:
+                    self.repeats.append(repeated_key_problem("$", key))
+                names.append(key)
                 if key == "observations" and text.next_char() == "[":
                     text.pos += 1
                     self.observations()
                 else:
-                    head[key] = text.value()
+                    head[key] = value = text.value()
+                    self.repeated(value, f"$.{key}")
                 if text.expect(",}", "',' or '}'") == "}":
                     break
         if text.next_char() != "":
             raise text.stop("extra data after the document")
         return head
+
+    def repeated(self, value: object, path: str) -> None:
+        """Note the repeated keys in ``value``, parsed by the decoder, found at ``path``."""
+        self.repeats.extend(repeated_key_problem(*found) for found in repeated_in(value, path))
 
     def observations(self) -> None:
         """Read the observations array, after its ``[``, up to and with its ``]``."""
@@ -214,7 +232,8 @@ class _Reader:
                         text.pos = last.end()
                         continue
                     single_until = text.offset + last.end()
-            pending.append(text.value())
+            pending.append(value := text.value())
+            self.repeated(value, f"$.observations[{self.rows + len(pending) - 1}]")
             if text.expect(",]", "',' or ']' after an observation") == "]":
                 self.singles(pending)
                 return
@@ -227,9 +246,17 @@ class _Reader:
             if any(error["type"] == "json_invalid" for error in e.errors()):
                 return False
             self.singles(pending)
-            self.singles(json.loads(f"[{piece}]"))
+            rows = _DECODER.decode(f"[{piece}]")
+            for i, row in enumerate(rows):
+                self.repeated(row, f"$.observations[{self.rows + i}]")
+            self.singles(rows)
             return True
         self.singles(pending)
+        if members_written(piece) != rows_kept(rows):
+            for path, name in repeated_keys(f"[{piece}]"):
+                index, _, rest = path[2:].partition("]")
+                at = f"$.observations[{self.rows + int(index)}]{rest}"
+                self.repeats.append(repeated_key_problem(at, name))
         self.feed(rows, range(self.rows, self.rows + len(rows)))
         self.rows += len(rows)
         return True
@@ -293,7 +320,8 @@ def load_stream(
         except _StopError as e:
             listed = reader.problems
             listed.extend([e.problem])
-            raise DatasetLoadError(source, listed.kept, omitted=listed.omitted) from None
+            kept = [*reader.repeats, *listed.kept]
+            raise DatasetLoadError(source, kept, omitted=listed.omitted) from None
     shell = {"observations": [], **head}
     problems: list[Problem] = []
     try:
@@ -308,10 +336,10 @@ def load_stream(
     for found in sign_problems(reader.negatives, signed):
         reader.problems.add(found)
         reader.builder = None
-    if problems or reader.problems or reader.builder is None:
+    if problems or reader.problems or reader.builder is None or reader.repeats:
         listed = reader.problems
         kept = sorted_by_row(listed.kept)
-        raise DatasetLoadError(source, [*problems, *kept], omitted=listed.omitted)
+        raise DatasetLoadError(source, [*reader.repeats, *problems, *kept], omitted=listed.omitted)
     return doc, gazetteer, reader.builder.build()
 
 
