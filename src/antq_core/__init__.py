@@ -47,7 +47,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors; at run time 
         count_entities,
         reconcile,
     )
-    from antq_core._cycle import CompletenessReport, UnitCompleteness, completeness
+    from antq_core._cycle import (
+        CompletenessReport,
+        GradeThresholds,
+        UnitCompleteness,
+        completeness,
+        grade_for,
+    )
     from antq_core._dataset.catalog import (
         Catalog,
         builtin_catalog,
@@ -136,6 +142,8 @@ _LAZY: dict[str, str] = {
     "CompletenessReport": "antq_core._cycle",
     "UnitCompleteness": "antq_core._cycle",
     "completeness": "antq_core._cycle",
+    "GradeThresholds": "antq_core._cycle",
+    "grade_for": "antq_core._cycle",
     "Catalog": "antq_core._dataset.catalog",
     "builtin_catalog": "antq_core._dataset.catalog",
     "bundled_gazetteer": "antq_core._dataset.catalog",
@@ -270,10 +278,12 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "bundled_gazetteer",
     "bundled_group_sets",
     "sample",
-    # cycle (antq_core._cycle): completeness and timeliness of reports.
+    # cycle (antq_core._cycle): completeness and timeliness of reports; grades.
     "CompletenessReport",
+    "GradeThresholds",
     "UnitCompleteness",
     "completeness",
+    "grade_for",
     # aggregation (antq_core._aggregate): roll-ups of figures and of registered entities.
     "AggregateRow",
     "AggregateTable",

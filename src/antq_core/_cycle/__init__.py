@@ -3,5 +3,12 @@
 from __future__ import annotations
 
 from antq_core._cycle.completeness import CompletenessReport, UnitCompleteness, completeness
+from antq_core._cycle.grades import GradeThresholds, grade_for
 
-__all__ = ["CompletenessReport", "UnitCompleteness", "completeness"]
+__all__ = [
+    "CompletenessReport",
+    "GradeThresholds",
+    "UnitCompleteness",
+    "completeness",
+    "grade_for",
+]

@@ -25,6 +25,7 @@ from antq_core._validation.checks import (
     double_counting,
     forms,
     gazetteer,
+    grades,
     groups,
     names,
     observations,
@@ -88,6 +89,7 @@ CHECKS: Final = (
     Check(teams.CODES, teams.check),
     Check(ratios.CODES, ratios.check),
     Check(reconciliation.CODES, reconciliation.check),
+    Check(grades.CODES, grades.check),
     Check(rules.CODES, rules.check),
 )
 """Every check, in the order the report lists what they find.
