@@ -549,3 +549,21 @@ def test_a_control_character_cannot_go_into_a_workbook(lai_chau: Dataset, tmp_pa
     assert "control character" in str(info.value)
     export_tabular(dataset, tmp_path / "c", "csv", include_sensitive=True)
     assert read_tabular(tmp_path / "c") == dataset
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_exhaustive_category_keeps_its_flag(
+    lai_chau: Dataset, tmp_path: Path, fmt: str
+) -> None:
+    first = next(iter(lai_chau.categories.values()))
+    assert not first.exhaustive
+    flagged = _rebuilt(
+        lai_chau,
+        categories=[
+            c.evolve(exhaustive=True) if c.id == first.id else c
+            for c in lai_chau.categories.values()
+        ],
+    )
+    back = _round_trip(flagged, tmp_path, fmt, "vi")
+    assert back.categories[first.id].exhaustive
+    assert back == flagged

@@ -175,6 +175,7 @@ TABLES: Final = (
             _c("id", "Mã", required=True),
             _c("name_vi", "Tên tiếng Việt", required=True),
             _c("name_en", "Tên tiếng Anh", required=True),
+            _c("exhaustive", "Các lựa chọn là đủ (exhaustive)", Kind.BOOL),
         ),
     ),
     Table(

@@ -112,7 +112,12 @@ def _plain(value: Any) -> Any:
 
 def _categories(dataset: Dataset, lang: str) -> Iterator[dict[str, Any]]:
     for category in dataset.categories.values():
-        yield {"id": category.id, "name_vi": category.name_vi, "name_en": category.name_en}
+        yield {
+            "id": category.id,
+            "name_vi": category.name_vi,
+            "name_en": category.name_en,
+            "exhaustive": category.exhaustive,
+        }
 
 
 def _category_options(dataset: Dataset, lang: str) -> Iterator[dict[str, Any]]:
