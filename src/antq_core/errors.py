@@ -424,6 +424,39 @@ def _copy_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(dict(schema))
 
 
+_Result = TypeVar("_Result", bound=type)
+
+
+def web_result(
+    schema: Callable[[], Mapping[str, Any]],
+    dump: Callable[[Any], Any] | None = None,
+) -> Callable[[_Result], _Result]:
+    """Make a result class returnable from a web endpoint, with ``schema()`` as its JSON Schema.
+
+    It gives the class pydantic's two hooks: instances pass as they are and
+    are written by ``dump`` (the class's ``to_dict`` unless given), and its
+    JSON Schema is a fresh copy of ``schema()`` (called late, so the schema
+    may be defined after the class).
+    """
+
+    def decorate(cls: _Result) -> _Result:
+        def core(
+            owner: type, source: type[Any], handler: GetCoreSchemaHandler
+        ) -> core_schema.CoreSchema:
+            return result_core_schema(owner, dump or owner.to_dict)  # type: ignore[attr-defined]
+
+        def json_schema(
+            owner: type, given: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+        ) -> dict[str, Any]:
+            return _copy_schema(schema())
+
+        cls.__get_pydantic_core_schema__ = classmethod(core)  # type: ignore[attr-defined]
+        cls.__get_pydantic_json_schema__ = classmethod(json_schema)  # type: ignore[attr-defined]
+        return cls
+
+    return decorate
+
+
 # The JSON Schemas of Location.to_dict and Problem.to_dict, as web frameworks publish them.
 LOCATION_JSON_SCHEMA: Final[Mapping[str, Any]] = {
     "title": "Location",
@@ -470,6 +503,7 @@ PROBLEM_JSON_SCHEMA: Final[Mapping[str, Any]] = {
 # -- located problems ----------------------------------------------------------------------
 
 
+@web_result(lambda: LOCATION_JSON_SCHEMA)
 @attrs.frozen
 class Location:
     """Where something is wrong: a place in a file, in a document, or an entity of a dataset.
@@ -545,21 +579,8 @@ class Location:
         """The location as JSON-ready data, unknown parts left out."""
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a location is written as :meth:`to_dict` gives it."""
-        return result_core_schema(cls, cls.to_dict)
 
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return _copy_schema(LOCATION_JSON_SCHEMA)
-
-
+@web_result(lambda: PROBLEM_JSON_SCHEMA)
 @attrs.frozen
 class Problem:
     """One thing wrong in input being loaded, where it is, in English and Vietnamese.
@@ -601,20 +622,6 @@ class Problem:
         if self.input is not None:
             found["input"] = self.input
         return found
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a problem is written as :meth:`to_dict` gives it."""
-        return result_core_schema(cls, cls.to_dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return _copy_schema(PROBLEM_JSON_SCHEMA)
 
 
 def cannot_read(error: OSError, location: Location | None = None) -> Problem:

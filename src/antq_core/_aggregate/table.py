@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -10,14 +9,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic_core import core_schema
 
 from antq_core._util.extras import require
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Quantity, dump_value
 from antq_core._values.refs import SubjectRef
-from antq_core.errors import result_core_schema
+from antq_core.errors import web_result
 
 if TYPE_CHECKING:
     import pandas
@@ -162,6 +159,14 @@ _TABLE_JSON_SCHEMA: Final[dict[str, Any]] = {
 }
 
 
+def _json_row(row: AggregateRow) -> dict[str, Any]:
+    data = row.to_dict()
+    if data["value"] is not None:
+        data["value"] = dump_value(data["value"])
+    return data
+
+
+@web_result(lambda: _ROW_JSON_SCHEMA, dump=_json_row)
 @attrs.frozen
 class AggregateRow:
     """One metric's aggregate for one group.
@@ -209,27 +214,6 @@ class AggregateRow:
             "missing": self.missing,
             "source": self.source.value,
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a row is written as JSON-ready :meth:`to_dict`."""
-        return result_core_schema(cls, _json_row)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of a row as a web endpoint writes it."""
-        return copy.deepcopy(_ROW_JSON_SCHEMA)
-
-
-def _json_row(row: AggregateRow) -> dict[str, Any]:
-    data = row.to_dict()
-    if data["value"] is not None:
-        data["value"] = dump_value(data["value"])
-    return data
 
 
 @attrs.frozen
@@ -350,6 +334,7 @@ class ColumnarRows(Protocol):
         """The rows as :meth:`AggregateTable.to_polars` gives them, or ``None``: make the rows."""
 
 
+@web_result(lambda: _TABLE_JSON_SCHEMA)
 @attrs.frozen(eq=False)
 class AggregateTable(Sequence[AggregateRow]):
     """The result of :func:`~antq_core.aggregate`: rows, and what could not be placed.
@@ -452,20 +437,6 @@ class AggregateTable(Sequence[AggregateRow]):
             "unplaceable": [u.to_dict() for u in self.unplaceable],
             "excluded": [e.to_dict() for e in self.excluded],
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a table is written as :meth:`to_dict` gives it."""
-        return result_core_schema(cls, cls.to_dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return copy.deepcopy(_TABLE_JSON_SCHEMA)
 
     def to_pandas(self) -> pandas.DataFrame:
         """The rows as a pandas DataFrame (needs the ``dataframe`` extra).

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any, Final, Literal
 
 import attrs
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic_core import core_schema
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.forms import assigned_units
@@ -18,7 +15,7 @@ from antq_core._values.geo import AdminLevel, AdminUnit
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.refs import EMPTY_DISAGGREGATION, SubjectKind, SubjectRef
-from antq_core.errors import InvalidValueError, result_core_schema
+from antq_core.errors import InvalidValueError, web_result
 
 __all__ = ["COMPLETENESS_JSON_SCHEMA", "CompletenessReport", "UnitCompleteness", "completeness"]
 
@@ -88,6 +85,7 @@ def _percent(rate: Fraction | None) -> str:
     return f"{tenths // 10},{tenths % 10}%"
 
 
+@web_result(lambda: COMPLETENESS_JSON_SCHEMA)
 @attrs.frozen
 class CompletenessReport:
     """Tình hình báo cáo: completeness and timeliness of one form for one period.
@@ -148,20 +146,6 @@ class CompletenessReport:
             "units": [u.to_dict() for u in self.units],
             "silent": [{"code": code, "name": name} for code, name in self.silent],
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a report is written as its :meth:`to_dict`."""
-        return result_core_schema(cls, cls.to_dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return copy.deepcopy(dict(COMPLETENESS_JSON_SCHEMA))
 
     def describe(self, lang: Literal["vi", "en"] = "vi") -> str:
         """A table for people: each unit's counts and rates, then who has not reported."""

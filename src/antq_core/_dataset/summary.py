@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Final, Literal
 
 import attrs
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic_core import core_schema
 
-from antq_core.errors import LOCATION_JSON_SCHEMA, Location, result_core_schema
+from antq_core.errors import LOCATION_JSON_SCHEMA, Location, web_result
 
 __all__ = ["IMPORT_SUMMARY_JSON_SCHEMA", "ImportConflict", "ImportStrategy", "ImportSummary"]
 
@@ -96,6 +93,7 @@ class ImportConflict:
         return written
 
 
+@web_result(lambda: IMPORT_SUMMARY_JSON_SCHEMA)
 @attrs.frozen
 class ImportSummary:
     """Tóm tắt nhập: what applying a submission did, or would do in a dry run.
@@ -162,20 +160,6 @@ class ImportSummary:
             "rejected_indexes": list(self.rejected_indexes),
             "conflicts": [c.to_dict() for c in self.conflicts],
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, a summary is written as its :meth:`to_dict`."""
-        return result_core_schema(cls, cls.to_dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return copy.deepcopy(dict(IMPORT_SUMMARY_JSON_SCHEMA))
 
     def to_dhis2(self) -> dict[str, Any]:
         """The summary in the shape DHIS2 2.42's ``ImportSummary`` has in JSON.

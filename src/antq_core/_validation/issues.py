@@ -18,7 +18,7 @@ from pydantic_core import core_schema
 
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_number, format_period
-from antq_core.errors import LOCATION_JSON_SCHEMA, Location, result_core_schema
+from antq_core.errors import LOCATION_JSON_SCHEMA, Location, result_core_schema, web_result
 
 __all__ = [
     "CODES",
@@ -144,6 +144,38 @@ def _freeze(details: Mapping[str, Any]) -> tuple[tuple[str, Detail], ...]:
     )
 
 
+def _issue_json_schema() -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "anyOf": [
+            {"type": ["string", "integer", "boolean", "null"]},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    }
+    return {
+        "title": "Issue",
+        "description": (
+            "One thing validation found: a stable code, a severity, where, both messages, "
+            "and the facts the messages are made from."
+        ),
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "description": "Stable code; programs key on it."},
+            "severity": {"type": "string", "enum": [s.value for s in Severity]},
+            "where": copy.deepcopy(dict(LOCATION_JSON_SCHEMA)),
+            "message_vi": {"type": "string", "description": "The issue in Vietnamese."},
+            "message_en": {"type": "string", "description": "The issue in English."},
+            "details": {
+                "type": "object",
+                "additionalProperties": detail,
+                "description": "Ids, values (decimals as strings), periods and dates.",
+            },
+        },
+        "required": ["code", "severity", "where", "message_vi", "message_en", "details"],
+        "additionalProperties": False,
+    }
+
+
+@web_result(_issue_json_schema)
 @attrs.frozen
 class Issue:
     """One thing validation found: a stable code, a severity, where, and the facts.
@@ -198,51 +230,6 @@ class Issue:
             "message_en": self.message("en"),
             "details": {k: _json_value(v) for k, v in self.details_},
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Returned from a web endpoint, an issue is written as :meth:`to_dict` gives it."""
-        return result_core_schema(cls, cls.to_dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        """The JSON Schema of :meth:`to_dict`."""
-        return _issue_json_schema()
-
-
-def _issue_json_schema() -> dict[str, Any]:
-    detail: dict[str, Any] = {
-        "anyOf": [
-            {"type": ["string", "integer", "boolean", "null"]},
-            {"type": "array", "items": {"type": "string"}},
-        ]
-    }
-    return {
-        "title": "Issue",
-        "description": (
-            "One thing validation found: a stable code, a severity, where, both messages, "
-            "and the facts the messages are made from."
-        ),
-        "type": "object",
-        "properties": {
-            "code": {"type": "string", "description": "Stable code; programs key on it."},
-            "severity": {"type": "string", "enum": [s.value for s in Severity]},
-            "where": copy.deepcopy(dict(LOCATION_JSON_SCHEMA)),
-            "message_vi": {"type": "string", "description": "The issue in Vietnamese."},
-            "message_en": {"type": "string", "description": "The issue in English."},
-            "details": {
-                "type": "object",
-                "additionalProperties": detail,
-                "description": "Ids, values (decimals as strings), periods and dates.",
-            },
-        },
-        "required": ["code", "severity", "where", "message_vi", "message_en", "details"],
-        "additionalProperties": False,
-    }
 
 
 class _Missing(dict[str, str]):
