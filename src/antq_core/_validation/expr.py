@@ -295,7 +295,7 @@ def _num(value: Decimal) -> str:
 UNKNOWN: Final = Bounds(ZERO, INF)
 UNKNOWN_CHANGE: Final = Bounds(-INF, INF)
 """A missing figure of a ``signed`` metric (a change): it may be anything."""
-_ANYTHING: Final = Bounds(-INF, INF)
+_ANYTHING: Final = UNKNOWN_CHANGE
 
 
 def _mul(a: Decimal, b: Decimal) -> Decimal:

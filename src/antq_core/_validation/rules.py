@@ -46,6 +46,7 @@ __all__ = [
     "ValidationRule",
     "builtin_rules",
     "check_rules",
+    "row_bounds",
 ]
 
 
@@ -219,9 +220,16 @@ def builtin_rules() -> tuple[ValidationRule, ...]:
 _Slot = tuple[int, int]  # (metric code, disaggregation code)
 
 
-def _row_bounds(
+def row_bounds(
     cols: ObservationColumns, i: int, factors: Sequence[Decimal], signed: Collection[int] = ()
 ) -> Bounds:
+    """What one observation says of its figure, in base units of its dimension.
+
+    Exact: the point; at least ``v``: ``[v, ∞)``; at most ``v``: ``[0, v]``, or
+    ``(-∞, v]`` for a metric whose code is in ``signed`` (a change figure);
+    approximately ``v``: the point, marked approximate. ``factors`` are the
+    units' factors, by unit code.
+    """
     raw = cols.exact.get(i)
     value = Decimal(cols.value[i] if raw is None else raw)
     factor = factors[cols.unit[i]]
@@ -245,9 +253,9 @@ def _bounds(
     signed: Collection[int] = (),
 ) -> Bounds:
     """What the rows reporting one figure say of it: the hull of their bounds."""
-    found = _row_bounds(cols, rows[0], factors, signed)
+    found = row_bounds(cols, rows[0], factors, signed)
     for i in rows[1:]:
-        found = _hull(found, _row_bounds(cols, i, factors, signed))
+        found = _hull(found, row_bounds(cols, i, factors, signed))
     return found
 
 

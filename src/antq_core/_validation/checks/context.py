@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from decimal import Decimal
 from itertools import compress
 from typing import Final, NamedTuple
 
@@ -35,12 +34,9 @@ from antq_core._dataset.keys import (
 from antq_core._dataset.keys import columns as columns_of
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import MetricDefinition, MetricKind
-from antq_core._validation.expr import Bounds
 from antq_core._validation.rules import ValidationRule
-from antq_core._values import exact
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
-from antq_core._values.quantity import Qualifier
 from antq_core.errors import Location
 
 __all__ = [
@@ -52,7 +48,6 @@ __all__ = [
     "kind_names",
     "observation_owner",
     "owner",
-    "row_bounds",
     "rows_text",
 ]
 
@@ -294,25 +289,3 @@ def observation_owner(rows: Sequence[int], what: str) -> dict[str, str]:
         "owner_vi": f"{len(rows)} số liệu ({what}; dòng {shown})",
         "owner_en": f"{len(rows)} observations ({what}; rows {shown})",
     }
-
-
-_INF: Final = Decimal("Infinity")
-
-
-def row_bounds(cols: ObservationColumns, row: int, *, signed: bool = False) -> Bounds:
-    """What one observation says of its figure, in base units of its dimension, as rules read it.
-
-    Exact: the point; at least ``v``: ``[v, ∞)``; at most ``v``: ``[0, v]``
-    (``(-∞, v]`` for a ``signed`` metric, whose values may be negative);
-    approximately ``v``: the point, marked approximate.
-    """
-    raw = cols.exact.get(row)
-    value = Decimal(
-        exact.multiply(cols.value[row] if raw is None else raw, cols.units[cols.unit[row]].factor)
-    )
-    q = cols.qualifiers[cols.qualifier[row]]
-    if q is Qualifier.AT_LEAST:
-        return Bounds(value, _INF)
-    if q is Qualifier.AT_MOST:
-        return Bounds(-_INF if signed else Decimal(0), value)
-    return Bounds(value, value, approximate=q is Qualifier.APPROXIMATELY)

@@ -18,8 +18,9 @@ from decimal import Decimal
 from typing import Any, Final
 
 from antq_core._dataset.store import ObservationColumns
-from antq_core._validation.checks.context import Context, row_bounds
+from antq_core._validation.checks.context import Context
 from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
+from antq_core._validation.rules import row_bounds
 from antq_core._values import exact
 from antq_core.errors import Location
 
@@ -87,21 +88,22 @@ def check(context: Context) -> Iterator[Issue]:
             continue
         sources = tuple(str(cols.texts[cols.source[r]] or "-") for r in group)
         values = tuple(_value_text(cols, r) for r in group)
-        code = _judged(cols, group, signed=cols.metric[first] in context.signed)
+        code = _judged(cols, group, context.signed)
         yield issue(code, where, **base, values=values, sources=sources)
 
 
-def _judged(cols: ObservationColumns, group: tuple[int, ...], *, signed: bool) -> str:
+def _judged(cols: ObservationColumns, group: tuple[int, ...], signed: frozenset[int]) -> str:
     """The code for reports of one figure whose values differ: do their intervals meet?
 
-    Each report is an interval, as rules read it (:func:`row_bounds`): "8.450 m2" is
+    Each report is an interval, as rules read it (``rules.row_bounds``): "8.450 m2" is
     the point 8,450 m², "hơn 0,8 ha" is [8,000 m², ∞). The truth is one number, so
     the reports agree when every interval holds it: when they all meet. Reports in
     different dimensions never agree.
     """
     if len({cols.units[cols.unit[r]].dimension for r in group}) > 1:
         return "conflicting-observations"
-    bounds = [row_bounds(cols, r, signed=signed) for r in group]
+    factors = [u.factor for u in cols.units]
+    bounds = [row_bounds(cols, r, factors, signed) for r in group]
     if max(b.low for b in bounds) <= min(b.high for b in bounds):
         return "approximately-duplicate-observation"
     if any(b.approximate for b in bounds):

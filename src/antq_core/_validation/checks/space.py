@@ -5,7 +5,7 @@ administrative unit and for what lies inside it (units under it, sites anchored
 at it or under it), or for an initiative and for its own sites, must never be
 added: the whole already holds its parts. Such a whole is compared with its
 parts, each read as an interval (as the rules read qualifiers, see
-:func:`~antq_core._validation.checks.context.row_bounds`):
+:func:`~antq_core._validation.rules.row_bounds`):
 
 - the parts' lowest bounds add up to more than the whole's highest bound: the
   whole cannot be smaller than its parts (``space-parts-exceed-whole``; a
@@ -42,6 +42,7 @@ from typing import Any, Final
 from antq_core._entities import AggregationType, MetricDefinition
 from antq_core._util.progress import gc_paused
 from antq_core._validation.checks.context import MAX_ROWS_LISTED, Context, rows_text
+from antq_core._validation.expr import INF
 from antq_core._validation.issues import Issue, IssueCode, Severity, declare, issue
 from antq_core._values import exact
 from antq_core._values.refs import SubjectKind
@@ -90,7 +91,6 @@ CODES: Final = declare(
 """The codes this check emits."""
 
 _LAST: Final = frozenset({AggregationType.LAST, AggregationType.LAST_IN_PERIOD})
-_INF: Final = Decimal("Infinity")
 
 
 def _how(definition: MetricDefinition | None) -> str | None:
@@ -268,9 +268,9 @@ class _Reader:
             value = exact.multiply(value, factor)
         q = self.qualifiers[cols.qualifier[i]]
         if q == "at_least":
-            found = (value, _INF, False)
+            found = (value, INF, False)
         elif q == "at_most":
-            found = (-_INF if cols.metric[i] in self.signed else 0, value, False)
+            found = (-INF if cols.metric[i] in self.signed else 0, value, False)
         else:
             found = (value, value, q == "approximately")
         self.cache[i] = found
