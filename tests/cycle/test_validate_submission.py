@@ -152,3 +152,24 @@ def test_the_delta_agrees_with_validating_the_merged_dataset(
         for i in check_submission(current, submission).introduced
     }
     assert delta == full
+
+
+def test_a_submission_is_checked_with_the_callers_choices() -> None:
+    import pytest
+
+    from antq_core import sample
+    from antq_core.errors import InvalidValueError
+
+    again = Submission(
+        subject="site:site-cum-giap-ranh",
+        period="2016-01-01/2017-07-13",
+        items=[{"metric": "outreach_meetings", "value": 99}],
+    )
+    # distinct_names and group_sets reach the checks of a submission too (they were dropped).
+    with pytest.raises(InvalidValueError):
+        validate(sample(), submission=again, group_sets=["not a group set"])  # type: ignore[list-item]
+    with pytest.raises(InvalidValueError):
+        check_submission(sample(), again, distinct_names=[("only one",)])  # type: ignore[list-item]
+    assert validate(sample(), submission=again, distinct_names=[("12", "105")]) == validate(
+        sample(), submission=again
+    )

@@ -116,6 +116,8 @@ def validate(
             tolerance=tolerance,
             engine=engine,
             ratio_tolerance=ratio_tolerance,
+            distinct_names=distinct_names,
+            group_sets=group_sets,
         )
         return check.introduced
     options = _options(dataset, rules, levels, tolerance, engine, ratio_tolerance)
@@ -134,6 +136,8 @@ def check_submission(
     tolerance: Tolerance = EXACT,
     engine: str = "auto",
     ratio_tolerance: Tolerance = RATIO_TOLERANCE,
+    distinct_names: Iterable[tuple[str, str]] = (),
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] = (),
 ) -> SubmissionCheck:
     """What applying ``submission`` would change in the validation of ``dataset``.
 
@@ -170,11 +174,13 @@ def check_submission(
         tolerance: As for :func:`validate`.
         engine: As for :func:`validate`.
         ratio_tolerance: As for :func:`validate`.
+        distinct_names: As for :func:`validate`.
+        group_sets: As for :func:`validate`.
     """
 
     def run(part: Dataset) -> ValidationReport:
         options = _options(part, rules, levels, tolerance, engine, ratio_tolerance)
-        return _report(Context(part, options))
+        return _report(Context(part, _choices(options, distinct_names, group_sets)))
 
     return compare(dataset, submission, strategy=strategy, now=now, run=run)
 
