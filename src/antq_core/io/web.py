@@ -27,11 +27,10 @@ the request's values (``input``), names and identity numbers included.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import PlainSerializer, PlainValidator, ValidationError, WithJsonSchema
+from pydantic import ValidationError
 
 from antq_core._cycle.completeness import COMPLETENESS_JSON_SCHEMA as _COMPLETENESS_SCHEMA
 from antq_core._cycle.completeness import CompletenessReport
@@ -74,20 +73,8 @@ def import_summary_to_dict(summary: ImportSummary) -> dict[str, Any]:
     return summary.to_dict()
 
 
-def _summary(value: object) -> ImportSummary:
-    if isinstance(value, ImportSummary):
-        return value
-    msg = "an ImportSummary is made by Dataset.apply or Store.apply, not read from data"
-    raise ValueError(msg)
-
-
-ImportSummaryResponse = Annotated[
-    ImportSummary,
-    PlainValidator(_summary),
-    PlainSerializer(import_summary_to_dict),
-    WithJsonSchema(json.loads(json.dumps(IMPORT_SUMMARY_JSON_SCHEMA))),
-]
-"""An :class:`~antq_core.ImportSummary` as a pydantic type: annotate an endpoint with it.
+ImportSummaryResponse = ImportSummary
+"""Another name of :class:`~antq_core.ImportSummary`, which is a pydantic type itself.
 
 ``def upload(...) -> ImportSummaryResponse`` returns the summary written by
 :func:`import_summary_to_dict`, with :data:`IMPORT_SUMMARY_JSON_SCHEMA` in the
@@ -110,20 +97,8 @@ def completeness_to_dict(report: CompletenessReport) -> dict[str, Any]:
     return report.to_dict()
 
 
-def _report(value: object) -> CompletenessReport:
-    if isinstance(value, CompletenessReport):
-        return value
-    msg = "a CompletenessReport is made by completeness() or Store.completeness, not read"
-    raise ValueError(msg)
-
-
-CompletenessResponse = Annotated[
-    CompletenessReport,
-    PlainValidator(_report),
-    PlainSerializer(completeness_to_dict),
-    WithJsonSchema(json.loads(json.dumps(COMPLETENESS_JSON_SCHEMA))),
-]
-"""A :class:`~antq_core.CompletenessReport` as a pydantic type: annotate an endpoint with it."""
+CompletenessResponse = CompletenessReport
+"""Another name of :class:`~antq_core.CompletenessReport`, which is a pydantic type itself."""
 
 # -- 422 errors without personal data ---------------------------------------------------
 
