@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from antq_core._entities import Submission
 from antq_core._util.extras import require
+from antq_core._util.inputs import UTF8_BOM
 from antq_core._values.phrases import parse_quantity
 from antq_core._values.text import nfc
-from antq_core.errors import AntqError, Location, Problem, TabularLoadError
+from antq_core.errors import AntqError, Location, Problem, TabularLoadError, cannot_read
+from antq_core.io.tabular._xlsx_read import column_letters
 
 __all__ = ["HEADERS", "Source", "read_submission_table"]
 
@@ -51,27 +53,15 @@ def _bytes(source: Source) -> tuple[bytes, str]:
         try:
             return path.read_bytes(), str(path)
         except OSError as e:
-            problem = Problem(
-                Location(file=str(path)), f"cannot read: {e.strerror}", "Không đọc được tệp"
-            )
+            problem = cannot_read(e, Location(file=str(path)))
             raise TabularLoadError(str(path), [problem]) from e
     data = source.read()
     name = getattr(source, "name", None)
     return data, name if isinstance(name, str) else "<upload>"
 
 
-def _letters(column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _csv_rows(data: bytes, name: str, problems: list[Problem]) -> Iterator[list[Any]]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data = data.removeprefix(UTF8_BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -159,7 +149,7 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
         )
 
     def where(row: int, column: int | None = None, field: str | None = None) -> Location:
-        cell = None if column is None or format != "xlsx" else f"{_letters(column)}{row}"
+        cell = None if column is None or format != "xlsx" else f"{column_letters(column)}{row}"
         return Location(row=row, field=field, file=name, sheet=sheet_name, cell=cell)
 
     columns: dict[str, int] = {}
@@ -203,7 +193,7 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
             item["row"] = i
             if format == "xlsx":
                 item["sheet"] = sheet_name
-                item["cell"] = f"{_letters(columns['value'])}{i}"
+                item["cell"] = f"{column_letters(columns['value'])}{i}"
             items.append(item)
     problems.extend(
         Problem(
