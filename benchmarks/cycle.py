@@ -120,10 +120,12 @@ def submission(k: int, commune: int, month: int, value: int = 1) -> Submission:
 def bare_loop(k: int) -> Callable[[], object]:
     """Append ``k`` rows to nine fresh columns of the store's types, one value at a time.
 
-    The tightest honest loop found (stop 20, load 0.9, 100 rows, median of 7): the
-    columns' bound ``append`` methods held in locals and called once each per row,
-    21.7 µs; the old loop over the nine columns per row, looking ``append`` up each
-    time, took 31.2 µs.
+    The tightest honest loop found (stop 20, 100 rows): the columns' bound ``append``
+    methods held in locals and called once each per row. Hot, in ``timeit`` (load 0.9,
+    median of 7): 21.7 µs against 31.2 µs for the old loop over the nine columns per
+    row. As this script times it (one call after ``gc.collect()``, beside a large heap;
+    50 interleaved runs, load 0.4): 105.7 µs against 109.5 µs, since a single cold call
+    is mostly the interpreter warming up again, which ``apply`` pays too.
     """
 
     def run() -> object:
