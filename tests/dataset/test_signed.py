@@ -6,6 +6,7 @@ seasons, "giảm khoảng 3.000 m² so với niên vụ trước"), not the samp
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from antq_core import (
     MetricDefinition,
     Observation,
     Quantity,
+    Submission,
     aggregate,
     validate,
 )
@@ -239,3 +241,32 @@ def test_reports_of_one_change_agree_when_their_intervals_meet() -> None:
     codes = {i.code for i in validate(ds).issues}
     assert "approximately-duplicate-observation" in codes
     assert "conflicting-observations" not in codes
+
+
+def test_apply_accepts_a_signed_metrics_negative_value_as_the_loader_does(
+    tmp_path: Path,
+) -> None:
+    base = _dataset([])
+    sub = Submission.model_validate(
+        {
+            "subject": "unit:001",
+            "period": "2024",
+            "items": [
+                {"metric": "poppy_area_change", "value": -3000, "qualifier": "approximately"},
+                {"metric": "poppy_area", "value": -5},
+            ],
+        }
+    )
+    applied, summary = base.apply(sub, now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert summary.imported == 1
+    assert [c.code for c in summary.conflicts] == ["invalid_value"]
+    assert summary.conflicts[0].locations[0].path == "$.items[1].value"
+    assert applied is not None
+    (stored,) = list(applied.observations)
+    assert stored.value == -3000
+    assert stored.metric == "poppy_area_change"
+    # The loader agrees: the applied dataset's document reads back the same figure.
+    path = tmp_path / "applied.json"
+    applied.dump(path)
+    for stream in (False, True):
+        assert list(Dataset.load(path, stream=stream).observations) == [stored]

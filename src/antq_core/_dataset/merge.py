@@ -266,7 +266,7 @@ def _observation(
         value = 0
     elif type(value) is not int or value < 0:  # a non-negative int fits every unit
         try:
-            value = Quantity(value, unit).value
+            value = Quantity(value, unit, signed=metric.signed).value
         except AntqError as e:
             conflicts.item(
                 index,
