@@ -29,6 +29,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from antq_core._aggregate.columnar_kinds import distinct_groups, distinct_ready
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -63,7 +64,7 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
         As :func:`._finish.finish`.
     """
     refuse_overlaps(plan, scan)
-    if scan.reported_pairs is not None and _columnar(plan):
+    if scan.reported_pairs is not None and _columnar(plan, scan):
         table = _finish_columns(plan, scan, engine)
         if table is not None:
             return table
@@ -74,13 +75,14 @@ _PICKED: Final = frozenset({ScanKind.LAST, ScanKind.FIRST})
 _PLAIN_PICKS: Final = frozenset({AggregationType.LAST, AggregationType.FIRST})
 
 
-def _columnar(plan: Plan) -> bool:
-    """Whether every requested metric sums, or picks a last or first value and sums those."""
+def _columnar(plan: Plan, scan: Scan) -> bool:
+    """Whether every metric sums, picks and sums, or is a distinct count given as columns."""
     if plan.ratios:
         return False
     return all(
         p.scan is ScanKind.GROUP_SUM
         or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
+        or distinct_ready(p, scan)
         for p in plan.metrics.values()
     )
 
@@ -227,6 +229,11 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
         if bound * placed.height > _INT64_MAX:
             placed = placed.with_columns(pl.col("value").cast(pl.Int128))
         parts.append(_combined(pl, plan, placed, pl.len()))
+    if any(distinct_ready(p, scan) for p in by_code.values()):
+        counted = distinct_groups(pl, plan, scan, by_code)
+        if counted is None:
+            return None
+        parts.append(counted)
     if not parts:
         return None
     groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]

@@ -139,6 +139,13 @@ class Scan:
     sum_cells: Any = None
     pick_cells: Any = None
     reported_pairs: Any = None
+    distinct_cells: Any = None
+    """Optional: :attr:`distinct` as a polars DataFrame (columns ``metric``,
+    ``group``, ``bucket``, ``slice``, ``people``, ``count``, the lowest and
+    highest non-exact qualifier code ``q_low``/``q_high`` (null when every row
+    is exact), and the lowest and highest unit code ``unit_low``/``unit_high``),
+    given only when :attr:`series` holds no cell of the :attr:`counted`
+    metrics (every row of theirs is placed and about a participant)."""
 
 
 class LazyCells(Mapping[_K, _V]):

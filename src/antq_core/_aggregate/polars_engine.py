@@ -42,7 +42,7 @@ from antq_core._dataset.store import ObservationStore
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
 from antq_core._values.exact import add
-from antq_core._values.quantity import Number
+from antq_core._values.quantity import Number, Qualifier
 from antq_core._values.refs import SubjectKind
 
 if TYPE_CHECKING:
@@ -82,10 +82,16 @@ class PolarsEngine:
             and p.code in scans[ScanKind.SERIES]
             and p.time is AggregationType.DISTINCT
         )
-        distinct = frame.distinct(counted) if counted else {}
+        distinct: Mapping[DistinctCell, DistinctFacts] = {}
+        distinct_cells = None
         others = scans[ScanKind.SERIES]
         if counted and frame.all_counted():
             others = others - counted  # no row of theirs is left for the series
+            # The columnar finish reads the frame; the dict only if the Python way is taken.
+            distinct_cells = frame.distinct_cells(counted)
+            distinct = LazyCells(lambda: frame.distinct(counted))
+        elif counted:
+            distinct = frame.distinct(counted)
         series = frame.series(others, counted) if others else {}
         chosen: list[Any] = []
         ties: set[PickCell] = set()
@@ -106,6 +112,7 @@ class PolarsEngine:
             sum_cells=sum_cells,
             pick_cells=pick_cells,
             reported_pairs=facts.pairs,
+            distinct_cells=distinct_cells,
         )
 
 
@@ -206,6 +213,38 @@ class _Frame:
             & (pl.lit(person_group).gather(pl.col("subject")) >= 0)
             & (pl.lit(self.bucket).gather(pl.col("period")) >= 0)
             & (pl.lit(slice_of).gather(pl.col("disaggregation")) >= 0)
+        )
+
+    def _distinct_rows(self, metrics: frozenset[int]) -> Any:
+        """The placed participant rows of ``metrics``, with group, bucket and slice codes."""
+        pl = self.pl
+        person_group, slice_of = self._codes()
+        return (
+            self.frame.lazy()
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(
+                group=pl.lit(person_group).gather(pl.col("subject")),
+                bucket=pl.lit(self.bucket).gather(pl.col("period")),
+                slice=pl.lit(slice_of).gather(pl.col("disaggregation")),
+            )
+            .filter((pl.col("group") >= 0) & (pl.col("bucket") >= 0) & (pl.col("slice") >= 0))
+        )
+
+    def distinct_cells(self, metrics: frozenset[int]) -> Any:
+        """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``)."""
+        pl = self.pl
+        exact_code = tuple(Qualifier).index(Qualifier.EXACT)  # codes index Qualifier
+        q = pl.col("qualifier")
+        unusual = q.filter(q != exact_code)
+        return self._grouped(
+            self._distinct_rows(metrics),
+            ("metric", "group", "bucket", "slice"),
+            pl.col("subject").n_unique().cast(pl.Int64).alias("people"),
+            pl.len().cast(pl.Int64).alias("count"),
+            unusual.min().alias("q_low"),
+            unusual.max().alias("q_high"),
+            pl.col("unit").min().alias("unit_low"),
+            pl.col("unit").max().alias("unit_high"),
         )
 
     def distinct(self, metrics: frozenset[int]) -> dict[DistinctCell, DistinctFacts]:
