@@ -13,7 +13,8 @@ monthly report. This script runs July 2017:
    summary, each conflict located at its row of the file;
 4. Hồ Thầu corrects its report; a report sent after the 15th is refused;
 5. completeness: who reported, who on time, and the ten communes that did not;
-6. the district roll-up with ``aggregate()``.
+6. the district roll-up with ``aggregate(..., reporting=form)``: each total
+   beside the share of communes it comes from.
 
 It checks each claim as it prints it. Run it with
 ``.venv/bin/python examples/district_cycle.py`` after ``make install-dev``.
@@ -22,8 +23,10 @@ It checks each claim as it prints it. Run it with
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from antq_core import (
+    Period,
     Quantity,
     ReportingForm,
     aggregate,
@@ -133,14 +136,25 @@ print(result.describe("vi"))
 assert (result.expected, result.actual, result.on_time) == (13, 3, 2)
 assert len(result.silent) == 10
 
-print("\n== Tổng hợp huyện Tam Đường, tháng 7/2017")
+print("\n== Tổng hợp huyện Tam Đường, tháng 7/2017, với tỷ lệ báo cáo của các xã")
 july = aggregate(
-    ds.replace(observations=[o for o in ds.observations if str(o.period) == "2017-07"]),
+    ds,
     [m.metric for m in form.metrics],
     by=["district"],
+    periods=Period.parse("2017-07"),
+    reporting=form.id,
 )
 for row in july:
+    rate = row.reporting
+    assert rate is not None
     if row.quantity is not None:
-        print(f"{row.metric:28} {format_quantity(row.quantity)} ({row.observations} xã)")
+        print(
+            f"{row.metric:28} {format_quantity(row.quantity)} ({row.observations} xã;"
+            f" {rate.actual}/{rate.expected} xã đã báo cáo, {rate.on_time} đúng hạn)"
+        )
 tips = next(r for r in july if r.metric == "valuable_tips")
 assert tips.quantity == Quantity(5, "tip")
+# The roll-up's rate is completeness's, counted by the same rule.
+assert tips.reporting is not None
+assert (tips.reporting.expected, tips.reporting.actual, tips.reporting.on_time) == (13, 3, 2)
+assert tips.reporting.rate == result.rate == Fraction(3, 13)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors; at run time 
     from antq_core._cycle import (
         CompletenessReport,
         GradeThresholds,
+        ReportingRate,
         UnitCompleteness,
         completeness,
         grade_for,
@@ -141,6 +142,7 @@ _LAZY: dict[str, str] = {
     "reconcile": "antq_core._aggregate.counts",
     "CompletenessReport": "antq_core._cycle",
     "UnitCompleteness": "antq_core._cycle",
+    "ReportingRate": "antq_core._cycle",
     "completeness": "antq_core._cycle",
     "GradeThresholds": "antq_core._cycle",
     "grade_for": "antq_core._cycle",
@@ -281,6 +283,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     # cycle (antq_core._cycle): completeness and timeliness of reports; grades.
     "CompletenessReport",
     "GradeThresholds",
+    "ReportingRate",
     "UnitCompleteness",
     "completeness",
     "grade_for",

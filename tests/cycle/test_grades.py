@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from antq_core import (
@@ -14,7 +14,9 @@ from antq_core import (
     DatasetMetadata,
     Gazetteer,
     GradeThresholds,
+    Issue,
     Observation,
+    Qualifier,
     Quantity,
     aggregate,
     builtin_catalog,
@@ -178,3 +180,236 @@ def test_recognised_safe_units_count() -> None:
     )
     rows = aggregate(ds, ["units_recognized_safe"], by=["province", "antt_safety"])
     assert {r.keys["antt_safety"]: _value(r.quantity) for r in rows} == {"safe": 2, "not_safe": 1}
+
+
+GRADE_CODES = {
+    "grade-count-mismatch",
+    "grade-count-may-differ",
+    "grade-not-one",
+    "grade-twice",
+    "safety-count-mismatch",
+    "safety-count-may-differ",
+    "safety-not-one",
+    "safety-twice",
+}
+
+
+def _said(
+    unit: str, option: str, value: int, qualifier: str = "exact", metric: str = "units_by_grade"
+) -> Observation:
+    """A figure with a qualifier."""
+    return _figure(unit, option, value, metric).model_copy(
+        update={"qualifier": Qualifier(qualifier)}
+    )
+
+
+def _grade_issues(ds: Dataset) -> list[Issue]:
+    return [i for i in validate(ds).issues if i.code in GRADE_CODES]
+
+
+def _safety(unit: str, option: str, value: int, qualifier: str = "exact") -> Observation:
+    return _said(unit, option, value, qualifier, "units_recognized_safe")
+
+
+@pytest.mark.parametrize(
+    ("value", "qualifier", "words"),
+    [(2, "exact", "2"), (1, "approximately", "about 1"), (1, "at_least", "at least 1")],
+)
+def test_a_units_own_grade_that_is_not_one_is_an_error(
+    value: int, qualifier: str, words: str
+) -> None:
+    catalog = builtin_catalog()
+    ds = _dataset().replace(
+        observations=[
+            *(_figure(u, g, 1) for u, g in GRADED.items() if u != "1002"),
+            _said("1002", "kha", value, qualifier),
+        ],
+        metrics=[catalog.metric("units_by_grade")],
+    )
+    (found,) = _grade_issues(ds)
+    assert (found.code, found.severity.value) == ("grade-not-one", "error")
+    assert found.where.row == len(GRADED) - 1
+    assert found.where.field == "value"
+    assert found.details["unit_code"] == "1002"
+    assert found.message("en") == (
+        f"1002, 2024: a unit's own grade is the exact value 1 with its grade, not {words} ('kha')."
+    )
+    assert found.message("vi").startswith("1002, năm 2024: xếp loại của chính đơn vị là giá trị 1")
+
+
+def test_zero_for_the_other_grades_is_not_an_issue() -> None:
+    ds = _dataset(_figure("1001", "kha", 0), _figure("1001", "yeu", 0))
+    assert _grade_issues(ds) == []
+
+
+def test_two_grades_for_one_unit_in_one_year_is_an_error() -> None:
+    ds = _dataset(_figure("1004", "kha", 1))
+    (found,) = _grade_issues(ds)
+    assert found.code == "grade-twice"
+    assert found.where.row == len(GRADED)
+    assert found.where.field == "disaggregation"
+    assert (found.details["first"], found.details["grade"]) == ("yeu", "kha")
+    assert found.message("en") == (
+        "1004, 2024: the unit has two grades for one period: 'yeu' and 'kha'."
+    )
+    assert "hai xếp loại" in found.message("vi")
+
+
+def test_counts_of_units_recognised_safe_are_checked_like_grades() -> None:
+    own = [_safety("1001", "safe", 1), _safety("1002", "safe", 1), _safety("1003", "not_safe", 1)]
+    clean = _dataset(*own, _safety("10", "safe", 2), _safety("01", "not_safe", 1))
+    assert _grade_issues(clean) == []
+    wrong = _dataset(*own, _safety("10", "safe", 3), _safety("01", "safe", 1))
+    found = _grade_issues(wrong)
+    assert sorted((i.code, i.details["unit_code"]) for i in found) == [
+        ("safety-count-mismatch", "01"),
+        ("safety-count-mismatch", "10"),
+    ]
+    by_unit = {i.details["unit_code"]: i for i in found}
+    assert by_unit["10"].message("en") == (
+        "10, 2024: 3 units reported 'safe' for ANTT safety, but 2 units under it are 'safe'."
+    )
+    assert by_unit["10"].message("vi").startswith("10, năm 2024: báo cáo 3 đơn vị 'safe'")
+    twice = _dataset(*own, _safety("1001", "not_safe", 1), _safety("2001", "safe", 4))
+    assert sorted((i.code, i.details["unit_code"]) for i in _grade_issues(twice)) == [
+        ("safety-not-one", "2001"),
+        ("safety-twice", "1001"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "qualifier", "code", "words"),
+    [
+        (2, "at_least", None, ""),  # two are graded "khá": at least 2 holds
+        (1, "at_least", None, ""),
+        (3, "at_least", "grade-count-mismatch", "at least 3 units reported"),
+        (5, "at_most", None, ""),
+        (2, "at_most", None, ""),
+        (1, "at_most", "grade-count-mismatch", "at most 1 units reported"),
+        (2, "approximately", None, ""),
+        (3, "approximately", "grade-count-may-differ", "about 3 units reported"),
+    ],
+)
+def test_qualified_counts_are_read_as_intervals(
+    value: int, qualifier: str, code: str | None, words: str
+) -> None:
+    found = _grade_issues(_dataset(_said("10", "kha", value, qualifier)))
+    if code is None:
+        assert found == []
+        return
+    (one,) = found
+    assert one.code == code
+    assert one.details["qualifier"] == qualifier
+    assert one.details["counted"] == 2
+    assert one.message("en").startswith(f"10, 2024: {words} with grade 'kha'")
+    assert "2 units under it are graded 'kha'" in one.message("en")
+    assert one.message("vi")
+
+
+def test_counts_whose_units_are_not_stored_add_up_above() -> None:
+    """Districts' summaries without their communes: not own grades; the province adds them."""
+    catalog = builtin_catalog()
+
+    def ds(*figures: Observation) -> Dataset:
+        return _dataset().replace(observations=figures, metrics=[catalog.metric("units_by_grade")])
+
+    districts = [_said("10", "kha", 3), _said("10", "xuat_sac", 1), _said("20", "kha", 1)]
+    assert _grade_issues(ds(*districts, _said("01", "kha", 4))) == []
+    (wrong,) = _grade_issues(ds(*districts, _said("01", "kha", 5)))
+    assert (wrong.code, wrong.details["counted"]) == ("grade-count-mismatch", 4)
+    # A district's lower bound: the province's count may be anything from 4 up...
+    bounded = [_said("10", "kha", 3, "at_least"), _said("20", "kha", 1)]
+    assert _grade_issues(ds(*bounded, _said("01", "kha", 9))) == []
+    # ... but not below it.
+    (low,) = _grade_issues(ds(*bounded, _said("01", "kha", 3)))
+    assert low.code == "grade-count-mismatch"
+    assert (low.details["counted"], low.details["counted_low"]) == (None, 4)
+    assert low.message("en").endswith("but at least 4 units under it are graded 'kha'.")
+    assert "ít nhất 4" in low.message("vi")
+    # An estimate among the districts' counts makes a difference a warning.
+    rough = [_said("10", "kha", 3, "approximately"), _said("20", "kha", 1)]
+    (maybe,) = _grade_issues(ds(*rough, _said("01", "kha", 5)))
+    assert maybe.code == "grade-count-may-differ"
+    assert maybe.severity.value == "warning"
+    assert "about 4 units under it" in maybe.message("en")
+
+
+FAMILIES = (("units_by_grade", GRADES), ("units_recognized_safe", ("safe", "not_safe")))
+
+
+@st.composite
+def _gradings(draw: st.DrawFn) -> tuple[list[Observation], list[Observation]]:
+    """Own grades and recognitions of the communes, and counts agreeing with them above."""
+    own: list[Observation] = []
+    counts: list[Observation] = []
+    for metric, options in FAMILIES:
+        chosen = {
+            code: draw(st.one_of(st.none(), st.sampled_from(options)), label=f"{metric} {code}")
+            for code in COMMUNES
+        }
+        for code, option in chosen.items():
+            if option is not None:
+                own.append(_said(code, option, 1, metric=metric))
+                own.extend(  # some forms write 0 for the other options
+                    _said(code, other, 0, metric=metric)
+                    for other in options
+                    if other != option and draw(st.booleans())
+                )
+        for above in ("10", "20", "01"):
+            under = [c for c in COMMUNES if above == "01" or COMMUNES[c] == above]
+            if not any(chosen[c] for c in under):
+                continue  # no unit under it is graded: its figure would be its own
+            for option in options:
+                if not draw(st.booleans()):
+                    continue
+                n = sum(
+                    1
+                    for code, o in chosen.items()
+                    if o == option and (above == "01" or COMMUNES[code] == above)
+                )
+                counts.append(_said(above, option, n, metric=metric))
+    return own, counts
+
+
+def _graded(figures: list[Observation]) -> Dataset:
+    catalog = builtin_catalog()
+    return _dataset().replace(
+        observations=figures,
+        metrics=[catalog.metric("units_by_grade"), catalog.metric("units_recognized_safe")],
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(grading=_gradings(), data=st.data())
+def test_a_consistent_grading_is_clean_and_one_wrong_count_is_one_issue(
+    grading: tuple[list[Observation], list[Observation]], data: st.DataObject
+) -> None:
+    """Law: counts that agree raise nothing; one changed count raises exactly one issue there."""
+    own, counts = grading
+    assert _grade_issues(_graded([*own, *counts])) == []
+    if not counts:
+        return
+    k = data.draw(st.integers(0, len(counts) - 1), label="changed count")
+    true = int(counts[k].value)
+    changed = data.draw(
+        st.one_of(
+            st.tuples(st.integers(0, 20).filter(lambda v: v != true), st.just("exact")),
+            st.tuples(st.integers(0, 20), st.sampled_from(["at_least", "at_most"])),
+        ),
+        label="new value",
+    )
+    value, qualifier = changed
+    figures = [*own, *counts]
+    figures[len(own) + k] = counts[k].model_copy(
+        update={"value": value, "qualifier": Qualifier(qualifier)}
+    )
+    found = _grade_issues(_graded(figures))
+    wrong = {"exact": value != true, "at_least": value > true, "at_most": value < true}[qualifier]
+    if not wrong:
+        assert found == []
+        return
+    (one,) = found
+    assert one.code.endswith("-count-mismatch")
+    assert one.where.row == len(own) + k
+    assert one.details["reported"] == value
+    assert one.details["counted"] == true

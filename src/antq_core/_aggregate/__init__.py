@@ -14,6 +14,7 @@ from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - re
 from antq_core._aggregate.columnar import finish
 from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
+from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.space import SpaceOverlap, settle_space
 from antq_core._aggregate.table import (
     AggregateRow,
@@ -24,6 +25,7 @@ from antq_core._aggregate.table import (
     Unplaceable,
 )
 from antq_core._dataset.dataset import Dataset
+from antq_core._entities import ReportingForm
 from antq_core._util.extras import prefer_polars, require
 from antq_core._values.exact import add
 from antq_core._values.geo import AdminLevel
@@ -57,6 +59,7 @@ def aggregate(
     engine: str = "auto",
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
+    reporting: str | ReportingForm | None = None,
 ) -> AggregateTable:
     """Roll the observations of ``metrics`` up into groups, as each metric declares.
 
@@ -111,6 +114,13 @@ def aggregate(
             raises :class:`~antq_core.errors.SpaceOverlapError`;
             ``"prefer_reported"`` uses the enclosing figure, lists the others
             as excluded and marks the row ``source="reported"``.
+        reporting: A reporting form (or its id): each row then carries, as
+            :attr:`AggregateRow.reporting`, the reports on it of the units
+            the form assigns at or under the row's unit (of each level and
+            ``group:<set>`` in ``by``, and within ``within``) for the row's
+            period (the shortest of its period keys and ``periods``):
+            expected, given and on time, with exact rates, counted as
+            :func:`~antq_core.completeness` counts (see :doc:`/cycle`).
 
     Returns:
         The rows, with the observations that fit in no single group and
@@ -123,6 +133,10 @@ def aggregate(
             duplicates) would be summed.
         SpaceOverlapError: A figure and the figures of its parts over space
             would be summed (see ``space_overlap``).
+        InvalidValueError: With ``reporting``: the form is not in the
+            dataset, the rows have no period (none in ``by``, no
+            ``periods``), or a row's period holds no period of the form's
+            kind (monthly rows for a yearly form).
         AmbiguousGroupingError: A bare ``by`` name is both a built-in name
             and a category of the metrics.
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
@@ -143,7 +157,18 @@ def aggregate(
     )
     plan = settle_space(dataset, plan, policy)
     chosen = select_engine(engine, plan)
-    return finish(plan, chosen.scan(plan), chosen.name)
+    table = finish(plan, chosen.scan(plan), chosen.name)
+    if reporting is None:
+        return table
+    return with_reporting(
+        table,
+        dataset,
+        plan,
+        reporting,
+        periods=periods,
+        within=within,
+        group_sets=group_sets,
+    )
 
 
 def aggregate_rollup(
@@ -157,6 +182,7 @@ def aggregate_rollup(
     engine: str = "auto",
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
+    reporting: str | ReportingForm | None = None,
 ) -> dict[str, AggregateTable]:
     """:func:`aggregate` at the administrative level in ``by`` and at every level above it.
 
@@ -189,6 +215,8 @@ def aggregate_rollup(
         group_sets: As for :func:`aggregate`.
         space_overlap: As for :func:`aggregate`, level by level: a
             province's figure and its districts' meet at the province level.
+        reporting: As for :func:`aggregate`: each level's rows carry the
+            reporting rate of the units under them.
 
     Returns:
         One table per level, from the provinces (from the country, when the
@@ -239,13 +267,27 @@ def aggregate_rollup(
     scanning, first = scan_plan(dataset, leaf)
     picked = select_engine(engine, leaf)
     scan = picked.scan(scanning)
-    return {
+    tables = {
         level: (
             finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
             if settled[level] is plan
             else finish(settled[level], picked.scan(settled[level]), picked.name)
         )
         for level, plan in plans.items()
+    }
+    if reporting is None:
+        return tables
+    return {
+        level: with_reporting(
+            table,
+            dataset,
+            plans[level],
+            reporting,
+            periods=periods,
+            within=within,
+            group_sets=group_sets,
+        )
+        for level, table in tables.items()
     }
 
 

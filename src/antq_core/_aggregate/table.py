@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
+from antq_core._cycle.completeness import ReportingRate
 from antq_core._util.extras import require
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Quantity, dump_value
@@ -27,6 +28,7 @@ __all__ = [
     "Excluded",
     "ExclusionReason",
     "KeyValue",
+    "RowReporting",
     "SpaceSource",
     "Unplaceable",
 ]
@@ -89,6 +91,35 @@ _ROW_JSON_SCHEMA: Final[dict[str, Any]] = {
                 "summed: the group's figures added; reported: a figure reported for the "
                 "enclosing unit used instead of the figures under it."
             ),
+        },
+        "reporting": {
+            "title": "ReportingRate",
+            "description": (
+                "Present when asked for (aggregate(..., reporting=form)): the reports on the "
+                "form of the reporting units under the row's unit for the row's period."
+            ),
+            "type": "object",
+            "properties": {
+                "form": {"type": "string"},
+                "units": {"type": "integer", "minimum": 0},
+                "expected": {"type": "integer", "minimum": 0},
+                "actual": {"type": "integer", "minimum": 0},
+                "on_time": {"type": "integer", "minimum": 0},
+                "unknown_time": {"type": "integer", "minimum": 0},
+                "rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "timely_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            },
+            "required": [
+                "form",
+                "units",
+                "expected",
+                "actual",
+                "on_time",
+                "unknown_time",
+                "rate",
+                "timely_rate",
+            ],
+            "additionalProperties": False,
         },
     },
     "required": ["metric", "value", "unit", "qualifier", "observations", "missing", "source"],
@@ -192,6 +223,9 @@ class AggregateRow:
         source: Whether the value adds up the figures placed in the group
             (``summed``), or, under ``space_overlap="prefer_reported"``, used
             a figure reported at a unit instead of those of the units under it.
+        reporting: With ``aggregate(..., reporting=form)``: the reports on
+            the form of the reporting units under the row's unit for the
+            row's period (:class:`~antq_core.ReportingRate`); else ``None``.
     """
 
     keys: Mapping[str, KeyValue] = attrs.field(converter=_freeze, hash=False)
@@ -200,11 +234,16 @@ class AggregateRow:
     observations: int
     missing: int
     source: SpaceSource = SpaceSource.SUMMED
+    reporting: ReportingRate | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values: keys as strings, then metric, value, unit, qualifier, counts, source."""
+        """Plain values: keys as strings, then metric, value, unit, qualifier, counts, source.
+
+        With a reporting rate, it follows as ``"reporting"``
+        (:meth:`ReportingRate.to_dict <antq_core.ReportingRate.to_dict>`).
+        """
         q = self.quantity
-        return {
+        data: dict[str, Any] = {
             **{name: str(value) for name, value in self.keys.items()},
             "metric": self.metric,
             "value": None if q is None else q.value,
@@ -214,6 +253,32 @@ class AggregateRow:
             "missing": self.missing,
             "source": self.source.value,
         }
+        if self.reporting is not None:
+            data["reporting"] = self.reporting.to_dict()
+        return data
+
+
+@attrs.frozen
+class RowReporting:
+    """The reporting rate of each row of a table, by the row's space and time keys.
+
+    Attributes:
+        form: The form's id.
+        names: The ``by`` names the rate depends on (levels, groups, periods).
+        rates: Per tuple of those names' values (as strings): the rate.
+    """
+
+    form: str
+    names: tuple[str, ...]
+    rates: Mapping[tuple[str, ...], ReportingRate]
+
+    def of(self, keys: Mapping[str, KeyValue]) -> ReportingRate:
+        """The rate of a row with ``keys``."""
+        return self.rates[tuple(str(keys[n]) for n in self.names)]
+
+    def annotate(self, row: AggregateRow) -> AggregateRow:
+        """``row`` carrying its rate."""
+        return attrs.evolve(row, reporting=self.of(row.keys))
 
 
 @attrs.frozen
@@ -363,18 +428,31 @@ class AggregateTable(Sequence[AggregateRow]):
         default=_no_exclusions, alias="list_excluded", repr=False
     )
     _columns: ColumnarRows | None = attrs.field(default=None, alias="columns", repr=False)
+    _reporting: RowReporting | None = attrs.field(default=None, alias="reporting", repr=False)
     _found: list[tuple[Excluded, ...]] = attrs.field(factory=list, init=False, repr=False)
     _made: list[tuple[AggregateRow, ...]] = attrs.field(factory=list, init=False, repr=False)
 
     @property
     def rows(self) -> tuple[AggregateRow, ...]:
         """The rows (made from the columns on first use, then kept)."""
-        if self._given is not None:
+        reporting = self._reporting
+        if self._given is not None and reporting is None:
             return self._given
         if not self._made:
             columns = self._columns
-            self._made.append(() if columns is None else columns.rows())
+            if self._given is not None:
+                made = self._given
+            else:
+                made = () if columns is None else columns.rows()
+            if reporting is not None:
+                made = tuple(reporting.annotate(row) for row in made)
+            self._made.append(made)
         return self._made[0]
+
+    @property
+    def reporting_form(self) -> str | None:
+        """The form whose reporting rate each row carries (``aggregate(..., reporting=)``)."""
+        return None if self._reporting is None else self._reporting.form
 
     @property
     def excluded(self) -> tuple[Excluded, ...]:
@@ -403,7 +481,8 @@ class AggregateTable(Sequence[AggregateRow]):
             n = len(columns)
             if not -n <= index < n:
                 raise IndexError("AggregateTable index out of range")
-            return columns.row(index % n)
+            row = columns.row(index % n)
+            return row if self._reporting is None else self._reporting.annotate(row)
         return self.rows[index]
 
     def __repr__(self) -> str:
@@ -420,6 +499,11 @@ class AggregateTable(Sequence[AggregateRow]):
             frame = self._columns.to_polars()
             if frame is not None:
                 found: list[dict[str, Any]] = frame.to_dicts()
+                reporting = self._reporting
+                if reporting is not None:
+                    for data in found:
+                        key = tuple(data[n] for n in reporting.names)
+                        data["reporting"] = reporting.rates[key].to_dict()
                 return found
         return [row.to_dict() for row in self.rows]
 
@@ -456,17 +540,38 @@ class AggregateTable(Sequence[AggregateRow]):
         """The rows as a polars DataFrame (needs the ``dataframe`` extra).
 
         Key columns are strings; ``value`` is an integer column, or a decimal
-        one when any value has a fraction.
+        one when any value has a fraction. With a reporting rate
+        (``aggregate(..., reporting=)``), the integer columns
+        ``reports_units``, ``reports_expected``, ``reports_actual``,
+        ``reports_on_time`` and ``reports_unknown_time`` follow; the exact
+        rates are their quotients (``reports_actual / reports_expected``).
 
         Raises:
             MissingExtraError: polars is not installed.
         """
+        frame = self._frame()
+        reporting = self._reporting
+        if reporting is None:
+            return frame
+        pl = require("polars", "dataframe")
+        if reporting.names:
+            keys = zip(*(frame[n].to_list() for n in reporting.names), strict=True)
+            found = [reporting.rates[tuple(k)] for k in keys]
+        else:
+            found = [reporting.rates[()]] * frame.height if frame.height else []
+        columns = {
+            f"reports_{field}": pl.Series([getattr(r, field) for r in found], dtype=pl.Int64)
+            for field in ("units", "expected", "actual", "on_time", "unknown_time")
+        }
+        return frame.with_columns(**columns)
+
+    def _frame(self) -> polars.DataFrame:
         pl = require("polars", "dataframe")
         if self._given is None and self._columns is not None:
             columnar = self._columns.to_polars()
             if columnar is not None:
                 return columnar
-        data = [row.to_dict() for row in self.rows]
+        data = [row.to_dict() for row in (self._given if self._given is not None else self.rows)]
         values: list[Number | None] = [d["value"] for d in data]
         columns: dict[str, Any] = {name: [d[name] for d in data] for name in self.by}
         schema: dict[str, Any] = dict.fromkeys(self.by, pl.String)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from antq_core._cycle.completeness import CompletenessReport, UnitCompleteness, completeness
+from antq_core._cycle.completeness import (
+    CompletenessReport,
+    ReportingRate,
+    UnitCompleteness,
+    completeness,
+)
 from antq_core._cycle.grades import GradeThresholds, grade_for
 
 __all__ = [
     "CompletenessReport",
     "GradeThresholds",
+    "ReportingRate",
     "UnitCompleteness",
     "completeness",
     "grade_for",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any, Final, Literal
@@ -17,7 +18,17 @@ from antq_core._values.period import Period
 from antq_core._values.refs import EMPTY_DISAGGREGATION, SubjectKind, SubjectRef
 from antq_core.errors import InvalidValueError, web_result
 
-__all__ = ["COMPLETENESS_JSON_SCHEMA", "CompletenessReport", "UnitCompleteness", "completeness"]
+__all__ = [
+    "COMPLETENESS_JSON_SCHEMA",
+    "CompletenessReport",
+    "FormReports",
+    "ReportStatus",
+    "ReportingRate",
+    "UnitCompleteness",
+    "completeness",
+    "form_of",
+    "reporting_periods",
+]
 
 
 def _periods(value: Iterable[Period]) -> tuple[Period, ...]:
@@ -182,6 +193,134 @@ class CompletenessReport:
         return "\n".join(lines)
 
 
+@attrs.frozen
+class ReportingRate:
+    """The reports on one form of the reporting units under an aggregate row's unit.
+
+    What :func:`~antq_core.aggregate` gives each row with ``reporting=``: the
+    units the form assigns that lie at or under the row's unit (in its
+    group, for a ``group:<set>`` row; all of them, when the row has no
+    place), each owing one report per period of the form's kind in the
+    row's period. Counted as :func:`~antq_core.completeness` counts.
+
+    Attributes:
+        form: The form's id.
+        units: How many reporting units lie under the row's unit.
+        expected: Reports due: those units times the form's periods in the row's period.
+        actual: Reports given (each compulsory figure of the form stored).
+        on_time: Reports given by the due date.
+        unknown_time: Reports given whose time is not recorded (loaded, not applied).
+    """
+
+    form: str
+    units: int
+    expected: int
+    actual: int
+    on_time: int
+    unknown_time: int = 0
+
+    @property
+    def rate(self) -> Fraction | None:
+        """The reporting rate, actual / expected, exactly (``None`` when nothing is expected)."""
+        return Fraction(self.actual, self.expected) if self.expected else None
+
+    @property
+    def timely_rate(self) -> Fraction | None:
+        """The timeliness rate, on time / expected, exactly (``None`` when nothing is expected)."""
+        return Fraction(self.on_time, self.expected) if self.expected else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: the counts, and the rates as numbers (``null``: nothing expected)."""
+        return {
+            "form": self.form,
+            "units": self.units,
+            "expected": self.expected,
+            "actual": self.actual,
+            "on_time": self.on_time,
+            "unknown_time": self.unknown_time,
+            "rate": _rate(self.rate),
+            "timely_rate": _rate(self.timely_rate),
+        }
+
+
+class ReportStatus(enum.Enum):
+    """One unit's report for one period of a form."""
+
+    MISSING = "missing"
+    ON_TIME = "on_time"
+    LATE = "late"
+    UNKNOWN_TIME = "unknown_time"
+
+
+class FormReports:
+    """Whether each unit reported on a form for a period, and when: the one place it is decided.
+
+    A report is given when every compulsory metric of the form has its total
+    stored for the unit and period (any of the form's metrics, when none is
+    compulsory); on time when the last of those figures (the first, when
+    none is compulsory) was first stored by :meth:`ReportingForm.due`.
+    """
+
+    def __init__(self, dataset: Dataset, form: ReportingForm) -> None:
+        self.form = form
+        self._store = dataset.observations
+        self._needed = form.compulsory or tuple(m.metric for m in form.metrics)
+        self._every = bool(form.compulsory)
+
+    def status(self, code: str, period: Period) -> ReportStatus:
+        """The report of unit ``code`` for ``period`` (one of the form's kind)."""
+        store = self._store
+        find = store.finder(SubjectRef(SubjectKind.UNIT, code), period)
+        slots = [find(m, EMPTY_DISAGGREGATION) for m in self._needed]
+        given = [s for s in slots if s is not None]
+        if not given or (self._every and len(given) < len(slots)):
+            return ReportStatus.MISSING
+        times = [store.stored_audit(s) for s in given]
+        created = [a.created for a in times if a is not None and a.created is not None]
+        if len(created) < len(given):
+            return ReportStatus.UNKNOWN_TIME
+        when = max(created) if self._every else min(created)
+        return ReportStatus.ON_TIME if when.date() <= self.form.due(period) else ReportStatus.LATE
+
+    def rate(self, codes: Iterable[str], periods: Iterable[Period]) -> ReportingRate:
+        """The reports of the units ``codes`` over ``periods``, counted."""
+        codes = tuple(codes)
+        periods = tuple(periods)
+        counts = dict.fromkeys(ReportStatus, 0)
+        for code in codes:
+            for p in periods:
+                counts[self.status(code, p)] += 1
+        given = len(codes) * len(periods) - counts[ReportStatus.MISSING]
+        return ReportingRate(
+            form=self.form.id,
+            units=len(codes),
+            expected=len(codes) * len(periods),
+            actual=given,
+            on_time=counts[ReportStatus.ON_TIME],
+            unknown_time=counts[ReportStatus.UNKNOWN_TIME],
+        )
+
+
+def form_of(dataset: Dataset, form: str | ReportingForm) -> ReportingForm:
+    """The form itself, given it or its id.
+
+    Raises:
+        InvalidValueError: The dataset has no form with that id.
+    """
+    if isinstance(form, ReportingForm):
+        return form
+    found = dataset.forms.get(form)
+    if found is None:
+        raise InvalidValueError("form", form, "the dataset has no such reporting form")
+    return found
+
+
+def reporting_periods(form: ReportingForm, period: Period) -> tuple[Period, ...]:
+    """The periods of the form's kind that ``period`` holds (itself, when of that kind)."""
+    kind = form.period_kind
+    return (period,) if period.kind is kind else tuple(period.sub_periods(kind))
+
+
 def _label(unit: AdminUnit) -> str:
     return f"{unit.kind_vi} {unit.name}" if unit.kind_vi else unit.name
 
@@ -224,14 +363,10 @@ def completeness(
         InvalidValueError: The form is not in the dataset, ``period`` holds no
             period of the form's kind, or ``parent``/``level`` is unknown.
     """
-    if isinstance(form, str):
-        found = dataset.forms.get(form)
-        if found is None:
-            raise InvalidValueError("form", form, "the dataset has no such reporting form")
-        form = found
+    form = form_of(dataset, form)
     wanted = period if isinstance(period, Period) else Period.parse(period)
     kind = form.period_kind
-    periods = (wanted,) if wanted.kind is kind else tuple(wanted.sub_periods(kind))
+    periods = reporting_periods(form, wanted)
     if not periods:
         reason = f"it holds no {kind.value} of form {form.id}"
         raise InvalidValueError("period", str(wanted), reason)
@@ -243,31 +378,22 @@ def completeness(
         for u in assigned_units(form, gazetteer, group_sets=group_sets)
         if parent is None or gazetteer.is_within(u.code, parent)
     ]
-    needed = form.compulsory or tuple(m.metric for m in form.metrics)
-    every = bool(form.compulsory)
-    store = dataset.observations
+    reports = FormReports(dataset, form)
     rows: list[UnitCompleteness] = []
     silent: list[tuple[str, str]] = []
     for unit in units:
-        subject = SubjectRef(SubjectKind.UNIT, unit.code)
         actual = on_time = unknown = 0
         missing: list[Period] = []
         late: list[Period] = []
         for p in periods:
-            find = store.finder(subject, p)
-            slots = [find(m, EMPTY_DISAGGREGATION) for m in needed]
-            given = [s for s in slots if s is not None]
-            if not given or (every and len(given) < len(slots)):
+            status = reports.status(unit.code, p)
+            if status is ReportStatus.MISSING:
                 missing.append(p)
                 continue
             actual += 1
-            times = [store.stored_audit(s) for s in given]
-            created = [a.created for a in times if a is not None and a.created is not None]
-            if len(created) < len(given):
+            if status is ReportStatus.UNKNOWN_TIME:
                 unknown += 1
-                continue
-            when = max(created) if every else min(created)
-            if when.date() <= form.due(p):
+            elif status is ReportStatus.ON_TIME:
                 on_time += 1
             else:
                 late.append(p)

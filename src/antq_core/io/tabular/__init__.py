@@ -112,10 +112,14 @@ def write_template(
     form), the workbook is instead one unit's report on that form: a sheet
     with a row per metric of the form (and per option of its breakdowns),
     Vietnamese names and units filled in, the unit and period on every row,
-    a drop-down of qualifiers and a value column to fill in; and an
-    instructions sheet with the due and closing dates, landscape and fitted
-    to the page's width. :func:`read_submission` reads it back as a
-    :class:`~antq_core.Submission` (rows left blank are no figures).
+    a value column to fill in, and drop-downs of Vietnamese labels (English
+    with ``lang="en"``) for the qualifier (``"khoảng"``) and for each
+    metric's breakdown (``"Giới tính: Nữ"``, filled in on its row); an
+    instructions sheet with the due and closing dates; and a lists sheet
+    (``Danh mục``) with each choice beside its code. Every sheet prints
+    landscape, fitted to the page's width, with wrapped rows.
+    :func:`read_submission` reads it back as a :class:`~antq_core.Submission`
+    (rows left blank are no figures), the labels back to their codes.
 
     It has every table's sheet with its headers, drop-down lists of the codes
     an enumeration allows (organization kind, initiative theme, unit,
@@ -252,12 +256,20 @@ def read_submission(
     figure per row; headers may be Vietnamese or English:
     ``chỉ tiêu``/``metric`` and ``giá trị``/``value`` are required;
     ``đơn vị tính``/``unit``, ``mức chính xác``/``qualifier``,
-    ``phân tổ``/``disaggregation`` (``sex=female``), ``nguồn``/``source``
+    ``phân tổ``/``disaggregation``, ``nguồn``/``source``
     and ``ghi chú``/``note`` are optional, and ``biểu mẫu``/``form``,
     ``đối tượng``/``subject`` and ``kỳ báo cáo``/``period`` may be columns
     (the same on every row) or arguments. Other columns are ignored. A value
     is a number, or Vietnamese quantity text (``"trên 58 nghìn"``, read in
     the unit column's unit or, given ``dataset``, the metric's).
+
+    A qualifier is its code (``approximately``) or a template's label
+    (``"khoảng"``, ``"trên / ít nhất"``...); a breakdown is its codes
+    (``sex=female``, comma-separated) or a template's labels
+    (``"Giới tính: Nữ"``, parts separated by ``;``), read from the dataset's
+    categories (given ``dataset``) and from the workbook's own lists sheet. A
+    label is matched exactly, after NFC normalisation and trimming; one
+    that is neither is a problem at its cell.
 
     Each item keeps its row (and, in a workbook, its sheet and the value's
     cell), so that :meth:`Dataset.apply <antq_core.Dataset.apply>` locates
@@ -273,7 +285,8 @@ def read_submission(
 
     Args:
         source: The table.
-        dataset: Where the metrics' units come from, for values written as text.
+        dataset: Where the metrics' units come from, for values written as text,
+            and the categories' labels.
         format: ``"csv"`` or ``"xlsx"``; by default a workbook if ``source`` is a zip file.
         sheet: The workbook's sheet (the first by default).
         form: The form, if the table has no form column.
@@ -297,4 +310,5 @@ def read_submission(
         period=period,
         stored_by=stored_by,
         units=units,
+        categories=() if dataset is None else tuple(dataset.categories.values()),
     )

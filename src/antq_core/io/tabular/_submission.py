@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Final
 
+import attrs
 from pydantic import ValidationError
 
-from antq_core._entities import Submission
+from antq_core._entities import DisaggregationCategory, Submission
 from antq_core._util.extras import require
 from antq_core._util.inputs import UTF8_BOM
 from antq_core._values.phrases import parse_quantity
 from antq_core._values.text import nfc
 from antq_core.errors import AntqError, Location, Problem, TabularLoadError, cannot_read
+from antq_core.io.tabular._labels import LISTS_HEADERS, LISTS_SHEET, Vocabulary
 from antq_core.io.tabular._xlsx_read import column_letters
 
 __all__ = ["HEADERS", "Source", "read_submission_table"]
@@ -76,8 +78,27 @@ def _csv_rows(data: bytes, name: str, problems: list[Problem]) -> Iterator[list[
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
+def _lists_options(rows: list[list[Any]], vocabulary: Vocabulary) -> None:
+    """Teach ``vocabulary`` the options a template's lists sheet names, with their codes."""
+    if not rows:
+        return
+    header = [_cell_text(c) for c in rows[0]]
+    for headers in LISTS_HEADERS.values():
+        wanted = headers[3:7]
+        if all(h in header for h in wanted):
+            at = [header.index(h) for h in wanted]
+            break
+    else:
+        return
+    for raw in rows[1:]:
+        cells = [_cell_text(raw[j]) if j < len(raw) else None for j in at]
+        category_label, option_label, category, option = cells
+        if category_label and option_label and category and option:
+            vocabulary.add_option(f"{category_label}: {option_label}", category, option)
+
+
 def _xlsx_rows(
-    data: bytes, name: str, sheet: str | None, problems: list[Problem]
+    data: bytes, name: str, sheet: str | None, problems: list[Problem], vocabulary: Vocabulary
 ) -> tuple[str | None, list[list[Any]]]:
     openpyxl = require("openpyxl", "excel")
     try:
@@ -104,6 +125,11 @@ def _xlsx_rows(
             )
             return title, []
         rows = [list(r) for r in book[title].iter_rows(values_only=True)]
+        for lists in LISTS_SHEET.values():
+            if lists in names and lists != title:
+                _lists_options(
+                    [list(r) for r in book[lists].iter_rows(values_only=True)], vocabulary
+                )
     finally:
         book.close()
     return title, rows
@@ -128,18 +154,26 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
     period: str | None = None,
     stored_by: str | None = None,
     units: dict[str, str] | None = None,
+    categories: Iterable[DisaggregationCategory] = (),
 ) -> Submission:
     """See :func:`antq_core.io.tabular.read_submission`."""
     units = units or {}
+    vocabulary = Vocabulary()
     data, name = _bytes(source)
     problems: list[Problem] = []
     if format is None:
         format = "xlsx" if data[:4] == b"PK\x03\x04" else "csv"  # noqa: A001
     sheet_name: str | None = None
     if format == "xlsx":
-        sheet_name, rows = _xlsx_rows(data, name, sheet, problems)
+        sheet_name, rows = _xlsx_rows(data, name, sheet, problems, vocabulary)
     else:
         rows = list(_csv_rows(data, name, problems))
+    for category in categories:  # the dataset's labels, after the workbook's own
+        vocabulary.add_category(
+            category.id,
+            (category.name_vi, category.name_en),
+            ((o.id, (o.name_vi, o.name_en)) for o in category.options),
+        )
     if problems:
         raise TabularLoadError(name, problems)
     if not rows:
@@ -188,7 +222,15 @@ def read_submission_table(  # noqa: PLR0915 - one table's reading, step by step
                 )
         if all(_cell_text(cells.get(f)) is None for f in ("value", "qualifier", "note")):
             continue  # a blank row, or a template's line left empty: no figure
-        item = _item(cells, i, where=where, columns=columns, problems=problems, units=units)
+        item = _item(
+            cells,
+            i,
+            where=where,
+            columns=columns,
+            problems=problems,
+            units=units,
+            vocabulary=vocabulary,
+        )
         if item is not None:
             item["row"] = i
             if format == "xlsx":
@@ -237,6 +279,7 @@ def _item(
     columns: dict[str, int],
     problems: list[Problem],
     units: dict[str, str],
+    vocabulary: Vocabulary,
 ) -> dict[str, Any] | None:
     """One row's item, or ``None`` after noting what is wrong with it."""
     metric = _cell_text(cells.get("metric"))
@@ -248,6 +291,14 @@ def _item(
     item: dict[str, Any] = {"metric": metric}
     raw = cells.get("value")
     qualifier = _cell_text(cells.get("qualifier"))
+    if qualifier is not None:
+        chosen = vocabulary.qualifier(qualifier)
+        if chosen is None:
+            problems.append(
+                _not_a_qualifier(where(row, columns["qualifier"], "qualifier"), qualifier)
+            )
+            return None
+        qualifier = chosen.value
     if isinstance(raw, bool):
         problems.append(
             Problem(where(row, columns["value"], "value"), "a value is a number", "Giá trị là số")
@@ -306,22 +357,63 @@ def _item(
         item["unit"] = unit
     if qualifier is not None:
         item["qualifier"] = qualifier
+    return _with_breakdown(
+        item, cells, where(row, columns.get("disaggregation")), vocabulary, problems
+    )
+
+
+def _with_breakdown(
+    item: dict[str, Any],
+    cells: dict[str, Any],
+    place: Location,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """``item`` with its breakdown, source and note; ``None`` after noting a bad breakdown."""
     breakdown = _cell_text(cells.get("disaggregation"))
     if breakdown is not None:
-        pairs = [p.strip() for p in breakdown.replace(";", ",").split(",") if p.strip()]
-        if any("=" not in p for p in pairs):
+        found = _breakdown(breakdown, vocabulary)
+        if isinstance(found, tuple):
             problems.append(
-                Problem(
-                    where(row, columns["disaggregation"], "disaggregation"),
-                    "write the breakdown as category=option, separated by commas",
-                    "Ghi phân tổ dạng nhóm=lựa chọn, cách nhau bởi dấu phẩy",
-                    breakdown,
-                )
+                Problem(attrs.evolve(place, field="disaggregation"), *found, breakdown)
             )
             return None
-        item["disaggregation"] = dict(p.split("=", 1) for p in pairs)
+        item["disaggregation"] = found
     for field in ("source", "note"):
         extra = _cell_text(cells.get(field))
         if extra is not None:
             item[field] = extra
     return item
+
+
+def _breakdown(text: str, vocabulary: Vocabulary) -> dict[str, str] | tuple[str, str]:
+    """A breakdown cell read: the template's labels, or codes; else why not (en, vi)."""
+    found = vocabulary.breakdown(text)
+    if found is not None:
+        return found
+    if vocabulary.ambiguous(text):
+        return (
+            "two options have this label: write the codes, category=option",
+            "Nhãn phân tổ này trùng cho hai lựa chọn: ghi mã dạng nhóm=lựa chọn",
+        )
+    pairs = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if pairs and all("=" in p for p in pairs):
+        return dict(p.split("=", 1) for p in pairs)
+    return (
+        "not a breakdown of the form: pick one from the drop-down ('Giới tính: Nữ'), or "
+        "write the codes as category=option, separated by commas",
+        "Phân tổ không có trong danh mục: chọn trong danh sách ('Giới tính: Nữ'), hoặc ghi mã "
+        "dạng nhóm=lựa chọn, cách nhau bởi dấu phẩy",
+    )
+
+
+def _not_a_qualifier(where: Location, text: str) -> Problem:
+    return Problem(
+        where,
+        "not a qualifier: pick one from the drop-down (chính xác, trên / ít nhất, "
+        "dưới / nhiều nhất, khoảng) or write its code (exact, at_least, at_most, "
+        "approximately)",
+        "Mức chính xác không có trong danh sách: chọn trong danh sách (chính xác, "
+        "trên / ít nhất, dưới / nhiều nhất, khoảng)",
+        text,
+    )
