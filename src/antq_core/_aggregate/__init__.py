@@ -15,6 +15,7 @@ from antq_core._aggregate.columnar import finish
 from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.space import SpaceOverlap, settle_space
+from antq_core._aggregate.suppress import parents_in, suppress_table
 from antq_core._aggregate.table import (
     AggregateRow,
     AggregateTable,
@@ -57,6 +58,7 @@ def aggregate(
     engine: str = "auto",
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
+    suppress_below: int | None = None,
 ) -> AggregateTable:
     """Roll the observations of ``metrics`` up into groups, as each metric declares.
 
@@ -111,13 +113,24 @@ def aggregate(
             raises :class:`~antq_core.errors.SpaceOverlapError`;
             ``"prefer_reported"`` uses the enclosing figure, lists the others
             as excluded and marks the row ``source="reported"``.
+        suppress_below: For tables to publish: hide every count of people
+            from 1 to ``suppress_below - 1`` (rows of metrics whose unit
+            counts people, :data:`~antq_core.privacy.PEOPLE_DIMENSIONS`:
+            distinct participants, persons, members), and enough other
+            counts of people (complementary suppression) that no hidden
+            value follows from a row, column, grand or parent total (a
+            commune's district). Hidden rows stay rows, with no quantity and
+            :attr:`AggregateRow.suppressed` saying why; totals nothing can
+            protect are listed in :attr:`AggregateTable.withheld`. ``None``
+            (the default): nothing is hidden. See :doc:`/safety`.
 
     Returns:
         The rows, with the observations that fit in no single group and
         those left out on purpose (:attr:`AggregateTable.excluded`).
 
     Raises:
-        InvalidValueError: A ``by`` name, filter or engine is not valid.
+        InvalidValueError: A ``by`` name, filter or engine is not valid, or
+            ``suppress_below`` is not a whole number of at least 1.
         UnresolvedReferenceError: A metric, unit or initiative is not in the dataset.
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
@@ -143,7 +156,8 @@ def aggregate(
     )
     plan = settle_space(dataset, plan, policy)
     chosen = select_engine(engine, plan)
-    return finish(plan, chosen.scan(plan), chosen.name)
+    table = finish(plan, chosen.scan(plan), chosen.name)
+    return _suppressed(dataset, table, suppress_below)
 
 
 def aggregate_rollup(
@@ -157,6 +171,7 @@ def aggregate_rollup(
     engine: str = "auto",
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
+    suppress_below: int | None = None,
 ) -> dict[str, AggregateTable]:
     """:func:`aggregate` at the administrative level in ``by`` and at every level above it.
 
@@ -189,6 +204,8 @@ def aggregate_rollup(
         group_sets: As for :func:`aggregate`.
         space_overlap: As for :func:`aggregate`, level by level: a
             province's figure and its districts' meet at the province level.
+        suppress_below: As for :func:`aggregate`, in each table (a level's
+            cells are protected against their parents' totals too).
 
     Returns:
         One table per level, from the provinces (from the country, when the
@@ -240,13 +257,24 @@ def aggregate_rollup(
     picked = select_engine(engine, leaf)
     scan = picked.scan(scanning)
     return {
-        level: (
-            finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
-            if settled[level] is plan
-            else finish(settled[level], picked.scan(settled[level]), picked.name)
+        level: _suppressed(
+            dataset,
+            (
+                finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+                if settled[level] is plan
+                else finish(settled[level], picked.scan(settled[level]), picked.name)
+            ),
+            suppress_below,
         )
         for level, plan in plans.items()
     }
+
+
+def _suppressed(dataset: Dataset, table: AggregateTable, below: int | None) -> AggregateTable:
+    """``table`` with its small counts of people suppressed, when ``below`` is given."""
+    if below is None:
+        return table
+    return suppress_table(table, below, parents=parents_in(dataset, table.by))
 
 
 def _columnar(engine: str, dataset: Dataset) -> bool:
