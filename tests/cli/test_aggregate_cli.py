@@ -204,5 +204,8 @@ def test_suppress_below_names_a_total_it_cannot_protect(
     out = capsys.readouterr().out
     assert "fewer than 30 people" in out
     assert "withheld: the total of released_prisoners_employed over district" in out
-    assert main([*args, "--suppress-below", "0"]) == 2
+    # 0 turns suppression off (the default); a negative threshold is refused.
+    assert main([*args, "--suppress-below", "0"]) == 0
+    assert "suppressed" not in capsys.readouterr().out
+    assert main([*args, "--suppress-below", "-1"]) == 2
     assert "threshold" in capsys.readouterr().err

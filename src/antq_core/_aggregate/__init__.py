@@ -16,6 +16,7 @@ from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.space import SpaceOverlap, settle_space
+from antq_core._aggregate.suppress import parents_in, suppress_table
 from antq_core._aggregate.table import (
     AggregateRow,
     AggregateTable,
@@ -60,6 +61,7 @@ def aggregate(
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
     reporting: str | ReportingForm | None = None,
+    suppress_below: int | None = None,
 ) -> AggregateTable:
     """Roll the observations of ``metrics`` up into groups, as each metric declares.
 
@@ -121,13 +123,24 @@ def aggregate(
             period (the shortest of its period keys and ``periods``):
             expected, given and on time, with exact rates, counted as
             :func:`~antq_core.completeness` counts (see :doc:`/cycle`).
+        suppress_below: For tables to publish: hide every count of people
+            from 1 to ``suppress_below - 1`` (rows of metrics whose unit
+            counts people, :data:`~antq_core.privacy.PEOPLE_DIMENSIONS`:
+            distinct participants, persons, members), and enough other
+            counts of people (complementary suppression) that no hidden
+            value follows from a row, column, grand or parent total (a
+            commune's district). Hidden rows stay rows, with no quantity and
+            :attr:`AggregateRow.suppressed` saying why; totals nothing can
+            protect are listed in :attr:`AggregateTable.withheld`. ``None``
+            (the default): nothing is hidden. See :doc:`/safety`.
 
     Returns:
         The rows, with the observations that fit in no single group and
         those left out on purpose (:attr:`AggregateTable.excluded`).
 
     Raises:
-        InvalidValueError: A ``by`` name, filter or engine is not valid.
+        InvalidValueError: A ``by`` name, filter or engine is not valid, or
+            ``suppress_below`` is not a whole number of at least 1.
         UnresolvedReferenceError: A metric, unit or initiative is not in the dataset.
         OverlappingPeriodsError: Observations with overlapping periods (or
             duplicates) would be summed.
@@ -157,7 +170,7 @@ def aggregate(
     )
     plan = settle_space(dataset, plan, policy)
     chosen = select_engine(engine, plan)
-    table = finish(plan, chosen.scan(plan), chosen.name)
+    table = _suppressed(dataset, finish(plan, chosen.scan(plan), chosen.name), suppress_below)
     if reporting is None:
         return table
     return with_reporting(
@@ -183,6 +196,7 @@ def aggregate_rollup(
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     space_overlap: str = "error",
     reporting: str | ReportingForm | None = None,
+    suppress_below: int | None = None,
 ) -> dict[str, AggregateTable]:
     """:func:`aggregate` at the administrative level in ``by`` and at every level above it.
 
@@ -217,6 +231,8 @@ def aggregate_rollup(
             province's figure and its districts' meet at the province level.
         reporting: As for :func:`aggregate`: each level's rows carry the
             reporting rate of the units under them.
+        suppress_below: As for :func:`aggregate`, in each table (a level's
+            cells are protected against their parents' totals too).
 
     Returns:
         One table per level, from the provinces (from the country, when the
@@ -268,10 +284,14 @@ def aggregate_rollup(
     picked = select_engine(engine, leaf)
     scan = picked.scan(scanning)
     tables = {
-        level: (
-            finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
-            if settled[level] is plan
-            else finish(settled[level], picked.scan(settled[level]), picked.name)
+        level: _suppressed(
+            dataset,
+            (
+                finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+                if settled[level] is plan
+                else finish(settled[level], picked.scan(settled[level]), picked.name)
+            ),
+            suppress_below,
         )
         for level, plan in plans.items()
     }
@@ -289,6 +309,13 @@ def aggregate_rollup(
         )
         for level, table in tables.items()
     }
+
+
+def _suppressed(dataset: Dataset, table: AggregateTable, below: int | None) -> AggregateTable:
+    """``table`` with its small counts of people suppressed, when ``below`` is given."""
+    if below is None:
+        return table
+    return suppress_table(table, below, parents=parents_in(dataset, table.by))
 
 
 def _columnar(engine: str, dataset: Dataset) -> bool:

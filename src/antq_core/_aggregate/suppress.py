@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -10,7 +9,16 @@ from typing import Any, Final
 
 import attrs
 
-from antq_core._aggregate.table import AggregateRow, AggregateTable, KeyValue, SpaceSource
+from antq_core._aggregate.table import (
+    AggregateRow,
+    AggregateTable,
+    KeyValue,
+    SpaceSource,
+    Suppression,
+    WithheldTotal,
+)
+from antq_core._dataset.dataset import Dataset
+from antq_core._values.geo import AdminLevel
 from antq_core._values.quantity import Quantity
 from antq_core.errors import InvalidValueError
 
@@ -20,37 +28,16 @@ __all__ = [
     "SuppressedTable",
     "Suppression",
     "WithheldTotal",
+    "parents_in",
     "suppress_small_counts",
+    "suppress_table",
 ]
 
 PEOPLE_DIMENSIONS: Final = frozenset({"person", "membership"})
 """Unit dimensions whose counts are counts of people (protected by default)."""
 
 
-class Suppression(enum.StrEnum):
-    """Why a cell is not published."""
-
-    PRIMARY = "primary"
-    """It counts fewer people than the threshold (and more than none)."""
-    COMPLEMENTARY = "complementary"
-    """It is hidden so that a primary cell cannot be worked out from a total."""
-
-    def reason(self, threshold: int, lang: str = "en") -> str:
-        """The reason in words, in Vietnamese (``"vi"``) or English."""
-        if self is Suppression.PRIMARY:
-            if lang == "vi":
-                return f"Ẩn: ít hơn {threshold} người"
-            return f"hidden: fewer than {threshold} people"
-        if lang == "vi":
-            return "Ẩn thêm để không suy ra được ô bị ẩn từ tổng"
-        return "hidden too, so that no hidden cell can be worked out from a total"
-
-
 def _freeze(keys: Mapping[str, KeyValue]) -> Mapping[str, KeyValue]:
-    return MappingProxyType(dict(keys))
-
-
-def _freeze_text(keys: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(keys))
 
 
@@ -92,27 +79,6 @@ class SuppressedRow:
             "suppressed": None if self.suppressed is None else self.suppressed.value,
             "reason": None if self.suppressed is None else self.suppressed.reason(threshold, lang),
         }
-
-
-@attrs.frozen
-class WithheldTotal:
-    """A total that must not be published beside the table: no cell could protect it.
-
-    The cells of the group (``metric``, the ``fixed`` keys, every value of
-    ``over``) hold one hidden cell and no other cell that could be hidden
-    with it, so the group's total would give that cell away.
-
-    Attributes:
-        metric: Id of the metric.
-        over: The ``by`` name the total runs over, or ``"parent:NAME"`` for
-            the total of the cells of NAME under one parent.
-        fixed: The keys every cell of the group shares (and, for a parent
-            total, ``"parent"``: the parent's value).
-    """
-
-    metric: str
-    over: str
-    fixed: Mapping[str, str] = attrs.field(converter=_freeze_text, hash=False)
 
 
 @attrs.frozen(eq=False)
@@ -224,6 +190,65 @@ def suppress_small_counts(
 
     .. versionadded:: 0.1.0
     """
+    status, held = _suppress(table, threshold, metrics, parents)
+    rows = tuple(
+        SuppressedRow(
+            row.keys,
+            row.metric,
+            None if i in status else row.quantity,
+            None if i in status else row.observations,
+            row.missing,
+            status.get(i),
+            row.source,
+        )
+        for i, row in enumerate(table.rows)
+    )
+    return SuppressedTable(rows, tuple(table.by), threshold, held)
+
+
+def suppress_table(
+    table: AggregateTable,
+    threshold: int,
+    *,
+    parents: Mapping[str, Mapping[str, str]] | None = None,
+) -> AggregateTable:
+    """``table`` with its counts of people below ``threshold`` suppressed, as rows that say so.
+
+    The same rows in the same order, as :func:`suppress_small_counts`
+    decides: a suppressed row has no quantity and its
+    :attr:`~antq_core.AggregateRow.suppressed` reason; every other row is
+    unchanged. ``unplaceable`` and ``excluded`` are kept, and the totals that
+    must not be published are in :attr:`~antq_core.AggregateTable.withheld`.
+    """
+    status, held = _suppress(table, threshold, None, parents)
+    rows = tuple(
+        attrs.evolve(row, quantity=None, suppressed=status[i]) if i in status else row
+        for i, row in enumerate(table.rows)
+    )
+    return AggregateTable(
+        rows=rows,
+        by=tuple(table.by),
+        engine=table.engine,
+        unplaceable=table.unplaceable,
+        list_excluded=lambda: table.excluded,
+        suppressed_below=threshold,
+        withheld=held,
+    )
+
+
+def parents_in(dataset: Dataset, by: Sequence[str]) -> dict[str, dict[str, str]]:
+    """For each administrative level in ``by``, the parent unit of each unit of the gazetteer."""
+    levels = {level.value for level in AdminLevel}
+    parent_of = {u.code: u.parent for u in dataset.gazetteer if u.parent is not None}
+    return {name: parent_of for name in by if name in levels}
+
+
+def _suppress(
+    table: AggregateTable,
+    threshold: int,
+    metrics: Iterable[str] | None,
+    parents: Mapping[str, Mapping[str, str]] | None,
+) -> tuple[dict[int, Suppression], tuple[WithheldTotal, ...]]:
     # Callers are not always type-checked: a float or a bool is refused here.
     if type(threshold) is not int or threshold < 1:
         raise InvalidValueError("threshold", threshold, "give a whole number of at least 1")
@@ -245,20 +270,8 @@ def suppress_small_counts(
         values[i] = int(value)
     lines = _lines(table.rows, values, table.by, parents or {})
     status, withheld = _protect(values, lines, threshold)
-    rows = tuple(
-        SuppressedRow(
-            row.keys,
-            row.metric,
-            None if i in status else row.quantity,
-            None if i in status else row.observations,
-            row.missing,
-            status.get(i),
-            row.source,
-        )
-        for i, row in enumerate(table.rows)
-    )
     held = tuple(WithheldTotal(line[0], line[1], dict(line[2])) for line in sorted(withheld))
-    return SuppressedTable(rows, tuple(table.by), threshold, held)
+    return status, held
 
 
 def _lines(

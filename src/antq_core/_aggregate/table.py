@@ -30,7 +30,9 @@ __all__ = [
     "KeyValue",
     "RowReporting",
     "SpaceSource",
+    "Suppression",
     "Unplaceable",
+    "WithheldTotal",
 ]
 
 KeyValue = str | Period
@@ -78,7 +80,11 @@ _ROW_JSON_SCHEMA: Final[dict[str, Any]] = {
             "enum": ["exact", "at_least", "at_most", "approximately", None],
             "description": "Exact, at least, at most or approximately.",
         },
-        "observations": {"type": "integer", "minimum": 0, "description": "Observations used."},
+        "observations": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "description": "Observations used; null when the row is suppressed.",
+        },
         "missing": {
             "type": "integer",
             "minimum": 0,
@@ -120,6 +126,15 @@ _ROW_JSON_SCHEMA: Final[dict[str, Any]] = {
                 "timely_rate",
             ],
             "additionalProperties": False,
+        },
+        "suppressed": {
+            "type": ["string", "null"],
+            "enum": ["primary", "complementary", None],
+            "description": (
+                "Present when the table was suppressed: why the row's value is hidden "
+                "(primary: fewer people than the threshold; complementary: hidden so that "
+                "no hidden cell follows from a total), or null when it is published."
+            ),
         },
     },
     "required": ["metric", "value", "unit", "qualifier", "observations", "missing", "source"],
@@ -184,10 +199,77 @@ _TABLE_JSON_SCHEMA: Final[dict[str, Any]] = {
         "rows": {"type": "array", "items": _ROW_JSON_SCHEMA},
         "unplaceable": {"type": "array", "items": _UNPLACEABLE_JSON_SCHEMA},
         "excluded": {"type": "array", "items": _EXCLUDED_JSON_SCHEMA},
+        "suppressed_below": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Counts of people from 1 to this minus 1 were hidden; null: none.",
+        },
+        "withheld": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "metric": {"type": "string"},
+                    "over": {"type": "string"},
+                    "fixed": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "required": ["metric", "over", "fixed"],
+                "additionalProperties": False,
+            },
+            "description": "Totals that must not be published beside the table.",
+        },
     },
     "required": ["by", "engine", "rows", "unplaceable", "excluded"],
     "additionalProperties": False,
 }
+
+
+class Suppression(enum.StrEnum):
+    """Why a cell is not published."""
+
+    PRIMARY = "primary"
+    """It counts fewer people than the threshold (and more than none)."""
+    COMPLEMENTARY = "complementary"
+    """It is hidden so that a primary cell cannot be worked out from a total."""
+
+    def reason(self, threshold: int, lang: str = "en") -> str:
+        """The reason in words, in Vietnamese (``"vi"``) or English."""
+        if self is Suppression.PRIMARY:
+            if lang == "vi":
+                return f"Ẩn: ít hơn {threshold} người"
+            return f"hidden: fewer than {threshold} people"
+        if lang == "vi":
+            return "Ẩn thêm để không suy ra được ô bị ẩn từ tổng"
+        return "hidden too, so that no hidden cell can be worked out from a total"
+
+
+def _freeze_text(keys: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(keys))
+
+
+@attrs.frozen
+class WithheldTotal:
+    """A total that must not be published beside the table: no cell could protect it.
+
+    The cells of the group (``metric``, the ``fixed`` keys, every value of
+    ``over``) hold one hidden cell and no other cell that could be hidden
+    with it, so the group's total would give that cell away.
+
+    Attributes:
+        metric: Id of the metric.
+        over: The ``by`` name the total runs over, or ``"parent:NAME"`` for
+            the total of the cells of NAME under one parent.
+        fixed: The keys every cell of the group shares (and, for a parent
+            total, ``"parent"``: the parent's value).
+    """
+
+    metric: str
+    over: str
+    fixed: Mapping[str, str] = attrs.field(converter=_freeze_text, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values: metric, over, and the fixed keys as a dict."""
+        return {"metric": self.metric, "over": self.over, "fixed": dict(self.fixed)}
 
 
 def _json_row(row: AggregateRow) -> dict[str, Any]:
@@ -226,6 +308,12 @@ class AggregateRow:
         reporting: With ``aggregate(..., reporting=form)``: the reports on
             the form of the reporting units under the row's unit for the
             row's period (:class:`~antq_core.ReportingRate`); else ``None``.
+        suppressed: Why the value is hidden (``aggregate(...,
+            suppress_below=k)``), or ``None``: published. A suppressed row
+            has no ``quantity``; it keeps its ``observations`` so that
+            every observation stays accounted for, but :meth:`to_dict` and
+            every export write them as ``None`` (for distinct people, one
+            observation is one person).
     """
 
     keys: Mapping[str, KeyValue] = attrs.field(converter=_freeze, hash=False)
@@ -235,12 +323,15 @@ class AggregateRow:
     missing: int
     source: SpaceSource = SpaceSource.SUMMED
     reporting: ReportingRate | None = None
+    suppressed: Suppression | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values: keys as strings, then metric, value, unit, qualifier, counts, source.
 
         With a reporting rate, it follows as ``"reporting"``
         (:meth:`ReportingRate.to_dict <antq_core.ReportingRate.to_dict>`).
+        A suppressed row adds ``"suppressed"`` (the :class:`Suppression`
+        code) and writes ``observations`` as ``None``.
         """
         q = self.quantity
         data: dict[str, Any] = {
@@ -255,6 +346,9 @@ class AggregateRow:
         }
         if self.reporting is not None:
             data["reporting"] = self.reporting.to_dict()
+        if self.suppressed is not None:
+            data["observations"] = None
+            data["suppressed"] = self.suppressed.value
         return data
 
 
@@ -414,6 +508,11 @@ class AggregateTable(Sequence[AggregateRow]):
         engine: Name of the engine that scanned the observations.
         unplaceable: Observations of the requested metrics that fit in no
             single group, with the reason; they are in no row.
+        suppressed_below: With ``aggregate(..., suppress_below=k)``: ``k``;
+            the rows say which values are hidden (:attr:`AggregateRow.suppressed`).
+            ``None``: nothing was suppressed.
+        withheld: Totals that must not be published beside a suppressed
+            table (a hidden cell alone in its group, which nothing can protect).
 
     Every observation of the requested metrics (of a requested ratio's
     parts) that passes the filters is in exactly one of: the
@@ -429,6 +528,8 @@ class AggregateTable(Sequence[AggregateRow]):
     )
     _columns: ColumnarRows | None = attrs.field(default=None, alias="columns", repr=False)
     _reporting: RowReporting | None = attrs.field(default=None, alias="reporting", repr=False)
+    suppressed_below: int | None = None
+    withheld: tuple[WithheldTotal, ...] = ()
     _found: list[tuple[Excluded, ...]] = attrs.field(factory=list, init=False, repr=False)
     _made: list[tuple[AggregateRow, ...]] = attrs.field(factory=list, init=False, repr=False)
 
@@ -488,10 +589,21 @@ class AggregateTable(Sequence[AggregateRow]):
     def __repr__(self) -> str:
         # The excluded list is counted only once listed: a repr does not pay for it.
         excluded = f" {len(self._found[0])} excluded," if self._found else ""
+        hidden = ""
+        if self.suppressed_below is not None:
+            n = sum(r.suppressed is not None for r in self.rows)
+            hidden = f" {n} suppressed below {self.suppressed_below},"
         return (
             f"<AggregateTable by {list(self.by)}: {len(self)} rows,"
-            f" {len(self.unplaceable)} unplaceable,{excluded} engine {self.engine!r}>"
+            f" {len(self.unplaceable)} unplaceable,{excluded}{hidden} engine {self.engine!r}>"
         )
+
+    def _row_dicts(self) -> list[dict[str, Any]]:
+        data = [row.to_dict() for row in self.rows]
+        if self.suppressed_below is not None:
+            for d in data:
+                d.setdefault("suppressed", None)
+        return data
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every row as :meth:`AggregateRow.to_dict` gives it."""
@@ -505,22 +617,29 @@ class AggregateTable(Sequence[AggregateRow]):
                         key = tuple(data[n] for n in reporting.names)
                         data["reporting"] = reporting.rates[key].to_dict()
                 return found
-        return [row.to_dict() for row in self.rows]
+        return self._row_dicts()
 
     def to_dict(self) -> dict[str, Any]:
         """The whole table as JSON-ready data.
 
-        Its keys are ``by``, ``engine``, ``rows``, ``unplaceable`` and ``excluded``.
-        Values are written as the wire format writes them: integers, or
-        decimal strings.
+        Its keys are ``by``, ``engine``, ``rows``, ``unplaceable`` and
+        ``excluded``, and for a suppressed table also ``suppressed_below``
+        and ``withheld``. Values are written as the wire format writes them:
+        integers, or decimal strings.
         """
-        return {
+        data: dict[str, Any] = {
             "by": list(self.by),
             "engine": self.engine,
             "rows": [_json_row(row) for row in self.rows],
             "unplaceable": [u.to_dict() for u in self.unplaceable],
             "excluded": [e.to_dict() for e in self.excluded],
         }
+        if self.suppressed_below is not None:
+            for row in data["rows"]:
+                row.setdefault("suppressed", None)
+            data["suppressed_below"] = self.suppressed_below
+            data["withheld"] = [w.to_dict() for w in self.withheld]
+        return data
 
     def to_pandas(self) -> pandas.DataFrame:
         """The rows as a pandas DataFrame (needs the ``dataframe`` extra).
@@ -571,7 +690,7 @@ class AggregateTable(Sequence[AggregateRow]):
             columnar = self._columns.to_polars()
             if columnar is not None:
                 return columnar
-        data = [row.to_dict() for row in (self._given if self._given is not None else self.rows)]
+        data = self._row_dicts()
         values: list[Number | None] = [d["value"] for d in data]
         columns: dict[str, Any] = {name: [d[name] for d in data] for name in self.by}
         schema: dict[str, Any] = dict.fromkeys(self.by, pl.String)
@@ -593,12 +712,16 @@ class AggregateTable(Sequence[AggregateRow]):
             ("observations", pl.Int64),
             ("missing", pl.Int64),
             ("source", pl.String),
+            ("suppressed", pl.String),
         ):
+            if name == "suppressed" and self.suppressed_below is None:
+                continue
             columns[name] = [d[name] for d in data]
             schema[name] = dtype
         order = [
             *self.by,
             *("metric", "value", "unit", "qualifier", "observations", "missing", "source"),
+            *(() if self.suppressed_below is None else ("suppressed",)),
         ]
         frame: polars.DataFrame = pl.DataFrame(
             {k: columns[k] for k in order}, schema={k: schema[k] for k in order}

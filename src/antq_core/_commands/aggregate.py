@@ -8,10 +8,8 @@ from collections import Counter
 from typing import Any
 
 from antq_core._aggregate import aggregate
-from antq_core._aggregate.suppress import suppress_small_counts
+from antq_core._aggregate.table import Suppression
 from antq_core._commands._common import EXIT_DATA, EXIT_OK, add_file_argument, fail, load
-from antq_core._dataset.dataset import Dataset
-from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core.errors import AggregationError, AntqError, IncompatibleUnitsError
 
@@ -67,7 +65,8 @@ def register(commands: Any) -> None:
         type=int,
         metavar="K",
         help="hide counts of 1 to K-1 people, and enough other cells that none can be worked "
-        "out from a total (complementary suppression); for tables to publish",
+        "out from a total (complementary suppression); for tables to publish (0: off, the "
+        "default)",
     )
     parser.set_defaults(run=run)
 
@@ -92,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             within=args.within,
             initiatives=args.initiative,
             space_overlap=args.space_overlap,
+            suppress_below=args.suppress_below or None,
         )
     except (AggregationError, IncompatibleUnitsError) as e:
         print(f"antq: {e}", file=sys.stderr)
@@ -103,22 +103,18 @@ def run(args: argparse.Namespace) -> int:
         header.append("source")  # whether a unit's own figure replaced those under it
     rows = table.to_dicts()
     withheld: list[str] = []
-    if args.suppress_below is not None:
-        try:
-            published = suppress_small_counts(
-                table, args.suppress_below, parents=_parents(dataset, table.by)
-            )
-        except AntqError as e:
-            return fail(str(e))
-        rows = published.to_dicts()
+    if table.suppressed_below is not None:
         header.append("suppressed")
         for row in rows:
-            row["suppressed"] = row["reason"]
+            code = row["suppressed"]
+            row["suppressed"] = (
+                None if code is None else Suppression(code).reason(table.suppressed_below)
+            )
         withheld = [
             f"withheld: the total of {w.metric} over {w.over}"
             + "".join(f", {k}={v}" for k, v in w.fixed.items())
             + ": publishing it would give a hidden count away\n"
-            for w in published.withheld
+            for w in table.withheld
         ]
     lines = [header]
     lines += [["" if row[name] is None else str(row[name]) for name in header] for row in rows]
@@ -150,13 +146,3 @@ def run(args: argparse.Namespace) -> int:
             " excluded" + (", as listed above\n" if excluded or table.unplaceable else "\n")
         )
     return EXIT_OK
-
-
-def _parents(dataset: Dataset, by: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """For each administrative level in ``by``, the parent unit of each unit of that level."""
-    levels = {level.value for level in AdminLevel}
-    return {
-        name: {u.code: u.parent for u in dataset.gazetteer if u.parent is not None}
-        for name in by
-        if name in levels
-    }
