@@ -85,6 +85,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -117,6 +118,9 @@ from antq_core import (
     SubjectRef,
 )
 from antq_core._dataset.store import StoreBuilder  # the store's one builder, as loaders use it
+
+# The DuckDB references need the [bench] extra; without it they are left out of the run.
+HAS_DUCKDB = importlib.util.find_spec("duckdb") is not None
 
 MB = 1024 * 1024
 FIRST_YEAR = 2013
@@ -1122,10 +1126,11 @@ class Contenders:
             loop = LOOPS[rollup]
             contenders["dict loop"] = lambda: loop(plain, level)
         frames = self._get(("frames", kind, period), lambda: polars_frames(rows, geo, period))
-        con = self._get(("duckdb", kind, period), lambda: duckdb_connection(frames))
         polars_fn = POLARS[rollup]
         contenders["polars"] = lambda: polars_fn(frames, level)
-        contenders["duckdb"] = lambda: duckdb_rollup(con, rollup, level)
+        if HAS_DUCKDB:
+            con = self._get(("duckdb", kind, period), lambda: duckdb_connection(frames))
+            contenders["duckdb"] = lambda: duckdb_rollup(con, rollup, level)
         if self.engines:
             ds = self._get(("dataset", kind), lambda: build_dataset(rows, geo, self.gazetteer))
             for engine in self.engines:
@@ -1311,14 +1316,19 @@ def _auto_provinces(n: int) -> int:
 
 
 def machine() -> dict[str, Any]:
-    import duckdb
     import polars as pl
 
+    try:
+        import duckdb
+    except ImportError:  # without the [bench] extra the DuckDB references are skipped
+        duckdb_version = None
+    else:
+        duckdb_version = duckdb.__version__
     return {
         "python": platform.python_version(),
         "antq_core": antq_core.__version__,
         "polars": pl.__version__,
-        "duckdb": duckdb.__version__,
+        "duckdb": duckdb_version,
         "numpy": np.__version__,
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
