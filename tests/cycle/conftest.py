@@ -125,3 +125,25 @@ def _on() -> Any:
 @pytest.fixture(name="communes")
 def _communes() -> dict[str, str]:
     return dict(COMMUNES)
+
+
+LATE = ("00104", "00107")
+"""The communes that report May 2025 late (on 9 June, after the due day)."""
+
+SILENT = "00108"
+"""The commune that never reports May 2025."""
+
+
+@pytest.fixture
+def may(ds: Dataset) -> Dataset:
+    """May 2025: five communes report by 5 June (the due day), two on 9 June, one never."""
+    current = ds
+    for k, code in enumerate(COMMUNES):
+        if code == SILENT:
+            continue
+        day = 9 if code in LATE else 1 + k % 5
+        current, summary = current.apply(
+            report(code, tips_received=k + 1, mediation_cases=k), now=on(day)
+        )
+        assert summary.imported == 2
+    return current

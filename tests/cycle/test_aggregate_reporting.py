@@ -27,23 +27,12 @@ from antq_core import (
 )
 from antq_core.errors import InvalidValueError
 
-LATE = ("00104", "00107")
-SILENT = "00108"
 ENGINES = ("python", "polars")
 
 
-@pytest.fixture
-def may(ds: Dataset, report: Any, on: Any, communes: dict[str, str]) -> Dataset:
-    """May 2025: five communes report by 5 June (the due day), two on 9 June, one never."""
-    current = ds
-    for k, code in enumerate(communes):
-        if code == SILENT:
-            continue
-        day = 9 if code in LATE else 1 + k % 5
-        current, _ = current.apply(
-            report(code, tips_received=k + 1, mediation_cases=k), now=on(day)
-        )
-    return current
+# As the conftest's `may` has them.
+LATE = ("00104", "00107")
+SILENT = "00108"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -13,23 +13,9 @@ from antq_core import Dataset, completeness
 from antq_core._cli import main
 from antq_core.errors import InvalidValueError
 
+# As the conftest's `may` has them.
 LATE = ("00104", "00107")
 SILENT = "00108"
-
-
-@pytest.fixture
-def may(ds: Dataset, report: Any, on: Any, communes: dict[str, str]) -> Dataset:
-    """May 2025: five communes report by 5 June (the due day), two on 9 June, one never."""
-    current = ds
-    for k, code in enumerate(communes):
-        if code == SILENT:
-            continue
-        day = 9 if code in LATE else 1 + k % 5
-        current, summary = current.apply(
-            report(code, tips_received=k + 1, mediation_cases=k), now=on(day)
-        )
-        assert summary.imported == 2
-    return current
 
 
 def test_the_worked_example(may: Dataset, communes: dict[str, str]) -> None:
