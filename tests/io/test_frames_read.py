@@ -193,3 +193,16 @@ def test_generated_datasets_read_back(dataset: Dataset) -> None:
         again = from_arrow(table, dataset=dataset)
         assert again.observations == dataset.observations
         assert [o.value for o in again.observations] == [o.value for o in dataset.observations]
+
+
+def test_batches_number_rows_from_the_table_start(lai_chau: Dataset) -> None:
+    table = to_arrow(lai_chau)
+    n = table.num_rows
+    periods = ["2017Q9" if i == 2 else p for i, p in enumerate(table.column("period").to_pylist())]
+    bad = _replaced(table, "period", pa.array(periods).dictionary_encode())
+    both = pa.concat_tables([table, bad], promote_options="permissive")
+    assert len(both.to_batches()) == 2
+    assert [(row, field) for row, field, _ in _problems(both, lai_chau)] == [(n + 2, "period")]
+    good = pa.concat_tables([table, table], promote_options="permissive")
+    again = from_arrow(good, dataset=lai_chau)
+    assert list(again.observations) == [*lai_chau.observations, *lai_chau.observations]
