@@ -307,14 +307,17 @@ class Gazetteer:
         self.notes = {nfc(k): tuple(nfc(t) for t in v) for k, v in (notes or {}).items()}
         self._units: dict[str, AdminUnit] = {}
         self._duplicates: list[AdminUnit] = []
-        self._children: dict[str | None, list[str]] = {}
-        self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
         for unit in units:
             if unit.code in self._units:
                 self._duplicates.append(unit)
                 continue
             self._units[unit.code] = unit
-            self._children.setdefault(unit.parent, []).append(unit.code)
+        self._caches()
+
+    def _caches(self) -> None:
+        """The indexes built on first use: by parent, by name, by squashed name, ancestries."""
+        self._children_index: dict[str | None, list[str]] | None = None
+        self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
         self._ancestry: dict[str, tuple[str, ...]] = {}
         self._squashed: dict[str, list[str]] | None = None  # built by the first resolve()
 
@@ -362,6 +365,16 @@ class Gazetteer:
     def children(self, code: str | None) -> list[AdminUnit]:
         """Units directly under ``code`` (``None``: the top-level units)."""
         return [self._units[c] for c in self._children.get(code, ())]
+
+    @property
+    def _children(self) -> dict[str | None, list[str]]:
+        """Codes by parent code, in the order of the units; built on the first use."""
+        if self._children_index is None:
+            index: dict[str | None, list[str]] = {}
+            for unit in self._units.values():
+                index.setdefault(unit.parent, []).append(unit.code)
+            self._children_index = index
+        return self._children_index
 
     @property
     def _by_name(self) -> dict[tuple[str | None, str], list[str]]:
@@ -687,6 +700,94 @@ class Gazetteer:
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
         atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+
+
+def checked_gazetteer(data: bytes | str) -> Gazetteer | None:
+    """The gazetteer in ``data``, a document already proved valid, read without re-checking it.
+
+    For the bundled files only, whose bytes :func:`~antq_core.bundled_gazetteer`
+    has matched against the SHA-256 recorded in ``data/digests.json``: the test
+    suite reads each of those files through the full checks (pydantic's models,
+    then :class:`AdminUnit`'s converters) and asserts that this function gives
+    the same gazetteer, unit for unit, and that the recorded digests are the
+    files'. So each unit is made from its JSON object as it is (no type, blank
+    or NFC check per field; a national file has ten thousand units and those
+    checks cost twice the parsing). What is still checked here costs little:
+    the header, through its model (sources, dates and notes become the same
+    objects as on the full path), and that no code is given twice. Any
+    surprise (a missing key, a level the enum lacks, a repeated code) returns
+    ``None``, and the caller then reads the file the checked way.
+    """
+    parsed = json.loads(data)
+    if type(parsed) is not dict or type(parsed.get("units")) is not list:
+        return None
+    records: list[dict[str, Any]] = parsed["units"]
+    try:
+        header = _DOCUMENT.validate_python({**parsed, "units": ()})
+    except ValidationError:
+        return None
+    if (header.format, header.format_version) != (GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION):
+        return None
+    try:
+        units = _units_of(records)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if len(units) != len(records):  # a code given twice: the checked path keeps the duplicate
+        return None
+    gaz = Gazetteer.__new__(Gazetteer)
+    gaz.version = header.version
+    gaz.title = header.title
+    gaz.valid_from = header.valid_from
+    gaz.valid_to = header.valid_to
+    gaz.sources = header.sources
+    gaz.notes = {nfc(k): v for k, v in header.build_notes.items()}  # the values are NfcStr
+    gaz._units = units  # the constructor's own fields, set in bulk
+    gaz._duplicates = []
+    gaz._caches()
+    return gaz
+
+
+def _units_of(records: list[dict[str, Any]]) -> dict[str, AdminUnit]:
+    """The units of already checked JSON objects, by code, made field by field."""
+    (
+        set_code,
+        set_name,
+        set_parent,
+        set_kind,
+        set_level,
+        set_from,
+        set_to,
+        set_local,
+        set_aliases,
+    ) = _UNIT_SETTERS
+    levels = _LEVEL_BY_VALUE
+    days = _DAYS
+    new = object.__new__
+    units: dict[str, AdminUnit] = {}
+    for record in records:
+        get = record.get
+        unit = new(AdminUnit)
+        code = record["code"]
+        set_code(unit, code)
+        set_name(unit, record["name"])
+        set_parent(unit, get("parent"))
+        set_kind(unit, get("kind_vi"))
+        set_level(unit, levels[record["level"]])
+        day = get("valid_from")
+        set_from(unit, None if day is None else days.get(day) or _checked_day(day))
+        day = get("valid_to")
+        set_to(unit, None if day is None else days.get(day) or _checked_day(day))
+        set_local(unit, get("local", False))
+        set_aliases(unit, tuple(get("aliases", ())))
+        units[code] = unit
+    return units
+
+
+def _checked_day(value: object) -> dt.date:
+    day = _day(value)
+    if not day:
+        raise ValueError(value)
+    return day
 
 
 _UNIT_KEYS: Final = frozenset(AdminUnitRecord.model_fields)
