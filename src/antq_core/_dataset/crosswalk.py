@@ -247,6 +247,7 @@ class Crosswalk:
         self.notes = {k: tuple(v) for k, v in (notes or {}).items()}
         self._entries = {e.old: e for e in entries}
         self._unit_refs: dict[str, SubjectRef] = {}  # new unit code -> its subject, made once
+        self._new_names: dict[str, str] = {}  # new unit code -> how remarks name it
         problems = _check_entries(self, "$.entries")
         if problems:
             raise DatasetLoadError(f"crosswalk {id}", problems)
@@ -697,7 +698,11 @@ class _Remapper:
         return f"{unit.full_name} ({code})" if unit is not None else code
 
     def _new_name(self, code: str) -> str:
-        return f"{self.cw.target.unit(code).full_name} ({code})"
+        names = self.cw._new_names  # the target never changes: each name is written once
+        name = names.get(code)
+        if name is None:
+            name = names[code] = f"{self.cw.target.unit(code).full_name} ({code})"
+        return name
 
     # -- rewriting ---------------------------------------------------------
 
