@@ -259,6 +259,9 @@ class GazetteerDocument(BaseModel):
 
 _DOCUMENT: Final = TypeAdapter(GazetteerDocument)
 
+_Scoped = dict[tuple[str, str], list[str]]
+"""Codes by (the code of a unit above them, a lookup key)."""
+
 
 class Gazetteer:
     """A versioned set of administrative units (danh mục đơn vị hành chính).
@@ -320,6 +323,12 @@ class Gazetteer:
         self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
         self._ancestry: dict[str, tuple[str, ...]] = {}
         self._squashed: dict[str, list[str]] | None = None  # built by the first resolve()
+        self._within_index: (
+            tuple[
+                dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]], dict[str, int]
+            ]
+            | None
+        ) = None
 
     def __repr__(self) -> str:
         return f"<Gazetteer {self.version!r}: {len(self._units)} units>"
@@ -472,28 +481,64 @@ class Gazetteer:
         return self._units[found[0]]
 
     def _matches(self, part: str, scope: set[str] | None) -> list[str]:
-        """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere)."""
-        by_name = self._by_name
+        """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere).
+
+        Hash lookups only: by name (then by name without spaces) anywhere, or
+        under each unit of ``scope`` at any depth; the units found are in the
+        gazetteer's order.
+        """
+        units = self._units
         for kinds, name, squashed in _readings(part):
-            for codes in (by_name.get((None, name)), self._squashed_index().get(squashed)):
+            for codes in self._candidates(name, squashed, scope):
                 if not codes:
                     continue
                 found = [
                     code
                     for code in dict.fromkeys(codes)
-                    if (kinds is None or self._units[code].kind_vi in kinds)
-                    and (scope is None or self._inside(code, scope))
+                    if kinds is None or units[code].kind_vi in kinds
                 ]
                 if found:  # a kind word wins over the bare reading; a spelling over spaces
                     return found
         return []
 
-    def _inside(self, code: str, scope: set[str]) -> bool:
-        try:
-            chain = self.lineage(code)
-        except (UnknownAdminUnitError, GazetteerCycleError):
-            return False
-        return any(c in scope for c in chain[1:])
+    def _candidates(
+        self, name: str, squashed: str, scope: set[str] | None
+    ) -> Iterator[list[str] | None]:
+        """The codes with the folded ``name``, then those with the ``squashed`` one, in scope."""
+        if scope is None:
+            yield self._by_name.get((None, name))
+            yield self._squashed_index().get(squashed)
+        else:
+            spelled, flat, position = self._within()
+            yield _under(spelled, scope, name, position)
+            yield _under(flat, scope, squashed, position)
+
+    def _within(self) -> tuple[_Scoped, _Scoped, dict[str, int]]:
+        """Indexes for lookups inside units; built on the first one.
+
+        Codes by (a unit above, at any depth; folded name or alias), the same by
+        squashed name, and each code's position in the gazetteer. A unit whose
+        parents are missing or form a cycle lies under no unit here.
+        """
+        if self._within_index is None:
+            spelled: _Scoped = {}
+            flat: _Scoped = {}
+            for unit in self._units.values():
+                try:
+                    above = self.lineage(unit.code)[1:]
+                except (UnknownAdminUnitError, GazetteerCycleError):
+                    continue
+                names = (unit.name, *unit.aliases)
+                keys = {fold(n) for n in names}
+                flat_keys = {_squash(n) for n in names}
+                for code in above:
+                    for key in keys:
+                        spelled.setdefault((code, key), []).append(unit.code)
+                    for key in flat_keys:
+                        flat.setdefault((code, key), []).append(unit.code)
+            position = {code: i for i, code in enumerate(self._units)}
+            self._within_index = (spelled, flat, position)
+        return self._within_index
 
     def _squashed_index(self) -> dict[str, list[str]]:
         if self._squashed is None:
@@ -506,7 +551,11 @@ class Gazetteer:
 
     def _describe(self, code: str) -> str:
         unit = self._units[code]
-        above = [u.full_name for u in self.ancestors(code) if u.level is not AdminLevel.COUNTRY]
+        try:
+            chain = self.ancestors(code)
+        except (UnknownAdminUnitError, GazetteerCycleError):  # a candidate with broken parents
+            return f"{unit.full_name} ({code}), parents not found"
+        above = [u.full_name for u in chain if u.level is not AdminLevel.COUNTRY]
         return ", ".join([f"{unit.full_name} ({code})", *above])
 
     def ancestors(self, code: str) -> tuple[AdminUnit, ...]:
@@ -788,6 +837,16 @@ def _checked_day(value: object) -> dt.date:
     if not day:
         raise ValueError(value)
     return day
+
+
+def _under(
+    index: _Scoped, scope: set[str], key: str, position: Mapping[str, int]
+) -> list[str] | None:
+    """The codes ``index`` has under any unit of ``scope`` for ``key``, in gazetteer order."""
+    if len(scope) == 1:
+        return index.get((next(iter(scope)), key))
+    hits = {code for above in scope for code in index.get((above, key), ())}
+    return sorted(hits, key=position.__getitem__)
 
 
 _UNIT_KEYS: Final = frozenset(AdminUnitRecord.model_fields)
