@@ -321,6 +321,7 @@ class Gazetteer:
         """The indexes built on first use: by parent, by name, by squashed name, ancestries."""
         self._children_index: dict[str | None, list[str]] | None = None
         self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
+        self._keys_of: dict[str, set[str]] = {}  # filled with the index by name
         self._ancestry: dict[str, tuple[str, ...]] = {}
         self._squashed: dict[str, list[str]] | None = None  # built by the first resolve()
         self._within_index: (
@@ -394,11 +395,14 @@ class Gazetteer:
         """
         if self._by_name_index is None:
             index: dict[tuple[str | None, str], list[str]] = {}
+            keys_of: dict[str, set[str]] = {}
             for unit in self._units.values():
-                for key in _name_keys(unit):
+                keys = keys_of[unit.code] = _name_keys(unit)
+                for key in keys:
                     index.setdefault((unit.parent, key), []).append(unit.code)
                     if unit.parent is not None:  # a top-level unit is already under None
                         index.setdefault((None, key), []).append(unit.code)
+            self._keys_of = keys_of  # each unit's folded keys, for the other indexes
             self._by_name_index = index
         return self._by_name_index
 
@@ -521,16 +525,18 @@ class Gazetteer:
         parents are missing or form a cycle lies under no unit here.
         """
         if self._within_index is None:
+            self._by_name  # noqa: B018 - builds the folded keys (folding is the cost)
             spelled: _Scoped = {}
             flat: _Scoped = {}
             for unit in self._units.values():
+                if unit.parent is None:  # a top-level unit lies under nothing
+                    continue
                 try:
                     above = self.lineage(unit.code)[1:]
                 except (UnknownAdminUnitError, GazetteerCycleError):
                     continue
-                names = (unit.name, *unit.aliases)
-                keys = {fold(n) for n in names}
-                flat_keys = {_squash(n) for n in names}
+                keys = self._keys_of[unit.code]
+                flat_keys = {_SQUASH.sub("", k) for k in keys}
                 for code in above:
                     for key in keys:
                         spelled.setdefault((code, key), []).append(unit.code)
@@ -542,10 +548,11 @@ class Gazetteer:
 
     def _squashed_index(self) -> dict[str, list[str]]:
         if self._squashed is None:
+            self._by_name  # noqa: B018 - builds the folded keys
             index: dict[str, list[str]] = {}
-            for unit in self._units.values():
-                for key in {_squash(n) for n in (unit.name, *unit.aliases)}:
-                    index.setdefault(key, []).append(unit.code)
+            for code, keys in self._keys_of.items():  # in the units' order
+                for key in {_SQUASH.sub("", k) for k in keys}:  # _squash, from the folded key
+                    index.setdefault(key, []).append(code)
             self._squashed = index
         return self._squashed
 
