@@ -228,11 +228,18 @@ def test_the_columnar_remap_equals_the_model_by_model_one(
         with pytest.raises(expected):
             cw.remap(ds, on_split=on_split, combine=combine)
         return
+    before = list(ds.observations)
     new = cw.remap(ds, on_split=on_split, combine=combine).observations
     assert list(new) == expected
-    # Large stores recode with numpy (when installed): the same rows.
+    # Large stores recode with numpy (when installed): the same rows, whether the rows'
+    # (subject, qualifier, note) keys are tabled densely or sorted.
     with mock.patch.object(crosswalk_module, "NUMPY_ROWS", 0):
         assert list(cw.remap(ds, on_split=on_split, combine=combine).observations) == expected
+        with mock.patch.object(crosswalk_module, "_DENSE_KEYS", -(10**9)):
+            remapped = cw.remap(ds, on_split=on_split, combine=combine)
+            assert list(remapped.observations) == expected
+    # The new store shares the columns it keeps with the old one: nothing wrote to them.
+    assert list(ds.observations) == before
     cols = new.columns()
     assert len(cols) == len(expected)
     assert [cols.subjects[s] for s in cols.subject] == [o.subject for o in expected]

@@ -17,7 +17,7 @@ from antq_core import (
     Unit,
     bundled_gazetteer,
 )
-from antq_core._dataset.store import QUALIFIER_INDEX, StoreBuilder
+from antq_core._dataset.store import QUALIFIER_INDEX, StoreBuilder, shared_column
 from antq_core.errors import DatasetLoadError
 
 
@@ -103,3 +103,16 @@ def test_both_readers_name_an_encoding_alike(tmp_path: Path, data: bytes, name: 
         messages.append([p.message_en for p in info.value.problems])
     assert messages[0] == messages[1]
     assert name in messages[0][0]
+
+
+def test_a_kept_column_is_shared_and_anything_else_copied() -> None:
+    b = StoreBuilder(metrics=["m"], units=[Unit.get("case")])
+    s = b.subjects.add(SubjectRef.parse("unit:12"))
+    b.extend(metric=[0, 0, 0], subject=[s] * 3, period=[0] * 3, unit=[0] * 3, value=[1, 2, 3])
+    cols = b.build().columns()
+    value = shared_column(cols.value, "q")
+    assert value is cols.value.obj  # the store's own array: no copy
+    assert list(value) == [1, 2, 3]
+    part = shared_column(cols.value[1:], "q")  # part of a column: a copy of it
+    assert part is not cols.value.obj
+    assert list(part) == [2, 3]

@@ -6,7 +6,7 @@ import unicodedata
 from functools import cache
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from antq_core import (
@@ -15,7 +15,14 @@ from antq_core import (
     Gazetteer,
     bundled_gazetteer,
 )
-from antq_core.errors import AmbiguousNameError, InvalidValueError, UnknownAdminUnitError
+from antq_core._values.geo import _readings, _squash
+from antq_core.errors import (
+    AmbiguousNameError,
+    GazetteerCycleError,
+    InvalidValueError,
+    UnknownAdminUnitError,
+)
+from antq_core.testing.strategies import gazetteers
 from antq_core.text import fold
 
 
@@ -216,3 +223,116 @@ def _resolved_or_candidates(gaz: Gazetteer, address: str) -> tuple[str, ...]:
 @cache
 def _communes() -> list[AdminUnit]:
     return [u for u in old() if u.level is AdminLevel.COMMUNE]
+
+
+# -- resolve is lookups by key: the same answers as scanning every unit ---------------------
+
+
+def _scanned(gaz: Gazetteer, address: str) -> tuple[str, ...] | type[Exception]:
+    """What ``resolve`` must answer, found by scanning every unit for every part.
+
+    The codes matched by the lowest part (one: resolved; several: ambiguous), or the
+    error's type; each part is matched among the units below those the parts after it
+    matched, a kind word's reading first, then the bare part, each by spelling and then
+    without spaces, as ``Gazetteer.resolve`` documents.
+    """
+    parts = [p.strip() for p in address.split(",")]
+    if not all(parts):
+        return InvalidValueError
+    scope: set[str] | None = None
+    found: list[str] = []
+    for part in reversed(parts):
+        found = []
+        for kinds, name, squashed in _readings(part):
+            for key, keyed in ((name, fold), (squashed, _squash)):
+                found = [
+                    u.code
+                    for u in gaz
+                    if key in {keyed(n) for n in (u.name, *u.aliases)}
+                    and (kinds is None or u.kind_vi in kinds)
+                    and (scope is None or _has_ancestor_in(gaz, u.code, scope))
+                ]
+                if found:
+                    break
+            if found:
+                break
+        if not found:
+            return UnknownAdminUnitError
+        scope = set(found)
+    return tuple(found)
+
+
+def _has_ancestor_in(gaz: Gazetteer, code: str, scope: set[str]) -> bool:
+    try:
+        return any(c in scope for c in gaz.lineage(code)[1:])
+    except (UnknownAdminUnitError, GazetteerCycleError):
+        return False
+
+
+def _answer(gaz: Gazetteer, address: str) -> tuple[str, ...] | type[Exception]:
+    try:
+        return (gaz.resolve(address).code,)
+    except AmbiguousNameError as e:
+        return e.candidates
+    except (UnknownAdminUnitError, InvalidValueError) as e:
+        return type(e)
+
+
+_WRITINGS = (
+    lambda u: u.full_name,
+    lambda u: u.name,
+    lambda u: fold(u.name).upper(),
+    lambda u: u.name.replace(" ", ""),
+)
+
+
+@st.composite
+def _addresses(draw: st.DrawFn, gaz: Gazetteer) -> str:
+    """An address of a unit of ``gaz``: some of its ancestors, each written some way."""
+    units = list(gaz)
+    unit = draw(st.sampled_from(units))
+    chain = [unit, *gaz.ancestors(unit.code)]
+    kept = [u for i, u in enumerate(chain) if i == 0 or draw(st.booleans())]
+    if draw(st.booleans()):  # a part from elsewhere in the map
+        kept.insert(draw(st.integers(0, len(kept))), draw(st.sampled_from(units)))
+    return ", ".join(draw(st.sampled_from(_WRITINGS))(u) for u in kept)
+
+
+@settings(max_examples=300)
+@given(
+    gazetteers(max_provinces=3, max_children=3, country=True).flatmap(
+        lambda g: st.tuples(st.just(g), st.lists(_addresses(g), min_size=1, max_size=5))
+    )
+)
+def test_resolve_answers_as_a_scan_of_every_unit(case: tuple[Gazetteer, list[str]]) -> None:
+    gaz, addresses = case
+    for address in addresses:
+        assert _answer(gaz, address) == _scanned(gaz, address), address
+
+
+def test_units_with_broken_parents_lie_under_nothing() -> None:
+    gaz = Gazetteer(
+        "broken",
+        [
+            AdminUnit("01", "Một", "province"),
+            AdminUnit("001", "Hai", "district", "01"),
+            AdminUnit("00001", "Ba", "commune", "001"),
+            AdminUnit("00002", "Ba", "commune", "999"),  # its parent is missing
+            AdminUnit("00003", "Ba", "commune", "00004"),  # these two form a cycle
+            AdminUnit("00004", "Bốn", "commune", "00003"),
+        ],
+    )
+    for address in ("Ba, Một", "Ba, Hai", "Ba", "xã Ba", "Bốn, Ba", "Ba, Bốn", "B a, Hai"):
+        assert _answer(gaz, address) == _scanned(gaz, address), address
+    assert gaz.resolve("Ba, Một").code == "00001"
+
+
+def test_an_ambiguous_name_lists_candidates_whose_parents_are_broken() -> None:
+    gaz = Gazetteer(
+        "broken",
+        [AdminUnit("00001", "Ba", "commune", "001"), AdminUnit("00002", "Ba", "commune", "999")],
+    )
+    with pytest.raises(AmbiguousNameError) as info:
+        gaz.resolve("Ba")
+    assert info.value.candidates == ("00001", "00002")
+    assert "parents not found" in str(info.value)

@@ -27,6 +27,7 @@ from antq_core._dataset.store import (
     ObservationStore,
     Row,
     StoreBuilder,
+    shared_column,
 )
 from antq_core._entities import (
     TEXT_LIMIT,
@@ -245,6 +246,8 @@ class Crosswalk:
         self.coverage_note = coverage_note
         self.notes = {k: tuple(v) for k, v in (notes or {}).items()}
         self._entries = {e.old: e for e in entries}
+        self._unit_refs: dict[str, SubjectRef] = {}  # new unit code -> its subject, made once
+        self._new_names: dict[str, str] = {}  # new unit code -> how remarks name it
         problems = _check_entries(self, "$.entries")
         if problems:
             raise DatasetLoadError(f"crosswalk {id}", problems)
@@ -574,24 +577,37 @@ class _Remapper:
     # -- looking up --------------------------------------------------------
 
     def check(self) -> None:
-        """Every referenced unit is mapped (and, when refusing, none was split)."""
+        """Every referenced unit is mapped (and, when refusing, none was split).
+
+        Each distinct code is checked once; what refers to each (for the error)
+        is worked out only when there is an error to report.
+        """
+        entries = self.cw._entries
+        codes = dict.fromkeys(code for code, _ in self.references(described=False))
+        missing = [c for c in codes if c not in entries]
+        if missing:
+            raise UnmappedUnitError(missing, self.cw.id, self._first_references())
+        if self.on_split != "approximate":
+            split = {
+                c: entries[c].new
+                for c in codes
+                if entries[c].relationship is CrosswalkRelationship.SPLIT
+                and (self.on_split == "refuse" or entries[c].shares is None)
+            }
+            if split:
+                raise SplitUnitError(
+                    split, self._first_references(), shares_missing=self.on_split == "apportion"
+                )
+
+    def _first_references(self) -> dict[str, str]:
+        """For each referenced code, the first thing that refers to it."""
         first: dict[str, str] = {}
         for code, where in self.references():
             first.setdefault(code, where)
-        missing = [c for c in first if c not in self.cw]
-        if missing:
-            raise UnmappedUnitError(missing, self.cw.id, first)
-        if self.on_split != "approximate":
-            split = {
-                c: self.cw.entry(c).new
-                for c in first
-                if self.cw.entry(c).relationship is CrosswalkRelationship.SPLIT
-                and (self.on_split == "refuse" or self.cw.entry(c).shares is None)
-            }
-            if split:
-                raise SplitUnitError(split, first, shares_missing=self.on_split == "apportion")
+        return first
 
-    def references(self) -> Iterator[tuple[str, str]]:
+    def references(self, *, described: bool = True) -> Iterator[tuple[str, str]]:
+        """Each reference to a unit code, with what makes it (``""`` unless ``described``)."""
         ds = self.ds
         if ds.metadata.province is not None:
             yield ds.metadata.province, "the dataset's province"
@@ -606,9 +622,10 @@ class _Remapper:
         for p in ds.participants.values():
             if p.admin_unit is not None:
                 yield p.admin_unit, f"participant {p.id}"
+        unit = SubjectKind.UNIT
         for subject in ds.observations.subjects:
-            if subject.kind is SubjectKind.UNIT:
-                yield subject.id, f"observations of {subject}"
+            if subject.kind is unit:
+                yield subject.id, f"observations of {subject}" if described else ""
 
     def place(self, code: str) -> _Placement:
         """Where a figure or an entity recorded on ``code`` goes: one new unit."""
@@ -681,7 +698,11 @@ class _Remapper:
         return f"{unit.full_name} ({code})" if unit is not None else code
 
     def _new_name(self, code: str) -> str:
-        return f"{self.cw.target.unit(code).full_name} ({code})"
+        names = self.cw._new_names  # the target never changes: each name is written once
+        name = names.get(code)
+        if name is None:
+            name = names[code] = f"{self.cw.target.unit(code).full_name} ({code})"
+        return name
 
     # -- rewriting ---------------------------------------------------------
 
@@ -740,6 +761,55 @@ class _Remapper:
             update["note_vi"] = _joined(person.note_vi, p.remark_vi)
         return person.model_copy(update=update)
 
+    def _subject_table(
+        self, old_subjects: Sequence[SubjectRef], subjects: Interner[SubjectRef]
+    ) -> tuple[list[int], list[_Placement | None], dict[int, CrosswalkEntry], list[str | None]]:
+        """Each old subject placed once, its new subject added to ``subjects``.
+
+        Returns, by old subject code: its new subject code, its placement when
+        that adds a remark, the entries of the subjects apportioned (by code), and
+        the old unit code of each unit subject (``None`` for other subjects).
+        A unit that merged or went on unchanged needs no placement: its one new
+        code, whose subject the crosswalk makes once for all its remaps.
+        """
+        recode: list[int] = []  # old subject code -> new subject code
+        placement: list[_Placement | None] = []  # per old subject, when it adds a remark
+        shares: dict[int, CrosswalkEntry] = {}  # old subject codes apportioned
+        origin_of: list[str | None] = []
+        entries, refs = self.cw._entries, self.cw._unit_refs
+        new_code: dict[str, int] = {}  # new unit code -> its code in ``subjects``
+        unit, apportioning = SubjectKind.UNIT, self.on_split == "apportion"
+        exact_kinds = (CrosswalkRelationship.SAME, CrosswalkRelationship.MERGE)
+        for code, old in enumerate(old_subjects):
+            if old.kind is not unit:
+                recode.append(subjects.add(old))
+                placement.append(None)
+                origin_of.append(None)
+                continue
+            origin_of.append(old.id)
+            e = entries[old.id]  # check() made sure of it
+            if e.relationship in exact_kinds:  # no remark: no placement needed
+                to, p = e.new[0], None
+            elif apportioning and e.shares is not None:
+                shares[code] = e
+                for part in e.new:
+                    subjects.add(SubjectRef(unit, part))
+                recode.append(0)  # every row on it is divided below
+                placement.append(None)
+                continue
+            else:
+                p = self.place(old.id)
+                to = p.codes[0]
+            k = new_code.get(to)
+            if k is None:
+                ref = refs.get(to)
+                if ref is None:
+                    ref = refs[to] = SubjectRef(unit, to)
+                k = new_code[to] = subjects.add(ref)
+            recode.append(k)
+            placement.append(p if p is not None and p.remark is not None else None)
+        return recode, placement, shares, origin_of
+
     def _observations(self) -> ObservationStore:
         """The observations remapped a column at a time.
 
@@ -754,45 +824,28 @@ class _Remapper:
         cols = store.columns()
         texts: Interner[str | None] = Interner(cols.texts)
         subjects: Interner[SubjectRef] = Interner()
-        recode: list[int] = []  # old subject code -> new subject code
-        placement: list[_Placement | None] = []  # per old subject, when it adds a remark
-        shares: dict[int, CrosswalkEntry] = {}  # old subject codes apportioned
-        origin_of: list[str | None] = []
-        for code, old in enumerate(cols.subjects):
-            if old.kind is not SubjectKind.UNIT:
-                recode.append(subjects.add(old))
-                placement.append(None)
-                origin_of.append(None)
-                continue
-            origin_of.append(old.id)
-            e = self.cw.entry(old.id)
-            if self.on_split == "apportion" and e.shares is not None:
-                shares[code] = e
-                for part in e.new:
-                    subjects.add(SubjectRef(SubjectKind.UNIT, part))
-                recode.append(0)  # every row on it is divided below
-                placement.append(None)
-                continue
-            p = self.place(old.id)
-            recode.append(subjects.add(SubjectRef(SubjectKind.UNIT, p.codes[0])))
-            placement.append(p if p.remark is not None else None)
+        recode, placement, shares, origin_of = self._subject_table(cols.subjects, subjects)
         subject = _recoded(cols.subject, recode)
-        qualifier = _copied(cols.qualifier, "B")
-        note = _copied(cols.note, "I")
-        rewritten = _remarked(cols, placement, texts, qualifier, note)
+        remarked = any(p is not None for p in placement)
+        # A store never changes once built: the new one shares the columns that stay the
+        # same (copied only where rows are rewritten).
+        qualifier = (_copied if remarked else shared_column)(cols.qualifier, "B")
+        note = (_copied if remarked else shared_column)(cols.note, "I")
+        rewritten = _remarked(cols, placement, texts, qualifier, note) if remarked else set()
         columns: list[array[int]] = [
-            _copied(cols.metric, "I"),
+            shared_column(cols.metric, "I"),
             subject,
-            _copied(cols.period, "I"),
-            _copied(cols.unit, "H"),
+            shared_column(cols.period, "I"),
+            shared_column(cols.unit, "H"),
             qualifier,
-            _copied(cols.disaggregation, "I"),
-            _copied(cols.source, "I"),
+            shared_column(cols.disaggregation, "I"),
+            shared_column(cols.source, "I"),
             note,
-            _copied(cols.value, "q"),
+            shared_column(cols.value, "q"),
         ]
         exact = dict(cols.exact)
-        origins = _copied(cols.subject, "I")  # the old subject of each row
+        # The old subject of each row, for combine (the same column: never written to).
+        origins = shared_column(cols.subject, "I")
         if shares:
             columns, exact, origins = self._divided(
                 cols, columns, exact, shares=shares, subjects=subjects, texts=texts
@@ -1097,9 +1150,21 @@ def _remarked_numpy(
     t = np.frombuffer(cols.note, dtype=np.uint32)[rows].astype(np.uint64)
     n_texts = len(cols.texts)
     keys = (s * len(cols.qualifiers) + q) * n_texts + t
-    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    new_q = np.zeros(len(distinct), dtype=np.uint8)
-    new_t = np.zeros(len(distinct), dtype=np.uint32)
+    space = len(cols.subjects) * len(cols.qualifiers) * n_texts
+    if space <= _DENSE_KEYS + 4 * len(rows):
+        # Few possible keys (the usual case: few notes): a table over all of them
+        # instead of sorting the rows' keys. Its entries are the first row of each key.
+        at = np.full(space, len(rows), dtype=np.int64)
+        np.minimum.at(at, keys, np.arange(len(rows), dtype=np.int64))
+        present = np.flatnonzero(at < len(rows))
+        first = at[present]
+        code_of = np.zeros(space, dtype=np.int64)
+        code_of[present] = np.arange(len(present))
+        inverse = code_of[keys]
+    else:
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    new_q = np.zeros(len(first), dtype=np.uint8)
+    new_t = np.zeros(len(first), dtype=np.uint32)
     for k in np.argsort(first, kind="stable").tolist():  # as rows meet them
         r = int(first[k])
         new_q[k], new_t[k] = _rewrite(cols, placement, texts, (int(s[r]), int(q[r]), int(t[r])))
@@ -1108,6 +1173,10 @@ def _remarked_numpy(
     q_out[rows] = new_q[inverse]
     t_out[rows] = new_t[inverse]
     return set(t[first].tolist())
+
+
+_DENSE_KEYS: Final = 1 << 20
+"""Keys (subject, qualifier, note) :func:`_remarked_numpy` tables densely rather than sorts."""
 
 
 def _numpy(rows: int) -> Any:
@@ -1120,9 +1189,15 @@ def _recoded(column: memoryview, table: Sequence[int]) -> array[int]:
     np = _numpy(len(column))
     if np is None:
         return array("I", map(table.__getitem__, column))
-    out = array("I")
-    codes = np.frombuffer(column, dtype=np.uint32)
-    out.frombytes(np.asarray(table, dtype=np.uint32)[codes].tobytes())
+    out = array("I", [0]) * len(column)
+    # Gathered straight into the new column: no temporary array, no copy of it. Every
+    # code is an index into ``table`` (one entry per subject), so no index is clipped.
+    np.take(
+        np.asarray(table, dtype=np.uint32),
+        np.frombuffer(column, dtype=np.uint32),
+        out=np.frombuffer(out, dtype=np.uint32),
+        mode="clip",
+    )
     return out
 
 

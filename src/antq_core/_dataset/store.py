@@ -26,6 +26,7 @@ __all__ = [
     "ObservationStore",
     "Row",
     "StoreBuilder",
+    "shared_column",
 ]
 
 _QUALIFIERS: Final = tuple(Qualifier)
@@ -957,6 +958,23 @@ def _appended(column: array[int], codes: Sequence[int]) -> array[int]:
     else:
         column.extend(codes)
     return column
+
+
+def shared_column(view: memoryview, typecode: str) -> array[int]:
+    """The array under ``view``, a column of a built store, for a new store to share.
+
+    A store never changes once built and a builder takes over an array given
+    to it whole (:meth:`StoreBuilder.extend`), so a store derived from another
+    may hold the same array for a column it keeps as it is: no copy, no second
+    column in memory. ``view`` not being a whole array of ``typecode`` (a
+    column of the caller's own) gives a copy.
+    """
+    base = view.obj
+    if type(base) is array and base.typecode == typecode and len(base) == len(view):
+        return base
+    out = array(typecode)
+    out.frombytes(view.cast("B"))
+    return out
 
 
 def _or_zeros(codes: Sequence[int] | None, typecode: str, n: int) -> Sequence[int]:

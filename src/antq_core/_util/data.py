@@ -6,6 +6,9 @@ package (a wheel or a zip) and never from the working directory.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -18,8 +21,10 @@ __all__ = [
     "bundled_bytes",
     "bundled_names",
     "bundled_version",
+    "checked_digest",
     "data_bytes",
     "data_source",
+    "digest",
 ]
 
 DATA: Final[Traversable] = files("antq_core") / "data"
@@ -74,3 +79,31 @@ def bundled_version(kind: str, name: str) -> str:
     if found is None:  # pragma: no cover - the bundled data is checked by the tests
         raise InvalidValueError(f"{kind} file", name, f"no {key} in its first lines")
     return found.group(1)
+
+
+DIGESTS: Final = "digests.json"
+"""The bundled file that records the SHA-256 of the data files the test suite checked."""
+
+
+def digest(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hexadecimal, as :data:`DIGESTS` records it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.cache
+def _digests() -> dict[str, str]:
+    recorded = json.loads(data_bytes(DIGESTS))["sha256"]
+    return {str(k): str(v) for k, v in recorded.items()}
+
+
+def checked_digest(name: str, data: bytes) -> bool:
+    """Whether ``data`` are exactly the bytes of ``data/{name}`` that the test suite checked.
+
+    The tests read each file listed in :data:`DIGESTS` through the library's
+    full checks and assert that its recorded SHA-256 is the file's; a loader may
+    then skip those checks for bytes with that digest. A file edited or
+    corrupted after the package was built has another digest, and is read the
+    checked way (which names every problem).
+    """
+    expected = _digests().get(name)
+    return expected is not None and digest(data) == expected

@@ -259,6 +259,9 @@ class GazetteerDocument(BaseModel):
 
 _DOCUMENT: Final = TypeAdapter(GazetteerDocument)
 
+_Scoped = dict[tuple[str, str], list[str]]
+"""Codes by (the code of a unit above them, a lookup key)."""
+
 
 class Gazetteer:
     """A versioned set of administrative units (danh mục đơn vị hành chính).
@@ -307,16 +310,26 @@ class Gazetteer:
         self.notes = {nfc(k): tuple(nfc(t) for t in v) for k, v in (notes or {}).items()}
         self._units: dict[str, AdminUnit] = {}
         self._duplicates: list[AdminUnit] = []
-        self._children: dict[str | None, list[str]] = {}
-        self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
         for unit in units:
             if unit.code in self._units:
                 self._duplicates.append(unit)
                 continue
             self._units[unit.code] = unit
-            self._children.setdefault(unit.parent, []).append(unit.code)
+        self._caches()
+
+    def _caches(self) -> None:
+        """The indexes built on first use: by parent, by name, by squashed name, ancestries."""
+        self._children_index: dict[str | None, list[str]] | None = None
+        self._by_name_index: dict[tuple[str | None, str], list[str]] | None = None
+        self._keys_of: dict[str, set[str]] = {}  # filled with the index by name
         self._ancestry: dict[str, tuple[str, ...]] = {}
         self._squashed: dict[str, list[str]] | None = None  # built by the first resolve()
+        self._within_index: (
+            tuple[
+                dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]], dict[str, int]
+            ]
+            | None
+        ) = None
 
     def __repr__(self) -> str:
         return f"<Gazetteer {self.version!r}: {len(self._units)} units>"
@@ -364,6 +377,16 @@ class Gazetteer:
         return [self._units[c] for c in self._children.get(code, ())]
 
     @property
+    def _children(self) -> dict[str | None, list[str]]:
+        """Codes by parent code, in the order of the units; built on the first use."""
+        if self._children_index is None:
+            index: dict[str | None, list[str]] = {}
+            for unit in self._units.values():
+                index.setdefault(unit.parent, []).append(unit.code)
+            self._children_index = index
+        return self._children_index
+
+    @property
     def _by_name(self) -> dict[tuple[str | None, str], list[str]]:
         """Codes by (parent, folded name or alias), and by (None, key) for any parent.
 
@@ -372,11 +395,14 @@ class Gazetteer:
         """
         if self._by_name_index is None:
             index: dict[tuple[str | None, str], list[str]] = {}
+            keys_of: dict[str, set[str]] = {}
             for unit in self._units.values():
-                for key in _name_keys(unit):
+                keys = keys_of[unit.code] = _name_keys(unit)
+                for key in keys:
                     index.setdefault((unit.parent, key), []).append(unit.code)
                     if unit.parent is not None:  # a top-level unit is already under None
                         index.setdefault((None, key), []).append(unit.code)
+            self._keys_of = keys_of  # each unit's folded keys, for the other indexes
             self._by_name_index = index
         return self._by_name_index
 
@@ -459,41 +485,84 @@ class Gazetteer:
         return self._units[found[0]]
 
     def _matches(self, part: str, scope: set[str] | None) -> list[str]:
-        """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere)."""
-        by_name = self._by_name
+        """Codes of the units ``part`` may name inside ``scope`` (``None``: anywhere).
+
+        Hash lookups only: by name (then by name without spaces) anywhere, or
+        under each unit of ``scope`` at any depth; the units found are in the
+        gazetteer's order.
+        """
+        units = self._units
         for kinds, name, squashed in _readings(part):
-            for codes in (by_name.get((None, name)), self._squashed_index().get(squashed)):
+            for codes in self._candidates(name, squashed, scope):
                 if not codes:
                     continue
                 found = [
                     code
                     for code in dict.fromkeys(codes)
-                    if (kinds is None or self._units[code].kind_vi in kinds)
-                    and (scope is None or self._inside(code, scope))
+                    if kinds is None or units[code].kind_vi in kinds
                 ]
                 if found:  # a kind word wins over the bare reading; a spelling over spaces
                     return found
         return []
 
-    def _inside(self, code: str, scope: set[str]) -> bool:
-        try:
-            chain = self.lineage(code)
-        except (UnknownAdminUnitError, GazetteerCycleError):
-            return False
-        return any(c in scope for c in chain[1:])
+    def _candidates(
+        self, name: str, squashed: str, scope: set[str] | None
+    ) -> Iterator[list[str] | None]:
+        """The codes with the folded ``name``, then those with the ``squashed`` one, in scope."""
+        if scope is None:
+            yield self._by_name.get((None, name))
+            yield self._squashed_index().get(squashed)
+        else:
+            spelled, flat, position = self._within()
+            yield _under(spelled, scope, name, position)
+            yield _under(flat, scope, squashed, position)
+
+    def _within(self) -> tuple[_Scoped, _Scoped, dict[str, int]]:
+        """Indexes for lookups inside units; built on the first one.
+
+        Codes by (a unit above, at any depth; folded name or alias), the same by
+        squashed name, and each code's position in the gazetteer. A unit whose
+        parents are missing or form a cycle lies under no unit here.
+        """
+        if self._within_index is None:
+            self._by_name  # noqa: B018 - builds the folded keys (folding is the cost)
+            spelled: _Scoped = {}
+            flat: _Scoped = {}
+            for unit in self._units.values():
+                if unit.parent is None:  # a top-level unit lies under nothing
+                    continue
+                try:
+                    above = self.lineage(unit.code)[1:]
+                except (UnknownAdminUnitError, GazetteerCycleError):
+                    continue
+                keys = self._keys_of[unit.code]
+                flat_keys = {_SQUASH.sub("", k) for k in keys}
+                for code in above:
+                    for key in keys:
+                        spelled.setdefault((code, key), []).append(unit.code)
+                    for key in flat_keys:
+                        flat.setdefault((code, key), []).append(unit.code)
+            position = {code: i for i, code in enumerate(self._units)}
+            self._within_index = (spelled, flat, position)
+        return self._within_index
 
     def _squashed_index(self) -> dict[str, list[str]]:
         if self._squashed is None:
+            self._by_name  # noqa: B018 - builds the folded keys
             index: dict[str, list[str]] = {}
-            for unit in self._units.values():
-                for key in {_squash(n) for n in (unit.name, *unit.aliases)}:
-                    index.setdefault(key, []).append(unit.code)
+            for code, keys in self._keys_of.items():  # in the units' order
+                for key in {_SQUASH.sub("", k) for k in keys}:  # _squash, from the folded key
+                    index.setdefault(key, []).append(code)
             self._squashed = index
         return self._squashed
 
     def _describe(self, code: str) -> str:
         unit = self._units[code]
-        above = [u.full_name for u in self.ancestors(code) if u.level is not AdminLevel.COUNTRY]
+        try:
+            chain = self.ancestors(code)
+        except (UnknownAdminUnitError, GazetteerCycleError):  # a candidate with broken parents
+            return f"{unit.full_name} ({code}), parents not found"
+        above = [u.full_name for u in chain if u.level is not AdminLevel.COUNTRY]
         return ", ".join([f"{unit.full_name} ({code})", *above])
 
     def ancestors(self, code: str) -> tuple[AdminUnit, ...]:
@@ -687,6 +756,104 @@ class Gazetteer:
     def dump(self, path: str | Path) -> None:
         """Write the gazetteer as a JSON file that :meth:`load` reads back."""
         atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+
+
+def checked_gazetteer(data: bytes | str) -> Gazetteer | None:
+    """The gazetteer in ``data``, a document already proved valid, read without re-checking it.
+
+    For the bundled files only, whose bytes :func:`~antq_core.bundled_gazetteer`
+    has matched against the SHA-256 recorded in ``data/digests.json``: the test
+    suite reads each of those files through the full checks (pydantic's models,
+    then :class:`AdminUnit`'s converters) and asserts that this function gives
+    the same gazetteer, unit for unit, and that the recorded digests are the
+    files'. So each unit is made from its JSON object as it is (no type, blank
+    or NFC check per field; a national file has ten thousand units and those
+    checks cost twice the parsing). What is still checked here costs little:
+    the header, through its model (sources, dates and notes become the same
+    objects as on the full path), and that no code is given twice. Any
+    surprise (a missing key, a level the enum lacks, a repeated code) returns
+    ``None``, and the caller then reads the file the checked way.
+    """
+    parsed = json.loads(data)
+    if type(parsed) is not dict or type(parsed.get("units")) is not list:
+        return None
+    records: list[dict[str, Any]] = parsed["units"]
+    try:
+        header = _DOCUMENT.validate_python({**parsed, "units": ()})
+    except ValidationError:
+        return None
+    if (header.format, header.format_version) != (GAZETTEER_FORMAT, GAZETTEER_FORMAT_VERSION):
+        return None
+    try:
+        units = _units_of(records)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if len(units) != len(records):  # a code given twice: the checked path keeps the duplicate
+        return None
+    gaz = Gazetteer.__new__(Gazetteer)
+    gaz.version = header.version
+    gaz.title = header.title
+    gaz.valid_from = header.valid_from
+    gaz.valid_to = header.valid_to
+    gaz.sources = header.sources
+    gaz.notes = {nfc(k): v for k, v in header.build_notes.items()}  # the values are NfcStr
+    gaz._units = units  # the constructor's own fields, set in bulk
+    gaz._duplicates = []
+    gaz._caches()
+    return gaz
+
+
+def _units_of(records: list[dict[str, Any]]) -> dict[str, AdminUnit]:
+    """The units of already checked JSON objects, by code, made field by field."""
+    (
+        set_code,
+        set_name,
+        set_parent,
+        set_kind,
+        set_level,
+        set_from,
+        set_to,
+        set_local,
+        set_aliases,
+    ) = _UNIT_SETTERS
+    levels = _LEVEL_BY_VALUE
+    days = _DAYS
+    new = object.__new__
+    units: dict[str, AdminUnit] = {}
+    for record in records:
+        get = record.get
+        unit = new(AdminUnit)
+        code = record["code"]
+        set_code(unit, code)
+        set_name(unit, record["name"])
+        set_parent(unit, get("parent"))
+        set_kind(unit, get("kind_vi"))
+        set_level(unit, levels[record["level"]])
+        day = get("valid_from")
+        set_from(unit, None if day is None else days.get(day) or _checked_day(day))
+        day = get("valid_to")
+        set_to(unit, None if day is None else days.get(day) or _checked_day(day))
+        set_local(unit, get("local", False))
+        set_aliases(unit, tuple(get("aliases", ())))
+        units[code] = unit
+    return units
+
+
+def _checked_day(value: object) -> dt.date:
+    day = _day(value)
+    if not day:
+        raise ValueError(value)
+    return day
+
+
+def _under(
+    index: _Scoped, scope: set[str], key: str, position: Mapping[str, int]
+) -> list[str] | None:
+    """The codes ``index`` has under any unit of ``scope`` for ``key``, in gazetteer order."""
+    if len(scope) == 1:
+        return index.get((next(iter(scope)), key))
+    hits = {code for above in scope for code in index.get((above, key), ())}
+    return sorted(hits, key=position.__getitem__)
 
 
 _UNIT_KEYS: Final = frozenset(AdminUnitRecord.model_fields)
