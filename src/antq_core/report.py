@@ -90,7 +90,7 @@ _WORDS = {
 
 
 DEFAULT_SUPPRESS_BELOW: Final = 5
-"""The report's default threshold: counts of 1 to 4 participants are hidden."""
+"""The report's default threshold, 5, so that counts of 1 to 4 participants are hidden."""
 
 
 def render_report(

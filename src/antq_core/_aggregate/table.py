@@ -330,7 +330,7 @@ class AggregateRow:
 
         With a reporting rate, it follows as ``"reporting"``
         (:meth:`ReportingRate.to_dict <antq_core.ReportingRate.to_dict>`).
-        A suppressed row adds ``"suppressed"`` (the :class:`Suppression`
+        A suppressed row adds ``"suppressed"`` (the :class:`~antq_core.privacy.Suppression`
         code) and writes ``observations`` as ``None``.
         """
         q = self.quantity
