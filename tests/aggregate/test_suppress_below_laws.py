@@ -432,3 +432,50 @@ def test_a_hand_made_table_keeps_its_rows_unmodified() -> None:
             Suppression.COMPLEMENTARY,
         ]
         assert _recoverable_in(table, gazetteer) == []
+
+
+def test_a_district_hidden_alone_is_not_given_away_by_its_communes() -> None:
+    """The case the levels property found when each level was suppressed on its own.
+
+    Commune 1 has 7 then 1 people, commune 2 has 5 in 2016 (k = 6). Suppressed
+    level by level, the district's 2016 + 2017 total stayed known while the
+    communes' 2016 total and commune 1's two years were known too: 13 - 12 = 1.
+    """
+    gazetteer = Gazetteer(
+        "g",
+        [
+            AdminUnit("02", "A", "province"),
+            AdminUnit("100", "B", "district", parent="02"),
+            AdminUnit("00001", "C", "commune", parent="100"),
+            AdminUnit("00002", "D", "commune", parent="100"),
+        ],
+    )
+    figures = [("00001", "2016-03", 7), ("00002", "2016-01", 5), ("00001", "2017-11", 1)]
+    dataset = Dataset(
+        gazetteer=gazetteer,
+        metadata=DatasetMetadata(title_vi="Ba số"),
+        metrics=METRICS,
+        observations=[
+            Observation(
+                metric="helped",
+                subject=SubjectRef(SubjectKind.UNIT, code),
+                period=Period.parse(period),
+                unit=Unit.get("person"),
+                value=n,
+            )
+            for code, period, n in figures
+        ],
+    )
+    for engine in ENGINES:
+        tables = aggregate_rollup(
+            dataset, "helped", by=["commune", "year"], engine=engine, suppress_below=6
+        )
+        cells, forms = _cell_forms(tables, gazetteer, "commune")
+        known = [forms[c] for c in cells if tables[c[0]].rows[c[1]].suppressed is None]
+        for level, table in tables.items():
+            for members in _totals(table, gazetteer).values():
+                total = [sum(col) for col in zip(*(forms[level, i] for i in members), strict=True)]
+                known.append([Fraction(v) for v in total])
+        hidden = [forms[c] for c in cells if tables[c[0]].rows[c[1]].suppressed is not None]
+        assert hidden
+        assert _determined(known, hidden) == []
