@@ -244,7 +244,7 @@ def test_what_the_submodules_export() -> None:
     import antq_core.testing
     import antq_core.text
 
-    assert antq_core.report.__all__ == ["render_report"]
+    assert antq_core.report.__all__ == ["DEFAULT_SUPPRESS_BELOW", "render_report"]
     assert antq_core.testing.__all__ == []
     assert antq_core.io.__all__ == []
     assert antq_core.text.__all__ == [

@@ -13,16 +13,18 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import Initiative, MetricKind, Observation, ParticipantRole, Site
 from antq_core._values.geo import AdminUnit
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.phrases import Lang, check_lang, format_date, format_period, format_quantity
+from antq_core._values.quantity import Quantity
 from antq_core._values.refs import SubjectKind, SubjectRef
-from antq_core.errors import AntqError
+from antq_core.errors import AntqError, InvalidValueError
 
-__all__ = ["render_report"]
+__all__ = ["DEFAULT_SUPPRESS_BELOW", "render_report"]
 
 _WORDS = {
     "vi": {
@@ -44,6 +46,11 @@ _WORDS = {
         "others": "Các mô hình khác được nêu tên (không có số liệu)",
         "exemplars": "Cá nhân điển hình được nêu",
         "names_hidden": "họ tên là dữ liệu cá nhân, không in ra",
+        "fewer_than": "dưới {k} người (số nhỏ được ẩn)",
+        "participants": "Người tham gia (đếm không trùng)",
+        "hidden_note": (
+            "Số người dưới {k} được ẩn để bảo vệ dữ liệu cá nhân (ẩn ô nhỏ): {n} số liệu."
+        ),
         "since_start": "từ khi triển khai ({start}) đến {end}",
         "as_of_day": "tại {date}",
         "no_data": "Không có số liệu.",
@@ -68,6 +75,12 @@ _WORDS = {
         "others": "Other initiatives named (no figures)",
         "exemplars": "Exemplary persons named",
         "names_hidden": "names are personal data and are not printed",
+        "fewer_than": "fewer than {k} (small counts are hidden)",
+        "participants": "Participants (distinct)",
+        "hidden_note": (
+            "Counts of fewer than {k} people are hidden to protect personal data"
+            " (small-cell suppression): {n} count(s)."
+        ),
         "since_start": "since the start ({start}) to {end}",
         "as_of_day": "as of {date}",
         "no_data": "No figures.",
@@ -76,7 +89,13 @@ _WORDS = {
 }
 
 
-def render_report(dataset: Dataset, lang: Lang = "vi") -> str:
+DEFAULT_SUPPRESS_BELOW: Final = 5
+"""The report's default threshold, 5, so that counts of 1 to 4 participants are hidden."""
+
+
+def render_report(
+    dataset: Dataset, lang: Lang = "vi", *, suppress_below: int | None = DEFAULT_SUPPRESS_BELOW
+) -> str:
     """The dataset's summary as text in ``lang`` (``"vi"`` or ``"en"``).
 
     Shows the figures about the province (or whole dataset) first, then each
@@ -84,20 +103,57 @@ def render_report(dataset: Dataset, lang: Lang = "vi") -> str:
     communes they cover, its start, and every figure with its period, unit and
     qualifier; then the initiatives that are only named.
 
-    Participants' names are never printed.
+    Participants' names are never printed. The counts the report makes of
+    participants themselves (the exemplary persons of an initiative, and the
+    distinct participants of each metric counted from participant records)
+    are small-cell suppressed by default: a count from 1 to
+    ``suppress_below - 1`` is printed as "fewer than *k*", and a closing
+    line says how many were hidden. The report prints no total of those
+    counts, so no complementary cell is needed. Figures the dataset states
+    (a source's "29 persons") are printed as stated: they are published
+    aggregates, not counts of the participant records.
+
+    >>> from antq_core import sample
+    >>> text = render_report(sample(), "en")
+    >>> "Exemplary persons named: fewer than 5 (small counts are hidden)" in text
+    True
+    >>> print(text.splitlines()[-1])  # doctest: +NORMALIZE_WHITESPACE
+    Counts of fewer than 5 people are hidden to protect personal data
+    (small-cell suppression): 1 count(s).
+    >>> "Exemplary persons named: 3" in render_report(sample(), "en", suppress_below=None)
+    True
+
+    Args:
+        dataset: The data.
+        lang: ``"vi"`` or ``"en"``.
+        suppress_below: The smallest count of participants printed (at least
+            1); ``None`` prints every count. Default: 5.
 
     Raises:
-        InvalidValueError: ``lang`` is not ``"vi"`` or ``"en"``.
+        InvalidValueError: ``lang`` is not ``"vi"`` or ``"en"``, or
+            ``suppress_below`` is not ``None`` or a whole number of at least 1.
     """
     check_lang(lang)
-    return "\n".join(_Report(dataset, lang).lines()) + "\n"
+    if suppress_below is not None and (type(suppress_below) is not int or suppress_below < 1):
+        reason = "give a whole number of at least 1, or None to print every count"
+        raise InvalidValueError("suppress_below", suppress_below, reason)
+    return "\n".join(_Report(dataset, lang, suppress_below).lines()) + "\n"
 
 
 class _Report:
-    def __init__(self, dataset: Dataset, lang: Lang) -> None:
+    def __init__(self, dataset: Dataset, lang: Lang, below: int | None) -> None:
         self.ds = dataset
         self.lang: Lang = lang
         self.w = _WORDS[lang]
+        self.below = below
+        self.hidden = 0
+
+    def _people(self, n: int) -> str | None:
+        """``n`` participants in words, or ``None`` when the count is to be hidden."""
+        if self.below is not None and 0 < n < self.below:
+            self.hidden += 1
+            return None
+        return format_quantity(Quantity(n, "person"), self.lang)
 
     def lines(self) -> Iterable[str]:
         ds, w, vi = self.ds, self.w, self.lang == "vi"
@@ -128,6 +184,9 @@ class _Report:
             for initiative in named:
                 yield f"  - {self._name(initiative)}"
         yield from self._other_figures(described)
+        if self.hidden:
+            yield ""
+            yield self.w["hidden_note"].format(k=self.below, n=self.hidden)
 
     def _other_figures(self, described: list[Initiative]) -> Iterable[str]:
         """Every figure the sections above did not show, by subject: none is left out."""
@@ -137,13 +196,26 @@ class _Report:
         if province is not None:
             shown.add(SubjectRef(SubjectKind.UNIT, province.code))
         rest = [s for s in ds.observations.subjects if s not in shown]
-        if not rest:
+        people: dict[str, set[str]] = {}
+        if self.below is not None:
+            # Participant records are counted, not listed one by one: distinct people per metric.
+            for subject in [s for s in rest if s.kind is SubjectKind.PARTICIPANT]:
+                for o in ds.observations_of(subject):
+                    people.setdefault(o.metric, set()).add(subject.id)
+            rest = [s for s in rest if s.kind is not SubjectKind.PARTICIPANT]
+        if not rest and not people:
             return
         yield ""
         yield f"{self.w['other_figures']}:"
         for subject in rest:
             yield f"  {self._subject_label(subject)}"
             yield from self._figures(ds.observations_of(subject), indent="    ")
+        if people:
+            yield f"  {self.w['participants']}"
+            for metric_id in sorted(people):
+                count = self._people(len(people[metric_id]))
+                shown_count = count or self.w["fewer_than"].format(k=self.below)
+                yield f"    - {self._metric_name(metric_id)}: {shown_count}"
 
     def _subject_label(self, subject: SubjectRef) -> str:
         ds = self.ds
@@ -220,7 +292,12 @@ class _Report:
             if p.initiative == initiative.id and ParticipantRole.EXEMPLAR in p.roles
         ]
         if exemplars:
-            yield f"   {w['exemplars']}: {len(exemplars)} ({w['names_hidden']})"
+            count = self._people(len(exemplars))
+            if count is None:
+                small = w["fewer_than"].format(k=self.below)
+                yield f"   {w['exemplars']}: {small}; {w['names_hidden']}"
+            else:
+                yield f"   {w['exemplars']}: {len(exemplars)} ({w['names_hidden']})"
 
     def _site(self, site: Site) -> Iterable[str]:
         ds, w = self.ds, self.w

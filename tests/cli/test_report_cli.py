@@ -157,3 +157,93 @@ def test_any_dataset_can_be_reported_without_printing_names(ds: Dataset) -> None
         text = render_report(ds, lang)
         assert text.endswith("\n")
         assert "Secret Name" not in text
+
+
+# -- small counts of participants ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "hidden", "note"),
+    [
+        (
+            "en",
+            "Exemplary persons named: fewer than 5",
+            "Counts of fewer than 5 people are hidden",
+        ),
+        ("vi", "Cá nhân điển hình được nêu: dưới 5 người", "Số người dưới 5 được ẩn"),
+    ],
+)
+def test_the_report_hides_small_counts_of_participants_by_default(
+    capsys: pytest.CaptureFixture[str], lang: str, hidden: str, note: str
+) -> None:
+    out = _report(capsys, "--lang", lang)
+    assert hidden in out
+    assert out.rstrip().endswith("1 count(s).") or out.rstrip().endswith("1 số liệu.")
+    assert note in out.splitlines()[-1]
+    assert ": 3 (" not in out  # the three exemplars are not counted aloud
+    # 0 turns it off; a threshold at or below the count shows it.
+    for k in ("0", "3"):
+        shown = _report(capsys, "--lang", lang, "--suppress-below", k)
+        assert hidden not in shown
+        assert note not in shown
+        assert ": 3 (" in shown
+    # The command prints what the function returns.
+    assert out == render_report(antq_core.sample(), lang)
+    assert _report(capsys, "--lang", lang, "--suppress-below", "0") == render_report(
+        antq_core.sample(),
+        lang,
+        suppress_below=None,
+    )
+
+
+@pytest.mark.parametrize("k", ["-1", "x", "2.5"])
+def test_a_bad_threshold_is_a_usage_error(k: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--suppress-below", k])
+    assert info.value.code == 2
+    assert "--suppress-below" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", [0, -3, 2.5, True, "5"])
+def test_render_report_checks_its_threshold(lai_chau: Dataset, k: object) -> None:
+    with pytest.raises(InvalidValueError, match="suppress_below"):
+        render_report(lai_chau, "en", suppress_below=k)
+
+
+def _with_people(lai_chau: Dataset, n: int) -> Dataset:
+    """The sample with ``n`` participant records counted by a distinct-people metric."""
+    people = [
+        antq_core.Participant(id=f"p{i}", roles=["released_prisoner"], admin_unit="03589.01")
+        for i in range(n)
+    ]
+    records = [
+        antq_core.Observation.model_validate(
+            {
+                "metric": "released_prisoners_supported_distinct",
+                "subject": f"participant:p{i}",
+                "period": "2017",
+                "unit": "person",
+                "value": 1,
+            }
+        )
+        for i in range(n)
+    ]
+    return lai_chau.replace(
+        participants=[*lai_chau.participants.values(), *people],
+        observations=[*lai_chau.observations, *records],
+    )
+
+
+def test_participant_records_are_counted_not_listed(lai_chau: Dataset) -> None:
+    few, many = _with_people(lai_chau, 3), _with_people(lai_chau, 7)
+    text = render_report(few, "en")
+    assert "participant:p" not in text
+    assert "Participants (distinct)" in text
+    assert "fewer than 5 (small counts are hidden)" in text.split("Participants (distinct)")[1]
+    assert text.splitlines()[-1].endswith("2 count(s).")  # the exemplars and these three
+    text = render_report(many, "en")
+    assert "participant:p" not in text
+    assert text.split("Participants (distinct)")[1].splitlines()[1].endswith(": 7 persons")
+    assert text.splitlines()[-1].endswith("1 count(s).")
+    # Off: each record is printed under its subject, as before.
+    assert "participant:p0" in render_report(few, "en", suppress_below=None)

@@ -16,7 +16,7 @@ from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.space import SpaceOverlap, settle_space
-from antq_core._aggregate.suppress import parents_in, suppress_table
+from antq_core._aggregate.suppress import parents_in, suppress_levels, suppress_table
 from antq_core._aggregate.table import (
     AggregateRow,
     AggregateTable,
@@ -284,17 +284,16 @@ def aggregate_rollup(
     picked = select_engine(engine, leaf)
     scan = picked.scan(scanning)
     tables = {
-        level: _suppressed(
-            dataset,
-            (
-                finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
-                if settled[level] is plan
-                else finish(settled[level], picked.scan(settled[level]), picked.name)
-            ),
-            suppress_below,
+        level: (
+            finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+            if settled[level] is plan
+            else finish(settled[level], picked.scan(settled[level]), picked.name)
         )
         for level, plan in plans.items()
     }
+    if suppress_below is not None:
+        # Together: a level's cells are the totals of the level below.
+        tables = suppress_levels(tables, suppress_below, dataset)
     if reporting is None:
         return tables
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -29,6 +30,7 @@ __all__ = [
     "Suppression",
     "WithheldTotal",
     "parents_in",
+    "suppress_levels",
     "suppress_small_counts",
     "suppress_table",
 ]
@@ -249,9 +251,22 @@ def _suppress(
     metrics: Iterable[str] | None,
     parents: Mapping[str, Mapping[str, str]] | None,
 ) -> tuple[dict[int, Suppression], tuple[WithheldTotal, ...]]:
+    _check_threshold(threshold)
+    values = _people_values(table, metrics)
+    lines = _lines(table.rows, values, table.by, parents or {})
+    status, withheld = _protect(values, lines, threshold)
+    held = tuple(WithheldTotal(line[0], line[1], dict(line[2])) for line in sorted(withheld))
+    return status, held
+
+
+def _check_threshold(threshold: int) -> None:
     # Callers are not always type-checked: a float or a bool is refused here.
     if type(threshold) is not int or threshold < 1:
         raise InvalidValueError("threshold", threshold, "give a whole number of at least 1")
+
+
+def _people_values(table: AggregateTable, metrics: Iterable[str] | None) -> dict[int, int]:
+    """The protected cells of ``table`` (by row index) and their counts of people."""
     wanted = None if metrics is None else frozenset(metrics)
     values: dict[int, int] = {}
     for i, row in enumerate(table.rows):
@@ -268,10 +283,89 @@ def _suppress(
             reason = "a count of people is a whole number of at least 0"
             raise InvalidValueError(f"value of row {i} ({row.metric})", value, reason)
         values[i] = int(value)
-    lines = _lines(table.rows, values, table.by, parents or {})
-    status, withheld = _protect(values, lines, threshold)
-    held = tuple(WithheldTotal(line[0], line[1], dict(line[2])) for line in sorted(withheld))
-    return status, held
+    return values
+
+
+def suppress_levels(
+    tables: Mapping[str, AggregateTable], threshold: int, dataset: Dataset
+) -> dict[str, AggregateTable]:
+    """The tables of :func:`~antq_core.aggregate_rollup`, suppressed together.
+
+    Each level's cells are protected against its own row, column, grand and
+    parent totals, as :func:`suppress_table` does; and since a reader holds
+    every level, a cell of a level is also the total of its cells one level
+    down (when the values say so: nothing anchored between them). Those
+    identities join the totals, so that no hidden cell of any level follows
+    from the published cells of all levels together.
+    """
+    _check_threshold(threshold)
+    gazetteer = dataset.gazetteer
+    names = list(tables)
+    offset: dict[str, int] = {}
+    values: dict[int, int] = {}
+    lines: dict[Any, list[int]] = {}
+    for name in names:
+        table = tables[name]
+        base = offset[name] = sum(len(tables[n].rows) for n in names[: names.index(name)])
+        local = _people_values(table, None)
+        values.update({base + i: v for i, v in local.items()})
+        for line, cells in _lines(
+            table.rows, local, table.by, parents_in(dataset, table.by)
+        ).items():
+            lines[(name, *line)] = [base + i for i in cells]
+    identities: dict[Any, int] = {}
+    for upper, lower in itertools.pairwise(names):
+        above, below = tables[upper], tables[lower]
+        cell_of: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        for i in range(len(above.rows)):
+            if offset[upper] + i in values:
+                row = above.rows[i]
+                keys = tuple((k, str(v)) for k, v in row.keys.items())
+                cell_of[row.metric, keys] = offset[upper] + i
+        children: dict[int, list[int]] = {}
+        for i in range(len(below.rows)):
+            if offset[lower] + i not in values:
+                continue
+            row = below.rows[i]
+            unit = gazetteer.ancestor_at(str(row.keys[lower]), upper)
+            if unit is None:
+                continue
+            keys = tuple(
+                (upper, unit.code) if k == lower else (k, str(v)) for k, v in row.keys.items()
+            )
+            parent = cell_of.get((row.metric, keys))
+            if parent is not None:
+                children.setdefault(parent, []).append(offset[lower] + i)
+        for parent, cells in children.items():
+            # An identity only where nothing else adds to the parent (or nothing known does).
+            if values[parent] == sum(values[c] for c in cells):
+                key = ("identity", upper, parent)
+                lines[key] = [parent, *cells]
+                identities[key] = parent
+    status, withheld = _protect(values, lines, threshold, identities)
+    result: dict[str, AggregateTable] = {}
+    for name in names:
+        table, base = tables[name], offset[name]
+        rows = tuple(
+            attrs.evolve(row, quantity=None, suppressed=status[base + i])
+            if base + i in status
+            else row
+            for i, row in enumerate(table.rows)
+        )
+        held = tuple(
+            WithheldTotal(line[1], line[2], dict(line[3]))
+            for line in sorted(w for w in withheld if w[0] == name)
+        )
+        result[name] = AggregateTable(
+            rows=rows,
+            by=tuple(table.by),
+            engine=table.engine,
+            unplaceable=table.unplaceable,
+            list_excluded=lambda table=table: table.excluded,  # type: ignore[misc]
+            suppressed_below=threshold,
+            withheld=held,
+        )
+    return result
 
 
 def _lines(
@@ -296,17 +390,27 @@ def _lines(
 
 
 def _protect(
-    values: Mapping[int, int], lines: Mapping[_Line, list[int]], threshold: int
-) -> tuple[dict[int, Suppression], set[_Line]]:
+    values: Mapping[int, int],
+    lines: Mapping[Any, list[int]],
+    threshold: int,
+    identities: Mapping[Any, int] | None = None,
+) -> tuple[dict[int, Suppression], set[Any]]:
+    """Which cells to hide, and which totals to withhold.
+
+    ``lines`` are the groups of cells whose total a reader may know; those
+    in ``identities`` are not totals but facts (a parent cell, given as the
+    value, equals the sum of the other cells), which cannot be withheld.
+    """
+    facts = identities or {}
     status = {i: Suppression.PRIMARY for i, v in values.items() if 0 < v < threshold}
-    withheld: set[_Line] = set()
+    withheld: set[Any] = set()
     if not status:
         return status, withheld
-    lines_of: dict[int, list[_Line]] = {}
+    lines_of: dict[int, list[Any]] = {}
     for line, cells in lines.items():
         for i in cells:
             lines_of.setdefault(i, []).append(line)
-    order = sorted(lines)
+    order = sorted(lines, key=repr)
     while True:
         changed = False
         for line in order:
@@ -315,29 +419,66 @@ def _protect(
             if sum(i in status for i in lines[line]) != 1:
                 continue
             # One hidden cell in a published total: hide another, or withhold the total.
-            if not _hide_one_more(line, lines, values, status, withheld):
+            if _hide_one_more(line, lines, values, status, withheld):
+                changed = True
+            elif line not in facts:
                 withheld.add(line)
-            changed = True
+                changed = True
         if changed:
             continue
-        exposed = _determined(status, lines, withheld)
+        exposed = _determined(status, lines, withheld, facts)
         if not exposed:
             return status, withheld
-        cell = min(exposed)
-        if not any(
+        if not _cover(
+            sorted(exposed),
+            lines=lines,
+            lines_of=lines_of,
+            values=values,
+            status=status,
+            withheld=withheld,
+            facts=facts,
+        ):
+            # Only facts give them away: withhold every total holding a hidden cell (the facts
+            # left then give a cell away only alone among published cells, which the first
+            # step mends by hiding one of those).
+            withheld.update(
+                line
+                for line, cells in lines.items()
+                if line not in facts and any(i in status for i in cells)
+            )
+
+
+def _cover(
+    exposed: Sequence[int],
+    *,
+    lines: Mapping[Any, list[int]],
+    lines_of: Mapping[int, list[Any]],
+    values: Mapping[int, int],
+    status: dict[int, Suppression],
+    withheld: set[Any],
+    facts: Mapping[Any, int],
+) -> bool:
+    """Protect the first exposed cell that can be: hide one more beside it, or withhold."""
+    for cell in exposed:
+        if any(
             _hide_one_more(line, lines, values, status, withheld)
             for line in lines_of[cell]
             if line not in withheld
         ):
-            withheld.update(lines_of[cell])
+            return True
+        more = {line for line in lines_of[cell] if line not in facts and line not in withheld}
+        if more:
+            withheld.update(more)
+            return True
+    return False
 
 
 def _hide_one_more(
-    line: _Line,
-    lines: Mapping[_Line, list[int]],
+    line: Any,
+    lines: Mapping[Any, list[int]],
     values: Mapping[int, int],
     status: dict[int, Suppression],
-    withheld: set[_Line],
+    withheld: set[Any],
 ) -> bool:
     """Hide the smallest published cell of at least one person in ``line``; whether one was."""
     if line in withheld:
@@ -351,15 +492,17 @@ def _hide_one_more(
 
 def _determined(
     status: Mapping[int, Suppression],
-    lines: Mapping[_Line, list[int]],
-    withheld: set[_Line],
+    lines: Mapping[Any, list[int]],
+    withheld: set[Any],
+    facts: Mapping[Any, int],
 ) -> list[int]:
-    """Hidden cells whose value follows from the published totals and cells.
+    """Hidden cells whose value follows from the published totals, cells and facts.
 
     Each published total gives one equation: the sum of its hidden cells is
-    known. A hidden cell is determined exactly when its unit vector lies in the
-    span of those equations; in reduced row echelon form, when its column is a
-    pivot whose row has no other entry.
+    known; each fact, that its parent cell less the others is known. A hidden
+    cell is determined exactly when its unit vector lies in the span of those
+    equations; in reduced row echelon form, when its column is a pivot whose
+    row has no other entry.
     """
     hidden = sorted(status)
     column = {cell: j for j, cell in enumerate(hidden)}
@@ -367,7 +510,12 @@ def _determined(
     for line, cells in lines.items():
         if line in withheld:
             continue
-        row = {column[i]: Fraction(1) for i in cells if i in column}
+        parent = facts.get(line)
+        row = {
+            column[i]: Fraction(1 if parent is None or i == parent else -1)
+            for i in cells
+            if i in column
+        }
         if row:
             equations.append(row)
     pivots: dict[int, dict[int, Fraction]] = {}

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
+from itertools import repeat
 from typing import Any, Final
 
 from antq_core.errors import Problem, safe_repr
@@ -58,9 +59,16 @@ def members_written(text: str | bytes, start: int = 0, end: int | None = None) -
 
 
 def rows_kept(rows: Sequence[Mapping[str, object]]) -> int:
-    """Members of observation rows (flat but for ``disaggregation``), quickly."""
-    nested = sum(len(p) for row in rows if isinstance(p := row.get("disaggregation"), dict))
-    return sum(map(len, rows)) + nested
+    """Members of observation rows (flat but for ``disaggregation``), quickly.
+
+    Every loop runs in C (``map``, ``filter``): a Python loop over a million
+    rows cost about twice as much. A ``disaggregation`` that is not an object
+    (which validated rows never hold) is counted by its length too: any
+    disagreement sends the caller to the exact parse, never past it.
+    """
+    # Rows are dicts (validated TypedDicts): ``dict.get`` is the C method, no Python call.
+    parts: Iterable[Sized] = filter(None, map(dict.get, rows, repeat("disaggregation")))  # type: ignore[arg-type]
+    return sum(map(len, rows)) + sum(map(len, parts))
 
 
 class _Repeated(dict[str, Any]):
