@@ -17,6 +17,7 @@ from antq_core._aggregate import (  # noqa: F401 - register the engines
 )
 from antq_core._aggregate.columnar import finish
 from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
+from antq_core._aggregate.parquet import aggregate_parquet
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.space import SpaceOverlap, settle_space
@@ -47,6 +48,7 @@ __all__ = [
     "SpaceSource",
     "Unplaceable",
     "aggregate",
+    "aggregate_parquet",
     "aggregate_rollup",
 ]
 

@@ -87,14 +87,14 @@ def scan_relation(
     *,
     aside: Mapping[int, Number] | None = None,
     value_of: Callable[[Any], Number] = number,
-) -> tuple[Scan, dict[PickCell, tuple[int, Number, int, int]]]:
+) -> tuple[Scan, dict[PickCell, tuple[int, Number, int, int, int]]]:
     """The cells of ``plan`` from the relation ``obs`` of ``con`` (see :mod:`._sql`).
 
     ``aside``: row -> value of the rows whose ``value`` in ``obs`` is 0 but
     whose value is this (the in-memory store's decimals and huge integers).
 
     Returns the scan, and per pick cell the chosen row's (row id, value,
-    unit, qualifier), for callers whose rows are not in ``plan.columns``.
+    unit, qualifier, period), for callers whose rows are not in ``plan.columns``.
     """
     pa = require("pyarrow", EXTRA)
     _lookups(pa, con, plan)
@@ -121,15 +121,15 @@ def scan_relation(
                 None if high is None else value_of(high),
             )
     picks: dict[PickCell, int] = {}
-    chosen: dict[PickCell, tuple[int, Number, int, int]] = {}
+    chosen: dict[PickCell, tuple[int, Number, int, int, int]] = {}
     ties: set[PickCell] = set()
     for kind, rank in ((ScanKind.LAST, "last_rank"), (ScanKind.FIRST, "first_rank")):
         if scans[kind]:
             rows = con.execute(sql.picks(scans[kind], rank)).fetchall()
-            for m, s, b, d, row, value, u, q, tied in rows:
+            for m, s, b, d, row, value, u, q, p, tied in rows:
                 key = (m, s, b, d)
                 picks[key] = row
-                chosen[key] = (row, value_of(value), u, q)
+                chosen[key] = (row, value_of(value), u, q, p)
                 if tied:
                     ties.add(key)
     if aside:
@@ -137,7 +137,7 @@ def scan_relation(
     reported: dict[int, set[int]] = {}
     for s, p in con.execute(sql.REPORTED).fetchall():
         reported.setdefault(s, set()).add(p)
-    (repeated,) = con.execute(sql.REPEATED).fetchone()
+    ((repeated,),) = con.execute(sql.REPEATED).fetchall()
     scan = Scan(
         sums=sums,
         series=series,

@@ -31,17 +31,20 @@ PostgreSQL and Spark SQL too (see ``docs/performance.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
     "REPEATED",
     "REPORTED",
     "code_list",
-    "lookup_rows",
+    "excluded_rows",
+    "overlap_rows",
     "picks",
+    "repeated_rows",
     "series",
     "sums",
+    "unplaceable_rows",
 ]
 
 _PLACE: Final = (
@@ -75,7 +78,7 @@ def series(metrics: Iterable[int], *, skip: str = "") -> str:
     value = f"CASE WHEN {skip} THEN NULL ELSE o.value END" if skip else "o.value"
     # Only our own names and integer codes go into the text: nothing to inject.
     return (
-        "SELECT o.metric, o.subject, p.bucket, o.disaggregation, o.unit, o.qualifier,"  # noqa: S608
+        "SELECT o.metric, o.subject, p.bucket, o.disaggregation, o.unit, o.qualifier,"
         f" SUM(o.value) AS total, COUNT(*) AS n, MIN({value}) AS low, MAX({value}) AS high "
         "FROM obs o JOIN period_bucket p ON p.period = o.period"
         f" WHERE o.metric IN {code_list(metrics)}"
@@ -96,10 +99,10 @@ def picks(metrics: Iterable[int], rank: str) -> str:
         raise ValueError(msg)
     series_key = "o.metric, o.subject, p.bucket, o.disaggregation"
     return (
-        "SELECT metric, subject, bucket, disaggregation, row_id, value, unit, qualifier,"  # noqa: S608
+        "SELECT metric, subject, bucket, disaggregation, row_id, value, unit, qualifier, period,"
         " CASE WHEN same > 1 THEN 1 ELSE 0 END AS tied FROM ("
         "SELECT o.metric, o.subject, p.bucket, o.disaggregation, o.row_id, o.value, o.unit,"
-        f" o.qualifier, ROW_NUMBER() OVER (PARTITION BY {series_key}"
+        f" o.qualifier, o.period, ROW_NUMBER() OVER (PARTITION BY {series_key}"
         f" ORDER BY p.{rank} DESC, o.row_id ASC) AS pick,"
         f" COUNT(*) OVER (PARTITION BY {series_key}, o.period) AS same "
         "FROM obs o JOIN period_bucket p ON p.period = o.period"
@@ -118,6 +121,66 @@ REPEATED: Final = (
 """How many (metric, subject, period, disaggregation) keys more than one row shares."""
 
 
-def lookup_rows(plan_codes: Sequence[int], *more: Sequence[int]) -> list[tuple[int, ...]]:
-    """``(code, plan_codes[code], more[0][code], ...)`` per code: a lookup table's rows."""
-    return [(i, *values) for i, values in enumerate(zip(plan_codes, *more, strict=True))]
+# -- rows the finishing step reads one by one ------------------------------------------
+#
+# These select ``row_id`` only, a superset of the rows the finishing step looks at
+# (it decides); they read two more tables: ``subject_kind(subject, person)``, 1 for
+# participants, and ``slice_of(disaggregation, slice)``, :attr:`Plan.slice_of`.
+
+_CODES: Final = (
+    "FROM obs o"
+    " JOIN subject_group g ON g.subject = o.subject"
+    " JOIN period_bucket p ON p.period = o.period"
+    " JOIN slice_of c ON c.disaggregation = o.disaggregation"
+)
+
+
+def unplaceable_rows(metrics: Iterable[int], distinct: Iterable[int]) -> str:
+    """Rows that may be unplaceable: a reason code, or a distinct count not about a person."""
+    distinct = sorted(distinct)
+    not_a_person = ""
+    if distinct:
+        not_a_person = (
+            f" OR (o.metric IN {code_list(distinct)} AND o.subject IN"
+            " (SELECT subject FROM subject_kind WHERE person = 0))"
+        )
+    return (
+        f"SELECT o.row_id {_CODES} WHERE o.metric IN {code_list(metrics)}"
+        " AND g.grp <> -1 AND p.bucket <> -1 AND c.slice <> -1"
+        f" AND (g.grp < -1 OR p.bucket < -1 OR c.slice < -1{not_a_person})"
+    )
+
+
+def repeated_rows(metrics: Iterable[int]) -> str:
+    """Rows sharing metric, subject, period and breakdown with another row."""
+    key = ("metric", "subject", "period", "raw_disaggregation")
+    on = " AND ".join(f"k.{c} = o.{c}" for c in key)
+    return (
+        f"SELECT o.row_id FROM obs o JOIN (SELECT {', '.join(key)} FROM obs"
+        f" WHERE metric IN {code_list(metrics)} GROUP BY {', '.join(key)}"
+        f" HAVING COUNT(*) > 1) k ON {on}"
+    )
+
+
+def overlap_rows(metrics: Iterable[int]) -> str:
+    """Rows of series with two periods of ``overlap_period(period)`` in one bucket."""
+    key = "o.metric, o.subject, o.raw_disaggregation, p.bucket"
+    rows = (
+        "FROM obs o JOIN period_bucket p ON p.period = o.period"
+        f" WHERE o.metric IN {code_list(metrics)} AND p.bucket >= 0"
+    )
+    return (
+        f"SELECT o.row_id {rows} AND ({key}) IN (SELECT {key} {rows}"
+        " AND o.period IN (SELECT period FROM overlap_period)"
+        f" GROUP BY {key} HAVING COUNT(DISTINCT o.period) > 1)"
+    )
+
+
+def excluded_rows(metrics: Iterable[int], picked: Iterable[int]) -> str:
+    """Rows that may be excluded: placed, and left out by their breakdown, or a pick's series."""
+    picked = sorted(picked)
+    series = f" OR o.metric IN {code_list(picked)}" if picked else ""
+    return (
+        f"SELECT o.row_id {_CODES} WHERE o.metric IN {code_list(metrics)}"
+        f" AND g.grp >= 0 AND p.bucket >= 0 AND (c.slice < 0{series})"
+    )

@@ -1,0 +1,502 @@
+"""Aggregation over Parquet files on DuckDB, without loading the observations.
+
+The files are the table :func:`antq_core.io.frames.write_parquet` writes (one
+row per observation, labels as text, exact decimal values). The entities
+(gazetteer, metrics, sites, people...) are small and come from a
+:class:`~antq_core.Dataset`; the observations stay in the files and DuckDB
+reads them, out of core, as often as a query needs them.
+
+How it keeps the semantics of :func:`~antq_core.aggregate`, without a second
+copy of them:
+
+1. **Tables, not rows.** DuckDB lists the distinct metrics, subjects,
+   periods, units and breakdowns of the files. They become the shared tables
+   of an :class:`~antq_core.ObservationStore` with no rows, and the plan
+   (:func:`._plan.make_plan`) resolves them as it resolves any store's.
+2. **The scan** is the SQL of :mod:`._sql`, the same the DuckDB engine runs
+   in memory, over a view ``obs`` that joins each Parquet row's labels to
+   those tables' codes.
+3. **The finish** is :func:`._finish.finish`, on a store that holds only the
+   rows it reads one by one: the chosen row of each stock series, and the
+   rows that may be unplaceable, repeated or overlapping (DuckDB finds them;
+   they are few unless the data are at fault). Their row indexes are the
+   rows' positions in the files, in the order given, as they are positions
+   in :attr:`Dataset.observations <antq_core.Dataset.observations>` for a
+   dataset written with ``write_parquet``. Excluded rows are found the same
+   way when :attr:`AggregateTable.excluded` is first read.
+
+What this path refuses (:class:`~antq_core.errors.UnsupportedAggregationError`)
+rather than answer differently: breakdowns finer than the grouping among the
+requested metrics' rows (the in-memory path decides per figure which parts
+stand for it), figures of units that may enclose others' (``space_overlap``),
+``reporting=`` (it needs the forms' submissions), values written as strings
+(``values="string"``), and files that lack a column of the written table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from antq_core._aggregate import sql
+from antq_core._aggregate.columnar import finish
+from antq_core._aggregate.duckdb_engine import EXTRA, connect, number, scan_relation
+from antq_core._aggregate.engine import PickCell, Scan
+from antq_core._aggregate.finish import finish_rows
+from antq_core._aggregate.plan import Plan, make_plan
+from antq_core._aggregate.semantics import ScanKind
+from antq_core._aggregate.space import SpaceOverlap, enclosing_pairs
+from antq_core._aggregate.suppress import parents_in, suppress_table
+from antq_core._aggregate.table import AggregateTable, Excluded
+from antq_core._dataset.dataset import Dataset
+from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, ObservationStore, StoreBuilder
+from antq_core._entities import AggregationType
+from antq_core._util.extras import require
+from antq_core._values.groups import UnitGroupSet
+from antq_core._values.period import Period
+from antq_core._values.quantity import Number, Qualifier, Unit
+from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
+from antq_core.errors import (
+    InvalidValueError,
+    OverlappingPeriodsError,
+    UnsupportedAggregationError,
+    enum_member,
+)
+
+__all__ = ["aggregate_parquet"]
+
+_NEEDED: Final = ("metric", "subject_kind", "subject_id", "period", "value", "unit", "qualifier")
+_CATEGORY: Final = "by_"
+_ROW: Final = "row_id, metric, subject, period, disaggregation, unit, qualifier, value"
+
+
+def _files(source: str | Path | Iterable[str | Path]) -> list[str]:
+    """The Parquet files, in order: one file, a directory's ``*.parquet`` sorted, or a list."""
+    items = [source] if isinstance(source, str | Path) else list(source)
+    found: list[str] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found += [str(p) for p in sorted(path.glob("*.parquet"))]
+        elif path.is_file():
+            found.append(str(path))
+        else:
+            raise InvalidValueError("source", str(item), "no such Parquet file or directory")
+    if not found:
+        raise InvalidValueError("source", [str(i) for i in items], "no Parquet file found")
+    return found
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (file paths are the caller's: quotes are doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _Source:
+    """The Parquet files in one DuckDB connection: their tables, codes and the ``obs`` view."""
+
+    def __init__(self, con: Any, files: Sequence[str]) -> None:
+        self.con = con
+        self.files = files
+        listed = "[" + ", ".join(_literal(f) for f in files) + "]"
+        self.read = f"read_parquet({listed}, filename = true, file_row_number = true)"
+        columns = {
+            name: kind
+            for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {self.read}").fetchall()
+        }
+        missing = [c for c in _NEEDED if c not in columns]
+        if missing:
+            raise UnsupportedAggregationError(
+                "Parquet files without the columns of write_parquet",
+                f"{', '.join(files)}: no column {', '.join(missing)}",
+            )
+        kind = str(columns["value"]).upper()
+        if not (
+            kind.startswith("DECIMAL") or kind in {"BIGINT", "INTEGER", "HUGEINT", "SMALLINT"}
+        ):
+            raise UnsupportedAggregationError(
+                f"a value column of type {kind}",
+                "write the files with write_parquet(..., values='decimal') (the default):"
+                " values must be exact numbers",
+            )
+        scale = 0
+        if kind.startswith("DECIMAL"):
+            scale = int(kind.rstrip(")").split(",")[1])
+        # Whole values as 128-bit integers: sums stay exact and come back as int.
+        self.value = "CAST(r.value AS HUGEINT)" if scale == 0 else "r.value"
+        self.categories = sorted(c for c in columns if c.startswith(_CATEGORY))
+
+    def distinct(self, columns: str) -> list[tuple[Any, ...]]:
+        return list(self.con.execute(f"SELECT DISTINCT {columns} FROM {self.read}").fetchall())
+
+    def store(self) -> ObservationStore:
+        """A store with the files' tables and no rows; registers the code tables."""
+        pa = require("pyarrow", EXTRA)
+        metrics = sorted(m for (m,) in self.distinct("metric"))
+        subjects = sorted(self.distinct("subject_kind, subject_id"))
+        periods = sorted(p for (p,) in self.distinct("period"))
+        units = sorted(u for (u,) in self.distinct("unit"))
+        breakdowns: list[tuple[Any, ...]] = [(None,) * len(self.categories)]
+        if self.categories:
+            found = self.distinct(", ".join(self.categories))
+            breakdowns += sorted((b for b in found if any(v is not None for v in b)), key=str)
+        builder = StoreBuilder(
+            metrics=metrics,
+            subjects=[SubjectRef.parse(f"{k}:{i}") for k, i in subjects],
+            periods=[Period.parse(p) for p in periods],
+            units=[Unit.get(u) for u in units],
+        )
+        names = [c.removeprefix(_CATEGORY) for c in self.categories]
+        for values in breakdowns[1:]:
+            builder.disaggregations.add(
+                Disaggregation({n: v for n, v in zip(names, values, strict=True) if v is not None})
+            )
+        con = self.con
+
+        def table(name: str, data: Mapping[str, Any]) -> None:
+            con.register(name, pa.table(data))
+
+        table("metric_codes", {"id": metrics, "code": range(len(metrics))})
+        table(
+            "subject_codes",
+            {
+                "kind": [k for k, _ in subjects],
+                "id": [i for _, i in subjects],
+                "code": range(len(subjects)),
+            },
+        )
+        table("period_codes", {"id": periods, "code": range(len(periods))})
+        table("unit_codes", {"id": units, "code": range(len(units))})
+        table(
+            "qualifier_codes",
+            {"id": [q.value for q in Qualifier], "code": [QUALIFIER_INDEX[q] for q in Qualifier]},
+        )
+        breakdown_table: dict[str, Any] = {"code": range(len(breakdowns))}
+        for n, category in enumerate(self.categories):
+            breakdown_table[category] = pa.array([b[n] for b in breakdowns], pa.string())
+        if self.categories:
+            table("breakdown_codes", breakdown_table)
+        offsets = dict(
+            con.execute(f"SELECT filename, COUNT(*) FROM {self.read} GROUP BY filename").fetchall()
+        )
+        start, starts = 0, []
+        for f in self.files:
+            starts.append(start)
+            start += offsets.get(f, 0)
+        table("file_starts", {"name": list(self.files), "start": starts})
+        return builder.build()
+
+    def view(self, covered: bool = False) -> None:
+        """Create ``obs`` (see :mod:`._sql`): each row's codes, its position and its value."""
+        breakdown = "0"
+        join = ""
+        if self.categories:
+            on = " AND ".join(f"d.{c} IS NOT DISTINCT FROM r.{c}" for c in self.categories)
+            join = f" JOIN breakdown_codes d ON {on}"
+            breakdown = "d.code"
+        self.con.execute(
+            "CREATE OR REPLACE TEMP VIEW obs AS SELECT"
+            " r.file_row_number + f.start AS row_id, m.code AS metric, s.code AS subject,"
+            f" p.code AS period, {breakdown} AS disaggregation,"
+            f" {breakdown} AS raw_disaggregation, u.code AS unit, q.code AS qualifier,"
+            f" {self.value} AS value"
+            f" FROM {self.read} r"
+            " JOIN file_starts f ON f.name = r.filename"
+            " JOIN metric_codes m ON m.id = r.metric"
+            " JOIN subject_codes s ON s.kind = r.subject_kind AND s.id = r.subject_id"
+            " JOIN period_codes p ON p.id = r.period"
+            " JOIN unit_codes u ON u.id = r.unit"
+            " JOIN qualifier_codes q ON q.id = r.qualifier"
+            f"{join}"
+        )
+
+
+def aggregate_parquet(
+    dataset: Dataset,
+    source: str | Path | Iterable[str | Path],
+    metrics: str | Iterable[str],
+    by: str | Iterable[str] = (),
+    *,
+    periods: Period | None = None,
+    within: str | Iterable[str] | None = None,
+    initiatives: str | Iterable[str] | None = None,
+    group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
+    space_overlap: str = "error",
+    suppress_below: int | None = None,
+    duckdb_config: Mapping[str, str] | None = None,
+) -> AggregateTable:
+    """:func:`~antq_core.aggregate` over observations in Parquet files, without loading them.
+
+    The files hold the table :func:`antq_core.io.frames.write_parquet` writes;
+    DuckDB reads them out of core (a dataset larger than memory aggregates
+    on one machine), running the same SQL as ``aggregate(..., engine="duckdb")``.
+    The entities come from ``dataset``, whose own observations are not read.
+    The table is the one :func:`~antq_core.aggregate` gives on the dataset
+    holding those observations, row for row; row indexes (unplaceable,
+    excluded, errors) are positions in the files, in order.
+
+    >>> import tempfile, pathlib
+    >>> from antq_core import aggregate, aggregate_parquet, sample
+    >>> from antq_core.io.frames import write_parquet
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_parquet(sample(), folder / "observations.parquet")
+    >>> table = aggregate_parquet(sample(), folder, "cases_resolved_jointly", by="district")
+    >>> [(dict(r.keys), r.quantity) for r in table], table.engine
+    ([({'district': '106'}, Quantity(22, 'case'))], 'duckdb')
+    >>> list(table) == list(aggregate(sample(), "cases_resolved_jointly", by="district"))
+    True
+
+    Args:
+        dataset: The entities: gazetteer, metrics, initiatives, sites,
+            organizations, participants, categories.
+        source: A Parquet file, a directory (its ``*.parquet`` files, sorted
+            by name), or a sequence of files (in that order).
+        metrics: As for :func:`~antq_core.aggregate`.
+        by: As for :func:`~antq_core.aggregate`.
+        periods: As for :func:`~antq_core.aggregate`.
+        within: As for :func:`~antq_core.aggregate`.
+        initiatives: As for :func:`~antq_core.aggregate`.
+        group_sets: As for :func:`~antq_core.aggregate`.
+        space_overlap: As for :func:`~antq_core.aggregate`; but see Raises.
+        suppress_below: As for :func:`~antq_core.aggregate`.
+        duckdb_config: DuckDB settings, such as ``{"memory_limit": "4GB",
+            "temp_directory": "/var/tmp/antq", "threads": "2"}``: how much
+            memory DuckDB may use before it spills to disk.
+
+    Returns:
+        The rows, unplaceable and excluded observations, as :func:`~antq_core.aggregate`.
+
+    Raises:
+        UnsupportedAggregationError: The request needs what this path does not
+            do (see :doc:`/performance`): breakdowns finer than the grouping
+            among the rows of the requested metrics, figures of a unit, site
+            or initiative that may enclose other figures of the same metric,
+            values written as strings, or files without the written columns.
+        InvalidValueError: No such file or directory, or as :func:`~antq_core.aggregate`.
+        UnresolvedReferenceError: As :func:`~antq_core.aggregate`.
+        OverlappingPeriodsError: As :func:`~antq_core.aggregate`.
+        IncompatibleUnitsError: As :func:`~antq_core.aggregate`.
+        QuantityError: As :func:`~antq_core.aggregate`.
+        PeriodError: A period in the files does not parse.
+        MissingExtraError: duckdb or pyarrow is not installed (``antq_core[duckdb]``).
+    """
+    enum_member(SpaceOverlap, space_overlap, "space_overlap")
+    files = _files(source)
+    con = connect(duckdb_config)
+    try:  # the connection stays open for the table's excluded rows, read when first asked
+        src = _Source(con, files)
+        store = src.store()
+        src.view()
+        tables = dataset.replace(observations=store)
+        plan = make_plan(
+            tables,
+            metrics,
+            by,
+            periods=periods,
+            within=within,
+            initiatives=initiatives,
+            group_sets=group_sets,
+        )
+        _refuse_finer(con, plan)
+        _refuse_enclosing(con, tables, plan)
+        scan, chosen = scan_relation(con, plan, value_of=number)
+        table = _finished(con, plan, scan, chosen)
+    except BaseException:
+        con.close()
+        raise
+    if suppress_below is None:
+        return table
+    return suppress_table(table, suppress_below, parents=parents_in(dataset, table.by))
+
+
+def _requested(plan: Plan) -> set[int]:
+    return {p.code for p in plan.metrics.values() if p.code >= 0}
+
+
+def _refuse_finer(con: Any, plan: Plan) -> None:
+    """Refuse breakdowns finer than the grouping among the requested metrics' rows."""
+    if not plan.projected:
+        return
+    cols = plan.columns
+    wanted = set(plan.category_ids)
+    finer = [d for d, keys in enumerate(cols.disaggregations) if wanted < set(keys)]
+    if not finer or not _requested(plan):
+        return
+    found = con.execute(
+        "SELECT metric, disaggregation FROM obs"
+        f" WHERE metric IN {sql.code_list(_requested(plan))}"
+        f" AND disaggregation IN {sql.code_list(finer)} LIMIT 1"
+    ).fetchall()
+    if found:
+        ((m, d),) = found
+        parts = ", ".join(sorted(cols.disaggregations[d]))
+        raise UnsupportedAggregationError(
+            "breakdowns finer than the grouping",
+            f"{cols.metrics[m]} has figures broken down by {parts}; over Parquet, group by"
+            " every category its figures are broken down by, or aggregate a loaded dataset"
+            " (which decides per figure which parts stand for it)",
+        )
+
+
+def _refuse_enclosing(con: Any, tables: Dataset, plan: Plan) -> None:
+    """Refuse figures that may enclose others over space (settled row by row in memory)."""
+    wanted = _requested(plan)
+    if not wanted:
+        return
+    pairs = set(
+        con.execute(
+            f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {sql.code_list(wanted)}"
+        ).fetchall()
+    )
+    plan.memo["metric_subjects"] = (plan.store, pairs)
+    found = enclosing_pairs(tables, plan)
+    if found:
+        m, outer, inner = found[0]
+        cols = plan.columns
+        raise UnsupportedAggregationError(
+            "figures of a unit and of units under it",
+            f"{cols.metrics[m]}: {cols.subjects[outer]} and {cols.subjects[inner]} land in one"
+            " group; over Parquet, figures that may enclose others are not settled: aggregate"
+            " a loaded dataset (space_overlap applies there)",
+        )
+
+
+def _overlap_periods(plan: Plan) -> list[int]:
+    """Period codes that overlap another period of the same bucket (summed rows may clash)."""
+    by_bucket: dict[int, list[int]] = {}
+    for p, b in enumerate(plan.period_bucket):
+        if b >= 0:
+            by_bucket.setdefault(b, []).append(p)
+    periods = plan.columns.periods
+    found: set[int] = set()
+    for codes in by_bucket.values():
+        for n, a in enumerate(codes):
+            for b in codes[n + 1 :]:
+                if periods[a].overlaps(periods[b]):
+                    found.update((a, b))
+    return sorted(found)
+
+
+def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
+    """SQL for the row ids the finishing step reads one by one (beside the chosen picks)."""
+    pa = require("pyarrow", EXTRA)
+    wanted = _requested(plan)
+    cols = plan.columns
+    participant = [int(s.kind is SubjectKind.PARTICIPANT) for s in cols.subjects]
+    con.register(
+        "subject_kind",
+        pa.table({"subject": range(len(participant)), "person": participant}),
+    )
+    con.register(
+        "slice_of",
+        pa.table({"disaggregation": range(len(plan.slice_of)), "slice": list(plan.slice_of)}),
+    )
+    distinct = {
+        p.code for p in plan.metrics.values() if p.code >= 0 and p.time is AggregationType.DISTINCT
+    }
+    queries = [sql.unplaceable_rows(wanted, distinct)] if wanted else []
+    if scan.repeated and wanted:
+        queries.append(sql.repeated_rows(wanted))
+    overlapping = _overlap_periods(plan) if plan.summed else []
+    if overlapping:
+        con.register("overlap_period", pa.table({"period": overlapping}))
+        queries.append(sql.overlap_rows(plan.summed))
+    return " UNION ".join(queries)
+
+
+def _fetch(
+    con: Any, plan: Plan, ids: str, chosen: Mapping[PickCell, Sequence[Any]]
+) -> tuple[ObservationStore, list[int]]:
+    """A store of the rows ``ids`` selects and the chosen picks, in file order, and their ids."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    if ids:
+        for row in con.execute(f"SELECT {_ROW} FROM obs WHERE row_id IN ({ids})").fetchall():
+            rows[row[0]] = row
+    for key, (row_id, value, unit, qualifier, period) in chosen.items():
+        m, s, _, d = key
+        rows[row_id] = (row_id, m, s, period, d, unit, qualifier, value)
+    order = sorted(rows)
+    cols = plan.columns
+    builder = StoreBuilder(
+        metrics=cols.metrics, subjects=cols.subjects, periods=cols.periods, units=cols.units
+    )
+    for breakdown in cols.disaggregations[1:]:
+        builder.disaggregations.add(breakdown)
+    picked = [rows[i] for i in order]
+    values: list[int] = []
+    exact: dict[int, Number] = {}
+    for j, row in enumerate(picked):
+        v = number(row[7])
+        if isinstance(v, int) and -INT64_MAX - 1 <= v <= INT64_MAX:
+            values.append(v)
+        else:
+            values.append(0)
+            exact[j] = v
+    builder.extend(
+        metric=[r[1] for r in picked],
+        subject=[r[2] for r in picked],
+        period=[r[3] for r in picked],
+        disaggregation=[r[4] for r in picked],
+        unit=[r[5] for r in picked],
+        qualifier=[r[6] for r in picked],
+        value=values,
+        exact=exact,
+    )
+    return builder.build(), order
+
+
+def _on(plan: Plan, store: ObservationStore) -> Plan:
+    """``plan`` reading ``store``'s rows (same tables, so the same codes)."""
+    cols = store.columns()
+    return attrs.evolve(plan, store=store, columns=cols, disaggregation=cols.disaggregation)
+
+
+def _local(scan: Scan, order: Sequence[int]) -> Scan:
+    """``scan`` with its picks pointing at the rows of a fetched store."""
+    position = {row_id: j for j, row_id in enumerate(order)}
+    picks = {key: position[row_id] for key, row_id in scan.picks.items()}
+    return attrs.evolve(scan, picks=picks)
+
+
+def _finished(
+    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Sequence[Any]]
+) -> AggregateTable:
+    """:func:`._finish.finish` on the rows it reads, with row indexes put back to the files'."""
+    store, order = _fetch(con, plan, _candidates(con, plan, scan), chosen)
+    small = _on(plan, store)
+    try:
+        table = finish(small, _local(scan, order), "duckdb")
+    except OverlappingPeriodsError as e:
+        rows = [[order[j] for j in group] for group in e.rows]
+        raise OverlappingPeriodsError(e.metric, rows, e.periods) from None
+    unplaceable = tuple(attrs.evolve(u, row=order[u.row]) for u in table.unplaceable)
+
+    def excluded() -> tuple[Excluded, ...]:
+        try:
+            return _excluded(con, plan, scan, chosen)
+        finally:
+            con.close()
+
+    return AggregateTable(
+        rows=table.rows,
+        by=table.by,
+        engine="duckdb",
+        unplaceable=unplaceable,
+        list_excluded=excluded,
+    )
+
+
+def _excluded(
+    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Sequence[Any]]
+) -> tuple[Excluded, ...]:
+    """The excluded observations, from the rows that may be (read when first asked)."""
+    wanted = _requested(plan)
+    if not wanted:
+        return ()
+    picked = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
+    store, order = _fetch(con, plan, sql.excluded_rows(wanted, picked), chosen)
+    table = finish_rows(_on(plan, store), _local(scan, order), "duckdb")
+    return tuple(attrs.evolve(e, row=order[e.row]) for e in table.excluded)
