@@ -9,6 +9,8 @@ and the unplaceable observations; or raise the same error.
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,10 +34,17 @@ from antq_core import (
     Qualifier,
     Unit,
     aggregate,
+    aggregate_parquet,
     aggregate_rollup,
     sample,
 )
-from antq_core.errors import InvalidValueError, MissingExtraError
+from antq_core.errors import (
+    InvalidValueError,
+    MissingExtraError,
+    UnsupportedAggregationError,
+    ValuesDoNotFitError,
+)
+from antq_core.io.frames import write_parquet
 from antq_core.testing.strategies import aggregation_datasets, datasets
 
 _LEVELS = ("province", "district", "commune", "village")
@@ -409,3 +418,58 @@ def test_duckdb_engine_without_duckdb_names_the_extra(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "duckdb", None)  # makes `import duckdb` fail
     with pytest.raises(MissingExtraError, match=r"antq_core\[duckdb\]"):
         aggregate(sample(), ["cases_resolved_jointly"], by=["district"], engine="duckdb")
+
+
+# -- over Parquet files, not loaded ---------------------------------------------------
+
+_PARQUET_REFUSALS = frozenset(
+    {"breakdowns finer than the grouping", "figures of a unit and of units under it"}
+)
+
+
+def _parquet_outcome(ds: Dataset, folder: Path, request: dict[str, Any]) -> Any:
+    """:func:`_outcome` of ``aggregate_parquet`` over ``ds``'s observations written to Parquet."""
+    try:
+        table = aggregate_parquet(ds, folder, **request)
+    except UnsupportedAggregationError as e:
+        return ("refused", e.feature)
+    except AntqError as e:
+        return (type(e), str(e))
+    assert table.engine == "duckdb"
+    return _plain(table)
+
+
+def _written(ds: Dataset, folder: Path) -> bool:
+    """Write ``ds``'s observations as ``write_parquet`` does; ``False`` if they do not fit."""
+    try:
+        write_parquet(ds, folder / "observations.parquet")
+    except ValuesDoNotFitError:
+        return False
+    return True
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)))
+def test_parquet_gives_the_in_memory_table(data: st.DataObject, ds: Dataset) -> None:
+    # The same request over the observations written to Parquet (and never loaded)
+    # gives the loaded dataset's table: rows, qualifiers, contributing and missing
+    # counts, unplaceable rows (by their position in the file), excluded rows, or
+    # the same error; or it refuses, typed, for one of the documented reasons.
+    request = data.draw(_requests(ds))
+    request.pop("engine", None)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        assume(_written(ds, folder))
+        python = _outcome(ds, "python", request)
+        parquet = _parquet_outcome(ds, folder, request)
+        if parquet[0] == "refused":
+            assert parquet[1] in _PARQUET_REFUSALS
+            event(f"refused over Parquet: {parquet[1]}")
+            return
+        assert parquet == python
+        if not isinstance(python[0], type):
+            loaded = aggregate(ds, engine="python", **request)
+            assert aggregate_parquet(ds, folder, **request).excluded == loaded.excluded
+            event(f"rows: {min(len(python[1]), 3)}+, unplaceable: {bool(python[2])}")
+        else:
+            event(f"same error: {python[0].__name__}")

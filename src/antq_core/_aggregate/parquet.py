@@ -141,7 +141,7 @@ class _Source:
         units = sorted(u for (u,) in self.distinct("unit"))
         breakdowns: list[tuple[Any, ...]] = [(None,) * len(self.categories)]
         if self.categories:
-            found = self.distinct(", ".join(self.categories))
+            found = self.distinct(", ".join(map(sql.name, self.categories)))
             breakdowns += sorted((b for b in found if any(v is not None for v in b)), key=str)
         builder = StoreBuilder(
             metrics=metrics,
@@ -194,7 +194,9 @@ class _Source:
         breakdown = "0"
         join = ""
         if self.categories:
-            on = " AND ".join(f"d.{c} IS NOT DISTINCT FROM r.{c}" for c in self.categories)
+            on = " AND ".join(
+                f"d.{sql.name(c)} IS NOT DISTINCT FROM r.{sql.name(c)}" for c in self.categories
+            )
             join = f" JOIN breakdown_codes d ON {on}"
             breakdown = "d.code"
         self.con.execute(

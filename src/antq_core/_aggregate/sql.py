@@ -39,6 +39,7 @@ __all__ = [
     "REPORTED",
     "code_list",
     "excluded_rows",
+    "name",
     "overlap_rows",
     "picks",
     "repeated_rows",
@@ -52,6 +53,11 @@ _PLACE: Final = (
     " JOIN subject_group g ON g.subject = o.subject"
     " JOIN period_bucket p ON p.period = o.period"
 )
+
+
+def name(text: str) -> str:
+    """A quoted SQL identifier (a category's column, ``by_<id>``, may hold ``.`` or ``-``)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def code_list(codes: Iterable[int]) -> str:
@@ -164,15 +170,18 @@ def repeated_rows(metrics: Iterable[int]) -> str:
 
 def overlap_rows(metrics: Iterable[int]) -> str:
     """Rows of series with two periods of ``overlap_period(period)`` in one bucket."""
-    key = "o.metric, o.subject, o.raw_disaggregation, p.bucket"
+    key = ("metric", "subject", "raw_disaggregation", "bucket")
+    on = " AND ".join(f"k.{c} = o.{c}" for c in key)
+    chosen = ", ".join(f"o.{c}" for c in key[:3])
     rows = (
-        "FROM obs o JOIN period_bucket p ON p.period = o.period"
-        f" WHERE o.metric IN {code_list(metrics)} AND p.bucket >= 0"
+        f"FROM (SELECT o.row_id, o.period, {chosen}, p.bucket FROM obs o"
+        " JOIN period_bucket p ON p.period = o.period"
+        f" WHERE o.metric IN {code_list(metrics)} AND p.bucket >= 0)"
     )
     return (
-        f"SELECT o.row_id {rows} AND ({key}) IN (SELECT {key} {rows}"
-        " AND o.period IN (SELECT period FROM overlap_period)"
-        f" GROUP BY {key} HAVING COUNT(DISTINCT o.period) > 1)"
+        f"SELECT o.row_id {rows} o JOIN (SELECT {', '.join(key)} {rows} x"
+        " WHERE period IN (SELECT period FROM overlap_period)"
+        f" GROUP BY {', '.join(key)} HAVING COUNT(DISTINCT period) > 1) k ON {on}"
     )
 
 
