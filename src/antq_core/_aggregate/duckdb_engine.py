@@ -19,21 +19,28 @@ raises :class:`~antq_core.errors.MissingExtraError` naming the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate import sql
-from antq_core._aggregate.engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
+from antq_core._aggregate.engine import (
+    ENGINES,
+    LazyCells,
+    PickCell,
+    Scan,
+    SeriesCell,
+    SumCell,
+)
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._util.extras import require
+from antq_core._util.extras import polars_available, require
 from antq_core._values.exact import add, tidy
 from antq_core._values.quantity import Number
 
 if TYPE_CHECKING:
     from antq_core._aggregate.plan import Plan
 
-__all__ = ["DuckDBEngine", "connect", "number", "scan_relation"]
+__all__ = ["Chosen", "DuckDBEngine", "connect", "number", "scan_relation"]
 
 EXTRA: Final = "duckdb"
 
@@ -81,31 +88,50 @@ def _lookups(pa: Any, con: Any, plan: Plan) -> None:
     )
 
 
+def _arrow(con: Any, query: str) -> Any:
+    """The result of ``query`` as a :class:`pyarrow.Table` (duckdb 1.x and 2.x)."""
+    relation = con.sql(query)
+    table = getattr(relation, "to_arrow_table", None)
+    return table() if table is not None else relation.arrow()
+
+
+def _frame(pl: Any, con: Any, query: str) -> Any:
+    return pl.from_arrow(_arrow(con, query))
+
+
+Chosen = tuple[int, Number, int, int, int]
+"""A pick's chosen row: (row id, value, unit, qualifier, period)."""
+
+
 def scan_relation(
     con: Any,
     plan: Plan,
     *,
     aside: Mapping[int, Number] | None = None,
     value_of: Callable[[Any], Number] = number,
-) -> tuple[Scan, dict[PickCell, tuple[int, Number, int, int, int]]]:
+    frames: bool = False,
+) -> tuple[Scan, Mapping[PickCell, Chosen], dict[PickCell, int]]:
     """The cells of ``plan`` from the relation ``obs`` of ``con`` (see :mod:`._sql`).
 
     ``aside``: row -> value of the rows whose ``value`` in ``obs`` is 0 but
     whose value is this (the in-memory store's decimals and huge integers).
+    ``frames``: also give the sum and pick cells and the reported pairs as
+    polars frames (:attr:`Scan.sum_cells`...), so that the finishing step
+    may work on columns; only when every value is a 64-bit integer.
 
-    Returns the scan, and per pick cell the chosen row's (row id, value,
-    unit, qualifier, period), for callers whose rows are not in ``plan.columns``.
+    Returns the scan; per pick cell the chosen row (:data:`Chosen`), for
+    callers whose rows are not in ``plan.columns`` (made on first use); and
+    the row ids of the tied pick cells (:attr:`Scan.ties`).
     """
     pa = require("pyarrow", EXTRA)
+    pl = require("polars", "dataframe") if frames else None
     _lookups(pa, con, plan)
     aside = aside or {}
     scans = plan.scans
-    sums: dict[SumCell, tuple[Number, int]] = {}
+    sums: Mapping[SumCell, tuple[Number, int]] = {}
+    sum_cells = None
     if scans[ScanKind.GROUP_SUM]:
-        for m, g, b, d, u, q, total, n in con.execute(
-            sql.sums(scans[ScanKind.GROUP_SUM])
-        ).fetchall():
-            sums[m, g, b, d, u, q] = (value_of(total), n)
+        sums, sum_cells = _sums(pl, con, sql.sums(scans[ScanKind.GROUP_SUM]), value_of)
     series: dict[SeriesCell, tuple[Number, int, Any, Any]] = {}
     skip = ""
     if aside:
@@ -120,23 +146,25 @@ def scan_relation(
                 None if low is None else value_of(low),  # only aside rows: set afterwards
                 None if high is None else value_of(high),
             )
-    picks: dict[PickCell, int] = {}
-    chosen: dict[PickCell, tuple[int, Number, int, int, int]] = {}
-    ties: set[PickCell] = set()
-    for kind, rank in ((ScanKind.LAST, "last_rank"), (ScanKind.FIRST, "first_rank")):
-        if scans[kind]:
-            rows = con.execute(sql.picks(scans[kind], rank)).fetchall()
-            for m, s, b, d, row, value, u, q, p, tied in rows:
-                key = (m, s, b, d)
-                picks[key] = row
-                chosen[key] = (row, value_of(value), u, q, p)
-                if tied:
-                    ties.add(key)
+    queries = [
+        sql.picks(scans[kind], rank)
+        for kind, rank in ((ScanKind.LAST, "last_rank"), (ScanKind.FIRST, "first_rank"))
+        if scans[kind]
+    ]
+    tied_picks: dict[PickCell, int] = {}
+    picks, chosen, ties, pick_cells = _picks(pl, con, queries, value_of, tied_picks)
     if aside:
+        sums = dict(sums)
         _add_aside(plan, aside, sums, series)
-    reported: dict[int, set[int]] = {}
-    for s, p in con.execute(sql.REPORTED).fetchall():
-        reported.setdefault(s, set()).add(p)
+        sum_cells = None  # the frame would not hold the values kept aside
+    reported_pairs = None
+    reported: Mapping[int, Collection[int]]
+    if pl is not None:
+        reported_pairs = _frame(pl, con, sql.REPORTED)
+        pairs = reported_pairs
+        reported = LazyCells(lambda: dict(_by_subject(pairs.iter_rows())))
+    else:
+        reported = _by_subject(con.execute(sql.REPORTED).fetchall())
     ((repeated,),) = con.execute(sql.REPEATED).fetchall()
     scan = Scan(
         sums=sums,
@@ -145,8 +173,102 @@ def scan_relation(
         ties=frozenset(ties),
         repeated=bool(repeated),
         reported=reported,
+        sum_cells=sum_cells,
+        pick_cells=pick_cells if pl is not None else None,
+        reported_pairs=reported_pairs,
     )
-    return scan, chosen
+    return scan, chosen, tied_picks
+
+
+def _by_subject(pairs: Iterable[tuple[int, int]]) -> dict[int, Collection[int]]:
+    reported: dict[int, set[int]] = {}
+    for s, p in pairs:
+        reported.setdefault(s, set()).add(p)
+    return dict(reported)
+
+
+_SUM_KEYS: Final = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
+_PICK_KEYS: Final = ("metric", "subject", "bucket", "disaggregation")
+
+
+def _sums(
+    pl: Any, con: Any, query: str, value_of: Callable[[Any], Number]
+) -> tuple[Mapping[SumCell, tuple[Number, int]], Any]:
+    """Sum cells as a dict, or as a frame (and a dict made from it on first use)."""
+    if pl is None:
+        rows = con.execute(query).fetchall()
+        return {(m, g, b, d, u, q): (value_of(t), n) for m, g, b, d, u, q, t, n in rows}, None
+    cells = _frame(pl, con, query).rename({"grp": "group", "total": "sum", "n": "count"})
+    total = cells["sum"]
+    if total.dtype != pl.Int64:
+        low, high = total.min(), total.max()
+        wide = max(abs(int(low or 0)), abs(int(high or 0))) > 2**63 - 1
+        cells = cells.with_columns(pl.col("sum").cast(pl.Int128 if wide else pl.Int64))
+    cells = cells.with_columns(pl.col(*_SUM_KEYS).cast(pl.Int64))
+
+    def build() -> dict[SumCell, tuple[Number, int]]:
+        keys = zip(*(cells[k].to_list() for k in _SUM_KEYS), strict=True)
+        values = zip(cells["sum"].to_list(), cells["count"].to_list(), strict=True)
+        return dict(zip(keys, values, strict=True))
+
+    return LazyCells(build), cells
+
+
+def _picks(
+    pl: Any,
+    con: Any,
+    queries: Sequence[str],
+    value_of: Callable[[Any], Number],
+    tied_picks: dict[PickCell, int],
+) -> tuple[Mapping[PickCell, int], Mapping[PickCell, Chosen], set[PickCell], Any]:
+    """Pick cells: row ids, chosen rows, ties, and (with polars) ``Scan.pick_cells``."""
+    ties: set[PickCell] = set()
+    if pl is None:
+        picks: dict[PickCell, int] = {}
+        chosen: dict[PickCell, Chosen] = {}
+        for query in queries:
+            for m, s, b, d, row, value, u, q, p, tied in con.execute(query).fetchall():
+                key = (m, s, b, d)
+                picks[key] = row
+                chosen[key] = (row, value_of(value), u, q, p)
+                if tied:
+                    ties.add(key)
+                    tied_picks[key] = row
+        return picks, chosen, ties, None
+    if not queries:
+        return {}, {}, ties, None
+    frames = [_frame(pl, con, query) for query in queries]
+    cells = pl.concat(frames, how="vertical_relaxed").rename({"row_id": "row"})
+    cells = cells.with_columns(
+        pl.col(*_PICK_KEYS, "row", "unit", "qualifier", "period").cast(pl.Int64),
+        pl.col("value").cast(pl.Int64),
+    )
+    tied = cells.filter(pl.col("tied") == 1)
+    ties.update(zip(*(tied[k].to_list() for k in _PICK_KEYS), strict=True))
+    # The few tied cells' rows, at once: what the overlap check reads before anything else.
+    early = dict(
+        zip(
+            zip(*(tied[k].to_list() for k in _PICK_KEYS), strict=True),
+            tied["row"].to_list(),
+            strict=True,
+        )
+    )
+
+    def keys() -> Iterator[PickCell]:
+        return zip(*(cells[k].to_list() for k in _PICK_KEYS), strict=True)
+
+    def picked() -> dict[PickCell, int]:
+        return dict(zip(keys(), cells["row"].to_list(), strict=True))
+
+    tied_picks.update(early)
+
+    def rows() -> dict[PickCell, Chosen]:
+        names = ("row", "value", "unit", "qualifier", "period")
+        values = zip(*(cells[n].to_list() for n in names), strict=True)
+        return dict(zip(keys(), values, strict=True))
+
+    frame = cells.select(*_PICK_KEYS, "row", "value", "unit", "qualifier")
+    return LazyCells(picked), LazyCells(rows), ties, frame
 
 
 def _add_aside(
@@ -219,7 +341,8 @@ class DuckDBEngine:
             wanted = set().union(*plan.scans.values())
             metric = cols.metric
             aside = {i: v for i, v in cols.exact.items() if metric[i] in wanted}
-            scan, _ = scan_relation(con, plan, aside=aside)
+            frames = polars_available()
+            scan, _, _ = scan_relation(con, plan, aside=aside, frames=frames)
             return scan
         finally:
             con.close()

@@ -42,10 +42,10 @@ from typing import Any, Final
 import attrs
 
 from antq_core._aggregate import sql
-from antq_core._aggregate.columnar import finish
-from antq_core._aggregate.duckdb_engine import EXTRA, connect, number, scan_relation
+from antq_core._aggregate.columnar import finish_columns
+from antq_core._aggregate.duckdb_engine import EXTRA, Chosen, connect, number, scan_relation
 from antq_core._aggregate.engine import PickCell, Scan
-from antq_core._aggregate.finish import finish_rows
+from antq_core._aggregate.finish import finish_rows, refuse_overlaps
 from antq_core._aggregate.plan import Plan, make_plan
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.space import SpaceOverlap, enclosing_pairs
@@ -54,7 +54,7 @@ from antq_core._aggregate.table import AggregateTable, Excluded
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, ObservationStore, StoreBuilder
 from antq_core._entities import AggregationType
-from antq_core._util.extras import require
+from antq_core._util.extras import polars_available, require
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Qualifier, Unit
@@ -127,6 +127,8 @@ class _Source:
             scale = int(kind.rstrip(")").split(",")[1])
         # Whole values as 128-bit integers: sums stay exact and come back as int.
         self.value = "CAST(r.value AS HUGEINT)" if scale == 0 else "r.value"
+        self.whole = False  # whether every value is a 64-bit integer (see :meth:`view`)
+        self.scale = scale
         self.categories = sorted(c for c in columns if c.startswith(_CATEGORY))
 
     def distinct(self, columns: str) -> list[tuple[Any, ...]]:
@@ -189,7 +191,7 @@ class _Source:
         table("file_starts", {"name": list(self.files), "start": starts})
         return builder.build()
 
-    def view(self, covered: bool = False) -> None:
+    def view(self) -> None:
         """Create ``obs`` (see :mod:`._sql`): each row's codes, its position and its value."""
         breakdown = "0"
         join = ""
@@ -214,6 +216,11 @@ class _Source:
             " JOIN qualifier_codes q ON q.id = r.qualifier"
             f"{join}"
         )
+        if self.scale == 0:
+            ((low, high),) = self.con.execute(
+                f"SELECT MIN(value), MAX(value) FROM {self.read}"
+            ).fetchall()
+            self.whole = low is None or (low >= -(2**63) and high <= 2**63 - 1)
 
 
 def aggregate_parquet(
@@ -304,8 +311,9 @@ def aggregate_parquet(
         )
         _refuse_finer(con, plan)
         _refuse_enclosing(con, tables, plan)
-        scan, chosen = scan_relation(con, plan, value_of=number)
-        table = _finished(con, plan, scan, chosen)
+        frames = src.whole and polars_available()
+        scan, chosen, tied = scan_relation(con, plan, value_of=number, frames=frames)
+        table = _finished(con, plan, scan, chosen, tied)
     except BaseException:
         con.close()
         raise
@@ -410,7 +418,7 @@ def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
 
 
 def _fetch(
-    con: Any, plan: Plan, ids: str, chosen: Mapping[PickCell, Sequence[Any]]
+    con: Any, plan: Plan, ids: str, chosen: Mapping[PickCell, Chosen]
 ) -> tuple[ObservationStore, list[int]]:
     """A store of the rows ``ids`` selects and the chosen picks, in file order, and their ids."""
     rows: dict[int, tuple[Any, ...]] = {}
@@ -464,16 +472,33 @@ def _local(scan: Scan, order: Sequence[int]) -> Scan:
 
 
 def _finished(
-    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Sequence[Any]]
+    con: Any,
+    plan: Plan,
+    scan: Scan,
+    chosen: Mapping[PickCell, Chosen],
+    tied: Mapping[PickCell, int],
 ) -> AggregateTable:
-    """:func:`._finish.finish` on the rows it reads, with row indexes put back to the files'."""
-    store, order = _fetch(con, plan, _candidates(con, plan, scan), chosen)
+    """:func:`._finish.finish` on the rows it reads, with row indexes put back to the files'.
+
+    First as columns, reading only the rows that may be at fault (and the
+    tied picks among them); when the table needs the Python way, with the
+    chosen row of every pick as well.
+    """
+    ids = _candidates(con, plan, scan)
+    store, order = _fetch(con, plan, ids, {})
     small = _on(plan, store)
+    position = {row_id: j for j, row_id in enumerate(order)}
+    early = attrs.evolve(scan, picks={k: position[r] for k, r in tied.items() if r in position})
     try:
-        table = finish(small, _local(scan, order), "duckdb")
+        refuse_overlaps(small, early)
     except OverlappingPeriodsError as e:
         rows = [[order[j] for j in group] for group in e.rows]
         raise OverlappingPeriodsError(e.metric, rows, e.periods) from None
+    table = finish_columns(small, early, "duckdb")
+    if table is None:
+        store, order = _fetch(con, plan, ids, chosen)
+        small = _on(plan, store)
+        table = finish_rows(small, _local(scan, order), "duckdb")
     unplaceable = tuple(attrs.evolve(u, row=order[u.row]) for u in table.unplaceable)
 
     def excluded() -> tuple[Excluded, ...]:
@@ -482,17 +507,11 @@ def _finished(
         finally:
             con.close()
 
-    return AggregateTable(
-        rows=table.rows,
-        by=table.by,
-        engine="duckdb",
-        unplaceable=unplaceable,
-        list_excluded=excluded,
-    )
+    return attrs.evolve(table, unplaceable=unplaceable, list_excluded=excluded)
 
 
 def _excluded(
-    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Sequence[Any]]
+    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Chosen]
 ) -> tuple[Excluded, ...]:
     """The excluded observations, from the rows that may be (read when first asked)."""
     wanted = _requested(plan)
