@@ -41,7 +41,6 @@ from antq_core import (
 from antq_core.errors import (
     InvalidValueError,
     MissingExtraError,
-    UnsupportedAggregationError,
     ValuesDoNotFitError,
 )
 from antq_core.io.frames import write_parquet
@@ -422,17 +421,11 @@ def test_duckdb_engine_without_duckdb_names_the_extra(monkeypatch: pytest.Monkey
 
 # -- over Parquet files, not loaded ---------------------------------------------------
 
-_PARQUET_REFUSALS = frozenset(
-    {"breakdowns finer than the grouping", "figures of a unit and of units under it"}
-)
-
 
 def _parquet_outcome(ds: Dataset, folder: Path, request: dict[str, Any]) -> Any:
     """:func:`_outcome` of ``aggregate_parquet`` over ``ds``'s observations written to Parquet."""
     try:
         table = aggregate_parquet(ds, folder, **request)
-    except UnsupportedAggregationError as e:
-        return ("refused", e.feature)
     except AntqError as e:
         return (type(e), str(e))
     assert table.engine == "duckdb"
@@ -454,18 +447,14 @@ def test_parquet_gives_the_in_memory_table(data: st.DataObject, ds: Dataset) -> 
     # The same request over the observations written to Parquet (and never loaded)
     # gives the loaded dataset's table: rows, qualifiers, contributing and missing
     # counts, unplaceable rows (by their position in the file), excluded rows, or
-    # the same error; or it refuses, typed, for one of the documented reasons.
+    # the same error.
     request = data.draw(_requests(ds))
-    request.pop("engine", None)
+    request["space_overlap"] = data.draw(st.sampled_from(("error", "prefer_reported")))
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         assume(_written(ds, folder))
         python = _outcome(ds, "python", request)
         parquet = _parquet_outcome(ds, folder, request)
-        if parquet[0] == "refused":
-            assert parquet[1] in _PARQUET_REFUSALS
-            event(f"refused over Parquet: {parquet[1]}")
-            return
         assert parquet == python
         if not isinstance(python[0], type):
             loaded = aggregate(ds, engine="python", **request)

@@ -134,7 +134,7 @@ def _postgres_scan(cur: Any, plan: Plan) -> Scan:
     picks, ties = {}, set()
     if plan.scans[ScanKind.LAST]:
         cur.execute(sql.picks(plan.scans[ScanKind.LAST], "last_rank"))
-        for m, s, b, d, row, _value, _u, _q, _p, tied in cur.fetchall():
+        for m, s, b, d, row, _value, _u, _q, _p, _raw, tied in cur.fetchall():
             picks[m, s, b, d] = row
             if tied:
                 ties.add((m, s, b, d))

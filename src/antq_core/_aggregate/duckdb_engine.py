@@ -99,8 +99,8 @@ def _frame(pl: Any, con: Any, query: str) -> Any:
     return pl.from_arrow(_arrow(con, query))
 
 
-Chosen = tuple[int, Number, int, int, int]
-"""A pick's chosen row: (row id, value, unit, qualifier, period)."""
+Chosen = tuple[int, Number, int, int, int, int]
+"""A pick's chosen row: (row id, value, unit, qualifier, period, store's breakdown code)."""
 
 
 def scan_relation(
@@ -227,10 +227,10 @@ def _picks(
         picks: dict[PickCell, int] = {}
         chosen: dict[PickCell, Chosen] = {}
         for query in queries:
-            for m, s, b, d, row, value, u, q, p, tied in con.execute(query).fetchall():
+            for m, s, b, d, row, value, u, q, p, raw, tied in con.execute(query).fetchall():
                 key = (m, s, b, d)
                 picks[key] = row
-                chosen[key] = (row, value_of(value), u, q, p)
+                chosen[key] = (row, value_of(value), u, q, p, raw)
                 if tied:
                     ties.add(key)
                     tied_picks[key] = row
@@ -240,7 +240,9 @@ def _picks(
     frames = [_frame(pl, con, query) for query in queries]
     cells = pl.concat(frames, how="vertical_relaxed").rename({"row_id": "row"})
     cells = cells.with_columns(
-        pl.col(*_PICK_KEYS, "row", "unit", "qualifier", "period").cast(pl.Int64),
+        pl.col(*_PICK_KEYS, "row", "unit", "qualifier", "period", "raw_disaggregation").cast(
+            pl.Int64
+        ),
         pl.col("value").cast(pl.Int64),
     )
     tied = cells.filter(pl.col("tied") == 1)
@@ -263,7 +265,7 @@ def _picks(
     tied_picks.update(early)
 
     def rows() -> dict[PickCell, Chosen]:
-        names = ("row", "value", "unit", "qualifier", "period")
+        names = ("row", "value", "unit", "qualifier", "period", "raw_disaggregation")
         values = zip(*(cells[n].to_list() for n in names), strict=True)
         return dict(zip(keys(), values, strict=True))
 

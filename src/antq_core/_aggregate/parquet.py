@@ -14,7 +14,7 @@ copy of them:
    of an :class:`~antq_core.ObservationStore` with no rows, and the plan
    (:func:`._plan.make_plan`) resolves them as it resolves any store's.
 2. **The scan** is the SQL of :mod:`._sql`, the same the DuckDB engine runs
-   in memory, over a view ``obs`` that joins each Parquet row's labels to
+   in memory, over a DuckDB table ``obs`` that joins each Parquet row's labels to
    those tables' codes.
 3. **The finish** is :func:`._finish.finish`, on a store that holds only the
    rows it reads one by one: the chosen row of each stock series, and the
@@ -35,7 +35,8 @@ stand for it), figures of units that may enclose others' (``space_overlap``),
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -48,7 +49,7 @@ from antq_core._aggregate.engine import PickCell, Scan
 from antq_core._aggregate.finish import finish_rows, refuse_overlaps
 from antq_core._aggregate.plan import Plan, make_plan
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.space import SpaceOverlap, enclosing_pairs
+from antq_core._aggregate.space import SpaceOverlap, enclosing_pairs, settle_space
 from antq_core._aggregate.suppress import parents_in, suppress_table
 from antq_core._aggregate.table import AggregateTable, Excluded
 from antq_core._dataset.dataset import Dataset
@@ -62,6 +63,7 @@ from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
 from antq_core.errors import (
     InvalidValueError,
     OverlappingPeriodsError,
+    SpaceOverlapError,
     UnsupportedAggregationError,
     enum_member,
 )
@@ -70,7 +72,9 @@ __all__ = ["aggregate_parquet"]
 
 _NEEDED: Final = ("metric", "subject_kind", "subject_id", "period", "value", "unit", "qualifier")
 _CATEGORY: Final = "by_"
-_ROW: Final = "row_id, metric, subject, period, disaggregation, unit, qualifier, value"
+_ROW: Final = (
+    "row_id, metric, subject, period, raw_disaggregation, unit, qualifier, value, disaggregation"
+)
 
 
 def _files(source: str | Path | Iterable[str | Path]) -> list[str]:
@@ -96,7 +100,7 @@ def _literal(text: str) -> str:
 
 
 class _Source:
-    """The Parquet files in one DuckDB connection: their tables, codes and the ``obs`` view."""
+    """The Parquet files in one DuckDB connection: their tables, codes and ``obs``."""
 
     def __init__(self, con: Any, files: Sequence[str]) -> None:
         self.con = con
@@ -127,24 +131,31 @@ class _Source:
             scale = int(kind.rstrip(")").split(",")[1])
         # Whole values as 128-bit integers: sums stay exact and come back as int.
         self.value = "CAST(r.value AS HUGEINT)" if scale == 0 else "r.value"
-        self.whole = False  # whether every value is a 64-bit integer (see :meth:`view`)
+        self.whole = False  # whether every value is a 64-bit integer (see :meth:`store`)
         self.scale = scale
         self.categories = sorted(c for c in columns if c.startswith(_CATEGORY))
 
-    def distinct(self, columns: str) -> list[tuple[Any, ...]]:
-        return list(self.con.execute(f"SELECT DISTINCT {columns} FROM {self.read}").fetchall())
-
     def store(self) -> ObservationStore:
-        """A store with the files' tables and no rows; registers the code tables."""
+        """A store with the files' tables and no rows; registers the code tables.
+
+        One pass over the files lists every table at once (and the values' range).
+        """
         pa = require("pyarrow", EXTRA)
-        metrics = sorted(m for (m,) in self.distinct("metric"))
-        subjects = sorted(self.distinct("subject_kind, subject_id"))
-        periods = sorted(p for (p,) in self.distinct("period"))
-        units = sorted(u for (u,) in self.distinct("unit"))
+        breakdown = "[" + ", ".join(map(sql.name, self.categories)) + "]"
+        ((metrics, subjects, periods, units, found, low, high),) = self.con.execute(
+            "SELECT list(DISTINCT metric), list(DISTINCT [subject_kind, subject_id]),"
+            " list(DISTINCT period), list(DISTINCT unit),"
+            f" list(DISTINCT {breakdown}), MIN(value), MAX(value) FROM {self.read}"
+        ).fetchall()
+        # No rows: DuckDB's list() of nothing is NULL.
+        metrics, periods, units = sorted(metrics or ()), sorted(periods or ()), sorted(units or ())
+        subjects = sorted(tuple(s) for s in subjects or ())
+        if self.scale == 0:
+            self.whole = low is None or (low >= -(2**63) and high <= 2**63 - 1)
         breakdowns: list[tuple[Any, ...]] = [(None,) * len(self.categories)]
         if self.categories:
-            found = self.distinct(", ".join(map(sql.name, self.categories)))
-            breakdowns += sorted((b for b in found if any(v is not None for v in b)), key=str)
+            given = (tuple(b) for b in found or ())
+            breakdowns += sorted((b for b in given if any(v is not None for v in b)), key=str)
         builder = StoreBuilder(
             metrics=metrics,
             subjects=[SubjectRef.parse(f"{k}:{i}") for k, i in subjects],
@@ -181,9 +192,12 @@ class _Source:
             breakdown_table[category] = pa.array([b[n] for b in breakdowns], pa.string())
         if self.categories:
             table("breakdown_codes", breakdown_table)
-        offsets = dict(
-            con.execute(f"SELECT filename, COUNT(*) FROM {self.read} GROUP BY filename").fetchall()
-        )
+        listed = "[" + ", ".join(_literal(f) for f in self.files) + "]"
+        offsets: dict[str, int] = {}
+        for name, rows in con.execute(
+            f"SELECT file_name, num_rows FROM parquet_file_metadata({listed})"
+        ).fetchall():
+            offsets[name] = offsets.get(name, 0) + rows
         start, starts = 0, []
         for f in self.files:
             starts.append(start)
@@ -191,8 +205,14 @@ class _Source:
         table("file_starts", {"name": list(self.files), "start": starts})
         return builder.build()
 
-    def view(self) -> None:
-        """Create ``obs`` (see :mod:`._sql`): each row's codes, its position and its value."""
+    def table(self) -> None:
+        """Create ``obs`` (see :mod:`._sql`): each row's codes, its position and its value.
+
+        One more pass over the files: the labels are joined to their codes
+        once, into a DuckDB table of integers that the queries then read
+        (DuckDB keeps it compressed, and spills it to its ``temp_directory``
+        beyond its ``memory_limit``).
+        """
         breakdown = "0"
         join = ""
         if self.categories:
@@ -202,7 +222,7 @@ class _Source:
             join = f" JOIN breakdown_codes d ON {on}"
             breakdown = "d.code"
         self.con.execute(
-            "CREATE OR REPLACE TEMP VIEW obs AS SELECT"
+            "CREATE OR REPLACE TEMP TABLE obs AS SELECT"
             " r.file_row_number + f.start AS row_id, m.code AS metric, s.code AS subject,"
             f" p.code AS period, {breakdown} AS disaggregation,"
             f" {breakdown} AS raw_disaggregation, u.code AS unit, q.code AS qualifier,"
@@ -216,11 +236,12 @@ class _Source:
             " JOIN qualifier_codes q ON q.id = r.qualifier"
             f"{join}"
         )
-        if self.scale == 0:
-            ((low, high),) = self.con.execute(
-                f"SELECT MIN(value), MAX(value) FROM {self.read}"
-            ).fetchall()
-            self.whole = low is None or (low >= -(2**63) and high <= 2**63 - 1)
+
+    def patch(self) -> None:
+        """Give the rows of ``patched(row_id, code)`` the breakdown code the plan uses."""
+        self.con.execute(
+            "UPDATE obs SET disaggregation = x.code FROM patched x WHERE obs.row_id = x.row_id"
+        )
 
 
 def aggregate_parquet(
@@ -292,25 +313,27 @@ def aggregate_parquet(
         PeriodError: A period in the files does not parse.
         MissingExtraError: duckdb or pyarrow is not installed (``antq_core[duckdb]``).
     """
-    enum_member(SpaceOverlap, space_overlap, "space_overlap")
+    policy = enum_member(SpaceOverlap, space_overlap, "space_overlap")
     files = _files(source)
     con = connect(duckdb_config)
     try:  # the connection stays open for the table's excluded rows, read when first asked
         src = _Source(con, files)
         store = src.store()
-        src.view()
+        src.table()
         tables = dataset.replace(observations=store)
-        plan = make_plan(
-            tables,
-            metrics,
-            by,
-            periods=periods,
-            within=within,
-            initiatives=initiatives,
-            group_sets=group_sets,
-        )
-        _refuse_finer(con, plan)
-        _refuse_enclosing(con, tables, plan)
+
+        def plan_on(ds: Dataset) -> Plan:
+            return make_plan(
+                ds,
+                metrics,
+                by,
+                periods=periods,
+                within=within,
+                initiatives=initiatives,
+                group_sets=group_sets,
+            )
+
+        plan = _settled(con, src, tables, plan_on(tables), policy=policy, plan_on=plan_on)
         frames = src.whole and polars_available()
         scan, chosen, tied = scan_relation(con, plan, value_of=number, frames=frames)
         table = _finished(con, plan, scan, chosen, tied)
@@ -326,52 +349,89 @@ def _requested(plan: Plan) -> set[int]:
     return {p.code for p in plan.metrics.values() if p.code >= 0}
 
 
-def _refuse_finer(con: Any, plan: Plan) -> None:
-    """Refuse breakdowns finer than the grouping among the requested metrics' rows."""
+def _finer(plan: Plan) -> list[int]:
+    """Breakdown codes finer than the requested categories (parts, see :mod:`._plan`)."""
     if not plan.projected:
-        return
-    cols = plan.columns
+        return []
     wanted = set(plan.category_ids)
-    finer = [d for d, keys in enumerate(cols.disaggregations) if wanted < set(keys)]
-    if not finer or not _requested(plan):
-        return
-    found = con.execute(
-        "SELECT metric, disaggregation FROM obs"
-        f" WHERE metric IN {sql.code_list(_requested(plan))}"
-        f" AND disaggregation IN {sql.code_list(finer)} LIMIT 1"
-    ).fetchall()
-    if found:
-        ((m, d),) = found
-        parts = ", ".join(sorted(cols.disaggregations[d]))
-        raise UnsupportedAggregationError(
-            "breakdowns finer than the grouping",
-            f"{cols.metrics[m]} has figures broken down by {parts}; over Parquet, group by"
-            " every category its figures are broken down by, or aggregate a loaded dataset"
-            " (which decides per figure which parts stand for it)",
-        )
+    return [d for d, keys in enumerate(plan.columns.disaggregations) if wanted < set(keys)]
 
 
-def _refuse_enclosing(con: Any, tables: Dataset, plan: Plan) -> None:
-    """Refuse figures that may enclose others over space (settled row by row in memory)."""
+def _settled(
+    con: Any,
+    src: _Source,
+    tables: Dataset,
+    plan: Plan,
+    *,
+    policy: SpaceOverlap,
+    plan_on: Callable[[Dataset], Plan],
+) -> Plan:
+    """The plan with the per-row decisions the in-memory path makes, from the rows they need.
+
+    Two decisions look at rows: which parts of a figure stand for it (its
+    breakdowns finer than the grouping, :func:`._plan.make_plan`) and which
+    figures enclose others over space (:func:`._space.settle_space`). Both
+    read only the rows of a few series: those with finer parts, and those of
+    subjects that may enclose or be enclosed (found from the distinct metric
+    and subject pairs). Those rows are read into a store, planned and settled
+    exactly as in memory, and the codes that differ from the files' go back
+    to DuckDB (the ``patched`` table, applied to ``obs``).
+    """
     wanted = _requested(plan)
     if not wanted:
-        return
-    pairs = set(
-        con.execute(
-            f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {sql.code_list(wanted)}"
-        ).fetchall()
-    )
-    plan.memo["metric_subjects"] = (plan.store, pairs)
-    found = enclosing_pairs(tables, plan)
-    if found:
-        m, outer, inner = found[0]
-        cols = plan.columns
-        raise UnsupportedAggregationError(
-            "figures of a unit and of units under it",
-            f"{cols.metrics[m]}: {cols.subjects[outer]} and {cols.subjects[inner]} land in one"
-            " group; over Parquet, figures that may enclose others are not settled: aggregate"
-            " a loaded dataset (space_overlap applies there)",
+        return plan
+    wanted_list = sql.code_list(wanted)
+    queries: list[str] = []
+    finer = _finer(plan)
+    if finer:
+        # Every row of the series that have parts: the parts and the figures beside them.
+        queries.append(
+            "SELECT o.row_id FROM obs o JOIN (SELECT DISTINCT metric, subject FROM obs"
+            f" WHERE metric IN {wanted_list} AND raw_disaggregation IN {sql.code_list(finer)})"
+            " k ON k.metric = o.metric AND k.subject = o.subject"
         )
+    pairs = con.execute(
+        f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {wanted_list}"
+    ).fetchall()
+    plan.memo["metric_subjects"] = (plan.store, set(pairs))
+    enclosing = enclosing_pairs(tables, plan)
+    if enclosing:
+        metrics = sql.code_list({m for m, _, _ in enclosing})
+        subjects = sql.code_list({s for _, a, b in enclosing for s in (a, b)})
+        queries.append(
+            f"SELECT row_id FROM obs WHERE metric IN {metrics} AND subject IN {subjects}"
+        )
+    if not queries:
+        return plan
+    ids = " UNION ".join(queries)
+    fetched = _fetch(con, plan, ids, {})
+    store, order, _ = fetched
+    rows = tables.replace(observations=store)
+    settled = plan_on(rows)
+    try:
+        settled = settle_space(rows, settled, policy)
+    except SpaceOverlapError as e:
+        groups = [[order[j] for j in group] for group in e.rows]
+        raise SpaceOverlapError(e.metric, groups, e.subjects) from None
+    raw = store.columns().disaggregation
+    pa = require("pyarrow", EXTRA)
+    changed = [
+        j for j, (a, b) in enumerate(zip(settled.disaggregation, raw, strict=True)) if a != b
+    ]
+    con.register(
+        "patched",
+        pa.table(
+            {
+                "row_id": pa.array([order[j] for j in changed], pa.int64()),
+                "code": pa.array([settled.disaggregation[j] for j in changed], pa.int64()),
+            }
+        ),
+    )
+    con.register("settled_rows", pa.table({"row_id": pa.array(order, pa.int64())}))
+    src.patch()
+    return attrs.evolve(
+        settled, store=plan.store, columns=plan.columns, disaggregation=plan.disaggregation
+    )
 
 
 def _overlap_periods(plan: Plan) -> list[int]:
@@ -408,6 +468,9 @@ def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
         p.code for p in plan.metrics.values() if p.code >= 0 and p.time is AggregationType.DISTINCT
     }
     queries = [sql.unplaceable_rows(wanted, distinct)] if wanted else []
+    tables = {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+    if "settled_rows" in tables:
+        queries.append("SELECT row_id FROM settled_rows")  # parts and enclosing figures
     if scan.repeated and wanted:
         queries.append(sql.repeated_rows(wanted))
     overlapping = _overlap_periods(plan) if plan.summed else []
@@ -419,15 +482,18 @@ def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
 
 def _fetch(
     con: Any, plan: Plan, ids: str, chosen: Mapping[PickCell, Chosen]
-) -> tuple[ObservationStore, list[int]]:
-    """A store of the rows ``ids`` selects and the chosen picks, in file order, and their ids."""
+) -> tuple[ObservationStore, list[int], array[int]]:
+    """A store of the rows ``ids`` selects and the chosen picks, in file order.
+
+    With their row ids, and their codes of :attr:`Plan.disaggregation`.
+    """
     rows: dict[int, tuple[Any, ...]] = {}
     if ids:
         for row in con.execute(f"SELECT {_ROW} FROM obs WHERE row_id IN ({ids})").fetchall():
             rows[row[0]] = row
-    for key, (row_id, value, unit, qualifier, period) in chosen.items():
+    for key, (row_id, value, unit, qualifier, period, raw) in chosen.items():
         m, s, _, d = key
-        rows[row_id] = (row_id, m, s, period, d, unit, qualifier, value)
+        rows[row_id] = (row_id, m, s, period, raw, unit, qualifier, value, d)
     order = sorted(rows)
     cols = plan.columns
     builder = StoreBuilder(
@@ -455,13 +521,13 @@ def _fetch(
         value=values,
         exact=exact,
     )
-    return builder.build(), order
+    return builder.build(), order, array("I", [r[8] for r in picked])
 
 
-def _on(plan: Plan, store: ObservationStore) -> Plan:
-    """``plan`` reading ``store``'s rows (same tables, so the same codes)."""
-    cols = store.columns()
-    return attrs.evolve(plan, store=store, columns=cols, disaggregation=cols.disaggregation)
+def _on(plan: Plan, fetched: tuple[ObservationStore, list[int], array[int]]) -> Plan:
+    """``plan`` reading a fetched store's rows (same tables, so the same codes)."""
+    store, _, patched = fetched
+    return attrs.evolve(plan, store=store, columns=store.columns(), disaggregation=patched)
 
 
 def _local(scan: Scan, order: Sequence[int]) -> Scan:
@@ -485,8 +551,8 @@ def _finished(
     chosen row of every pick as well.
     """
     ids = _candidates(con, plan, scan)
-    store, order = _fetch(con, plan, ids, {})
-    small = _on(plan, store)
+    fetched = _fetch(con, plan, ids, {})
+    small, order = _on(plan, fetched), fetched[1]
     position = {row_id: j for j, row_id in enumerate(order)}
     early = attrs.evolve(scan, picks={k: position[r] for k, r in tied.items() if r in position})
     try:
@@ -496,8 +562,8 @@ def _finished(
         raise OverlappingPeriodsError(e.metric, rows, e.periods) from None
     table = finish_columns(small, early, "duckdb")
     if table is None:
-        store, order = _fetch(con, plan, ids, chosen)
-        small = _on(plan, store)
+        fetched = _fetch(con, plan, ids, chosen)
+        small, order = _on(plan, fetched), fetched[1]
         table = finish_rows(small, _local(scan, order), "duckdb")
     unplaceable = tuple(attrs.evolve(u, row=order[u.row]) for u in table.unplaceable)
 
@@ -518,6 +584,7 @@ def _excluded(
     if not wanted:
         return ()
     picked = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
-    store, order = _fetch(con, plan, sql.excluded_rows(wanted, picked), chosen)
-    table = finish_rows(_on(plan, store), _local(scan, order), "duckdb")
+    fetched = _fetch(con, plan, sql.excluded_rows(wanted, picked), chosen)
+    order = fetched[1]
+    table = finish_rows(_on(plan, fetched), _local(scan, order), "duckdb")
     return tuple(attrs.evolve(e, row=order[e.row]) for e in table.excluded)

@@ -106,9 +106,11 @@ def picks(metrics: Iterable[int], rank: str) -> str:
     series_key = "o.metric, o.subject, p.bucket, o.disaggregation"
     return (
         "SELECT metric, subject, bucket, disaggregation, row_id, value, unit, qualifier, period,"
+        " raw_disaggregation,"
         " CASE WHEN same > 1 THEN 1 ELSE 0 END AS tied FROM ("
         "SELECT o.metric, o.subject, p.bucket, o.disaggregation, o.row_id, o.value, o.unit,"
-        f" o.qualifier, o.period, ROW_NUMBER() OVER (PARTITION BY {series_key}"
+        " o.qualifier, o.period, o.raw_disaggregation,"
+        f" ROW_NUMBER() OVER (PARTITION BY {series_key}"
         f" ORDER BY p.{rank} DESC, o.row_id ASC) AS pick,"
         f" COUNT(*) OVER (PARTITION BY {series_key}, o.period) AS same "
         "FROM obs o JOIN period_bucket p ON p.period = o.period"
