@@ -37,7 +37,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import aggregate as bench  # benchmarks/aggregate.py: the workloads and their geography
-
 from antq_core import Dataset, DatasetMetadata
 from antq_core.io.frames import write_parquet
 

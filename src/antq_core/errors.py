@@ -839,10 +839,8 @@ class UnsupportedAggregationError(AggregationError):
     """An engine cannot answer this request with the same semantics, so it refuses.
 
     Raised instead of a silently different answer: for example
-    :func:`~antq_core.aggregate_parquet` over figures whose breakdowns are
-    finer than the grouping (which the in-memory path resolves figure by
-    figure). The same request on an in-memory :class:`~antq_core.Dataset`
-    with :func:`~antq_core.aggregate` is answered.
+    :func:`~antq_core.aggregate_parquet` over Parquet files whose values were
+    written as strings, which it cannot sum exactly in SQL.
 
     Attributes:
         feature: What is not supported, in a few words.

@@ -16,21 +16,28 @@ copy of them:
 2. **The scan** is the SQL of :mod:`._sql`, the same the DuckDB engine runs
    in memory, over a DuckDB table ``obs`` that joins each Parquet row's labels to
    those tables' codes.
-3. **The finish** is :func:`._finish.finish`, on a store that holds only the
-   rows it reads one by one: the chosen row of each stock series, and the
-   rows that may be unplaceable, repeated or overlapping (DuckDB finds them;
-   they are few unless the data are at fault). Their row indexes are the
-   rows' positions in the files, in the order given, as they are positions
-   in :attr:`Dataset.observations <antq_core.Dataset.observations>` for a
-   dataset written with ``write_parquet``. Excluded rows are found the same
-   way when :attr:`AggregateTable.excluded` is first read.
+3. **Per-row decisions** the in-memory path makes from rows (which parts of
+   a figure stand for it, which figures enclose others over space) are made
+   the same way, by the same functions, on a store of only the series they
+   concern; the breakdown codes they change go back to DuckDB.
+4. **The finish** is :func:`._finish.finish` (columns first, as
+   :mod:`._columnar`), on a store that holds only the rows it reads one by
+   one: those that may be unplaceable, repeated or overlapping (DuckDB finds
+   them; they are few unless the data are at fault), and the chosen row of
+   each stock series when the Python way is needed. Their row indexes are
+   the rows' positions in the files, in the order given, as they are
+   positions in :attr:`Dataset.observations <antq_core.Dataset.observations>`
+   for a dataset written with ``write_parquet``. Excluded rows are found the
+   same way when :attr:`AggregateTable.excluded` is first read.
+
+The files are read twice (one pass lists the tables, one joins each row's
+labels to their codes into a DuckDB table of integers, which DuckDB spills to
+its ``temp_directory`` beyond its ``memory_limit``); the queries read that.
 
 What this path refuses (:class:`~antq_core.errors.UnsupportedAggregationError`)
-rather than answer differently: breakdowns finer than the grouping among the
-requested metrics' rows (the in-memory path decides per figure which parts
-stand for it), figures of units that may enclose others' (``space_overlap``),
-``reporting=`` (it needs the forms' submissions), values written as strings
-(``values="string"``), and files that lack a column of the written table.
+rather than answer differently: values written as strings
+(``values="string"``) and files that lack a column of the written table. It
+has no ``reporting=`` (completeness needs the forms' submissions).
 """
 
 from __future__ import annotations
@@ -290,7 +297,7 @@ def aggregate_parquet(
         within: As for :func:`~antq_core.aggregate`.
         initiatives: As for :func:`~antq_core.aggregate`.
         group_sets: As for :func:`~antq_core.aggregate`.
-        space_overlap: As for :func:`~antq_core.aggregate`; but see Raises.
+        space_overlap: As for :func:`~antq_core.aggregate`.
         suppress_below: As for :func:`~antq_core.aggregate`.
         duckdb_config: DuckDB settings, such as ``{"memory_limit": "4GB",
             "temp_directory": "/var/tmp/antq", "threads": "2"}``: how much
@@ -300,14 +307,13 @@ def aggregate_parquet(
         The rows, unplaceable and excluded observations, as :func:`~antq_core.aggregate`.
 
     Raises:
-        UnsupportedAggregationError: The request needs what this path does not
-            do (see :doc:`/performance`): breakdowns finer than the grouping
-            among the rows of the requested metrics, figures of a unit, site
-            or initiative that may enclose other figures of the same metric,
-            values written as strings, or files without the written columns.
+        UnsupportedAggregationError: The files hold values written as strings
+            (``write_parquet(..., values="string")``), or lack a column of the
+            written table.
         InvalidValueError: No such file or directory, or as :func:`~antq_core.aggregate`.
         UnresolvedReferenceError: As :func:`~antq_core.aggregate`.
         OverlappingPeriodsError: As :func:`~antq_core.aggregate`.
+        SpaceOverlapError: As :func:`~antq_core.aggregate`.
         IncompatibleUnitsError: As :func:`~antq_core.aggregate`.
         QuantityError: As :func:`~antq_core.aggregate`.
         PeriodError: A period in the files does not parse.
