@@ -23,7 +23,7 @@ The queries read three relations, which the engine creates:
     :attr:`Plan.last_rank`, :attr:`Plan.first_rank`.
 
 Only ANSI SQL is used: joins, ``GROUP BY``, ``COUNT``/``SUM``/``MIN``/``MAX``,
-and the window functions ``ROW_NUMBER`` and ``COUNT(*) OVER``. The pick of a
+and the window functions ``ROW_NUMBER`` and ``LEAD``. The pick of a
 stock's latest value is a window filter (``ROW_NUMBER() ... = 1``), not a
 vendor function such as DuckDB's ``arg_max``, so the same text runs on
 PostgreSQL and Spark SQL too (see ``docs/performance.md``).
@@ -98,22 +98,25 @@ def picks(metrics: Iterable[int], rank: str) -> str:
     ``rank`` is ``"last_rank"`` (stocks: the latest period) or
     ``"first_rank"``. The highest rank wins, then the lowest ``row_id`` (the
     first row met, as the reference engine keeps it). ``tied`` is ``1`` when
-    another row of the series has the chosen row's very period.
+    another row of the series has the chosen row's very period: the next row
+    in the same window order has the same rank (ranks are one per period).
+    One window, so one sort.
     """
     if rank not in {"last_rank", "first_rank"}:
         msg = f"rank must be last_rank or first_rank, not {rank!r}"
         raise ValueError(msg)
-    series_key = "o.metric, o.subject, p.bucket, o.disaggregation"
+    window = (
+        "(PARTITION BY o.metric, o.subject, p.bucket, o.disaggregation"
+        f" ORDER BY p.{rank} DESC, o.row_id ASC)"
+    )
     return (
         "SELECT metric, subject, bucket, disaggregation, row_id, value, unit, qualifier, period,"
         " raw_disaggregation,"
-        " CASE WHEN same > 1 THEN 1 ELSE 0 END AS tied FROM ("
+        " CASE WHEN next_rank = chosen_rank THEN 1 ELSE 0 END AS tied FROM ("
         "SELECT o.metric, o.subject, p.bucket, o.disaggregation, o.row_id, o.value, o.unit,"
-        " o.qualifier, o.period, o.raw_disaggregation,"
-        f" ROW_NUMBER() OVER (PARTITION BY {series_key}"
-        f" ORDER BY p.{rank} DESC, o.row_id ASC) AS pick,"
-        f" COUNT(*) OVER (PARTITION BY {series_key}, o.period) AS same "
-        "FROM obs o JOIN period_bucket p ON p.period = o.period"
+        f" o.qualifier, o.period, o.raw_disaggregation, p.{rank} AS chosen_rank,"
+        f" ROW_NUMBER() OVER {window} AS pick, LEAD(p.{rank}) OVER {window} AS next_rank"
+        " FROM obs o JOIN period_bucket p ON p.period = o.period"
         f" WHERE o.metric IN {code_list(metrics)}"
         ") chosen WHERE pick = 1"
     )
