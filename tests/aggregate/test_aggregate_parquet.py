@@ -252,3 +252,16 @@ def test_suppression_and_duckdb_settings(sample_file: Path) -> None:
     )
     assert _plain(table) == _plain(loaded)
     assert table.suppressed_below == 5
+
+
+def test_rows_with_unknown_labels_are_refused_not_dropped(tmp_path: Path) -> None:
+    write_parquet(sample(), tmp_path / "obs.parquet")
+    table = pq.read_table(tmp_path / "obs.parquet")
+    qualifiers = table.column("qualifier").to_pylist()
+    qualifiers[0] = "roughly"  # none of the qualifiers
+    changed = table.set_column(
+        table.schema.get_field_index("qualifier"), "qualifier", pa.array(qualifiers)
+    )
+    pq.write_table(changed, tmp_path / "obs.parquet")
+    with pytest.raises(InvalidValueError, match="1 of 14 rows"):
+        aggregate_parquet(sample(), tmp_path, "cases_resolved_jointly", by="district")

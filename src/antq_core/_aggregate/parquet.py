@@ -210,6 +210,7 @@ class _Source:
             starts.append(start)
             start += offsets.get(f, 0)
         table("file_starts", {"name": list(self.files), "start": starts})
+        self.rows = start
         return builder.build()
 
     def table(self) -> None:
@@ -243,6 +244,17 @@ class _Source:
             " JOIN qualifier_codes q ON q.id = r.qualifier"
             f"{join}"
         )
+        # Every row must have found its codes: a null or unknown label (a qualifier
+        # that is none of ours) would otherwise drop the row from every sum.
+        ((kept,),) = self.con.execute("SELECT COUNT(*) FROM obs").fetchall()
+        if kept != self.rows:
+            raise InvalidValueError(
+                "source",
+                list(self.files),
+                f"{self.rows - kept:,} of {self.rows:,} rows have a null metric, subject,"
+                " period, unit or qualifier, or a qualifier that is not one of"
+                f" {', '.join(q.value for q in Qualifier)}: not a table written by write_parquet",
+            )
 
     def patch(self) -> None:
         """Give the rows of ``patched(row_id, code)`` the breakdown code the plan uses."""
