@@ -29,7 +29,7 @@ from antq_core.errors import InvalidValueError
 
 LATE = ("00104", "00107")
 SILENT = "00108"
-ENGINES = ("python", "polars")
+ENGINES = ("python", "polars", "duckdb")
 
 
 @pytest.fixture
