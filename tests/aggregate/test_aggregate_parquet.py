@@ -265,3 +265,15 @@ def test_rows_with_unknown_labels_are_refused_not_dropped(tmp_path: Path) -> Non
     pq.write_table(changed, tmp_path / "obs.parquet")
     with pytest.raises(InvalidValueError, match="1 of 14 rows"):
         aggregate_parquet(sample(), tmp_path, "cases_resolved_jointly", by="district")
+
+
+def test_excluded_rows_are_read_again_from_unchanged_files(tmp_path: Path) -> None:
+    ds = sample()
+    metric = "released_prisoners_employed"
+    write_parquet(ds, tmp_path / "obs.parquet")
+    table = aggregate_parquet(ds, tmp_path, metric, by=["district"])
+    assert table.excluded == aggregate(ds, metric, by=["district"]).excluded
+    changed = aggregate_parquet(ds, tmp_path, metric, by=["district"])
+    write_parquet(ds.replace(observations=ds.observations[:3]), tmp_path / "obs.parquet")
+    with pytest.raises(InvalidValueError, match="the files changed"):
+        _ = changed.excluded

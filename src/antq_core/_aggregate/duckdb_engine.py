@@ -40,7 +40,7 @@ from antq_core._values.quantity import Number
 if TYPE_CHECKING:
     from antq_core._aggregate.plan import Plan
 
-__all__ = ["Chosen", "DuckDBEngine", "connect", "number", "scan_relation"]
+__all__ = ["Chosen", "DuckDBEngine", "connect", "lookups", "number", "scan_relation"]
 
 EXTRA: Final = "duckdb"
 
@@ -62,7 +62,7 @@ def number(value: Any) -> Number:
     return int(value)
 
 
-def _lookups(pa: Any, con: Any, plan: Plan) -> None:
+def lookups(pa: Any, con: Any, plan: Plan) -> None:
     """Register the plan's per-subject and per-period codes as the tables :mod:`._sql` reads."""
     subjects = len(plan.subject_group)
     periods = len(plan.period_bucket)
@@ -125,7 +125,7 @@ def scan_relation(
     """
     pa = require("pyarrow", EXTRA)
     pl = require("polars", "dataframe") if frames else None
-    _lookups(pa, con, plan)
+    lookups(pa, con, plan)
     aside = aside or {}
     scans = plan.scans
     sums: Mapping[SumCell, tuple[Number, int]] = {}

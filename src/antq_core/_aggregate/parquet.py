@@ -51,7 +51,14 @@ import attrs
 
 from antq_core._aggregate import sql
 from antq_core._aggregate.columnar import finish_columns
-from antq_core._aggregate.duckdb_engine import EXTRA, Chosen, connect, number, scan_relation
+from antq_core._aggregate.duckdb_engine import (
+    EXTRA,
+    Chosen,
+    connect,
+    lookups,
+    number,
+    scan_relation,
+)
 from antq_core._aggregate.engine import PickCell, Scan
 from antq_core._aggregate.finish import finish_rows, refuse_overlaps
 from antq_core._aggregate.plan import Plan, make_plan
@@ -141,6 +148,7 @@ class _Source:
         self.whole = False  # whether every value is a 64-bit integer (see :meth:`store`)
         self.scale = scale
         self.categories = sorted(c for c in columns if c.startswith(_CATEGORY))
+        self.patched: tuple[list[int], list[int]] = ([], [])  # (row ids, codes), see patch()
 
     def store(self) -> ObservationStore:
         """A store with the files' tables and no rows; registers the code tables.
@@ -257,7 +265,15 @@ class _Source:
             )
 
     def patch(self) -> None:
-        """Give the rows of ``patched(row_id, code)`` the breakdown code the plan uses."""
+        """Give the rows of :attr:`patched` the breakdown code the plan uses."""
+        ids, codes = self.patched
+        if not ids:
+            return
+        pa = require("pyarrow", EXTRA)
+        self.con.register(
+            "patched",
+            pa.table({"row_id": pa.array(ids, pa.int64()), "code": pa.array(codes, pa.int64())}),
+        )
         self.con.execute(
             "UPDATE obs SET disaggregation = x.code FROM patched x WHERE obs.row_id = x.row_id"
         )
@@ -334,7 +350,7 @@ def aggregate_parquet(
     policy = enum_member(SpaceOverlap, space_overlap, "space_overlap")
     files = _files(source)
     con = connect(duckdb_config)
-    try:  # the connection stays open for the table's excluded rows, read when first asked
+    try:
         src = _Source(con, files)
         store = src.store()
         src.table()
@@ -355,9 +371,13 @@ def aggregate_parquet(
         frames = src.whole and polars_available()
         scan, chosen, tied = scan_relation(con, plan, value_of=number, frames=frames)
         table = _finished(con, plan, scan, chosen, tied)
-    except BaseException:
+    finally:
         con.close()
-        raise
+
+    def excluded() -> tuple[Excluded, ...]:
+        return _excluded(files, duckdb_config, src.patched, plan, scan, chosen)
+
+    table = attrs.evolve(table, list_excluded=excluded)
     if suppress_below is None:
         return table
     return suppress_table(table, suppress_below, parents=parents_in(dataset, table.by))
@@ -436,16 +456,8 @@ def _settled(
     changed = [
         j for j, (a, b) in enumerate(zip(settled.disaggregation, raw, strict=True)) if a != b
     ]
-    con.register(
-        "patched",
-        pa.table(
-            {
-                "row_id": pa.array([order[j] for j in changed], pa.int64()),
-                "code": pa.array([settled.disaggregation[j] for j in changed], pa.int64()),
-            }
-        ),
-    )
     con.register("settled_rows", pa.table({"row_id": pa.array(order, pa.int64())}))
+    src.patched = ([order[j] for j in changed], [settled.disaggregation[j] for j in changed])
     src.patch()
     return attrs.evolve(
         settled, store=plan.store, columns=plan.columns, disaggregation=plan.disaggregation
@@ -468,10 +480,10 @@ def _overlap_periods(plan: Plan) -> list[int]:
     return sorted(found)
 
 
-def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
-    """SQL for the row ids the finishing step reads one by one (beside the chosen picks)."""
+def _register(con: Any, plan: Plan) -> None:
+    """The plan's tables the queries of rows read (:mod:`._sql`)."""
     pa = require("pyarrow", EXTRA)
-    wanted = _requested(plan)
+    lookups(pa, con, plan)
     cols = plan.columns
     participant = [int(s.kind is SubjectKind.PARTICIPANT) for s in cols.subjects]
     con.register(
@@ -482,6 +494,13 @@ def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
         "slice_of",
         pa.table({"disaggregation": range(len(plan.slice_of)), "slice": list(plan.slice_of)}),
     )
+
+
+def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
+    """SQL for the row ids the finishing step reads one by one (beside the chosen picks)."""
+    pa = require("pyarrow", EXTRA)
+    wanted = _requested(plan)
+    _register(con, plan)
     distinct = {
         p.code for p in plan.metrics.values() if p.code >= 0 and p.time is AggregationType.DISTINCT
     }
@@ -584,25 +603,47 @@ def _finished(
         small, order = _on(plan, fetched), fetched[1]
         table = finish_rows(small, _local(scan, order), "duckdb")
     unplaceable = tuple(attrs.evolve(u, row=order[u.row]) for u in table.unplaceable)
-
-    def excluded() -> tuple[Excluded, ...]:
-        try:
-            return _excluded(con, plan, scan, chosen)
-        finally:
-            con.close()
-
-    return attrs.evolve(table, unplaceable=unplaceable, list_excluded=excluded)
+    return attrs.evolve(table, unplaceable=unplaceable)
 
 
-def _excluded(
-    con: Any, plan: Plan, scan: Scan, chosen: Mapping[PickCell, Chosen]
+def _excluded(  # noqa: PLR0917 - internal, one call site
+    files: Sequence[str],
+    config: Mapping[str, str] | None,
+    patched: tuple[list[int], list[int]],
+    plan: Plan,
+    scan: Scan,
+    chosen: Mapping[PickCell, Chosen],
 ) -> tuple[Excluded, ...]:
-    """The excluded observations, from the rows that may be (read when first asked)."""
+    """The excluded observations, read from the files again when first asked.
+
+    The aggregate's DuckDB connection is closed when it returns (its table of
+    codes would hold memory as long as the result lives); this reads the
+    files once more, and refuses if they no longer hold the same tables.
+    """
     wanted = _requested(plan)
     if not wanted:
         return ()
-    picked = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
-    fetched = _fetch(con, plan, sql.excluded_rows(wanted, picked), chosen)
+    con = connect(config)
+    try:
+        src = _Source(con, files)
+        again = src.store().columns()
+        cols = plan.columns
+        same = all(
+            list(getattr(again, name)) == list(getattr(cols, name))
+            for name in ("metrics", "subjects", "periods", "units", "disaggregations")
+        )
+        if not same:
+            raise InvalidValueError(
+                "source", list(files), "the files changed since the aggregate was made"
+            )
+        src.table()
+        src.patched = patched
+        src.patch()
+        _register(con, plan)
+        picked = plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]
+        fetched = _fetch(con, plan, sql.excluded_rows(wanted, picked), chosen)
+    finally:
+        con.close()
     order = fetched[1]
     table = finish_rows(_on(plan, fetched), _local(scan, order), "duckdb")
     return tuple(attrs.evolve(e, row=order[e.row]) for e in table.excluded)
