@@ -28,7 +28,8 @@ copy of them:
    the rows' positions in the files, in the order given, as they are
    positions in :attr:`Dataset.observations <antq_core.Dataset.observations>`
    for a dataset written with ``write_parquet``. Excluded rows are found the
-   same way when :attr:`AggregateTable.excluded` is first read.
+   same way when :attr:`AggregateTable.excluded` is first read, from the
+   files read again (the connection is closed when the call returns).
 
 The files are read twice (one pass lists the tables, one joins each row's
 labels to their codes into a DuckDB table of integers, which DuckDB spills to
@@ -301,7 +302,10 @@ def aggregate_parquet(
     The entities come from ``dataset``, whose own observations are not read.
     The table is the one :func:`~antq_core.aggregate` gives on the dataset
     holding those observations, row for row; row indexes (unplaceable,
-    excluded, errors) are positions in the files, in order.
+    excluded, errors) are positions in the files, in order. Reading
+    :attr:`~antq_core.AggregateTable.excluded` reads the files again (they
+    must not have changed; :class:`~antq_core.errors.InvalidValueError` if
+    they have).
 
     >>> import tempfile, pathlib
     >>> from antq_core import aggregate, aggregate_parquet, sample
