@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors; at run time 
         SpaceSource,
         Unplaceable,
         aggregate,
+        aggregate_parquet,
         aggregate_rollup,
     )
     from antq_core._aggregate.counts import (
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "SpaceSource": "antq_core._aggregate",
     "Unplaceable": "antq_core._aggregate",
     "aggregate": "antq_core._aggregate",
+    "aggregate_parquet": "antq_core._aggregate",
     "aggregate_rollup": "antq_core._aggregate",
     "EntityCount": "antq_core._aggregate.counts",
     "EntityCounts": "antq_core._aggregate.counts",
@@ -301,6 +303,7 @@ __all__ = [  # noqa: RUF022 - grouped by layer, not one sorted list
     "Unplaceable",
     "Unplaced",
     "aggregate",
+    "aggregate_parquet",
     "aggregate_rollup",
     "count_entities",
     "reconcile",

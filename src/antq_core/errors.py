@@ -53,6 +53,7 @@ __all__ = [
     "UnknownUnitError",
     "UnmappedUnitError",
     "UnresolvedReferenceError",
+    "UnsupportedAggregationError",
     "ValuesDoNotFitError",
 ]
 
@@ -832,6 +833,24 @@ class SpaceOverlapError(AggregationError):
             f"{metric}: a figure and the figures of units under it would be summed: {shown}{more}"
             " (pass space_overlap='prefer_reported' to use the enclosing figure)"
         )
+
+
+class UnsupportedAggregationError(AggregationError):
+    """An engine cannot answer this request with the same semantics, so it refuses.
+
+    Raised instead of a silently different answer: for example
+    :func:`~antq_core.aggregate_parquet` over Parquet files whose values were
+    written as strings, which it cannot sum exactly in SQL.
+
+    Attributes:
+        feature: What is not supported, in a few words.
+        detail: Why, and what to do instead.
+    """
+
+    def __init__(self, feature: str, detail: str) -> None:
+        self.feature = feature
+        self.detail = detail
+        super().__init__(f"not supported here: {feature}: {detail}")
 
 
 class ExpressionError(AntqError, ValueError):

@@ -1,6 +1,6 @@
-"""The polars engine gives the reference engine's table, row for row.
+"""The polars and DuckDB engines give the reference engine's table, row for row.
 
-Both engines implement the scan step of one contract (planning and finishing
+Every engine implements the scan step of one contract (planning and finishing
 are shared), so the same request on the same dataset must give identical
 tables: keys, metric, value, unit, qualifier, contributing and missing counts,
 and the unplaceable observations; or raise the same error.
@@ -9,6 +9,8 @@ and the unplaceable observations; or raise the same error.
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("polars")
 pytest.importorskip("pyarrow")
+pytest.importorskip("duckdb")
 
 from antq_core import (
     AggregateTable,
@@ -31,10 +34,16 @@ from antq_core import (
     Qualifier,
     Unit,
     aggregate,
+    aggregate_parquet,
     aggregate_rollup,
     sample,
 )
-from antq_core.errors import InvalidValueError, MissingExtraError
+from antq_core.errors import (
+    InvalidValueError,
+    MissingExtraError,
+    ValuesDoNotFitError,
+)
+from antq_core.io.frames import write_parquet
 from antq_core.testing.strategies import aggregation_datasets, datasets
 
 _LEVELS = ("province", "district", "commune", "village")
@@ -177,6 +186,7 @@ def test_engines_agree_row_for_row(data: st.DataObject, ds: Dataset) -> None:
     request = data.draw(_requests(ds))
     python = _outcome(ds, "python", request)
     assert _outcome(ds, "polars", request) == python
+    assert _outcome(ds, "duckdb", request) == python
     if isinstance(python[0], type):
         event(f"refused: {python[0].__name__}")
     else:
@@ -195,6 +205,7 @@ def test_engines_agree_on_distinct_counts_of_people(data: st.DataObject, ds: Dat
     request = data.draw(_requests(ds))
     python = _outcome(ds, "python", request)
     assert _outcome(ds, "polars", request) == python
+    assert _outcome(ds, "duckdb", request) == python
     event(f"rows: {min(len(python[1]), 3)}+" if not isinstance(python[0], type) else "refused")
 
 
@@ -202,7 +213,7 @@ def test_engines_agree_on_distinct_counts_of_people(data: st.DataObject, ds: Dat
 @given(
     data=st.data(),
     ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)),
-    engine=st.sampled_from(("python", "polars")),
+    engine=st.sampled_from(("python", "polars", "duckdb")),
 )
 def test_a_rollup_equals_one_aggregate_per_level(
     data: st.DataObject, ds: Dataset, engine: str
@@ -258,6 +269,7 @@ def test_engines_agree_on_the_sample(metrics: list[str], by: list[str]) -> None:
     assert request["metrics"]
     python = _outcome(ds, "python", request)
     assert _outcome(ds, "polars", request) == python
+    assert _outcome(ds, "duckdb", request) == python
 
 
 # -- values the columns do not hold as 64-bit integers ------------------------------
@@ -311,8 +323,8 @@ def _flat(
 def test_big_integers_sum_exactly(values: list[int | str], by: list[str]) -> None:
     ds = _flat(values)
     python = aggregate(ds, ["cases"], by=by, engine="python")
-    polars = aggregate(ds, ["cases"], by=by, engine="polars")
-    assert _plain(polars) == _plain(python)
+    for engine in ("polars", "duckdb"):
+        assert _plain(aggregate(ds, ["cases"], by=by, engine=engine)) == _plain(python)
     if by == []:
         assert python[0].quantity is not None
         assert python[0].quantity.value == sum(values)
@@ -324,9 +336,11 @@ def test_decimals_kept_aside_are_counted(metric: str, by: list[str]) -> None:
     ds = _flat(["1.5", 2, "0.25", "1000.125", 3, 4], unit="ha", metric=metric)
     # The stock's province and district figures of one year enclose each other.
     overlap = "prefer_reported"
-    assert _plain(
-        aggregate(ds, [metric], by=by, engine="polars", space_overlap=overlap)
-    ) == _plain(aggregate(ds, [metric], by=by, engine="python", space_overlap=overlap))
+    python = _plain(aggregate(ds, [metric], by=by, engine="python", space_overlap=overlap))
+    for engine in ("polars", "duckdb"):
+        assert _plain(aggregate(ds, [metric], by=by, engine=engine, space_overlap=overlap)) == (
+            python
+        )
 
 
 @pytest.mark.parametrize(
@@ -342,9 +356,9 @@ def test_decimals_kept_aside_are_counted(metric: str, by: list[str]) -> None:
 def test_decimals_in_series_metrics(aggregation: dict[str, str], values: list[int | str]) -> None:
     ds = _flat(values, unit="ha", **aggregation)
     for by in (["province"], ["district", "month"], []):
-        assert _plain(aggregate(ds, ["cases"], by=by, engine="polars")) == _plain(
-            aggregate(ds, ["cases"], by=by, engine="python")
-        )
+        python = _plain(aggregate(ds, ["cases"], by=by, engine="python"))
+        for engine in ("polars", "duckdb"):
+            assert _plain(aggregate(ds, ["cases"], by=by, engine=engine)) == python
 
 
 def test_keys_too_wide_to_pack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -397,3 +411,54 @@ def test_polars_engine_without_polars_names_the_extra(monkeypatch: pytest.Monkey
     with pytest.raises(MissingExtraError, match=r"antq_core\[dataframe\]") as info:
         aggregate(sample(), ["cases_resolved_jointly"], by=["district"], engine="polars")
     assert info.value.extra == "dataframe"
+
+
+def test_duckdb_engine_without_duckdb_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # makes `import duckdb` fail
+    with pytest.raises(MissingExtraError, match=r"antq_core\[duckdb\]"):
+        aggregate(sample(), ["cases_resolved_jointly"], by=["district"], engine="duckdb")
+
+
+# -- over Parquet files, not loaded ---------------------------------------------------
+
+
+def _parquet_outcome(ds: Dataset, folder: Path, request: dict[str, Any]) -> Any:
+    """:func:`_outcome` of ``aggregate_parquet`` over ``ds``'s observations written to Parquet."""
+    try:
+        table = aggregate_parquet(ds, folder, **request)
+    except AntqError as e:
+        return (type(e), str(e))
+    assert table.engine == "duckdb"
+    return _plain(table)
+
+
+def _written(ds: Dataset, folder: Path) -> bool:
+    """Write ``ds``'s observations as ``write_parquet`` does; ``False`` if they do not fit."""
+    try:
+        write_parquet(ds, folder / "observations.parquet")
+    except ValuesDoNotFitError:
+        return False
+    return True
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), ds=st.one_of(_dense_datasets(), aggregation_datasets(max_observations=40)))
+def test_parquet_gives_the_in_memory_table(data: st.DataObject, ds: Dataset) -> None:
+    # The same request over the observations written to Parquet (and never loaded)
+    # gives the loaded dataset's table: rows, qualifiers, contributing and missing
+    # counts, unplaceable rows (by their position in the file), excluded rows, or
+    # the same error.
+    request = data.draw(_requests(ds))
+    request["space_overlap"] = data.draw(st.sampled_from(("error", "prefer_reported")))
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        assume(_written(ds, folder))
+        python = _outcome(ds, "python", request)
+        parquet = _parquet_outcome(ds, folder, request)
+        assert parquet == python
+        if not isinstance(python[0], type):
+            loaded = aggregate(ds, engine="python", **request)
+            assert aggregate_parquet(ds, folder, **request).excluded == loaded.excluded
+            event(f"rows: {min(len(python[1]), 3)}+, unplaceable: {bool(python[2])}")
+        else:
+            event(f"same error: {python[0].__name__}")

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("polars")
 pytest.importorskip("pyarrow")
+pytest.importorskip("duckdb")
 
 from antq_core import (
     AggregateTable,
@@ -32,7 +33,7 @@ from antq_core import (
     aggregate_rollup,
 )
 
-ENGINES = ("python", "polars")
+ENGINES = ("python", "polars", "duckdb")
 HUGE = "99999999999999999999999999999.25"  # 29 digits before the mark, 31 in all
 
 _GAZETTEER = Gazetteer.from_dict(
@@ -90,9 +91,10 @@ def _plain(table: AggregateTable) -> list[tuple[Any, ...]]:
 
 
 def _by_engine(ds: Dataset, by: list[str]) -> list[tuple[Any, ...]]:
-    """The rows of ``area`` by ``by``; both engines must give the very same rows."""
-    python, polars = (_plain(aggregate(ds, ["area"], by=by, engine=e)) for e in ENGINES)
-    assert polars == python
+    """The rows of ``area`` by ``by``; every engine must give the very same rows."""
+    python, *others = (_plain(aggregate(ds, ["area"], by=by, engine=e)) for e in ENGINES)
+    for other in others:
+        assert other == python
     return python
 
 

@@ -309,14 +309,16 @@ def test_a_figure_and_one_of_its_sub_periods_are_never_added(
 @given(broken_down(nested=True), st.sampled_from(GROUPINGS))
 def test_engines_agree_on_parts_and_space(ds: Dataset, by: list[str]) -> None:
     pytest.importorskip("polars")
+    pytest.importorskip("duckdb")
     metrics = [*COUNTED, "resolved_rate"]
     tables = [
         aggregate(ds, metrics, by=by, engine=e, space_overlap="prefer_reported")
-        for e in ("python", "polars")
+        for e in ("python", "polars", "duckdb")
     ]
-    assert tables[0].rows == tables[1].rows
-    assert tables[0].unplaceable == tables[1].unplaceable
-    assert tables[0].excluded == tables[1].excluded
+    for other in tables[1:]:
+        assert other.rows == tables[0].rows
+        assert other.unplaceable == tables[0].unplaceable
+        assert other.excluded == tables[0].excluded
 
 
 @settings(

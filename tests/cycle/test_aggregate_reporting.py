@@ -27,7 +27,7 @@ from antq_core import (
 )
 from antq_core.errors import InvalidValueError
 
-ENGINES = ("python", "polars")
+ENGINES = ("python", "polars", "duckdb")
 
 
 # As the conftest's `may` has them.

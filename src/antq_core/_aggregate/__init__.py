@@ -10,9 +10,14 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from antq_core._aggregate import polars_engine, python_engine  # noqa: F401 - register the engines
+from antq_core._aggregate import (  # noqa: F401 - register the engines
+    duckdb_engine,
+    polars_engine,
+    python_engine,
+)
 from antq_core._aggregate.columnar import finish
 from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
+from antq_core._aggregate.parquet import aggregate_parquet
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.space import SpaceOverlap, settle_space
@@ -43,6 +48,7 @@ __all__ = [
     "SpaceSource",
     "Unplaceable",
     "aggregate",
+    "aggregate_parquet",
     "aggregate_rollup",
 ]
 
@@ -102,10 +108,12 @@ def aggregate(
         within: Keep observations anchored at or under these unit codes.
         initiatives: Keep observations that belong to these initiatives.
         engine: ``"python"`` (the reference, core dependencies only),
-            ``"polars"`` (columnar, needs the ``dataframe`` extra), or
-            ``"auto"``: polars when it is installed and the dataset holds
-            at least 200,000 observations, else python. Both give the same
-            table; :attr:`AggregateTable.engine` says which ran.
+            ``"polars"`` (columnar, needs the ``dataframe`` extra),
+            ``"duckdb"`` (SQL on DuckDB, needs the ``duckdb`` extra; the
+            same queries :func:`~antq_core.aggregate_parquet` runs over
+            Parquet files), or ``"auto"``: polars when it is installed and
+            the dataset holds at least 200,000 observations, else python.
+            All give the same table; :attr:`AggregateTable.engine` says which ran.
         group_sets: The unit group sets ``group:<set>`` may name (by id, or
             an iterable of them); default: the bundled ones
             (:func:`~antq_core.bundled_group_sets`).
@@ -155,7 +163,8 @@ def aggregate(
         IncompatibleUnitsError: An observation's unit does not convert into its metric's.
         QuantityError: A value has no exact form in its metric's unit (a third of a
             registered unit), or a sum needs more than 200 digits.
-        MissingExtraError: ``engine="polars"`` without polars installed.
+        MissingExtraError: ``engine="polars"`` without polars installed, or
+            ``engine="duckdb"`` without duckdb.
     """
     policy = enum_member(SpaceOverlap, space_overlap, "space_overlap")
     plan = make_plan(

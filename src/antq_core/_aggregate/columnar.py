@@ -49,7 +49,7 @@ from antq_core._values.quantity import Qualifier, Quantity, Unit
 if TYPE_CHECKING:
     import polars
 
-__all__ = ["SumRows", "finish"]
+__all__ = ["SumRows", "finish", "finish_columns"]
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
@@ -64,11 +64,19 @@ def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
         As :func:`._finish.finish`.
     """
     refuse_overlaps(plan, scan)
+    table = finish_columns(plan, scan, engine)
+    return table if table is not None else finish_rows(plan, scan, engine)
+
+
+def finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
+    """The table finished as columns, once overlaps are refused; ``None``: take the Python way.
+
+    The Python way (:func:`._finish.finish_rows`) gives the same table; this
+    one does not read the rows of picked values (they are in ``pick_cells``).
+    """
     if scan.reported_pairs is not None and _columnar(plan, scan):
-        table = _finish_columns(plan, scan, engine)
-        if table is not None:
-            return table
-    return finish_rows(plan, scan, engine)
+        return _finish_columns(plan, scan, engine)
+    return None
 
 
 _PICKED: Final = frozenset({ScanKind.LAST, ScanKind.FIRST})

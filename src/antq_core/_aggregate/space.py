@@ -50,7 +50,7 @@ from antq_core._entities import AggregationType
 from antq_core._values.refs import SubjectKind
 from antq_core.errors import AntqError, SpaceOverlapError
 
-__all__ = ["SpaceOverlap", "enclosed_figures", "settle_space"]
+__all__ = ["SpaceOverlap", "enclosed_figures", "enclosing_pairs", "settle_space"]
 
 _A = AggregationType
 _NOT_ADDED: Final = frozenset({_A.MIN, _A.MAX, _A.DISTINCT})
@@ -195,6 +195,16 @@ def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, 
         g = group[s]
         pairs += [(m, c, s) for c in found if group[c] == g]
     return pairs
+
+
+def enclosing_pairs(ds: Dataset, plan: Plan) -> list[tuple[int, int, int]]:
+    """(metric, enclosing subject, enclosed subject) codes that share a group of ``plan``.
+
+    From the distinct (metric, subject) pairs only, never the rows: empty
+    means no figure can enclose another, whatever the periods.
+    """
+    eligible = {p.code for p in plan.metrics.values() if p.code >= 0 and p.space not in _NOT_ADDED}
+    return _pairs(ds, plan, eligible) if eligible else []
 
 
 def enclosed_figures(ds: Dataset, plan: Plan) -> dict[int, dict[int, set[int]]]:
