@@ -36,7 +36,12 @@ _APPROXIMATELY: Final = _QUALIFIERS.index(Qualifier.APPROXIMATELY)
 
 
 def distinct_ready(mplan: MetricPlan, scan: Scan) -> bool:
-    """Whether ``mplan`` is a distinct count the engine gave as columns."""
+    """Whether ``mplan`` is a distinct count the engine gave as columns.
+
+    A distinct count with no rows in the store (code ``-1``) has no row either way.
+    """
+    if mplan.time is AggregationType.DISTINCT and mplan.code < 0:
+        return True
     return (
         mplan.scan is ScanKind.SERIES
         and mplan.time is AggregationType.DISTINCT
