@@ -81,22 +81,23 @@ def _people_datasets(draw: st.DrawFn) -> Dataset:
     level); in some datasets a few live in none (a row about them cannot be
     placed by level, and the Python way is taken). Rows are months, in some
     datasets with quarters and years; a person is counted again in later
-    months and in other metrics; qualifiers vary; rows of ``people_helped``
-    are broken down by sex in all, none or some of them; in some datasets a
-    row is in cases, which a count of people refuses.
+    months and in other metrics; in half the datasets qualifiers vary (in the
+    others every row is exact); rows of ``people_helped`` are broken down by
+    sex in all, none or some of them; in some datasets a row is in cases,
+    which a count of people refuses.
     """
     gazetteer = draw(gazetteers(max_provinces=2, max_children=3))
     # Mostly the lowest units, so that fine groupings place everyone.
     depth = max(u.level.depth for u in gazetteer)
     low = [u.code for u in gazetteer if u.level.depth == depth]
     codes = low if draw(st.integers(0, 3)) else [u.code for u in gazetteer]
-    # Now and then someone lives nowhere, or a row is a quarter or a year.
     # Half the datasets are messy: someone lives nowhere, a row is a quarter or
     # a year, or in cases; rows of people_helped are broken down by sex in
     # some of them only. The others go the columnar way.
     messy = draw(st.booleans())
     homeless, odd, cases = (messy and draw(st.integers(0, 2)) == 0 for _ in range(3))
     broken = draw(st.sampled_from(("never", "always", "mixed") if messy else ("never", "always")))
+    qualified = draw(st.booleans())  # else every row is exact
     homes = draw(
         st.lists(st.sampled_from([*codes, None] if homeless else codes), min_size=1, max_size=12)
     )
@@ -118,7 +119,9 @@ def _people_datasets(draw: st.DrawFn) -> Dataset:
         ):
             disaggregation["sex"] = draw(st.sampled_from(("female", "male")))
         unit = Unit.get("case") if cases and draw(st.integers(0, 9)) == 0 else person
-        qualifier = draw(st.sampled_from(Qualifier)) if draw(st.integers(0, 3)) == 0 else "exact"
+        qualifier = "exact"
+        if qualified and draw(st.integers(0, 3)) == 0:
+            qualifier = draw(st.sampled_from(Qualifier))
         return Observation(
             metric=metric.id,
             subject=f"participant:{draw(st.sampled_from(participants)).id}",

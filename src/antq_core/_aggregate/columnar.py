@@ -29,7 +29,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._aggregate.columnar_kinds import distinct_groups, distinct_ready
+from antq_core._aggregate.columnar_kinds import distinct_groups, distinct_ready, reported_places
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -254,10 +254,14 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
 
 def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
     """``missing``: per (group, bucket), expected units under the group that reported nothing."""
+    pairs, first = reported_places(pl, plan, scan)  # by resolution: few, kept per dataset
     children: dict[str, int] = {}
+    subject_child = plan.subject_child
     child_of = [
-        -1 if c is None else children.setdefault(c, len(children)) for c in plan.subject_child
+        -1 if c is None else children.setdefault(c, len(children))
+        for c in map(subject_child.__getitem__, first)
     ]
+    group_of = list(map(plan.subject_group.__getitem__, first))
     expected_g: list[int] = []
     expected_c: list[int] = []
     for group, units in enumerate(plan.expected):
@@ -270,9 +274,9 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
         {"group": expected_g, "child": expected_c}, schema={"group": pl.Int64, "child": pl.Int64}
     )
     reported = (
-        scan.reported_pairs.lazy()
+        pairs.lazy()
         .with_columns(
-            group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+            group=pl.lit(_lookup(pl, group_of)).gather(pl.col("subject")),
             child=pl.lit(_lookup(pl, child_of)).gather(pl.col("subject")),
             bucket=pl.lit(_lookup(pl, plan.period_bucket)).gather(pl.col("period")),
         )

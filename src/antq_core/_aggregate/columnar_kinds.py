@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from antq_core._aggregate.engine import Scan
     from antq_core._aggregate.plan import MetricPlan, Plan
 
-__all__ = ["distinct_groups", "distinct_ready"]
+__all__ = ["distinct_groups", "distinct_ready", "reported_places"]
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
@@ -80,3 +80,30 @@ def distinct_groups(pl: Any, plan: Plan, scan: Scan, by_code: Mapping[int, Metri
         pl.col("count").cast(pl.Int64).alias("observations"),
         qualifier,
     )
+
+
+def reported_places(pl: Any, plan: Plan, scan: Scan) -> tuple[Any, list[int]]:
+    """Who reported when, by resolution: for counting the expected units that reported nothing.
+
+    Subjects that resolve alike (the people of one village) land in the same
+    group and under the same child unit in every plan (:attr:`Plan.resolution`),
+    so :attr:`Scan.reported_pairs` shrinks to its distinct (resolution, period)
+    pairs, once per dataset (kept in :attr:`Plan.memo`): a million pairs of
+    people and months become some thousands of villages and months.
+
+    Returns:
+        The pairs as a frame (``subject``: the resolution code, ``period``), and
+        per resolution code the subject whose group and child it takes.
+    """
+    pairs = scan.reported_pairs
+    if len(plan.resolution) != len(plan.columns.subjects):
+        return pairs, list(range(len(plan.columns.subjects)))  # no resolutions: as they are
+    memo = plan.memo.get("reported_places")
+    if isinstance(memo, tuple) and memo[0] is pairs:
+        return memo[1], list(plan.resolved_first)
+    resolution = pl.Series(list(plan.resolution), dtype=pl.Int64)
+    places = pairs.select(
+        pl.lit(resolution).gather(pl.col("subject")).alias("subject"), "period"
+    ).unique()
+    plan.memo["reported_places"] = (pairs, places)
+    return places, list(plan.resolved_first)

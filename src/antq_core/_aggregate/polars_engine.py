@@ -54,6 +54,7 @@ _INT64_MAX: Final = 2**63 - 1
 _ROW_BITS: Final = 32
 _ROW_MASK: Final = 2**_ROW_BITS - 1
 _SERIES_PERIOD: Final = ("metric", "subject", "period", "disaggregation")
+_CELL: Final = ("metric", "group", "bucket", "slice")
 
 
 class PolarsEngine:
@@ -231,20 +232,69 @@ class _Frame:
         )
 
     def distinct_cells(self, metrics: frozenset[int]) -> Any:
-        """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``)."""
+        """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``).
+
+        Called only when :meth:`all_counted` holds: every row is placed and about
+        a participant, so no row is left out but those of other metrics. The
+        cell key is one Int64 summed from looked-up, pre-scaled codes (a part
+        that takes one value is left out); qualifier and unit spans are taken
+        per cell only when the store's rows are not all exact and of one unit.
+        """
         pl = self.pl
+        person_group, slice_of = self._codes()
+        cols = self.plan.columns
         exact_code = tuple(Qualifier).index(Qualifier.EXACT)  # codes index Qualifier
-        q = pl.col("qualifier")
-        unusual = q.filter(q != exact_code)
-        return self._grouped(
-            self._distinct_rows(metrics),
-            ("metric", "group", "bucket", "slice"),
+        q, unit = self.frame["qualifier"], self.frame["unit"]
+        people = (
             pl.col("subject").n_unique().cast(pl.Int64).alias("people"),
             pl.len().cast(pl.Int64).alias("count"),
-            unusual.min().alias("q_low"),
-            unusual.max().alias("q_high"),
-            pl.col("unit").min().alias("unit_low"),
-            pl.col("unit").max().alias("unit_high"),
+        )
+        plain = q.min() == q.max() == exact_code and unit.min() == unit.max()
+        if plain:
+            only = unit[0] if len(unit) else 0
+            spans: tuple[Any, ...] = ()
+            constant: tuple[Any, ...] = (
+                pl.lit(None, dtype=q.dtype).alias("q_low"),
+                pl.lit(None, dtype=q.dtype).alias("q_high"),
+                pl.lit(only, dtype=unit.dtype).alias("unit_low"),
+                pl.lit(only, dtype=unit.dtype).alias("unit_high"),
+            )
+        else:
+            unusual = pl.col("qualifier").filter(pl.col("qualifier") != exact_code)
+            spans = (
+                unusual.min().alias("q_low"),
+                unusual.max().alias("q_high"),
+                pl.col("unit").min().alias("unit_low"),
+                pl.col("unit").max().alias("unit_high"),
+            )
+            constant = ()
+        # Codes are >= 0 here (all_counted); sizes come from the tables, not the rows.
+        parts = [
+            ("metric", "metric", self._lookup(range(len(cols.metrics)))),
+            ("group", "subject", person_group),
+            ("bucket", "period", self.bucket),
+            ("slice", "disaggregation", slice_of),
+        ]
+        sizes = [max(int(codes.max() or 0) + 1, 1) for _, _, codes in parts]
+        if math.prod(sizes) > _INT64_MAX:
+            cells = self._grouped(self._distinct_rows(metrics), _CELL, *people, *spans)
+            return cells.with_columns(*constant)
+        rows = self.frame.lazy()
+        if len(metrics) < len(cols.metrics):
+            rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(parts))]
+        key: Any = pl.lit(0, dtype=pl.Int64)
+        for (_, column, codes), size, stride in zip(parts, sizes, strides, strict=True):
+            if size > 1:
+                key = key + pl.lit(codes * stride).gather(pl.col(column))
+        cells = rows.group_by(key.alias("_key")).agg(*people, *spans).collect()
+        return cells.select(
+            *(
+                ((pl.col("_key") // stride) % size).alias(name)
+                for (name, _, _), size, stride in zip(parts, sizes, strides, strict=True)
+            ),
+            pl.all().exclude("_key"),
+            *constant,
         )
 
     def distinct(self, metrics: frozenset[int]) -> dict[DistinctCell, DistinctFacts]:
