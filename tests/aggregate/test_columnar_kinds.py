@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("polars")
@@ -37,8 +37,9 @@ from antq_core import (
     Qualifier,
     Unit,
     aggregate,
+    aggregate_rollup,
 )
-from antq_core.testing.strategies import gazetteers
+from antq_core.testing.strategies import aggregation_datasets, gazetteers
 
 _LEVELS = ("province", "district", "commune", "village")
 _TIMES = ("month", "quarter", "year", "period")
@@ -173,7 +174,9 @@ def _columnar(table: AggregateTable) -> bool:
     return table._columns is not None
 
 
-def _read_alike(ds: Dataset, request: dict[str, Any], data: st.DataObject) -> None:
+def _read_alike(
+    ds: Dataset, request: dict[str, Any], data: st.DataObject, label: str = ""
+) -> None:
     """Every way of reading the polars table gives the Python table's answer."""
     refused: tuple[type[AntqError], str] | None = None
     try:
@@ -191,7 +194,7 @@ def _read_alike(ds: Dataset, request: dict[str, Any], data: st.DataObject) -> No
     def fresh() -> AggregateTable:
         return aggregate(ds, engine="polars", **request)
 
-    event(f"columnar: {_columnar(fresh())}, rows: {min(len(expected), 5)}+")
+    event(f"{label}columnar: {_columnar(fresh())}, rows: {min(len(expected), 5)}+")
     assert len(fresh()) == len(expected)
     if expected:
         i = data.draw(st.integers(-len(expected), len(expected) - 1))
@@ -274,3 +277,63 @@ def _village_gazetteer() -> Gazetteer:
             AdminUnit(code="01002.01", name="Tổ 1", level="village", parent="01002"),
         ],
     )
+
+
+# -- minima, maxima and counts ---------------------------------------------------------
+
+_RANGED = (("min", "min"), ("max", "max"), ("count", "count"), ("sum", "sum"))
+
+
+@st.composite
+def _ranged_datasets(draw: st.DrawFn) -> Dataset:
+    """:func:`aggregation_datasets` whose metrics take the smallest, largest or a count.
+
+    ``cases``, ``resolved``, ``area`` and ``teams`` each get one of min/min,
+    max/max, count/count or sum/sum over time and space; ``area`` is reported
+    in m² or ha (a conversion: the Python way).
+    """
+    ds = draw(aggregation_datasets(max_observations=40))
+    assume(ds.observations)
+    metrics = []
+    for metric in ds.metrics.values():
+        if metric.numerator is None:
+            time, space = draw(st.sampled_from(_RANGED))
+            fields = {**metric.model_dump(), "time_aggregation": time, "space_aggregation": space}
+            metrics.append(MetricDefinition.model_validate(fields))
+        else:
+            metrics.append(metric)
+    return ds.replace(metrics=metrics)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ds=_ranged_datasets(), data=st.data())
+def test_columnar_minima_maxima_and_counts_read_as_the_reference_table(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    present = sorted({o.metric for o in ds.observations}) or ["cases"]
+    metrics = data.draw(st.lists(st.sampled_from(present), min_size=1, max_size=3, unique=True))
+    by = data.draw(st.lists(st.sampled_from((*_LEVELS, *_TIMES)), max_size=2, unique=True))
+    kinds = sorted({ds.metrics[m].time_aggregation.value for m in metrics})
+    _read_alike(ds, {"metrics": metrics, "by": by}, data, label=f"{'+'.join(kinds)}: ")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ds=_ranged_datasets(), data=st.data())
+def test_rolled_up_minima_maxima_and_counts_read_as_the_reference_ones(
+    ds: Dataset, data: st.DataObject
+) -> None:
+    present = sorted({o.metric for o in ds.observations}) or ["cases"]
+    metrics = data.draw(st.lists(st.sampled_from(present), min_size=1, max_size=3, unique=True))
+    by = ["commune", *data.draw(st.lists(st.sampled_from(_TIMES), max_size=1))]
+    try:
+        python = aggregate_rollup(ds, metrics, by, engine="python")
+    except AntqError as e:
+        with pytest.raises(type(e)):
+            aggregate_rollup(ds, metrics, by, engine="polars")
+        return
+    polars = aggregate_rollup(ds, metrics, by, engine="polars")
+    assert list(polars) == list(python)
+    for name, table in python.items():
+        assert list(polars[name]) == list(table)
+        assert polars[name].to_polars().equals(table.to_polars())
+        assert polars[name].unplaceable == table.unplaceable

@@ -29,7 +29,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._aggregate.columnar_kinds import distinct_groups, distinct_ready, reported_places
+from antq_core._aggregate.columnar_kinds import (
+    distinct_groups,
+    distinct_ready,
+    reported_places,
+    series_groups,
+    series_ready,
+)
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -83,6 +89,7 @@ def _columnar(plan: Plan, scan: Scan) -> bool:
         p.scan is ScanKind.GROUP_SUM
         or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
         or distinct_ready(p, scan)
+        or series_ready(p, scan)
         for p in plan.metrics.values()
     )
 
@@ -234,6 +241,11 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
         if counted is None:
             return None
         parts.append(counted)
+    if any(series_ready(p, scan) for p in by_code.values()):
+        ranged = series_groups(pl, plan, scan, by_code, result.unplaceable_metrics)
+        if ranged is None:
+            return None
+        parts.append(ranged)
     if not parts:
         return None
     groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from antq_core._aggregate.plan import EXCLUDED
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._entities import AggregationType
 from antq_core._values.quantity import Qualifier
@@ -28,7 +29,21 @@ if TYPE_CHECKING:
     from antq_core._aggregate.engine import Scan
     from antq_core._aggregate.plan import MetricPlan, Plan
 
-__all__ = ["distinct_groups", "distinct_ready", "reported_places"]
+__all__ = [
+    "distinct_groups",
+    "distinct_ready",
+    "reported_places",
+    "series_groups",
+    "series_ready",
+]
+
+_A = AggregationType
+# (over time, over space) of the series kinds finished here, and what a group's value is.
+_SERIES_KINDS: Final = {
+    (_A.MIN, _A.MIN): "min",  # the smallest value of the group's rows
+    (_A.MAX, _A.MAX): "max",  # the largest
+    (_A.COUNT, _A.COUNT): "series",  # the number of series (subjects) with a value
+}
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
@@ -107,3 +122,92 @@ def reported_places(pl: Any, plan: Plan, scan: Scan) -> tuple[Any, list[int]]:
     ).unique()
     plan.memo["reported_places"] = (pairs, places)
     return places, list(plan.resolved_first)
+
+
+def series_ready(mplan: MetricPlan, scan: Scan) -> bool:
+    """Whether ``mplan`` is a minimum, maximum or count the engine gave as columns.
+
+    The smallest (largest) value of a group is the smallest (largest) of its
+    series' smallest (largest): :data:`_SERIES_KINDS` reads it from the rows'
+    cells directly; a count of series is the number of subjects with a row.
+    """
+    if (mplan.time, mplan.space) not in _SERIES_KINDS:
+        return False
+    return mplan.code < 0 or (
+        mplan.scan is ScanKind.SERIES
+        and mplan.code not in scan.counted
+        and scan.series_cells is not None
+    )
+
+
+def series_groups(
+    pl: Any, plan: Plan, scan: Scan, by_code: Mapping[int, MetricPlan], unplaceable: set[int]
+) -> Any:
+    """The minimum, maximum and count rows as :mod:`._columnar`'s group frame.
+
+    ``None``: the Python way (a unit to convert or refuse, a negative value).
+    Metrics with cells that cannot be placed are added to ``unplaceable``.
+    Qualifiers of minima and maxima combine over every row used; counts are exact.
+    """
+    kind_of = {
+        m: _SERIES_KINDS[p.time, p.space] for m, p in by_code.items() if series_ready(p, scan)
+    }
+    cells = (
+        scan.series_cells.lazy()
+        .filter(pl.col("metric").is_in(sorted(kind_of)))
+        .with_columns(
+            group=pl.lit(_codes(pl, plan.subject_group)).gather(pl.col("subject")),
+            slice=pl.lit(_codes(pl, plan.slice_of)).gather(pl.col("disaggregation")),
+        )
+        .collect()
+    )
+    g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
+    outside = (g == EXCLUDED) | (b == EXCLUDED) | (sl == EXCLUDED)
+    below = (g < EXCLUDED) | (b < EXCLUDED) | (sl < EXCLUDED)
+    unplaceable.update(cells.filter(~outside & below)["metric"].unique().to_list())
+    placed = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))
+    counts = sorted(m for m, kind in kind_of.items() if kind == "series")
+    valued = placed.filter(~pl.col("metric").is_in(counts))
+    if valued.height and valued["min"].min() < 0:
+        return None  # a negative value: Quantity's own checks decide, in Python
+    units = plan.columns.units
+    for m, u in valued.select("metric", "unit").unique().iter_rows():
+        target = by_code[m].definition.unit
+        if units[u] is not target or by_code[m].unit is not target:
+            return None  # a conversion (or a refusal to convert): the Python way
+    q = pl.col("qualifier")
+    unusual = q.filter(q != _EXACT)
+    groups = placed.group_by("metric", "group", "bucket", "slice").agg(
+        pl.col("min").min().alias("low"),
+        pl.col("max").max().alias("high"),
+        pl.col("subject").n_unique().alias("series"),
+        pl.col("count").sum().alias("observations"),
+        unusual.min().alias("q_low"),
+        unusual.max().alias("q_high"),
+    )
+    metric = pl.col("metric")
+    value = (
+        pl.when(metric.is_in(counts))
+        .then(pl.col("series").cast(pl.Int64))
+        .when(metric.is_in(sorted(m for m, k in kind_of.items() if k == "min")))
+        .then(pl.col("low").cast(pl.Int64))
+        .otherwise(pl.col("high").cast(pl.Int64))
+    )
+    qualifier = (
+        pl.when(metric.is_in(counts) | pl.col("q_low").is_null())
+        .then(pl.lit(_EXACT))
+        .when(pl.col("q_low") == pl.col("q_high"))
+        .then(pl.col("q_low"))
+        .otherwise(pl.lit(_APPROXIMATELY))
+        .cast(pl.Int64)
+    )
+    return groups.select(
+        pl.col("metric", "group", "bucket", "slice").cast(pl.Int64),
+        value.alias("value"),
+        pl.col("observations").cast(pl.Int64),
+        qualifier.alias("qualifier"),
+    )
+
+
+def _codes(pl: Any, table: Any) -> Any:
+    return pl.Series(list(table), dtype=pl.Int64)

@@ -146,6 +146,11 @@ class Scan:
     is exact), and the lowest and highest unit code ``unit_low``/``unit_high``),
     given only when :attr:`series` holds no cell of the :attr:`counted`
     metrics (every row of theirs is placed and about a participant)."""
+    series_cells: Any = None
+    """Optional: :attr:`series` as a polars DataFrame (columns ``metric``,
+    ``subject``, ``bucket``, ``disaggregation``, ``unit``, ``qualifier``,
+    ``sum``, ``count``, ``min``, ``max``), given only when it holds every cell
+    exactly (no value the store keeps aside)."""
 
 
 class LazyCells(Mapping[_K, _V]):

@@ -93,7 +93,10 @@ class PolarsEngine:
             distinct = LazyCells(lambda: frame.distinct(counted))
         elif counted:
             distinct = frame.distinct(counted)
-        series = frame.series(others, counted) if others else {}
+        series: Mapping[SeriesCell, tuple[Number, int, Number, Number]] = {}
+        series_cells = None
+        if others:
+            series, series_cells = frame.series(others, counted)
         chosen: list[Any] = []
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
@@ -114,6 +117,7 @@ class PolarsEngine:
             pick_cells=pick_cells,
             reported_pairs=facts.pairs,
             distinct_cells=distinct_cells,
+            series_cells=series_cells,
         )
 
 
@@ -440,8 +444,12 @@ class _Frame:
 
     def series(
         self, metrics: frozenset[int], counted: frozenset[int]
-    ) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
-        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts."""
+    ) -> tuple[Mapping[SeriesCell, tuple[Number, int, Number, Number]], Any]:
+        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts.
+
+        As a mapping made on first use, and as a frame (``Scan.series_cells``),
+        ``None`` when some values are kept aside (it would not be exact).
+        """
         pl = self.pl
         aside = self._aside(metrics)
         if counted and aside:
@@ -473,12 +481,14 @@ class _Frame:
             value.min().alias("min"),
             value.max().alias("max"),
         )
-        values = _tuples(cells, ("sum", "count", "min", "max"))
-        out: dict[SeriesCell, tuple[Number, int, Number, Number]] = dict(
-            zip(_tuples(cells, keys), values, strict=True)
-        )
-        if aside:
-            plan, cols = self.plan, self.plan.columns
+        plan = self.plan
+
+        def build() -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
+            values = _tuples(cells, ("sum", "count", "min", "max"))
+            out: dict[SeriesCell, tuple[Number, int, Number, Number]] = dict(
+                zip(_tuples(cells, keys), values, strict=True)
+            )
+            cols = plan.columns
             for i, v in aside.items():
                 key = (
                     cols.metric[i],
@@ -498,7 +508,10 @@ class _Frame:
                     v if lowest is None or v < lowest else lowest,
                     v if highest is None or v > highest else highest,
                 )
-        return out
+            return out
+
+        frame = None if aside else cells.select(*keys, "sum", "count", "min", "max")
+        return LazyCells(build), frame
 
     def pick(self, metrics: frozenset[int], ranks: Sequence[int], ties: set[PickCell]) -> Any:
         """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
