@@ -279,18 +279,26 @@ def _village_gazetteer() -> Gazetteer:
     )
 
 
-# -- minima, maxima and counts ---------------------------------------------------------
+# -- minima, maxima, counts and last_in_period -------------------------------------
 
-_RANGED = (("min", "min"), ("max", "max"), ("count", "count"), ("sum", "sum"))
+_RANGED = (
+    ("min", "min"),
+    ("max", "max"),
+    ("count", "count"),
+    ("last_in_period", "sum"),
+    ("sum", "sum"),
+)
 
 
 @st.composite
 def _ranged_datasets(draw: st.DrawFn) -> Dataset:
-    """:func:`aggregation_datasets` whose metrics take the smallest, largest or a count.
+    """:func:`aggregation_datasets` whose metrics take the smallest, largest, a count or a stock.
 
     ``cases``, ``resolved``, ``area`` and ``teams`` each get one of min/min,
-    max/max, count/count or sum/sum over time and space; ``area`` is reported
-    in m² or ha (a conversion: the Python way).
+    max/max, count/count, last_in_period/sum or sum/sum over time and space;
+    ``area`` is reported in m² or ha (a conversion: the Python way). Rows are
+    months: grouped by quarter or year, a ``last_in_period`` series not
+    reported in the last month is left out (``not_at_period_end``).
     """
     ds = draw(aggregation_datasets(max_observations=40))
     assume(ds.observations)
@@ -337,3 +345,37 @@ def test_rolled_up_minima_maxima_and_counts_read_as_the_reference_ones(
         assert list(polars[name]) == list(table)
         assert polars[name].to_polars().equals(table.to_polars())
         assert polars[name].unplaceable == table.unplaceable
+
+
+def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
+    teams = MetricDefinition(
+        id="teams",
+        name_vi="Số tổ",
+        name_en="Teams",
+        unit=Unit.get("organization"),
+        kind="stock",
+        time_aggregation="last_in_period",
+    )
+
+    def teams_in(unit: str, month: str, value: int) -> Observation:
+        return Observation(
+            metric="teams", subject=f"unit:{unit}", period=month, unit="organization", value=value
+        )
+
+    ds = Dataset(
+        gazetteer=_village_gazetteer(),
+        metadata=DatasetMetadata(title_vi="Tổ"),
+        metrics=[teams],
+        observations=[
+            teams_in("01001", "2017-11", 4),  # not reported in December: left out of 2017
+            teams_in("01002", "2017-06", 2),
+            teams_in("01002", "2017-12", 3),
+        ],
+    )
+    python = aggregate(ds, "teams", by=["district", "year"], engine="python")
+    polars = aggregate(ds, "teams", by=["district", "year"], engine="polars")
+    assert _columnar(polars)
+    assert [r.quantity.value for r in polars if r.quantity is not None] == [3]
+    assert [e.code.value for e in polars.excluded] == ["not_at_period_end", "superseded"]
+    assert list(polars) == list(python)
+    assert polars.excluded == python.excluded

@@ -30,8 +30,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate.columnar_kinds import (
+    at_period_end,
     distinct_groups,
     distinct_ready,
+    in_period_ready,
     reported_places,
     series_groups,
     series_ready,
@@ -90,6 +92,7 @@ def _columnar(plan: Plan, scan: Scan) -> bool:
         or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
         or distinct_ready(p, scan)
         or series_ready(p, scan)
+        or in_period_ready(p, scan)
         for p in plan.metrics.values()
     )
 
@@ -229,6 +232,7 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
         )
         if aside and cells["row"].is_in(aside).any():
             return None  # a chosen value the store keeps aside: the Python way
+        cells = at_period_end(pl, plan, cells, by_code, result.not_at_end)
         placed = _placed(pl, plan, cells, by_code, result)
         if placed is None:
             return None

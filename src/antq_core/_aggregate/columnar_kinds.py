@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from antq_core._aggregate.plan import MetricPlan, Plan
 
 __all__ = [
+    "at_period_end",
     "distinct_groups",
     "distinct_ready",
+    "in_period_ready",
     "reported_places",
     "series_groups",
     "series_ready",
@@ -211,3 +213,49 @@ def series_groups(
 
 def _codes(pl: Any, table: Any) -> Any:
     return pl.Series(list(table), dtype=pl.Int64)
+
+
+def in_period_ready(mplan: MetricPlan, scan: Scan) -> bool:
+    """Whether ``mplan`` is a ``last_in_period`` stock whose picks the engine gave as columns."""
+    return (
+        mplan.scan is ScanKind.LAST
+        and mplan.time is _A.LAST_IN_PERIOD
+        and mplan.space is _A.SUM
+        and (mplan.code < 0 or scan.pick_cells is not None)
+    )
+
+
+def at_period_end(
+    pl: Any, plan: Plan, cells: Any, by_code: Mapping[int, MetricPlan], not_at_end: set[Any]
+) -> Any:
+    """The pick ``cells`` without the ``last_in_period`` series not reported at their group's end.
+
+    ``cells`` (:attr:`Scan.pick_cells` with ``group`` and ``slice`` codes) keep
+    every row of other metrics and every row that is not placed (which the
+    finish lists as unplaceable). A placed ``last_in_period`` series whose
+    chosen period does not end on the last day of its bucket is left out, and
+    its (metric, subject, bucket, disaggregation) added to ``not_at_end``
+    (the table lists its rows as ``not_at_period_end``).
+    """
+    in_period = sorted(m for m, p in by_code.items() if p.time is _A.LAST_IN_PERIOD)
+    if not in_period:
+        return cells
+    ends = pl.Series([p.end.toordinal() for p in plan.columns.periods], dtype=pl.Int64)
+    bucket_ends = pl.Series([d.toordinal() for d in plan.bucket_end], dtype=pl.Int64)
+    g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
+    late = (
+        pl.col("metric").is_in(in_period)
+        & (g >= 0)
+        & (b >= 0)
+        & (sl >= 0)
+        & (
+            pl.lit(ends).gather(pl.col("period"))
+            != pl.lit(bucket_ends).gather(b.clip(lower_bound=0))
+        )
+    )
+    marked = cells.with_columns(late.alias("_late"))
+    left = marked.filter(pl.col("_late"))
+    if left.height:
+        keys = ("metric", "subject", "bucket", "disaggregation")
+        not_at_end.update(zip(*(left[k].to_list() for k in keys), strict=True))
+    return marked.filter(~pl.col("_late")).drop("_late")

@@ -120,7 +120,8 @@ class Scan:
             reading :attr:`sums` cell by cell.
         pick_cells: Optional: :attr:`picks` as a polars DataFrame (columns
             ``metric``, ``subject``, ``bucket``, ``disaggregation``, ``row``,
-            and the chosen row's ``value``, ``unit`` and ``qualifier``).
+            and the chosen row's ``value``, ``unit``, ``qualifier`` and
+            ``period``).
         reported_pairs: Optional: :attr:`reported` as a polars DataFrame of
             distinct (``subject``, ``period``) pairs. An engine that gives it
             gives :attr:`sum_cells` and :attr:`pick_cells` too, for the metrics

@@ -529,7 +529,9 @@ class _Frame:
         cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
         row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
         cells = cells.select(*keys, row)
-        chosen = self.frame.select(pl.col("value", "unit", "qualifier").gather(cells["row"]))
+        chosen = self.frame.select(
+            pl.col("value", "unit", "qualifier", "period").gather(cells["row"])
+        )
         cells = pl.concat([cells, chosen], how="horizontal")
         self._ties(rows, cells, ties)
         return cells
