@@ -34,6 +34,7 @@ from antq_core._aggregate.columnar_kinds import (
     distinct_groups,
     distinct_ready,
     in_period_ready,
+    reported_counts,
     reported_places,
     series_groups,
     series_ready,
@@ -270,6 +271,18 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
 
 def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
     """``missing``: per (group, bucket), expected units under the group that reported nothing."""
+    sizes = _lookup(pl, [len(units) for units in plan.expected])
+    counted = reported_counts(pl, plan, scan)  # one packed key, by resolution
+    if counted is not None:
+        return (
+            groups.lazy()
+            .join(counted.lazy(), on=["group", "bucket"], how="left")
+            .with_columns(
+                missing=pl.lit(sizes).gather(pl.col("group")) - pl.col("reported").fill_null(0)
+            )
+            .drop("reported")
+            .collect()
+        )
     pairs, first = reported_places(pl, plan, scan)  # by resolution: few, kept per dataset
     children: dict[str, int] = {}
     subject_child = plan.subject_child
@@ -303,7 +316,6 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
         .group_by("group", "bucket")
         .agg(pl.len().cast(pl.Int64).alias("reported"))
     )
-    sizes = _lookup(pl, [len(units) for units in plan.expected])
     return (
         groups.lazy()
         .join(reported, on=["group", "bucket"], how="left")

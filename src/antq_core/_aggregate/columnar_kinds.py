@@ -34,6 +34,7 @@ __all__ = [
     "distinct_groups",
     "distinct_ready",
     "in_period_ready",
+    "reported_counts",
     "reported_places",
     "series_groups",
     "series_ready",
@@ -47,6 +48,7 @@ _SERIES_KINDS: Final = {
     (_A.COUNT, _A.COUNT): "series",  # the number of series (subjects) with a value
 }
 
+_INT64_MAX: Final = 2**63 - 1
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
 _APPROXIMATELY: Final = _QUALIFIERS.index(Qualifier.APPROXIMATELY)
@@ -259,3 +261,47 @@ def at_period_end(
         keys = ("metric", "subject", "bucket", "disaggregation")
         not_at_end.update(zip(*(left[k].to_list() for k in keys), strict=True))
     return marked.filter(~pl.col("_late")).drop("_late")
+
+
+def reported_counts(pl: Any, plan: Plan, scan: Scan) -> Any:
+    """Per (group, bucket): how many of its expected units reported (``reported``).
+
+    From :func:`reported_places`: each resolution code's group and child unit
+    are looked up once (a child that is not one of its group's expected units,
+    or a group or child that is not placed, drops the code), packed with the
+    period's bucket into one Int64, made distinct and counted per (group,
+    bucket); ``None`` if the packed key would not fit in 64 bits.
+    """
+    pairs, first = reported_places(pl, plan, scan)
+    subject_group, subject_child, expected = plan.subject_group, plan.subject_child, plan.expected
+    children: dict[str, int] = {}
+    placed: list[tuple[int, int] | None] = []  # per resolution code: (group, child code)
+    for s in first:
+        g, c = subject_group[s], subject_child[s]
+        if g < 0 or c is None or c not in expected[g]:
+            placed.append(None)  # never counts as an expected unit reporting
+        else:
+            placed.append((g, children.setdefault(c, len(children))))
+    n_children = max(len(children), 1)
+    n_buckets = max(len(plan.buckets), 1)
+    if len(plan.row_groups) * n_children * n_buckets > _INT64_MAX:
+        return None
+    codes = [-1 if gc is None else gc[0] * n_children + gc[1] for gc in placed]
+    packed = pl.lit(pl.Series(codes, dtype=pl.Int64)).gather(pl.col("subject"))
+    bucket = pl.lit(pl.Series(list(plan.period_bucket), dtype=pl.Int64)).gather(pl.col("period"))
+    span = n_children * n_buckets
+    return (
+        pairs.lazy()
+        .select(packed.alias("gc"), bucket.alias("bucket"))
+        .filter((pl.col("gc") >= 0) & (pl.col("bucket") >= 0))
+        .select((pl.col("gc") * n_buckets + pl.col("bucket")).alias("key"))
+        .unique()
+        .group_by(((pl.col("key") // span) * n_buckets + pl.col("key") % n_buckets).alias("gb"))
+        .agg(pl.len().cast(pl.Int64).alias("reported"))
+        .select(
+            (pl.col("gb") // n_buckets).alias("group"),
+            (pl.col("gb") % n_buckets).alias("bucket"),
+            "reported",
+        )
+        .collect()
+    )
