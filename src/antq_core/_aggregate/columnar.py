@@ -16,11 +16,13 @@ requested, then by the rank of each ``by`` value). The table keeps the frame;
 :class:`~antq_core.AggregateRow` values are made when the table is iterated or
 indexed (:class:`SumRows`).
 
-Everything else goes the Python way, row for row the same: ratios,
-``last_in_period`` and the other scan kinds (means, min, max, counts,
-distinct people), unit conversions, values kept aside by the store,
-negative values. The semantics stay in :mod:`._semantics`; this module only
-computes the same rows faster, and the engines-agree tests hold it to that.
+Distinct counts of people, minima, maxima, counts of series and
+``last_in_period`` stocks are finished as columns too, by
+:mod:`._columnar_kinds`. Everything else goes the Python way, row for row
+the same: ratios, means, ``none``, ``last_average_org_unit``, unit
+conversions, values kept aside by the store, negative values. The semantics
+stay in :mod:`._semantics`; this module only computes the same rows faster,
+and the engines-agree tests hold it to that.
 """
 
 from __future__ import annotations

@@ -1,17 +1,26 @@
-"""Finishing as columns for the kinds beyond sums and stocks: distinct counts of people.
+"""Finishing as columns for the kinds beyond sums and stocks, and the missing units.
 
-:mod:`._columnar` finishes sums and stocks on polars. This module adds the
-distinct counts of participants (time operation ``distinct``) when the engine
-counted them itself and gave them as a frame (:attr:`Scan.distinct_cells
-<._engine.Scan.distinct_cells>`): every row of those metrics is placed and
-about a participant, so each cell is one output row whose value is the
-number of different people, whose observations are the cell's rows, and
-whose qualifier combines the cell's qualifiers exactly as
-:func:`._semantics.combine_qualifiers` does for the Python
-path (the lowest and highest non-exact code). A cell whose rows use a unit
-other than the metric's goes the Python way, which converts or refuses.
-The semantics stay in :mod:`._semantics`; the engines-agree tests hold this
-path to the Python one.
+:mod:`._columnar` finishes sums and stocks on polars; this module adds:
+
+- **Distinct counts of participants** (time operation ``distinct``), when the
+  engine counted them itself and gave them as a frame (:attr:`Scan.distinct_cells
+  <._engine.Scan.distinct_cells>`): every row of those metrics is placed and
+  about a participant, so each cell is one output row whose value is the
+  number of different people, whose observations are the cell's rows.
+- **Minima, maxima and counts of series** (``min``/``min``, ``max``/``max``,
+  ``count``/``count``), from the series cells as a frame
+  (``Scan.series_cells``): a group's smallest value is the smallest of its
+  rows, its count the number of subjects with a row.
+- **``last_in_period`` stocks**: the picks of :mod:`._columnar`'s stocks, less
+  the series whose chosen period does not end with the group's.
+- **The expected units that reported nothing**, counted from who reported
+  when, by resolution (the people of one village alike).
+
+Qualifiers combine exactly as :func:`._semantics.combine_qualifiers` does for
+the Python path (from the lowest and highest non-exact code). A cell whose
+rows use a unit other than the metric's, or a negative value, goes the Python
+way, which converts or refuses. The semantics stay in :mod:`._semantics`; the
+engines-agree tests hold this path to the Python one.
 """
 
 from __future__ import annotations
