@@ -85,7 +85,8 @@ def _people_datasets(draw: st.DrawFn) -> Dataset:
     months and in other metrics; in half the datasets qualifiers vary (in the
     others every row is exact); rows of ``people_helped`` are broken down by
     sex in all, none or some of them; in some datasets a row is in cases,
-    which a count of people refuses.
+    which a count of people refuses, or about a unit, which it cannot count
+    (unplaceable, while the rows about people are still counted as columns).
     """
     gazetteer = draw(gazetteers(max_provinces=2, max_children=3))
     # Mostly the lowest units, so that fine groupings place everyone.
@@ -96,7 +97,7 @@ def _people_datasets(draw: st.DrawFn) -> Dataset:
     # a year, or in cases; rows of people_helped are broken down by sex in
     # some of them only. The others go the columnar way.
     messy = draw(st.booleans())
-    homeless, odd, cases = (messy and draw(st.integers(0, 2)) == 0 for _ in range(3))
+    homeless, odd, cases, units = (messy and draw(st.integers(0, 2)) == 0 for _ in range(4))
     broken = draw(st.sampled_from(("never", "always", "mixed") if messy else ("never", "always")))
     qualified = draw(st.booleans())  # else every row is exact
     homes = draw(
@@ -125,7 +126,11 @@ def _people_datasets(draw: st.DrawFn) -> Dataset:
             qualifier = draw(st.sampled_from(Qualifier))
         return Observation(
             metric=metric.id,
-            subject=f"participant:{draw(st.sampled_from(participants)).id}",
+            subject=(
+                f"unit:{draw(st.sampled_from(codes))}"
+                if units and draw(st.integers(0, 3)) == 0
+                else f"participant:{draw(st.sampled_from(participants)).id}"
+            ),
             period=draw(periods)
             if odd and draw(st.booleans())
             else draw(st.sampled_from(_MONTHS)),
@@ -195,6 +200,7 @@ def _read_alike(
         return aggregate(ds, engine="polars", **request)
 
     event(f"{label}columnar: {_columnar(fresh())}, rows: {min(len(expected), 5)}+")
+    event(f"{label}unplaceable: {bool(python.unplaceable)}, excluded: {bool(python.excluded)}")
     assert len(fresh()) == len(expected)
     if expected:
         i = data.draw(st.integers(-len(expected), len(expected) - 1))
@@ -379,3 +385,36 @@ def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
     assert [e.code.value for e in polars.excluded] == ["not_at_period_end", "superseded"]
     assert list(polars) == list(python)
     assert polars.excluded == python.excluded
+
+
+def test_people_counted_as_columns_beside_rows_they_cannot_count() -> None:
+    # A row about a unit and one about someone living nowhere are unplaceable;
+    # the people are still counted as columns, as the Python engine counts them.
+    people = [
+        Participant(id="a", roles=("member",), admin_unit="01001.01"),
+        Participant(id="b", roles=("member",), admin_unit="01002.01"),
+        Participant(id="nowhere", roles=("member",)),
+    ]
+    unit_row = Observation(
+        metric="people_met", subject="unit:01001", period="2017-01", unit="person", value=3
+    )
+    ds = Dataset(
+        gazetteer=_village_gazetteer(),
+        metadata=DatasetMetadata(title_vi="Người tham gia"),
+        categories=[_SEX],
+        metrics=_PEOPLE,
+        participants=people,
+        observations=[
+            _met("a", "2017-01"),
+            _met("b", "2017-01"),
+            _met("nowhere", "2017-01"),
+            unit_row,
+        ],
+    )
+    python = aggregate(ds, "people_met", by=["commune", "month"], engine="python")
+    polars = aggregate(ds, "people_met", by=["commune", "month"], engine="polars")
+    assert _columnar(polars)
+    assert [r.quantity.value for r in polars if r.quantity is not None] == [1, 1]
+    assert [u.row for u in polars.unplaceable] == [2, 3]
+    assert list(polars) == list(python)
+    assert polars.unplaceable == python.unplaceable

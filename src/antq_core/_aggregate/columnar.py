@@ -244,7 +244,7 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
             placed = placed.with_columns(pl.col("value").cast(pl.Int128))
         parts.append(_combined(pl, plan, placed, pl.len()))
     if any(distinct_ready(p, scan) for p in by_code.values()):
-        counted = distinct_groups(pl, plan, scan, by_code)
+        counted = distinct_groups(pl, plan, scan, by_code, result)
         if counted is None:
             return None
         parts.append(counted)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from antq_core._aggregate.engine import Scan
+    from antq_core._aggregate.finish import Result
     from antq_core._aggregate.plan import MetricPlan, Plan
 
 __all__ = [
@@ -78,15 +79,22 @@ def distinct_ready(mplan: MetricPlan, scan: Scan) -> bool:
     )
 
 
-def distinct_groups(pl: Any, plan: Plan, scan: Scan, by_code: Mapping[int, MetricPlan]) -> Any:
+def distinct_groups(
+    pl: Any, plan: Plan, scan: Scan, by_code: Mapping[int, MetricPlan], result: Result
+) -> Any:
     """The distinct-count rows as :mod:`._columnar`'s group frame; ``None``: the Python way.
 
     Columns: ``metric``, ``group``, ``bucket``, ``slice``, ``value`` (people),
-    ``observations``, ``qualifier``.
+    ``observations``, ``qualifier``. The metrics' other rows (in
+    ``Scan.series_cells``) are recorded in ``result``: one that cannot be
+    placed, or is placed but not about a participant, makes its metric's rows
+    listed as unplaceable (the latter with the distinct count's reason).
     """
     wanted = sorted(
         p.code for p in by_code.values() if p.time is AggregationType.DISTINCT and p.code >= 0
     )
+    if scan.series_cells is not None:
+        _leftovers(pl, plan, scan.series_cells.filter(pl.col("metric").is_in(wanted)), result)
     cells = scan.distinct_cells.filter(pl.col("metric").is_in(wanted))
     units = plan.columns.units
     for m, low, high in cells.select("metric", "unit_low", "unit_high").unique().iter_rows():
@@ -314,3 +322,21 @@ def reported_counts(pl: Any, plan: Plan, scan: Scan) -> Any:
         )
         .collect()
     )
+
+
+def _leftovers(pl: Any, plan: Plan, cells: Any, result: Result) -> None:
+    """Record the distinct metrics' rows the engine did not count (see :func:`distinct_groups`)."""
+    if not cells.height:
+        return
+    cells = cells.with_columns(
+        group=pl.lit(_codes(pl, plan.subject_group)).gather(pl.col("subject")),
+        slice=pl.lit(_codes(pl, plan.slice_of)).gather(pl.col("disaggregation")),
+    )
+    g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
+    outside = (g == EXCLUDED) | (b == EXCLUDED) | (sl == EXCLUDED)
+    below = (g < EXCLUDED) | (b < EXCLUDED) | (sl < EXCLUDED)
+    result.unplaceable_metrics.update(cells.filter(~outside & below)["metric"].unique().to_list())
+    # Placed rows left uncounted are not about a participant (the engine counted those).
+    others = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))["metric"].unique().to_list()
+    result.unplaceable_metrics.update(others)
+    result.distinct_metrics.update(others)

@@ -144,9 +144,10 @@ class Scan:
     """Optional: :attr:`distinct` as a polars DataFrame (columns ``metric``,
     ``group``, ``bucket``, ``slice``, ``people``, ``count``, the lowest and
     highest non-exact qualifier code ``q_low``/``q_high`` (null when every row
-    is exact), and the lowest and highest unit code ``unit_low``/``unit_high``),
-    given only when :attr:`series` holds no cell of the :attr:`counted`
-    metrics (every row of theirs is placed and about a participant)."""
+    is exact), and the lowest and highest unit code ``unit_low``/``unit_high``).
+    The other rows of the :attr:`counted` metrics (not placed, or not about a
+    participant) are in :attr:`series`; when there are any, an engine gives
+    this frame only with :attr:`series_cells`."""
     series_cells: Any = None
     """Optional: :attr:`series` as a polars DataFrame (columns ``metric``,
     ``subject``, ``bucket``, ``disaggregation``, ``unit``, ``qualifier``,

@@ -86,17 +86,19 @@ class PolarsEngine:
         distinct: Mapping[DistinctCell, DistinctFacts] = {}
         distinct_cells = None
         others = scans[ScanKind.SERIES]
-        if counted and frame.all_counted():
-            others = others - counted  # no row of theirs is left for the series
+        every = bool(counted) and frame.all_counted()
+        if counted:
+            if every:
+                others = others - counted  # no row of theirs is left for the series
             # The columnar finish reads the frame; the dict only if the Python way is taken.
-            distinct_cells = frame.distinct_cells(counted)
+            distinct_cells = frame.distinct_cells(counted, every=every)
             distinct = LazyCells(lambda: frame.distinct(counted))
-        elif counted:
-            distinct = frame.distinct(counted)
         series: Mapping[SeriesCell, tuple[Number, int, Number, Number]] = {}
         series_cells = None
         if others:
             series, series_cells = frame.series(others, counted)
+        if not every and series_cells is None:
+            distinct_cells = None  # the other rows of the counted metrics are not all in a frame
         chosen: list[Any] = []
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
@@ -235,14 +237,16 @@ class _Frame:
             .filter((pl.col("group") >= 0) & (pl.col("bucket") >= 0) & (pl.col("slice") >= 0))
         )
 
-    def distinct_cells(self, metrics: frozenset[int]) -> Any:
+    def distinct_cells(self, metrics: frozenset[int], *, every: bool) -> Any:
         """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``).
 
-        Called only when :meth:`all_counted` holds: every row is placed and about
-        a participant, so no row is left out but those of other metrics. The
-        cell key is one Int64 summed from looked-up, pre-scaled codes (a part
-        that takes one value is left out); qualifier and unit spans are taken
-        per cell only when the store's rows are not all exact and of one unit.
+        ``every``: :meth:`all_counted` holds, so every row is placed and about a
+        participant and no row is left out but those of other metrics; the cell
+        key is then one Int64 summed from looked-up, pre-scaled codes (a part
+        that takes one value is left out). Otherwise the placed participant
+        rows are kept first (:meth:`_distinct_rows`). Qualifier and unit spans
+        are taken per cell only when the store's rows are not all exact and of
+        one unit.
         """
         pl = self.pl
         person_group, slice_of = self._codes()
@@ -280,7 +284,7 @@ class _Frame:
             ("slice", "disaggregation", slice_of),
         ]
         sizes = [max(int(codes.max() or 0) + 1, 1) for _, _, codes in parts]
-        if math.prod(sizes) > _INT64_MAX:
+        if not every or math.prod(sizes) > _INT64_MAX:
             cells = self._grouped(self._distinct_rows(metrics), _CELL, *people, *spans)
             return cells.with_columns(*constant)
         rows = self.frame.lazy()
