@@ -235,12 +235,18 @@ def _codes(pl: Any, table: Any) -> Any:
 
 
 def in_period_ready(mplan: MetricPlan, scan: Scan) -> bool:
-    """Whether ``mplan`` is a ``last_in_period`` stock whose picks the engine gave as columns."""
+    """Whether ``mplan`` is a ``last_in_period`` stock whose picks the engine gave as columns.
+
+    The pick frame must carry the chosen row's ``period`` (an engine that
+    leaves it out has its ``last_in_period`` stocks finished the Python way).
+    """
     return (
         mplan.scan is ScanKind.LAST
         and mplan.time is _A.LAST_IN_PERIOD
         and mplan.space is _A.SUM
-        and (mplan.code < 0 or scan.pick_cells is not None)
+        and (
+            mplan.code < 0 or (scan.pick_cells is not None and "period" in scan.pick_cells.columns)
+        )
     )
 
 
