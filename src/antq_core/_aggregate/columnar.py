@@ -16,11 +16,13 @@ requested, then by the rank of each ``by`` value). The table keeps the frame;
 :class:`~antq_core.AggregateRow` values are made when the table is iterated or
 indexed (:class:`SumRows`).
 
-Everything else goes the Python way, row for row the same: ratios,
-``last_in_period`` and the other scan kinds (means, min, max, counts,
-distinct people), unit conversions, values kept aside by the store,
-negative values. The semantics stay in :mod:`._semantics`; this module only
-computes the same rows faster, and the engines-agree tests hold it to that.
+Distinct counts of people, minima, maxima, counts of series and
+``last_in_period`` stocks are finished as columns too, by
+:mod:`._columnar_kinds`. Everything else goes the Python way, row for row
+the same: ratios, means, ``none``, ``last_average_org_unit``, unit
+conversions, values kept aside by the store, negative values. The semantics
+stay in :mod:`._semantics`; this module only computes the same rows faster,
+and the engines-agree tests hold it to that.
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._aggregate.columnar_kinds import distinct_groups, distinct_ready
+from antq_core._aggregate.columnar_kinds import (
+    at_period_end,
+    distinct_groups,
+    distinct_ready,
+    in_period_ready,
+    reported_counts,
+    reported_places,
+    series_groups,
+    series_ready,
+)
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -91,6 +102,8 @@ def _columnar(plan: Plan, scan: Scan) -> bool:
         p.scan is ScanKind.GROUP_SUM
         or (p.scan in _PICKED and p.time in _PLAIN_PICKS and p.space is AggregationType.SUM)
         or distinct_ready(p, scan)
+        or series_ready(p, scan)
+        or in_period_ready(p, scan)
         for p in plan.metrics.values()
     )
 
@@ -230,6 +243,7 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
         )
         if aside and cells["row"].is_in(aside).any():
             return None  # a chosen value the store keeps aside: the Python way
+        cells = at_period_end(pl, plan, cells, by_code, result.not_at_end)
         placed = _placed(pl, plan, cells, by_code, result)
         if placed is None:
             return None
@@ -238,10 +252,15 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
             placed = placed.with_columns(pl.col("value").cast(pl.Int128))
         parts.append(_combined(pl, plan, placed, pl.len()))
     if any(distinct_ready(p, scan) for p in by_code.values()):
-        counted = distinct_groups(pl, plan, scan, by_code)
+        counted = distinct_groups(pl, plan, scan, by_code, result)
         if counted is None:
             return None
         parts.append(counted)
+    if any(series_ready(p, scan) for p in by_code.values()):
+        ranged = series_groups(pl, plan, scan, by_code, result.unplaceable_metrics)
+        if ranged is None:
+            return None
+        parts.append(ranged)
     if not parts:
         return None
     groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
@@ -262,10 +281,26 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
 
 def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
     """``missing``: per (group, bucket), expected units under the group that reported nothing."""
+    sizes = _lookup(pl, [len(units) for units in plan.expected])
+    counted = reported_counts(pl, plan, scan)  # one packed key, by resolution
+    if counted is not None:
+        return (
+            groups.lazy()
+            .join(counted.lazy(), on=["group", "bucket"], how="left")
+            .with_columns(
+                missing=pl.lit(sizes).gather(pl.col("group")) - pl.col("reported").fill_null(0)
+            )
+            .drop("reported")
+            .collect()
+        )
+    pairs, first = reported_places(pl, plan, scan)  # by resolution: few, kept per dataset
     children: dict[str, int] = {}
+    subject_child = plan.subject_child
     child_of = [
-        -1 if c is None else children.setdefault(c, len(children)) for c in plan.subject_child
+        -1 if c is None else children.setdefault(c, len(children))
+        for c in map(subject_child.__getitem__, first)
     ]
+    group_of = list(map(plan.subject_group.__getitem__, first))
     expected_g: list[int] = []
     expected_c: list[int] = []
     for group, units in enumerate(plan.expected):
@@ -278,9 +313,9 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
         {"group": expected_g, "child": expected_c}, schema={"group": pl.Int64, "child": pl.Int64}
     )
     reported = (
-        scan.reported_pairs.lazy()
+        pairs.lazy()
         .with_columns(
-            group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+            group=pl.lit(_lookup(pl, group_of)).gather(pl.col("subject")),
             child=pl.lit(_lookup(pl, child_of)).gather(pl.col("subject")),
             bucket=pl.lit(_lookup(pl, plan.period_bucket)).gather(pl.col("period")),
         )
@@ -291,7 +326,6 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
         .group_by("group", "bucket")
         .agg(pl.len().cast(pl.Int64).alias("reported"))
     )
-    sizes = _lookup(pl, [len(units) for units in plan.expected])
     return (
         groups.lazy()
         .join(reported, on=["group", "bucket"], how="left")

@@ -120,7 +120,8 @@ class Scan:
             reading :attr:`sums` cell by cell.
         pick_cells: Optional: :attr:`picks` as a polars DataFrame (columns
             ``metric``, ``subject``, ``bucket``, ``disaggregation``, ``row``,
-            and the chosen row's ``value``, ``unit`` and ``qualifier``).
+            and the chosen row's ``value``, ``unit``, ``qualifier`` and
+            ``period``).
         reported_pairs: Optional: :attr:`reported` as a polars DataFrame of
             distinct (``subject``, ``period``) pairs. An engine that gives it
             gives :attr:`sum_cells` and :attr:`pick_cells` too, for the metrics
@@ -143,9 +144,15 @@ class Scan:
     """Optional: :attr:`distinct` as a polars DataFrame (columns ``metric``,
     ``group``, ``bucket``, ``slice``, ``people``, ``count``, the lowest and
     highest non-exact qualifier code ``q_low``/``q_high`` (null when every row
-    is exact), and the lowest and highest unit code ``unit_low``/``unit_high``),
-    given only when :attr:`series` holds no cell of the :attr:`counted`
-    metrics (every row of theirs is placed and about a participant)."""
+    is exact), and the lowest and highest unit code ``unit_low``/``unit_high``).
+    The other rows of the :attr:`counted` metrics (not placed, or not about a
+    participant) are in :attr:`series`; when there are any, an engine gives
+    this frame only with :attr:`series_cells`."""
+    series_cells: Any = None
+    """Optional: :attr:`series` as a polars DataFrame (columns ``metric``,
+    ``subject``, ``bucket``, ``disaggregation``, ``unit``, ``qualifier``,
+    ``sum``, ``count``, ``min``, ``max``), given only when it holds every cell
+    exactly (no value the store keeps aside)."""
 
 
 class LazyCells(Mapping[_K, _V]):

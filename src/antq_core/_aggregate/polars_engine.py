@@ -54,6 +54,7 @@ _INT64_MAX: Final = 2**63 - 1
 _ROW_BITS: Final = 32
 _ROW_MASK: Final = 2**_ROW_BITS - 1
 _SERIES_PERIOD: Final = ("metric", "subject", "period", "disaggregation")
+_CELL: Final = ("metric", "group", "bucket", "slice")
 
 
 class PolarsEngine:
@@ -85,14 +86,19 @@ class PolarsEngine:
         distinct: Mapping[DistinctCell, DistinctFacts] = {}
         distinct_cells = None
         others = scans[ScanKind.SERIES]
-        if counted and frame.all_counted():
-            others = others - counted  # no row of theirs is left for the series
+        every = bool(counted) and frame.all_counted()
+        if counted:
+            if every:
+                others = others - counted  # no row of theirs is left for the series
             # The columnar finish reads the frame; the dict only if the Python way is taken.
-            distinct_cells = frame.distinct_cells(counted)
+            distinct_cells = frame.distinct_cells(counted, every=every)
             distinct = LazyCells(lambda: frame.distinct(counted))
-        elif counted:
-            distinct = frame.distinct(counted)
-        series = frame.series(others, counted) if others else {}
+        series: Mapping[SeriesCell, tuple[Number, int, Number, Number]] = {}
+        series_cells = None
+        if others:
+            series, series_cells = frame.series(others, counted)
+        if not every and series_cells is None:
+            distinct_cells = None  # the other rows of the counted metrics are not all in a frame
         chosen: list[Any] = []
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
@@ -113,6 +119,7 @@ class PolarsEngine:
             pick_cells=pick_cells,
             reported_pairs=facts.pairs,
             distinct_cells=distinct_cells,
+            series_cells=series_cells,
         )
 
 
@@ -230,21 +237,72 @@ class _Frame:
             .filter((pl.col("group") >= 0) & (pl.col("bucket") >= 0) & (pl.col("slice") >= 0))
         )
 
-    def distinct_cells(self, metrics: frozenset[int]) -> Any:
-        """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``)."""
+    def distinct_cells(self, metrics: frozenset[int], *, every: bool) -> Any:
+        """The distinct counts of :meth:`distinct` as a frame (see ``Scan.distinct_cells``).
+
+        ``every``: :meth:`all_counted` holds, so every row is placed and about a
+        participant and no row is left out but those of other metrics; the cell
+        key is then one Int64 summed from looked-up, pre-scaled codes (a part
+        that takes one value is left out). Otherwise the placed participant
+        rows are kept first (:meth:`_distinct_rows`). Qualifier and unit spans
+        are taken per cell only when the store's rows are not all exact and of
+        one unit.
+        """
         pl = self.pl
+        person_group, slice_of = self._codes()
+        cols = self.plan.columns
         exact_code = tuple(Qualifier).index(Qualifier.EXACT)  # codes index Qualifier
-        q = pl.col("qualifier")
-        unusual = q.filter(q != exact_code)
-        return self._grouped(
-            self._distinct_rows(metrics),
-            ("metric", "group", "bucket", "slice"),
+        q, unit = self.frame["qualifier"], self.frame["unit"]
+        people = (
             pl.col("subject").n_unique().cast(pl.Int64).alias("people"),
             pl.len().cast(pl.Int64).alias("count"),
-            unusual.min().alias("q_low"),
-            unusual.max().alias("q_high"),
-            pl.col("unit").min().alias("unit_low"),
-            pl.col("unit").max().alias("unit_high"),
+        )
+        plain = q.min() == q.max() == exact_code and unit.min() == unit.max()
+        if plain:
+            only = unit[0] if len(unit) else 0
+            spans: tuple[Any, ...] = ()
+            constant: tuple[Any, ...] = (
+                pl.lit(None, dtype=q.dtype).alias("q_low"),
+                pl.lit(None, dtype=q.dtype).alias("q_high"),
+                pl.lit(only, dtype=unit.dtype).alias("unit_low"),
+                pl.lit(only, dtype=unit.dtype).alias("unit_high"),
+            )
+        else:
+            unusual = pl.col("qualifier").filter(pl.col("qualifier") != exact_code)
+            spans = (
+                unusual.min().alias("q_low"),
+                unusual.max().alias("q_high"),
+                pl.col("unit").min().alias("unit_low"),
+                pl.col("unit").max().alias("unit_high"),
+            )
+            constant = ()
+        # Codes are >= 0 here (all_counted); sizes come from the tables, not the rows.
+        parts = [
+            ("metric", "metric", self._lookup(range(len(cols.metrics)))),
+            ("group", "subject", person_group),
+            ("bucket", "period", self.bucket),
+            ("slice", "disaggregation", slice_of),
+        ]
+        sizes = [max(int(codes.max() or 0) + 1, 1) for _, _, codes in parts]
+        if not every or math.prod(sizes) > _INT64_MAX:
+            cells = self._grouped(self._distinct_rows(metrics), _CELL, *people, *spans)
+            return cells.with_columns(*constant)
+        rows = self.frame.lazy()
+        if len(metrics) < len(cols.metrics):
+            rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(parts))]
+        key: Any = pl.lit(0, dtype=pl.Int64)
+        for (_, column, codes), size, stride in zip(parts, sizes, strides, strict=True):
+            if size > 1:
+                key = key + pl.lit(codes * stride).gather(pl.col(column))
+        cells = rows.group_by(key.alias("_key")).agg(*people, *spans).collect()
+        return cells.select(
+            *(
+                ((pl.col("_key") // stride) % size).alias(name)
+                for (name, _, _), size, stride in zip(parts, sizes, strides, strict=True)
+            ),
+            pl.all().exclude("_key"),
+            *constant,
         )
 
     def distinct(self, metrics: frozenset[int]) -> dict[DistinctCell, DistinctFacts]:
@@ -390,8 +448,12 @@ class _Frame:
 
     def series(
         self, metrics: frozenset[int], counted: frozenset[int]
-    ) -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
-        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts."""
+    ) -> tuple[Mapping[SeriesCell, tuple[Number, int, Number, Number]], Any]:
+        """Series cells of ``metrics``, but not of the rows :meth:`distinct` counts.
+
+        As a mapping made on first use, and as a frame (``Scan.series_cells``),
+        ``None`` when some values are kept aside (it would not be exact).
+        """
         pl = self.pl
         aside = self._aside(metrics)
         if counted and aside:
@@ -423,12 +485,14 @@ class _Frame:
             value.min().alias("min"),
             value.max().alias("max"),
         )
-        values = _tuples(cells, ("sum", "count", "min", "max"))
-        out: dict[SeriesCell, tuple[Number, int, Number, Number]] = dict(
-            zip(_tuples(cells, keys), values, strict=True)
-        )
-        if aside:
-            plan, cols = self.plan, self.plan.columns
+        plan = self.plan
+
+        def build() -> dict[SeriesCell, tuple[Number, int, Number, Number]]:
+            values = _tuples(cells, ("sum", "count", "min", "max"))
+            out: dict[SeriesCell, tuple[Number, int, Number, Number]] = dict(
+                zip(_tuples(cells, keys), values, strict=True)
+            )
+            cols = plan.columns
             for i, v in aside.items():
                 key = (
                     cols.metric[i],
@@ -448,7 +512,10 @@ class _Frame:
                     v if lowest is None or v < lowest else lowest,
                     v if highest is None or v > highest else highest,
                 )
-        return out
+            return out
+
+        frame = None if aside else cells.select(*keys, "sum", "count", "min", "max")
+        return LazyCells(build), frame
 
     def pick(self, metrics: frozenset[int], ranks: Sequence[int], ties: set[PickCell]) -> Any:
         """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
@@ -466,7 +533,9 @@ class _Frame:
         cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
         row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
         cells = cells.select(*keys, row)
-        chosen = self.frame.select(pl.col("value", "unit", "qualifier").gather(cells["row"]))
+        chosen = self.frame.select(
+            pl.col("value", "unit", "qualifier", "period").gather(cells["row"])
+        )
         cells = pl.concat([cells, chosen], how="horizontal")
         self._ties(rows, cells, ties)
         return cells
