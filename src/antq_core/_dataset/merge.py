@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Final, Protocol
+import operator
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Protocol
 
 from antq_core._dataset.forms import is_assigned
 from antq_core._dataset.store import FigureAudit, ObservationStore, Row
@@ -291,77 +292,142 @@ def _observation(
     )
 
 
-class _Plan:
-    """What a submission's figures do to the store, as they are read."""
+_ITEM_FIELDS: Final = operator.attrgetter(
+    "metric", "value", "unit", "qualifier", "disaggregation", "source", "note"
+)
+_ITEMS_OF: Final = operator.attrgetter("items_")
+_UNIT_OF: Final = operator.attrgetter("unit")
 
-    def __init__(
-        self,
-        store: ObservationStore,
-        submission: Submission,
-        strategy: ImportStrategy,
-        conflicts: _Conflicts,
-        when: dt.datetime,
-    ) -> None:
-        self.store = store
-        self.submission = submission
-        self.strategy = strategy
-        self.deleting = strategy == "delete"
-        self.conflicts = conflicts
-        self.when = when
+
+def _all_new(
+    store: ObservationStore,
+    submission: Submission,
+    metrics: Mapping[str, MetricDefinition],
+    lines: Mapping[str, FormMetric] | None,
+) -> tuple[Sequence[Any], ...] | None:
+    """The rows of ``submission``, column-wise, if each item is a new, plain total.
+
+    Plain: a known metric (on the form, if there is one), no unit of its own
+    (the metric's), no breakdown, and a non-negative ``int`` value, which
+    every unit takes; new: no two items of one metric, and none stored. Such
+    items need none of the checks of :func:`_observation` and cannot
+    conflict, so they are all checked at once, in C. ``None`` if any is not.
+    """
+    items = submission.items
+    n = len(items)
+    if not n:
+        return None
+    ids, values, units, qualifiers, disaggregations, sources, notes = zip(
+        *map(_ITEM_FIELDS, items), strict=True
+    )
+    known = set(ids)
+    if (
+        len(known) != n
+        or not known <= metrics.keys()
+        or (lines is not None and not known <= lines.keys())
+        or units.count(None) != n
+        or list(map(_ITEMS_OF, disaggregations)).count(()) != n
+        or set(map(type, values)) != {int}
+        or min(values) < 0
+    ):
+        return None
+    if store.slots(submission.subject, submission.period, ids).count(None) != n:
+        return None
+    subjects, periods = [submission.subject] * n, [submission.period] * n
+    metric_units = list(map(_UNIT_OF, map(metrics.__getitem__, ids)))
+    return (
+        ids,
+        subjects,
+        periods,
+        metric_units,
+        qualifiers,
+        disaggregations,
+        sources,
+        notes,
+        values,
+    )
+
+
+class _Plan:
+    """What a submission's figures do to the store: rows to add, slots to replace and remove."""
+
+    def __init__(self) -> None:
         self.append: list[Row] = []
         self.replace: dict[int, tuple[Row, FigureAudit | None]] = {}
         self.remove: list[int] = []
-        self.seen: dict[tuple[object, ...], int] = {}
         self.identical = 0
-        self.find = store.finder(submission.subject, submission.period)
 
-    def take(self, index: int, row: Row) -> None:
-        """Plan what item ``index``, read as ``row``, does; or note why it does nothing."""
-        conflicts, strategy, store = self.conflicts, self.strategy, self.store
-        subject, period = self.submission.subject, self.submission.period
-        metric, disaggregation = row[0], row[5]
-        first = self.seen.setdefault((metric, disaggregation.items_), index)
-        if first != index:
-            conflicts.item(
-                index,
-                "duplicate_item",
-                metric,
-                f"Mục {index + 1} trùng chỉ tiêu và phân tổ với mục {first + 1}",
-                f"item {index} repeats the metric and breakdown of item {first}",
-            )
-            return
-        slot = self.find(metric, disaggregation)
+
+def _plan(
+    store: ObservationStore,
+    submission: Submission,
+    *,
+    strategy: ImportStrategy,
+    conflicts: _Conflicts,
+    when: dt.datetime,
+    taken: list[tuple[int, Row]],
+) -> _Plan:
+    """Plan what each ``(index, row)`` in ``taken`` does; note why one does nothing.
+
+    The rows' slots are looked up together (:meth:`ObservationStore.slots`); an
+    item repeating the metric and breakdown of an earlier one is a conflict.
+    """
+    plan = _Plan()
+    subject, period = submission.subject, submission.period
+    rows = [row for _, row in taken]
+    metrics = [row[0] for row in rows]
+    disaggregations = [row[5] for row in rows]
+    slots = store.slots(subject, period, metrics, disaggregations)
+    keys: list[object] = [
+        (m, d.items_) if d.items_ else m for m, d in zip(metrics, disaggregations, strict=True)
+    ]
+    repeated = len(set(keys)) != len(keys)
+    seen: dict[object, int] = {}
+    deleting = strategy == "delete"
+    append, remove, replace = plan.append, plan.remove, plan.replace
+    for (index, row), slot, key in zip(taken, slots, keys, strict=True):
+        if repeated:
+            first = seen.setdefault(key, index)
+            if first != index:
+                conflicts.item(
+                    index,
+                    "duplicate_item",
+                    row[0],
+                    f"Mục {index + 1} trùng chỉ tiêu và phân tổ với mục {first + 1}",
+                    f"item {index} repeats the metric and breakdown of item {first}",
+                )
+                continue
         if slot is None:
             if strategy in ("update", "delete"):
-                verb_vi, verb_en = ("xóa", "delete") if self.deleting else ("cập nhật", "update")
+                verb_vi, verb_en = ("xóa", "delete") if deleting else ("cập nhật", "update")
                 conflicts.item(
                     index,
                     "not_stored",
-                    metric,
-                    f"Chưa có số liệu {metric} của {subject} kỳ {period} để {verb_vi}",
-                    f"no stored figure {metric} of {subject} for {period} to {verb_en}",
+                    row[0],
+                    f"Chưa có số liệu {row[0]} của {subject} kỳ {period} để {verb_vi}",
+                    f"no stored figure {row[0]} of {subject} for {period} to {verb_en}",
                 )
             else:
-                self.append.append(row)
-            return
-        if self.deleting:
-            self.remove.append(slot)
+                append.append(row)
+        elif deleting:
+            remove.append(slot)
         elif strategy == "create":
             conflicts.item(
                 index,
                 "exists",
-                metric,
-                f"Đã có số liệu {metric} của {subject} kỳ {period}; "
+                row[0],
+                f"Đã có số liệu {row[0]} của {subject} kỳ {period}; "
                 "chiến lược 'create' không ghi đè",
-                f"a figure {metric} of {subject} for {period} is already stored; "
+                f"a figure {row[0]} of {subject} for {period} is already stored; "
                 "strategy 'create' does not replace it",
             )
         elif store.stored(slot) == row:
-            self.identical += 1
+            plan.identical += 1
         else:
             before = store.stored_audit(slot)
             created = before.created if before is not None else None
-            self.replace[slot] = (row, FigureAudit(self.submission.stored_by, created, self.when))
+            replace[slot] = (row, FigureAudit(submission.stored_by, created, when))
+    return plan
 
 
 def merge(
@@ -400,11 +466,30 @@ def merge(
             rejected_indexes=range(len(items)),
         )
         return None, summary
-    plan = _Plan(dataset.observations, submission, strategy, conflicts, when)
     metrics = dataset.metrics
     lines = form.lines if form is not None else None
-    deleting = plan.deleting
-    take, subject, period = plan.take, submission.subject, submission.period
+    deleting = strategy == "delete"
+    subject, period = submission.subject, submission.period
+    new_audit = FigureAudit(submission.stored_by, when, when)
+    if strategy in ("create_and_update", "create"):
+        fresh = _all_new(dataset.observations, submission, metrics, lines)
+        if fresh is not None:
+            # Every item a new, plain total: all are added, nothing else to decide.
+            if form is not None:
+                _missing_compulsory(form, submission, conflicts)
+            summary = ImportSummary(
+                imported=len(items),
+                conflicts=conflicts.found,
+                strategy=strategy,
+                dry_run=dry_run,
+            )
+            if dry_run:
+                return None, summary
+            changed = dataset.observations.with_changes(
+                append_columns=fresh, append_audit=[new_audit] * len(items)
+            )
+            return changed, summary
+    taken: list[tuple[int, Row]] = []
     for index, item in enumerate(items):
         metric = metrics.get(item.metric)
         value = item.value
@@ -428,6 +513,8 @@ def merge(
                 metrics=metrics,
                 lines=lines,
             )
+            if row is None:
+                continue
         else:
             row = (
                 metric.id,
@@ -440,12 +527,22 @@ def merge(
                 item.note,
                 value,
             )
-        if row is not None:
-            take(index, row)
+        taken.append((index, row))
+    unread = len(conflicts.found)
+    plan = _plan(
+        dataset.observations,
+        submission,
+        strategy=strategy,
+        conflicts=conflicts,
+        when=when,
+        taken=taken,
+    )
+    if unread and len(conflicts.found) > unread:
+        # Conflicts in the order of the items, as when each is read and planned in turn.
+        conflicts.found.sort(key=lambda c: c.indexes[0])
     append, replace, remove = plan.append, plan.replace, plan.remove
     store = dataset.observations
     identical = plan.identical
-    new_audit = FigureAudit(submission.stored_by, when, when)
     if form is not None and not deleting:
         _missing_compulsory(form, submission, conflicts)
     summary = ImportSummary(
