@@ -157,6 +157,8 @@ _KEY_COLUMNS: Final = (0, 1, 2, 5)
 _TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
 """For each code column, its table in ``_tables`` (the qualifier has none)."""
 _MAX_CHUNKS: Final = 40
+_JOIN: Final = 4
+"""How many chunks are joined at a time."""
 _MAX_PATCHES: Final = 8192
 _MAX_DELTA: Final = 16384
 _MAX_OWN: Final = 1024
@@ -784,18 +786,100 @@ class ObservationStore(Sequence[Observation]):
                 patch = dict(patch)
             for slot in removed:
                 patch.pop(slot, None)
-        # Join the newest chunks while the last is as large as the one before it (never
-        # the first): a row is copied about log2(rows added) times, chunks stay few.
-        while len(chunks) > 2 and len(chunks[-1]) >= len(chunks[-2]):  # noqa: PLR2004
-            chunks = (*chunks[:-2], _joined(chunks[-2:]))
-        if len(chunks) > _MAX_CHUNKS:
-            chunks = (chunks[0], _joined(chunks[1:]))
-        store = ObservationStore._of(
-            tuple(coder.tables), chunks, patch, dead, index=index, sizes=coder.own_sizes()
+        return _derived(coder, chunks, patch, dead, index)
+
+    def with_new_totals(
+        self,
+        subject: SubjectRef,
+        period: Period,
+        metrics: Sequence[str],
+        columns: Sequence[Sequence[Any]],
+        audit: FigureAudit | None,
+    ) -> ObservationStore | None:
+        """A new store with totals of ``subject`` for ``period`` added, if none is stored yet.
+
+        Figure ``i`` is of metric ``metrics[i]``, with no breakdown; ``columns``
+        hold, for each figure, the unit, qualifier, source, note and value, and
+        every figure has the ``audit``. As with :meth:`with_changes`, the
+        caller has checked them as an :class:`~antq_core.Observation` would be.
+        Returns ``None``, and makes nothing, if a figure of one of the metrics
+        is stored already or a metric is given twice: the figures are then not
+        all new, and each must be decided in turn. Keys and codes are computed
+        once, in C; the cost follows the figures, not the store.
+        """
+        n = len(metrics)
+        units, qualifiers, sources, notes, values = columns
+        t, sizes = self._tables, self._sizes
+        index = self._key_index()
+        lm, ls, lp, ld = index.limits
+        s, p = t[1].index.get(subject), t[2].index.get(period)
+        total = t[4].index[EMPTY_DISAGGREGATION]
+        ms = list(map(t[0].index.get, metrics))
+        shifts = index.shifts
+        if (
+            shifts is None
+            or s is None
+            or p is None
+            or s >= min(sizes[1], ls)
+            or p >= min(sizes[2], lp)
+            or None in ms
+            or max(cast("list[int]", ms)) >= min(sizes[0], lm)
+            or total >= ld
+        ):
+            # A new subject, period or metric (or keys as tuples): code them one by one.
+            if self.slots(subject, period, metrics).count(None) != n or len(set(metrics)) != n:
+                return None
+            return self.with_changes(
+                append_columns=(
+                    metrics,
+                    [subject] * n,
+                    [period] * n,
+                    units,
+                    qualifiers,
+                    [EMPTY_DISAGGREGATION] * n,
+                    sources,
+                    notes,
+                    values,
+                ),
+                append_audit=[audit] * n,
+            )
+        codes = cast("list[int]", ms)
+        # m << m_shift | s << s_shift | p << p_shift | total, for each metric code m.
+        keys = list(
+            map(
+                (s << shifts[1] | p << shifts[2] | total).__or__, map(shifts[0].__rlshift__, codes)
+            )
         )
-        if len(patch) > _MAX_PATCHES:
-            store._compact()
-        return store
+        if len(set(keys)) != n:
+            return None
+        dead = self._dead_set
+        for layer in (index.base, index.mid, index.delta):
+            found = list(map(layer.get, keys))
+            if found.count(None) != n and any(
+                slot is not None and slot not in dead for slot in found
+            ):
+                return None
+        coder = _Coder(t, sizes)
+        chunk = _coded_chunk(
+            (
+                codes,
+                array(_TYPECODES[1], [s]) * n,
+                array(_TYPECODES[2], [p]) * n,
+                coder.many(3, units),
+                _qualifier_codes(qualifiers),
+                array(_TYPECODES[5], [total]) * n,
+                coder.many(5, sources),
+                coder.many(5, notes),
+            ),
+            values,
+            [audit] * n,
+        )
+        chunks = self._chunks
+        end = self._starts[-1] + len(chunks[-1])
+        derived = index.derived()
+        # A removed row's key is taken over, as in _packed_keys.
+        derived.delta.update(zip(keys, range(end, end + n), strict=True))
+        return _derived(coder, (*chunks, chunk), self._patch, self._dead, derived)
 
 
 class _Coder:
@@ -860,17 +944,71 @@ def _chunk_of(
     Returns the chunk, and whether every key fitted the index's packed keys.
     """
     codes_of = coder.many
-    values = columns[8]
     coded = [
         codes_of(0, columns[0]),
         codes_of(1, columns[1]),
         codes_of(2, columns[2]),
         codes_of(3, columns[3]),
-        list(map(QUALIFIER_INDEX.__getitem__, columns[4])),
+        _qualifier_codes(columns[4]),
         codes_of(4, columns[5]),
         codes_of(5, columns[6]),
         codes_of(5, columns[7]),
     ]
+    chunk = _coded_chunk(coded, columns[8], audits)
+    if index.shifts is not None:
+        return chunk, _packed_keys((coded[0], coded[1], coded[2], coded[5]), index, end)
+    delta, key, fits, get = index.delta, index.key, index.fits, index.get
+    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
+    for slot, (m, s, p, d) in enumerate(keys, end):
+        if not fits(m, s, p, d):
+            return chunk, False
+        k = key(m, s, p, d)
+        before = get(k)
+        # A row is appended only when no live row has its key: a slot before this
+        # chunk is a removed row's, and the new row takes its key over; within the
+        # chunk the first row of a key keeps it, as the index's base does.
+        if before is None or before < end:
+            delta[k] = slot
+    return chunk, True
+
+
+def _derived(
+    coder: _Coder,
+    chunks: tuple[_Chunk, ...],
+    patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
+    dead: tuple[int, ...],
+    index: _KeyIndex | None,
+) -> ObservationStore:
+    """The store derived with ``coder``'s tables, ``chunks``, overlay, removals and key index."""
+    # Join the newest four chunks (never the first) while the last is as large as each
+    # of the three before it: chunk sizes then count in base 4, so that a row is copied
+    # about log4(rows added) times and chunks stay few (at most three of a size).
+    while len(chunks) > _JOIN + 1 and all(
+        len(chunk) <= len(chunks[-1]) for chunk in chunks[-_JOIN:-1]
+    ):
+        chunks = (*chunks[:-_JOIN], _joined(chunks[-_JOIN:]))
+    if len(chunks) > _MAX_CHUNKS:
+        chunks = (chunks[0], _joined(chunks[1:]))
+    store = ObservationStore._of(
+        tuple(coder.tables), chunks, patch, dead, index=index, sizes=coder.own_sizes()
+    )
+    if len(patch) > _MAX_PATCHES:
+        store._compact()
+    return store
+
+
+def _qualifier_codes(qualifiers: Sequence[Qualifier]) -> list[int]:
+    """The qualifiers' codes (most often one qualifier for every row)."""
+    n = len(qualifiers)
+    if n and qualifiers.count(qualifiers[0]) == n:
+        return [QUALIFIER_INDEX[qualifiers[0]]] * n
+    return list(map(QUALIFIER_INDEX.__getitem__, qualifiers))
+
+
+def _coded_chunk(
+    coded: Sequence[Sequence[int]], values: Sequence[Any], audits: Sequence[FigureAudit | None]
+) -> _Chunk:
+    """A chunk of the eight code columns ``coded``, the ``values`` and each row's audit."""
     if (
         set(map(type, values)) == {int}
         and -INT64_MAX - 1 <= min(values) <= max(values) <= INT64_MAX
@@ -883,8 +1021,8 @@ def _chunk_of(
             if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
         }
     plain = [0 if i in exact else v for i, v in enumerate(values)] if exact else values
-    cols = (
-        *(array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
+    cols: tuple[array[int], ...] = (
+        *(c if type(c) is array else array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
         array("q", plain),
     )
     audit_ids = list(map(id, audits))
@@ -893,23 +1031,7 @@ def _chunk_of(
         audit = dict.fromkeys(range(len(audits)), first)  # one audit for every row
     else:
         audit = {i: a for i, a in enumerate(audits) if a is not None}
-    if index.shifts is not None:
-        return _Chunk(cols, exact, audit), _packed_keys(
-            (coded[0], coded[1], coded[2], coded[5]), index, end
-        )
-    delta, key, fits, get = index.delta, index.key, index.fits, index.get
-    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
-    for slot, (m, s, p, d) in enumerate(keys, end):
-        if not fits(m, s, p, d):
-            return _Chunk(cols, exact, audit), False
-        k = key(m, s, p, d)
-        before = get(k)
-        # A row is appended only when no live row has its key: a slot before this
-        # chunk is a removed row's, and the new row takes its key over; within the
-        # chunk the first row of a key keeps it, as the index's base does.
-        if before is None or before < end:
-            delta[k] = slot
-    return _Chunk(cols, exact, audit), True
+    return _Chunk(cols, exact, audit)
 
 
 def _packed_keys(key_columns: tuple[list[int], ...], index: _KeyIndex, end: int) -> bool:
