@@ -25,7 +25,7 @@ from antq_core._entities import (
 from antq_core._values.geo import Gazetteer
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.quantity import Quantity
-from antq_core._values.refs import SubjectKind, SubjectRef
+from antq_core._values.refs import EMPTY_DISAGGREGATION, SubjectKind, SubjectRef
 from antq_core.errors import AntqError, InvalidValueError, Location
 
 
@@ -297,7 +297,6 @@ def _observation(
 _ITEM_FIELDS: Final = operator.itemgetter(
     "metric", "value", "unit", "qualifier", "disaggregation", "source", "note"
 )
-_ITEMS_OF: Final = operator.attrgetter("items_")
 _UNIT_OF: Final = operator.itemgetter("unit")
 
 
@@ -330,7 +329,7 @@ def _plain_totals(
         or id(None) in set(map(id, definitions))  # an unknown metric
         or (lines is not None and not known <= lines.keys())
         or units.count(None) != n
-        or list(map(_ITEMS_OF, disaggregations)).count(()) != n
+        or disaggregations.count(EMPTY_DISAGGREGATION) != n
         or set(map(type, values)) != {int}
         or min(values) < 0
     ):

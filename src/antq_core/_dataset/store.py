@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -158,6 +159,7 @@ _TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
 """For each code column, its table in ``_tables`` (the qualifier has none)."""
 _MAX_CHUNKS: Final = 40
 _JOIN: Final = 4
+_VALUES_OF: Final = operator.attrgetter("values")
 """How many chunks are joined at a time."""
 _MAX_PATCHES: Final = 8192
 _MAX_DELTA: Final = 16384
@@ -844,16 +846,14 @@ class ObservationStore(Sequence[Observation]):
                 append_audit=[audit] * n,
             )
         codes = cast("list[int]", ms)
-        # m << m_shift | s << s_shift | p << p_shift | total, for each metric code m.
-        keys = list(
-            map(
-                (s << shifts[1] | p << shifts[2] | total).__or__, map(shifts[0].__rlshift__, codes)
-            )
-        )
-        if len(set(keys)) != n:
-            return None
+        if len(set(codes)) != n:
+            return None  # a metric given twice
+        m_shift, middle = shifts[0], s << shifts[1] | p << shifts[2] | total
+        keys = [m << m_shift | middle for m in codes]
         dead = self._dead_set
         for layer in (index.base, index.mid, index.delta):
+            if not layer:
+                continue
             found = list(map(layer.get, keys))
             if found.count(None) != n and any(
                 slot is not None and slot not in dead for slot in found
@@ -895,7 +895,8 @@ class _Coder:
     def __init__(self, tables: tuple[Interner[Any], ...], sizes: tuple[int, ...]) -> None:
         self.tables = list(tables)
         self.sizes = sizes
-        self.tip = [len(t.values) == size for t, size in zip(tables, sizes, strict=True)]
+        # In C: a comprehension's code is one more thing to fetch on a cold call.
+        self.tip = list(map(int.__eq__, map(len, map(_VALUES_OF, tables)), sizes))
 
     def one(self, k: int, value: Any) -> int:
         """The code of ``value`` in table ``k``, adding it if it is new."""
@@ -911,8 +912,9 @@ class _Coder:
     def many(self, k: int, column: Sequence[Any]) -> list[int]:
         """The codes of ``column``'s values in table ``k``, in C when it can be."""
         n = len(column)
-        ids = list(map(id, column))
-        if ids.count(ids[0]) == n:  # one object on every row: a subject, a period
+        # One value on every row (a subject, a period, no source): equal values have one
+        # code, and a list counts the same object without comparing it.
+        if column.count(column[0]) == n:
             return [self.one(k, column[0])] * n
         found = list(map(self.tables[k].index.get, column))
         if None not in found:
@@ -927,9 +929,11 @@ class _Coder:
         A table it added to (in place, or to its own copy) is all its own;
         another is still shared, and only its first ``sizes[k]`` values are its.
         """
-        return tuple(
-            len(t.values) if self.tip[k] else self.sizes[k] for k, t in enumerate(self.tables)
-        )
+        own = list(self.sizes)
+        for k, table in enumerate(self.tables):
+            if self.tip[k]:
+                own[k] = len(table.values)
+        return tuple(own)
 
 
 def _chunk_of(
@@ -983,9 +987,7 @@ def _derived(
     # Join the newest four chunks (never the first) while the last is as large as each
     # of the three before it: chunk sizes then count in base 4, so that a row is copied
     # about log4(rows added) times and chunks stay few (at most three of a size).
-    while len(chunks) > _JOIN + 1 and all(
-        len(chunk) <= len(chunks[-1]) for chunk in chunks[-_JOIN:-1]
-    ):
+    while len(chunks) > _JOIN + 1 and max(map(len, chunks[-_JOIN:-1])) <= len(chunks[-1]):
         chunks = (*chunks[:-_JOIN], _joined(chunks[-_JOIN:]))
     if len(chunks) > _MAX_CHUNKS:
         chunks = (chunks[0], _joined(chunks[1:]))
@@ -1009,25 +1011,29 @@ def _coded_chunk(
     coded: Sequence[Sequence[int]], values: Sequence[Any], audits: Sequence[FigureAudit | None]
 ) -> _Chunk:
     """A chunk of the eight code columns ``coded``, the ``values`` and each row's audit."""
-    if (
-        set(map(type, values)) == {int}
-        and -INT64_MAX - 1 <= min(values) <= max(values) <= INT64_MAX
-    ):
-        exact: dict[int, Number] = {}  # every value fits the column (checked in C)
+    numbers: array[int] | None = None
+    if set(map(type, values)) == {int}:
+        try:
+            numbers = array("q", values)  # in C; past 64 bits, an OverflowError
+        except OverflowError:
+            numbers = None
+    if numbers is not None:
+        exact: dict[int, Number] = {}  # every value an int that fits the column
     else:
         exact = {
             i: v
             for i, v in enumerate(values)
             if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
         }
-    plain = [0 if i in exact else v for i, v in enumerate(values)] if exact else values
-    cols: tuple[array[int], ...] = (
-        *(c if type(c) is array else array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
-        array("q", plain),
-    )
-    audit_ids = list(map(id, audits))
+    if numbers is None:
+        numbers = array("q", [0 if i in exact else v for i, v in enumerate(values)])
+    made: list[array[int]] = []
+    for typecode, column in zip(_TYPECODES, coded, strict=False):
+        made.append(column if type(column) is array else array(typecode, column))
+    made.append(numbers)
+    cols = tuple(made)
     first = audits[0] if audits else None
-    if first is not None and audit_ids.count(audit_ids[0]) == len(audits):
+    if first is not None and audits.count(first) == len(audits):
         audit = dict.fromkeys(range(len(audits)), first)  # one audit for every row
     else:
         audit = {i: a for i, a in enumerate(audits) if a is not None}
