@@ -24,7 +24,7 @@ from antq_core._entities import (
 )
 from antq_core._values.geo import Gazetteer
 from antq_core._values.groups import UnitGroupSet
-from antq_core._values.quantity import Quantity
+from antq_core._values.quantity import Quantity, Unit
 from antq_core._values.refs import EMPTY_DISAGGREGATION, SubjectKind, SubjectRef
 from antq_core.errors import AntqError, InvalidValueError, Location
 
@@ -297,7 +297,26 @@ def _observation(
 _ITEM_FIELDS: Final = operator.itemgetter(
     "metric", "value", "unit", "qualifier", "disaggregation", "source", "note"
 )
-_UNIT_OF: Final = operator.itemgetter("unit")
+_UNITS: Final[dict[int, tuple[Mapping[str, MetricDefinition], dict[str, Unit]]]] = {}
+"""The unit of each metric, for the few metric tables last applied to, by the table's id.
+
+A dataset's metrics never change, and datasets derived by :meth:`Dataset.apply`
+share them: so each table's units are read once, not once per item per apply.
+The table is kept with them, so that its id is not reused while they are.
+"""
+_UNITS_KEPT: Final = 4
+
+
+def _metric_units(metrics: Mapping[str, MetricDefinition]) -> dict[str, Unit]:
+    """The unit of each of ``metrics`` by id (read once for each table)."""
+    kept = _UNITS.get(id(metrics))
+    if kept is not None and kept[0] is metrics:
+        return kept[1]
+    units = {metric_id: metric.unit for metric_id, metric in metrics.items()}
+    if len(_UNITS) >= _UNITS_KEPT:
+        _UNITS.clear()
+    _UNITS[id(metrics)] = (metrics, units)
+    return units
 
 
 def _plain_totals(
@@ -323,10 +342,10 @@ def _plain_totals(
         return None
     ids, values, units, qualifiers, disaggregations, sources, notes = zip(*fields, strict=True)
     known = set(ids)
-    definitions = list(map(metrics.get, ids))
+    units_of = _metric_units(metrics)
     if (
         len(known) != n
-        or id(None) in set(map(id, definitions))  # an unknown metric
+        or not known <= units_of.keys()
         or (lines is not None and not known <= lines.keys())
         or units.count(None) != n
         or disaggregations.count(EMPTY_DISAGGREGATION) != n
@@ -334,7 +353,7 @@ def _plain_totals(
         or min(values) < 0
     ):
         return None
-    metric_units = list(map(_UNIT_OF, map(vars, definitions)))
+    metric_units = list(map(units_of.__getitem__, ids))
     return (ids, metric_units, qualifiers, sources, notes, values)
 
 
