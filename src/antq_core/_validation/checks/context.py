@@ -161,7 +161,10 @@ class Context:
     def repeats(self) -> Repeats:
         """Duplicated figures, and overlapping periods of flow metrics, by the chosen engine."""
         ds = self.dataset
-        flows = {m.id for m in ds.metrics.values() if m.kind is MetricKind.FLOW}
+        # The flow metrics the observations use (not the whole catalog: the same answer).
+        flows = {
+            m.id for m in self.metric_definitions if m is not None and m.kind is MetricKind.FLOW
+        }
         return Repeats(*self.options.find_repeats(ds.observations, flows))
 
     def at(self, listing: str, kind: str, id_: str, field: str | None = None) -> Location:
