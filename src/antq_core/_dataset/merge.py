@@ -364,16 +364,14 @@ def _all_new(
     conflicts: _Conflicts,
     audit: FigureAudit,
     *,
+    plain: tuple[Sequence[Any], ...],
     dry_run: bool,
 ) -> tuple[ObservationStore | None] | None:
-    """The store with every item added, if each is a new plain total; else ``None``.
+    """The store with every item added, if none is stored yet; else ``None``.
 
-    Plain is :func:`_plain_totals`; new: not stored. Such items are all
+    The items are ``plain`` (:func:`_plain_totals`) and new, so they are all
     added, with nothing else to decide; the store is ``None`` in a dry run.
     """
-    plain = _plain_totals(submission, dataset.metrics, form.lines if form is not None else None)
-    if plain is None:
-        return None
     store = dataset.observations
     subject, period, ids = submission.subject, submission.period, plain[0]
     changed = None
@@ -512,14 +510,36 @@ def merge(
     deleting = strategy == "delete"
     subject, period = submission.subject, submission.period
     new_audit = FigureAudit(submission.stored_by, when, when)
-    if strategy in ("create_and_update", "create"):
-        done = _all_new(dataset, submission, form, conflicts, new_audit, dry_run=dry_run)
+    plain = _plain_totals(submission, metrics, lines)
+    if plain is not None and strategy in ("create_and_update", "create"):
+        done = _all_new(
+            dataset, submission, form, conflicts, new_audit, plain=plain, dry_run=dry_run
+        )
         if done is not None:
             return done[0], ImportSummary(
                 imported=len(items), conflicts=conflicts.found, strategy=strategy, dry_run=dry_run
             )
     taken: list[tuple[int, Row]] = []
-    for index, item in enumerate(items):
+    if plain is not None:  # their rows as they are: no item needs a check of its own
+        ids, units, qualifiers, sources, notes, values = plain
+        n = len(ids)
+        taken = list(
+            enumerate(
+                zip(
+                    ids,
+                    [subject] * n,
+                    [period] * n,
+                    units,
+                    qualifiers,
+                    [EMPTY_DISAGGREGATION] * n,
+                    sources,
+                    notes,
+                    values,
+                    strict=True,
+                )
+            )
+        )
+    for index, item in enumerate(items if plain is None else ()):
         metric = metrics.get(item.metric)
         value = item.value
         if (
