@@ -810,6 +810,8 @@ class ObservationStore(Sequence[Observation]):
         once, in C; the cost follows the figures, not the store.
         """
         n = len(metrics)
+        if not n:
+            return self.with_changes()
         units, qualifiers, sources, notes, values = columns
         t, sizes = self._tables, self._sizes
         index = self._key_index()
