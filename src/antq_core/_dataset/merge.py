@@ -422,6 +422,7 @@ def _plan(
     ]
     repeated = len(set(keys)) != len(keys)
     seen: dict[object, int] = {}
+    audits: dict[dt.datetime | None, FigureAudit] = {}
     deleting = strategy == "delete"
     append, remove, replace = plan.append, plan.remove, plan.replace
     for (index, row), slot, key in zip(taken, slots, keys, strict=True):
@@ -465,7 +466,10 @@ def _plan(
         else:
             before = store.stored_audit(slot)
             created = before.created if before is not None else None
-            replace[slot] = (row, FigureAudit(submission.stored_by, created, when))
+            audit = audits.get(created)  # figures first stored together share one
+            if audit is None:
+                audit = audits[created] = FigureAudit(submission.stored_by, created, when)
+            replace[slot] = (row, audit)
     return plan
 
 

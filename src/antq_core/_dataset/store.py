@@ -766,20 +766,23 @@ class ObservationStore(Sequence[Observation]):
         patch = self._patch
         if replace:
             patch = dict(patch)
-            for slot, (row, figure_audit) in replace.items():
-                one = coder.one
-                codes: _RowCodes = (
-                    one(0, row[0]),
-                    one(1, row[1]),
-                    one(2, row[2]),
-                    one(3, row[3]),
-                    QUALIFIER_INDEX[row[4]],
-                    one(4, row[5]),
-                    one(5, row[6]),
-                    one(5, row[7]),
-                    row[8],
-                )
-                patch[slot] = (codes, figure_audit)
+            # Coded column by column (in C when a column holds one value), as appended rows are.
+            rows, audits = zip(*replace.values(), strict=True)
+            columns = list(zip(*rows, strict=True))
+            many = coder.many
+            coded = (
+                many(0, columns[0]),
+                many(1, columns[1]),
+                many(2, columns[2]),
+                many(3, columns[3]),
+                _qualifier_codes(columns[4]),
+                many(4, columns[5]),
+                many(5, columns[6]),
+                many(5, columns[7]),
+                columns[8],
+            )
+            rows_codes = zip(*coded, strict=True)
+            patch.update(zip(replace, zip(rows_codes, audits, strict=True), strict=True))
         dead = self._dead
         removed = set(remove)
         if removed:
