@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from antq_core import Dataset, ObservationStore, Submission
 
@@ -65,3 +67,64 @@ def test_a_summary_describes_itself(ds: Dataset, report: Any, on: Any) -> None:
     assert en.startswith("Imported 1, updated 0, ignored 1, deleted 0 (dry run)")
     assert summary.conflicts[0].message("en") == "the dataset has no metric bogus"
     assert summary.total == 2
+
+
+_PLAIN = ("tips_received", "mediation_cases", "mediation_succeeded")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.dictionaries(st.sampled_from(_PLAIN), st.integers(0, 2**70), max_size=3),
+    then=st.lists(st.sampled_from(_PLAIN), max_size=4),
+    commune=st.sampled_from(["00101", "00102", "00104"]),
+)
+def test_new_totals_are_the_rows_with_changes_would_add(  # noqa: PLR0917 - fixtures and draws
+    ds: Dataset, report: Any, on: Any, first: dict[str, int], then: list[str], commune: str
+) -> None:
+    """with_new_totals: the store with_changes gives for the same rows, or None if any is stored.
+
+    slots() answers as find() does, for stored and unknown figures alike.
+    """
+    from antq_core import Disaggregation, FigureAudit, Qualifier
+
+    total = Disaggregation({})
+    # Every metric, and both communes, in the store's tables: new totals take the short way.
+    everything = dict.fromkeys(_PLAIN, 1)
+    base = ds.apply(report("00102", "2025-04", **everything), force=True, now=on(2))[0]
+    base = base.apply(report("00103", "2025-05", **everything), now=on(2))[0]
+    if first:
+        base = base.apply(report("00101", **first), now=on(2))[0]
+    store = base.observations
+    heading = Submission.model_validate(
+        {"subject": f"unit:{commune}", "period": "2025-05", "items": []}
+    )
+    subject, period = heading.subject, heading.period
+    assert store.slots(subject, period, [*_PLAIN, "no_such"]) == [
+        store.find(m, subject, period, total) for m in (*_PLAIN, "no_such")
+    ]
+    n = len(then)
+    unit = base.metrics["tips_received"].unit
+    audit = FigureAudit("x", on(3), on(3))
+    columns = ([unit] * n, [Qualifier.EXACT] * n, [None] * n, [None] * n, list(range(n)))
+    made = store.with_new_totals(subject, period, then, columns, audit)
+    stored = any(store.find(m, subject, period, total) is not None for m in then)
+    if not n:
+        assert made is not None
+        assert list(made) == list(store)
+        return
+    if stored or len(set(then)) != n:
+        assert made is None
+        return
+    rows = [
+        (m, subject, period, unit, Qualifier.EXACT, total, None, None, v)
+        for m, v in zip(then, range(n), strict=True)
+    ]
+    expected = store.with_changes(append=rows, append_audit=[audit] * n)
+    assert made is not None
+    assert list(made) == list(expected)
+    assert [made.audit(i) for i in range(len(made))] == [
+        expected.audit(i) for i in range(len(expected))
+    ]
+    for m in (*_PLAIN, "no_such"):
+        assert made.find(m, subject, period, total) == expected.find(m, subject, period, total)
+    assert list(store) == list(base.observations)  # the old store is unchanged

@@ -173,3 +173,100 @@ def test_a_submission_is_checked_with_the_callers_choices() -> None:
     assert validate(sample(), submission=again, distinct_names=[("12", "105")]) == validate(
         sample(), submission=again
     )
+
+
+def _named_rows(merged: Dataset, stored: Dataset, submission: Submission, code: str) -> set[str]:
+    """The rows of ``validate(merged)``'s ``code`` issues, named as check_submission names them.
+
+    A figure the submission gives is named by its item's place (``file:row``, or
+    ``$.items[i]``); any other by its row in ``stored``. ``merged`` is ``stored``
+    with the submission applied (replaced rows keep their place, new ones come last).
+    """
+    keys = {
+        (i.metric, submission.subject, submission.period, i.disaggregation): n
+        for n, i in enumerate(submission.items)
+    }
+    observations = list(merged.observations)
+    names = set()
+    for issue in validate(merged):
+        if issue.code != code:
+            continue
+        for r in _rows(issue):
+            o = observations[r]
+            n = keys.get((o.metric, o.subject, o.period, o.disaggregation))
+            if n is None:
+                assert r < len(stored.observations)
+                names.add(str(r))
+            else:
+                row = submission.items[n].row
+                names.add(f"{submission.file}:{row}" if row is not None else f"$.items[{n}]")
+    return names
+
+
+def test_an_issue_names_the_submission_s_items_and_the_stored_rows(
+    ds: Dataset, report: Any, on: Any
+) -> None:
+    """Rows are the submission's places or stored rows, never the rows of the part checked.
+
+    Items that replace a stored figure (the first and last cases) are named as items too.
+    """
+    from antq_core import DatasetMetadata
+
+    stored = ds.replace(
+        metadata=DatasetMetadata(title_vi="Huyện", province="01", report_date="2025-06-30")
+    )
+    for commune in ("00102", "00103"):  # figures before the subject's: the rows differ
+        stored, _ = stored.apply(report(commune, tips_received=1, mediation_cases=1), now=on(2))
+    stored, _ = stored.apply(
+        _submission("unit:00101", "2025-05", {0: 3, 1: 2, 2: 1, 3: 10}), now=on(2)
+    )
+    from_file = _submission("unit:00101", "2025-05", {2: 5, 4: 12}).evolve(
+        file="ban-giang.csv",
+        items=[
+            {"metric": "mediation_succeeded", "value": 5, "row": 3},
+            {
+                "metric": "mass_organization_members",
+                "disaggregation": {"sex": "female"},
+                "value": 12,
+                "row": 4,
+            },
+        ],
+    )
+    cases = [
+        (from_file, {"rule-violated", "parts-exceed-total"}),
+        (_submission("unit:00101", "2025", {0: 30}), {"overlapping-periods"}),
+        (_submission("unit:00101", "2031-05", {0: 1, 1: 1}), {"period-in-future"}),
+        (_submission("unit:00101", "2025-05", {1: 0}), {"rule-violated"}),
+    ]
+    for submission, codes in cases:
+        merged, _ = stored.apply(submission, force=True)
+        introduced = {i.code: i for i in validate(stored, submission=submission)}
+        assert codes <= set(introduced)
+        for code in codes:
+            issue = introduced[code]
+            rows = issue.details["rows"]
+            assert isinstance(rows, tuple)
+            assert set(rows) == _named_rows(merged, stored, submission, code), code
+            owner = issue.details.get("owner_en")
+            if isinstance(owner, str):  # a text naming the rows names the same
+                assert all(name in owner for name in rows), owner
+                assert all(name in str(issue.details["owner_vi"]) for name in rows)
+    # A submission that is not in a file: the items by their JSON path.
+    future = validate(stored, submission=cases[2][0])
+    (issue,) = [i for i in future if i.code == "period-in-future"]
+    assert issue.details["rows"] == ("$.items[0]", "$.items[1]")
+    assert "2 observations (tips_received unit:00101; rows $.items[0], $.items[1])" in (
+        issue.message("en")
+    )
+
+
+def test_a_settled_issue_names_stored_rows(ds: Dataset, report: Any, on: Any) -> None:
+    stored = ds
+    for commune in ("00102", "00103"):
+        stored, _ = stored.apply(report(commune, tips_received=1), now=on(2))
+    stored, _ = stored.apply(report("00101", mediation_cases=2, mediation_succeeded=5), now=on(2))
+    rows = {i.code: i.details.get("rows") for i in validate(stored)}
+    fixed = _submission("unit:00101", "2025-05", {2: 1})
+    (settled,) = check_submission(stored, fixed).settled
+    assert settled.code == "rule-violated"
+    assert settled.details["rows"] == rows["rule-violated"]

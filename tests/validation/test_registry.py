@@ -22,7 +22,7 @@ from antq_core import (
 )
 from antq_core._dataset.overlap import duplicate_and_overlapping_rows
 from antq_core._validation import CODES, checks
-from antq_core._validation.checks import CHECKS, Context, Options
+from antq_core._validation.checks import CHECKS, ENTITY_CHECKS, Context, Options
 from antq_core._validation.checks.ratios import RATIO_TOLERANCE
 from antq_core._validation.issues import IssueCode, declare
 from antq_core._validation.run import DEFAULT_LEVELS
@@ -166,6 +166,34 @@ def test_each_check_emits_only_the_codes_its_module_declares(
         report = validate_json(document, source="case.json", engine="python")
     assert tuple(found) == report.issues
     assert context.rules_evaluated == report.rules_evaluated
+
+
+@pytest.mark.parametrize(
+    ("dataset", "document", "rules"),
+    [case[1:] for case in INPUTS],
+    ids=[case[0] for case in INPUTS],
+)
+def test_the_checks_of_entities_alone_never_name_an_observation(
+    dataset: Dataset,
+    document: str | None,
+    rules: list[ValidationRule] | None,
+) -> None:
+    """check_submission leaves ENTITY_CHECKS out: none of their issues may be about figures.
+
+    It checks a dataset, not a document (the raw text checks then find nothing).
+    """
+    assert {step.name for step in CHECKS} >= ENTITY_CHECKS
+    options = Options(
+        DEFAULT_LEVELS, Tolerance(), RATIO_TOLERANCE, rules, duplicate_and_overlapping_rows
+    )
+    context = Context(dataset, options)
+    for step in CHECKS:
+        if step.name not in ENTITY_CHECKS:
+            continue
+        for issue in step.run(context):
+            assert issue.where.kind != "observation", (step.name, issue)
+            assert "rows" not in issue.details, (step.name, issue)
+            assert not (issue.where.path or "").startswith("$.observations"), (step.name, issue)
 
 
 def test_the_checks_are_exercised_at_every_severity_they_declare() -> None:

@@ -163,24 +163,33 @@ class Dataset:
         Raises:
             DuplicateIdError: Two entities of one kind share an id.
         """
-
-        def keep(new: Iterable[_E] | None, old: Mapping[str, _E]) -> Iterable[_E]:
-            return old.values() if new is None else new
-
-        return Dataset(
-            gazetteer=self._gazetteer if gazetteer is None else gazetteer,
-            metadata=self._metadata if metadata is None else metadata,
-            sources=keep(sources, self._sources),
-            themes=keep(themes, self._themes),
-            categories=keep(categories, self._categories),
-            metrics=keep(metrics, self._metrics),
-            initiatives=keep(initiatives, self._initiatives),
-            sites=keep(sites, self._sites),
-            organizations=keep(organizations, self._organizations),
-            participants=keep(participants, self._participants),
-            observations=self._observations if observations is None else observations,
-            forms=keep(forms, self._forms),
+        derived = Dataset.__new__(Dataset)
+        derived.__dict__.update(self.__dict__)  # the parts not given: shared, never copied
+        if gazetteer is not None:
+            derived._gazetteer = gazetteer
+        if metadata is not None:
+            derived._metadata = metadata
+        tables = (
+            ("source", "_sources", sources),
+            ("theme", "_themes", themes),
+            ("category", "_categories", categories),
+            ("metric", "_metrics", metrics),
+            ("initiative", "_initiatives", initiatives),
+            ("site", "_sites", sites),
+            ("organization", "_organizations", organizations),
+            ("participant", "_participants", participants),
+            ("form", "_forms", forms),
         )
+        for kind, name, given in tables:
+            if given is not None:
+                setattr(derived, name, _by_id(kind, given))
+        if observations is not None:
+            derived._observations = (
+                observations
+                if isinstance(observations, ObservationStore)
+                else ObservationStore.from_observations(observations)
+            )
+        return derived
 
     def _with_store(self, store: ObservationStore) -> Dataset:
         """This dataset with ``store`` for its observations, every other part shared as it is."""

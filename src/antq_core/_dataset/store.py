@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, cast, overload
 
 import attrs
 
@@ -157,6 +159,9 @@ _KEY_COLUMNS: Final = (0, 1, 2, 5)
 _TABLE_OF: Final = (0, 1, 2, 3, None, 4, 5, 5)
 """For each code column, its table in ``_tables`` (the qualifier has none)."""
 _MAX_CHUNKS: Final = 40
+_JOIN: Final = 4
+_VALUES_OF: Final = operator.attrgetter("values")
+"""How many chunks are joined at a time."""
 _MAX_PATCHES: Final = 8192
 _MAX_DELTA: Final = 16384
 _MAX_OWN: Final = 1024
@@ -534,10 +539,8 @@ class ObservationStore(Sequence[Observation]):
         for chunk, start in zip(self._chunks, self._starts, strict=True):
             for col, part in zip(cols, chunk.cols, strict=True):
                 col.extend(part)
-            for r, v in chunk.exact.items():
-                exact[start + r] = v
-            for r, a in chunk.audit.items():
-                audit[start + r] = a
+            _shifted_into(exact, chunk.exact, start)
+            _shifted_into(audit, chunk.audit, start)
         for slot, (codes, figure_audit) in self._patch.items():
             for col, code in zip(cols, codes[:8], strict=False):
                 col[slot] = code
@@ -652,6 +655,65 @@ class ObservationStore(Sequence[Observation]):
 
         return find
 
+    def slots(
+        self,
+        subject: SubjectRef,
+        period: Period,
+        metrics: Sequence[str],
+        disaggregations: Sequence[Disaggregation] | None = None,
+    ) -> list[int | None]:
+        """:meth:`find` of many figures of one subject and period, in one pass.
+
+        Item ``i`` of the result is the slot of ``metrics[i]`` broken down by
+        ``disaggregations[i]`` (by default, every figure a total), or ``None``;
+        the same answers as :meth:`finder` gives one by one, with the look-ups
+        done in C.
+        """
+        sizes, t = self._sizes, self._tables
+        s = t[1].index.get(subject)
+        p = t[2].index.get(period)
+        if s is None or p is None or s >= sizes[1] or p >= sizes[2]:
+            return [None] * len(metrics)
+        index = self._key_index()
+        lm, ls, lp, ld = index.limits
+        if s >= ls or p >= lp:
+            return [None] * len(metrics)
+        m_limit, d_limit = min(sizes[0], lm), min(sizes[4], ld)
+        ms = list(map(t[0].index.get, metrics))
+        table = t[4].index
+        total = table.get(EMPTY_DISAGGREGATION)
+        ds = (
+            [total] * len(ms)
+            if disaggregations is None
+            else [table.get(d) if d.items_ else total for d in disaggregations]
+        )
+        shifts = index.shifts
+        # A key no figure can have (a code unknown or too large) is -1: every look-up misses.
+        if shifts is None:
+            keys: list[Any] = [
+                -1 if m is None or d is None or m >= m_limit or d >= d_limit else (m, s, p, d)
+                for m, d in zip(ms, ds, strict=True)
+            ]
+        else:
+            m_shift, middle = shifts[0], s << shifts[1] | p << shifts[2]
+            keys = [
+                -1
+                if m is None or d is None or m >= m_limit or d >= d_limit
+                else m << m_shift | middle | d
+                for m, d in zip(ms, ds, strict=True)
+            ]
+        found = list(map(index.base.get, keys))
+        for layer in (index.mid, index.delta):  # the newer layer over the older
+            if layer:
+                found = [
+                    old if new is None else new
+                    for old, new in zip(found, map(layer.get, keys), strict=True)
+                ]
+        dead = self._dead_set
+        if dead:
+            found = [None if slot in dead else slot for slot in found]
+        return found
+
     def stored(self, slot: int) -> Row:
         """The figure in ``slot`` (from :meth:`find`), as a ``Row``."""
         codes = self._codes(slot)
@@ -679,6 +741,7 @@ class ObservationStore(Sequence[Observation]):
         append_audit: Sequence[FigureAudit | None] = (),
         replace: Mapping[int, tuple[Row, FigureAudit | None]] | None = None,
         remove: Iterable[int] = (),
+        append_columns: Sequence[Sequence[Any]] | None = None,
     ) -> ObservationStore:
         """A new store: ``append`` rows added at the end, slots replaced and removed.
 
@@ -686,54 +749,41 @@ class ObservationStore(Sequence[Observation]):
         cost follows the number of changes. Rows are ``Row`` tuples that
         the caller has checked as an :class:`~antq_core.Observation` would be;
         ``append_audit`` holds the audit of each appended row (or is empty),
-        and ``replace`` keeps each slot's key.
+        and ``replace`` keeps each slot's key. ``append_columns`` gives the
+        rows to append column-wise instead (the nine columns of ``Row``).
         """
-        tables = list(self._tables)
-        sizes = self._sizes
-        # A table may be added to in place while this store is the last one
-        # derived from it (nothing beyond its size yet); otherwise another store
-        # added to it, and this one takes a copy of its own part before adding.
-        tip = [len(t.values) == size for t, size in zip(tables, sizes, strict=True)]
-
-        def coder(k: int) -> Callable[[Any], int]:
-            def intern(value: Any) -> int:
-                table = tables[k]
-                found = table.index.get(value)
-                if found is not None and (tip[k] or found < sizes[k]):
-                    return found
-                if not tip[k]:
-                    table = tables[k] = Interner(table.values[: sizes[k]])
-                    tip[k] = True
-                return table.add(value)
-
-            return intern
-
-        code_of = [coder(k) for k in range(6)]
-        index = self._key_index().derived() if append else self._index
+        columns = list(zip(*append, strict=True)) if append else append_columns
+        append_audit = append_audit if columns else ()
+        coder = _Coder(self._tables, self._sizes)
+        index = self._key_index().derived() if columns else self._index
         chunks = self._chunks
         end = self._starts[-1] + len(chunks[-1])
-        if append:
+        if columns:
             assert index is not None  # noqa: S101 - set just above
-            chunk, fitted = _chunk_of(append, append_audit, code_of, index, end)
+            chunk, fitted = _chunk_of(columns, append_audit, coder, index, end)
             chunks = (*chunks, chunk)
             if not fitted:
                 index = None  # a code outgrew the packed key: build the index anew
         patch = self._patch
         if replace:
             patch = dict(patch)
-            for slot, (row, figure_audit) in replace.items():
-                codes: _RowCodes = (
-                    code_of[0](row[0]),
-                    code_of[1](row[1]),
-                    code_of[2](row[2]),
-                    code_of[3](row[3]),
-                    QUALIFIER_INDEX[row[4]],
-                    code_of[4](row[5]),
-                    code_of[5](row[6]),
-                    code_of[5](row[7]),
-                    row[8],
-                )
-                patch[slot] = (codes, figure_audit)
+            # Coded column by column (in C when a column holds one value), as appended rows are.
+            rows, audits = zip(*replace.values(), strict=True)
+            columns = list(zip(*rows, strict=True))
+            many = coder.many
+            coded = (
+                many(0, columns[0]),
+                many(1, columns[1]),
+                many(2, columns[2]),
+                many(3, columns[3]),
+                _qualifier_codes(columns[4]),
+                many(4, columns[5]),
+                many(5, columns[6]),
+                many(5, columns[7]),
+                columns[8],
+            )
+            rows_codes = zip(*coded, strict=True)
+            patch.update(zip(replace, zip(rows_codes, audits, strict=True), strict=True))
         dead = self._dead
         removed = set(remove)
         if removed:
@@ -742,62 +792,186 @@ class ObservationStore(Sequence[Observation]):
                 patch = dict(patch)
             for slot in removed:
                 patch.pop(slot, None)
-        # Join the newest chunks while the last is as large as the one before it (never
-        # the first): a row is copied about log2(rows added) times, chunks stay few.
-        while len(chunks) > 2 and len(chunks[-1]) >= len(chunks[-2]):  # noqa: PLR2004
-            chunks = (*chunks[:-2], _joined(chunks[-2:]))
-        if len(chunks) > _MAX_CHUNKS:
-            chunks = (chunks[0], _joined(chunks[1:]))
-        # A table this store added to (in place, or to its own copy) is all its own;
-        # another is still shared, and only its first ``sizes[k]`` values are this one's.
-        own = tuple(len(t.values) if tip[k] else sizes[k] for k, t in enumerate(tables))
-        store = ObservationStore._of(tuple(tables), chunks, patch, dead, index=index, sizes=own)
-        if len(patch) > _MAX_PATCHES:
-            store._compact()
-        return store
+        return _derived(coder, chunks, patch, dead, index)
+
+    def with_new_totals(
+        self,
+        subject: SubjectRef,
+        period: Period,
+        metrics: Sequence[str],
+        columns: Sequence[Sequence[Any]],
+        audit: FigureAudit | None,
+    ) -> ObservationStore | None:
+        """A new store with totals of ``subject`` for ``period`` added, if none is stored yet.
+
+        Figure ``i`` is of metric ``metrics[i]``, with no breakdown; ``columns``
+        hold, for each figure, the unit, qualifier, source, note and value, and
+        every figure has the ``audit``. As with :meth:`with_changes`, the
+        caller has checked them as an :class:`~antq_core.Observation` would be.
+        Returns ``None``, and makes nothing, if a figure of one of the metrics
+        is stored already or a metric is given twice: the figures are then not
+        all new, and each must be decided in turn. Keys and codes are computed
+        once, in C; the cost follows the figures, not the store.
+        """
+        n = len(metrics)
+        if not n:
+            return self.with_changes()
+        units, qualifiers, sources, notes, values = columns
+        t, sizes = self._tables, self._sizes
+        index = self._key_index()
+        lm, ls, lp, ld = index.limits
+        s, p = t[1].index.get(subject), t[2].index.get(period)
+        total = t[4].index[EMPTY_DISAGGREGATION]
+        ms = list(map(t[0].index.get, metrics))
+        shifts = index.shifts
+        if (
+            shifts is None
+            or s is None
+            or p is None
+            or s >= min(sizes[1], ls)
+            or p >= min(sizes[2], lp)
+            or None in ms
+            or max(cast("list[int]", ms)) >= min(sizes[0], lm)
+            or total >= ld
+        ):
+            # A new subject, period or metric (or keys as tuples): code them one by one.
+            if self.slots(subject, period, metrics).count(None) != n or len(set(metrics)) != n:
+                return None
+            return self.with_changes(
+                append_columns=(
+                    metrics,
+                    [subject] * n,
+                    [period] * n,
+                    units,
+                    qualifiers,
+                    [EMPTY_DISAGGREGATION] * n,
+                    sources,
+                    notes,
+                    values,
+                ),
+                append_audit=[audit] * n,
+            )
+        codes = cast("list[int]", ms)
+        if len(set(codes)) != n:
+            return None  # a metric given twice
+        m_shift, middle = shifts[0], s << shifts[1] | p << shifts[2] | total
+        keys = [m << m_shift | middle for m in codes]
+        dead = self._dead_set
+        for layer in (index.base, index.mid, index.delta):
+            if not layer:
+                continue
+            found = list(map(layer.get, keys))
+            if found.count(None) != n and any(
+                slot is not None and slot not in dead for slot in found
+            ):
+                return None
+        coder = _Coder(t, sizes)
+        chunk = _coded_chunk(
+            (
+                codes,
+                array(_TYPECODES[1], [s]) * n,
+                array(_TYPECODES[2], [p]) * n,
+                coder.many(3, units),
+                _qualifier_codes(qualifiers),
+                array(_TYPECODES[5], [total]) * n,
+                coder.many(5, sources),
+                coder.many(5, notes),
+            ),
+            values,
+            [audit] * n,
+        )
+        chunks = self._chunks
+        end = self._starts[-1] + len(chunks[-1])
+        derived = index.derived()
+        # A removed row's key is taken over, as in _packed_keys.
+        derived.delta.update(zip(keys, range(end, end + n), strict=True))
+        return _derived(coder, (*chunks, chunk), self._patch, self._dead, derived)
+
+
+class _Coder:
+    """The codes of values in a store's tables, for a store derived from it.
+
+    A table may be added to in place while the store is the last one derived
+    from it (nothing beyond its size yet); otherwise another store added to
+    it, and the derived store takes a copy of its own part before adding.
+    """
+
+    __slots__ = ("sizes", "tables", "tip")
+
+    def __init__(self, tables: tuple[Interner[Any], ...], sizes: tuple[int, ...]) -> None:
+        self.tables = list(tables)
+        self.sizes = sizes
+        # In C: a comprehension's code is one more thing to fetch on a cold call.
+        self.tip = list(map(int.__eq__, map(len, map(_VALUES_OF, tables)), sizes))
+
+    def one(self, k: int, value: Any) -> int:
+        """The code of ``value`` in table ``k``, adding it if it is new."""
+        table = self.tables[k]
+        found = table.index.get(value)
+        if found is not None and (self.tip[k] or found < self.sizes[k]):
+            return found
+        if not self.tip[k]:
+            table = self.tables[k] = Interner(table.values[: self.sizes[k]])
+            self.tip[k] = True
+        return table.add(value)
+
+    def many(self, k: int, column: Sequence[Any]) -> list[int]:
+        """The codes of ``column``'s values in table ``k``, in C when it can be."""
+        n = len(column)
+        # One value on every row (a subject, a period, no source): equal values have one
+        # code, and a list counts the same object without comparing it.
+        if column.count(column[0]) == n:
+            return [self.one(k, column[0])] * n
+        found = list(map(self.tables[k].index.get, column))
+        if None not in found:
+            codes = cast("list[int]", found)
+            if self.tip[k] or max(codes) < self.sizes[k]:
+                return codes
+        return _coded(functools.partial(self.one, k), column)
+
+    def own_sizes(self) -> tuple[int, ...]:
+        """How much of each table is the derived store's.
+
+        A table it added to (in place, or to its own copy) is all its own;
+        another is still shared, and only its first ``sizes[k]`` values are its.
+        """
+        own = list(self.sizes)
+        for k, table in enumerate(self.tables):
+            if self.tip[k]:
+                own[k] = len(table.values)
+        return tuple(own)
 
 
 def _chunk_of(
-    rows: Sequence[Row],
+    columns: Sequence[Sequence[Any]],
     audits: Sequence[FigureAudit | None],
-    code_of: Sequence[Callable[[Any], int]],
+    coder: _Coder,
     index: _KeyIndex,
     end: int,
 ) -> tuple[_Chunk, bool]:
-    """A chunk of ``rows`` (slots from ``end``), their keys added to ``index``.
+    """A chunk of rows given column-wise (slots from ``end``), their keys added to ``index``.
 
     Returns the chunk, and whether every key fitted the index's packed keys.
     """
-    columns = list(zip(*rows, strict=True))
-    values = columns[8]
+    codes_of = coder.many
     coded = [
-        _coded(code_of[0], columns[0]),
-        _coded(code_of[1], columns[1]),
-        _coded(code_of[2], columns[2]),
-        _coded(code_of[3], columns[3]),
-        list(map(QUALIFIER_INDEX.__getitem__, columns[4])),
-        _coded(code_of[4], columns[5]),
-        _coded(code_of[5], columns[6]),
-        _coded(code_of[5], columns[7]),
+        codes_of(0, columns[0]),
+        codes_of(1, columns[1]),
+        codes_of(2, columns[2]),
+        codes_of(3, columns[3]),
+        _qualifier_codes(columns[4]),
+        codes_of(4, columns[5]),
+        codes_of(5, columns[6]),
+        codes_of(5, columns[7]),
     ]
-    exact = {
-        i: v
-        for i, v in enumerate(values)
-        if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
-    }
-    plain = [0 if i in exact else v for i, v in enumerate(values)] if exact else values
-    cols = (
-        *(array(t, c) for t, c in zip(_TYPECODES, coded, strict=False)),
-        array("q", plain),
-    )
-    audit = {i: a for i, a in enumerate(audits) if a is not None}
-    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
+    chunk = _coded_chunk(coded, columns[8], audits)
     if index.shifts is not None:
-        return _Chunk(cols, exact, audit), _packed_keys(keys, index, end)
+        return chunk, _packed_keys((coded[0], coded[1], coded[2], coded[5]), index, end)
     delta, key, fits, get = index.delta, index.key, index.fits, index.get
+    keys = zip(coded[0], coded[1], coded[2], coded[5], strict=True)
     for slot, (m, s, p, d) in enumerate(keys, end):
         if not fits(m, s, p, d):
-            return _Chunk(cols, exact, audit), False
+            return chunk, False
         k = key(m, s, p, d)
         before = get(k)
         # A row is appended only when no live row has its key: a slot before this
@@ -805,23 +979,105 @@ def _chunk_of(
         # chunk the first row of a key keeps it, as the index's base does.
         if before is None or before < end:
             delta[k] = slot
-    return _Chunk(cols, exact, audit), True
+    return chunk, True
 
 
-def _packed_keys(keys: Iterable[tuple[int, int, int, int]], index: _KeyIndex, end: int) -> bool:
-    """:func:`_chunk_of`'s key loop for packed keys, with the index's steps written inline.
+def _derived(
+    coder: _Coder,
+    chunks: tuple[_Chunk, ...],
+    patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
+    dead: tuple[int, ...],
+    index: _KeyIndex | None,
+) -> ObservationStore:
+    """The store derived with ``coder``'s tables, ``chunks``, overlay, removals and key index."""
+    # Join the newest four chunks (never the first) while the last is as large as each
+    # of the three before it: chunk sizes then count in base 4, so that a row is copied
+    # about log4(rows added) times and chunks stay few (at most three of a size).
+    while len(chunks) > _JOIN + 1 and max(map(len, chunks[-_JOIN:-1])) <= len(chunks[-1]):
+        chunks = (*chunks[:-_JOIN], _joined(chunks[-_JOIN:]))
+    if len(chunks) > _MAX_CHUNKS:
+        chunks = (chunks[0], _joined(chunks[1:]))
+    store = ObservationStore._of(
+        tuple(coder.tables), chunks, patch, dead, index=index, sizes=coder.own_sizes()
+    )
+    if len(patch) > _MAX_PATCHES:
+        store._compact()
+    return store
+
+
+def _qualifier_codes(qualifiers: Sequence[Qualifier]) -> list[int]:
+    """The qualifiers' codes (most often one qualifier for every row)."""
+    n = len(qualifiers)
+    if n and qualifiers.count(qualifiers[0]) == n:
+        return [QUALIFIER_INDEX[qualifiers[0]]] * n
+    return list(map(QUALIFIER_INDEX.__getitem__, qualifiers))
+
+
+def _coded_chunk(
+    coded: Sequence[Sequence[int]], values: Sequence[Any], audits: Sequence[FigureAudit | None]
+) -> _Chunk:
+    """A chunk of the eight code columns ``coded``, the ``values`` and each row's audit."""
+    numbers: array[int] | None = None
+    if set(map(type, values)) == {int}:
+        try:
+            numbers = array("q", values)  # in C; past 64 bits, an OverflowError
+        except OverflowError:
+            numbers = None
+    if numbers is not None:
+        exact: dict[int, Number] = {}  # every value an int that fits the column
+    else:
+        exact = {
+            i: v
+            for i, v in enumerate(values)
+            if type(v) is not int or not -INT64_MAX - 1 <= v <= INT64_MAX
+        }
+    if numbers is None:
+        numbers = array("q", [0 if i in exact else v for i, v in enumerate(values)])
+    made: list[array[int]] = []
+    for typecode, column in zip(_TYPECODES, coded, strict=False):
+        made.append(column if type(column) is array else array(typecode, column))
+    made.append(numbers)
+    cols = tuple(made)
+    first = audits[0] if audits else None
+    if first is not None and audits.count(first) == len(audits):
+        audit = dict.fromkeys(range(len(audits)), first)  # one audit for every row
+    else:
+        audit = {i: a for i, a in enumerate(audits) if a is not None}
+    return _Chunk(cols, exact, audit)
+
+
+def _packed_keys(key_columns: tuple[list[int], ...], index: _KeyIndex, end: int) -> bool:
+    """:func:`_chunk_of`'s key loop for packed keys, in C when the keys fit and differ.
 
     The same as :meth:`_KeyIndex.fits`, :meth:`_KeyIndex.key` and
-    :meth:`_KeyIndex.get` row by row (this loop is most of an apply's cost per figure).
+    :meth:`_KeyIndex.get` row by row. A row takes its key in the delta unless
+    an earlier row of the same chunk has it (a slot from before the chunk is a
+    removed or replaced row's, and the new row takes its key over): so when
+    the chunk's keys all differ, every row takes its own, all at once.
     Returns whether every key fitted; the keys before one that did not are added.
     """
     shifts = index.shifts
     assert shifts is not None  # noqa: S101 - the caller's test
     m_shift, s_shift, p_shift = shifts[0], shifts[1], shifts[2]
     lm, ls, lp, ld = index.limits
-    base, mid, delta = index.base.get, index.mid.get, index.delta
+    ms, ss, ps, ds = key_columns
+    delta = index.delta
+    if max(ms) < lm and max(ss) < ls and max(ps) < lp and max(ds) < ld:
+        s0, p0 = ss[0], ps[0]
+        if ss.count(s0) == len(ss) and ps.count(p0) == len(ps):
+            middle = s0 << s_shift | p0 << p_shift  # one subject and period: a submission
+            keys = [m << m_shift | middle | d for m, d in zip(ms, ds, strict=True)]
+        else:
+            keys = [
+                m << m_shift | s << s_shift | p << p_shift | d
+                for m, s, p, d in zip(ms, ss, ps, ds, strict=True)
+            ]
+        if len(set(keys)) == len(keys):
+            delta.update(zip(keys, range(end, end + len(keys)), strict=True))
+            return True
+    base, mid = index.base.get, index.mid.get
     find = delta.get
-    for slot, (m, s, p, d) in enumerate(keys, end):
+    for slot, (m, s, p, d) in enumerate(zip(ms, ss, ps, ds, strict=True), end):
         if not (m < lm and s < ls and p < lp and d < ld):
             return False
         k = m << m_shift | s << s_shift | p << p_shift | d
@@ -830,7 +1086,7 @@ def _packed_keys(keys: Iterable[tuple[int, int, int, int]], index: _KeyIndex, en
             before = mid(k)
             if before is None:
                 before = base(k)
-        # As in _chunk_of: a removed row's key is taken over; within the chunk the first wins.
+        # A removed row's key is taken over; within the chunk the first row of a key wins.
         if before is None or before < end:
             delta[k] = slot
     return True
@@ -860,12 +1116,16 @@ def _joined(chunks: Sequence[_Chunk]) -> _Chunk:
     for chunk in chunks:
         for col, part in zip(cols, chunk.cols, strict=True):
             col.extend(part)
-        for r, v in chunk.exact.items():
-            exact[base + r] = v
-        for r, a in chunk.audit.items():
-            audit[base + r] = a
+        _shifted_into(exact, chunk.exact, base)
+        _shifted_into(audit, chunk.audit, base)
         base += len(chunk)
     return _Chunk(cols, exact, audit)
+
+
+def _shifted_into(out: dict[int, _V], table: dict[int, _V], base: int) -> None:
+    """Add ``table``'s entries to ``out`` with their rows moved by ``base`` (in C)."""
+    if table:
+        out.update(zip(map(base.__add__, table), table.values(), strict=True))
 
 
 def _without(

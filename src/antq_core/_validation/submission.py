@@ -14,7 +14,7 @@ submission's item.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,6 +24,7 @@ from antq_core._dataset.keys import rows_with
 from antq_core._dataset.merge import item_location
 from antq_core._dataset.summary import ImportStrategy, ImportSummary
 from antq_core._entities import Observation, Submission
+from antq_core._validation.checks.context import named_owner, observation_owner
 from antq_core._validation.issues import Issue, ValidationReport
 from antq_core._values.refs import Disaggregation, SubjectKind, SubjectRef
 
@@ -83,6 +84,55 @@ def _touched(
             signature = (issue.code, frozenset(figures))
             found.setdefault(signature, (issue, items))
     return found
+
+
+def _place(submission: Submission, index: int) -> str:
+    """Where item ``index`` is, in a row list: ``file:row`` if read from a file, else its path."""
+    row = submission.items[index].row
+    if row is not None and submission.file:
+        return f"{submission.file}:{row}"
+    return f"$.items[{index}]"
+
+
+def _located(
+    issue: Issue,
+    items: tuple[int, ...],
+    submission: Submission,
+    name: Callable[[int], str],
+    rows: Sequence[Observation],
+) -> Issue:
+    """``issue`` of the checked part, located at the submission's items it involves.
+
+    Its rows are named as they are to the caller: a figure of the submission by
+    its item's place (:func:`_place`), a stored figure by its row in the dataset;
+    a text naming rows (``owner_vi``, ``owner_en``) is made again from those names.
+    """
+    where = item_location(submission, items[0], issue.where.field)
+    details = _renamed(issue, name, rows) | {"submission_items": tuple(str(i) for i in items)}
+    return attrs.evolve(issue, where=where, details=details)
+
+
+def _renamed(
+    issue: Issue, name: Callable[[int], str], rows: Sequence[Observation]
+) -> dict[str, Any]:
+    """``issue``'s details with the checked part's rows (``rows``) named by ``name``.
+
+    A text naming them (``owner_vi``, ``owner_en``) is made again from the names.
+    """
+    details = issue.details
+    checked = _rows(issue)
+    if checked:
+        names = tuple(name(r) for r in checked)
+        if isinstance(details.get("rows"), tuple):
+            details["rows"] = names
+        count = details.get("count")
+        count = count if isinstance(count, int) else len(checked)
+        first = rows[checked[0]]
+        what = f"{first.metric} {first.subject}"
+        padded = [*checked, *([0] * (count - len(checked)))]
+        if details.get("owner_vi") == observation_owner(padded, what)["owner_vi"]:
+            details |= named_owner(names, count, what)
+    return details
 
 
 def _neighbourhood(
@@ -159,30 +209,28 @@ def compare(
     after_keys = [_key(o) for o in after.observations]
     before = _touched(run(near), keys, before_keys)
     now_found = _touched(run(after), keys, after_keys)
-    introduced = []
-    n_stored, n_all = len(stored), len(store)
+    if strategy == "delete":  # the rows left, in order: each a stored row
+        # The checked part is built from a list: its slots are its rows.
+        removed = {near.observations.find(*key) for key in keys} - {None}
+        kept = [stored[r] for r in range(len(before_keys)) if r not in removed]
+    else:  # the stored rows (some replaced by an item), then the items added
+        kept = stored
+    after_rows = after.observations
 
-    def in_dataset(row: str) -> str:
-        """A row of the checked part, as the row it is (or would be) in the whole dataset."""
-        r = int(row)
-        return str(stored[r] if r < n_stored else n_all + r - n_stored)
+    def name(row: int) -> str:
+        """A row of the checked part: the submission's item there, else the stored row."""
+        item = keys.get(_key(after_rows[row]))
+        return _place(submission, item) if item is not None else str(kept[row])
 
-    for signature, (issue, items) in now_found.items():
-        if signature in before:
-            continue
-        where = item_location(submission, items[0], issue.where.field)
-        details = issue.details | {"submission_items": tuple(str(i) for i in items)}
-        rows = details.get("rows")
-        if strategy != "delete" and isinstance(rows, tuple):
-            details["rows"] = tuple(in_dataset(r) for r in rows if r.isdigit())
-        introduced.append(attrs.evolve(issue, where=where, details=details))
-    settled = []
-    for signature, (issue, _) in before.items():
-        if signature in now_found:
-            continue
-        rows = issue.details.get("rows")
-        if isinstance(rows, tuple):
-            mapped = tuple(str(stored[int(r)]) for r in rows if r.isdigit())
-            issue = attrs.evolve(issue, details=issue.details | {"rows": mapped})  # noqa: PLW2901
-        settled.append(issue)
+    introduced = [
+        _located(issue, items, submission, name, after_rows)
+        for signature, (issue, items) in now_found.items()
+        if signature not in before
+    ]
+    before_rows = near.observations
+    settled = [
+        attrs.evolve(issue, details=_renamed(issue, lambda r: str(stored[r]), before_rows))
+        for signature, (issue, _) in before.items()
+        if signature not in now_found
+    ]
     return SubmissionCheck(ValidationReport(introduced), settled, summary)

@@ -42,7 +42,7 @@ from antq_core._validation.checks import (
 from antq_core._validation.checks.context import Context, Options, RepeatFinder
 from antq_core._validation.issues import Issue, IssueCode
 
-__all__ = ["CHECKS", "Check", "Context", "Options", "RepeatFinder", "run_checks"]
+__all__ = ["CHECKS", "ENTITY_CHECKS", "Check", "Context", "Options", "RepeatFinder", "run_checks"]
 
 
 @attrs.frozen
@@ -107,9 +107,29 @@ always been listed at that place; the order of a report is kept as it was.
 """
 
 
-def run_checks(context: Context) -> list[Issue]:
-    """Every issue :data:`CHECKS` find in ``context``, in order."""
+ENTITY_CHECKS: Final = frozenset(
+    {
+        "text.check",
+        "gazetteer.check",
+        "groups.check",
+        "references.check_entities",
+        "dates.check_entities",
+        "forms.check",
+        "names.check",
+        "teams.check",
+    }
+)
+"""The checks of entities alone (:attr:`Check.name`): no issue of theirs names an observation.
+
+What a submission changes is only in the observations, so these find the same
+before and after it; :func:`~antq_core.check_submission` leaves them out.
+"""
+
+
+def run_checks(context: Context, *, skip: frozenset[str] = frozenset()) -> list[Issue]:
+    """Every issue :data:`CHECKS` (but those named in ``skip``) find in ``context``, in order."""
     found: list[Issue] = []
     for step in CHECKS:
-        found.extend(step.run(context))
+        if step.name not in skip:
+            found.extend(step.run(context))
     return found

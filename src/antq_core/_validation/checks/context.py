@@ -46,6 +46,7 @@ __all__ = [
     "RepeatFinder",
     "Repeats",
     "kind_names",
+    "named_owner",
     "observation_owner",
     "owner",
     "rows_text",
@@ -161,7 +162,10 @@ class Context:
     def repeats(self) -> Repeats:
         """Duplicated figures, and overlapping periods of flow metrics, by the chosen engine."""
         ds = self.dataset
-        flows = {m.id for m in ds.metrics.values() if m.kind is MetricKind.FLOW}
+        # The flow metrics the observations use (not the whole catalog: the same answer).
+        flows = {
+            m.id for m in self.metric_definitions if m is not None and m.kind is MetricKind.FLOW
+        }
         return Repeats(*self.options.find_repeats(ds.observations, flows))
 
     def at(self, listing: str, kind: str, id_: str, field: str | None = None) -> Location:
@@ -279,13 +283,19 @@ def rows_text(rows: Sequence[int]) -> tuple[str, ...]:
 
 def observation_owner(rows: Sequence[int], what: str) -> dict[str, str]:
     """The details ``owner_vi`` and ``owner_en`` for one observation or many that share a fault."""
-    shown = ", ".join(rows_text(rows)) + (", ..." if len(rows) > MAX_ROWS_LISTED else "")
-    if len(rows) == 1:
-        return {
-            "owner_vi": f"Số liệu #{rows[0]} ({what})",
-            "owner_en": f"Observation #{rows[0]} ({what})",
-        }
+    return named_owner(rows_text(rows), len(rows), what)
+
+
+def named_owner(names: Sequence[str], count: int, what: str) -> dict[str, str]:
+    """:func:`observation_owner` of ``count`` figures, the first of them named by ``names``.
+
+    A name is a row number, or where else the figure is (a submission's item).
+    """
+    if count == 1:
+        name = f"#{names[0]}" if names[0].isdigit() else names[0]
+        return {"owner_vi": f"Số liệu {name} ({what})", "owner_en": f"Observation {name} ({what})"}
+    shown = ", ".join(names[:MAX_ROWS_LISTED]) + (", ..." if count > MAX_ROWS_LISTED else "")
     return {
-        "owner_vi": f"{len(rows)} số liệu ({what}; dòng {shown})",
-        "owner_en": f"{len(rows)} observations ({what}; rows {shown})",
+        "owner_vi": f"{count} số liệu ({what}; dòng {shown})",
+        "owner_en": f"{count} observations ({what}; rows {shown})",
     }
