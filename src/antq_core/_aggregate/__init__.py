@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import attrs
-
 from antq_core._aggregate import (  # noqa: F401 - register the engines
     duckdb_engine,
     polars_engine,
     python_engine,
 )
 from antq_core._aggregate.columnar import finish
-from antq_core._aggregate.engine import LazyCells, Scan, SumCell, select_engine
+from antq_core._aggregate.engine import select_engine
 from antq_core._aggregate.parquet import aggregate_parquet
 from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
+from antq_core._aggregate.rollup import fewer_pairs, rolled_up_levels
 from antq_core._aggregate.space import SpaceOverlap, settle_space
 from antq_core._aggregate.suppress import parents_in, suppress_levels, suppress_table
 from antq_core._aggregate.table import (
@@ -32,12 +31,10 @@ from antq_core._aggregate.table import (
 )
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import ReportingForm
-from antq_core._util.extras import prefer_polars, require
-from antq_core._values.exact import add
+from antq_core._util.extras import prefer_polars
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period
-from antq_core._values.quantity import Number
 from antq_core.errors import InvalidValueError, enum_member
 
 __all__ = [
@@ -291,10 +288,19 @@ def aggregate_rollup(
     settled = {level: settle_space(dataset, plan, policy) for level, plan in plans.items()}
     scanning, first = scan_plan(dataset, leaf)
     picked = select_engine(engine, leaf)
-    scan = picked.scan(scanning)
+    scan = fewer_pairs(picked.scan(scanning), scanning, first)
+    # Deepest level first: each level's cells are rolled up from the level below.
+    bottom_up = list(reversed(plans))
+    rolled = dict(
+        zip(
+            bottom_up,
+            rolled_up_levels(scan, [level_groups(plans[lv], first) for lv in bottom_up]),
+            strict=True,
+        )
+    )
     tables = {
         level: (
-            finish(plan, _rolled_up(scan, level_groups(plan, first)), picked.name)
+            finish(plan, rolled[level], picked.name)
             if settled[level] is plan
             else finish(settled[level], picked.scan(settled[level]), picked.name)
         )
@@ -331,34 +337,3 @@ def _columnar(engine: str, dataset: Dataset) -> bool:
     if engine == "polars":
         return True
     return engine == "auto" and prefer_polars(len(dataset.observations))
-
-
-def _rolled_up(scan: Scan, groups: list[int]) -> Scan:
-    """``scan`` with its sum cells moved from resolution codes to a level's groups."""
-
-    def build() -> dict[SumCell, tuple[Number, int]]:
-        sums: dict[SumCell, tuple[Number, int]] = {}
-        for (m, c, b, d, u, q), (total, n) in scan.sums.items():
-            key = (m, groups[c] if c >= 0 else c, b, d, u, q)
-            found = sums.get(key)
-            sums[key] = (total, n) if found is None else (add(found[0], total), found[1] + n)
-        return sums
-
-    cells = scan.sum_cells
-    if cells is not None:
-        # The same, as columns: gather each cell's level group, then add the cells up.
-        pl = require("polars", "dataframe")
-        level = pl.Series(groups, dtype=pl.Int64)
-        group = pl.col("group")
-        cells = (
-            cells.lazy()
-            .with_columns(
-                group=pl.when(group >= 0)
-                .then(pl.lit(level).gather(group.clip(lower_bound=0)))
-                .otherwise(group)
-            )
-            .group_by("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
-            .agg(pl.col("sum").sum(), pl.col("count").sum())
-            .collect()
-        )
-    return attrs.evolve(scan, sums=LazyCells(build), sum_cells=cells)

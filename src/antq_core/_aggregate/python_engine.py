@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from antq_core._aggregate.engine import ENGINES, PickCell, Scan, SeriesCell, SumCell
@@ -74,13 +74,23 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
     get = acc.get
     k: tuple[int, ...]
     plain = not any(plan.disaggregation) and not any(cols.qualifier)
-    one_unit = plain and len(cols.units) == 1
-    if one_unit:
-        # One unit and only exact totals: the key is what a bare loop would use.
+    unit_of = _facts(plan.store).unit_of if plain else None
+    if unit_of is not None:
+        # Each metric in one unit and only exact totals: the key is a bare loop's, and
+        # so is the cell, a [sum, count] list added to in place (with small values that
+        # is cheaper than one shifted integer, whose sums outgrow one machine word).
+        cells: dict[tuple[int, ...], list[int]] = {}
+        cell_get = cells.get
         for m, s, p, v in zip(cols.metric, cols.subject, cols.period, cols.value, strict=True):
-            k = (m, group[s], bucket[p])
-            acc[k] = get(k, 0) + (v << _SHIFT | 1)
-    elif plain:
+            key = (m, group[s], bucket[p])
+            entry = cell_get(key)
+            if entry is None:
+                cells[key] = [v, 1]
+            else:
+                entry[0] += v
+                entry[1] += 1
+        return _sum_cells(plan, cells, width=3)
+    if plain:
         for m, s, p, u, v in zip(
             cols.metric, cols.subject, cols.period, cols.unit, cols.value, strict=True
         ):
@@ -100,19 +110,20 @@ def _group_sums(plan: Plan) -> dict[SumCell, tuple[Number, int]]:
             k = (m, group[s], bucket[p], d, u, q)
             acc[k] = get(k, 0) + (v << _SHIFT | 1)
 
-    return _sum_cells(plan, acc, width=3 if one_unit else 4 if plain else 6)
+    return _sum_cells(plan, acc, width=4 if plain else 6)
 
 
 def _sum_cells(
-    plan: Plan, acc: dict[tuple[int, ...], int], width: int
+    plan: Plan, acc: Mapping[tuple[int, ...], int | list[int]], width: int
 ) -> dict[SumCell, tuple[Number, int]]:
-    """Unpack the accumulated sums and counts; add the values kept aside."""
+    """Unpack the accumulated sums and counts (packed, or [sum, count]); add those kept aside."""
     cols = plan.columns
     group, bucket = plan.subject_group, plan.period_bucket
+    unit_of = _facts(plan.store).unit_of or ()
 
     def cell(k: tuple[int, ...]) -> SumCell:
-        if width == 3:  # noqa: PLR2004 - (metric, group, bucket)
-            return (k[0], k[1], k[2], 0, 0, 0)
+        if width == 3:  # noqa: PLR2004 - (metric, group, bucket): the metric's one unit
+            return (k[0], k[1], k[2], 0, unit_of[k[0]], 0)
         if width == 4:  # noqa: PLR2004 - (metric, group, bucket, unit)
             return (k[0], k[1], k[2], 0, k[3], 0)
         return k  # type: ignore[return-value]
@@ -134,8 +145,12 @@ def _sum_cells(
         if k[0] in wanted:
             full = cell(k)
             extra = aside.get(full)
-            total: Number = packed >> _SHIFT
-            out[full] = (total if extra is None else add(total, extra), packed & _COUNT)
+            if isinstance(packed, list):
+                total: Number = packed[0]
+                count = packed[1]
+            else:
+                total, count = packed >> _SHIFT, packed & _COUNT
+            out[full] = (total if extra is None else add(total, extra), count)
     return out
 
 
@@ -274,10 +289,17 @@ def _pick(
 class _Facts:
     """What a store's rows hold, whatever the question: computed once per store."""
 
-    __slots__ = ("repeated", "reported")
+    __slots__ = ("repeated", "reported", "unit_of")
 
     def __init__(self, store: ObservationStore) -> None:
         cols = store.columns()
+        # Per metric code, the one unit code its rows are in; None if some metric has
+        # rows in several units (then the unit is part of each cell's key).
+        pairs = set(zip(cols.metric, cols.unit, strict=True))
+        units = dict(pairs)
+        self.unit_of: list[int] | None = None
+        if len(units) == len(pairs):
+            self.unit_of = [units.get(m, 0) for m in range(len(cols.metrics))]
         periods: dict[int, list[int]] = {}
         for s, p in _pairs(cols):
             found = periods.get(s)

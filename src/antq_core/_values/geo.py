@@ -119,6 +119,8 @@ def _aliases(value: Iterable[str]) -> tuple[str, ...]:
 
 
 def _to_level(value: AdminLevel | str) -> AdminLevel:
+    if isinstance(value, AdminLevel):
+        return value  # planning asks per unit: skip the enum's lookup
     return enum_member(AdminLevel, value, "administrative level")
 
 
