@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate.columnar_kinds import (
     at_period_end,
+    combined_qualifier,
     distinct_groups,
     distinct_ready,
     in_period_ready,
@@ -64,7 +65,6 @@ __all__ = ["SumRows", "finish", "finish_columns"]
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
-_APPROXIMATELY: Final = _QUALIFIERS.index(Qualifier.APPROXIMATELY)
 _INT64_MAX: Final = 2**63 - 1
 
 
@@ -190,15 +190,7 @@ def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
 
 def _qualified(pl: Any, groups: Any) -> Any:
     """The combined qualifier from the lowest and highest non-exact code."""
-    qualifier = (
-        pl.when(pl.col("q_low").is_null())
-        .then(pl.lit(_EXACT))
-        .when(pl.col("q_low") == pl.col("q_high"))
-        .then(pl.col("q_low"))
-        .otherwise(pl.lit(_APPROXIMATELY))
-        .cast(pl.Int64)
-        .alias("qualifier")
-    )
+    qualifier = combined_qualifier(pl).alias("qualifier")
     return groups.with_columns(
         qualifier,
         pl.col("metric", "group", "bucket", "slice", "observations").cast(pl.Int64),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "at_period_end",
+    "combined_qualifier",
     "distinct_groups",
     "distinct_ready",
     "in_period_ready",
@@ -62,6 +63,24 @@ _INT64_MAX: Final = 2**63 - 1
 _QUALIFIERS: Final = tuple(Qualifier)
 _EXACT: Final = _QUALIFIERS.index(Qualifier.EXACT)
 _APPROXIMATELY: Final = _QUALIFIERS.index(Qualifier.APPROXIMATELY)
+
+
+def combined_qualifier(pl: Any, exact: Any = None) -> Any:
+    """The qualifier of a cell from its lowest and highest non-exact code (``q_low``/``q_high``).
+
+    No non-exact row: exact; one kind of them: that one; several: approximately.
+    ``exact``, a boolean expression, makes a cell exact whatever its rows (counts
+    of series count rows, whatever their qualifier).
+    """
+    none_unusual = pl.col("q_low").is_null()
+    return (
+        pl.when(none_unusual if exact is None else exact | none_unusual)
+        .then(pl.lit(_EXACT))
+        .when(pl.col("q_low") == pl.col("q_high"))
+        .then(pl.col("q_low"))
+        .otherwise(pl.lit(_APPROXIMATELY))
+        .cast(pl.Int64)
+    )
 
 
 def distinct_ready(mplan: MetricPlan, scan: Scan) -> bool:
@@ -101,15 +120,7 @@ def distinct_groups(
         target = by_code[m].definition.unit
         if low != high or units[low] is not target or by_code[m].unit is not target:
             return None  # a conversion (or a refusal to convert): the Python way
-    qualifier = (
-        pl.when(pl.col("q_low").is_null())
-        .then(pl.lit(_EXACT))
-        .when(pl.col("q_low") == pl.col("q_high"))
-        .then(pl.col("q_low"))
-        .otherwise(pl.lit(_APPROXIMATELY))
-        .cast(pl.Int64)
-        .alias("qualifier")
-    )
+    qualifier = combined_qualifier(pl).alias("qualifier")
     return cells.select(
         pl.col("metric", "group", "bucket", "slice").cast(pl.Int64),
         pl.col("people").cast(pl.Int64).alias("value"),
@@ -214,14 +225,7 @@ def series_groups(
         .then(pl.col("low").cast(pl.Int64))
         .otherwise(pl.col("high").cast(pl.Int64))
     )
-    qualifier = (
-        pl.when(metric.is_in(counts) | pl.col("q_low").is_null())
-        .then(pl.lit(_EXACT))
-        .when(pl.col("q_low") == pl.col("q_high"))
-        .then(pl.col("q_low"))
-        .otherwise(pl.lit(_APPROXIMATELY))
-        .cast(pl.Int64)
-    )
+    qualifier = combined_qualifier(pl, exact=metric.is_in(counts))
     return groups.select(
         pl.col("metric", "group", "bucket", "slice").cast(pl.Int64),
         value.alias("value"),
