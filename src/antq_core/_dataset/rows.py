@@ -43,10 +43,14 @@ from antq_core._values.text import nfc
 from antq_core.errors import Location, Problem, QuantityError, safe_repr
 
 __all__ = [
+    "ID_REASON",
     "Negative",
     "RowColumns",
     "append_columns",
     "append_rows",
+    "id_parser",
+    "note_text",
+    "qualifier_code",
     "sign_problems",
     "signed_problems",
 ]
@@ -54,7 +58,7 @@ __all__ = [
 _K = TypeVar("_K")
 
 
-def _note(raw: str) -> str:
+def note_text(raw: str) -> str:
     """A note as the Observation model takes it: NFC, at most TEXT_LIMIT characters."""
     text = nfc(raw)
     if len(text) > TEXT_LIMIT:
@@ -97,14 +101,27 @@ class _Table(dict[_K, int]):
         return list(map(self.__getitem__, raws))
 
 
-def _id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
+ID_REASON: Final = "ids use ASCII letters, digits, '.', '_' and '-'"
+"""Why a string is not an id (the readers' message)."""
+
+
+def id_parser(add: Callable[[str], int]) -> Callable[[str], int]:
+    """``add`` for strings that are ids; anything else raises ``ValueError``."""
+
     def parse(raw: str) -> int:
         if ID_RE.fullmatch(raw) is None:
-            msg = "ids use ASCII letters, digits, '.', '_' and '-'"
-            raise ValueError(msg)
+            raise ValueError(ID_REASON)
         return add(raw)
 
     return parse
+
+
+def qualifier_code(raw: str) -> int:
+    """The store's code of the qualifier written ``raw``; else ``ValueError``."""
+    code = _QUALIFIER_CODES.get(raw, -1)
+    if code < 0:
+        raise ValueError(_BAD_QUALIFIER)
+    return code
 
 
 # Problems within one row are reported in this order, as a row-by-row reading would.
@@ -334,7 +351,7 @@ def append_columns(
 ) -> None:
     """:func:`append_rows` for rows already split into columns (as CSV files give them)."""
     batch = _Batch(builder, row_numbers)
-    metric = batch.required(columns.metric, "metric", _id_parser(builder.metrics.add))
+    metric = batch.required(columns.metric, "metric", id_parser(builder.metrics.add))
     subjects, periods, units = builder.subjects, builder.periods, builder.units
     subject = batch.required(
         columns.subject, "subject", lambda raw: subjects.add(SubjectRef.parse(raw))
@@ -420,8 +437,8 @@ class _Batch:
             lambda items: builder.disaggregations.add(Disaggregation(dict(items)))
         )
         texts = builder.texts
-        sources: _Table[str] = _Table(_id_parser(texts.add))
-        notes: _Table[str] = _Table(lambda raw: texts.add(_note(raw)))
+        sources: _Table[str] = _Table(id_parser(texts.add))
+        notes: _Table[str] = _Table(lambda raw: texts.add(note_text(raw)))
         audits = _Audits(self)
         for i, row in extras:
             raw_qualifier = row.get("qualifier")

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from antq_core._dataset.store import INT64_MAX, QUALIFIER_INDEX, StoreBuilder
-from antq_core._entities import TEXT_LIMIT
+from antq_core._dataset.rows import ID_REASON, id_parser, note_text, qualifier_code
+from antq_core._dataset.store import INT64_MAX, StoreBuilder
 from antq_core._util.atomic import atomic_file
 from antq_core._util.extras import require
 from antq_core._values.geo import AdminLevel
@@ -25,7 +25,6 @@ from antq_core._values.quantity import (
 )
 from antq_core._values.refs import ID_RE, Disaggregation, SubjectKind, SubjectRef
 from antq_core._values.schema import OBSERVATION_FIELDS_VI
-from antq_core._values.text import nfc
 from antq_core.errors import (
     MAX_LISTED_PROBLEMS,
     AntqError,
@@ -313,7 +312,6 @@ _DERIVED_EN: Final = "does not agree with the row's subject and period, from whi
 _DERIVED_VI: Final = "Không khớp với đối tượng và kỳ của dòng (cột này suy ra từ chúng)"
 _NULL_EN: Final = "a value is required"
 _NULL_VI: Final = "Thiếu giá trị bắt buộc"
-_ID_REASON: Final = "ids use ASCII letters, digits, '.', '_' and '-'"
 _INT64_DIGITS: Final = 18  # every number of this many digits fits in 64 bits
 _BAD: Final = -1  # a code for a value that does not parse (its reason is kept)
 
@@ -349,22 +347,6 @@ class _Found:
         raise DatasetLoadError(self.source, kept, omitted=omitted)
 
 
-def _qualifier_code(raw: str) -> int:
-    for qualifier, code in QUALIFIER_INDEX.items():
-        if qualifier.value == raw:
-            return code
-    msg = "not one of exact, at_least, at_most, approximately"
-    raise ValueError(msg)
-
-
-def _note_text(raw: str) -> str:
-    text = nfc(raw)
-    if len(text) > TEXT_LIMIT:
-        msg = f"a note has at most {TEXT_LIMIT} characters"
-        raise ValueError(msg)
-    return text
-
-
 class _Reader:
     """One read of a table, batch by batch, into one store builder.
 
@@ -385,12 +367,12 @@ class _Reader:
         b = self.builder
         texts = b.texts
         self.parsers: dict[str, Callable[[Any], int]] = {
-            "metric": self._id(b.metrics.add),
+            "metric": id_parser(b.metrics.add),
             "period": lambda raw: b.periods.add(Period.parse(raw)),
             "unit": lambda raw: b.units.add(Unit.get(raw)),
-            "qualifier": _qualifier_code,
-            "source": self._id(texts.add),
-            "note": lambda raw: texts.add(_note_text(raw)),
+            "qualifier": qualifier_code,
+            "source": id_parser(texts.add),
+            "note": lambda raw: texts.add(note_text(raw)),
         }
         self.caches: dict[str, dict[Any, int]] = {name: {} for name in (*_TEXT_FIELDS, "subject")}
         self.reasons: dict[tuple[str, Any], str] = {}
@@ -398,15 +380,6 @@ class _Reader:
         self.signed = {m.id for m in dataset.metrics.values() if m.signed}
         self.placed: dict[int, list[str | None]] = {}
         self._check_columns()
-
-    @staticmethod
-    def _id(add: Callable[[str], int]) -> Callable[[Any], int]:
-        def parse(raw: Any) -> int:
-            if not isinstance(raw, str) or ID_RE.fullmatch(raw) is None:
-                raise ValueError(_ID_REASON)
-            return add(raw)
-
-        return parse
 
     def _check_columns(self) -> None:
         names, found = self.names, self.found
@@ -416,7 +389,7 @@ class _Reader:
                 found.add(None, name, "not a column of the observations table", vi)
             elif name.startswith("by_") and ID_RE.fullmatch(name[3:]) is None:
                 found.add(
-                    None, name, f"a category {_ID_REASON}", OBSERVATION_FIELDS_VI["disaggregation"]
+                    None, name, f"a category {ID_REASON}", OBSERVATION_FIELDS_VI["disaggregation"]
                 )
         for name in _REQUIRED_COLUMNS:
             if name not in names:
@@ -542,9 +515,7 @@ class _Reader:
             for k, option in enumerate(values):
                 if not isinstance(option, str) or ID_RE.fullmatch(option) is None:
                     rows = np.flatnonzero(index == k)
-                    self.found.rows(
-                        rows, offset, name, f"an option {_ID_REASON}", vi, value=option
-                    )
+                    self.found.rows(rows, offset, name, f"an option {ID_REASON}", vi, value=option)
             width = len(values) + 1
             if size * width >= 1 << 62:  # pragma: no cover - thousands of options in many columns
                 msg = "too many combinations of breakdowns in one batch"
