@@ -31,6 +31,7 @@ from typing_extensions import TypedDict
 
 from antq_core._dataset.repeats import (
     members_written,
+    plainly_unrepeated,
     repeated_key_problem,
     repeated_keys,
     rows_kept,
@@ -242,8 +243,9 @@ def parse_json(data: bytes | str, source: str) -> DatasetDocument:
 def _plainly_unrepeated(data: bytes | str, doc: DatasetDocument) -> bool:
     """Whether counting shows no repeated key in ``data``, read as ``doc``; see ``repeats``.
 
-    The head (all but the observations) is parsed again exactly, for it is
-    small; the rows are counted. ``False`` means: look again, exactly.
+    The head (all but the observations) is small: parsed again by :func:`json.loads`
+    and counted; the rows are counted against what pydantic kept. ``False``
+    means: look again, exactly.
     """
     text = data if isinstance(data, bytes) else data.encode()
     # The first "observations" names the top-level array when that array runs to the
@@ -263,7 +265,7 @@ def _plainly_unrepeated(data: bytes | str, doc: DatasetDocument) -> bool:
         or text.find(b"]", start + 1, end) >= 0
     ):
         return not repeated_keys(text)
-    if repeated_keys(text[:start] + b"[]" + text[end + 1 :]):
+    if not plainly_unrepeated(text[:start] + b"[]" + text[end + 1 :]):
         return False
     return members_written(text, start, end + 1) == rows_kept(doc.observations)
 
