@@ -20,11 +20,8 @@ raises :class:`~antq_core.errors.MissingExtraError` naming the
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
-
-import attrs
 
 from antq_core._aggregate.engine import (
     ENGINES,
@@ -38,7 +35,7 @@ from antq_core._aggregate.engine import (
 )
 from antq_core._aggregate.plan import EXCLUDED
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._dataset.store import ObservationStore
+from antq_core._aggregate.store_facts import columnar_facts
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
 from antq_core._values.exact import add
@@ -70,7 +67,7 @@ class PolarsEngine:
         """
         pl, pa = polars_and_arrow()
         frame = _Frame(pl, pa, plan)
-        facts = _facts(plan.store, frame)
+        facts = columnar_facts(pl, pa, plan.store)
         scans = plan.scans
         sums: Mapping[SumCell, tuple[Number, int]] = {}
         sum_cells = None
@@ -575,49 +572,6 @@ class _Frame:
             # One 64-bit key per row hashes much faster than four columns.
             distinct = rows.select(key.n_unique()).item()
         return bool(distinct != rows.height)
-
-    def facts(self) -> _Facts:
-        """Whether any rows repeat, and who reported when, over every row."""
-        pl = self.pl
-        # The store's own disaggregation codes: these are facts of the store.
-        frame = self.frame.with_columns(disaggregation=self.raw_disaggregation)
-        periods = frame.group_by("subject").agg(pl.col("period").unique())
-        reported = dict(
-            zip(
-                periods["subject"].to_list(),
-                map(tuple, periods["period"].to_list()),
-                strict=True,
-            )
-        )
-        pairs = frame.select("subject", "period").unique()
-        return _Facts(repeated=self._duplicates(frame), reported=reported, pairs=pairs)
-
-
-@attrs.frozen
-class _Facts:
-    """What a store's rows hold, whatever the question (see :class:`._engine.Scan`)."""
-
-    repeated: bool
-    reported: Mapping[int, Collection[int]]
-    pairs: Any  # the distinct (subject, period) pairs, a polars DataFrame
-
-
-# A store never changes once built, so its facts hold as long as it lives.
-_FACTS: dict[int, tuple[weakref.ref[ObservationStore], _Facts]] = {}
-
-
-def _facts(store: ObservationStore, frame: _Frame) -> _Facts:
-    key = id(store)
-    found = _FACTS.get(key)
-    if found is not None and found[0]() is store:
-        return found[1]
-    facts = frame.facts()
-
-    def forget(_: object, key: int = key) -> None:
-        _FACTS.pop(key, None)
-
-    _FACTS[key] = (weakref.ref(store, forget), facts)
-    return facts
 
 
 ENGINES.setdefault(PolarsEngine.name, PolarsEngine())
