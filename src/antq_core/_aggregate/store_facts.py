@@ -39,7 +39,7 @@ __all__ = ["ColumnarFacts", "columnar_facts"]
 
 _INT64_MAX: Final = 2**63 - 1
 _BITS_PER_ROW: Final = 64
-_MIN_BITS: Final = 2**24
+_MIN_BITS: Final = 2**12
 _MAX_BITS: Final = 2**32 - 1
 
 
