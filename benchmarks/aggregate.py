@@ -775,6 +775,14 @@ def store_loop_stock(
     return acc
 
 
+# Round 4, tried to beat the two store loops (1M rows, one province, median of 5 interleaved,
+# load 0.2-1.0, old / variant, s): sums district x year 0.259 / `get` bound to a local 0.259,
+# defaultdict 0.241, try/except 0.237, `in` 0.304, `.tolist()` first 0.314, a packed int key
+# from pre-multiplied parent lists with (value << 40 | count) 0.292, two dicts 0.308; at
+# village x year 1.47 against 1.47-2.33 for all of them (try 1.81, defaultdict 2.07).
+# Stocks district x year 1.21 / packed key with two dicts 1.15, over `.tolist()` 1.36; at the
+# village 2.18 / 2.59. The loops stay as they are: within 5-8% of the best variant at
+# district x year and ahead of every variant at the leaf.
 STORE_LOOPS: dict[str, Callable[..., Any]] = {"sum": store_loop_sum, "stock": store_loop_stock}
 
 
@@ -817,6 +825,19 @@ LOOPS: dict[str, Callable[..., Any]] = {
 #   slower at village x month).
 #
 # `group_by` never maintains order (the default); results are compared as sets of groups.
+#
+# Round 4 (10,000,000 rows, old -> new, median of 3 interleaved, load 1.5-4.8, all five
+# groupings; table in docs/performance.md, "References, round 4"): the packed key is a
+# UInt32 where it fits (`_narrow`), Int64 otherwise: sums 0.27 -> 0.23 s province x year,
+# 1.95 -> 1.41 s village x month; stocks 1.09 -> 0.79 s province x year, 7.05 -> 5.72 s
+# commune x month. The hierarchy rolls each level up from the collected leaf *lazily*
+# (the eager `leaf.group_by(expr)` was the cost: 4.30 -> 1.87 s by month). Tried and
+# dropped (2M rows): three key columns instead of the packed one (1.1-1.8x slower), eager
+# (3-4x), one gather from a (village, month) lookup (1.1-1.7x), joins (1.3-2.8x),
+# `collect(engine="streaming")` (no better with the UInt32 key); for stocks a packed max,
+# `sort_by().last()`, a max-then-join (all slower than the window filter); for distinct
+# counts `unique()` of packed (key, person) (faster at commune x month only, slower at
+# village x month) and a UInt32 key (no gain): `n_unique` kept.
 
 PACK_METRIC = 64  # metric codes are below 64: the packed key's lowest field
 
@@ -848,34 +869,55 @@ def polars_frames(rows: Rows, geo: Geography, period: str = "year") -> dict[str,
         # Lookups: village -> unit index at each level, month -> period index (Int64).
         "unit_of": {level: pl.Series(level, geo.village_to(level), pl.Int64) for level in LEVELS},
         "period_of": pl.Series("period", index, pl.Int64),
+        # The same lookups as UInt32, for keys that fit in 32 bits (see _narrow).
+        "unit_of32": {
+            level: pl.Series(level, geo.village_to(level), pl.UInt32) for level in LEVELS
+        },
+        "period_of32": pl.Series("period", index, pl.UInt32),
+        "units": {level: getattr(geo, f"{level}s") for level in LEVELS},
         "periods": int(index.max()) + 1,
         "period": period,
     }
 
 
-def _unit(f: dict[str, Any], level: str, village: Any) -> Any:
-    """The index of the unit of ``level`` containing ``village`` (an Int64 expression)."""
+def _narrow(f: dict[str, Any], level: str) -> bool:
+    """Whether a packed (unit of ``level``, period, metric) key fits in a UInt32.
+
+    A UInt32 key hashes and groups 10-25% faster than an Int64 one (round 4, above);
+    the references fall back to Int64 where it does not fit (over 67 million cells).
+    """
+    cells: int = f["units"][level] * f["periods"] * PACK_METRIC
+    return cells <= 2**32
+
+
+def _unit(f: dict[str, Any], level: str, village: Any, *, narrow: bool = False) -> Any:
+    """The index of the unit of ``level`` containing ``village`` (UInt32 if ``narrow``, else
+    Int64)."""
     import polars as pl
 
     if level == "village":
-        return village.cast(pl.Int64)
-    return pl.lit(f["unit_of"][level]).gather(village)
+        return village.cast(pl.UInt32 if narrow else pl.Int64)
+    return pl.lit(f["unit_of32" if narrow else "unit_of"][level]).gather(village)
 
 
 def _packed(f: dict[str, Any], level: str, *, metric: bool = True) -> Any:
-    """One Int64 key of (unit of ``level``, period[, metric]) for each fact row."""
+    """One key of (unit of ``level``, period[, metric]) for each fact row: UInt32 where it
+    fits (:func:`_narrow`), else Int64."""
     import polars as pl
 
-    key = _unit(f, level, pl.col("village")) * f["periods"] + pl.lit(f["period_of"]).gather(
-        pl.col("month")
-    )
-    return key * PACK_METRIC + pl.col("metric").cast(pl.Int64) if metric else key
+    narrow = _narrow(f, level)
+    period = pl.lit(f["period_of32" if narrow else "period_of"]).gather(pl.col("month"))
+    key = _unit(f, level, pl.col("village"), narrow=narrow) * f["periods"] + period
+    if not metric:
+        return key
+    return key * PACK_METRIC + pl.col("metric").cast(pl.UInt32 if narrow else pl.Int64)
 
 
 def _lift(f: dict[str, Any], level: str, key: Any) -> Any:
     """A packed village key moved up to the unit of ``level`` that contains the village."""
     span = f["periods"] * PACK_METRIC
-    return _unit(f, level, key // span) * span + key % span
+    narrow = _narrow(f, "village")  # then every level above fits too
+    return _unit(f, level, key // span, narrow=narrow) * span + key % span
 
 
 def _unpack(f: dict[str, Any], level: str, frame: Any, *, metric: bool = True) -> Any:
@@ -942,10 +984,13 @@ def polars_hierarchy(f: dict[str, Any], level: str = "village") -> dict[str, Any
     )
     out = {"village": _unpack(f, "village", leaf)}
     for upper in LEVELS[1:]:
-        grouped = leaf.group_by(_lift(f, upper, pl.col("k")).alias("k")).agg(
-            pl.col("value").sum(), pl.col("count").sum()
+        # Lazy over the collected leaf: the eager group-by by an expression took 1.4-1.9x.
+        grouped = (
+            leaf.lazy()
+            .group_by(_lift(f, upper, pl.col("k")).alias("k"))
+            .agg(pl.col("value").sum(), pl.col("count").sum())
         )
-        out[upper] = _unpack(f, upper, grouped)
+        out[upper] = _unpack(f, upper, grouped).collect()
     return out
 
 
@@ -981,6 +1026,11 @@ POLARS: dict[str, Callable[..., Any]] = {
 #   `count(*)` (0.114 / 0.097 / 0.248 s). The first is kept at a year's grouping and the
 #   coarse levels, the second at finer ones (where it wins), chosen in `_duckdb_sql`.
 
+# Round 4: distinct counts by `count(DISTINCT participant)` on one packed (unit, period) key,
+# UINTEGER where it fits, at every grouping (10M rows: 0.93-2.80 s against 0.97-2.99 s for
+# the old choice of two queries). A UINTEGER stock key with the sum over units on a second
+# packed key was faster at 1M rows but slower at 3 of 5 groupings at 10M: not kept.
+
 PACKABLE = 2**32  # the packed-max stock query needs 0 <= value < 2**32
 
 
@@ -992,6 +1042,12 @@ class DuckDB:
     packable: bool  # every value in [0, 2**32): the packed-max stock query applies
     periods: int
     period: str
+    units: dict[str, int]  # units at each level, for the width of the packed keys
+
+    def key_type(self, level: str) -> str:
+        """UINTEGER where a packed (unit of ``level``, period, metric) key fits, else BIGINT."""
+        cells = self.units[level] * self.periods * PACK_METRIC
+        return "UINTEGER" if cells <= PACKABLE else "BIGINT"
 
     def sql(self, query: str) -> Any:
         return self.con.sql(query)
@@ -1012,7 +1068,7 @@ def duckdb_connection(frames: dict[str, Any]) -> DuckDB:
     con.unregister("periods_arrow")
     low, high = con.sql("SELECT min(value), max(value) FROM facts").fetchall()[0]  # type: ignore[misc]
     packable = low is not None and low >= 0 and high < PACKABLE
-    return DuckDB(con, packable, frames["periods"], frames["period"])
+    return DuckDB(con, packable, frames["periods"], frames["period"], frames["units"])
 
 
 def _duckdb_sql(con: DuckDB, rollup: str, level: str) -> str:
@@ -1054,18 +1110,15 @@ def _duckdb_sql(con: DuckDB, rollup: str, level: str) -> str:
             GROUP BY ALL
         """  # noqa: S608
     if rollup == "distinct":
-        if con.period == "year" and level in ("province", "district"):
-            return f"""
-                SELECT {unit} AS {level}, p.p + {offset} AS {con.period},
+        t = con.key_type(level)
+        return f"""
+            SELECT k // {n} AS {level}, k % {n} + {offset} AS {con.period}, value
+            FROM (
+                SELECT {unit}::{t} * {n} + p.p::{t} AS k,
                        count(DISTINCT f.participant) AS value
                 FROM facts f {villages} JOIN periods p USING (month)
-                GROUP BY ALL
-            """  # noqa: S608
-        return f"""
-            SELECT u AS {level}, q + {offset} AS {con.period}, count(*) AS value
-            FROM (SELECT DISTINCT {unit} AS u, p.p AS q, f.participant
-                  FROM facts f {villages} JOIN periods p USING (month))
-            GROUP BY ALL
+                GROUP BY k
+            )
         """  # noqa: S608
     # hierarchy: the leaf once, then grouping sets over its parents.
     return f"""
