@@ -318,3 +318,20 @@ def test_each_rows_rate_is_completeness_of_its_unit_and_period(  # noqa: PLR0917
         )
         assert rate.rate == expected.rate
         assert rate.timely_rate == expected.timely_rate
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_form_whose_compulsory_figure_was_never_stored_has_no_report_given(
+    ds: Dataset, report: Any, on: Any, engine: str
+) -> None:
+    # Only an optional figure is in: no unit has given the report (tips_received is compulsory).
+    current, _ = ds.apply(report("00101", mediation_cases=3), now=on(2))
+    table = aggregate(
+        current, "mediation_cases", by=["district", "month"], reporting="monthly", engine=engine
+    )
+    (row,) = table
+    assert row.quantity is not None
+    assert row.quantity.value == 3
+    rate = row.reporting
+    assert rate is not None
+    assert (rate.units, rate.expected, rate.actual, rate.on_time) == (8, 8, 0, 0)

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from antq_core._aggregate.plan import DIMENSION_PREFIX, GROUP_PREFIX, OWN_PERIOD, Plan
+from antq_core._aggregate.store_facts import code_frame
 from antq_core._aggregate.table import AggregateTable, RowReporting
 from antq_core._cycle.completeness import FormReports, ReportingRate, form_of, reporting_periods
 from antq_core._dataset.catalog import bundled_group_sets
@@ -168,7 +169,7 @@ class _Shape:
     times: Sequence[str]
 
 
-def _statuses(dataset: Dataset, form: ReportingForm, pl: Any) -> Any:
+def _statuses(dataset: Dataset, form: ReportingForm, pl: Any, pa: Any) -> Any:
     """Each report given on ``form``: a frame of subject code, period code, on time, time unknown.
 
     The same decision as :meth:`FormReports.status`, for every unit and period
@@ -187,7 +188,7 @@ def _statuses(dataset: Dataset, form: ReportingForm, pl: Any) -> Any:
     period_codes = [i for i, p in enumerate(cols.periods) if p.kind is kind]
     unit_codes = [i for i, s in enumerate(cols.subjects) if s.kind is SubjectKind.UNIT]
     schema = {
-        "subject": pl.UInt32,
+        "unit": pl.Utf8,
         "period": pl.UInt32,
         "on_time": pl.Boolean,
         "unknown": pl.Boolean,
@@ -197,17 +198,11 @@ def _statuses(dataset: Dataset, form: ReportingForm, pl: Any) -> Any:
         or not period_codes
         or not unit_codes
         or (every and len(metric_codes) < len(needed))  # a compulsory metric never stored
+        or EMPTY_DISAGGREGATION not in cols.disaggregations  # no total stored at all
     ):
         return pl.DataFrame(schema=schema)
     total = cols.disaggregations.index(EMPTY_DISAGGREGATION)
-    frame = pl.DataFrame(
-        {
-            "metric": pl.Series(cols.metric, dtype=pl.UInt32),
-            "subject": pl.Series(cols.subject, dtype=pl.UInt32),
-            "period": pl.Series(cols.period, dtype=pl.UInt32),
-            "disaggregation": pl.Series(cols.disaggregation, dtype=pl.UInt32),
-        }
-    ).with_row_index("row")
+    frame = code_frame(pl, pa, dataset.observations).with_row_index("row")
     # The first row of each key: the one the store's key index finds.
     first = (
         frame.filter(
@@ -294,7 +289,7 @@ def _columnar_rates(
     periods (:func:`with_reporting`'s loop), with no Python step per key:
     each key's :class:`ReportingRate` is made when a row asks for it.
     """
-    pl, _ = polars_and_arrow()
+    pl, pa = polars_and_arrow()
     gazetteer = dataset.gazetteer
     names, levels, groups, times = shape.names, shape.levels, shape.groups, shape.times
     places = [*levels, *groups]
@@ -349,7 +344,7 @@ def _columnar_rates(
     given = (
         key_units.join(key_whens.select("key", "when"), on="key")
         .join(owed_frame, on="when")
-        .join(_statuses(dataset, form, pl), on=["unit", "period"])
+        .join(_statuses(dataset, form, pl, pa), on=["unit", "period"])
         .group_by("key")
         .agg(
             pl.len().alias("actual"),

@@ -35,7 +35,7 @@ import attrs
 from antq_core._aggregate.engine import LazyCells
 from antq_core._dataset.store import ObservationStore
 
-__all__ = ["ColumnarFacts", "columnar_facts"]
+__all__ = ["ColumnarFacts", "code_frame", "columnar_facts"]
 
 _INT64_MAX: Final = 2**63 - 1
 _BITS_PER_ROW: Final = 64
@@ -79,23 +79,35 @@ def columnar_facts(pl: Any, pa: Any, store: ObservationStore) -> ColumnarFacts:
     return facts
 
 
+def code_frame(pl: Any, pa: Any, store: ObservationStore) -> Any:
+    """The store's code columns as a polars frame, sharing the store's memory.
+
+    Four ``UInt32`` columns ``metric``, ``subject``, ``period`` and
+    ``disaggregation``: each wraps the buffer of the store's ``array.array``
+    column (no copy), so the frame is cheap to make and must not outlive the
+    store's columns.
+    """
+    cols = store.columns()
+    n = len(cols)
+    u32 = pa.uint32()
+
+    def column(view: memoryview) -> Any:
+        return pl.from_arrow(pa.Array.from_buffers(u32, n, [None, pa.py_buffer(view)]))
+
+    return pl.DataFrame(
+        {
+            "metric": column(cols.metric),
+            "subject": column(cols.subject),
+            "period": column(cols.period),
+            "disaggregation": column(cols.disaggregation),
+        }
+    )
+
+
 def _computed(pl: Any, pa: Any, store: ObservationStore) -> ColumnarFacts:
     cols = store.columns()
     n = len(cols)
-
-    def column(view: memoryview, arrow_type: Any) -> Any:
-        # A store column is an array.array: wrap its buffer, no copy.
-        return pl.from_arrow(pa.Array.from_buffers(arrow_type, n, [None, pa.py_buffer(view)]))
-
-    u32 = pa.uint32()
-    frame = pl.DataFrame(
-        {
-            "metric": column(cols.metric, u32),
-            "subject": column(cols.subject, u32),
-            "period": column(cols.period, u32),
-            "disaggregation": column(cols.disaggregation, u32),
-        }
-    )
+    frame = code_frame(pl, pa, store)
     # Sizes from the tables, not from the rows: every code is below its table's length.
     sizes = [
         max(len(t), 1) for t in (cols.metrics, cols.subjects, cols.periods, cols.disaggregations)
