@@ -383,3 +383,35 @@ def test_a_figure_and_the_parts_of_a_period_around_it_are_never_added(
     n = len(ds.observations)
     assert {n, n + 1} <= {u.row for u in by_month.unplaceable}
     accounted(by_month, wider, o.metric)
+
+
+def _overlap_outcome(ds: Dataset, metrics: list[str], by: list[str]) -> object:
+    """What ``aggregate`` says of the space overlaps: the refusal, and the settled table."""
+    try:
+        aggregate(ds, metrics, by=by)
+        refused: object = None
+    except SpaceOverlapError as e:
+        refused = (str(e), e.rows, e.subjects)
+    table = aggregate(ds, metrics, by=by, space_overlap="prefer_reported")
+    return refused, table.rows, table.unplaceable, table.excluded
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(broken_down(nested=True), st.sampled_from(GROUPINGS))
+def test_the_bulk_subject_table_finds_the_same_overlaps(ds: Dataset, by: list[str]) -> None:
+    # Large stores find who reported which metric by one numpy scatter, small ones
+    # by a set of pairs: on the same rows, the same refusal and the same table.
+    pytest.importorskip("numpy")
+    from unittest import mock
+
+    from antq_core._aggregate import space
+
+    metrics = [*COUNTED, "resolved_rate"]
+    by_set = _overlap_outcome(rebuild(ds, ds.observations), metrics, by)
+    with mock.patch.object(space, "_BULK_ROWS", 0):
+        by_bulk = _overlap_outcome(rebuild(ds, ds.observations), metrics, by)
+    assert by_bulk == by_set

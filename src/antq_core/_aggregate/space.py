@@ -27,7 +27,8 @@ value per series in a group's period (``last``, ``first``), when they fall in
 the same group's period at all, since both values would be picked and added.
 
 The work is bulk: first over the distinct (metric, subject) pairs of the
-store (a set built at C speed, kept for the dataset's life), walking each
+store (a metrics × subjects matrix set by one numpy scatter over the code
+columns, or a set of pairs for small stores, kept for the dataset's life), walking each
 subject's few ancestors in the gazetteer; only when enclosing pairs exist are
 the rows of those subjects looked at, grouped by (bucket, slice).
 """
@@ -38,7 +39,7 @@ import enum
 from array import array
 from collections import defaultdict
 from itertools import compress
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -47,6 +48,7 @@ from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.table import ExclusionReason
 from antq_core._dataset.dataset import Dataset
 from antq_core._entities import AggregationType
+from antq_core._util.extras import numpy_available, require
 from antq_core._values.refs import SubjectKind
 from antq_core.errors import AntqError, SpaceOverlapError
 
@@ -71,15 +73,61 @@ class SpaceOverlap(enum.StrEnum):
 
 
 def _metric_subjects(plan: Plan) -> set[tuple[int, int]]:
-    """The distinct (metric, subject) codes of the rows: kept for the dataset's life."""
+    """The distinct (metric, subject) codes of the rows: kept for the dataset's life.
+
+    A caller that knows them already (the Parquet path, from its own rows)
+    puts them in ``plan.memo["metric_subjects"]``; else they come from the
+    bulk table of :func:`_presence` when there is one, else from the rows.
+    """
     memo = plan.memo.get("metric_subjects")
     if isinstance(memo, tuple) and memo[0] is plan.store:
         found: set[tuple[int, int]] = memo[1]
         return found
-    cols = plan.columns
-    found = set(zip(cols.metric, cols.subject, strict=True))
+    present = _presence(plan)
+    if present is not None:
+        metrics, subjects = present.nonzero()
+        found = set(zip(metrics.tolist(), subjects.tolist(), strict=True))
+    else:
+        cols = plan.columns
+        found = set(zip(cols.metric, cols.subject, strict=True))
     plan.memo["metric_subjects"] = (plan.store, found)
     return found
+
+
+_BULK_ROWS: Final = 50_000
+"""Rows from which the distinct (metric, subject) pairs are found in numpy, not in a set."""
+_BULK_CELLS_PER_ROW: Final = 64
+"""The bulk table holds at most this many (metric, subject) cells a row (or 2**16 in all)."""
+
+
+def _presence(plan: Plan) -> Any | None:
+    """Which subjects have rows of which metric: a numpy ``bool`` matrix, metrics × subjects.
+
+    One scatter over the store's two code columns (no hashing, no Python
+    per row), made once and kept for the dataset's life. ``None`` (the set
+    of pairs is used) when numpy is missing, the store is small, a caller
+    gave the pairs itself (the Parquet path), or the matrix would be large
+    against the rows.
+    """
+    given = plan.memo.get("metric_subjects")
+    if isinstance(given, tuple) and given[0] is plan.store:
+        return None  # the caller's own pairs are the answer
+    memo = plan.memo.get("metric_subject_matrix")
+    if isinstance(memo, tuple) and memo[0] is plan.store:
+        return memo[1]
+    cols = plan.columns
+    n, n_metrics, n_subjects = len(cols), len(cols.metrics), len(cols.subjects)
+    cells = n_metrics * n_subjects
+    if n < _BULK_ROWS or cells > max(_BULK_CELLS_PER_ROW * n, 2**16) or not numpy_available():
+        return None
+    np = require("numpy", "dataframe")
+    metric = np.frombuffer(cols.metric, dtype=np.uint32)
+    subject = np.frombuffer(cols.subject, dtype=np.uint32)
+    seen = np.zeros(cells, dtype=bool)
+    seen[metric.astype(np.int64) * n_subjects + subject] = True
+    matrix = seen.reshape(n_metrics, n_subjects)
+    plan.memo["metric_subject_matrix"] = (plan.store, matrix)
+    return matrix
 
 
 _ENCLOSING: Final = frozenset({SubjectKind.UNIT, SubjectKind.SITE, SubjectKind.INITIATIVE})
@@ -87,6 +135,13 @@ _ENCLOSING: Final = frozenset({SubjectKind.UNIT, SubjectKind.SITE, SubjectKind.I
 
 def _subjects_of(plan: Plan, eligible: set[int]) -> set[int]:
     """The distinct subject codes with rows of the metrics ``eligible``."""
+    present = _presence(plan)
+    if present is not None:
+        rows = sorted(m for m in eligible if 0 <= m < present.shape[0])
+        if not rows:
+            return set()
+        found: list[int] = present[rows].any(axis=0).nonzero()[0].tolist()
+        return set(found)
     memo = plan.memo.get("subjects_by_metric")
     if isinstance(memo, tuple) and memo[0] is plan.store:
         by_metric: dict[int, set[int]] = memo[1]
