@@ -188,6 +188,35 @@ def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
     return _qualified(pl, groups)
 
 
+def _one_to_one(plan: Plan, placed: Any) -> bool:
+    """Whether each placed sum cell is one output cell already (no second group-by needed).
+
+    Sum cells are unique per (metric, group, bucket, disaggregation, unit,
+    qualifier) (``Scan.sum_cells``). :func:`_placed` let through only cells in
+    their metric's unit, so the unit follows from the metric; when every cell
+    has one qualifier too, and no two disaggregation codes share a slice, no two
+    cells share (metric, group, bucket, slice).
+    """
+    slices = [s for s in plan.slice_of if s >= 0]
+    if len(set(slices)) != len(slices):
+        return False
+    q = placed["qualifier"]
+    return bool(placed.height == 0 or q.min() == q.max())
+
+
+def _as_groups(pl: Any, placed: Any) -> Any:
+    """:func:`_combined` of cells that are one to one with output cells (:func:`_one_to_one`).
+
+    One qualifier in a cell is its combined qualifier (exact or not).
+    """
+    return placed.select(
+        pl.col("metric", "group", "bucket", "slice").cast(pl.Int64),
+        "value",
+        pl.col("count").cast(pl.Int64).alias("observations"),
+        pl.col("qualifier").cast(pl.Int64),
+    )
+
+
 def _qualified(pl: Any, groups: Any) -> Any:
     """The combined qualifier from the lowest and highest non-exact code."""
     qualifier = combined_qualifier(pl).alias("qualifier")
@@ -218,7 +247,10 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
         placed = _placed(pl, plan, cells, by_code, result)
         if placed is None:
             return None
-        parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
+        if _one_to_one(plan, placed):
+            parts.append(_as_groups(pl, placed))
+        else:
+            parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
     picked = sorted((plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]) & by_code.keys())
     if picked:
         if scan.pick_cells is None:

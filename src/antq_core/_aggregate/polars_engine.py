@@ -100,7 +100,7 @@ class PolarsEngine:
         ties: set[PickCell] = set()
         for kind, ranks in ((ScanKind.LAST, plan.last_rank), (ScanKind.FIRST, plan.first_rank)):
             if scans[kind]:
-                chosen.append(frame.pick(scans[kind], ranks, ties))
+                chosen.append(frame.pick(scans[kind], ranks, ties, repeated=facts.repeated))
         picks: Mapping[PickCell, int] = LazyCells(lambda: _picked(chosen))
         pick_cells = frame.pl.concat(chosen) if chosen else None
         return Scan(
@@ -514,11 +514,21 @@ class _Frame:
         frame = None if aside else cells.select(*keys, "sum", "count", "min", "max")
         return LazyCells(build), frame
 
-    def pick(self, metrics: frozenset[int], ranks: Sequence[int], ties: set[PickCell]) -> Any:
+    def pick(
+        self,
+        metrics: frozenset[int],
+        ranks: Sequence[int],
+        ties: set[PickCell],
+        *,
+        repeated: bool = True,
+    ) -> Any:
         """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
 
         A frame of (metric, subject, bucket, disaggregation, row, value, unit,
         qualifier); the series whose choice is tied go into ``ties``.
+        ``repeated``: the store's fact (``Scan.repeated``); when no two of its
+        rows share metric, subject, period and disaggregation there is no tie
+        to look for, as the reference engine's pick says.
         """
         pl = self.pl
         rows = self._rows(metrics, row=True)
@@ -534,7 +544,8 @@ class _Frame:
             pl.col("value", "unit", "qualifier", "period").gather(cells["row"])
         )
         cells = pl.concat([cells, chosen], how="horizontal")
-        self._ties(rows, cells, ties)
+        if repeated:
+            self._ties(rows, cells, ties)
         return cells
 
     def _ties(self, rows: Any, cells: Any, ties: set[PickCell]) -> None:
