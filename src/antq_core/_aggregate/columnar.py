@@ -42,6 +42,7 @@ from antq_core._aggregate.columnar_kinds import (
     series_groups,
     series_ready,
 )
+from antq_core._aggregate.columnar_ratio import finish_ratios
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -85,7 +86,11 @@ def finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None
     The Python way (:func:`._finish.finish_rows`) gives the same table; this
     one does not read the rows of picked values (they are in ``pick_cells``).
     """
-    if scan.reported_pairs is not None and _columnar(plan, scan):
+    if scan.reported_pairs is None:
+        return None
+    if plan.ratios:  # the parts as columns, then each ratio from them
+        return finish_ratios(plan, scan, engine, finish_columns)
+    if _columnar(plan, scan):
         return _finish_columns(plan, scan, engine)
     return None
 
