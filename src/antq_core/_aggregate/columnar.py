@@ -51,6 +51,7 @@ from antq_core._aggregate.finish import (
     list_unplaceable,
     refuse_overlaps,
     row_keys,
+    signed_part,
 )
 from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
 from antq_core._aggregate.semantics import ScanKind
@@ -392,6 +393,7 @@ class SumRows:
         self._frame = frame
         by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
         self._units: dict[int, Unit] = {m: p.unit for m, p in by_code.items()}
+        self._signed: dict[int, bool] = {m: signed_part(p) for m, p in by_code.items()}
 
     def __len__(self) -> int:
         return self._frame.height
@@ -402,7 +404,7 @@ class SumRows:
         return AggregateRow(
             row_keys(plan, (group, bucket, sl)),
             plan.columns.metrics[m],
-            Quantity(value, self._units[m], _QUALIFIERS[qualifier]),
+            Quantity(value, self._units[m], _QUALIFIERS[qualifier], signed=self._signed[m]),
             count,
             missing,
             SpaceSource.REPORTED if reported else SpaceSource.SUMMED,

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from antq_core._aggregate.finish import row_keys
+from antq_core._aggregate.finish import row_keys, signed_part
 from antq_core._aggregate.semantics import divide, reverse
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
 from antq_core._util.extras import polars_and_arrow
@@ -129,7 +129,7 @@ def finish_ratios(plan: Plan, scan: Scan, engine: str, parts: Any) -> AggregateT
     for position, metric_id in enumerate(plan.requested):
         found = metrics.get(metric_id)
         if found is not None:
-            outputs.append(_Output(metric_id, found.unit))
+            outputs.append(_Output(metric_id, found.unit, signed=signed_part(found)))
             pieces.append(
                 frame.filter(pl.col("metric") == found.code).select(
                     pl.lit(position, dtype=pl.Int64).alias("output"),
@@ -153,7 +153,7 @@ def finish_ratios(plan: Plan, scan: Scan, engine: str, parts: Any) -> AggregateT
                 ratio.unit,
                 ratio=True,
                 whole=ratio.unit.whole,
-                signed=top.definition.signed,
+                signed=signed_part(top),
             )
         )
         pieces.append(
@@ -304,7 +304,7 @@ class RatioRows:
         out = self._outputs[o]
         quantity: Quantity | None = None
         if not out.ratio:
-            quantity = Quantity(value, out.unit, _QUALIFIERS[qualifier])
+            quantity = Quantity(value, out.unit, _QUALIFIERS[qualifier], signed=out.signed)
         elif den is not None:
             found, _ = divide(value, den, whole=out.whole)
             quantity = Quantity(found, out.unit, _QUALIFIERS[qualifier], signed=out.signed)
