@@ -58,7 +58,9 @@ def _ratio(metric_id: str, numerator: str, denominator: str, unit: str, factor: 
 @st.composite
 def _ratio_datasets(draw: st.DrawFn) -> Dataset:
     """:func:`aggregation_datasets` with small counts (many zeros) and more ratios."""
-    base = draw(aggregation_datasets(max_observations=40))
+    # Nested figures (a unit's beside its districts'): a ratio's source is ``reported``
+    # where either part used a figure enclosing others.
+    base = draw(aggregation_datasets(max_observations=40, nested=draw(st.booleans())))
     small = st.integers(0, 9) | st.sampled_from([3, 7, 21, 40, 125, 999, 10**12, 3 * 10**15])
     signed = draw(st.sampled_from([(), ("resolved",), ("cases", "resolved")]))
     if signed and draw(st.booleans()):  # a change figure may fall
@@ -173,20 +175,22 @@ def test_polars_ratios_are_the_python_ratios(
     ds: Dataset, by: list[str], ratios: list[str], parts: list[str], data: st.DataObject
 ) -> None:
     metrics = data.draw(st.permutations([*ratios, *parts]))
-    request = {"metrics": metrics, "by": by}
+    overlap = data.draw(st.sampled_from(("error", "prefer_reported")))
+    request = {"metrics": metrics, "by": by, "space_overlap": overlap}
     python = _outcome(ds, "python", request)
     assert _outcome(ds, "polars", request) == python
     if isinstance(python[0], type):
         return  # refused alike
     made = aggregate(ds, engine="polars", **request)
     event(f"columnar: {_columnar(made)}")
-    alone = aggregate(ds, engine="polars", metrics=_parts_of(ds, metrics), by=by)
+    alone = aggregate(ds, **{**request, "engine": "polars", "metrics": _parts_of(ds, metrics)})
     if _columnar(alone):  # parts finished as columns: their ratios too (none converts units)
         assert _columnar(made)
     values = [r[2] for r in python[0][1] if r[1] in ratios]
     event(f"no value: {any(v is None for v in values)}")
     rounded = any(v is not None and v.qualifier.value == "approximately" for v in values)
     event(f"approximately: {rounded}")
+    event(f"reported: {any(r[7].value == 'reported' for r in python[0][1] if r[1] in ratios)}")
 
 
 # -- one case, by hand ---------------------------------------------------------

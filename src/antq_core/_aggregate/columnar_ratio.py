@@ -214,7 +214,7 @@ def _ratio_rows(
     rounded = (pl.col("value") % divisor != 0).cast(pl.Int64)
     index = (pl.col("n_qualifier") * _N + pl.col("d_qualifier")) * 2 + rounded
     qualifier = pl.lit(pl.Series(_TABLE, dtype=pl.Int64)).gather(index)
-    reported = _covered(pl, plan, joined, (top_code, bottom_code))
+    joined = _covered(pl, plan, joined, (top_code, bottom_code))
     return joined.select(
         pl.lit(position, dtype=pl.Int64).alias("output"),
         *_KEYS,
@@ -228,7 +228,7 @@ def _ratio_rows(
         .then(pl.col("d_missing"))
         .otherwise(pl.col("n_missing"))
         .alias("missing"),
-        reported.alias("reported"),
+        "reported",
     )
 
 
@@ -244,15 +244,19 @@ def _without_twos_and_fives(pl: Any, den: Any) -> Any:
 
 
 def _covered(pl: Any, plan: Plan, joined: Any, codes: Sequence[int]) -> Any:
-    """Whether a figure enclosing others was used in either part (``space_overlap``)."""
-    covered = plan.covered
-    if not covered:
-        return pl.lit(value=False)
-    mine = {cell[1:] for cell in covered if cell[0] in codes}
+    """``joined`` with ``reported``: whether a figure enclosing others was used in either part.
+
+    As ``space_overlap`` marks it per (metric, group, bucket, slice); joined, not looked up
+    row by row.
+    """
+    mine = sorted({cell[1:] for cell in plan.covered if cell[0] in codes})
     if not mine:
-        return pl.lit(value=False)
-    keys = joined.select(_KEYS).rows()
-    return pl.lit(pl.Series([key in mine for key in keys], dtype=pl.Boolean))
+        return joined.with_columns(reported=pl.lit(value=False))
+    cells = pl.DataFrame(mine, schema=dict.fromkeys(_KEYS, pl.Int64), orient="row")
+    marked = cells.with_columns(reported=pl.lit(value=True))
+    return joined.join(marked, on=list(_KEYS), how="left", coalesce=True).with_columns(
+        pl.col("reported").fill_null(value=False)
+    )
 
 
 def _ranks(values: Sequence[object]) -> list[int]:
