@@ -42,6 +42,7 @@ from antq_core._aggregate.columnar_kinds import (
     series_groups,
     series_ready,
 )
+from antq_core._aggregate.columnar_ratio import finish_ratios
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -50,6 +51,7 @@ from antq_core._aggregate.finish import (
     list_unplaceable,
     refuse_overlaps,
     row_keys,
+    signed_part,
 )
 from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
 from antq_core._aggregate.semantics import ScanKind
@@ -85,7 +87,11 @@ def finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None
     The Python way (:func:`._finish.finish_rows`) gives the same table; this
     one does not read the rows of picked values (they are in ``pick_cells``).
     """
-    if scan.reported_pairs is not None and _columnar(plan, scan):
+    if scan.reported_pairs is None:
+        return None
+    if plan.ratios:  # the parts as columns, then each ratio from them
+        return finish_ratios(plan, scan, engine, finish_columns)
+    if _columnar(plan, scan):
         return _finish_columns(plan, scan, engine)
     return None
 
@@ -419,6 +425,7 @@ class SumRows:
         self._frame = frame
         by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
         self._units: dict[int, Unit] = {m: p.unit for m, p in by_code.items()}
+        self._signed: dict[int, bool] = {m: signed_part(p) for m, p in by_code.items()}
 
     def __len__(self) -> int:
         return self._frame.height
@@ -429,7 +436,7 @@ class SumRows:
         return AggregateRow(
             row_keys(plan, (group, bucket, sl)),
             plan.columns.metrics[m],
-            Quantity(value, self._units[m], _QUALIFIERS[qualifier]),
+            Quantity(value, self._units[m], _QUALIFIERS[qualifier], signed=self._signed[m]),
             count,
             missing,
             SpaceSource.REPORTED if reported else SpaceSource.SUMMED,

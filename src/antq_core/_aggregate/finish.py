@@ -47,6 +47,7 @@ __all__ = [
     "list_unplaceable",
     "refuse_overlaps",
     "row_keys",
+    "signed_part",
 ]
 
 _A = AggregationType
@@ -352,9 +353,19 @@ def _values(cols: ObservationColumns, rows: list[int], target: Unit) -> list[Num
 # -- over space -----------------------------------------------------------------
 
 
+def signed_part(mplan: MetricPlan) -> bool:
+    """Whether a row of ``mplan`` holds a signed quantity (a change figure's sum, minimum...).
+
+    Distinct counts and counts of series count things: never signed.
+    """
+    if mplan.time is _A.DISTINCT or mplan.space is _A.COUNT:
+        return False
+    return mplan.definition.signed
+
+
 def _space(mplan: MetricPlan, group: _Group) -> Quantity | None:
     op, unit = mplan.space, mplan.unit
-    signed = mplan.definition.signed  # a change figure: values and sums may be negative
+    signed = signed_part(mplan)  # a change figure: values and sums may be negative
     if group.undefined:
         return None
     values = group.values
