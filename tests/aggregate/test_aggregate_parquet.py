@@ -245,7 +245,11 @@ def _figures(rows: list[tuple[str, str, int]]) -> Dataset:
     return Dataset(
         gazetteer=_communes(),
         metadata=DatasetMetadata(title_vi="Thử"),
-        metrics=[MetricDefinition(id="area", name_vi="Diện tích", name_en="Area", unit="ha")],
+        metrics=[
+            MetricDefinition(
+                id="area", name_vi="Diện tích", name_en="Area", unit="ha", kind="flow"
+            )
+        ],
         themes=[theme],
         initiatives=[Initiative(id="i", name_vi="i", theme="t")],
         sites=[Site(id="s", initiative="i", admin_units=["00201"])],
