@@ -180,13 +180,17 @@ def scan_relation(
         sum_cells = None  # the frame would not hold the values kept aside
     reported_pairs = None
     reported: Mapping[int, Collection[int]]
+    # Who reported when, and whether any key repeats: one pass (sql.REPORTED_REPEATED).
     if pl is not None:
-        reported_pairs = _frame(pl, con, sql.REPORTED)
+        both = _frame(pl, con, sql.REPORTED_REPEATED)
+        repeated = int(both["most"].max() or 0) > 1
+        reported_pairs = both.select("subject", "period")
         pairs = reported_pairs
         reported = LazyCells(lambda: dict(_by_subject(pairs.iter_rows())))
     else:
-        reported = _by_subject(con.execute(sql.REPORTED).fetchall())
-    ((repeated,),) = con.execute(sql.REPEATED).fetchall()
+        rows = con.execute(sql.REPORTED_REPEATED).fetchall()
+        repeated = any(most > 1 for _, _, most in rows)
+        reported = _by_subject((s, p) for s, p, _ in rows)
     scan = Scan(
         sums=sums,
         series=series,
