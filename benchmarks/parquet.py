@@ -71,8 +71,14 @@ def write(n: int, folder: Path, seed: int) -> None:
     (folder / "n.json").write_text(json.dumps({"n": n, "seed": seed}))
 
 
-def _reference_rows(con: Any, path: Path, kind: str, geo: bench.Geography) -> list[Any]:
-    """The hand-written DuckDB query's rows: (metric, district, year, total).
+def _reference_rows(
+    con: Any,
+    path: Path,
+    kind: str,
+    geo: bench.Geography,
+    by: tuple[str, str] = ("district", "year"),
+) -> list[Any]:
+    """The hand-written DuckDB query's rows: (metric, place, period, total) by (level, time).
 
     Round 4, 10M rows a workload, one connection, the three interleaved, median of 3,
     load 1.2-1.8 (``flock``-ed): the sum as written (0.63 s) beat the village table as
@@ -89,19 +95,22 @@ def _reference_rows(con: Any, path: Path, kind: str, geo: bench.Geography) -> li
     """
     import pyarrow as pa
 
+    level, time_level = by
     villages = geo.codes("village")
-    districts = [geo.district_code(int(d)) for d in geo.village_to("district")]
-    con.register("place", pa.table({"village": villages, "district": districts}))
+    code_of = getattr(geo, f"{level}_code")
+    places = [code_of(int(d)) for d in geo.village_to(level)] if level != "village" else villages
+    con.register("place", pa.table({"village": villages, "place": places}))
     source = f"read_parquet('{path}/*.parquet')"
+    period = "year(period_start)" if time_level == "year" else "strftime(period_start, '%Y-%m')"
     if kind == "flow":
         query = (
-            "SELECT r.metric, p.district, year(r.period_start) AS year, SUM(r.value) AS total"
+            f"SELECT r.metric, p.place, {period} AS t, SUM(r.value) AS total"
             f" FROM {source} r JOIN place p ON p.village = r.subject_id GROUP BY ALL"
         )
     else:
         query = (
-            "SELECT r.metric, p.district, r.year, SUM(r.value) AS total FROM ("
-            " SELECT metric, subject_id, year(period_start) AS year,"
+            "SELECT r.metric, p.place, r.t, SUM(r.value) AS total FROM ("
+            f" SELECT metric, subject_id, {period} AS t,"
             " arg_max(value, period_end) AS value"
             f" FROM {source} GROUP BY ALL"
             ") r JOIN place p ON p.village = r.subject_id GROUP BY ALL"
@@ -110,12 +119,17 @@ def _reference_rows(con: Any, path: Path, kind: str, geo: bench.Geography) -> li
     return rows
 
 
-def _reference(con: Any, path: Path, kind: str, geo: bench.Geography) -> int:
+def _reference(con: Any, path: Path, kind: str, geo: bench.Geography, by: tuple[str, str]) -> int:
     """The hand-written DuckDB query; returns the number of groups."""
-    return len(_reference_rows(con, path, kind, geo))
+    return len(_reference_rows(con, path, kind, geo, by))
 
 
-def check(folder: Path) -> None:
+def _when(period: Any, time_level: str) -> Any:
+    start = period.start
+    return start.year if time_level == "year" else f"{start.year}-{start.month:02d}"
+
+
+def check(folder: Path, by: tuple[str, str]) -> None:
     """Both answers once, in this process: stop if antq's table and the reference differ."""
     import duckdb
 
@@ -124,15 +138,15 @@ def check(folder: Path) -> None:
     n = json.loads((folder / "n.json").read_text())["n"]
     for kind in KINDS:
         metrics = list(bench.FLOW_METRICS if kind == "flow" else bench.STOCK_METRICS)
-        table = aggregate_parquet(entities(n), folder / kind, metrics, by=["district", "year"])
+        table = aggregate_parquet(entities(n), folder / kind, metrics, by=list(by))
         ours = {
-            (row.metric, row.keys["district"], row.keys["year"].start.year): (
+            (row.metric, row.keys[by[0]], _when(row.keys[by[1]], by[1])): (
                 None if row.quantity is None else row.quantity.value
             )
             for row in table
         }
         con = duckdb.connect()
-        rows = _reference_rows(con, folder / kind, kind, _geography(n))
+        rows = _reference_rows(con, folder / kind, kind, _geography(n), by)
         con.close()
         theirs = {(m, d, y): int(total) for m, d, y, total in rows}
         if ours != theirs:
@@ -144,7 +158,9 @@ def check(folder: Path) -> None:
         print(f"{kind}: antq and the reference agree on {len(ours)} groups", flush=True)
 
 
-def run(folder: Path, kind: str, who: str, memory_limit: str | None) -> dict[str, Any]:
+def run(
+    folder: Path, kind: str, who: str, memory_limit: str | None, by: tuple[str, str]
+) -> dict[str, Any]:
     import duckdb
 
     from antq_core import aggregate_parquet
@@ -156,15 +172,13 @@ def run(folder: Path, kind: str, who: str, memory_limit: str | None) -> dict[str
     if who == "antq":
         ds = entities(n)
         loaded = time.perf_counter() - start
-        table = aggregate_parquet(
-            ds, folder / kind, metrics, by=["district", "year"], duckdb_config=config
-        )
+        table = aggregate_parquet(ds, folder / kind, metrics, by=list(by), duckdb_config=config)
         groups = len(table)
         unplaceable = len(table.unplaceable)
     else:
         loaded, unplaceable = 0.0, 0
         con = duckdb.connect(config=config or {})
-        groups = _reference(con, folder / kind, kind, _geography(n))
+        groups = _reference(con, folder / kind, kind, _geography(n), by)
     seconds = time.perf_counter() - start
     return {
         "who": who,
@@ -177,8 +191,10 @@ def run(folder: Path, kind: str, who: str, memory_limit: str | None) -> dict[str
     }
 
 
-def _child(folder: Path, kind: str, who: str, memory_limit: str | None) -> dict[str, Any]:
-    command = [sys.executable, __file__, "run", str(folder), kind, who]
+def _child(
+    folder: Path, kind: str, who: str, memory_limit: str | None, by: tuple[str, str]
+) -> dict[str, Any]:
+    command = [sys.executable, __file__, "run", str(folder), kind, who, "--by", ",".join(by)]
     if memory_limit:
         command += ["--memory-limit", memory_limit]
     timer = Path("/usr/bin/time")
@@ -193,16 +209,22 @@ def _child(folder: Path, kind: str, who: str, memory_limit: str | None) -> dict[
 
 
 def bench_all(
-    folder: Path, repeat: int, memory_limit: str | None, *, checked: bool = True
+    folder: Path,
+    repeat: int,
+    memory_limit: str | None,
+    *,
+    checked: bool = True,
+    by: tuple[str, str] = ("district", "year"),
 ) -> None:
     if checked:
-        check(folder)
+        check(folder, by)
+    print(f"by {by[0]} x {by[1]}", flush=True)
     print(f"load before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
     for kind in KINDS:
         results: dict[str, list[dict[str, Any]]] = {"antq": [], "duckdb": []}
         for _ in range(repeat):
             for who in ("antq", "duckdb"):  # interleaved: A B A B ...
-                results[who].append(_child(folder, kind, who, memory_limit))
+                results[who].append(_child(folder, kind, who, memory_limit, by))
         medians = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
         for who, rs in results.items():
             peak = max(r.get("peak_rss_mb", r["maxrss_mb"]) for r in rs)
@@ -228,6 +250,9 @@ def main() -> None:
     b.add_argument("--repeat", type=int, default=3)
     b.add_argument("--memory-limit", help="DuckDB memory_limit for both, e.g. 1GB")
     b.add_argument(
+        "--by", default="district,year", help="level,year|month (default district,year)"
+    )
+    b.add_argument(
         "--no-check", action="store_true", help="skip comparing antq's answer with the reference's"
     )
     r = sub.add_parser("run", help="one timed run (a child of bench)")
@@ -235,13 +260,16 @@ def main() -> None:
     r.add_argument("kind", choices=KINDS)
     r.add_argument("who", choices=("antq", "duckdb"))
     r.add_argument("--memory-limit")
+    r.add_argument("--by", default="district,year")
     args = parser.parse_args()
     if args.command == "write":
         write(args.n, args.folder, args.seed)
     elif args.command == "bench":
-        bench_all(args.folder, args.repeat, args.memory_limit, checked=not args.no_check)
+        by = tuple(args.by.split(","))
+        bench_all(args.folder, args.repeat, args.memory_limit, checked=not args.no_check, by=by)
     else:
-        print(json.dumps(run(args.folder, args.kind, args.who, args.memory_limit)))
+        by = tuple(args.by.split(","))
+        print(json.dumps(run(args.folder, args.kind, args.who, args.memory_limit, by)))
     sys.stdout.flush()
 
 

@@ -23,8 +23,11 @@ from antq_core import (
     Dataset,
     DatasetMetadata,
     Gazetteer,
+    Initiative,
+    InitiativeTheme,
     MetricDefinition,
     Observation,
+    Site,
     aggregate,
     aggregate_parquet,
     sample,
@@ -217,6 +220,79 @@ def test_figures_that_enclose_others_as_in_memory(tmp_path: Path) -> None:
     assert row.quantity is not None
     assert (row.quantity.value, row.source.value) == (9, "reported")
     assert len(preferred.excluded) == 2
+
+
+def _communes() -> Gazetteer:
+    return Gazetteer.from_dict(
+        {
+            "format": "antq-gazetteer",
+            "format_version": 1,
+            "version": "t",
+            "units": [
+                {"code": "01", "name": "Tỉnh", "level": "province"},
+                {"code": "001", "name": "Huyện Một", "level": "district", "parent": "01"},
+                {"code": "002", "name": "Huyện Hai", "level": "district", "parent": "01"},
+                {"code": "00101", "name": "Xã Một", "level": "commune", "parent": "001"},
+                {"code": "00102", "name": "Xã Hai", "level": "commune", "parent": "001"},
+                {"code": "00201", "name": "Xã Ba", "level": "commune", "parent": "002"},
+            ],
+        }
+    )
+
+
+def _figures(rows: list[tuple[str, str, int]]) -> Dataset:
+    theme = InitiativeTheme(id="t", name_vi="t", name_en="t")
+    return Dataset(
+        gazetteer=_communes(),
+        metadata=DatasetMetadata(title_vi="Thử"),
+        metrics=[
+            MetricDefinition(
+                id="area", name_vi="Diện tích", name_en="Area", unit="ha", kind="flow"
+            )
+        ],
+        themes=[theme],
+        initiatives=[Initiative(id="i", name_vi="i", theme="t")],
+        sites=[Site(id="s", initiative="i", admin_units=["00201"])],
+        observations=[
+            Observation(metric="area", subject=subject, period=period, unit="ha", value=value)
+            for subject, period, value in rows
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # A district's figure and one of its communes' (the other district's commune adds up).
+        [("unit:001", "2017-01", 9), ("unit:00101", "2017-01", 2), ("unit:00201", "2017-01", 5)],
+        # A province's figure and a commune's two levels under it, no district between.
+        [("unit:01", "2017", 20), ("unit:00201", "2017-03", 4), ("unit:00102", "2017-04", 1)],
+        # The same, beside a unit missing from the gazetteer (unplaceable, not enclosing).
+        [("unit:001", "2017", 9), ("unit:00102", "2017-02", 3), ("unit:99999", "2017", 7)],
+        # A site's figure and the commune it lies in.
+        [("site:s", "2017-01", 6), ("unit:00201", "2017-01", 8), ("unit:00101", "2017-01", 1)],
+    ],
+)
+def test_enclosing_figures_are_found_as_by_every_engine(
+    tmp_path: Path, rows: list[tuple[str, str, int]]
+) -> None:
+    ds = _figures(rows)
+    write_parquet(ds, tmp_path / "obs.parquet")
+    with pytest.raises(SpaceOverlapError) as parquet:
+        aggregate_parquet(ds, tmp_path, "area", by=["province"])
+    for engine in ("python", "polars", "duckdb"):
+        with pytest.raises(SpaceOverlapError) as loaded:
+            aggregate(ds, "area", by=["province"], engine=engine)
+        assert str(parquet.value) == str(loaded.value)
+        assert parquet.value.rows == loaded.value.rows
+    for by in (["province"], ["province", "year"], []):
+        preferred = aggregate_parquet(ds, tmp_path, "area", by=by, space_overlap="prefer_reported")
+        assert preferred.excluded
+        assert {str(e.code) for e in preferred.excluded} == {"covered_by_reported"}
+        for engine in ("python", "polars", "duckdb"):
+            assert _plain(preferred) == _plain(
+                aggregate(ds, "area", by=by, space_overlap="prefer_reported", engine=engine)
+            )
 
 
 def test_values_written_as_strings_are_refused(tmp_path: Path) -> None:

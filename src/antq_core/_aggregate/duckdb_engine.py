@@ -40,7 +40,7 @@ from antq_core._values.quantity import Number
 if TYPE_CHECKING:
     from antq_core._aggregate.plan import Plan
 
-__all__ = ["Chosen", "DuckDBEngine", "connect", "lookups", "number", "scan_relation"]
+__all__ = ["Chosen", "DuckDBEngine", "connect", "lookups", "number", "put", "scan_relation"]
 
 EXTRA: Final = "duckdb"
 
@@ -62,29 +62,51 @@ def number(value: Any) -> Number:
     return int(value)
 
 
-def lookups(pa: Any, con: Any, plan: Plan) -> None:
+def put(con: Any, name: str, columns: Mapping[str, tuple[str, Sequence[Any]]]) -> None:
+    """Register a small table of Python values as ``name``: column -> (kind, values).
+
+    Kinds are ``"int"`` (64-bit) and ``"str"``.
+
+    Built with polars when it is installed: ``pyarrow.array`` of a Python list
+    imports pandas (to check for a Series), about 0.3-1.2 s on the first call,
+    more than every lookup table of a query together.
+    """
+    if polars_available():
+        pl = require("polars", "dataframe")
+        kinds = {"int": pl.Int64, "str": pl.String}
+        frame = pl.DataFrame(
+            {c: pl.Series(c, list(v), dtype=kinds[k]) for c, (k, v) in columns.items()}
+        )
+        con.register(name, frame.to_arrow())
+        return
+    pa = require("pyarrow", EXTRA)
+    types = {"int": pa.int64(), "str": pa.string()}
+    con.register(
+        name,
+        pa.Table.from_arrays(
+            [pa.array(list(v), types[k]) for k, v in columns.values()], names=list(columns)
+        ),
+    )
+
+
+def lookups(con: Any, plan: Plan) -> None:
     """Register the plan's per-subject and per-period codes as the tables :mod:`._sql` reads."""
     subjects = len(plan.subject_group)
     periods = len(plan.period_bucket)
-    con.register(
+    put(
+        con,
         "subject_group",
-        pa.table(
-            {
-                "subject": pa.array(range(subjects), pa.int64()),
-                "grp": pa.array(plan.subject_group, pa.int64()),
-            }
-        ),
+        {"subject": ("int", range(subjects)), "grp": ("int", plan.subject_group)},
     )
-    con.register(
+    put(
+        con,
         "period_bucket",
-        pa.table(
-            {
-                "period": pa.array(range(periods), pa.int64()),
-                "bucket": pa.array(plan.period_bucket, pa.int64()),
-                "last_rank": pa.array(plan.last_rank, pa.int64()),
-                "first_rank": pa.array(plan.first_rank, pa.int64()),
-            }
-        ),
+        {
+            "period": ("int", range(periods)),
+            "bucket": ("int", plan.period_bucket),
+            "last_rank": ("int", plan.last_rank),
+            "first_rank": ("int", plan.first_rank),
+        },
     )
 
 
@@ -123,9 +145,8 @@ def scan_relation(
     callers whose rows are not in ``plan.columns`` (made on first use); and
     the row ids of the tied pick cells (:attr:`Scan.ties`).
     """
-    pa = require("pyarrow", EXTRA)
     pl = require("polars", "dataframe") if frames else None
-    lookups(pa, con, plan)
+    lookups(con, plan)
     aside = aside or {}
     scans = plan.scans
     sums: Mapping[SumCell, tuple[Number, int]] = {}
@@ -135,7 +156,7 @@ def scan_relation(
     series: dict[SeriesCell, tuple[Number, int, Any, Any]] = {}
     skip = ""
     if aside:
-        con.register("aside", pa.table({"row_id": pa.array(sorted(aside), pa.int64())}))
+        put(con, "aside", {"row_id": ("int", sorted(aside))})
         skip = "o.row_id IN (SELECT row_id FROM aside)"
     if scans[ScanKind.SERIES]:
         query = sql.series(scans[ScanKind.SERIES], skip=skip)
@@ -159,13 +180,17 @@ def scan_relation(
         sum_cells = None  # the frame would not hold the values kept aside
     reported_pairs = None
     reported: Mapping[int, Collection[int]]
+    # Who reported when, and whether any key repeats: one pass (sql.REPORTED_REPEATED).
     if pl is not None:
-        reported_pairs = _frame(pl, con, sql.REPORTED)
+        both = _frame(pl, con, sql.REPORTED_REPEATED)
+        repeated = int(both["most"].max() or 0) > 1
+        reported_pairs = both.select("subject", "period")
         pairs = reported_pairs
         reported = LazyCells(lambda: dict(_by_subject(pairs.iter_rows())))
     else:
-        reported = _by_subject(con.execute(sql.REPORTED).fetchall())
-    ((repeated,),) = con.execute(sql.REPEATED).fetchall()
+        rows = con.execute(sql.REPORTED_REPEATED).fetchall()
+        repeated = any(most > 1 for _, _, most in rows)
+        reported = _by_subject((s, p) for s, p, _ in rows)
     scan = Scan(
         sums=sums,
         series=series,

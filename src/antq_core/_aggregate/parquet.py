@@ -58,6 +58,7 @@ from antq_core._aggregate.duckdb_engine import (
     connect,
     lookups,
     number,
+    put,
     scan_relation,
 )
 from antq_core._aggregate.engine import PickCell, Scan
@@ -156,7 +157,7 @@ class _Source:
 
         One pass over the files lists every table at once (and the values' range).
         """
-        pa = require("pyarrow", EXTRA)
+        require("pyarrow", EXTRA)
         breakdown = "[" + ", ".join(map(sql.name, self.categories)) + "]"
         ((metrics, subjects, periods, units, found, low, high),) = self.con.execute(
             "SELECT list(DISTINCT metric), list(DISTINCT [subject_kind, subject_id]),"
@@ -185,29 +186,36 @@ class _Source:
             )
         con = self.con
 
-        def table(name: str, data: Mapping[str, Any]) -> None:
-            con.register(name, pa.table(data))
+        def table(name: str, ids: Sequence[str]) -> None:
+            put(con, name, {"id": ("str", ids), "code": ("int", range(len(ids)))})
 
-        table("metric_codes", {"id": metrics, "code": range(len(metrics))})
-        table(
+        table("metric_codes", metrics)
+        put(
+            con,
             "subject_codes",
             {
-                "kind": [k for k, _ in subjects],
-                "id": [i for _, i in subjects],
-                "code": range(len(subjects)),
+                "kind": ("str", [k for k, _ in subjects]),
+                "id": ("str", [i for _, i in subjects]),
+                "code": ("int", range(len(subjects))),
             },
         )
-        table("period_codes", {"id": periods, "code": range(len(periods))})
-        table("unit_codes", {"id": units, "code": range(len(units))})
-        table(
+        table("period_codes", periods)
+        table("unit_codes", units)
+        put(
+            con,
             "qualifier_codes",
-            {"id": [q.value for q in Qualifier], "code": [QUALIFIER_INDEX[q] for q in Qualifier]},
+            {
+                "id": ("str", [q.value for q in Qualifier]),
+                "code": ("int", [QUALIFIER_INDEX[q] for q in Qualifier]),
+            },
         )
-        breakdown_table: dict[str, Any] = {"code": range(len(breakdowns))}
+        breakdown_table: dict[str, tuple[str, Sequence[Any]]] = {
+            "code": ("int", range(len(breakdowns)))
+        }
         for n, category in enumerate(self.categories):
-            breakdown_table[category] = pa.array([b[n] for b in breakdowns], pa.string())
+            breakdown_table[category] = ("str", [b[n] for b in breakdowns])
         if self.categories:
-            table("breakdown_codes", breakdown_table)
+            put(con, "breakdown_codes", breakdown_table)
         listed = "[" + ", ".join(_literal(f) for f in self.files) + "]"
         offsets: dict[str, int] = {}
         for name, rows in con.execute(
@@ -218,7 +226,7 @@ class _Source:
         for f in self.files:
             starts.append(start)
             start += offsets.get(f, 0)
-        table("file_starts", {"name": list(self.files), "start": starts})
+        put(con, "file_starts", {"name": ("str", list(self.files)), "start": ("int", starts)})
         self.rows = start
         return builder.build()
 
@@ -270,11 +278,7 @@ class _Source:
         ids, codes = self.patched
         if not ids:
             return
-        pa = require("pyarrow", EXTRA)
-        self.con.register(
-            "patched",
-            pa.table({"row_id": pa.array(ids, pa.int64()), "code": pa.array(codes, pa.int64())}),
-        )
+        put(self.con, "patched", {"row_id": ("int", ids), "code": ("int", codes)})
         self.con.execute(
             "UPDATE obs SET disaggregation = x.code FROM patched x WHERE obs.row_id = x.row_id"
         )
@@ -399,6 +403,50 @@ def _finer(plan: Plan) -> list[int]:
     return [d for d, keys in enumerate(plan.columns.disaggregations) if wanted < set(keys)]
 
 
+def _none_encloses(tables: Dataset, plan: Plan) -> bool:
+    """Whether no subject of the files can enclose another, from the distinct subjects alone.
+
+    A cheap, conservative test that spares the (metric, subject) pairs
+    :func:`._space.enclosing_pairs` reads (a pass over ``obs`` and a look at
+    each pair): true only when every subject is an administrative unit and no
+    placed unit's anchor lies above another's (so no figure encloses another,
+    whatever the metric or period). Anything else (sites, initiatives, people,
+    a unit missing from the gazetteer) answers false, and the full test runs.
+    """
+    refs = plan.columns.subjects
+    if any(ref.kind is not SubjectKind.UNIT for ref in refs):
+        return False
+    group, anchors, resolution = plan.subject_group, plan.anchors, plan.resolution
+    at: set[str] = set()
+    for s in range(len(refs)):
+        anchor = anchors[resolution[s]]
+        if group[s] >= 0 and anchor is not None:
+            at.add(anchor)
+    gaz = tables.gazetteer
+
+    def parents(codes: Iterable[str]) -> set[str] | None:
+        found: set[str] = set()
+        for code in codes:
+            unit = gaz.get(code)
+            if unit is None:
+                return None
+            if unit.parent is not None:
+                found.add(unit.parent)
+        return found
+
+    seen: set[str] = set()
+    above = parents(at)
+    while above:
+        if not above.isdisjoint(at):
+            return False
+        seen |= above
+        up = parents(above)
+        if up is None:
+            return False
+        above = up - seen
+    return above is not None
+
+
 def _settled(
     con: Any,
     src: _Source,
@@ -432,11 +480,13 @@ def _settled(
             f" WHERE metric IN {wanted_list} AND raw_disaggregation IN {sql.code_list(finer)})"
             " k ON k.metric = o.metric AND k.subject = o.subject"
         )
-    pairs = con.execute(
-        f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {wanted_list}"
-    ).fetchall()
-    plan.memo["metric_subjects"] = (plan.store, set(pairs))
-    enclosing = enclosing_pairs(tables, plan)
+    enclosing: list[tuple[int, int, int]] = []
+    if not _none_encloses(tables, plan):
+        pairs = con.execute(
+            f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {wanted_list}"
+        ).fetchall()
+        plan.memo["metric_subjects"] = (plan.store, set(pairs))
+        enclosing = enclosing_pairs(tables, plan)
     if enclosing:
         metrics = sql.code_list({m for m, _, _ in enclosing})
         subjects = sql.code_list({s for _, a, b in enclosing for s in (a, b)})
@@ -456,11 +506,10 @@ def _settled(
         groups = [[order[j] for j in group] for group in e.rows]
         raise SpaceOverlapError(e.metric, groups, e.subjects) from None
     raw = store.columns().disaggregation
-    pa = require("pyarrow", EXTRA)
     changed = [
         j for j, (a, b) in enumerate(zip(settled.disaggregation, raw, strict=True)) if a != b
     ]
-    con.register("settled_rows", pa.table({"row_id": pa.array(order, pa.int64())}))
+    put(con, "settled_rows", {"row_id": ("int", order)})
     src.patched = ([order[j] for j in changed], [settled.disaggregation[j] for j in changed])
     src.patch()
     return attrs.evolve(
@@ -486,23 +535,23 @@ def _overlap_periods(plan: Plan) -> list[int]:
 
 def _register(con: Any, plan: Plan) -> None:
     """The plan's tables the queries of rows read (:mod:`._sql`)."""
-    pa = require("pyarrow", EXTRA)
-    lookups(pa, con, plan)
+    lookups(con, plan)
     cols = plan.columns
     participant = [int(s.kind is SubjectKind.PARTICIPANT) for s in cols.subjects]
-    con.register(
+    put(
+        con,
         "subject_kind",
-        pa.table({"subject": range(len(participant)), "person": participant}),
+        {"subject": ("int", range(len(participant))), "person": ("int", participant)},
     )
-    con.register(
+    put(
+        con,
         "slice_of",
-        pa.table({"disaggregation": range(len(plan.slice_of)), "slice": list(plan.slice_of)}),
+        {"disaggregation": ("int", range(len(plan.slice_of))), "slice": ("int", plan.slice_of)},
     )
 
 
 def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
     """SQL for the row ids the finishing step reads one by one (beside the chosen picks)."""
-    pa = require("pyarrow", EXTRA)
     wanted = _requested(plan)
     _register(con, plan)
     distinct = {
@@ -516,7 +565,7 @@ def _candidates(con: Any, plan: Plan, scan: Scan) -> str:
         queries.append(sql.repeated_rows(wanted))
     overlapping = _overlap_periods(plan) if plan.summed else []
     if overlapping:
-        con.register("overlap_period", pa.table({"period": overlapping}))
+        put(con, "overlap_period", {"period": ("int", overlapping)})
         queries.append(sql.overlap_rows(plan.summed))
     return " UNION ".join(queries)
 

@@ -37,6 +37,7 @@ from typing import Final
 __all__ = [
     "REPEATED",
     "REPORTED",
+    "REPORTED_REPEATED",
     "code_list",
     "excluded_rows",
     "name",
@@ -130,6 +131,14 @@ REPEATED: Final = (
     " GROUP BY metric, subject, period, raw_disaggregation HAVING COUNT(*) > 1) repeated"
 )
 """How many (metric, subject, period, disaggregation) keys more than one row shares."""
+
+REPORTED_REPEATED: Final = (
+    "SELECT subject, period, MAX(n) AS most FROM (SELECT subject, period, COUNT(*) AS n"
+    " FROM obs GROUP BY metric, subject, period, raw_disaggregation) k GROUP BY subject, period"
+)
+""":data:`REPORTED` and :data:`REPEATED` in one pass over ``obs``: who reported when, and
+per such pair the most rows one (metric, subject, period, disaggregation) key holds
+(a key is repeated when that exceeds 1)."""
 
 
 # -- rows the finishing step reads one by one ------------------------------------------
