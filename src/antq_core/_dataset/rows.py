@@ -275,7 +275,7 @@ def append_rows(
         unit=list(map(itemgetter("unit"), rows)),
         value=list(map(itemgetter("value"), rows)),
         # Most rows have only the required fields: find the others without a Python loop.
-        extras=list(zip(compress(range(len(rows)), mask), compress(rows, mask))),
+        extras=list(zip(compress(range(len(rows)), mask), compress(rows, mask), strict=True)),
     )
     append_columns(builder, columns, problems, row_numbers, negatives)
 
@@ -454,7 +454,9 @@ class _Batch:
         ) -> None:
             # The codes of a field's raw values (the rows ``where`` have it) into ``column``.
             where, raws = given
-            keys = raws if field != "disaggregation" else list(map(frozenset, map(dict.items, raws)))
+            keys = (
+                raws if field != "disaggregation" else list(map(frozenset, map(dict.items, raws)))
+            )
             codes = table.codes(keys)
             if table.reasons:  # some did not parse: report them, store the others
                 ok = list(map((-1).__ne__, codes))
@@ -484,7 +486,9 @@ class _Batch:
         audited: set[int] = set()
         for field in _AUDIT_FIELDS:
             audited.update(
-                compress(range(len(rows)), map(is_not, map(_GET, rows, repeat(field)), repeat(None)))
+                compress(
+                    range(len(rows)), map(is_not, map(_GET, rows, repeat(field)), repeat(None))
+                )
             )
         for j in sorted(audited):
             audits.read(at[j], rows[j])
@@ -504,7 +508,7 @@ class _Batch:
         # The rows whose value is not a plain 64-bit count: found in C (a Python loop over
         # a million values cost about as much as all the rest of this function).
         special = list(compress(range(len(values)), map(is_not, map(type, values), repeat(int))))
-        raw_of = dict(zip(special, map(values.__getitem__, special)))
+        raw_of = dict(zip(special, map(values.__getitem__, special), strict=True))
         deque(map(values.__setitem__, special, repeat(0)), maxlen=0)
         if values and (min(values) < 0 or max(values) > INT64_MAX):  # rare: look at each
             special = sorted(
