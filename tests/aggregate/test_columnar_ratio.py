@@ -107,7 +107,7 @@ _RATIOS = (
     "over_nothing",
 )
 _PARTS = ("cases", "resolved", "teams", "area", "unreported")
-_BY = (
+_BY: tuple[list[str], ...] = (
     [],
     ["district"],
     ["province", "year"],
