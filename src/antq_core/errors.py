@@ -894,16 +894,23 @@ class ValuesDoNotFitError(AntqError, ValueError):
         digits: The digits the widest value needs before the decimal mark.
         scale: The most digits any value has after it.
         precision: The digits a column holds in all.
+
+    ``remedy`` ends the message: what the caller can do instead.
     """
 
-    def __init__(self, digits: int, scale: int, precision: int) -> None:
+    def __init__(
+        self,
+        digits: int,
+        scale: int,
+        precision: int,
+        remedy: str = "pass values='string' to get them as exact decimal strings",
+    ) -> None:
         self.digits = digits
         self.scale = scale
         self.precision = precision
         super().__init__(
             f"the values need {digits} digits before the decimal mark and {scale} after it, "
-            f"more than the {precision} of a decimal128 column; "
-            "pass values='string' to get them as exact decimal strings"
+            f"more than the {precision} of a decimal128 column; {remedy}"
         )
 
 

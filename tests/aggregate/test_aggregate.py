@@ -35,6 +35,7 @@ from antq_core.errors import (
     MissingExtraError,
     OverlappingPeriodsError,
     UnresolvedReferenceError,
+    ValuesDoNotFitError,
 )
 
 SAMPLE = sample()
@@ -567,6 +568,38 @@ def test_to_polars() -> None:
     assert frame["year"].to_list() == ["2017", "2017"]
     ints = aggregate(SAMPLE, ["cases_resolved_jointly"], by=["district"]).to_polars()
     assert ints["value"].to_list() == [22]
+
+
+@pytest.mark.parametrize("engine", ["python", "polars"])
+def test_to_polars_keeps_sums_past_64_bit_integers_exact(engine: str) -> None:
+    # Two counts of 2**62 + 1 sum past Int64: the column is a decimal, not an
+    # overflow, and the value is the exact sum.
+    pl = pytest.importorskip("polars")
+    big = 2**62 + 1
+    rows = [
+        obs("cases_resolved_jointly", f"unit:{TA_LENG}", "2017", big),
+        obs("cases_resolved_jointly", f"unit:{MUONG_SO}", "2017", big),
+    ]
+    ds = dataset([metric("cases_resolved_jointly")], rows)
+    frame = aggregate(ds, ["cases_resolved_jointly"], by=["province"], engine=engine).to_polars()
+    assert frame["value"].dtype == pl.Decimal(38, 0)
+    assert frame["value"].to_list() == [Decimal(2 * big)]
+
+
+def test_to_polars_refuses_values_wider_than_38_digits() -> None:
+    pytest.importorskip("polars")
+    # 30 digits before the mark (the most a value may have) and 10 after it: exact in
+    # the table, 40 digits for a column that holds 38.
+    rows = [
+        obs("money", f"unit:{TA_LENG}", "2017", 10**29, "vnd"),
+        obs("money", f"unit:{MUONG_SO}", "2017", "0.0000000001", "vnd"),
+    ]
+    table = aggregate(dataset([metric("money", unit="vnd")], rows), ["money"], by=["province"])
+    assert table[0].quantity is not None
+    assert table[0].quantity.value == Decimal("1" + "0" * 29 + ".0000000001")
+    with pytest.raises(ValuesDoNotFitError, match=r"30 digits before .* 10 after") as caught:
+        table.to_polars()
+    assert "read the table's rows" in str(caught.value)
 
 
 def test_to_pandas_has_the_columns_and_values_of_to_polars() -> None:

@@ -42,7 +42,7 @@ from antq_core._aggregate.columnar_kinds import (
     series_groups,
     series_ready,
 )
-from antq_core._aggregate.columnar_ratio import finish_ratios
+from antq_core._aggregate.columnar_ratio import Parts, finish_ratios
 from antq_core._aggregate.engine import Scan
 from antq_core._aggregate.finish import (
     Result,
@@ -90,10 +90,23 @@ def finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None
     if scan.reported_pairs is None:
         return None
     if plan.ratios:  # the parts as columns, then each ratio from them
-        return finish_ratios(plan, scan, engine, finish_columns)
-    if _columnar(plan, scan):
-        return _finish_columns(plan, scan, engine)
-    return None
+        return finish_ratios(plan, scan, engine, _parts)
+    found = _parts(plan, scan)
+    if found is None:
+        return None
+    return AggregateTable(
+        rows=None,
+        by=plan.by,
+        engine=engine,
+        unplaceable=found.unplaceable,
+        list_excluded=found.list_excluded,
+        columns=SumRows(plan, found.groups),
+    )
+
+
+def _parts(plan: Plan, scan: Scan) -> Parts | None:
+    """A plan without ratios finished as columns; ``None``: take the Python way."""
+    return _finish_columns(plan, scan) if _columnar(plan, scan) else None
 
 
 _PICKED: Final = frozenset({ScanKind.LAST, ScanKind.FIRST})
@@ -232,7 +245,7 @@ def _qualified(pl: Any, groups: Any) -> Any:
     ).select("metric", "group", "bucket", "slice", "value", "observations", "qualifier")
 
 
-def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | None:
+def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     """The rows as a frame; ``None`` when a cell needs the Python way."""
     pl, _ = polars_and_arrow()
     by_code = {p.code: p for p in plan.metrics.values() if p.code >= 0}
@@ -297,16 +310,8 @@ def _finish_columns(plan: Plan, scan: Scan, engine: str) -> AggregateTable | Non
     groups = _with_missing(pl, plan, scan, groups)
     groups = _with_source(pl, plan, groups)
     groups = _sorted(pl, plan, groups)
-    rows = SumRows(plan, groups)
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
-    return AggregateTable(
-        rows=None,
-        by=plan.by,
-        engine=engine,
-        unplaceable=unplaceable,
-        list_excluded=excluded_lister(plan, scan, result),
-        columns=rows,
-    )
+    return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
 
 
 def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:

@@ -32,14 +32,20 @@ go the Python way.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from antq_core._aggregate.finish import row_keys, signed_part
 from antq_core._aggregate.semantics import divide, reverse
-from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
+from antq_core._aggregate.table import (
+    AggregateRow,
+    AggregateTable,
+    Excluded,
+    SpaceSource,
+    Unplaceable,
+)
 from antq_core._util.extras import polars_and_arrow
 from antq_core._values.quantity import Qualifier, Quantity, Unit
 
@@ -99,11 +105,27 @@ class _Output:
     signed: bool = False
 
 
-def finish_ratios(plan: Plan, scan: Scan, engine: str, parts: Any) -> AggregateTable | None:
+@attrs.frozen
+class Parts:
+    """A plan without ratios finished as columns: its rows' frame, and what is in no row.
+
+    ``groups`` has a row per (metric, group, bucket, slice) with ``value``,
+    ``observations``, ``qualifier``, ``missing`` and ``reported``, ordered as
+    the table's rows; ``unplaceable`` and ``list_excluded`` are the table's.
+    """
+
+    groups: Any
+    unplaceable: tuple[Unplaceable, ...]
+    list_excluded: Callable[[], tuple[Excluded, ...]]
+
+
+def finish_ratios(
+    plan: Plan, scan: Scan, engine: str, parts: Callable[[Plan, Scan], Parts | None]
+) -> AggregateTable | None:
     """The table of a request with ratios, finished as columns; ``None``: the Python way.
 
-    ``parts`` finishes a plan without ratios as columns (:func:`._columnar.finish_columns`)
-    and gives its table, or ``None``.
+    ``parts`` finishes a plan without ratios as columns (``columnar._parts``),
+    or gives ``None``.
     """
     metrics = plan.metrics
     for ratio in plan.ratios:
@@ -113,14 +135,11 @@ def finish_ratios(plan: Plan, scan: Scan, engine: str, parts: Any) -> AggregateT
         if bottom.unit is not top.unit and bottom.unit.compatible(top.unit):
             return None  # the denominator converts into the numerator's unit: the Python way
     sub = attrs.evolve(plan, ratios=(), requested=tuple(metrics))
-    table = parts(sub, scan, engine)
-    if table is None:
-        return None
-    frame = _frame_of(table)
-    if frame is None:
+    done = parts(sub, scan)
+    if done is None:
         return None
     pl, _ = polars_and_arrow()
-    frame = frame.select(
+    frame = done.groups.select(
         "metric", *_KEYS, "value", "observations", "qualifier", "missing", "reported"
     )
     outputs: list[_Output] = []
@@ -169,15 +188,10 @@ def finish_ratios(plan: Plan, scan: Scan, engine: str, parts: Any) -> AggregateT
         rows=None,
         by=plan.by,
         engine=engine,
-        unplaceable=table.unplaceable,
-        list_excluded=table._list_excluded,
+        unplaceable=done.unplaceable,
+        list_excluded=done.list_excluded,
         columns=RatioRows(plan, rows, outputs),
     )
-
-
-def _frame_of(table: AggregateTable) -> Any | None:
-    """The rows frame of a table finished as columns (``None`` if it kept rows)."""
-    return getattr(table._columns, "_frame", None)
 
 
 def _ratio_rows(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -15,7 +15,7 @@ from antq_core._util.extras import require
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Quantity, dump_value
 from antq_core._values.refs import SubjectRef
-from antq_core.errors import web_result
+from antq_core.errors import ValuesDoNotFitError, web_result
 
 if TYPE_CHECKING:
     import pandas
@@ -473,6 +473,23 @@ class Excluded:
         }
 
 
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+_DECIMAL_PRECISION: Final = 38  # polars' (and Arrow's decimal128's) widest decimal
+_T = TypeVar("_T")
+
+
+def _given(values: Iterable[_T | None]) -> Iterator[_T]:
+    """The values that are not ``None``."""
+    return (v for v in values if v is not None)
+
+
+def _fraction_digits(value: Decimal) -> int:
+    """Digits after the decimal mark in ``value`` as written."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def _no_exclusions() -> tuple[Excluded, ...]:
     return ()
 
@@ -658,15 +675,17 @@ class AggregateTable(Sequence[AggregateRow]):
     def to_polars(self) -> polars.DataFrame:
         """The rows as a polars DataFrame (needs the ``dataframe`` extra).
 
-        Key columns are strings; ``value`` is an integer column, or a decimal
-        one when any value has a fraction. With a reporting rate
-        (``aggregate(..., reporting=)``), the integer columns
+        Key columns are strings; ``value`` is an ``Int64`` column, or a
+        ``Decimal(38, s)`` one when any value has a fraction or lies past
+        64-bit integers (``s``: the most digits after the decimal mark).
+        With a reporting rate (``aggregate(..., reporting=)``), the integer columns
         ``reports_units``, ``reports_expected``, ``reports_actual``,
         ``reports_on_time`` and ``reports_unknown_time`` follow; the exact
         rates are their quotients (``reports_actual / reports_expected``).
 
         Raises:
             MissingExtraError: polars is not installed.
+            ValuesDoNotFitError: A value needs more than 38 digits.
         """
         frame = self._frame()
         reporting = self._reporting
@@ -694,14 +713,18 @@ class AggregateTable(Sequence[AggregateRow]):
         values: list[Number | None] = [d["value"] for d in data]
         columns: dict[str, Any] = {name: [d[name] for d in data] for name in self.by}
         schema: dict[str, Any] = dict.fromkeys(self.by, pl.String)
-        if any(isinstance(v, Decimal) for v in values):
-            scale = max(
-                -v.as_tuple().exponent  # type: ignore[operator]
-                for v in values
-                if isinstance(v, Decimal)
-            )
-            columns["value"] = [None if v is None else Decimal(v) for v in values]
-            schema["value"] = pl.Decimal(38, max(scale, 0))
+        given: Iterator[Number] = _given(values)
+        wide = (isinstance(v, Decimal) or not _INT64_MIN <= v <= _INT64_MAX for v in given)
+        if any(wide):
+            exact = [None if v is None else Decimal(v) for v in values]
+            scale = max((_fraction_digits(v) for v in _given(exact)), default=0)
+            digits = max((v.adjusted() + 1 for v in _given(exact) if v), default=0)
+            if digits + scale > _DECIMAL_PRECISION:
+                raise ValuesDoNotFitError(
+                    digits, scale, _DECIMAL_PRECISION, "read the table's rows for exact values"
+                )
+            columns["value"] = exact
+            schema["value"] = pl.Decimal(_DECIMAL_PRECISION, scale)
         else:
             columns["value"] = values
             schema["value"] = pl.Int64
