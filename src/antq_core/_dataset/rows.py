@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from array import array
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_not, itemgetter, not_
+from itertools import compress
+from operator import itemgetter
 from typing import Any, Final, NamedTuple, TypeVar
 
 from antq_core._dataset.store import (
@@ -154,9 +153,6 @@ _STORED_BY_LIMIT: Final = 200
 _NO_LAST_UPDATED: Final = "a figure with stored_by or created needs its last_updated time"
 _AUDIT_FIELDS: Final = ("stored_by", "created", "last_updated")
 _AWARE_TIME: Final = re.compile(AWARE_TIME)
-# Rows are dicts (validated TypedDicts, or the tabular reader's): ``dict.get`` is the C
-# method, so that ``map`` reads a field of every row with no Python call.
-_GET: Final[Callable[[Mapping[str, Any], str], Any]] = dict.get  # type: ignore[assignment]
 
 
 def _aware_time(raw: str) -> dt.datetime:
@@ -267,7 +263,6 @@ def append_rows(
     ``negatives`` is given, listed there for :func:`sign_problems`, which
     refuses those of other metrics once the document's metrics are known.
     """
-    mask = list(map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
     columns = RowColumns(
         metric=list(map(itemgetter("metric"), rows)),
         subject=list(map(itemgetter("subject"), rows)),
@@ -275,7 +270,10 @@ def append_rows(
         unit=list(map(itemgetter("unit"), rows)),
         value=list(map(itemgetter("value"), rows)),
         # Most rows have only the required fields: find the others without a Python loop.
-        extras=list(zip(compress(range(len(rows)), mask), compress(rows, mask), strict=True)),
+        extras=[
+            (i, rows[i])
+            for i in compress(range(len(rows)), map(_REQUIRED_FIELDS.__ne__, map(len, rows)))
+        ],
     )
     append_columns(builder, columns, problems, row_numbers, negatives)
 
@@ -429,69 +427,50 @@ class _Batch:
         """The columns of the optional fields; most rows keep the defaults (0).
 
         Last comes who stored each row and when, for the rows that say so.
-        Each field is read a column at a time over the rows that have any
-        (``extras``), in C (``map``, ``compress``): a Python loop over the rows
-        cost about three times as much.
         """
         builder = self.builder
         qualifier = array("B", [0]) * n
         disaggregation = array("I", [0]) * n
         source = array("I", [0]) * n
         note = array("I", [0]) * n
-        if not extras:
-            return qualifier, disaggregation, source, note, {}
-        at = list(map(itemgetter(0), extras))
-        rows = list(map(itemgetter(1), extras))
-
-        def present(field: str) -> tuple[list[int], list[Any]]:
-            # The rows (by index in the batch) that have ``field``, and its raw values.
-            raws = list(map(_GET, rows, repeat(field)))
-            has = list(compress(range(len(raws)), map(is_not, raws, repeat(None))))
-            return list(map(at.__getitem__, has)), list(map(raws.__getitem__, has))
-
-        def fill(
-            column: array[int], field: str, table: _Table[Any], given: tuple[list[int], list[Any]]
-        ) -> None:
-            # The codes of a field's raw values (the rows ``where`` have it) into ``column``.
-            where, raws = given
-            keys = (
-                raws if field != "disaggregation" else list(map(frozenset, map(dict.items, raws)))
-            )
-            codes = table.codes(keys)
-            if table.reasons:  # some did not parse: report them, store the others
-                ok = list(map((-1).__ne__, codes))
-                for i, key, raw in zip(
-                    *(compress(c, map(not_, ok)) for c in (where, keys, raws)), strict=True
-                ):
-                    self.bad(i, field, table.reasons[key], raw)
-                where, codes = list(compress(where, ok)), list(compress(codes, ok))
-            deque(map(column.__setitem__, where, codes), maxlen=0)
-
-        fill(qualifier, "qualifier", _Table(qualifier_code), present("qualifier"))
-        where, raws = present("disaggregation")
-        kept = list(compress(range(len(raws)), raws))  # an empty one is the total
-        disaggregations: _Table[frozenset[tuple[str, str]]] = _Table(
+        disaggregations: _Table[tuple[tuple[str, str], ...]] = _Table(
             lambda items: builder.disaggregations.add(Disaggregation(dict(items)))
         )
-        fill(
-            disaggregation,
-            "disaggregation",
-            disaggregations,
-            (list(map(where.__getitem__, kept)), list(map(raws.__getitem__, kept))),
-        )
         texts = builder.texts
-        fill(source, "source", _Table(id_parser(texts.add)), present("source"))
-        fill(note, "note", _Table(lambda raw: texts.add(note_text(raw))), present("note"))
+        sources: _Table[str] = _Table(id_parser(texts.add))
+        notes: _Table[str] = _Table(lambda raw: texts.add(note_text(raw)))
         audits = _Audits(self)
-        audited: set[int] = set()
-        for field in _AUDIT_FIELDS:
-            audited.update(
-                compress(
-                    range(len(rows)), map(is_not, map(_GET, rows, repeat(field)), repeat(None))
-                )
-            )
-        for j in sorted(audited):
-            audits.read(at[j], rows[j])
+        for i, row in extras:
+            raw_qualifier = row.get("qualifier")
+            if raw_qualifier is not None:
+                q = _QUALIFIER_CODES.get(raw_qualifier, -1)
+                if q < 0:
+                    self.bad(i, "qualifier", _BAD_QUALIFIER, raw_qualifier)
+                else:
+                    qualifier[i] = q
+            raw_d = row.get("disaggregation")
+            if raw_d:
+                key = tuple(sorted(raw_d.items()))
+                d = disaggregations.get(key)
+                if d < 0:
+                    self.bad(i, "disaggregation", disaggregations.reasons[key], raw_d)
+                else:
+                    disaggregation[i] = d
+            raw_source = row.get("source")
+            if raw_source is not None:
+                s = sources.get(raw_source)
+                if s < 0:
+                    self.bad(i, "source", sources.reasons[raw_source], raw_source)
+                else:
+                    source[i] = s
+            raw_note = row.get("note")
+            if raw_note is not None:
+                n = notes.get(raw_note)
+                if n < 0:
+                    self.bad(i, "note", notes.reasons[raw_note], raw_note)
+                else:
+                    note[i] = n
+            audits.read(i, row)
         return qualifier, disaggregation, source, note, audits.found
 
     def values(
@@ -505,18 +484,11 @@ class _Batch:
         values: list[Any] = raws
         units = self.builder.units.values
         exact: dict[int, Number] = {}
-        # The rows whose value is not a plain 64-bit count: found in C (a Python loop over
-        # a million values cost about as much as all the rest of this function).
-        special = list(compress(range(len(values)), map(is_not, map(type, values), repeat(int))))
-        raw_of = dict(zip(special, map(values.__getitem__, special), strict=True))
-        deque(map(values.__setitem__, special, repeat(0)), maxlen=0)
-        if values and (min(values) < 0 or max(values) > INT64_MAX):  # rare: look at each
-            special = sorted(
-                (*special, *(i for i, v in enumerate(values) if not 0 <= v <= INT64_MAX))
-            )
-            raw_of.update((i, values[i]) for i in special if i not in raw_of)
+        special = [
+            i for i, v in enumerate(values) if type(v) is not int or not 0 <= v <= INT64_MAX
+        ]
         for i in special:
-            raw = raw_of[i]
+            raw = values[i]
             values[i] = 0
             if isinstance(raw, str) and is_decimal_text(raw):
                 try:
