@@ -33,7 +33,7 @@ from antq_core._aggregate.engine import (
     SumCell,
 )
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._util.extras import polars_available, require
+from antq_core._util.extras import arrow_over, polars_available, require
 from antq_core._values.exact import add, tidy
 from antq_core._values.quantity import Number
 
@@ -347,7 +347,7 @@ class DuckDBEngine:
 
             def column(view: Any, kind: Any) -> Any:
                 # A store column is an array.array: wrap its buffer, no copy.
-                return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(view)])
+                return arrow_over(pa, kind, view, n)
 
             con.register(
                 "obs",

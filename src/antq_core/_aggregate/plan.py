@@ -29,7 +29,7 @@ from antq_core._dataset.catalog import bundled_group_sets
 from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import AggregationType, MetricDefinition, MetricKind
-from antq_core._util.extras import polars_and_arrow
+from antq_core._util.extras import arrow_over, polars_and_arrow
 from antq_core._values.geo import AdminLevel
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period, PeriodKind
@@ -812,7 +812,7 @@ def _patched_columnar(  # noqa: PLR0917 - one query, kept together
     n = len(cols)
 
     def column(view: memoryview) -> Any:
-        return pl.from_arrow(pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(view)]))
+        return pl.from_arrow(arrow_over(pa, pa.uint32(), view, n))
 
     def lut(values: Sequence[object], dtype: Any) -> Any:
         return pl.lit(pl.Series(list(values), dtype=dtype))

@@ -37,7 +37,7 @@ from antq_core._aggregate.plan import EXCLUDED
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.store_facts import columnar_facts
 from antq_core._entities import AggregationType
-from antq_core._util.extras import polars_and_arrow
+from antq_core._util.extras import arrow_over, polars_and_arrow
 from antq_core._values.exact import add
 from antq_core._values.quantity import Number, Qualifier
 from antq_core._values.refs import SubjectKind
@@ -148,8 +148,7 @@ class _Frame:
 
         def column(view: memoryview, arrow_type: Any) -> Any:
             # A store column is an array.array: wrap its buffer, no copy.
-            buffer = pa.py_buffer(view)
-            return pl.from_arrow(pa.Array.from_buffers(arrow_type, n, [None, buffer]))
+            return pl.from_arrow(arrow_over(pa, arrow_type, view, n))
 
         self.exact = cols.exact
         metric = column(cols.metric, pa.uint32())

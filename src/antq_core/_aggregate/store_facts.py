@@ -34,6 +34,7 @@ import attrs
 
 from antq_core._aggregate.engine import LazyCells
 from antq_core._dataset.store import ObservationStore
+from antq_core._util.extras import arrow_over
 
 __all__ = ["ColumnarFacts", "code_frame", "columnar_facts"]
 
@@ -92,7 +93,7 @@ def code_frame(pl: Any, pa: Any, store: ObservationStore) -> Any:
     u32 = pa.uint32()
 
     def column(view: memoryview) -> Any:
-        return pl.from_arrow(pa.Array.from_buffers(u32, n, [None, pa.py_buffer(view)]))
+        return pl.from_arrow(arrow_over(pa, u32, view, n))
 
     return pl.DataFrame(
         {

@@ -27,7 +27,7 @@ from antq_core._dataset.overlap import (
     tiling_codes,
 )
 from antq_core._dataset.store import ObservationStore
-from antq_core._util.extras import polars_and_arrow
+from antq_core._util.extras import arrow_over, polars_and_arrow
 
 __all__ = ["duplicate_and_overlapping_rows_polars"]
 
@@ -52,8 +52,7 @@ def duplicate_and_overlapping_rows_polars(
 
     def series(view: Sequence[int] | memoryview, arrow_type: Any) -> Any:
         # A packed key or a store column: wrap its buffer, no copy.
-        array = pa.Array.from_buffers(arrow_type, n, [None, pa.py_buffer(view)])
-        return pl.from_arrow(array)
+        return pl.from_arrow(arrow_over(pa, arrow_type, view, n))
 
     metric, period = cols.metric, cols.period
     key = column_keys(cols, *KEY)

@@ -16,6 +16,7 @@ from antq_core.errors import MissingExtraError
 
 __all__ = [
     "AUTO_THRESHOLD",
+    "arrow_over",
     "numpy_available",
     "polars_and_arrow",
     "polars_available",
@@ -71,3 +72,14 @@ def polars_and_arrow() -> tuple[Any, Any]:
         MissingExtraError: One of them is not installed.
     """
     return require("polars", "dataframe"), require("pyarrow", "dataframe")
+
+
+def arrow_over(pa: Any, kind: Any, view: Any, n: int | None = None) -> Any:
+    """An Arrow array of ``n`` values of ``kind`` over ``view``'s buffer, without a copy.
+
+    ``view`` is a store column (an ``array.array``), a ``memoryview`` or any
+    object with the buffer protocol, laid out as ``kind`` (``pa.uint32()``,
+    ``pa.int64()``...); ``n`` defaults to its length. The array shares the
+    buffer, so it must not outlive it.
+    """
+    return pa.Array.from_buffers(kind, len(view) if n is None else n, [None, pa.py_buffer(view)])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from antq_core._dataset.rows import ID_REASON, id_parser, note_text, qualifier_code
 from antq_core._dataset.store import INT64_MAX, StoreBuilder
 from antq_core._util.atomic import atomic_file
-from antq_core._util.extras import require
+from antq_core._util.extras import arrow_over, require
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
@@ -129,11 +129,6 @@ def _coded(pa: Any, codes: Any, labels: Sequence[str | None]) -> Any:
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(distinct), type=pa.string()))
 
 
-def _column(pa: Any, view: memoryview, kind: Any) -> Any:
-    """An Arrow array over a store column, without copying it."""
-    return pa.Array.from_buffers(kind, len(view), [None, pa.py_buffer(view)])
-
-
 def _scale(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
@@ -142,7 +137,7 @@ def _scale(value: Decimal) -> int:
 def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]) -> Any:
     """The value column: exact decimals (or their strings), from the integer array and the rest."""
     np = require("numpy", "dataframe")
-    base = _column(pa, columns.value, pa.int64())
+    base = arrow_over(pa, pa.int64(), columns.value)
     exact = columns.exact
     rows = sorted(exact)
     mask = np.zeros(len(columns), dtype=bool)
@@ -218,7 +213,7 @@ def to_arrow(dataset: Dataset, *, values: Literal["decimal", "string"] = "decima
     u32 = pa.uint32()
 
     def codes(view: memoryview, kind: Any = u32) -> Any:
-        return _column(pa, view, kind)
+        return arrow_over(pa, kind, view)
 
     subjects = columns.subjects
     subject_codes = codes(columns.subject)
