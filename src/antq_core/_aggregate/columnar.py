@@ -37,6 +37,7 @@ from antq_core._aggregate.columnar_kinds import (
     distinct_groups,
     distinct_ready,
     in_period_ready,
+    in_python_order,
     reported_counts,
     reported_places,
     series_groups,
@@ -387,12 +388,6 @@ def _with_source(pl: Any, plan: Plan, groups: Any) -> Any:
     )
 
 
-def _ranks(values: Sequence[object]) -> list[int]:
-    """Each value's rank among the distinct values (they sort as the Python path sorts)."""
-    order = {v: i for i, v in enumerate(sorted(set(values)))}  # type: ignore[type-var]
-    return [order[v] for v in values]
-
-
 def _sorted(pl: Any, plan: Plan, groups: Any) -> Any:
     """The rows in the Python path's order: metric as requested, then the ``by`` values."""
     position = [-1] * len(plan.columns.metrics)
@@ -400,26 +395,8 @@ def _sorted(pl: Any, plan: Plan, groups: Any) -> Any:
         code = plan.metrics[metric_id].code
         if code >= 0:
             position[code] = i
-    ranks: list[Any] = [pl.lit(_lookup(pl, position)).gather(pl.col("metric"))]
-    sizes = [max(len(plan.requested), 1)]
-    for name in plan.by:
-        if name in plan.space_names:
-            i = plan.space_names.index(name)
-            column, table = "group", [rg[i] for rg in plan.row_groups]
-        elif name in plan.time_names:
-            i = plan.time_names.index(name)
-            column, table = "bucket", [bk[i] for bk in plan.buckets]  # type: ignore[misc]
-        else:
-            i = plan.category_names.index(name)
-            column, table = "slice", [s[i] for s in plan.slices]
-        ranks.append(pl.lit(_lookup(pl, _ranks(table))).gather(pl.col(column)))
-        sizes.append(max(len(table), 1))
-    names = [f"_rank{i}" for i in range(len(ranks))]
-    ranked = groups.with_columns(r.alias(n) for r, n in zip(ranks, names, strict=True))
-    key = _packed(pl, names, sizes)
-    if key is None:
-        return ranked.sort(names).drop(names)
-    return ranked.sort(key).drop(names)  # one integer to sort on, not several
+    first = pl.lit(_lookup(pl, position)).gather(pl.col("metric"))
+    return in_python_order(pl, plan, groups, first, len(plan.requested))
 
 
 class SumRows:

@@ -25,6 +25,7 @@ engines-agree tests hold this path to the Python one.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate.plan import EXCLUDED
@@ -33,7 +34,7 @@ from antq_core._entities import AggregationType
 from antq_core._values.quantity import Qualifier
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from antq_core._aggregate.engine import Scan
     from antq_core._aggregate.finish import Result
@@ -45,6 +46,7 @@ __all__ = [
     "distinct_groups",
     "distinct_ready",
     "in_period_ready",
+    "in_python_order",
     "reported_counts",
     "reported_places",
     "series_groups",
@@ -350,3 +352,42 @@ def _leftovers(pl: Any, plan: Plan, cells: Any, result: Result) -> None:
     others = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))["metric"].unique().to_list()
     result.unplaceable_metrics.update(others)
     result.distinct_metrics.update(others)
+
+
+def _ranks(values: Sequence[object]) -> list[int]:
+    """Each value's rank among the distinct values (they sort as the Python path sorts)."""
+    order = {v: i for i, v in enumerate(sorted(set(values)))}  # type: ignore[type-var]
+    return [order[v] for v in values]
+
+
+def in_python_order(pl: Any, plan: Plan, frame: Any, first: Any, first_size: int) -> Any:
+    """``frame``'s rows in the Python path's order: by ``first``, then the ``by`` values.
+
+    ``first`` is an expression giving each row's output (a metric's position
+    among those requested), in ``range(first_size)``; the rows' ``group``,
+    ``bucket`` and ``slice`` codes are ranked as their key values sort. The
+    ranks are packed into one integer to sort on when it fits in an Int64.
+    """
+    ranks: list[Any] = [first]
+    sizes = [max(first_size, 1)]
+    for name in plan.by:
+        if name in plan.space_names:
+            i = plan.space_names.index(name)
+            column, table = "group", [rg[i] for rg in plan.row_groups]
+        elif name in plan.time_names:
+            i = plan.time_names.index(name)
+            column, table = "bucket", [bk[i] for bk in plan.buckets]  # type: ignore[misc]
+        else:
+            i = plan.category_names.index(name)
+            column, table = "slice", [s[i] for s in plan.slices]
+        codes = pl.Series(_ranks(table), dtype=pl.Int64)
+        ranks.append(pl.lit(codes).gather(pl.col(column)))
+        sizes.append(max(len(table), 1))
+    names = [f"_rank{i}" for i in range(len(ranks))]
+    ranked = frame.with_columns(r.alias(n) for r, n in zip(ranks, names, strict=True))
+    if math.prod(sizes) > _INT64_MAX:
+        return ranked.sort(names).drop(names)
+    key = pl.lit(0, dtype=pl.Int64)
+    for name, size in zip(names, sizes, strict=True):
+        key = key * size + pl.col(name).cast(pl.Int64)
+    return ranked.sort(key).drop(names)  # one integer to sort on, not several

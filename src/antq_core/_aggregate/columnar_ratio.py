@@ -31,12 +31,12 @@ go the Python way.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from antq_core._aggregate.columnar_kinds import in_python_order
 from antq_core._aggregate.finish import row_keys, signed_part
 from antq_core._aggregate.semantics import divide, reverse
 from antq_core._aggregate.table import (
@@ -273,37 +273,9 @@ def _covered(pl: Any, plan: Plan, joined: Any, codes: Sequence[int]) -> Any:
     )
 
 
-def _ranks(values: Sequence[object]) -> list[int]:
-    """Each value's rank among the distinct values (they sort as the Python path sorts)."""
-    order = {v: i for i, v in enumerate(sorted(set(values)))}  # type: ignore[type-var]
-    return [order[v] for v in values]
-
-
 def _sorted(pl: Any, plan: Plan, rows: Any) -> Any:
     """The rows in the Python path's order: metric as requested, then the ``by`` values."""
-    ranks: list[Any] = [pl.col("output")]
-    sizes = [max(len(plan.requested), 1)]
-    for name in plan.by:
-        if name in plan.space_names:
-            i = plan.space_names.index(name)
-            column, table = "group", [rg[i] for rg in plan.row_groups]
-        elif name in plan.time_names:
-            i = plan.time_names.index(name)
-            column, table = "bucket", [bk[i] for bk in plan.buckets]  # type: ignore[misc]
-        else:
-            i = plan.category_names.index(name)
-            column, table = "slice", [s[i] for s in plan.slices]
-        codes = pl.Series(_ranks(table), dtype=pl.Int64)
-        ranks.append(pl.lit(codes).gather(pl.col(column)))
-        sizes.append(max(len(table), 1))
-    names = [f"_rank{i}" for i in range(len(ranks))]
-    ranked = rows.with_columns(r.alias(n) for r, n in zip(ranks, names, strict=True))
-    if math.prod(sizes) > _INT64_MAX:
-        return ranked.sort(names).drop(names)
-    key = pl.lit(0, dtype=pl.Int64)
-    for name, size in zip(names, sizes, strict=True):
-        key = key * size + pl.col(name).cast(pl.Int64)
-    return ranked.sort(key).drop(names)  # one integer to sort on, not several
+    return in_python_order(pl, plan, rows, pl.col("output"), len(plan.requested))
 
 
 class RatioRows:
