@@ -35,8 +35,6 @@ from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
-    "REPEATED",
-    "REPORTED",
     "REPORTED_REPEATED",
     "code_list",
     "excluded_rows",
@@ -123,22 +121,13 @@ def picks(metrics: Iterable[int], rank: str) -> str:
     )
 
 
-REPORTED: Final = "SELECT DISTINCT subject, period FROM obs"
-"""Who reported when (:attr:`Scan.reported`), over every row of any metric."""
-
-REPEATED: Final = (
-    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM obs"
-    " GROUP BY metric, subject, period, raw_disaggregation HAVING COUNT(*) > 1) repeated"
-)
-"""How many (metric, subject, period, disaggregation) keys more than one row shares."""
-
 REPORTED_REPEATED: Final = (
     "SELECT subject, period, MAX(n) AS most FROM (SELECT subject, period, COUNT(*) AS n"
     " FROM obs GROUP BY metric, subject, period, raw_disaggregation) k GROUP BY subject, period"
 )
-""":data:`REPORTED` and :data:`REPEATED` in one pass over ``obs``: who reported when, and
-per such pair the most rows one (metric, subject, period, disaggregation) key holds
-(a key is repeated when that exceeds 1)."""
+"""Who reported when (:attr:`Scan.reported`, over every row of any metric) and, per such
+(subject, period) pair, the most rows one (metric, subject, period, disaggregation) key
+holds: a key is repeated (:attr:`Scan.repeated`) when that exceeds 1. One pass over ``obs``."""
 
 
 # -- rows the finishing step reads one by one ------------------------------------------
