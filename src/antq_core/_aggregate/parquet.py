@@ -65,7 +65,12 @@ from antq_core._aggregate.engine import PickCell, Scan
 from antq_core._aggregate.finish import finish_rows, refuse_overlaps
 from antq_core._aggregate.plan import Plan, make_plan
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.space import SpaceOverlap, enclosing_pairs, settle_space
+from antq_core._aggregate.space import (
+    SpaceOverlap,
+    enclosing_pairs,
+    maybe_enclosed,
+    settle_space,
+)
 from antq_core._aggregate.suppress import parents_in, suppress_table
 from antq_core._aggregate.table import AggregateTable, Excluded
 from antq_core._dataset.dataset import Dataset
@@ -403,50 +408,6 @@ def _finer(plan: Plan) -> list[int]:
     return [d for d, keys in enumerate(plan.columns.disaggregations) if wanted < set(keys)]
 
 
-def _none_encloses(tables: Dataset, plan: Plan) -> bool:
-    """Whether no subject of the files can enclose another, from the distinct subjects alone.
-
-    A cheap, conservative test that spares the (metric, subject) pairs
-    :func:`._space.enclosing_pairs` reads (a pass over ``obs`` and a look at
-    each pair): true only when every subject is an administrative unit and no
-    placed unit's anchor lies above another's (so no figure encloses another,
-    whatever the metric or period). Anything else (sites, initiatives, people,
-    a unit missing from the gazetteer) answers false, and the full test runs.
-    """
-    refs = plan.columns.subjects
-    if any(ref.kind is not SubjectKind.UNIT for ref in refs):
-        return False
-    group, anchors, resolution = plan.subject_group, plan.anchors, plan.resolution
-    at: set[str] = set()
-    for s in range(len(refs)):
-        anchor = anchors[resolution[s]]
-        if group[s] >= 0 and anchor is not None:
-            at.add(anchor)
-    gaz = tables.gazetteer
-
-    def parents(codes: Iterable[str]) -> set[str] | None:
-        found: set[str] = set()
-        for code in codes:
-            unit = gaz.get(code)
-            if unit is None:
-                return None
-            if unit.parent is not None:
-                found.add(unit.parent)
-        return found
-
-    seen: set[str] = set()
-    above = parents(at)
-    while above:
-        if not above.isdisjoint(at):
-            return False
-        seen |= above
-        up = parents(above)
-        if up is None:
-            return False
-        above = up - seen
-    return above is not None
-
-
 def _settled(
     con: Any,
     src: _Source,
@@ -481,7 +442,9 @@ def _settled(
             " k ON k.metric = o.metric AND k.subject = o.subject"
         )
     enclosing: list[tuple[int, int, int]] = []
-    if not _none_encloses(tables, plan):
+    # Per distinct subject first (every subject of the files: a superset), so that
+    # files where no figure can enclose another never pay for the pairs.
+    if maybe_enclosed(tables, plan, set(range(len(plan.columns.subjects)))):
         pairs = con.execute(
             f"SELECT DISTINCT metric, subject FROM obs WHERE metric IN {wanted_list}"
         ).fetchall()

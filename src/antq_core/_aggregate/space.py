@@ -52,7 +52,7 @@ from antq_core._util.extras import numpy_available, require
 from antq_core._values.refs import SubjectKind
 from antq_core.errors import AntqError, SpaceOverlapError
 
-__all__ = ["SpaceOverlap", "enclosed_figures", "enclosing_pairs", "settle_space"]
+__all__ = ["SpaceOverlap", "enclosed_figures", "enclosing_pairs", "maybe_enclosed", "settle_space"]
 
 _A = AggregationType
 _NOT_ADDED: Final = frozenset({_A.MIN, _A.MAX, _A.DISTINCT})
@@ -153,13 +153,14 @@ def _subjects_of(plan: Plan, eligible: set[int]) -> set[int]:
     return set().union(*(by_metric.get(m, ()) for m in eligible))
 
 
-def _maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
+def maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
     """Subjects that may be enclosed by another, whatever the metric: a superset, cheaply.
 
     Per distinct subject, not per (metric, subject): a subject may be enclosed
     only if a unit, site or initiative with figures sits above its anchor (at
     it, for a subject that is not a unit), or, for a site, its initiative has
-    figures.
+    figures. Empty: no figure of ``subjects`` encloses another, whatever the
+    metric or period (the Parquet path asks it before reading any pairs).
     """
     cols = plan.columns
     group, anchors, resolution, refs = (
@@ -200,11 +201,11 @@ def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, 
     """(metric, enclosing subject, enclosed subject) codes that share a group of ``plan``.
 
     Only units, sites and initiatives enclose. The subjects that may be
-    enclosed are found per distinct subject first (:func:`_maybe_enclosed`);
+    enclosed are found per distinct subject first (:func:`maybe_enclosed`);
     only their (metric, subject) pairs, and those of the subjects that may
     enclose them, are looked at one by one.
     """
-    maybe = _maybe_enclosed(ds, plan, _subjects_of(plan, eligible))
+    maybe = maybe_enclosed(ds, plan, _subjects_of(plan, eligible))
     if not maybe:
         return []
     cols = plan.columns
