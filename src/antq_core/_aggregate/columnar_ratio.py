@@ -60,7 +60,6 @@ __all__ = ["RatioRows", "finish_ratios"]
 
 _QUALIFIERS: Final = tuple(Qualifier)
 _N: Final = len(_QUALIFIERS)
-_INT64_MAX: Final = 2**63 - 1
 _INT128_MAX: Final = 2**127 - 1
 _KEYS: Final = ("group", "bucket", "slice")
 _COLUMNS: Final = (
@@ -101,7 +100,6 @@ class _Output:
     metric_id: str
     unit: Unit
     ratio: bool = False
-    whole: bool = False
     signed: bool = False
 
 
@@ -166,15 +164,7 @@ def finish_ratios(
         if ratio.factor * int(high or 0) > _INT128_MAX:
             return None
         top, bottom = metrics[ratio.numerator or ""], metrics[ratio.denominator or ""]
-        outputs.append(
-            _Output(
-                metric_id,
-                ratio.unit,
-                ratio=True,
-                whole=ratio.unit.whole,
-                signed=signed_part(top),
-            )
-        )
+        outputs.append(_Output(metric_id, ratio.unit, ratio=True, signed=signed_part(top)))
         pieces.append(
             _ratio_rows(
                 pl, plan, frame, position=position, ratio=ratio, codes=(top.code, bottom.code)
@@ -296,7 +286,7 @@ class RatioRows:
         if not out.ratio:
             quantity = Quantity(value, out.unit, _QUALIFIERS[qualifier], signed=out.signed)
         elif den is not None:
-            found, _ = divide(value, den, whole=out.whole)
+            found, _ = divide(value, den, whole=out.unit.whole)
             quantity = Quantity(found, out.unit, _QUALIFIERS[qualifier], signed=out.signed)
         return AggregateRow(
             row_keys(self._plan, (group, bucket, sl)),
