@@ -12,6 +12,7 @@ import attrs
 
 from antq_core._cycle.completeness import ReportingRate
 from antq_core._util.extras import require
+from antq_core._values.exact import DECIMAL128_DIGITS, fraction_digits
 from antq_core._values.period import Period
 from antq_core._values.quantity import Number, Quantity, dump_value
 from antq_core._values.refs import SubjectRef
@@ -475,19 +476,12 @@ class Excluded:
 
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
-_DECIMAL_PRECISION: Final = 38  # polars' (and Arrow's decimal128's) widest decimal
 _T = TypeVar("_T")
 
 
 def _given(values: Iterable[_T | None]) -> Iterator[_T]:
     """The values that are not ``None``."""
     return (v for v in values if v is not None)
-
-
-def _fraction_digits(value: Decimal) -> int:
-    """Digits after the decimal mark in ``value`` as written."""
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _no_exclusions() -> tuple[Excluded, ...]:
@@ -717,14 +711,14 @@ class AggregateTable(Sequence[AggregateRow]):
         wide = (isinstance(v, Decimal) or not _INT64_MIN <= v <= _INT64_MAX for v in given)
         if any(wide):
             exact = [None if v is None else Decimal(v) for v in values]
-            scale = max((_fraction_digits(v) for v in _given(exact)), default=0)
+            scale = max((fraction_digits(v) for v in _given(exact)), default=0)
             digits = max((v.adjusted() + 1 for v in _given(exact) if v), default=0)
-            if digits + scale > _DECIMAL_PRECISION:
+            if digits + scale > DECIMAL128_DIGITS:
                 raise ValuesDoNotFitError(
-                    digits, scale, _DECIMAL_PRECISION, "read the table's rows for exact values"
+                    digits, scale, DECIMAL128_DIGITS, "read the table's rows for exact values"
                 )
             columns["value"] = exact
-            schema["value"] = pl.Decimal(_DECIMAL_PRECISION, scale)
+            schema["value"] = pl.Decimal(DECIMAL128_DIGITS, scale)
         else:
             columns["value"] = values
             schema["value"] = pl.Int64

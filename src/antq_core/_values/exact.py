@@ -29,12 +29,14 @@ from typing import Final
 from antq_core.errors import QuantityError
 
 __all__ = [
+    "DECIMAL128_DIGITS",
     "PRECISION",
     "Number",
     "add",
     "convert",
     "divide",
     "divide_rounded",
+    "fraction_digits",
     "multiply",
     "tidy",
     "total",
@@ -45,6 +47,16 @@ Number = int | Decimal
 
 PRECISION: Final = 200
 """Most significant digits of an exact decimal result."""
+
+DECIMAL128_DIGITS: Final = 38
+"""Digits of Arrow's ``decimal128`` type, the widest that polars and pandas both read."""
+
+
+def fraction_digits(value: Decimal) -> int:
+    """Digits after the decimal mark in ``value`` as written (0 for an exponent >= 0)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
 
 _EXACT: Final = decimal.Context(
     prec=PRECISION,

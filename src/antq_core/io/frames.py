@@ -12,6 +12,7 @@ from antq_core._dataset.rows import ID_REASON, id_parser, note_text, qualifier_c
 from antq_core._dataset.store import INT64_MAX, StoreBuilder
 from antq_core._util.atomic import atomic_file
 from antq_core._util.extras import arrow_over, require
+from antq_core._values.exact import DECIMAL128_DIGITS, fraction_digits
 from antq_core._values.geo import AdminLevel
 from antq_core._values.period import Period
 from antq_core._values.quantity import (
@@ -70,7 +71,7 @@ FRAME_COLUMNS: Final = (
 """The columns of :func:`to_arrow`'s table, in order, before one ``by_CATEGORY``
 column per disaggregation category (in alphabetical order of the category id)."""
 
-DECIMAL_PRECISION: Final = 38
+DECIMAL_PRECISION: Final = DECIMAL128_DIGITS
 """Digits of Arrow's ``decimal128`` type, the widest that polars and pandas both read."""
 
 
@@ -129,11 +130,6 @@ def _coded(pa: Any, codes: Any, labels: Sequence[str | None]) -> Any:
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(distinct), type=pa.string()))
 
 
-def _scale(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]) -> Any:
     """The value column: exact decimals (or their strings), from the integer array and the rest."""
     np = require("numpy", "dataframe")
@@ -147,7 +143,7 @@ def _values(pa: Any, pc: Any, columns: Any, values: Literal["decimal", "string"]
         column = pc.cast(base, pa.string())
     else:
         decimals = [Decimal(exact[r]) for r in rows]
-        scale = max((_scale(d) for d in decimals), default=0)
+        scale = max((fraction_digits(d) for d in decimals), default=0)
         largest = pc.max(base).as_py() if len(base) else 0
         digits = max((d.adjusted() + 1 for d in decimals if d), default=0)
         digits = max(digits, len(str(largest or 0)))
