@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from antq_core import (
     AdminUnit,
@@ -600,6 +602,43 @@ def test_to_polars_refuses_values_wider_than_38_digits() -> None:
     with pytest.raises(ValuesDoNotFitError, match=r"30 digits before .* 10 after") as caught:
         table.to_polars()
     assert "read the table's rows" in str(caught.value)
+
+
+_VALUES = st.one_of(
+    st.integers(0, 10**29),
+    st.decimals(min_value=0, max_value=10**29, places=12, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@example(values=[2**63], engine="python")  # just past Int64
+@example(values=[10**29, Decimal("0.000000000001")], engine="polars")  # 42 digits
+@given(
+    values=st.lists(_VALUES, min_size=1, max_size=4), engine=st.sampled_from(["python", "polars"])
+)
+def test_to_polars_holds_the_rows_values_or_refuses(
+    values: list[int | Decimal], engine: str
+) -> None:
+    # Whatever the rows hold (sums past Int64, fractions, both): the frame has the same
+    # values, exactly, or to_polars refuses with ValuesDoNotFitError when they need more
+    # than 38 digits; never polars' own error, never a rounded value.
+    pytest.importorskip("polars")
+    units = [TA_LENG, HO_THAU, BAN_GIANG, MUONG_SO]
+    rows = [
+        obs("money", f"unit:{u}", "2017", f"{v:f}" if isinstance(v, Decimal) else v, "vnd")
+        for u, v in zip(units, values, strict=False)
+    ]
+    ds = dataset([metric("money", unit="vnd")], rows)
+    table = aggregate(ds, ["money"], by=["district"], engine=engine)
+    expected = [r.quantity.value if r.quantity else None for r in table]
+    exact = [Decimal(v) for v in expected if v is not None]
+    digits = max((d.adjusted() + 1 for d in exact if d), default=0)
+    scale = max((max(-d.as_tuple().exponent, 0) for d in exact), default=0)  # type: ignore[operator]
+    if digits + scale > 38:
+        with pytest.raises(ValuesDoNotFitError):
+            table.to_polars()
+        return
+    assert table.to_polars()["value"].to_list() == expected
 
 
 def test_to_pandas_has_the_columns_and_values_of_to_polars() -> None:
