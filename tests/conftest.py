@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import hypothesis
 import pytest
@@ -36,19 +37,60 @@ hypothesis.settings.register_profile(
     database=None,
 )
 hypothesis.settings.register_profile("dev", max_examples=100)
-# Long random search, for `make fuzz`: random seeds, and each property (those that do not fix
-# their own count) tries 1,000 examples; ANTQ_FUZZ_SECONDS bounds the whole run (below).
+# Long random search, for `make fuzz`: random seeds, and each property tries ten times its
+# count (`_SHARES` below: 1,000 examples for one that states none); ANTQ_FUZZ_SECONDS
+# bounds the whole run (below).
 hypothesis.settings.register_profile(
     "fuzz",
-    max_examples=1_000,
+    max_examples=100,
     deadline=None,
     print_blob=True,
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
 
-hypothesis.settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
-)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+hypothesis.settings.load_profile(_PROFILE)
+
+# How many examples each property tries, as a share of the count it states (or of the
+# profile's, if it states none). CI's landing run takes 40%: the same derandomized
+# examples every run, in about half the time, so `make test` stays near its budget; `make
+# fuzz` takes ten times the stated count, with random seeds, bounded by its time budget;
+# a developer's run (dev) takes the stated count. ANTQ_EXAMPLES=1.0 (any share) overrides.
+_SHARES: Final = {"ci": 0.4, "dev": 1.0, "fuzz": 10.0}
+_SHARE = float(os.environ.get("ANTQ_EXAMPLES") or _SHARES.get(_PROFILE, 1.0))
+
+
+def _examples(stated: int) -> int:
+    """The examples a property stating ``stated`` tries: its share, never below 10 (or stated)."""
+    return max(min(stated, 10), math.ceil(stated * _SHARE))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each Hypothesis property its share of examples (see ``_SHARES``)."""
+    if _SHARE == 1.0:
+        return
+    given: set[int] = set()  # a parametrized property is one function under several items
+    for item in items:
+        obj = getattr(item, "obj", None)
+        test = getattr(obj, "__func__", obj)
+        if test is None or id(test) in given:
+            continue
+        given.add(id(test))
+        if not getattr(getattr(test, "hypothesis", None), "inner_test", None):
+            continue  # not a Hypothesis property
+        # Hypothesis keeps a property's settings here (`@settings` writes it, `@given` reads
+        # it on each call); it has no public setter. If a release renames it, fail here
+        # rather than run every property at its full count without saying so.
+        stated = getattr(test, "_hypothesis_internal_use_settings", None)
+        if not isinstance(stated, hypothesis.settings):
+            raise TypeError(
+                f"{item.nodeid}: cannot find its Hypothesis settings to give it its share of "
+                "examples; set ANTQ_EXAMPLES=1.0 to run every property at its stated count"
+            )
+        test._hypothesis_internal_use_settings = hypothesis.settings(
+            stated, max_examples=_examples(stated.max_examples)
+        )
+
 
 # `make fuzz` sets ANTQ_FUZZ_SECONDS: once a worker has run that long, it starts no new test
 # (those left are reported as skipped), so the run ends about one test's time later.
