@@ -126,7 +126,10 @@ def _frames(cells: Any, levels: Sequence[Sequence[int]]) -> list[Any]:
         else:
             up, pending = step
             # From the level below: its placed cells move up by their group there ...
-            parts = [frames[-1].filter(group >= 0).with_columns(group=_gather(pl, up, group))]
+            last = frames[-1]
+            if last.height and last["group"].min() < 0:  # one column read, not a copy of all
+                last = last.filter(group >= 0)
+            parts = [last.with_columns(group=_gather(pl, up, group))]
             # ... and the cells it could not place (anchored above it) are placed anew.
             if pending:
                 keep = pl.col("group").is_in(pending)
