@@ -41,9 +41,12 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def _phases(ds: Any, metrics: list[str], rest: list[str]) -> dict[str, float]:
     times: dict[str, float] = {}
-    t, plans = _timed(
-        lambda: {
-            lv: make_plan(
+
+    def make_plans() -> dict[str, Any]:
+        made: dict[str, Any] = {}
+        below = None
+        for lv in reversed(_LEVELS):  # deepest first, each from the level below
+            below = made[lv] = make_plan(
                 ds,
                 metrics,
                 [lv, *rest],
@@ -51,10 +54,11 @@ def _phases(ds: Any, metrics: list[str], rest: list[str]) -> dict[str, float]:
                 within=None,
                 initiatives=None,
                 columnar=True,
+                below=below,
             )
-            for lv in _LEVELS
-        }
-    )
+        return {lv: made[lv] for lv in _LEVELS}
+
+    t, plans = _timed(make_plans)
     times["plan x4"] = t
     t, _ = _timed(lambda: [settle_space(ds, p, SpaceOverlap.ERROR) for p in plans.values()])
     times["settle x4"] = t

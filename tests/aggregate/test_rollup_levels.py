@@ -141,3 +141,52 @@ def test_figures_above_a_level_count_from_their_own_level_up() -> None:
     }
     assert missing[("71102", "2024-03")] == 1
     assert missing[("71101", "2024-03")] == 0
+
+
+# A map where one commune sits right under the province (no district above it) and
+# villages of it report: at the district level they have no unit to go to, so
+# their groups there cannot come from the commune level's; each level must still
+# be its own aggregate().
+GAZ_GAPPED = Gazetteer(
+    "rollup-gapped",
+    [
+        AdminUnit(code="81", name="Tỉnh Tám Một", level="province"),
+        AdminUnit(code="811", name="Huyện Một", level="district", parent="81"),
+        AdminUnit(code="81101", name="Xã Một", level="commune", parent="811"),
+        AdminUnit(code="81900", name="Xã Thẳng", level="commune", parent="81"),
+        *(
+            AdminUnit(code=f"{c}{v}", name=f"Thôn {c}-{v}", level="village", parent=c)
+            for c in ("81101", "81900")
+            for v in ("1", "2")
+        ),
+    ],
+)
+
+
+@pytest.mark.parametrize("engine", ["python", "polars"])
+@pytest.mark.parametrize("within", [None, ["81"], ["81900"]])
+def test_a_level_missing_above_some_units(engine: str, within: list[str] | None) -> None:
+    rows = [
+        *(
+            _obs("tips", f"{c}{v}", f"2024-0{m}", 10 * m + int(v))
+            for c in ("81101", "81900")
+            for v in ("1", "2")
+            for m in (1, 2)
+        ),
+        _obs("tips", "81900", "2024-03", 7),
+        _obs("tips", "811", "2024-04", 5),
+    ]
+    ds = Dataset(
+        gazetteer=GAZ_GAPPED,
+        metadata=DatasetMetadata(title_vi="Bản đồ thiếu cấp"),
+        metrics=METRICS,
+        observations=rows,
+    )
+    tables = aggregate_rollup(ds, "tips", by=["village", "month"], within=within, engine=engine)
+    assert list(tables) == list(LEVELS)
+    for level, table in tables.items():
+        own = aggregate(ds, "tips", by=[level, "month"], within=within, engine=engine)
+        assert _plain(table) == _plain(own), level
+    # The straight commune's villages are unplaceable at the district level, placed above.
+    assert {u.row for u in tables["district"].unplaceable} >= {4, 5, 6, 7, 8}
+    assert tables["province"].unplaceable == ()

@@ -16,7 +16,7 @@ from antq_core._aggregate import (  # noqa: F401 - register the engines
 from antq_core._aggregate.columnar import finish
 from antq_core._aggregate.engine import select_engine
 from antq_core._aggregate.parquet import aggregate_parquet
-from antq_core._aggregate.plan import level_groups, make_plan, scan_plan
+from antq_core._aggregate.plan import Plan, level_groups, make_plan, scan_plan
 from antq_core._aggregate.reporting import with_reporting
 from antq_core._aggregate.rollup import fewer_pairs, rolled_up_levels
 from antq_core._aggregate.space import SpaceOverlap, settle_space
@@ -268,8 +268,11 @@ def aggregate_rollup(
         if lv.depth <= deepest.depth and (has_root or lv is not AdminLevel.COUNTRY)
     ]
     position = names.index(deepest.value)
-    plans = {
-        lv.value: make_plan(
+    # Deepest first: each level's groups are derived from the level below's.
+    made: dict[str, Plan] = {}
+    below: Plan | None = None
+    for lv in reversed(chosen):
+        below = made[lv.value] = make_plan(
             dataset,
             metrics,
             [*names[:position], lv.value, *names[position + 1 :]],
@@ -278,9 +281,9 @@ def aggregate_rollup(
             initiatives=initiatives,
             group_sets=group_sets,
             columnar=_columnar(engine, dataset),
+            below=below,
         )
-        for lv in chosen
-    }
+    plans = {lv.value: made[lv.value] for lv in chosen}
     leaf = plans[deepest.value]
     # Figures enclosing others are settled per level (a province's figure meets its
     # districts' only at the province level); a level where some are left out

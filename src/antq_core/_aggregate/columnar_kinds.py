@@ -304,18 +304,24 @@ def reported_counts(pl: Any, plan: Plan, scan: Scan) -> Any:
     pairs, first = reported_places(pl, plan, scan)
     subject_group, subject_child, expected = plan.subject_group, plan.subject_child, plan.expected
     children: dict[str, int] = {}
-    placed: list[tuple[int, int] | None] = []  # per resolution code: (group, child code)
+    # Per resolution code: its group and child code, or -1 (never counts as an
+    # expected unit reporting). Plain integers: no container per code for the
+    # garbage collector to track.
+    groups: list[int] = []
+    child_codes: list[int] = []
     for s in first:
         g, c = subject_group[s], subject_child[s]
         if g < 0 or c is None or c not in expected[g]:
-            placed.append(None)  # never counts as an expected unit reporting
+            groups.append(-1)
+            child_codes.append(0)
         else:
-            placed.append((g, children.setdefault(c, len(children))))
+            groups.append(g)
+            child_codes.append(children.setdefault(c, len(children)))
     n_children = max(len(children), 1)
     n_buckets = max(len(plan.buckets), 1)
     if len(plan.row_groups) * n_children * n_buckets > _INT64_MAX:
         return None
-    codes = [-1 if gc is None else gc[0] * n_children + gc[1] for gc in placed]
+    codes = [-1 if g < 0 else g * n_children + c for g, c in zip(groups, child_codes, strict=True)]
     packed = pl.lit(pl.Series(codes, dtype=pl.Int64)).gather(pl.col("subject"))
     bucket = pl.lit(pl.Series(list(plan.period_bucket), dtype=pl.Int64)).gather(pl.col("period"))
     span = n_children * n_buckets

@@ -30,7 +30,7 @@ from antq_core._dataset.dataset import Dataset
 from antq_core._dataset.store import ObservationColumns, ObservationStore
 from antq_core._entities import AggregationType, MetricDefinition, MetricKind
 from antq_core._util.extras import arrow_over, polars_and_arrow
-from antq_core._values.geo import AdminLevel
+from antq_core._values.geo import AdminLevel, Gazetteer
 from antq_core._values.groups import UnitGroupSet
 from antq_core._values.period import Period, PeriodKind
 from antq_core._values.quantity import Unit
@@ -486,6 +486,74 @@ class _Places:
                 groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
         return groups, children
 
+    def group_from(
+        self, subjects: Sequence[SubjectRef], below: Plan
+    ) -> tuple[list[int], list[str | None]] | None:
+        """:meth:`group_all`, derived from ``below``: the same request at a deeper level.
+
+        A resolution that ``below`` places lands in the group of its group
+        there with the unit of ``below``'s level replaced by the one of this
+        level above it, and reports for the unit just under that one in the
+        unit's lineage: both worked out once per group of ``below``, not per
+        subject. The others (unplaceable there, perhaps placeable here) are
+        placed as :meth:`group_all` places them, in the same order, so the
+        codes, reasons and expected units are :meth:`group_all`'s, code for
+        code. ``None`` when ``below`` is not of this request with one
+        administrative level deeper (then :meth:`group_all` is the way).
+        """
+        level = self.deepest
+        if level is None or len(self.space) != 1 or len(below.space_names) != len(self.by):
+            return None
+        position = next(i for i, (_, meaning) in enumerate(self.by) if meaning == level.value)
+        deeper = _LEVELS.get(below.space_names[position])
+        if deeper is None or deeper.depth <= level.depth:
+            return None
+        (codes, distinct, first), memo = self.resolve_memo(subjects)
+        ordered = memo.get("depths_ordered")
+        if ordered is None:
+            ordered = memo["depths_ordered"] = _depths_ordered(self.gaz)
+        if not ordered:
+            return None
+        up: dict[int, tuple[int, str | None] | None] = {}
+        below_group, below_groups = below.subject_group, below.row_groups
+        placed: list[tuple[int, str | None]] = []
+        for s, resolved in zip(first, distinct, strict=True):
+            g = below_group[s]
+            if g == EXCLUDED and isinstance(resolved, tuple):
+                # Outside the filters (``within``, ``initiatives``) at every level.
+                placed.append((EXCLUDED, None))
+                continue
+            found = None
+            if g >= 0:
+                if g in up:
+                    found = up[g]
+                else:
+                    found = up[g] = self._group_above(below_groups[g], position, level)
+            placed.append(self.group(subjects[s], resolved) if found is None else found)
+        groups = [placed[c][0] for c in codes]
+        children = [placed[c][1] for c in codes]
+        for i, g in enumerate(groups):
+            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
+                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        return groups, children
+
+    def _group_above(
+        self, key: tuple[str, ...], position: int, level: AdminLevel
+    ) -> tuple[int, str | None] | None:
+        """The group and reporting child, here, of a group ``key`` of a deeper level."""
+        gaz = self.gaz
+        unit = key[position]
+        found = gaz.ancestor_at(unit, level)
+        if found is None:
+            return None  # placed anew, with the reason in its words
+        parent = found.code
+        here = (*key[:position], parent, *key[position + 1 :])
+        fresh = here not in self.row_groups.index
+        row_group = self.row_groups.code(here)
+        if fresh:
+            self.expected.append(self._expected(parent))
+        return row_group, self._child(gaz.lineage(unit), parent)
+
     def group(self, subject: SubjectRef, resolved: _Resolved) -> tuple[int, str | None]:
         if isinstance(resolved, str):
             return self.unplaceable(resolved), None
@@ -555,6 +623,20 @@ class _Places:
 
     def _expected_below(self, parent: str) -> frozenset[str]:
         return frozenset(u.code for u in self.gaz.children(parent or None))
+
+
+def _depths_ordered(gaz: Gazetteer) -> bool:
+    """Whether every unit's parent is at a shallower level than the unit.
+
+    Then a unit's ancestor at a level is also the ancestor there of every
+    unit under it, which deriving one level's groups from a deeper one's
+    (:meth:`_Places.group_from`) takes for granted.
+    """
+    for unit in gaz:
+        parent = None if unit.parent is None else gaz.get(unit.parent)
+        if parent is not None and parent.level.depth >= unit.level.depth:
+            return False
+    return True
 
 
 def _period_buckets(
@@ -1129,6 +1211,7 @@ def make_plan(
     initiatives: str | Iterable[str] | None,
     group_sets: Mapping[str, UnitGroupSet] | Iterable[UnitGroupSet] | None = None,
     columnar: bool = False,
+    below: Plan | None = None,
 ) -> Plan:
     """Resolve a request to codes: see :mod:`._semantics` for what it means.
 
@@ -1137,10 +1220,14 @@ def make_plan(
             not what it should be, or no metric is asked for.
         AmbiguousGroupingError: A bare ``by`` name is both a built-in
             dimension and a category of the metrics.
+        UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
 
     ``columnar``: work out which parts to use in polars (for the columnar
     engine), not row by row in Python; the plan is the same.
-        UnresolvedReferenceError: A metric, filter unit or initiative is not in the dataset.
+
+    ``below``: the plan of the same request with a deeper administrative
+    level in place of this one's (a roll-up's level below): the groups are
+    derived from its groups (:meth:`_Places.group_from`); the plan is the same.
     """
     metric_ids = _as_tuple(metrics, "metric")
     if metric_ids is not None:
@@ -1181,7 +1268,8 @@ def make_plan(
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
-    subject_group, subject_child = places.group_all(cols.subjects)
+    derived = None if below is None else places.group_from(cols.subjects, below)
+    subject_group, subject_child = derived or places.group_all(cols.subjects)
     (resolution, resolved, resolved_first), memo = places.resolve_memo(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)

@@ -126,7 +126,10 @@ def _frames(cells: Any, levels: Sequence[Sequence[int]]) -> list[Any]:
         else:
             up, pending = step
             # From the level below: its placed cells move up by their group there ...
-            parts = [frames[-1].filter(group >= 0).with_columns(group=_gather(pl, up, group))]
+            last = frames[-1]
+            if last.height and last["group"].min() < 0:  # one column read, not a copy of all
+                last = last.filter(group >= 0)
+            parts = [last.with_columns(group=_gather(pl, up, group))]
             # ... and the cells it could not place (anchored above it) are placed anew.
             if pending:
                 keep = pl.col("group").is_in(pending)
@@ -182,11 +185,15 @@ def _added_up(pl: Any, frame: Any) -> Any:
     aggs = (pl.col("sum").sum(), pl.col("count").sum())
     if math.prod(sizes) > _INT64_MAX:
         return frame.group_by(_KEYS).agg(*aggs).select(*_KEYS, "sum", "count")
-    # One packed Int64 key (mixed radix): hashing one integer, not six columns.
+    # One packed Int64 key (mixed radix): hashing one integer, not six columns. A
+    # column with one value (often the unit, qualifier and disaggregation) is left
+    # out of the key and put back as that value.
     strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
+    varying = [size > 1 for size in sizes]
     key = pl.lit(0, dtype=pl.Int64)
-    for name, low, stride in zip(_KEYS, lows, strides, strict=True):
-        key = key + (pl.col(name).cast(pl.Int64) - low) * stride
+    for name, low, stride, vary in zip(_KEYS, lows, strides, varying, strict=True):
+        if vary:
+            key = key + (pl.col(name).cast(pl.Int64) - low) * stride
     schema = frame.schema
     return (
         frame.lazy()
@@ -194,8 +201,12 @@ def _added_up(pl: Any, frame: Any) -> Any:
         .agg(*aggs)
         .select(
             *(
-                ((pl.col("_key") // stride) % size + low).cast(schema[name]).alias(name)
-                for name, low, size, stride in zip(_KEYS, lows, sizes, strides, strict=True)
+                (((pl.col("_key") // stride) % size + low) if vary else pl.lit(low))
+                .cast(schema[name])
+                .alias(name)
+                for name, low, size, stride, vary in zip(
+                    _KEYS, lows, sizes, strides, varying, strict=True
+                )
             ),
             "sum",
             "count",

@@ -162,6 +162,15 @@ def maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
     figures. Empty: no figure of ``subjects`` encloses another, whatever the
     metric or period (the Parquet path asks it before reading any pairs).
     """
+    return _maybe_enclosed(ds, plan, subjects, placed_only=True)
+
+
+def _maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int], *, placed_only: bool) -> set[int]:
+    """:func:`maybe_enclosed`; not ``placed_only``: of every subject, placed or not.
+
+    Not ``placed_only``, the answer is the same at every level of a roll-up
+    (it does not read the groups) and contains the ``placed_only`` one.
+    """
     cols = plan.columns
     group, anchors, resolution, refs = (
         plan.subject_group,
@@ -169,7 +178,11 @@ def maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
         plan.resolution,
         cols.subjects,
     )
-    placed = [s for s in subjects if group[s] >= 0 and anchors[resolution[s]] is not None]
+    placed = [
+        s
+        for s in subjects
+        if (group[s] >= 0 or not placed_only) and anchors[resolution[s]] is not None
+    ]
     at: set[str] = set()
     reporting: set[str] = set()
     for s in placed:
@@ -197,6 +210,22 @@ def maybe_enclosed(ds: Dataset, plan: Plan, subjects: set[int]) -> set[int]:
     return maybe
 
 
+def _maybe_anywhere(ds: Dataset, plan: Plan, eligible: set[int]) -> bool:
+    """Whether a figure of ``eligible`` may enclose another, placed or not; kept with the dataset.
+
+    The answer reads no groups, so it is the same at every level of a roll-up
+    (and for a repeated question): asked once. Only when it is yes are a
+    plan's own places looked at (:func:`maybe_enclosed`).
+    """
+    metrics = frozenset(eligible)
+    known = plan.memo.get("maybe_enclosed")
+    if isinstance(known, tuple) and known[0] is plan.store and known[1] == metrics:
+        return bool(known[2])
+    anywhere = _maybe_enclosed(ds, plan, _subjects_of(plan, eligible), placed_only=False)
+    plan.memo["maybe_enclosed"] = (plan.store, metrics, bool(anywhere))
+    return bool(anywhere)
+
+
 def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, int]]:
     """(metric, enclosing subject, enclosed subject) codes that share a group of ``plan``.
 
@@ -205,6 +234,8 @@ def _pairs(ds: Dataset, plan: Plan, eligible: set[int]) -> list[tuple[int, int, 
     only their (metric, subject) pairs, and those of the subjects that may
     enclose them, are looked at one by one.
     """
+    if not _maybe_anywhere(ds, plan, eligible):
+        return []
     maybe = maybe_enclosed(ds, plan, _subjects_of(plan, eligible))
     if not maybe:
         return []
