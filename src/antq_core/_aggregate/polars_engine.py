@@ -524,28 +524,61 @@ class _Frame:
         """The chosen row of each series of ``metrics``, with its value, unit and qualifier.
 
         A frame of (metric, subject, bucket, disaggregation, row, value, unit,
-        qualifier); the series whose choice is tied go into ``ties``.
+        qualifier, period); the series whose choice is tied go into ``ties``.
         ``repeated``: the store's fact (``Scan.repeated``); when no two of its
         rows share metric, subject, period and disaggregation there is no tie
         to look for, as the reference engine's pick says.
+
+        When, besides, no two periods share a bucket and the plan keeps every
+        disaggregation as it is, every placed series is one row: those rows
+        are their own picks, with no group-by (:meth:`_single`). Otherwise the
+        chosen row is the one maximum of a packed integer per series, in one
+        lazy query.
         """
         pl = self.pl
-        rows = self._rows(metrics, row=True)
+        keys = _PICK_KEYS
+        rows = (
+            self.frame.lazy()
+            .with_row_index("row")
+            .filter(pl.col("metric").is_in(sorted(metrics)))
+            .with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
+        )
+        chosen_columns = ("value", "unit", "qualifier", "period")
+        single = not repeated and self._single()
         # Highest rank first, then lowest row (as the reference engine keeps the
         # first row it meets among equals): one maximum of a packed integer.
-        rank = self._lookup(ranks).gather(rows["period"])
-        best = (rank * 2**_ROW_BITS + (_ROW_MASK - rows["row"].cast(pl.Int64))).alias("best")
-        keys = _PICK_KEYS
-        cells = self._grouped(rows.with_columns(best), keys, pl.col("best").max())
-        row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).alias("row")
-        cells = cells.select(*keys, row)
-        chosen = self.frame.select(
-            pl.col("value", "unit", "qualifier", "period").gather(cells["row"])
+        best = pl.lit(self._lookup(ranks)).gather(pl.col("period")) * 2**_ROW_BITS + (
+            _ROW_MASK - pl.col("row").cast(pl.Int64)
         )
-        cells = pl.concat([cells, chosen], how="horizontal")
+        grouped = rows.filter(pl.col("bucket") < 0) if single else rows
+        cells = self._grouped(grouped.with_columns(best.alias("best")), keys, pl.col("best").max())
+        row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).cast(pl.Int64).alias("row")
+        cells = cells.select(pl.col(*keys).cast(pl.Int64), row)
+        if cells.height:
+            chosen = self.frame.select(pl.col(*chosen_columns).gather(cells["row"]))
+            cells = pl.concat([cells, chosen], how="horizontal")
+        else:
+            cells = cells.with_columns(
+                pl.lit(None, dtype=self.frame.schema[c]).alias(c) for c in chosen_columns
+            )
+        if single:
+            own = (
+                rows.filter(pl.col("bucket") >= 0)
+                .select(pl.col(*keys, "row").cast(pl.Int64), *chosen_columns)
+                .collect()
+            )
+            cells = pl.concat([own, cells], how="vertical") if cells.height else own
         if repeated:
-            self._ties(rows, cells, ties)
+            self._ties(self._rows(metrics, row=True), cells, ties)
         return cells
+
+    def _single(self) -> bool:
+        """Whether no two placed periods share a bucket and disaggregations are the store's."""
+        plan = self.plan
+        if plan.projected:
+            return False
+        placed = [b for b in plan.period_bucket if b >= 0]
+        return len(set(placed)) == len(placed)
 
     def _ties(self, rows: Any, cells: Any, ties: set[PickCell]) -> None:
         pl = self.pl
