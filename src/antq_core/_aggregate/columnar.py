@@ -142,7 +142,6 @@ def _placed(
     every cell is placed and nothing is filtered; the units and the lowest
     value are then read in one small group-by per (metric, unit).
     """
-    cols = plan.columns
     if not _all_placed(plan):
         g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
         # A cell with an excluded code is outside the question; one with a reason code
@@ -152,14 +151,8 @@ def _placed(
         unplaced = cells.filter(~outside & below)["metric"].unique().to_list()
         result.unplaceable_metrics.update(unplaced)
         cells = cells.filter((g >= 0) & (b >= 0) & (sl >= 0))
-    used = cells.lazy().group_by("metric", "unit").agg(pl.col("value").min()).collect()
-    for m, u, low in used.iter_rows():
-        if low < 0:
-            return None  # a negative amount: Quantity's own checks decide, in Python
-        target = by_code[m].definition.unit
-        if cols.units[u] is not target or by_code[m].unit is not target:
-            return None  # a conversion (or a refusal to convert): the Python way
-    return cells
+    used = cells.lazy().group_by("metric", "unit").agg(pl.col("value").min().alias("low"))
+    return cells if _in_units(plan, used.collect(), by_code) else None
 
 
 def _all_placed(plan: Plan) -> bool:
@@ -198,14 +191,24 @@ def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
 def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
     """Per (metric, group, bucket, slice): the sum, the observations, the qualifier.
 
+    ``placed``: a DataFrame of placed cells. The qualifier spans are left out
+    when every cell is exact.
+    """
+    qualifiers = placed["qualifier"]
+    exact = bool(placed.height) and qualifiers.min() == qualifiers.max() == _EXACT
+    return _combined_query(pl, plan, placed.lazy(), count, exact=exact).collect()
+
+
+def _combined_query(pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool) -> Any:
+    """:func:`_combined` as a LazyFrame over the LazyFrame ``placed``.
+
     One lazy query (polars runs it on its streaming engine, several times
     faster than an eager group-by of as many groups), on one packed Int64 key
-    when the codes fit. The qualifier spans are left out when every cell is exact.
+    when the codes fit. ``exact``: every cell is exact (no qualifier spans).
     """
     q = pl.col("qualifier")
     aggs = [pl.col("value").sum().alias("value"), count.alias("observations")]
-    qualifiers = placed["qualifier"]
-    if placed.height and qualifiers.min() == qualifiers.max() == _EXACT:
+    if exact:
         aggs += [pl.lit(None, dtype=pl.Int64).alias(n) for n in ("q_low", "q_high")]
     else:
         unusual = pl.when(q != _EXACT).then(q.cast(pl.Int64))
@@ -213,13 +216,11 @@ def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
     sizes = _sizes(plan)
     key = _packed(pl, _KEYS, sizes)
     if key is None:
-        groups = placed.lazy().group_by(*_KEYS).agg(*aggs)
-        return _qualified(pl, groups)
+        return _qualified(pl, placed.group_by(*_KEYS).agg(*aggs))
     # Hashing one integer a cell is much cheaper than four columns.
     strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
     groups = (
-        placed.lazy()
-        .group_by(key.alias("_key"))
+        placed.group_by(key.alias("_key"))
         .agg(*aggs)
         .with_columns(
             ((pl.col("_key") // stride) % size).alias(name)
@@ -259,16 +260,12 @@ def _as_groups(pl: Any, placed: Any) -> Any:
 
 
 def _qualified(pl: Any, groups: Any) -> Any:
-    """The combined qualifier from the lowest and highest non-exact code (``groups``: lazy)."""
+    """The combined qualifier from the lowest and highest non-exact code (lazy in, lazy out)."""
     qualifier = combined_qualifier(pl).alias("qualifier")
-    return (
-        groups.with_columns(
-            qualifier,
-            pl.col("metric", "group", "bucket", "slice", "observations").cast(pl.Int64),
-        )
-        .select("metric", "group", "bucket", "slice", "value", "observations", "qualifier")
-        .collect()
-    )
+    return groups.with_columns(
+        qualifier,
+        pl.col("metric", "group", "bucket", "slice", "observations").cast(pl.Int64),
+    ).select("metric", "group", "bucket", "slice", "value", "observations", "qualifier")
 
 
 def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
@@ -300,26 +297,10 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     if picked:
         if scan.pick_cells is None:
             return None
-        aside = sorted(plan.columns.exact)
-        cells = (
-            scan.pick_cells.lazy()
-            .filter(pl.col("metric").is_in(picked))
-            .with_columns(
-                group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
-                slice=slice_of,
-            )
-            .collect()
-        )
-        if aside and cells["row"].is_in(aside).any():
-            return None  # a chosen value the store keeps aside: the Python way
-        cells = at_period_end(pl, plan, cells, by_code, result.not_at_end)
-        placed = _placed(pl, plan, cells, by_code, result)
-        if placed is None:
+        picks = _picks(pl, plan, scan, picked, by_code=by_code, result=result)
+        if picks is None:
             return None
-        bound = max(abs(placed["value"].min() or 0), abs(placed["value"].max() or 0))
-        if bound * placed.height > _INT64_MAX:
-            placed = placed.with_columns(pl.col("value").cast(pl.Int128))
-        parts.append(_combined(pl, plan, placed, pl.len()))
+        parts.append(picks)
     if any(distinct_ready(p, scan) for p in by_code.values()):
         counted = distinct_groups(pl, plan, scan, by_code, result)
         if counted is None:
@@ -338,6 +319,73 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     groups = _sorted(pl, plan, lazy).collect()
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
+
+
+def _picks(
+    pl: Any,
+    plan: Plan,
+    scan: Scan,
+    picked: Sequence[int],
+    *,
+    by_code: Mapping[int, MetricPlan],
+    result: Result,
+) -> Any | None:
+    """The stocks' rows: their picks summed per cell; ``None``: the Python way.
+
+    When no chosen value can be one the store keeps aside, no stock is
+    ``last_in_period`` and every cell is placed (:func:`_all_placed`), the
+    picks (perhaps a LazyFrame from the engine) are summed in one query, with
+    the (metric, unit) check beside it (both run at once, sharing the picks:
+    ``collect_all``). Otherwise they are read, checked and summed in steps.
+    """
+    aside = sorted(plan.columns.exact)
+    cells = (
+        scan.pick_cells.lazy()
+        .filter(pl.col("metric").is_in(picked))
+        .with_columns(
+            group=pl.lit(_lookup(pl, plan.subject_group)).gather(pl.col("subject")),
+            slice=pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation")),
+        )
+    )
+    metric_of = plan.columns.metric
+    in_period = any(by_code[m].time is AggregationType.LAST_IN_PERIOD for m in picked)
+    if not in_period and _all_placed(plan) and not any(metric_of[i] in by_code for i in aside):
+        value = pl.col("value")
+        check = cells.group_by("metric", "unit").agg(
+            value.min().alias("low"), value.max().alias("high"), pl.len().alias("n")
+        )
+        summed = _combined_query(pl, plan, cells, pl.len(), exact=False)
+        used, groups = pl.collect_all([check, summed])
+        if not _in_units(plan, used, by_code):
+            return None
+        bound = max([abs(x) for x in (*used["low"], *used["high"])], default=0)
+        if bound * int(used["n"].sum()) > _INT64_MAX:  # sums may pass 64 bits
+            wide = cells.with_columns(value.cast(pl.Int128))
+            groups = _combined_query(pl, plan, wide, pl.len(), exact=False).collect()
+        return groups
+    cells = cells.collect()
+    if aside and cells["row"].is_in(aside).any():
+        return None  # a chosen value the store keeps aside: the Python way
+    cells = at_period_end(pl, plan, cells, by_code, result.not_at_end)
+    placed = _placed(pl, plan, cells, by_code, result)
+    if placed is None:
+        return None
+    bound = max(abs(placed["value"].min() or 0), abs(placed["value"].max() or 0))
+    if bound * placed.height > _INT64_MAX:
+        placed = placed.with_columns(pl.col("value").cast(pl.Int128))
+    return _combined(pl, plan, placed, pl.len())
+
+
+def _in_units(plan: Plan, used: Any, by_code: Mapping[int, MetricPlan]) -> bool:
+    """Whether the (metric, unit, low) rows of ``used`` need no conversion and no sign check."""
+    units = plan.columns.units
+    for m, u, low in used.select("metric", "unit", "low").iter_rows():
+        if low < 0:
+            return False  # a negative amount: Quantity's own checks decide, in Python
+        target = by_code[m].definition.unit
+        if units[u] is not target or by_code[m].unit is not target:
+            return False  # a conversion (or a refusal to convert): the Python way
+    return True
 
 
 # A dense (group, bucket) table of reported counts is used when it holds at most

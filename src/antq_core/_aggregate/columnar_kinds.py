@@ -210,14 +210,18 @@ def series_groups(
         if units[u] is not target or by_code[m].unit is not target:
             return None  # a conversion (or a refusal to convert): the Python way
     q = pl.col("qualifier")
-    unusual = q.filter(q != _EXACT)
-    groups = placed.group_by("metric", "group", "bucket", "slice").agg(
-        pl.col("min").min().alias("low"),
-        pl.col("max").max().alias("high"),
-        pl.col("subject").n_unique().alias("series"),
-        pl.col("count").sum().alias("observations"),
-        unusual.min().alias("q_low"),
-        unusual.max().alias("q_high"),
+    unusual = pl.when(q != _EXACT).then(q.cast(pl.Int64))
+    groups = (
+        placed.lazy()
+        .group_by("metric", "group", "bucket", "slice")
+        .agg(
+            pl.col("min").min().alias("low"),
+            pl.col("max").max().alias("high"),
+            pl.col("subject").n_unique().alias("series"),
+            pl.col("count").sum().alias("observations"),
+            unusual.min().alias("q_low"),
+            unusual.max().alias("q_high"),
+        )
     )
     metric = pl.col("metric")
     value = (
@@ -233,7 +237,7 @@ def series_groups(
         value.alias("value"),
         pl.col("observations").cast(pl.Int64),
         qualifier.alias("qualifier"),
-    )
+    ).collect()
 
 
 def _codes(pl: Any, table: Any) -> Any:
@@ -251,7 +255,11 @@ def in_period_ready(mplan: MetricPlan, scan: Scan) -> bool:
         and mplan.time is _A.LAST_IN_PERIOD
         and mplan.space is _A.SUM
         and (
-            mplan.code < 0 or (scan.pick_cells is not None and "period" in scan.pick_cells.columns)
+            mplan.code < 0
+            or (
+                scan.pick_cells is not None
+                and "period" in scan.pick_cells.lazy().collect_schema().names()
+            )
         )
     )
 

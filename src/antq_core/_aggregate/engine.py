@@ -118,10 +118,11 @@ class Scan:
             cell exactly (no value the store keeps aside). The finishing step
             may then finish sums as columns (:mod:`._columnar`) instead of
             reading :attr:`sums` cell by cell.
-        pick_cells: Optional: :attr:`picks` as a polars DataFrame (columns
-            ``metric``, ``subject``, ``bucket``, ``disaggregation``, ``row``,
-            and the chosen row's ``value``, ``unit``, ``qualifier`` and
-            ``period``).
+        pick_cells: Optional: :attr:`picks` as a polars DataFrame or
+            LazyFrame (columns ``metric``, ``subject``, ``bucket``,
+            ``disaggregation``, ``row``, and the chosen row's ``value``,
+            ``unit``, ``qualifier`` and ``period``). Lazy, the finishing step
+            reads it inside its own query (polars computes the picks there).
         reported_pairs: Optional: :attr:`reported` as a polars DataFrame of
             distinct (``subject``, ``period``) pairs. An engine that gives it
             gives :attr:`sum_cells` and :attr:`pick_cells` too, for the metrics

@@ -102,7 +102,7 @@ class PolarsEngine:
             if scans[kind]:
                 chosen.append(frame.pick(scans[kind], ranks, ties, repeated=facts.repeated))
         picks: Mapping[PickCell, int] = LazyCells(lambda: _picked(chosen))
-        pick_cells = frame.pl.concat(chosen) if chosen else None
+        pick_cells = frame.pl.concat(chosen) if chosen else None  # lazy if each part is
         return Scan(
             sums=sums,
             series=series,
@@ -126,7 +126,8 @@ _PICK_KEYS: Final = ("metric", "subject", "bucket", "disaggregation")
 def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
     """The picks of :meth:`_Frame.pick`'s frames as the dict :attr:`Scan.picks` describes."""
     picks: dict[PickCell, int] = {}
-    for cells in frames:
+    for frame in frames:
+        cells = frame.collect() if hasattr(frame, "collect") else frame
         picks.update(zip(_tuples(cells, _PICK_KEYS), cells["row"].to_list(), strict=True))
     return picks
 
@@ -176,17 +177,19 @@ class _Frame:
         return self.pl.Series(list(table), dtype=self.pl.Int64)
 
     def _rows(self, metrics: frozenset[int], *, row: bool = False, skip: Any = None) -> Any:
-        """The rows of ``metrics`` with their bucket code (and row index if ``row``).
+        """The rows of ``metrics`` with their bucket code (and row index if ``row``), lazily.
 
         ``skip``: an expression over the frame; rows where it holds are left out.
         """
         pl = self.pl
-        frame = self.frame.with_row_index("row") if row else self.frame
+        frame = self.frame.lazy()
+        if row:
+            frame = frame.with_row_index("row")
         keep = pl.col("metric").is_in(sorted(metrics))
         if skip is not None:
             keep = keep & ~skip
-        frame = frame.filter(keep)
-        return frame.with_columns(bucket=self.bucket.gather(frame["period"]))
+        # Lazy: the group-by that reads these rows runs on polars' streaming engine.
+        return frame.filter(keep).with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
 
     def _codes(self) -> tuple[Any, Any]:
         """Subject -> group code, participants only (others -1); disaggregation -> slice."""
@@ -527,13 +530,14 @@ class _Frame:
         qualifier, period); the series whose choice is tied go into ``ties``.
         ``repeated``: the store's fact (``Scan.repeated``); when no two of its
         rows share metric, subject, period and disaggregation there is no tie
-        to look for, as the reference engine's pick says.
+        to look for, as the reference engine's pick says, and the frame is
+        returned lazy (a LazyFrame): the finish reads it in its own query.
 
-        When, besides, no two periods share a bucket and the plan keeps every
-        disaggregation as it is, every placed series is one row: those rows
-        are their own picks, with no group-by (:meth:`_single`). Otherwise the
-        chosen row is the one maximum of a packed integer per series, in one
-        lazy query.
+        The chosen row is the one whose packed (rank, row) integer is the
+        largest of its series: a window filter, several times faster than a
+        group-by and a gather. When, besides, no two periods share a bucket and
+        the plan keeps every disaggregation as it is, every placed series is
+        one row, its own pick, with no window (:meth:`_single`).
         """
         pl = self.pl
         keys = _PICK_KEYS
@@ -543,34 +547,33 @@ class _Frame:
             .filter(pl.col("metric").is_in(sorted(metrics)))
             .with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
         )
-        chosen_columns = ("value", "unit", "qualifier", "period")
-        single = not repeated and self._single()
         # Highest rank first, then lowest row (as the reference engine keeps the
         # first row it meets among equals): one maximum of a packed integer.
         best = pl.lit(self._lookup(ranks)).gather(pl.col("period")) * 2**_ROW_BITS + (
             _ROW_MASK - pl.col("row").cast(pl.Int64)
         )
-        grouped = rows.filter(pl.col("bucket") < 0) if single else rows
-        cells = self._grouped(grouped.with_columns(best.alias("best")), keys, pl.col("best").max())
-        row = (_ROW_MASK - (pl.col("best") % 2**_ROW_BITS)).cast(pl.Int64).alias("row")
-        cells = cells.select(pl.col(*keys).cast(pl.Int64), row)
-        if cells.height:
-            chosen = self.frame.select(pl.col(*chosen_columns).gather(cells["row"]))
-            cells = pl.concat([cells, chosen], how="horizontal")
-        else:
-            cells = cells.with_columns(
-                pl.lit(None, dtype=self.frame.schema[c]).alias(c) for c in chosen_columns
-            )
-        if single:
-            own = (
-                rows.filter(pl.col("bucket") >= 0)
-                .select(pl.col(*keys, "row").cast(pl.Int64), *chosen_columns)
-                .collect()
-            )
-            cells = pl.concat([own, cells], how="vertical") if cells.height else own
-        if repeated:
-            self._ties(self._rows(metrics, row=True), cells, ties)
+        chosen = best == best.max().over(self._series_key())
+        if not repeated and self._single():
+            chosen = (pl.col("bucket") >= 0) | chosen
+        cells = rows.filter(chosen).select(
+            pl.col(*keys, "row").cast(pl.Int64), "value", "unit", "qualifier", "period"
+        )
+        if not repeated:
+            return cells
+        cells = cells.collect()
+        self._ties(self._rows(metrics, row=True).collect(), cells, ties)
         return cells
+
+    def _series_key(self) -> Any:
+        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else the columns."""
+        pl = self.pl
+        ranges = [self._range(name) for name in _PICK_KEYS]
+        if math.prod(size for _, size in ranges) > _INT64_MAX:
+            return list(_PICK_KEYS)
+        key = pl.lit(0, dtype=pl.Int64)
+        for name, (low, size) in zip(_PICK_KEYS, ranges, strict=True):
+            key = key * size + (pl.col(name).cast(pl.Int64) - low)
+        return key
 
     def _single(self) -> bool:
         """Whether no two placed periods share a bucket and disaggregations are the store's."""
