@@ -351,17 +351,23 @@ def _picks(
     in_period = any(by_code[m].time is AggregationType.LAST_IN_PERIOD for m in picked)
     if not in_period and _all_placed(plan) and not any(metric_of[i] in by_code for i in aside):
         value = pl.col("value")
-        check = cells.group_by("metric", "unit").agg(
-            value.min().alias("low"), value.max().alias("high"), pl.len().alias("n")
-        )
-        summed = _combined_query(pl, plan, cells, pl.len(), exact=False)
-        used, groups = pl.collect_all([check, summed])
+        spans = scan.unit_spans
+        if spans is None:  # read from the picks, beside their sums
+            check = cells.group_by("metric", "unit").agg(
+                value.min().alias("low"), value.max().alias("high"), pl.len().alias("n")
+            )
+            summed = _combined_query(pl, plan, cells, pl.len(), exact=False)
+            used, groups = pl.collect_all([check, summed])
+        else:  # the store's own, for every row of the metrics: known before any cell is read
+            used, groups = spans.filter(pl.col("metric").is_in(picked)), None
         if not _in_units(plan, used, by_code):
             return None
         bound = max([abs(x) for x in (*used["low"], *used["high"])], default=0)
         if bound * int(used["n"].sum()) > _INT64_MAX:  # sums may pass 64 bits
-            wide = cells.with_columns(value.cast(pl.Int128))
-            groups = _combined_query(pl, plan, wide, pl.len(), exact=False).collect()
+            cells = cells.with_columns(value.cast(pl.Int128))
+            groups = None
+        if groups is None:
+            groups = _combined_query(pl, plan, cells, pl.len(), exact=False).collect()
         return groups
     cells = cells.collect()
     if aside and cells["row"].is_in(aside).any():

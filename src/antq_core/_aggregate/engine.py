@@ -141,6 +141,12 @@ class Scan:
     sum_cells: Any = None
     pick_cells: Any = None
     reported_pairs: Any = None
+    unit_spans: Any = None
+    """Optional: per (``metric``, ``unit``) code pair of the store's rows, the
+    lowest and highest value (``low``, ``high``) and the number of rows
+    (``n``), as a polars DataFrame, for every row whatever the plan (a value
+    the store keeps aside counts as 0). A columnar finish reads it to know that
+    no value needs converting or a sign check without reading the cells."""
     distinct_cells: Any = None
     """Optional: :attr:`distinct` as a polars DataFrame (columns ``metric``,
     ``group``, ``bucket``, ``slice``, ``people``, ``count``, the lowest and

@@ -115,6 +115,7 @@ class PolarsEngine:
             sum_cells=sum_cells,
             pick_cells=pick_cells,
             reported_pairs=facts.pairs,
+            unit_spans=facts.units,
             distinct_cells=distinct_cells,
             series_cells=series_cells,
         )
@@ -552,24 +553,35 @@ class _Frame:
         best = pl.lit(self._lookup(ranks)).gather(pl.col("period")) * 2**_ROW_BITS + (
             _ROW_MASK - pl.col("row").cast(pl.Int64)
         )
-        chosen = best == best.max().over(self._series_key())
-        if not repeated and self._single():
-            chosen = (pl.col("bucket") >= 0) | chosen
-        cells = rows.filter(chosen).select(
-            pl.col(*keys, "row").cast(pl.Int64), "value", "unit", "qualifier", "period"
+        # Columns first: a window over an expression is many times slower than over a column.
+        series = self._series_key()
+        rows = rows.with_columns(
+            best.alias("_best"), *([] if series is None else [series.alias("_series")])
         )
+        top = pl.col("_best").max().over(list(keys) if series is None else "_series")
+        columns = (pl.col(*keys, "row").cast(pl.Int64), "value", "unit", "qualifier", "period")
+        if not repeated and self._single():
+            # Placed series are one row each: only the others need the window.
+            own = rows.filter(pl.col("bucket") >= 0).select(*columns)
+            if min(self.plan.period_bucket, default=0) >= 0:
+                cells = own
+            else:
+                others = rows.filter(pl.col("bucket") < 0).filter(pl.col("_best") == top)
+                cells = pl.concat([own, others.select(*columns)])
+        else:
+            cells = rows.filter(pl.col("_best") == top).select(*columns)
         if not repeated:
             return cells
         cells = cells.collect()
         self._ties(self._rows(metrics, row=True).collect(), cells, ties)
         return cells
 
-    def _series_key(self) -> Any:
-        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else the columns."""
+    def _series_key(self) -> Any | None:
+        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else ``None``."""
         pl = self.pl
         ranges = [self._range(name) for name in _PICK_KEYS]
         if math.prod(size for _, size in ranges) > _INT64_MAX:
-            return list(_PICK_KEYS)
+            return None
         key = pl.lit(0, dtype=pl.Int64)
         for name, (low, size) in zip(_PICK_KEYS, ranges, strict=True):
             key = key * size + (pl.col(name).cast(pl.Int64) - low)

@@ -7,7 +7,10 @@ over it, whatever the metrics and grouping asked for (see :class:`._engine.Scan`
 - **whether any figure is repeated**: two rows with the same metric, subject,
   period and disaggregation (only then are duplicates looked for);
 - **who reported when**: the distinct (subject, period) pairs, for counting
-  the expected units that reported nothing.
+  the expected units that reported nothing;
+- **the units and values of each metric**: per (metric, unit), the lowest
+  and highest value and the number of rows, so that a columnar finish knows
+  without reading rows that no value needs converting or a sign check.
 
 A store never changes once built, so they are computed once and kept while
 the store lives (keyed on the store itself, not on a dataset: datasets that
@@ -54,11 +57,15 @@ class ColumnarFacts:
             (made from :attr:`pairs` on first use).
         pairs: The distinct (subject, period) pairs, a polars DataFrame of two
             ``UInt32`` columns ``subject`` and ``period``.
+        units: Per (``metric``, ``unit``) code pair that rows use: the lowest
+            and highest value (``low``, ``high``) and the rows (``n``), a
+            polars DataFrame. A value the store keeps aside counts as 0 here.
     """
 
     repeated: bool
     reported: Mapping[int, Collection[int]]
     pairs: Any
+    units: Any
 
 
 # A store never changes once built, so its facts hold as long as it lives.
@@ -127,8 +134,19 @@ def _computed(pl: Any, pa: Any, store: ObservationStore) -> ColumnarFacts:
         )
     else:
         pairs = frame.select("subject", "period").unique()
+    value = pl.col("value")
+    units = (
+        frame.lazy()
+        .with_columns(
+            unit=pl.from_arrow(arrow_over(pa, pa.uint16(), cols.unit, n)),
+            value=pl.from_arrow(arrow_over(pa, pa.int64(), cols.value, n)),
+        )
+        .group_by("metric", "unit")
+        .agg(value.min().alias("low"), value.max().alias("high"), pl.len().alias("n"))
+        .collect()
+    )
     return ColumnarFacts(
-        repeated=repeated, reported=LazyCells(lambda: _reported(pairs)), pairs=pairs
+        repeated=repeated, reported=LazyCells(lambda: _reported(pairs)), pairs=pairs, units=units
     )
 
 
