@@ -71,49 +71,56 @@ RATIOS = (
 )
 
 
-# The references: what was tried (2026-12-04, polars 2.1.0, DuckDB 2.0.1; 9 interleaved
-# repeats, medians, on a machine shared with other agents' tests, load 6.8-7.1; old pivot
-# query -> the one kept, in ms):
+# The references: what was tried (2026-12-04, polars 2.1.0, DuckDB 2.0.1, 2 cores shared
+# with other agents' test runs). Medians in ms of 9 interleaved repeats, load 6.8-7.1
+# (`d x y` district x year, `c x m` commune x month):
 #
-#   rows, grouping     1M district x year  1M commune x month  10M d x y  10M c x m
-#   pivot (before)            6.3                33.6              23.2      234.1
-#   kept (polars)             4.9                13.3              20.4       88.2
-#   kept (DuckDB)            13.1                34.3              61.3      246.0
+#   rows, grouping              1M d x y   1M c x m   10M d x y   10M c x m
+#   pivot (the reference before)     6.3       33.6        23.2       234.1
+#   polars, kept                     4.9       13.3        20.4        88.2
+#   DuckDB, metric key, FILTER      13.1       34.3        61.3       246.0
 #
-# * polars, the pivot (`reference_pivot`, the reference before): its cost is the eager
-#   `pivot` of the sums, 60-70 % of the query at commune x month. A lazy `pivot` (with
-#   `on_columns`) 27.5 / 160.8 ms at 1M / 10M commune x month: still the slowest.
-# * polars, one group-by of (unit, period) with conditional sums of the four parts (and
-#   `(metric == i).any()` for the numerators, whose absence makes a ratio null while a
-#   sum of nothing is 0): `pl.when(metric == i).then(value).otherwise(0).sum()` the best
-#   of them (10.8 / 107.6 ms commune x month, 6.0 / 26.5 ms district x year), the fastest at
-#   1M commune x month but 20-30 % slower elsewhere (six aggregations per row against
-#   one); without `.otherwise(0)` 1.1-1.8x slower at district x year;
-#   `value.filter(metric == i).sum()` 1.3-2.5x slower; a count of `when` for the
-#   presence 1.5-2x slower than `any`.
+# * polars, the pivot (`reference_pivot`): the kept query shares its first group-by, so
+#   the eager `pivot` of the sums was some 60 % of it at commune x month. A lazy `pivot`
+#   (with `on_columns`): 27.5 / 160.8 ms at 1M / 10M commune x month.
+# * polars, one group-by of (unit, period) with conditional sums of the four parts, and
+#   `(metric == i).any()` for the numerators (a ratio missing its numerator is null, a
+#   sum of nothing 0): `pl.when(metric == i).then(value).otherwise(0).sum()` the best of
+#   them (10.8 / 107.6 ms commune x month, 6.0 / 26.5 ms district x year): the fastest of
+#   all at 1M commune x month, 20-30 % slower than the kept query elsewhere (six
+#   aggregations per row against one). Without `.otherwise(0)` 1.2-1.6x slower at
+#   district x year; `value.filter(metric == i).sum()` 1.2-2x slower; a `count()` of the
+#   `when` for the presence 1.2-2.2x slower than `any()`.
 # * polars, the metric in the key (one sum per row, as the pivot query), then the small
-#   frame of sums put side by side: a self-join of four filtered copies, lazy (13.4 / 104.4
-#   ms commune x month, 5.5 / 20.4 ms district x year) or after a collect (13.7 / 95.6);
-#   eager joins (19.4 / 120.4); a numpy scatter into a dense (cell, metric) array (17.6 /
-#   148.7; 3.8 ms at 1M district x year, the one grouping it wins, within the noise); a
-#   second group-by of `k // 64` taking `pl.when(k % 64 == i).then(value).max()` for each
-#   part, null when absent: kept (13.3 / 88.2 ms commune x month, 4.9 / 20.4 district x
-#   year), the fastest or within 10 % of it at each grouping.
+#   frame of sums side by side: a self-join of four filtered copies, lazy (13.4 / 104.4 ms
+#   commune x month, 5.5 / 20.4 ms district x year), after a collect (13.7 / 95.6, 6.3 /
+#   21.9), or eager (19.4 / 120.4, 6.4 / 21.3); a numpy scatter into a dense (cell,
+#   metric) array (17.6 / 148.7, 3.8 / 20.9); a second group-by of `k // 64` taking
+#   `pl.when(k % 64 == i).then(value).max()` for each part, null when absent: kept, the
+#   fastest at 10M rows and within the noise of the best at 1M district x year.
 # * The streaming engine (`collect()`'s default in polars 2.x) against
-#   `collect(engine="in-memory")` for the same plans: in-memory 1.3-4x slower at 10M
-#   rows (the kept plan 53 against 20 ms at district x year). The packed keys are UInt32
-#   where they fit (`_packed`, as benchmarks/aggregate.py). A numpy `bincount` of the
-#   dense (unit, period, metric) index straight from the facts: 3-10x slower (the
-#   filter and gathers in numpy are single-threaded and copy).
-# * DuckDB, on native tables (`duckdb_connection`): `sum(value) FILTER (WHERE metric = i)`
-#   per part, grouped by a packed (unit, period) key (34.2 / 223.8 ms commune x month,
-#   19.4 / 118.0 ms district x year) or by `GROUP BY ALL` on the unit and period columns
-#   (similar at commune x month, 1.4x slower at district x year); the metric in a packed key
-#   first, then the small grouping with `FILTER` (kept: 34.3 / 246.0 and 13.1 / 61.3 ms; a
-#   BIGINT key within 5 % of the UINTEGER one). SQL's sum of no rows is NULL and DuckDB's
-#   division by zero NULL, so the parts need no test of presence. DuckDB is 2-3x slower
-#   than polars here on 2 shared cores; it is kept so that the benchmark reports against
-#   the faster of the two.
+#   `collect(engine="in-memory")` for the same plans (a run at load 6.5-9): in-memory
+#   slower at 10M rows for every plan but one, up to 3.6x (the kept plan 53 against 20 ms
+#   at district x year, 761 against 227 ms at commune x month). The packed keys are UInt32
+#   where they fit (`_packed`, as in benchmarks/aggregate.py, whose notes cover joins
+#   against gathers for the unit and period). A numpy `bincount` of the dense (unit,
+#   period, metric) index straight from the facts (filter and gathers single-threaded):
+#   as fast at 10M commune x month, 1.5-11x slower at the other three.
+# * DuckDB, on native tables (`duckdb_connection`): one grouping of (unit, period) with
+#   `sum(value) FILTER (WHERE metric = i)` per part, on a packed key (34.2 / 223.8 ms
+#   commune x month, 19.4 / 118.0 ms district x year) or `GROUP BY ALL` on the columns
+#   (within the noise of it): alike at commune x month, 1.3-2x slower at district x year
+#   than two steps, the metric in a packed key first then the small grouping with
+#   `FILTER` (the table's row; a BIGINT key within 5 % of the UINTEGER one). Then, 11
+#   interleaved repeats at load 4.6-4.9, those two steps (74.8 / 326.6 ms commune x month,
+#   15.5 / 124.3 ms district x year) against the same grouped by the unit, period and
+#   metric columns (`GROUP BY ALL`; kept: 83.7 / 334.3 and 12.1 / 101.1 ms, the minima 5-25
+#   % lower at each grouping; within the noise, the plainer SQL); the unit and period by
+#   list lookups `u[village + 1]` instead of the joins (1.1-1.3x slower); the filter in a
+#   CTE of its own (no gain: DuckDB pushes it into the scan). SQL's sum of no rows is NULL
+#   and DuckDB's division by zero NULL, so the parts need no test of presence. DuckDB is
+#   2-3x slower than polars here; it is timed so that the benchmark reports against the
+#   faster of the two.
 
 
 def reference_pivot(f: dict[str, Any], level: str) -> Any:
@@ -160,24 +167,21 @@ def reference(f: dict[str, Any], level: str) -> Any:
 
 def _duckdb_sql(con: DuckDB, level: str) -> str:
     """The SQL of :func:`duckdb_reference`; output columns as :func:`reference`'s."""
-    n, pm = con.periods, PACK_METRIC
     offset = FIRST_YEAR if con.period == "year" else 0
     unit = "f.village" if level == "village" else f"v.{level}"
     villages = "" if level == "village" else "JOIN villages v USING (village)"
-    t = con.key_type(level)
     return f"""
         WITH sums AS (
-            SELECT ({unit}::{t} * {n} + p.p::{t}) * {pm} + f.metric AS k, sum(f.value) AS value
+            SELECT {unit} AS unit, p.p, f.metric, sum(f.value) AS value
             FROM facts f {villages} JOIN periods p USING (month)
             WHERE f.metric < 4
-            GROUP BY k
+            GROUP BY ALL
         )
-        SELECT k // {pm} // {n} AS {level}, k // {pm} % {n} + {offset} AS {con.period},
-               100 * sum(value) FILTER (k % {pm} = 1) / sum(value) FILTER (k % {pm} = 0)
-                   AS rate_a,
-               sum(value) FILTER (k % {pm} = 3) / sum(value) FILTER (k % {pm} = 2) AS rate_b
+        SELECT unit AS {level}, p + {offset} AS {con.period},
+               100 * sum(value) FILTER (metric = 1) / sum(value) FILTER (metric = 0) AS rate_a,
+               sum(value) FILTER (metric = 3) / sum(value) FILTER (metric = 2) AS rate_b
         FROM sums
-        GROUP BY k // {pm}
+        GROUP BY ALL
     """  # noqa: S608 - our own names
 
 
