@@ -119,8 +119,8 @@ RATIOS = (
 #   list lookups `u[village + 1]` instead of the joins (1.1-1.3x slower); the filter in a
 #   CTE of its own (no gain: DuckDB pushes it into the scan). SQL's sum of no rows is NULL
 #   and DuckDB's division by zero NULL, so the parts need no test of presence. DuckDB is
-#   2-3x slower than polars here; it is timed so that the benchmark reports against the
-#   faster of the two.
+#   2.6-5x slower than polars here (by run); it is timed so that the benchmark reports
+#   against the faster of the two.
 
 
 def reference_pivot(f: dict[str, Any], level: str) -> Any:
