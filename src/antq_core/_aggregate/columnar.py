@@ -155,6 +155,31 @@ def _placed(
     return cells if _in_units(plan, used.collect(), by_code) else None
 
 
+def _spans_allow(
+    pl: Any, plan: Plan, scan: Scan, metrics: Sequence[int], by_code: Mapping[int, MetricPlan]
+) -> bool:
+    """Whether every cell of ``metrics`` is placed and in its metric's unit, unread.
+
+    From the plan's tables (:func:`_all_placed`) and the store's per (metric,
+    unit) value spans (:attr:`Scan.unit_spans`); never for metrics with values
+    the store keeps aside (they count as 0 in the spans).
+    """
+    spans = scan.unit_spans
+    if spans is None or not _all_placed(plan):
+        return False
+    metric_of = plan.columns.metric
+    if any(metric_of[i] in by_code for i in plan.columns.exact):
+        return False
+    return _in_units(plan, spans.filter(pl.col("metric").is_in(metrics)), by_code)
+
+
+def _most_rows(part: Any, scan: Scan) -> int:
+    """How many rows ``part`` has at most (a lazy sums part: at most the sum cells)."""
+    if hasattr(part, "height"):
+        return int(part.height)
+    return int(scan.sum_cells.height) if scan.sum_cells is not None else 0
+
+
 def _all_placed(plan: Plan) -> bool:
     """Whether every cell is placed, read from the plan's tables, not from the cells.
 
@@ -284,15 +309,19 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
             .filter(pl.col("metric").is_in(summed))
             .with_columns(slice=slice_of)
             .rename({"sum": "value"})
-            .collect()
         )
-        placed = _placed(pl, plan, cells, by_code, result)
-        if placed is None:
-            return None
-        if _one_to_one(plan, placed):
-            parts.append(_as_groups(pl, placed))
+        if _spans_allow(pl, plan, scan, summed, by_code) and _one_to_one(plan, scan.sum_cells):
+            # Every cell placed, in its metric's unit, one cell a row: nothing to read
+            # before the last query, which this part joins lazily.
+            parts.append(_as_groups(pl, cells))
         else:
-            parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
+            placed = _placed(pl, plan, cells.collect(), by_code, result)
+            if placed is None:
+                return None
+            if _one_to_one(plan, placed):
+                parts.append(_as_groups(pl, placed))
+            else:
+                parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
     picked = sorted((plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]) & by_code.keys())
     if picked:
         if scan.pick_cells is None:
@@ -313,9 +342,11 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
         parts.append(ranged)
     if not parts:
         return None
-    groups = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+    lazy_parts = [part.lazy() for part in parts]
+    groups = pl.concat(lazy_parts, how="vertical_relaxed") if len(parts) > 1 else lazy_parts[0]
     # Missing units, sources and the order in one lazy query: one pass, one result.
-    lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups))
+    most = sum(_most_rows(part, scan) for part in parts)
+    lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups, most))
     groups = _sorted(pl, plan, lazy).collect()
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
@@ -400,12 +431,12 @@ _DENSE_CELLS: Final = 1 << 22
 _DENSE_PER_ROW: Final = 4
 
 
-def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
+def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any, rows: int) -> Any:
     """``missing``: per (group, bucket), expected units under the group that reported nothing.
 
-    ``groups`` is a DataFrame; the result is a LazyFrame. The reported counts
-    are looked up by position in a dense (group, bucket) table when it is
-    small (:data:`_DENSE_CELLS`), else joined.
+    ``groups`` is a LazyFrame of at most ``rows`` rows, and so is the result.
+    The reported counts are looked up by position in a dense (group, bucket)
+    table when it is small (:data:`_DENSE_CELLS`, or a few cells a row), else joined.
     """
     sizes = _lookup(pl, [len(units) for units in plan.expected])
     expected = pl.lit(sizes).gather(pl.col("group"))
@@ -413,17 +444,16 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
     if counted is not None:
         n_buckets = max(len(plan.buckets), 1)
         cells = max(len(plan.row_groups), 1) * n_buckets
-        if cells <= max(_DENSE_CELLS, _DENSE_PER_ROW * groups.height):
+        if cells <= max(_DENSE_CELLS, _DENSE_PER_ROW * rows):
             dense = pl.zeros(cells, dtype=pl.Int64, eager=True)
             if counted.height:
                 dense = dense.scatter(
                     counted["group"] * n_buckets + counted["bucket"], counted["reported"]
                 )
             at = pl.col("group") * n_buckets + pl.col("bucket")
-            return groups.lazy().with_columns(missing=expected - pl.lit(dense).gather(at))
+            return groups.with_columns(missing=expected - pl.lit(dense).gather(at))
         return (
-            groups.lazy()
-            .join(counted.lazy(), on=["group", "bucket"], how="left")
+            groups.join(counted.lazy(), on=["group", "bucket"], how="left")
             .with_columns(missing=expected - pl.col("reported").fill_null(0))
             .drop("reported")
         )
@@ -461,8 +491,7 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any) -> Any:
         .agg(pl.len().cast(pl.Int64).alias("reported"))
     )
     return (
-        groups.lazy()
-        .join(reported, on=["group", "bucket"], how="left")
+        groups.join(reported, on=["group", "bucket"], how="left")
         .with_columns(missing=expected - pl.col("reported").fill_null(0))
         .drop("reported")
     )
