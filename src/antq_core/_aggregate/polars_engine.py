@@ -66,8 +66,8 @@ class PolarsEngine:
             MissingExtraError: polars or pyarrow is not installed.
         """
         pl, pa = polars_and_arrow()
-        frame = _Frame(pl, pa, plan)
         facts = columnar_facts(pl, pa, plan.store)
+        frame = _Frame(pl, pa, plan, facts.units)
         scans = plan.scans
         sums: Mapping[SumCell, tuple[Number, int]] = {}
         sum_cells = None
@@ -141,9 +141,10 @@ def _tuples(frame: Any, names: Sequence[str]) -> Any:
 class _Frame:
     """The rows of one plan as a polars DataFrame of codes, and the scans over it."""
 
-    def __init__(self, pl: Any, pa: Any, plan: Plan) -> None:
+    def __init__(self, pl: Any, pa: Any, plan: Plan, spans: Any) -> None:
         self.pl = pl
         self.plan = plan
+        self.spans = spans  # the store's per (metric, unit) spans (``Scan.unit_spans``)
         cols = plan.columns
         n = len(cols)
         self.n = n
@@ -390,13 +391,93 @@ class _Frame:
             for name, (low, size), stride in zip(keys, ranges, strides, strict=True)
         )
 
-    def _sum_type(self) -> Any:
-        """Int64 when no sum of any rows can overflow it, else Int128."""
+    def _sum_type(self, spans: Any = None) -> Any:
+        """Int64 when no sum of any rows can overflow it, else Int128.
+
+        ``spans``: the store's (metric, unit) spans of the metrics summed
+        (:attr:`spans`, filtered), by default of every metric.
+        """
         pl = self.pl
-        value = self.frame["value"]
-        low, high = value.min(), value.max()
-        bound = max(abs(low or 0), abs(high or 0)) * len(value)
+        spans = self.spans if spans is None else spans
+        low, high = spans["low"].min(), spans["high"].max()
+        bound = max(abs(low or 0), abs(high or 0)) * int(spans["n"].sum())
         return pl.Int64 if bound <= _INT64_MAX else pl.Int128
+
+    def _sums_packed(self, metrics: frozenset[int], spans: Any) -> Any | None:
+        """The sum cells of ``metrics`` grouped on one packed Int64; ``None`` if it cannot fit.
+
+        The key is a sum of pre-scaled terms: the group and bucket tables are
+        scaled before they are gathered by subject and period (no group or
+        bucket column is made), and a key part that takes one value among the
+        rows asked about (often the unit, the qualifier, the disaggregation)
+        is left out and put back as that value. The ranges of metric, unit and
+        qualifier come from the store's spans, the others from the plan's tables.
+        """
+        pl, plan = self.pl, self.plan
+        if spans.height == 0:
+            return None
+        g_low, g_size = self._range("group")
+        b_low, b_size = self._range("bucket")
+        d_low, d_size = self._range("disaggregation")
+
+        def span(low: str, high: str) -> tuple[int, int]:
+            least = int(spans[low].min())
+            return least, int(spans[high].max()) - least + 1
+
+        m_low, m_size = span("metric", "metric")
+        u_low, u_size = span("unit", "unit")
+        q_low, q_size = span("q_low", "q_high")
+        sizes = [m_size, g_size, b_size, d_size, u_size, q_size]
+        if math.prod(sizes) > _INT64_MAX:
+            return None
+        strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
+        m_st, g_st, b_st, d_st, u_st, q_st = strides
+        terms: list[Any] = []
+        if m_size > 1:
+            terms.append((pl.col("metric").cast(pl.Int64) - m_low) * m_st)
+        if g_size > 1:
+            scaled = [(g - g_low) * g_st for g in plan.subject_group]
+            terms.append(pl.lit(pl.Series(scaled, dtype=pl.Int64)).gather(pl.col("subject")))
+        if b_size > 1:
+            scaled = [(b - b_low) * b_st for b in plan.period_bucket]
+            terms.append(pl.lit(pl.Series(scaled, dtype=pl.Int64)).gather(pl.col("period")))
+        for name, low, size, stride in (
+            ("disaggregation", d_low, d_size, d_st),
+            ("unit", u_low, u_size, u_st),
+            ("qualifier", q_low, q_size, q_st),
+        ):
+            if size > 1:
+                terms.append((pl.col(name).cast(pl.Int64) - low) * stride)
+        key = pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
+        rows = self.frame.lazy()
+        if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
+            rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
+        total = pl.col("value").cast(self._sum_type(spans)).sum()
+        parts = (
+            ("metric", m_low, m_size, m_st),
+            ("group", g_low, g_size, g_st),
+            ("bucket", b_low, b_size, b_st),
+            ("disaggregation", d_low, d_size, d_st),
+            ("unit", u_low, u_size, u_st),
+            ("qualifier", q_low, q_size, q_st),
+        )
+        return (
+            rows.group_by(key.cast(pl.Int64).alias("_key"))
+            .agg(total.alias("sum"), pl.len().alias("count"))
+            .select(
+                *(
+                    (
+                        ((pl.col("_key") // stride) % size + low)
+                        if size > 1
+                        else pl.lit(low, dtype=pl.Int64)
+                    ).alias(name)
+                    for name, low, size, stride in parts
+                ),
+                "sum",
+                "count",
+            )
+            .collect()
+        )
 
     def _aside(self, metrics: frozenset[int]) -> dict[int, Number]:
         """Row -> value, for the rows of ``metrics`` whose value the store keeps aside."""
@@ -411,18 +492,15 @@ class _Frame:
         The frame is ``None`` when some values are kept aside (it would not be exact).
         """
         pl = self.pl
-        # One lazy query: polars fuses the filter, the two look-ups and the group-by.
-        rows = (
-            self.frame.lazy()
-            .filter(pl.col("metric").is_in(sorted(metrics)))
-            .with_columns(
-                bucket=pl.lit(self.bucket).gather(pl.col("period")),
-                group=pl.lit(self.group).gather(pl.col("subject")),
-            )
-        )
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
-        total = pl.col("value").cast(self._sum_type()).sum()
-        cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
+        spans = self.spans.filter(pl.col("metric").is_in(sorted(metrics)))
+        cells = self._sums_packed(metrics, spans)
+        if cells is None:  # too wide to pack: the columns themselves
+            rows = self._rows(metrics).with_columns(
+                group=pl.lit(self.group).gather(pl.col("subject"))
+            )
+            total = pl.col("value").cast(self._sum_type(spans)).sum()
+            cells = self._grouped(rows, keys, total.alias("sum"), pl.len().alias("count"))
         aside = self._aside(metrics)
         plan = self.plan
 

@@ -58,8 +58,9 @@ class ColumnarFacts:
         pairs: The distinct (subject, period) pairs, a polars DataFrame of two
             ``UInt32`` columns ``subject`` and ``period``.
         units: Per (``metric``, ``unit``) code pair that rows use: the lowest
-            and highest value (``low``, ``high``) and the rows (``n``), a
-            polars DataFrame. A value the store keeps aside counts as 0 here.
+            and highest value (``low``, ``high``), the rows (``n``) and the
+            lowest and highest qualifier code (``q_low``, ``q_high``), a polars
+            DataFrame. A value the store keeps aside counts as 0 here.
     """
 
     repeated: bool
@@ -140,9 +141,16 @@ def _computed(pl: Any, pa: Any, store: ObservationStore) -> ColumnarFacts:
         .with_columns(
             unit=pl.from_arrow(arrow_over(pa, pa.uint16(), cols.unit, n)),
             value=pl.from_arrow(arrow_over(pa, pa.int64(), cols.value, n)),
+            qualifier=pl.from_arrow(arrow_over(pa, pa.uint8(), cols.qualifier, n)),
         )
         .group_by("metric", "unit")
-        .agg(value.min().alias("low"), value.max().alias("high"), pl.len().alias("n"))
+        .agg(
+            value.min().alias("low"),
+            value.max().alias("high"),
+            pl.len().alias("n"),
+            pl.col("qualifier").min().alias("q_low"),
+            pl.col("qualifier").max().alias("q_high"),
+        )
         .collect()
     )
     return ColumnarFacts(
