@@ -478,13 +478,7 @@ class _Places:
         """:meth:`group` of every subject: group codes and reporting children."""
         codes, distinct, first = self.resolve_all(subjects)
         placed = [self.group(subjects[i], r) for i, r in zip(first, distinct, strict=True)]
-        groups = [placed[c][0] for c in codes]
-        children = [placed[c][1] for c in codes]
-        for i, g in enumerate(groups):
-            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
-                # The reason may name the subject: each one gets its own.
-                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
-        return groups, children
+        return self._per_subject(subjects, (codes, distinct, first), placed)
 
     def group_from(
         self, subjects: Sequence[SubjectRef], below: Plan
@@ -530,11 +524,30 @@ class _Places:
                 else:
                     found = up[g] = self._group_above(below_groups[g], position, level)
             placed.append(self.group(subjects[s], resolved) if found is None else found)
+        return self._per_subject(subjects, (codes, distinct, first), placed)
+
+    def _per_subject(
+        self,
+        subjects: Sequence[SubjectRef],
+        resolved: _Distinct,
+        placed: Sequence[tuple[int, str | None]],
+    ) -> tuple[list[int], list[str | None]]:
+        """Group codes and reporting children per subject, from ``placed`` per resolution.
+
+        A resolution placed nowhere for a reason that may name the subject (a
+        subject with no initiative, say) is placed again for each of its
+        subjects, in subject order, so each gets its own reason.
+        """
+        codes, distinct, _ = resolved
         groups = [placed[c][0] for c in codes]
         children = [placed[c][1] for c in codes]
-        for i, g in enumerate(groups):
-            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
-                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        named = {
+            c for c, (g, _) in enumerate(placed) if g < EXCLUDED and isinstance(distinct[c], tuple)
+        }
+        if named:
+            for i, c in enumerate(codes):
+                if c in named:
+                    groups[i], children[i] = self.group(subjects[i], distinct[c])
         return groups, children
 
     def _group_above(
