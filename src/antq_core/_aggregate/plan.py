@@ -557,7 +557,7 @@ class _Places:
         groups, children = derived or self.group_all(subjects)
         kept[key] = _Grouping.taken(self, groups, children)
         while len(kept) > _GROUPINGS_KEPT:
-            del kept[next(iter(kept))]
+            kept.pop(next(iter(kept)), None)
         return groups, children
 
     def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
