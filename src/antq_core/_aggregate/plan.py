@@ -257,6 +257,56 @@ _Resolved = tuple[str, str | None, str | None] | str
 _Distinct = tuple[list[int], list[_Resolved], list[int]]
 """Per subject the code of how it resolves; per code that resolution and its first subject."""
 _RESOLVED: dict[int, tuple[weakref.ref[Dataset], _Distinct, dict[str, object]]] = {}
+_GROUPINGS_KEPT: Final = 8
+"""How many groupings (:meth:`_Places.grouped`) a dataset keeps: a roll-up's levels, and more.
+
+Each holds two references per subject and the tables of its groups."""
+
+
+@attrs.frozen(eq=False)
+class _Grouping:
+    """What :meth:`_Places.group_all` answers and leaves in its tables, for one question.
+
+    Kept per dataset (:meth:`_Places.grouped`), and handed out as copies: the
+    later steps of a plan add reasons to the table they are given.
+    """
+
+    group_sets: tuple[UnitGroupSet, ...]
+    subject_group: list[int]
+    subject_child: list[str | None]
+    reasons: tuple[dict[object, int], list[object]]
+    row_groups: tuple[dict[object, int], list[object]]
+    expected: list[frozenset[str]]
+
+    @classmethod
+    def taken(
+        cls, places: _Places, subject_group: list[int], subject_child: list[str | None]
+    ) -> _Grouping:
+        """A copy of the answer and of the tables ``places`` holds now."""
+        reasons, row_groups = places.reasons, places.row_groups
+        return cls(
+            group_sets=tuple(places.groups.values()),
+            subject_group=list(subject_group),
+            subject_child=list(subject_child),
+            reasons=(dict(reasons.index), list(reasons.values)),
+            row_groups=(dict(row_groups.index), list(row_groups.values)),
+            expected=list(places.expected),
+        )
+
+    def answers(self, places: _Places) -> bool:
+        """Whether the group sets of ``places`` are the ones this was worked out with."""
+        given = tuple(places.groups.values())
+        return len(given) == len(self.group_sets) and all(
+            a is b or a == b for a, b in zip(given, self.group_sets, strict=True)
+        )
+
+    def restored(self, places: _Places) -> tuple[list[int], list[str | None]]:
+        """Put copies of the tables into ``places``; copies of the answer."""
+        places.reasons.index, places.reasons.values = dict(self.reasons[0]), list(self.reasons[1])
+        places.row_groups.index = dict(self.row_groups[0])
+        places.row_groups.values = list(self.row_groups[1])
+        places.expected = list(self.expected)
+        return list(self.subject_group), list(self.subject_child)
 
 
 class _Places:
@@ -474,17 +524,47 @@ class _Places:
         _RESOLVED[id(ds)] = (weakref.ref(ds, forget), resolved, memo)  # type: ignore[assignment]
         return resolved, memo  # type: ignore[return-value]
 
+    def grouped(
+        self, subjects: Sequence[SubjectRef], below: Plan | None = None
+    ) -> tuple[list[int], list[str | None]]:
+        """:meth:`group_all` (or :meth:`group_from` ``below``), kept for the dataset's life.
+
+        A dataset never changes, so a question with the same spatial meaning
+        (the placed ``by`` names, levels, entity names, group sets, ``within``
+        and ``initiatives``) gets the same groups: the answer and the tables it
+        leaves here (row groups, expected units, reasons) are kept, and a later
+        question gets copies of them, code for code what :meth:`group_all`
+        gives. Group sets are keyed by id and compared by content. The last
+        :data:`_GROUPINGS_KEPT` questions are kept.
+        """
+        _, memo = self.resolve_memo(subjects)
+        kept = memo.get("groupings")
+        if not isinstance(kept, dict):
+            kept = memo["groupings"] = {}
+        key = (
+            tuple(self.by),
+            tuple(self.space),
+            tuple(self.entities),
+            tuple((name, group_set.id) for name, group_set in self.groups.items()),
+            self.within,
+            self.initiatives,
+        )
+        found = kept.pop(key, None)
+        if isinstance(found, _Grouping) and found.answers(self):
+            kept[key] = found  # the most recently asked last
+            return found.restored(self)
+        derived = None if below is None else self.group_from(subjects, below)
+        groups, children = derived or self.group_all(subjects)
+        kept[key] = _Grouping.taken(self, groups, children)
+        while len(kept) > _GROUPINGS_KEPT:
+            kept.pop(next(iter(kept)), None)
+        return groups, children
+
     def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
         """:meth:`group` of every subject: group codes and reporting children."""
         codes, distinct, first = self.resolve_all(subjects)
         placed = [self.group(subjects[i], r) for i, r in zip(first, distinct, strict=True)]
-        groups = [placed[c][0] for c in codes]
-        children = [placed[c][1] for c in codes]
-        for i, g in enumerate(groups):
-            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
-                # The reason may name the subject: each one gets its own.
-                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
-        return groups, children
+        return self._per_subject(subjects, (codes, distinct, first), placed)
 
     def group_from(
         self, subjects: Sequence[SubjectRef], below: Plan
@@ -530,11 +610,30 @@ class _Places:
                 else:
                     found = up[g] = self._group_above(below_groups[g], position, level)
             placed.append(self.group(subjects[s], resolved) if found is None else found)
+        return self._per_subject(subjects, (codes, distinct, first), placed)
+
+    def _per_subject(
+        self,
+        subjects: Sequence[SubjectRef],
+        resolved: _Distinct,
+        placed: Sequence[tuple[int, str | None]],
+    ) -> tuple[list[int], list[str | None]]:
+        """Group codes and reporting children per subject, from ``placed`` per resolution.
+
+        A resolution placed nowhere for a reason that may name the subject (a
+        subject with no initiative, say) is placed again for each of its
+        subjects, in subject order, so each gets its own reason.
+        """
+        codes, distinct, _ = resolved
         groups = [placed[c][0] for c in codes]
         children = [placed[c][1] for c in codes]
-        for i, g in enumerate(groups):
-            if g < EXCLUDED and isinstance(distinct[codes[i]], tuple):
-                groups[i], children[i] = self.group(subjects[i], distinct[codes[i]])
+        named = {
+            c for c, (g, _) in enumerate(placed) if g < EXCLUDED and isinstance(distinct[c], tuple)
+        }
+        if named:
+            for i, c in enumerate(codes):
+                if c in named:
+                    groups[i], children[i] = self.group(subjects[i], distinct[c])
         return groups, children
 
     def _group_above(
@@ -1268,8 +1367,7 @@ def make_plan(
         within=within_codes,
         initiatives=frozenset(initiative_ids) if initiative_ids is not None else None,
     )
-    derived = None if below is None else places.group_from(cols.subjects, below)
-    subject_group, subject_child = derived or places.group_all(cols.subjects)
+    subject_group, subject_child = places.grouped(cols.subjects, below)
     (resolution, resolved, resolved_first), memo = places.resolve_memo(cols.subjects)
     period_bucket, buckets, bucket_end = _period_buckets(cols.periods, time_names, periods, places)
     last_rank, first_rank = _ranks(cols.periods)
