@@ -947,12 +947,14 @@ def polars_sum(f: dict[str, Any], level: str = "district") -> Any:
 def polars_stock(f: dict[str, Any], level: str = "district") -> Any:
     import polars as pl
 
-    last = (
-        f["facts"]
-        .lazy()
-        .with_columns(_packed(f, "village").alias("k"))
-        .filter(pl.col("month") == pl.col("month").max().over("k"))
-    )
+    rows = f["facts"].lazy().with_columns(_packed(f, "village").alias("k"))
+    if f["period"] == "month":
+        # Each (metric, village, month) is one row (generate() draws distinct cells, as
+        # real monthly reports are): the last value of a village in a month is its one
+        # value, and an expert skips the window (as antq does, having checked the store).
+        last = rows
+    else:
+        last = rows.filter(pl.col("month") == pl.col("month").max().over("k"))
     grouped = last.group_by(_lift(f, level, pl.col("k")).alias("k")).agg(
         pl.col("value").sum(), pl.len().alias("count")
     )
@@ -1088,6 +1090,9 @@ def _duckdb_sql(con: DuckDB, rollup: str, level: str) -> str:
                 GROUP BY k
             )
         """  # noqa: S608 - our own names
+    if rollup == "stock" and con.period == "month":
+        # One row per (metric, village, month) (see polars_stock): a stock is then the sum.
+        return _duckdb_sql(con, "sum", level)
     if rollup == "stock":
         lift = f"l.k // {n * pm}"
         unit_of_k = lift if level == "village" else f"v.{level}"

@@ -626,11 +626,15 @@ class _Frame:
             .filter(pl.col("metric").is_in(sorted(metrics)))
             .with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
         )
-        # Highest rank first, then lowest row (as the reference engine keeps the
-        # first row it meets among equals): one maximum of a packed integer.
-        best = pl.lit(self._lookup(ranks)).gather(pl.col("period")) * 2**_ROW_BITS + (
-            _ROW_MASK - pl.col("row").cast(pl.Int64)
-        )
+        rank = pl.lit(self._lookup(ranks)).gather(pl.col("period"))
+        if repeated or self.plan.projected:
+            # Highest rank first, then lowest row (as the reference engine keeps the
+            # first row it meets among equals): one maximum of a packed integer.
+            best = rank * 2**_ROW_BITS + (_ROW_MASK - pl.col("row").cast(pl.Int64))
+        else:
+            # A period has one rank, and no two rows of a series share a period (the
+            # store's fact; the plan keeps each disaggregation): the rank alone decides.
+            best = rank
         # Columns first: a window over an expression is many times slower than over a column.
         series = self._series_key()
         rows = rows.with_columns(
@@ -655,15 +659,27 @@ class _Frame:
         return cells
 
     def _series_key(self) -> Any | None:
-        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else ``None``."""
+        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else ``None``.
+
+        A sum of scaled codes; the bucket's is a pre-scaled table gathered by
+        period, and a part with one code is left out.
+        """
         pl = self.pl
         ranges = [self._range(name) for name in _PICK_KEYS]
-        if math.prod(size for _, size in ranges) > _INT64_MAX:
+        sizes = [size for _, size in ranges]
+        if math.prod(sizes) > _INT64_MAX:
             return None
-        key = pl.lit(0, dtype=pl.Int64)
-        for name, (low, size) in zip(_PICK_KEYS, ranges, strict=True):
-            key = key * size + (pl.col(name).cast(pl.Int64) - low)
-        return key
+        terms: list[Any] = []
+        for i, (name, (low, size)) in enumerate(zip(_PICK_KEYS, ranges, strict=True)):
+            if size == 1:
+                continue
+            stride = math.prod(sizes[i + 1 :])
+            if name == "bucket":
+                scaled = [(b - low) * stride for b in self.plan.period_bucket]
+                terms.append(pl.lit(self._lookup(scaled)).gather(pl.col("period")))
+            else:
+                terms.append((pl.col(name).cast(pl.Int64) - low) * stride)
+        return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
 
     def _single(self) -> bool:
         """Whether no two placed periods share a bucket and disaggregations are the store's."""
