@@ -204,12 +204,16 @@ def _sizes(plan: Plan) -> list[int]:
 
 
 def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
-    """The columns ``names`` (each in ``range(size)``) as one Int64, if it fits."""
+    """The columns ``names`` (each in ``range(size)``) as one integer, if it fits in 64 bits.
+
+    A UInt32 when every key fits in one (hashing 32-bit keys is faster), else an Int64.
+    """
     if math.prod(sizes) > _INT64_MAX:
         return None
-    key = pl.lit(0, dtype=pl.Int64)
+    kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
+    key = pl.lit(0, dtype=kind)
     for name, size in zip(names, sizes, strict=True):
-        key = key * size + pl.col(name).cast(pl.Int64)
+        key = key * size + pl.col(name).cast(kind)
     return key
 
 
@@ -248,7 +252,7 @@ def _combined_query(pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool
         placed.group_by(key.alias("_key"))
         .agg(*aggs)
         .with_columns(
-            ((pl.col("_key") // stride) % size).alias(name)
+            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
             for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
         )
     )

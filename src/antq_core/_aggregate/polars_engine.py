@@ -430,25 +430,27 @@ class _Frame:
         sizes = [m_size, g_size, b_size, d_size, u_size, q_size]
         if math.prod(sizes) > _INT64_MAX:
             return None
+        # Every term is at least 0 (codes minus their lowest); 32-bit keys hash faster.
+        kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
         m_st, g_st, b_st, d_st, u_st, q_st = strides
         terms: list[Any] = []
         if m_size > 1:
-            terms.append((pl.col("metric").cast(pl.Int64) - m_low) * m_st)
+            terms.append((pl.col("metric").cast(kind) - m_low) * m_st)
         if g_size > 1:
             scaled = [(g - g_low) * g_st for g in plan.subject_group]
-            terms.append(pl.lit(pl.Series(scaled, dtype=pl.Int64)).gather(pl.col("subject")))
+            terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("subject")))
         if b_size > 1:
             scaled = [(b - b_low) * b_st for b in plan.period_bucket]
-            terms.append(pl.lit(pl.Series(scaled, dtype=pl.Int64)).gather(pl.col("period")))
+            terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("period")))
         for name, low, size, stride in (
             ("disaggregation", d_low, d_size, d_st),
             ("unit", u_low, u_size, u_st),
             ("qualifier", q_low, q_size, q_st),
         ):
             if size > 1:
-                terms.append((pl.col(name).cast(pl.Int64) - low) * stride)
-        key = pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
+                terms.append((pl.col(name).cast(kind) - low) * stride)
+        key = pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
         rows = self.frame.lazy()
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
@@ -462,8 +464,9 @@ class _Frame:
             ("qualifier", q_low, q_size, q_st),
         )
         return (
-            rows.group_by(key.cast(pl.Int64).alias("_key"))
+            rows.group_by(key.alias("_key"))
             .agg(total.alias("sum"), pl.len().alias("count"))
+            .with_columns(pl.col("_key").cast(pl.Int64))
             .select(
                 *(
                     (
@@ -627,6 +630,8 @@ class _Frame:
             .with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
         )
         rank = pl.lit(self._lookup(ranks)).gather(pl.col("period"))
+        if not (repeated or self.plan.projected) and len(ranks) < 2**32:
+            rank = pl.lit(pl.Series(list(ranks), dtype=pl.UInt32)).gather(pl.col("period"))
         if repeated or self.plan.projected:
             # Highest rank first, then lowest row (as the reference engine keeps the
             # first row it meets among equals): one maximum of a packed integer.
@@ -662,24 +667,28 @@ class _Frame:
         """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else ``None``.
 
         A sum of scaled codes; the bucket's is a pre-scaled table gathered by
-        period, and a part with one code is left out.
+        period, and a part with one code is left out. A UInt32 when every key
+        fits in one (a window over 32-bit keys runs about a fifth faster).
         """
         pl = self.pl
         ranges = [self._range(name) for name in _PICK_KEYS]
         sizes = [size for _, size in ranges]
         if math.prod(sizes) > _INT64_MAX:
             return None
+        kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
         terms: list[Any] = []
         for i, (name, (low, size)) in enumerate(zip(_PICK_KEYS, ranges, strict=True)):
             if size == 1:
                 continue
             stride = math.prod(sizes[i + 1 :])
             if name == "bucket":
-                scaled = [(b - low) * stride for b in self.plan.period_bucket]
-                terms.append(pl.lit(self._lookup(scaled)).gather(pl.col("period")))
-            else:
-                terms.append((pl.col(name).cast(pl.Int64) - low) * stride)
-        return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=pl.Int64)
+                scaled = pl.Series(
+                    [(b - low) * stride for b in self.plan.period_bucket], dtype=kind
+                )
+                terms.append(pl.lit(scaled).gather(pl.col("period")))
+            else:  # every code is at least its table's lowest: no term is negative
+                terms.append((pl.col(name).cast(kind) - low) * stride)
+        return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
 
     def _single(self) -> bool:
         """Whether no two placed periods share a bucket and disaggregations are the store's."""
