@@ -56,6 +56,7 @@ from antq_core._aggregate.finish import (
 )
 from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
 from antq_core._aggregate.semantics import ScanKind
+from antq_core._aggregate.store_facts import sums_fit_int64
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
@@ -171,13 +172,6 @@ def _spans_allow(
     if any(metric_of[i] in by_code for i in plan.columns.exact):
         return False
     return _in_units(plan, spans.filter(pl.col("metric").is_in(metrics)), by_code)
-
-
-def _most_rows(part: Any, scan: Scan) -> int:
-    """How many rows ``part`` has at most (a lazy sums part: at most the sum cells)."""
-    if hasattr(part, "height"):
-        return int(part.height)
-    return int(scan.sum_cells.height) if scan.sum_cells is not None else 0
 
 
 def _all_placed(plan: Plan) -> bool:
@@ -304,6 +298,7 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     result = Result()
     slice_of = pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation"))
     parts: list[Any] = []
+    most = 0  # rows the parts hold at most (a lazy part: its source's rows)
     summed = sorted(plan.scans[ScanKind.GROUP_SUM] & by_code.keys())
     if summed:
         if scan.sum_cells is None:
@@ -318,6 +313,7 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
             # Every cell placed, in its metric's unit, one cell a row: nothing to read
             # before the last query, which this part joins lazily.
             parts.append(_as_groups(pl, cells))
+            most += scan.sum_cells.height
         else:
             placed = _placed(pl, plan, cells.collect(), by_code, result)
             if placed is None:
@@ -346,10 +342,10 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
         parts.append(ranged)
     if not parts:
         return None
+    most += sum(part.height for part in parts if isinstance(part, pl.DataFrame))
     lazy_parts = [part.lazy() for part in parts]
     groups = pl.concat(lazy_parts, how="vertical_relaxed") if len(parts) > 1 else lazy_parts[0]
     # Missing units, sources and the order in one lazy query: one pass, one result.
-    most = sum(_most_rows(part, scan) for part in parts)
     lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups, most))
     groups = _sorted(pl, plan, lazy).collect()
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
@@ -367,13 +363,11 @@ def _picks(
 ) -> Any | None:
     """The stocks' rows: their picks summed per cell; ``None``: the Python way.
 
-    When no chosen value can be one the store keeps aside, no stock is
-    ``last_in_period`` and every cell is placed (:func:`_all_placed`), the
-    picks (perhaps a LazyFrame from the engine) are summed in one query, with
-    the (metric, unit) check beside it (both run at once, sharing the picks:
-    ``collect_all``). Otherwise they are read, checked and summed in steps.
+    When no stock is ``last_in_period`` and the store's value spans vouch for
+    every cell (:func:`_spans_allow`), the picks (a LazyFrame from the polars
+    engine) are summed in one query, unread. Otherwise they are read, checked
+    and summed in steps.
     """
-    aside = sorted(plan.columns.exact)
     cells = (
         scan.pick_cells.lazy()
         .filter(pl.col("metric").is_in(picked))
@@ -382,28 +376,13 @@ def _picks(
             slice=pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation")),
         )
     )
-    metric_of = plan.columns.metric
     in_period = any(by_code[m].time is AggregationType.LAST_IN_PERIOD for m in picked)
-    if not in_period and _all_placed(plan) and not any(metric_of[i] in by_code for i in aside):
-        value = pl.col("value")
-        spans = scan.unit_spans
-        if spans is None:  # read from the picks, beside their sums
-            check = cells.group_by("metric", "unit").agg(
-                value.min().alias("low"), value.max().alias("high"), pl.len().alias("n")
-            )
-            summed = _combined_query(pl, plan, cells, pl.len(), exact=False)
-            used, groups = pl.collect_all([check, summed])
-        else:  # the store's own, for every row of the metrics: known before any cell is read
-            used, groups = spans.filter(pl.col("metric").is_in(picked)), None
-        if not _in_units(plan, used, by_code):
-            return None
-        bound = max([abs(x) for x in (*used["low"], *used["high"])], default=0)
-        if bound * int(used["n"].sum()) > _INT64_MAX:  # sums may pass 64 bits
-            cells = cells.with_columns(value.cast(pl.Int128))
-            groups = None
-        if groups is None:
-            groups = _combined_query(pl, plan, cells, pl.len(), exact=False).collect()
-        return groups
+    if not in_period and _spans_allow(pl, plan, scan, picked, by_code):
+        spans = scan.unit_spans.filter(pl.col("metric").is_in(picked))
+        if not sums_fit_int64(spans):  # sums of the picks may pass 64 bits
+            cells = cells.with_columns(pl.col("value").cast(pl.Int128))
+        return _combined_query(pl, plan, cells, pl.len(), exact=False).collect()
+    aside = sorted(plan.columns.exact)
     cells = cells.collect()
     if aside and cells["row"].is_in(aside).any():
         return None  # a chosen value the store keeps aside: the Python way

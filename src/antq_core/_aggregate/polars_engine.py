@@ -35,7 +35,7 @@ from antq_core._aggregate.engine import (
 )
 from antq_core._aggregate.plan import EXCLUDED
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.store_facts import columnar_facts
+from antq_core._aggregate.store_facts import columnar_facts, sums_fit_int64
 from antq_core._entities import AggregationType
 from antq_core._util.extras import arrow_over, polars_and_arrow
 from antq_core._values.exact import add
@@ -128,7 +128,7 @@ def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
     """The picks of :meth:`_Frame.pick`'s frames as the dict :attr:`Scan.picks` describes."""
     picks: dict[PickCell, int] = {}
     for frame in frames:
-        cells = frame.collect() if hasattr(frame, "collect") else frame
+        cells = frame.lazy().collect()  # the polars engine's picks may be lazy
         picks.update(zip(_tuples(cells, _PICK_KEYS), cells["row"].to_list(), strict=True))
     return picks
 
@@ -398,10 +398,7 @@ class _Frame:
         (:attr:`spans`, filtered), by default of every metric.
         """
         pl = self.pl
-        spans = self.spans if spans is None else spans
-        low, high = spans["low"].min(), spans["high"].max()
-        bound = max(abs(low or 0), abs(high or 0)) * int(spans["n"].sum())
-        return pl.Int64 if bound <= _INT64_MAX else pl.Int128
+        return pl.Int64 if sums_fit_int64(self.spans if spans is None else spans) else pl.Int128
 
     def _sums_packed(self, metrics: frozenset[int], spans: Any) -> Any | None:
         """The sum cells of ``metrics`` grouped on one packed Int64; ``None`` if it cannot fit.
@@ -629,17 +626,15 @@ class _Frame:
             .filter(pl.col("metric").is_in(sorted(metrics)))
             .with_columns(bucket=pl.lit(self.bucket).gather(pl.col("period")))
         )
-        rank = pl.lit(self._lookup(ranks)).gather(pl.col("period"))
-        if not (repeated or self.plan.projected) and len(ranks) < 2**32:
-            rank = pl.lit(pl.Series(list(ranks), dtype=pl.UInt32)).gather(pl.col("period"))
         if repeated or self.plan.projected:
             # Highest rank first, then lowest row (as the reference engine keeps the
             # first row it meets among equals): one maximum of a packed integer.
+            rank = pl.lit(self._lookup(ranks)).gather(pl.col("period"))
             best = rank * 2**_ROW_BITS + (_ROW_MASK - pl.col("row").cast(pl.Int64))
         else:
             # A period has one rank, and no two rows of a series share a period (the
             # store's fact; the plan keeps each disaggregation): the rank alone decides.
-            best = rank
+            best = pl.lit(pl.Series(list(ranks), dtype=pl.UInt32)).gather(pl.col("period"))
         # Columns first: a window over an expression is many times slower than over a column.
         series = self._series_key()
         rows = rows.with_columns(
@@ -664,7 +659,7 @@ class _Frame:
         return cells
 
     def _series_key(self) -> Any | None:
-        """(metric, subject, bucket, disaggregation) as one Int64 if it fits, else ``None``.
+        """(metric, subject, bucket, disaggregation) as one integer if it fits, else ``None``.
 
         A sum of scaled codes; the bucket's is a pre-scaled table gathered by
         period, and a part with one code is left out. A UInt32 when every key

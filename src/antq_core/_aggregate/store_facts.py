@@ -39,7 +39,7 @@ from antq_core._aggregate.engine import LazyCells
 from antq_core._dataset.store import ObservationStore
 from antq_core._util.extras import arrow_over
 
-__all__ = ["ColumnarFacts", "code_frame", "columnar_facts"]
+__all__ = ["ColumnarFacts", "code_frame", "columnar_facts", "sums_fit_int64"]
 
 _INT64_MAX: Final = 2**63 - 1
 _BITS_PER_ROW: Final = 64
@@ -86,6 +86,16 @@ def columnar_facts(pl: Any, pa: Any, store: ObservationStore) -> ColumnarFacts:
 
     _FACTS[key] = (weakref.ref(store, forget), facts)
     return facts
+
+
+def sums_fit_int64(spans: Any) -> bool:
+    """Whether no sum of the rows ``spans`` describes (:attr:`ColumnarFacts.units`) passes Int64.
+
+    The largest magnitude times the number of rows bounds every such sum.
+    """
+    low, high = spans["low"].min(), spans["high"].max()
+    bound = max(abs(low or 0), abs(high or 0)) * int(spans["n"].sum())
+    return bool(bound <= _INT64_MAX)
 
 
 def code_frame(pl: Any, pa: Any, store: ObservationStore) -> Any:
