@@ -26,9 +26,9 @@ engines-agree tests hold this path to the Python one.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._aggregate.plan import EXCLUDED
+from antq_core._aggregate.plan import EXCLUDED, recall, remember
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._entities import AggregationType
 from antq_core._values.quantity import Qualifier
@@ -333,16 +333,11 @@ def reported_counts(pl: Any, plan: Plan, scan: Scan) -> Any:
     # The same question again (a dashboard's refresh, a roll-up's repeat) counts alike:
     # the last few answers are kept with the dataset, keyed by everything they read.
     key = (id(pairs), tuple(codes), tuple(plan.period_bucket), n_children, n_buckets)
-    kept = cast(
-        "dict[tuple[Any, ...], tuple[Any, Any]]", plan.memo.setdefault("reported_counts", {})
-    )
-    found = kept.get(key)
-    if found is not None and found[0] is pairs:  # the same pairs, not one at a reused id
+    found = recall(plan.memo, "reported_counts", key)
+    if isinstance(found, tuple) and found[0] is pairs:  # the same pairs, not a reused id
         return found[1]
     counted = _reported_counts(pl, pairs, codes, plan.period_bucket, (n_children, n_buckets))
-    if len(kept) >= _KEPT_COUNTS:
-        del kept[next(iter(kept))]
-    kept[key] = (pairs, counted)
+    remember(plan.memo, "reported_counts", key, (pairs, counted), _KEPT_COUNTS)
     return counted
 
 

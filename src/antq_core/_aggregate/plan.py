@@ -19,7 +19,7 @@ import weakref
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -50,6 +50,8 @@ __all__ = [
     "MetricPlan",
     "Plan",
     "make_plan",
+    "recall",
+    "remember",
 ]
 
 EXCLUDED: Final = -1
@@ -261,6 +263,32 @@ _GROUPINGS_KEPT: Final = 8
 """How many groupings (:meth:`_Places.grouped`) a dataset keeps: a roll-up's levels, and more.
 
 Each holds two references per subject and the tables of its groups."""
+
+
+def _table(memo: dict[str, object], name: str) -> dict[object, object]:
+    """The memo's table ``name`` (only :func:`recall` and :func:`remember` write it)."""
+    return cast("dict[object, object]", memo.setdefault(name, {}))
+
+
+def recall(memo: dict[str, object], name: str, key: object) -> object | None:
+    """The answer kept under ``key`` in the dataset memo's table ``name``, or ``None``.
+
+    A found answer becomes the most recent (the table forgets the oldest first,
+    :func:`remember`).
+    """
+    table = _table(memo, name)
+    found = table.pop(key, None)
+    if found is not None:
+        table[key] = found
+    return found
+
+
+def remember(memo: dict[str, object], name: str, key: object, value: object, keep: int) -> None:
+    """Keep ``value`` under ``key`` in the memo's table ``name``, the last ``keep`` answers."""
+    table = _table(memo, name)
+    table[key] = value
+    while len(table) > keep:
+        table.pop(next(iter(table)), None)
 
 
 @attrs.frozen(eq=False)
@@ -538,9 +566,6 @@ class _Places:
         :data:`_GROUPINGS_KEPT` questions are kept.
         """
         _, memo = self.resolve_memo(subjects)
-        kept = memo.get("groupings")
-        if not isinstance(kept, dict):
-            kept = memo["groupings"] = {}
         key = (
             tuple(self.by),
             tuple(self.space),
@@ -549,15 +574,13 @@ class _Places:
             self.within,
             self.initiatives,
         )
-        found = kept.pop(key, None)
+        found = recall(memo, "groupings", key)
         if isinstance(found, _Grouping) and found.answers(self):
-            kept[key] = found  # the most recently asked last
             return found.restored(self)
         derived = None if below is None else self.group_from(subjects, below)
         groups, children = derived or self.group_all(subjects)
-        kept[key] = _Grouping.taken(self, groups, children)
-        while len(kept) > _GROUPINGS_KEPT:
-            kept.pop(next(iter(kept)), None)
+        grouping = _Grouping.taken(self, groups, children)
+        remember(memo, "groupings", key, grouping, _GROUPINGS_KEPT)
         return groups, children
 
     def group_all(self, subjects: Sequence[SubjectRef]) -> tuple[list[int], list[str | None]]:
