@@ -133,6 +133,28 @@ def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
     return picks
 
 
+def _scaled_key(
+    pl: Any, kind: Any, parts: Sequence[tuple[str, int, int, int, Sequence[int] | None]]
+) -> Any:
+    """One packed key of type ``kind``: each part's code less its lowest, times its stride, summed.
+
+    A part is (column, lowest code, number of codes, stride, table): with a
+    table, the code is the table's entry at the column's value, scaled in the
+    table before it is gathered (no column of codes is made). A part with one
+    code adds nothing and is left out. Every term is at least 0.
+    """
+    terms: list[Any] = []
+    for column, low, size, stride, table in parts:
+        if size == 1:
+            continue
+        if table is None:
+            terms.append((pl.col(column).cast(kind) - low) * stride)
+        else:
+            scaled = pl.Series([(code - low) * stride for code in table], dtype=kind)
+            terms.append(pl.lit(scaled).gather(pl.col(column)))
+    return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
+
+
 def _tuples(frame: Any, names: Sequence[str]) -> Any:
     """The rows of ``frame``'s columns ``names`` as Python tuples (column-wise, fast)."""
     return zip(*(frame[name].to_list() for name in names), strict=True)
@@ -431,23 +453,18 @@ class _Frame:
         kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
         m_st, g_st, b_st, d_st, u_st, q_st = strides
-        terms: list[Any] = []
-        if m_size > 1:
-            terms.append((pl.col("metric").cast(kind) - m_low) * m_st)
-        if g_size > 1:
-            scaled = [(g - g_low) * g_st for g in plan.subject_group]
-            terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("subject")))
-        if b_size > 1:
-            scaled = [(b - b_low) * b_st for b in plan.period_bucket]
-            terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("period")))
-        for name, low, size, stride in (
-            ("disaggregation", d_low, d_size, d_st),
-            ("unit", u_low, u_size, u_st),
-            ("qualifier", q_low, q_size, q_st),
-        ):
-            if size > 1:
-                terms.append((pl.col(name).cast(kind) - low) * stride)
-        key = pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
+        key = _scaled_key(
+            pl,
+            kind,
+            [
+                ("metric", m_low, m_size, m_st, None),
+                ("subject", g_low, g_size, g_st, plan.subject_group),
+                ("period", b_low, b_size, b_st, plan.period_bucket),
+                ("disaggregation", d_low, d_size, d_st, None),
+                ("unit", u_low, u_size, u_st, None),
+                ("qualifier", q_low, q_size, q_st, None),
+            ],
+        )
         rows = self.frame.lazy()
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
@@ -671,19 +688,14 @@ class _Frame:
         if math.prod(sizes) > _INT64_MAX:
             return None
         kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
-        terms: list[Any] = []
+        parts: list[tuple[str, int, int, int, Sequence[int] | None]] = []
         for i, (name, (low, size)) in enumerate(zip(_PICK_KEYS, ranges, strict=True)):
-            if size == 1:
-                continue
             stride = math.prod(sizes[i + 1 :])
-            if name == "bucket":
-                scaled = pl.Series(
-                    [(b - low) * stride for b in self.plan.period_bucket], dtype=kind
-                )
-                terms.append(pl.lit(scaled).gather(pl.col("period")))
-            else:  # every code is at least its table's lowest: no term is negative
-                terms.append((pl.col(name).cast(kind) - low) * stride)
-        return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
+            if name == "bucket":  # the bucket of each row's period, from the plan's table
+                parts.append(("period", low, size, stride, self.plan.period_bucket))
+            else:
+                parts.append((name, low, size, stride, None))
+        return _scaled_key(pl, kind, parts)
 
     def _single(self) -> bool:
         """Whether no two placed periods share a bucket and disaggregations are the store's."""
