@@ -404,3 +404,23 @@ def test_a_dataset_built_from_scratch_has_the_builtin_catalog_unless_given_its_o
         gazetteer=gaz, metadata=DatasetMetadata(title_vi="t"), metrics=[], observations=[tips]
     )
     assert [i.code for i in validate(bare)] == ["reference-unresolved"]
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_loading_leaves_the_garbage_collector_as_it_found_it(
+    sample_document: Document, collector_on: bool
+) -> None:
+    """The loader pauses the cyclic collector while it reads; on or off, it is restored."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        text = json.dumps(sample_document)
+        assert len(Dataset.from_json(text).observations) == len(sample_document["observations"])
+        assert gc.isenabled() is collector_on
+        with pytest.raises(DatasetLoadError):
+            Dataset.from_json(text.replace('"observations"', '"observations_"', 1))
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
