@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antq_core import Dataset, ImportSummary, Submission
+from antq_core import Dataset, ImportSummary, MetricDefinition, Submission
 from antq_core.errors import InvalidValueError
 
 
@@ -376,3 +376,120 @@ def test_any_sequence_of_submissions_agrees_with_a_plain_model(
         assert [cols.value[i] for i in range(len(cols))] == [o.value for o in dataset.observations]
         assert set(cols.metrics) == {k[0] for k in expected}
         assert Dataset.from_dict(dataset.to_dict()).to_dict() == dataset.to_dict()
+
+
+_MANY = tuple(f"figure_{i:03d}" for i in range(500))
+_COMMUNES = ("00101", "00102", "00103", "00104")
+_big_op = st.tuples(
+    st.sampled_from(["create_and_update", "create", "update", "delete"]),
+    st.sampled_from(_COMMUNES),
+    st.sampled_from([f"2025-{m:02d}" for m in range(1, 13)]),
+    st.integers(0, 499),  # the first metric
+    st.one_of(st.integers(1, 20), st.integers(300, 500)),  # how many
+    st.integers(0, 3),  # the values' offset
+    st.integers(0, 60),  # which dataset it goes to (past the end: the latest)
+)
+_Op = tuple[str, str, str, int, int, int, int]
+_Model = dict[tuple[str, str, str], int]
+
+
+_START: list[tuple[Dataset, tuple[tuple[tuple[str, str, str], int], ...]]] = []
+
+
+def _loaded_lineage_start(
+    empty: Dataset,
+) -> tuple[Dataset, tuple[tuple[tuple[str, str, str], int], ...]]:
+    """500 metrics and 16,000 figures, loaded (so all of them are in the first layer of keys).
+
+    Made once (datasets never change) from ``empty``, the district's empty dataset.
+    """
+    if _START:
+        return _START[0]
+    metrics = [
+        MetricDefinition.model_validate(
+            {"id": m, "name_vi": m, "name_en": m, "unit": "case", "kind": "flow"}
+        )
+        for m in _MANY
+    ]
+    ds = empty.replace(metrics=metrics, forms=())
+    model: _Model = {}
+    for month in range(1, 9):
+        for commune in _COMMUNES:
+            ds, model = _applied(ds, model, ("create", commune, f"2024-{month:02d}", 0, 500, 1, 0))
+    _START.append((Dataset.from_dict(ds.to_dict()), tuple(model.items())))
+    return _START[0]
+
+
+def _applied(base: Dataset, known: _Model, op: _Op) -> tuple[Dataset, _Model]:
+    """``op`` applied to ``base``, whose figures are ``known``; its summary checked."""
+    strategy, commune, period, first, count, offset, _ = op
+    chosen = _MANY[first : first + count]
+    values = {m: (i + offset) % 5 for i, m in enumerate(chosen)}
+    subject = f"unit:{commune}"
+    submission = Submission.model_validate(
+        {
+            "subject": subject,
+            "period": period,
+            "items": [{"metric": m, "value": v} for m, v in values.items()],
+        }
+    )
+    current, summary = base.apply(submission, strategy)  # type: ignore[arg-type]
+    keys = {m: (m, subject, period) for m in values}
+    new = sum(k not in known for k in keys.values())
+    changed = sum(k in known and known[k] != values[m] for m, k in keys.items())
+    model = dict(known)
+    if strategy == "delete":
+        assert summary.deleted == len(values) - new
+        for k in keys.values():
+            model.pop(k, None)
+    elif strategy == "create":
+        assert summary.imported == new
+        for m, k in keys.items():
+            model.setdefault(k, values[m])
+    elif strategy == "update":
+        assert summary.updated == changed
+        model.update((k, values[m]) for m, k in keys.items() if k in known)
+    else:
+        assert (summary.imported, summary.updated) == (new, changed)
+        model.update((k, values[m]) for m, k in keys.items())
+    return current, model
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(_big_op, max_size=30))
+def test_long_lineages_of_large_submissions_agree_with_a_plain_model(
+    ds: Dataset, ops: list[_Op]
+) -> None:
+    """Thousands of figures along a branching lineage: every look-up and every dataset right.
+
+    From a loaded dataset of 16,000 figures, submissions of up to 500 take
+    each store's own keys past what it copies, so the keys of earlier stores
+    are shared as layers and merged as the lineage grows. Figures are deleted
+    and created again (a key then has an old slot in an older layer and a new
+    one in a newer), and submissions go to older datasets too. Each summary's
+    counts come from looking the figures up, so they check the look-ups; the
+    columns of every dataset check what it holds.
+    """
+    start, stored = _loaded_lineage_start(ds)
+    history: list[tuple[Dataset, _Model]] = [(start, dict(stored))]
+    # Deleted, created again, pushed down under more keys, then looked up again.
+    script: list[_Op] = [
+        ("delete", "00101", "2024-01", 0, 500, 0, 99),
+        ("create_and_update", "00101", "2024-01", 0, 500, 3, 99),
+        *(("create", c, f"2025-{m:02d}", 0, 500, 0, 99) for m in (1, 2) for c in _COMMUNES),
+        ("create_and_update", "00101", "2024-01", 0, 500, 3, 99),
+        ("create_and_update", "00101", "2024-01", 0, 500, 4, 99),
+    ]
+    for op in [*script, *ops]:
+        pick = op[-1]
+        base, known = history[-1] if pick >= len(history) else history[pick]
+        history.append(_applied(base, known, op))
+    for dataset, expected in history:  # every dataset made is still what it was
+        cols = dataset.observations.columns()
+        held = {
+            (cols.metrics[m], str(cols.subjects[s]), str(cols.periods[p])): v
+            for m, s, p, v in zip(cols.metric, cols.subject, cols.period, cols.value, strict=True)
+        }
+        assert held == expected

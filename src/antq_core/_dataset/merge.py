@@ -342,10 +342,11 @@ def _plain_totals(
         return None
     ids, values, units, qualifiers, disaggregations, sources, notes = zip(*fields, strict=True)
     known = set(ids)
-    units_of = _metric_units(metrics)
+    # An unknown metric has no unit: one look-up says both.
+    metric_units = list(map(_metric_units(metrics).get, ids))
     if (
         len(known) != n
-        or not known <= units_of.keys()
+        or None in metric_units
         or (lines is not None and not known <= lines.keys())
         or units.count(None) != n
         or disaggregations.count(EMPTY_DISAGGREGATION) != n
@@ -353,7 +354,6 @@ def _plain_totals(
         or min(values) < 0
     ):
         return None
-    metric_units = list(map(units_of.__getitem__, ids))
     return (ids, metric_units, qualifiers, sources, notes, values)
 
 

@@ -163,8 +163,8 @@ _JOIN: Final = 4
 _VALUES_OF: Final = operator.attrgetter("values")
 """How many chunks are joined at a time."""
 _MAX_PATCHES: Final = 8192
-_MAX_DELTA: Final = 16384
 _MAX_OWN: Final = 1024
+_FANOUT: Final = 8
 
 # One row's codes and number: the eight code columns, then the value (an int or Number).
 _RowCodes = tuple[int, int, int, int, int, int, int, int, Number]
@@ -214,33 +214,36 @@ def _empty_chunk() -> _Chunk:
 
 
 class _KeyIndex:
-    """Each stored figure's key -> its slot: a base shared along a lineage, and a delta.
+    """Each stored figure's key -> its slot: layers shared along a lineage, and a delta.
 
     Keys are the codes of metric, subject, period and disaggregation packed
     into one integer (``shifts``), or their tuple when they do not fit 64
-    bits. The base is built once from the columns (in C) and never changed;
-    a derived store copies only the delta and adds to it. Between them a
-    middle layer (``mid``), never changed either, takes the delta over when
-    it passes :data:`_MAX_OWN` keys, so that each derived store copies at most
-    that many; the middle layer goes into a new base past :data:`_MAX_DELTA`.
-    A key is looked up in the delta, then the middle layer, then the base.
+    bits. The first layer (the base) is built once from the columns (in C);
+    no layer is ever changed. A derived store copies only the delta (at most
+    :data:`_MAX_OWN` keys) and adds to it; past that, the delta becomes a
+    layer of its own, and the newest two layers are merged into one while the
+    newer has at least a :data:`_FANOUT`-th of the older's keys. Layer sizes
+    so fall by that factor or more from the base to the newest: a key is
+    copied about log_FANOUT(keys added) times in all, and no apply copies the
+    base until as many keys as a :data:`_FANOUT`-th of it have been added
+    along the lineage (a single apply's cost follows the submission, and so
+    does its share of the merges). A key is looked up in the delta, then the
+    layers from the newest.
     """
 
-    __slots__ = ("base", "delta", "limits", "mid", "shifts")
+    __slots__ = ("delta", "layers", "limits", "shifts")
 
     def __init__(
         self,
-        base: dict[Any, int],
+        layers: tuple[dict[Any, int], ...],
         delta: dict[Any, int],
         shifts: tuple[int, ...] | None,
         limits: tuple[int, ...],
-        mid: dict[Any, int] | None = None,
     ) -> None:
-        self.base = base
+        self.layers = layers
         self.delta = delta
         self.shifts = shifts
         self.limits = limits
-        self.mid: dict[Any, int] = {} if mid is None else mid
 
     def key(self, m: int, s: int, p: int, d: int) -> Any:
         shifts = self.shifts
@@ -253,18 +256,27 @@ class _KeyIndex:
         return m < lm and s < ls and p < lp and d < ld
 
     def get(self, key: Any) -> int | None:
-        slot = self.delta.get(key)
-        if slot is None:
-            slot = self.mid.get(key)
-        return self.base.get(key) if slot is None else slot
+        slot: int | None = self.delta.get(key)
+        if slot is not None:
+            return slot
+        for layer in reversed(self.layers):
+            slot = layer.get(key)
+            if slot is not None:
+                return slot
+        return None
+
+    def oldest_first(self) -> tuple[dict[Any, int], ...]:
+        """Every layer and the delta, the newer over the older (the empty ones left out)."""
+        return tuple(layer for layer in (*self.layers, self.delta) if layer)
 
     def derived(self) -> _KeyIndex:
         if len(self.delta) <= _MAX_OWN:
-            return _KeyIndex(self.base, dict(self.delta), self.shifts, self.limits, self.mid)
-        mid = self.mid | self.delta
-        if len(mid) > _MAX_DELTA:
-            return _KeyIndex(self.base | mid, {}, self.shifts, self.limits)
-        return _KeyIndex(self.base, {}, self.shifts, self.limits, mid)
+            return _KeyIndex(self.layers, dict(self.delta), self.shifts, self.limits)
+        # This delta is never changed again: it is shared as a layer, not copied.
+        layers = [*self.layers, self.delta]
+        while len(layers) > 1 and len(layers[-1]) * _FANOUT >= len(layers[-2]):
+            layers[-2:] = [layers[-2] | layers[-1]]
+        return _KeyIndex(tuple(layers), {}, self.shifts, self.limits)
 
 
 class ObservationStore(Sequence[Observation]):
@@ -620,7 +632,7 @@ class ObservationStore(Sequence[Observation]):
         index = self._key_index()
         metrics, disaggregations = t[0].index, t[4].index
         dead = self._dead_set
-        base, delta, mid = index.base, index.delta, index.mid
+        layers = tuple(reversed(index.oldest_first()))  # the newest first
         lm, ls, lp, ld = index.limits
         if s >= ls or p >= lp:
             return _nowhere
@@ -646,12 +658,11 @@ class ObservationStore(Sequence[Observation]):
             if m is None or d is None or m >= mine_m or d >= mine_d or m >= lm or d >= ld:
                 return None
             k = key(m, d)
-            slot = delta.get(k)
-            if slot is None:
-                slot = mid.get(k)
-                if slot is None:
-                    slot = base.get(k)
-            return None if slot is None or slot in dead else slot
+            for layer in layers:
+                slot = layer.get(k)
+                if slot is not None:
+                    return None if slot in dead else slot
+            return None
 
         return find
 
@@ -702,13 +713,12 @@ class ObservationStore(Sequence[Observation]):
                 else m << m_shift | middle | d
                 for m, d in zip(ms, ds, strict=True)
             ]
-        found = list(map(index.base.get, keys))
-        for layer in (index.mid, index.delta):  # the newer layer over the older
-            if layer:
-                found = [
-                    old if new is None else new
-                    for old, new in zip(found, map(layer.get, keys), strict=True)
-                ]
+        found: list[int | None] = [None] * len(keys)
+        for layer in index.oldest_first():  # the newer layer over the older
+            found = [
+                old if new is None else new
+                for old, new in zip(found, map(layer.get, keys), strict=True)
+            ]
         dead = self._dead_set
         if dead:
             found = [None if slot in dead else slot for slot in found]
@@ -792,7 +802,7 @@ class ObservationStore(Sequence[Observation]):
                 patch = dict(patch)
             for slot in removed:
                 patch.pop(slot, None)
-        return _derived(coder, chunks, patch, dead, index)
+        return _derived(tuple(coder.tables), coder.own_sizes(), chunks, patch, dead, index=index)
 
     def with_new_totals(
         self,
@@ -857,25 +867,44 @@ class ObservationStore(Sequence[Observation]):
         m_shift, middle = shifts[0], s << shifts[1] | p << shifts[2] | total
         keys = [m << m_shift | middle for m in codes]
         dead = self._dead_set
-        for layer in (index.base, index.mid, index.delta):
-            if not layer:
-                continue
+        for layer in index.oldest_first():
             found = list(map(layer.get, keys))
             if found.count(None) != n and any(
                 slot is not None and slot not in dead for slot in found
             ):
                 return None
-        coder = _Coder(t, sizes)
+        found_units = list(map(t[3].index.get, units))
+        no_text = t[5].index.get(None)
+        coder = None
+        source_codes: Sequence[int]
+        note_codes: Sequence[int]
+        if (
+            no_text is None
+            or no_text >= sizes[5]
+            or None in found_units
+            or max(cast("list[int]", found_units)) >= sizes[3]
+            or sources.count(None) != n
+            or notes.count(None) != n
+        ):
+            # A unit this store has not used, or a source or note: code them in the tables.
+            coder = _Coder(t, sizes)
+            unit_codes = coder.many(3, units)
+            source_codes = coder.many(5, sources)
+            note_codes = coder.many(5, notes)
+        else:
+            unit_codes = cast("list[int]", found_units)
+            source_codes = array(_TYPECODES[6], [no_text]) * n
+            note_codes = array(_TYPECODES[7], [no_text]) * n
         chunk = _coded_chunk(
             (
                 codes,
                 array(_TYPECODES[1], [s]) * n,
                 array(_TYPECODES[2], [p]) * n,
-                coder.many(3, units),
+                unit_codes,
                 _qualifier_codes(qualifiers),
                 array(_TYPECODES[5], [total]) * n,
-                coder.many(5, sources),
-                coder.many(5, notes),
+                source_codes,
+                note_codes,
             ),
             values,
             [audit] * n,
@@ -885,7 +914,8 @@ class ObservationStore(Sequence[Observation]):
         derived = index.derived()
         # A removed row's key is taken over, as in _packed_keys.
         derived.delta.update(zip(keys, range(end, end + n), strict=True))
-        return _derived(coder, (*chunks, chunk), self._patch, self._dead, derived)
+        tables, own = (t, sizes) if coder is None else (tuple(coder.tables), coder.own_sizes())
+        return _derived(tables, own, (*chunks, chunk), self._patch, self._dead, index=derived)
 
 
 class _Coder:
@@ -983,13 +1013,15 @@ def _chunk_of(
 
 
 def _derived(
-    coder: _Coder,
+    tables: tuple[Interner[Any], ...],
+    sizes: tuple[int, ...],
     chunks: tuple[_Chunk, ...],
     patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
     dead: tuple[int, ...],
+    *,
     index: _KeyIndex | None,
 ) -> ObservationStore:
-    """The store derived with ``coder``'s tables, ``chunks``, overlay, removals and key index."""
+    """The store of ``tables`` (``sizes`` its own), ``chunks``, overlay, removals and keys."""
     # Join the newest four chunks (never the first) while the last is as large as each
     # of the three before it: chunk sizes then count in base 4, so that a row is copied
     # about log4(rows added) times and chunks stay few (at most three of a size).
@@ -997,9 +1029,7 @@ def _derived(
         chunks = (*chunks[:-_JOIN], _joined(chunks[-_JOIN:]))
     if len(chunks) > _MAX_CHUNKS:
         chunks = (chunks[0], _joined(chunks[1:]))
-    store = ObservationStore._of(
-        tuple(coder.tables), chunks, patch, dead, index=index, sizes=coder.own_sizes()
-    )
+    store = ObservationStore._of(tables, chunks, patch, dead, index=index, sizes=sizes)
     if len(patch) > _MAX_PATCHES:
         store._compact()
     return store
@@ -1075,17 +1105,12 @@ def _packed_keys(key_columns: tuple[list[int], ...], index: _KeyIndex, end: int)
         if len(set(keys)) == len(keys):
             delta.update(zip(keys, range(end, end + len(keys)), strict=True))
             return True
-    base, mid = index.base.get, index.mid.get
-    find = delta.get
+    find = index.get
     for slot, (m, s, p, d) in enumerate(zip(ms, ss, ps, ds, strict=True), end):
         if not (m < lm and s < ls and p < lp and d < ld):
             return False
         k = m << m_shift | s << s_shift | p << p_shift | d
         before = find(k)
-        if before is None:
-            before = mid(k)
-            if before is None:
-                before = base(k)
         # A removed row's key is taken over; within the chunk the first row of a key wins.
         if before is None or before < end:
             delta[k] = slot
@@ -1193,13 +1218,12 @@ def _build_index(cols: ObservationColumns) -> _KeyIndex:
         keys: Sequence[Any] = key_codes(
             *((c, limit) for c, limit in zip(parts, limits, strict=True))
         )
-        shifts = tuple(8 * sum(widths[j + 1 :]) for j in range(4))
-        index = _KeyIndex({}, {}, shifts, limits)
+        shifts: tuple[int, ...] | None = tuple(8 * sum(widths[j + 1 :]) for j in range(4))
     else:
         keys = list(zip(*key_columns, strict=True))
-        index = _KeyIndex({}, {}, None, limits)
-    index.base = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))
-    return index
+        shifts = None
+    base = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))
+    return _KeyIndex((base,), {}, shifts, limits)
 
 
 def _appended(column: array[int], codes: Sequence[int]) -> array[int]:
