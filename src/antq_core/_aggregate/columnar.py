@@ -347,7 +347,9 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     groups = pl.concat(lazy_parts, how="vertical_relaxed") if len(parts) > 1 else lazy_parts[0]
     # Missing units, sources and the order in one lazy query: one pass, one result.
     lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups, most))
-    groups = _sorted(pl, plan, lazy).collect()
+    # On the streaming engine: the default in-memory one ran this query's joins and
+    # sort about a fifth slower at millions of rows.
+    groups = _sorted(pl, plan, lazy).collect(engine="streaming")
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
 

@@ -25,7 +25,9 @@ engines-agree tests hold this path to the Python one.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from typing import TYPE_CHECKING, Any, Final
 
 from antq_core._aggregate.plan import EXCLUDED, recall, remember
@@ -400,6 +402,11 @@ def _ranks(values: Sequence[object]) -> list[int]:
     return [order[v] for v in values]
 
 
+def _increasing(values: Sequence[Any]) -> bool:
+    """Whether each of ``values`` sorts after the one before it (``<``, as ``sorted``; in C)."""
+    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
+
+
 def in_python_order(pl: Any, plan: Plan, frame: Any, first: Any, first_size: int) -> Any:
     """``frame``'s rows in the Python path's order: by ``first``, then the ``by`` values.
 
@@ -420,8 +427,10 @@ def in_python_order(pl: Any, plan: Plan, frame: Any, first: Any, first_size: int
         else:
             i = plan.category_names.index(name)
             column, table = "slice", [s[i] for s in plan.slices]
-        codes = pl.Series(_ranks(table), dtype=pl.Int64)
-        ranks.append(pl.lit(codes).gather(pl.col(column)))
+        if _increasing(table):  # codes given in the order of their values: each its own rank
+            ranks.append(pl.col(column))
+        else:
+            ranks.append(pl.lit(pl.Series(_ranks(table), dtype=pl.Int64)).gather(pl.col(column)))
         sizes.append(max(len(table), 1))
     names = [f"_rank{i}" for i in range(len(ranks))]
     ranked = frame.with_columns(r.alias(n) for r, n in zip(ranks, names, strict=True))
