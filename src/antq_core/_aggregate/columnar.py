@@ -74,6 +74,20 @@ _INT64_MAX: Final = 2**63 - 1
 _FINAL_ENGINE: Final = "streaming"
 """The engine of the finish's last query (joins and the sort): the default in-memory
 one ran it about a fifth slower at millions of rows."""
+_ENGINES_KNOWN: dict[str, bool] = {}
+
+
+def _collected(pl: Any, query: Any) -> Any:
+    """``query`` collected on :data:`_FINAL_ENGINE`, where this polars has it (1.23 and later)."""
+    known = _ENGINES_KNOWN.get(_FINAL_ENGINE)
+    if known is None:
+        try:  # asked once, of an empty query: older versions name no such engine
+            pl.LazyFrame().collect(engine=_FINAL_ENGINE)
+            known = True
+        except (TypeError, ValueError):
+            known = False
+        _ENGINES_KNOWN[_FINAL_ENGINE] = known
+    return query.collect(engine=_FINAL_ENGINE) if known else query.collect()
 
 
 def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
@@ -351,7 +365,7 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     groups = pl.concat(lazy_parts, how="vertical_relaxed") if len(parts) > 1 else lazy_parts[0]
     # Missing units, sources and the order in one lazy query: one pass, one result.
     lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups, most))
-    groups = _sorted(pl, plan, lazy).collect(engine=_FINAL_ENGINE)
+    groups = _collected(pl, _sorted(pl, plan, lazy))
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
 
