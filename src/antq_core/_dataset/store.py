@@ -873,38 +873,17 @@ class ObservationStore(Sequence[Observation]):
                 slot is not None and slot not in dead for slot in found
             ):
                 return None
-        found_units = list(map(t[3].index.get, units))
-        no_text = t[5].index.get(None)
-        coder = None
-        source_codes: Sequence[int]
-        note_codes: Sequence[int]
-        if (
-            no_text is None
-            or no_text >= sizes[5]
-            or None in found_units
-            or max(cast("list[int]", found_units)) >= sizes[3]
-            or sources.count(None) != n
-            or notes.count(None) != n
-        ):
-            # A unit this store has not used, or a source or note: code them in the tables.
-            coder = _Coder(t, sizes)
-            unit_codes = coder.many(3, units)
-            source_codes = coder.many(5, sources)
-            note_codes = coder.many(5, notes)
-        else:
-            unit_codes = cast("list[int]", found_units)
-            source_codes = array(_TYPECODES[6], [no_text]) * n
-            note_codes = array(_TYPECODES[7], [no_text]) * n
+        coder = _Coder(t, sizes)
         chunk = _coded_chunk(
             (
                 codes,
                 array(_TYPECODES[1], [s]) * n,
                 array(_TYPECODES[2], [p]) * n,
-                unit_codes,
+                coder.many(3, units),
                 _qualifier_codes(qualifiers),
                 array(_TYPECODES[5], [total]) * n,
-                source_codes,
-                note_codes,
+                coder.many(5, sources),
+                coder.many(5, notes),
             ),
             values,
             [audit] * n,
@@ -914,8 +893,14 @@ class ObservationStore(Sequence[Observation]):
         derived = index.derived()
         # A removed row's key is taken over, as in _packed_keys.
         derived.delta.update(zip(keys, range(end, end + n), strict=True))
-        tables, own = (t, sizes) if coder is None else (tuple(coder.tables), coder.own_sizes())
-        return _derived(tables, own, (*chunks, chunk), self._patch, self._dead, index=derived)
+        return _derived(
+            tuple(coder.tables),
+            coder.own_sizes(),
+            (*chunks, chunk),
+            self._patch,
+            self._dead,
+            index=derived,
+        )
 
 
 class _Coder:
