@@ -433,7 +433,7 @@ def _applied(base: Dataset, known: _Model, op: _Op) -> tuple[Dataset, _Model]:
             "items": [{"metric": m, "value": v} for m, v in values.items()],
         }
     )
-    current, summary = base.apply(submission, strategy)  # type: ignore[arg-type]
+    current, summary = base.apply(submission, strategy)
     keys = {m: (m, subject, period) for m in values}
     new = sum(k not in known for k in keys.values())
     changed = sum(k in known and known[k] != values[m] for m, k in keys.items())
