@@ -399,7 +399,10 @@ def _picks(
         spans = scan.unit_spans.filter(pl.col("metric").is_in(picked))
         if not sums_fit_int64(spans):  # sums of the picks may pass 64 bits
             cells = cells.with_columns(pl.col("value").cast(pl.Int128))
-        return _combined_query(pl, plan, cells, pl.len(), exact=False).collect()
+        # Every stored figure of these metrics exact (the store's qualifier spans): no
+        # qualifier to combine, two conditional aggregations over every row saved.
+        exact = spans.height > 0 and spans["q_low"].min() == spans["q_high"].max() == _EXACT
+        return _combined_query(pl, plan, cells, pl.len(), exact=exact).collect()
     aside = sorted(plan.columns.exact)
     cells = cells.collect()
     if aside and cells["row"].is_in(aside).any():
