@@ -231,7 +231,7 @@ class _KeyIndex:
     layers from the newest.
     """
 
-    __slots__ = ("delta", "layers", "limits", "shifts")
+    __slots__ = ("delta", "layers", "limits", "newest_first", "shifts")
 
     def __init__(
         self,
@@ -244,6 +244,8 @@ class _KeyIndex:
         self.delta = delta
         self.shifts = shifts
         self.limits = limits
+        # Made once: a look-up (a report's status asks one per unit and period) walks it.
+        self.newest_first: tuple[dict[Any, int], ...] = (delta, *reversed(layers))
 
     def key(self, m: int, s: int, p: int, d: int) -> Any:
         shifts = self.shifts
@@ -256,10 +258,7 @@ class _KeyIndex:
         return m < lm and s < ls and p < lp and d < ld
 
     def get(self, key: Any) -> int | None:
-        slot: int | None = self.delta.get(key)
-        if slot is not None:
-            return slot
-        for layer in reversed(self.layers):
+        for layer in self.newest_first:
             slot = layer.get(key)
             if slot is not None:
                 return slot
@@ -632,7 +631,7 @@ class ObservationStore(Sequence[Observation]):
         index = self._key_index()
         metrics, disaggregations = t[0].index, t[4].index
         dead = self._dead_set
-        layers = tuple(reversed(index.oldest_first()))  # the newest first
+        layers = index.newest_first
         lm, ls, lp, ld = index.limits
         if s >= ls or p >= lp:
             return _nowhere
