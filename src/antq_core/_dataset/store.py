@@ -264,10 +264,6 @@ class _KeyIndex:
                 return slot
         return None
 
-    def oldest_first(self) -> tuple[dict[Any, int], ...]:
-        """Every layer and the delta, the newer over the older (the empty ones left out)."""
-        return tuple(layer for layer in (*self.layers, self.delta) if layer)
-
     def derived(self) -> _KeyIndex:
         if len(self.delta) <= _MAX_OWN:
             return _KeyIndex(self.layers, dict(self.delta), self.shifts, self.limits)
@@ -713,7 +709,9 @@ class ObservationStore(Sequence[Observation]):
                 for m, d in zip(ms, ds, strict=True)
             ]
         found: list[int | None] = [None] * len(keys)
-        for layer in index.oldest_first():  # the newer layer over the older
+        for layer in reversed(index.newest_first):  # the newer layer over the older
+            if not layer:
+                continue
             found = [
                 old if new is None else new
                 for old, new in zip(found, map(layer.get, keys), strict=True)
@@ -801,7 +799,7 @@ class ObservationStore(Sequence[Observation]):
                 patch = dict(patch)
             for slot in removed:
                 patch.pop(slot, None)
-        return _derived(tuple(coder.tables), coder.own_sizes(), chunks, patch, dead, index=index)
+        return _derived(coder, chunks, patch, dead, index)
 
     def with_new_totals(
         self,
@@ -866,7 +864,9 @@ class ObservationStore(Sequence[Observation]):
         m_shift, middle = shifts[0], s << shifts[1] | p << shifts[2] | total
         keys = [m << m_shift | middle for m in codes]
         dead = self._dead_set
-        for layer in index.oldest_first():
+        for layer in index.newest_first:
+            if not layer:
+                continue
             found = list(map(layer.get, keys))
             if found.count(None) != n and any(
                 slot is not None and slot not in dead for slot in found
@@ -892,14 +892,7 @@ class ObservationStore(Sequence[Observation]):
         derived = index.derived()
         # A removed row's key is taken over, as in _packed_keys.
         derived.delta.update(zip(keys, range(end, end + n), strict=True))
-        return _derived(
-            tuple(coder.tables),
-            coder.own_sizes(),
-            (*chunks, chunk),
-            self._patch,
-            self._dead,
-            index=derived,
-        )
+        return _derived(coder, (*chunks, chunk), self._patch, self._dead, derived)
 
 
 class _Coder:
@@ -997,15 +990,13 @@ def _chunk_of(
 
 
 def _derived(
-    tables: tuple[Interner[Any], ...],
-    sizes: tuple[int, ...],
+    coder: _Coder,
     chunks: tuple[_Chunk, ...],
     patch: dict[int, tuple[_RowCodes, FigureAudit | None]],
     dead: tuple[int, ...],
-    *,
     index: _KeyIndex | None,
 ) -> ObservationStore:
-    """The store of ``tables`` (``sizes`` its own), ``chunks``, overlay, removals and keys."""
+    """The store derived with ``coder``'s tables, ``chunks``, overlay, removals and key index."""
     # Join the newest four chunks (never the first) while the last is as large as each
     # of the three before it: chunk sizes then count in base 4, so that a row is copied
     # about log4(rows added) times and chunks stay few (at most three of a size).
@@ -1013,7 +1004,9 @@ def _derived(
         chunks = (*chunks[:-_JOIN], _joined(chunks[-_JOIN:]))
     if len(chunks) > _MAX_CHUNKS:
         chunks = (chunks[0], _joined(chunks[1:]))
-    store = ObservationStore._of(tables, chunks, patch, dead, index=index, sizes=sizes)
+    store = ObservationStore._of(
+        tuple(coder.tables), chunks, patch, dead, index=index, sizes=coder.own_sizes()
+    )
     if len(patch) > _MAX_PATCHES:
         store._compact()
     return store
