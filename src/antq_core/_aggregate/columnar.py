@@ -27,6 +27,7 @@ and the engines-agree tests hold it to that.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -56,7 +57,7 @@ from antq_core._aggregate.finish import (
 )
 from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.store_facts import sums_fit_int64
+from antq_core._aggregate.store_facts import key_type, sums_fit_int64
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
@@ -74,20 +75,21 @@ _INT64_MAX: Final = 2**63 - 1
 _FINAL_ENGINE: Final = "streaming"
 """The engine of the finish's last query (joins and the sort): the default in-memory
 one ran it about a fifth slower at millions of rows."""
-_ENGINES_KNOWN: dict[str, bool] = {}
+
+
+@functools.cache
+def _has_engine(pl: Any) -> bool:
+    """Whether this polars has :data:`_FINAL_ENGINE` (1.23 and later), asked of an empty query."""
+    try:
+        pl.LazyFrame().collect(engine=_FINAL_ENGINE)
+    except (TypeError, ValueError):  # older versions name no such engine
+        return False
+    return True
 
 
 def _collected(pl: Any, query: Any) -> Any:
-    """``query`` collected on :data:`_FINAL_ENGINE`, where this polars has it (1.23 and later)."""
-    known = _ENGINES_KNOWN.get(_FINAL_ENGINE)
-    if known is None:
-        try:  # asked once, of an empty query: older versions name no such engine
-            pl.LazyFrame().collect(engine=_FINAL_ENGINE)
-            known = True
-        except (TypeError, ValueError):
-            known = False
-        _ENGINES_KNOWN[_FINAL_ENGINE] = known
-    return query.collect(engine=_FINAL_ENGINE) if known else query.collect()
+    """``query`` collected on :data:`_FINAL_ENGINE` where this polars has it."""
+    return query.collect(engine=_FINAL_ENGINE) if _has_engine(pl) else query.collect()
 
 
 def finish(plan: Plan, scan: Scan, engine: str) -> AggregateTable:
@@ -216,13 +218,10 @@ def _sizes(plan: Plan) -> list[int]:
 
 
 def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
-    """The columns ``names`` (each in ``range(size)``) as one integer, if it fits in 64 bits.
-
-    A UInt32 when every key fits in one (hashing 32-bit keys is faster), else an Int64.
-    """
-    if math.prod(sizes) > _INT64_MAX:
+    """The columns ``names`` (each in ``range(size)``) as one integer (:func:`key_type`)."""
+    kind = key_type(pl, sizes)
+    if kind is None:
         return None
-    kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
     key = pl.lit(0, dtype=kind)
     for name, size in zip(names, sizes, strict=True):
         key = key * size + pl.col(name).cast(kind)

@@ -35,7 +35,7 @@ from antq_core._aggregate.engine import (
 )
 from antq_core._aggregate.plan import EXCLUDED
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.store_facts import columnar_facts, sums_fit_int64
+from antq_core._aggregate.store_facts import columnar_facts, key_type, sums_fit_int64
 from antq_core._entities import AggregationType
 from antq_core._util.extras import arrow_over, polars_and_arrow
 from antq_core._values.exact import add
@@ -435,48 +435,35 @@ class _Frame:
         pl, plan = self.pl, self.plan
         if spans.height == 0:
             return None
-        g_low, g_size = self._range("group")
-        b_low, b_size = self._range("bucket")
-        d_low, d_size = self._range("disaggregation")
 
         def span(low: str, high: str) -> tuple[int, int]:
             least = int(spans[low].min())
             return least, int(spans[high].max()) - least + 1
 
-        m_low, m_size = span("metric", "metric")
-        u_low, u_size = span("unit", "unit")
-        q_low, q_size = span("q_low", "q_high")
-        sizes = [m_size, g_size, b_size, d_size, u_size, q_size]
-        if math.prod(sizes) > _INT64_MAX:
+        # (output name, column read, lowest code, number of codes, table gathered by the column)
+        named = [
+            ("metric", "metric", *span("metric", "metric"), None),
+            ("group", "subject", *self._range("group"), plan.subject_group),
+            ("bucket", "period", *self._range("bucket"), plan.period_bucket),
+            ("disaggregation", "disaggregation", *self._range("disaggregation"), None),
+            ("unit", "unit", *span("unit", "unit"), None),
+            ("qualifier", "qualifier", *span("q_low", "q_high"), None),
+        ]
+        sizes = [size for _, _, _, size, _ in named]
+        # Every term is at least 0 (codes minus their lowest).
+        kind = key_type(pl, sizes)
+        if kind is None:
             return None
-        # Every term is at least 0 (codes minus their lowest); 32-bit keys hash faster.
-        kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
         strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
-        m_st, g_st, b_st, d_st, u_st, q_st = strides
-        key = _scaled_key(
-            pl,
-            kind,
-            [
-                ("metric", m_low, m_size, m_st, None),
-                ("subject", g_low, g_size, g_st, plan.subject_group),
-                ("period", b_low, b_size, b_st, plan.period_bucket),
-                ("disaggregation", d_low, d_size, d_st, None),
-                ("unit", u_low, u_size, u_st, None),
-                ("qualifier", q_low, q_size, q_st, None),
-            ],
-        )
+        parts = [
+            (name, column, low, size, stride, table)
+            for (name, column, low, size, table), stride in zip(named, strides, strict=True)
+        ]
+        key = _scaled_key(pl, kind, [(c, low, size, st, t) for _, c, low, size, st, t in parts])
         rows = self.frame.lazy()
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
         total = pl.col("value").cast(self._sum_type(spans)).sum()
-        parts = (
-            ("metric", m_low, m_size, m_st),
-            ("group", g_low, g_size, g_st),
-            ("bucket", b_low, b_size, b_st),
-            ("disaggregation", d_low, d_size, d_st),
-            ("unit", u_low, u_size, u_st),
-            ("qualifier", q_low, q_size, q_st),
-        )
         return (
             rows.group_by(key.alias("_key"))
             .agg(total.alias("sum"), pl.len().alias("count"))
@@ -488,7 +475,7 @@ class _Frame:
                         if size > 1
                         else pl.lit(low, dtype=pl.Int64)
                     ).alias(name)
-                    for name, low, size, stride in parts
+                    for name, _, low, size, stride, _ in parts
                 ),
                 "sum",
                 "count",
@@ -685,9 +672,9 @@ class _Frame:
         pl = self.pl
         ranges = [self._range(name) for name in _PICK_KEYS]
         sizes = [size for _, size in ranges]
-        if math.prod(sizes) > _INT64_MAX:
+        kind = key_type(pl, sizes)
+        if kind is None:
             return None
-        kind = pl.UInt32 if math.prod(sizes) <= 2**32 else pl.Int64
         parts: list[tuple[str, int, int, int, Sequence[int] | None]] = []
         for i, (name, (low, size)) in enumerate(zip(_PICK_KEYS, ranges, strict=True)):
             stride = math.prod(sizes[i + 1 :])

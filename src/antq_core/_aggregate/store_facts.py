@@ -39,7 +39,7 @@ from antq_core._aggregate.engine import LazyCells
 from antq_core._dataset.store import ObservationStore
 from antq_core._util.extras import arrow_over
 
-__all__ = ["ColumnarFacts", "code_frame", "columnar_facts", "sums_fit_int64"]
+__all__ = ["ColumnarFacts", "code_frame", "columnar_facts", "key_type", "sums_fit_int64"]
 
 _INT64_MAX: Final = 2**63 - 1
 _BITS_PER_ROW: Final = 64
@@ -96,6 +96,17 @@ def sums_fit_int64(spans: Any) -> bool:
     low, high = spans["low"].min(), spans["high"].max()
     bound = max(abs(low or 0), abs(high or 0)) * int(spans["n"].sum())
     return bool(bound <= _INT64_MAX)
+
+
+def key_type(pl: Any, sizes: Sequence[int]) -> Any | None:
+    """The integer type of a key packing parts of ``sizes`` codes; ``None`` past 64 bits.
+
+    A UInt32 when every key fits in one (32-bit keys hash and sort faster), else an Int64.
+    """
+    keys = math.prod(sizes)
+    if keys > _INT64_MAX:
+        return None
+    return pl.UInt32 if keys <= 2**32 else pl.Int64
 
 
 def code_frame(pl: Any, pa: Any, store: ObservationStore) -> Any:
