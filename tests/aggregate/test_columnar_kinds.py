@@ -387,6 +387,35 @@ def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
     assert polars.excluded == python.excluded
 
 
+def test_a_stock_with_no_bucket_to_go_in_is_unplaceable_alike() -> None:
+    # A yearly figure asked for by month within its year: no month bucket holds it.
+    # The end-of-period check once looked up a bucket's end in an empty table.
+    teams = MetricDefinition(
+        id="teams",
+        name_vi="Số tổ",
+        name_en="Teams",
+        unit=Unit.get("organization"),
+        kind="stock",
+        time_aggregation="last_in_period",
+    )
+    ds = Dataset(
+        gazetteer=_village_gazetteer(),
+        metadata=DatasetMetadata(title_vi="Tổ"),
+        metrics=[teams],
+        observations=[
+            Observation(
+                metric="teams", subject="unit:01001", period="2017", unit="organization", value=4
+            )
+        ],
+    )
+    request: dict[str, Any] = {"by": ["month"], "periods": Period.parse("2017")}
+    python = aggregate(ds, "teams", engine="python", **request)
+    polars = aggregate(ds, "teams", engine="polars", **request)
+    assert list(polars) == list(python) == []
+    assert [u.row for u in polars.unplaceable] == [0]
+    assert polars.unplaceable == python.unplaceable
+
+
 def test_people_counted_as_columns_beside_rows_they_cannot_count() -> None:
     # A row about a unit and one about someone living nowhere are unplaceable;
     # the people are still counted as columns, as the Python engine counts them.

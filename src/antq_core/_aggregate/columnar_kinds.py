@@ -279,8 +279,8 @@ def at_period_end(
     (the table lists its rows as ``not_at_period_end``).
     """
     in_period = sorted(m for m, p in by_code.items() if p.time is _A.LAST_IN_PERIOD)
-    if not in_period:
-        return cells
+    if not in_period or not plan.bucket_end:
+        return cells  # no such stock, or no bucket to place a row in (none is late)
     ends = pl.Series([p.end.toordinal() for p in plan.columns.periods], dtype=pl.Int64)
     bucket_ends = pl.Series([d.toordinal() for d in plan.bucket_end], dtype=pl.Int64)
     g, b, sl = pl.col("group"), pl.col("bucket"), pl.col("slice")
