@@ -55,7 +55,7 @@ from antq_core._aggregate.finish import (
     row_keys,
     signed_part,
 )
-from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan
+from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan, rows_in_code_order
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.store_facts import key_type, sums_fit_int64
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
@@ -228,23 +228,28 @@ def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
     return key
 
 
-def _combined(pl: Any, plan: Plan, placed: Any, count: Any) -> Any:
+def _combined(pl: Any, plan: Plan, placed: Any, count: Any, *, ordered: bool) -> Any:
     """Per (metric, group, bucket, slice): the sum, the observations, the qualifier.
 
     ``placed``: a DataFrame of placed cells. The qualifier spans are left out
-    when every cell is exact.
+    when every cell is exact. ``ordered``: as :func:`_combined_query`.
     """
     qualifiers = placed["qualifier"]
     exact = bool(placed.height) and qualifiers.min() == qualifiers.max() == _EXACT
-    return _combined_query(pl, plan, placed.lazy(), count, exact=exact).collect()
+    query = _combined_query(pl, plan, placed.lazy(), count, exact=exact, ordered=ordered)
+    return query.collect()
 
 
-def _combined_query(pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool) -> Any:
+def _combined_query(
+    pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool, ordered: bool = False
+) -> Any:
     """:func:`_combined` as a LazyFrame over the LazyFrame ``placed``.
 
     One lazy query (polars runs it on its streaming engine, several times
     faster than an eager group-by of as many groups), on one packed Int64 key
     when the codes fit. ``exact``: every cell is exact (no qualifier spans).
+    ``ordered``: the groups sorted by their codes (metric, group, bucket,
+    slice), on the packed key while the groups are few columns.
     """
     q = pl.col("qualifier")
     aggs = [pl.col("value").sum().alias("value"), count.alias("observations")]
@@ -256,16 +261,14 @@ def _combined_query(pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool
     sizes = _sizes(plan)
     key = _packed(pl, _KEYS, sizes)
     if key is None:
-        return _qualified(pl, placed.group_by(*_KEYS).agg(*aggs))
+        grouped = placed.group_by(*_KEYS).agg(*aggs)
+        return _qualified(pl, grouped.sort(_KEYS) if ordered else grouped)
     # Hashing one integer a cell is much cheaper than four columns.
     strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
-    groups = (
-        placed.group_by(key.alias("_key"))
-        .agg(*aggs)
-        .with_columns(
-            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
-            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
-        )
+    grouped = placed.group_by(key.alias("_key")).agg(*aggs)
+    groups = (grouped.sort("_key") if ordered else grouped).with_columns(
+        ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
+        for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
     )
     return _qualified(pl, groups)
 
@@ -316,10 +319,12 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     slice_of = pl.lit(_lookup(pl, plan.slice_of)).gather(pl.col("disaggregation"))
     parts: list[Any] = []
     most = 0  # rows the parts hold at most (a lazy part: its source's rows)
+    ordered = False  # whether the only part's rows are in the output's order already
     summed = sorted(plan.scans[ScanKind.GROUP_SUM] & by_code.keys())
     if summed:
         if scan.sum_cells is None:
             return None
+        ordered = rows_in_code_order(plan, summed)
         cells = (
             scan.sum_cells.lazy()
             .filter(pl.col("metric").is_in(summed))
@@ -331,19 +336,23 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
             # before the last query, which this part joins lazily.
             parts.append(_as_groups(pl, cells))
             most += scan.sum_cells.height
+            # Filtered and given columns, the cells keep their order (the engine's).
+            ordered = ordered and scan.sum_cells_sorted
         else:
             placed = _placed(pl, plan, cells.collect(), by_code, result)
             if placed is None:
                 return None
             if _one_to_one(plan, placed):
                 parts.append(_as_groups(pl, placed))
+                ordered = False
             else:
-                parts.append(_combined(pl, plan, placed, pl.col("count").sum()))
+                parts.append(_combined(pl, plan, placed, pl.col("count").sum(), ordered=ordered))
     picked = sorted((plan.scans[ScanKind.LAST] | plan.scans[ScanKind.FIRST]) & by_code.keys())
     if picked:
         if scan.pick_cells is None:
             return None
-        picks = _picks(pl, plan, scan, picked, by_code=by_code, result=result)
+        ordered = not parts and rows_in_code_order(plan, picked)
+        picks = _picks(pl, plan, scan, picked, by_code=by_code, result=result, ordered=ordered)
         if picks is None:
             return None
         parts.append(picks)
@@ -363,8 +372,11 @@ def _finish_columns(plan: Plan, scan: Scan) -> Parts | None:
     lazy_parts = [part.lazy() for part in parts]
     groups = pl.concat(lazy_parts, how="vertical_relaxed") if len(parts) > 1 else lazy_parts[0]
     # Missing units, sources and the order in one lazy query: one pass, one result.
-    lazy = _with_source(pl, plan, _with_missing(pl, plan, scan, groups, most))
-    groups = _collected(pl, _sorted(pl, plan, lazy))
+    lazy, gathered = _with_missing(pl, plan, scan, groups, most)
+    lazy = _with_source(pl, plan, lazy)
+    if not (ordered and len(parts) == 1 and gathered and not plan.covered):
+        lazy = _sorted(pl, plan, lazy)  # a join, or parts one after another: sort
+    groups = _collected(pl, lazy)
     unplaceable = list_unplaceable(plan, result) if result.unplaceable_metrics else ()
     return Parts(groups, unplaceable, excluded_lister(plan, scan, result))
 
@@ -377,8 +389,11 @@ def _picks(
     *,
     by_code: Mapping[int, MetricPlan],
     result: Result,
+    ordered: bool,
 ) -> Any | None:
     """The stocks' rows: their picks summed per cell; ``None``: the Python way.
+
+    ``ordered``: sorted by their codes (:func:`_combined_query`).
 
     When no stock is ``last_in_period`` and the store's value spans vouch for
     every cell (:func:`_spans_allow`), the picks (a LazyFrame from the polars
@@ -401,7 +416,7 @@ def _picks(
         # Every stored figure of these metrics exact (the store's qualifier spans): no
         # qualifier to combine, two conditional aggregations over every row saved.
         exact = spans.height > 0 and spans["q_low"].min() == spans["q_high"].max() == _EXACT
-        return _combined_query(pl, plan, cells, pl.len(), exact=exact).collect()
+        return _combined_query(pl, plan, cells, pl.len(), exact=exact, ordered=ordered).collect()
     aside = sorted(plan.columns.exact)
     cells = cells.collect()
     if aside and cells["row"].is_in(aside).any():
@@ -413,7 +428,7 @@ def _picks(
     bound = max(abs(placed["value"].min() or 0), abs(placed["value"].max() or 0))
     if bound * placed.height > _INT64_MAX:
         placed = placed.with_columns(pl.col("value").cast(pl.Int128))
-    return _combined(pl, plan, placed, pl.len())
+    return _combined(pl, plan, placed, pl.len(), ordered=ordered)
 
 
 def _in_units(plan: Plan, used: Any, by_code: Mapping[int, MetricPlan]) -> bool:
@@ -434,12 +449,13 @@ _DENSE_CELLS: Final = 1 << 22
 _DENSE_PER_ROW: Final = 4
 
 
-def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any, rows: int) -> Any:
+def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any, rows: int) -> tuple[Any, bool]:
     """``missing``: per (group, bucket), expected units under the group that reported nothing.
 
     ``groups`` is a LazyFrame of at most ``rows`` rows, and so is the result.
     The reported counts are looked up by position in a dense (group, bucket)
     table when it is small (:data:`_DENSE_CELLS`, or a few cells a row), else joined.
+    Returned with whether they were looked up (the rows keep their order) and not joined.
     """
     sizes = _lookup(pl, [len(units) for units in plan.expected])
     expected = pl.lit(sizes).gather(pl.col("group"))
@@ -454,12 +470,12 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any, rows: int) -> An
                     counted["group"] * n_buckets + counted["bucket"], counted["reported"]
                 )
             at = pl.col("group") * n_buckets + pl.col("bucket")
-            return groups.with_columns(missing=expected - pl.lit(dense).gather(at))
+            return groups.with_columns(missing=expected - pl.lit(dense).gather(at)), True
         return (
             groups.join(counted.lazy(), on=["group", "bucket"], how="left")
             .with_columns(missing=expected - pl.col("reported").fill_null(0))
             .drop("reported")
-        )
+        ), False
     pairs, first = reported_places(pl, plan, scan)  # by resolution: few, kept per dataset
     children: dict[str, int] = {}
     subject_child = plan.subject_child
@@ -497,7 +513,7 @@ def _with_missing(pl: Any, plan: Plan, scan: Scan, groups: Any, rows: int) -> An
         groups.join(reported, on=["group", "bucket"], how="left")
         .with_columns(missing=expected - pl.col("reported").fill_null(0))
         .drop("reported")
-    )
+    ), False
 
 
 def _with_source(pl: Any, plan: Plan, groups: Any) -> Any:

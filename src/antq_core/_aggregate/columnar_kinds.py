@@ -25,12 +25,10 @@ engines-agree tests hold this path to the Python one.
 
 from __future__ import annotations
 
-import itertools
 import math
-import operator
 from typing import TYPE_CHECKING, Any, Final
 
-from antq_core._aggregate.plan import EXCLUDED, recall, remember
+from antq_core._aggregate.plan import EXCLUDED, increasing, order_columns, recall, remember
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._entities import AggregationType
 from antq_core._values.quantity import Qualifier
@@ -402,11 +400,6 @@ def _ranks(values: Sequence[object]) -> list[int]:
     return [order[v] for v in values]
 
 
-def _increasing(values: Sequence[Any]) -> bool:
-    """Whether each of ``values`` sorts after the one before it (``<``, as ``sorted``; in C)."""
-    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
-
-
 def in_python_order(pl: Any, plan: Plan, frame: Any, first: Any, first_size: int) -> Any:
     """``frame``'s rows in the Python path's order: by ``first``, then the ``by`` values.
 
@@ -417,17 +410,8 @@ def in_python_order(pl: Any, plan: Plan, frame: Any, first: Any, first_size: int
     """
     ranks: list[Any] = [first]
     sizes = [max(first_size, 1)]
-    for name in plan.by:
-        if name in plan.space_names:
-            i = plan.space_names.index(name)
-            column, table = "group", [rg[i] for rg in plan.row_groups]
-        elif name in plan.time_names:
-            i = plan.time_names.index(name)
-            column, table = "bucket", [bk[i] for bk in plan.buckets]  # type: ignore[misc]
-        else:
-            i = plan.category_names.index(name)
-            column, table = "slice", [s[i] for s in plan.slices]
-        if _increasing(table):  # codes given in the order of their values: each its own rank
+    for column, table in order_columns(plan):
+        if increasing(table):  # codes given in the order of their values: each its own rank
             ranks.append(pl.col(column))
         else:
             ranks.append(pl.lit(pl.Series(_ranks(table), dtype=pl.Int64)).gather(pl.col(column)))

@@ -15,6 +15,8 @@ unplaceable, with ``reasons[-code - 2]`` saying why.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import weakref
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,9 +51,13 @@ __all__ = [
     "GROUP_PREFIX",
     "MetricPlan",
     "Plan",
+    "increasing",
     "make_plan",
+    "order_columns",
     "recall",
     "remember",
+    "rows_in_code_order",
+    "slices_rise",
 ]
 
 EXCLUDED: Final = -1
@@ -1494,3 +1500,76 @@ def scan_plan(ds: Dataset, leaf: Plan) -> tuple[Plan, list[int]]:
 def level_groups(plan: Plan, first: Sequence[int]) -> list[int]:
     """Per code of a :func:`scan_plan`: the group code in ``plan``."""
     return [plan.subject_group[s] for s in first]
+
+
+def increasing(values: Sequence[Any]) -> bool:
+    """Whether each of ``values`` sorts after the one before it (``<``, as ``sorted``; in C)."""
+    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
+
+
+def order_columns(plan: Plan) -> list[tuple[str, list[Any]]]:
+    """Per ``by`` name, in order: the code column it is read from and its value per code.
+
+    The column is ``group``, ``bucket`` or ``slice``; the output rows of one
+    metric are in the order of these values, name by name (the Python path's
+    order, :func:`._columnar_kinds.in_python_order`).
+    """
+    out: list[tuple[str, list[Any]]] = []
+    for name in plan.by:
+        if name in plan.space_names:
+            i = plan.space_names.index(name)
+            out.append(("group", [rg[i] for rg in plan.row_groups]))
+        elif name in plan.time_names:
+            i = plan.time_names.index(name)
+            out.append(("bucket", [bk[i] for bk in plan.buckets]))
+        else:
+            i = plan.category_names.index(name)
+            out.append(("slice", [s[i] for s in plan.slices]))
+    return out
+
+
+_CODE_ORDER: Final = ("group", "bucket", "slice")
+
+
+def rows_in_code_order(plan: Plan, metrics: Iterable[int]) -> bool:
+    """Whether output rows of ``metrics`` in the order of their codes are in the output's order.
+
+    The codes are (metric, group, bucket, slice), compared in that order, as
+    a key packed with the metric most significant sorts them. That is the
+    output's order (metrics as requested, then the ``by`` values, name by
+    name) when the requested metrics' codes rise with their positions, the
+    ``by`` names read group, bucket and slice in that order (each column's
+    names together, a column no name reads having one code), and each
+    column's codes rise with its values. A query that sorts its packed key
+    then spares the finishing step its sort of the whole output.
+    """
+    position = {p.code: i for i, p in enumerate(map(plan.metrics.get, plan.requested)) if p}
+    codes = sorted(metrics)
+    if any(c not in position for c in codes) or not increasing([position[c] for c in codes]):
+        return False
+    by_column: dict[str, list[list[Any]]] = {}
+    last = ""
+    for column, values in order_columns(plan):
+        if column != last and column in by_column:
+            return False  # a column's names apart: (province, month, district)
+        by_column.setdefault(column, []).append(values)
+        last = column
+    if list(by_column) != [c for c in _CODE_ORDER if c in by_column]:
+        return False
+    sizes = {"group": len(plan.row_groups), "bucket": len(plan.buckets), "slice": len(plan.slices)}
+    for column in _CODE_ORDER:
+        if column not in by_column:
+            if sizes[column] > 1:
+                return False
+        elif not increasing(list(zip(*by_column[column], strict=True))):
+            return False
+    return True
+
+
+def slices_rise(plan: Plan) -> bool:
+    """Whether the slice codes rise with the disaggregation codes (those placed, ``>= 0``).
+
+    Cells sorted by (metric, group, bucket, disaggregation) codes are then
+    sorted by (metric, group, bucket, slice) too (:func:`rows_in_code_order`).
+    """
+    return increasing([s for s in plan.slice_of if s >= 0])

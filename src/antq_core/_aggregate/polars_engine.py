@@ -33,7 +33,7 @@ from antq_core._aggregate.engine import (
     SeriesCell,
     SumCell,
 )
-from antq_core._aggregate.plan import EXCLUDED
+from antq_core._aggregate.plan import EXCLUDED, rows_in_code_order, slices_rise
 from antq_core._aggregate.semantics import ScanKind
 from antq_core._aggregate.store_facts import columnar_facts, key_type, sums_fit_int64
 from antq_core._entities import AggregationType
@@ -71,8 +71,9 @@ class PolarsEngine:
         scans = plan.scans
         sums: Mapping[SumCell, tuple[Number, int]] = {}
         sum_cells = None
+        sum_cells_sorted = False
         if scans[ScanKind.GROUP_SUM]:
-            sums, sum_cells = frame.group_sums(scans[ScanKind.GROUP_SUM])
+            sums, sum_cells, sum_cells_sorted = frame.group_sums(scans[ScanKind.GROUP_SUM])
         counted = frozenset(
             p.code
             for p in plan.metrics.values()
@@ -113,6 +114,7 @@ class PolarsEngine:
             distinct=distinct,
             counted=counted,
             sum_cells=sum_cells,
+            sum_cells_sorted=sum_cells_sorted,
             pick_cells=pick_cells,
             reported_pairs=facts.pairs,
             unit_spans=facts.units,
@@ -422,8 +424,12 @@ class _Frame:
         pl = self.pl
         return pl.Int64 if sums_fit_int64(self.spans if spans is None else spans) else pl.Int128
 
-    def _sums_packed(self, metrics: frozenset[int], spans: Any) -> Any | None:
+    def _sums_packed(self, metrics: frozenset[int], spans: Any, *, ordered: bool) -> Any | None:
         """The sum cells of ``metrics`` grouped on one packed Int64; ``None`` if it cannot fit.
+
+        ``ordered``: sorted by the key, which is the order of their codes
+        (metric, group, bucket, disaggregation, unit, qualifier), while the
+        cells are three columns (key, sum, count) and not yet eight.
 
         The key is a sum of pre-scaled terms: the group and bucket tables are
         scaled before they are gathered by subject and period (no group or
@@ -464,10 +470,11 @@ class _Frame:
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
         total = pl.col("value").cast(self._sum_type(spans)).sum()
+        cells = rows.group_by(key.alias("_key")).agg(total.alias("sum"), pl.len().alias("count"))
+        if ordered:
+            cells = cells.sort("_key")
         return (
-            rows.group_by(key.alias("_key"))
-            .agg(total.alias("sum"), pl.len().alias("count"))
-            .with_columns(pl.col("_key").cast(pl.Int64))
+            cells.with_columns(pl.col("_key").cast(pl.Int64))
             .select(
                 *(
                     (
@@ -490,16 +497,21 @@ class _Frame:
 
     def group_sums(
         self, metrics: frozenset[int]
-    ) -> tuple[Mapping[SumCell, tuple[Number, int]], Any]:
-        """The sum cells of ``metrics``: as a mapping made on first use, and as a frame.
+    ) -> tuple[Mapping[SumCell, tuple[Number, int]], Any, bool]:
+        """The sum cells of ``metrics``: as a mapping made on first use, as a frame, and sorted?
 
-        The frame is ``None`` when some values are kept aside (it would not be exact).
+        The frame is ``None`` when some values are kept aside (it would not be
+        exact). It is sorted by its codes (:attr:`Scan.sum_cells_sorted`) when
+        that is the output's order (:func:`._plan.rows_in_code_order`,
+        :func:`._plan.slices_rise`) and its key could be packed.
         """
         pl = self.pl
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
         spans = self.spans.filter(pl.col("metric").is_in(sorted(metrics)))
-        cells = self._sums_packed(metrics, spans)
+        ordered = rows_in_code_order(self.plan, metrics) and slices_rise(self.plan)
+        cells = self._sums_packed(metrics, spans, ordered=ordered)
         if cells is None:  # too wide to pack: the columns themselves
+            ordered = False
             rows = self._rows(metrics).with_columns(
                 group=pl.lit(self.group).gather(pl.col("subject"))
             )
@@ -526,7 +538,8 @@ class _Frame:
                 out[key] = (add(s, value), c)
             return out
 
-        return LazyCells(build), (None if aside else cells.select(*keys, "sum", "count"))
+        frame = None if aside else cells.select(*keys, "sum", "count")
+        return LazyCells(build), frame, ordered and frame is not None
 
     def series(
         self, metrics: frozenset[int], counted: frozenset[int]

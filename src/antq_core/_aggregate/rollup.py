@@ -53,7 +53,9 @@ def rolled_up_levels(scan: Scan, levels: Sequence[Sequence[int]]) -> list[Scan]:
     """
     frames = _frames(scan.sum_cells, levels)
     return [
-        attrs.evolve(scan, sums=LazyCells(_builder(scan, groups)), sum_cells=frame)
+        attrs.evolve(
+            scan, sums=LazyCells(_builder(scan, groups)), sum_cells=frame, sum_cells_sorted=False
+        )
         for groups, frame in zip(levels, frames, strict=True)
     ]
 
