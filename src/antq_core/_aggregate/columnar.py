@@ -253,22 +253,25 @@ def _combined_query(
     """
     q = pl.col("qualifier")
     aggs = [pl.col("value").sum().alias("value"), count.alias("observations")]
-    if exact:
-        aggs += [pl.lit(None, dtype=pl.Int64).alias(n) for n in ("q_low", "q_high")]
-    else:
+    if not exact:
         unusual = pl.when(q != _EXACT).then(q.cast(pl.Int64))
         aggs += [unusual.min().alias("q_low"), unusual.max().alias("q_high")]
+    # Exact: no spans, added after the sort (two columns fewer to move).
+    spans = [pl.lit(None, dtype=pl.Int64).alias(n) for n in ("q_low", "q_high")] if exact else []
     sizes = _sizes(plan)
     key = _packed(pl, _KEYS, sizes)
     if key is None:
         grouped = placed.group_by(*_KEYS).agg(*aggs)
-        return _qualified(pl, grouped.sort(_KEYS) if ordered else grouped)
+        return _qualified(pl, (grouped.sort(_KEYS) if ordered else grouped).with_columns(spans))
     # Hashing one integer a cell is much cheaper than four columns.
     strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
     grouped = placed.group_by(key.alias("_key")).agg(*aggs)
     groups = (grouped.sort("_key") if ordered else grouped).with_columns(
-        ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
-        for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
+        *spans,
+        *(
+            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
+            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
+        ),
     )
     return _qualified(pl, groups)
 
@@ -416,6 +419,8 @@ def _picks(
         # Every stored figure of these metrics exact (the store's qualifier spans): no
         # qualifier to combine, two conditional aggregations over every row saved.
         exact = spans.height > 0 and spans["q_low"].min() == spans["q_high"].max() == _EXACT
+        if _each_its_own(plan):
+            return _own_cells(pl, plan, cells, exact=exact, ordered=ordered).collect()
         return _combined_query(pl, plan, cells, pl.len(), exact=exact, ordered=ordered).collect()
     aside = sorted(plan.columns.exact)
     cells = cells.collect()
@@ -429,6 +434,47 @@ def _picks(
     if bound * placed.height > _INT64_MAX:
         placed = placed.with_columns(pl.col("value").cast(pl.Int128))
     return _combined(pl, plan, placed, pl.len(), ordered=ordered)
+
+
+def _each_its_own(plan: Plan) -> bool:
+    """Whether no two placed subjects share a group and no two disaggregations a slice.
+
+    A stock's picks are one per (metric, subject, bucket, disaggregation);
+    then each is alone in its (metric, group, bucket, slice) cell, as when
+    villages are grouped by village.
+    """
+    groups = [g for g in plan.subject_group if g >= 0]
+    slices = [s for s in plan.slice_of if s >= 0]
+    return len(set(groups)) == len(groups) and len(set(slices)) == len(slices)
+
+
+def _own_cells(pl: Any, plan: Plan, picks: Any, *, exact: bool, ordered: bool) -> Any:
+    """:func:`_combined_query` of picks that are each alone in their cell (:func:`_each_its_own`).
+
+    No group-by: a pick is its cell's value, its one observation, its qualifier
+    (one qualifier is its own combination; ``exact``: every one is exact).
+    ``ordered``: sorted by codes, on one packed key and the values, before the
+    codes are unpacked from it (sorting seven columns took three times as long).
+    """
+    codes = pl.col(*_KEYS).cast(pl.Int64)
+    qualifier = pl.lit(_EXACT, dtype=pl.Int64) if exact else pl.col("qualifier").cast(pl.Int64)
+    one = pl.lit(1, dtype=pl.Int64).alias("observations")
+    sizes = _sizes(plan)
+    key = _packed(pl, _KEYS, sizes) if ordered else None
+    if key is None:
+        cells = picks.select(codes, "value", one, qualifier.alias("qualifier"))
+        return cells.sort(_KEYS) if ordered else cells
+    strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
+    narrow = picks.select(key.alias("_key"), "value", *([] if exact else ["qualifier"]))
+    return narrow.sort("_key").select(
+        *(
+            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
+            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
+        ),
+        "value",
+        one,
+        qualifier.alias("qualifier"),
+    )
 
 
 def _in_units(plan: Plan, used: Any, by_code: Mapping[int, MetricPlan]) -> bool:
