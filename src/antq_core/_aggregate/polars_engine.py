@@ -73,7 +73,9 @@ class PolarsEngine:
         sum_cells = None
         sum_cells_sorted = False
         if scans[ScanKind.GROUP_SUM]:
-            sums, sum_cells, sum_cells_sorted = frame.group_sums(scans[ScanKind.GROUP_SUM])
+            sums, sum_cells, sum_cells_sorted = frame.group_sums(
+                scans[ScanKind.GROUP_SUM], repeated=facts.repeated
+            )
         counted = frozenset(
             p.code
             for p in plan.metrics.values()
@@ -424,12 +426,15 @@ class _Frame:
         pl = self.pl
         return pl.Int64 if sums_fit_int64(self.spans if spans is None else spans) else pl.Int128
 
-    def _sums_packed(self, metrics: frozenset[int], spans: Any, *, ordered: bool) -> Any | None:
+    def _sums_packed(
+        self, metrics: frozenset[int], spans: Any, *, ordered: bool, alone: bool
+    ) -> Any | None:
         """The sum cells of ``metrics`` grouped on one packed Int64; ``None`` if it cannot fit.
 
         ``ordered``: sorted by the key, which is the order of their codes
         (metric, group, bucket, disaggregation, unit, qualifier), while the
         cells are three columns (key, sum, count) and not yet eight.
+        ``alone``: each row is alone in its cell (:meth:`_alone`): no group-by.
 
         The key is a sum of pre-scaled terms: the group and bucket tables are
         scaled before they are gathered by subject and period (no group or
@@ -469,8 +474,14 @@ class _Frame:
         rows = self.frame.lazy()
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
-        total = pl.col("value").cast(self._sum_type(spans)).sum()
-        cells = rows.group_by(key.alias("_key")).agg(total.alias("sum"), pl.len().alias("count"))
+        value = pl.col("value").cast(self._sum_type(spans))
+        if alone:
+            one = pl.lit(1, dtype=pl.UInt32).alias("count")
+            cells = rows.select(key.alias("_key"), value.alias("sum"), one)
+        else:
+            cells = rows.group_by(key.alias("_key")).agg(
+                value.sum().alias("sum"), pl.len().alias("count")
+            )
         if ordered:
             cells = cells.sort("_key")
         return (
@@ -495,8 +506,23 @@ class _Frame:
         metric = self.plan.columns.metric
         return {i: v for i, v in self.exact.items() if metric[i] in metrics}
 
+    def _alone(self, *, repeated: bool) -> bool:
+        """Whether each row is alone in its sum cell, so that its cell's sum is its value.
+
+        So when no two rows share metric, subject, period and disaggregation
+        (the store's fact, ``repeated`` false), the plan keeps each
+        disaggregation as it is, and no two subjects share a group code nor two
+        periods a bucket code (villages by village and month, of monthly figures).
+        """
+        plan = self.plan
+        if repeated or plan.projected:
+            return False
+        return all(
+            len(set(codes)) == len(codes) for codes in (plan.subject_group, plan.period_bucket)
+        )
+
     def group_sums(
-        self, metrics: frozenset[int]
+        self, metrics: frozenset[int], *, repeated: bool
     ) -> tuple[Mapping[SumCell, tuple[Number, int]], Any, bool]:
         """The sum cells of ``metrics``: as a mapping made on first use, as a frame, and sorted?
 
@@ -509,7 +535,8 @@ class _Frame:
         keys = ("metric", "group", "bucket", "disaggregation", "unit", "qualifier")
         spans = self.spans.filter(pl.col("metric").is_in(sorted(metrics)))
         ordered = rows_in_code_order(self.plan, metrics) and slices_rise(self.plan)
-        cells = self._sums_packed(metrics, spans, ordered=ordered)
+        alone = self._alone(repeated=repeated)
+        cells = self._sums_packed(metrics, spans, ordered=ordered, alone=alone)
         if cells is None:  # too wide to pack: the columns themselves
             ordered = False
             rows = self._rows(metrics).with_columns(
