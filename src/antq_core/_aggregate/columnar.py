@@ -241,7 +241,14 @@ def _combined(pl: Any, plan: Plan, placed: Any, count: Any, *, ordered: bool) ->
 
 
 def _combined_query(
-    pl: Any, plan: Plan, placed: Any, count: Any, *, exact: bool, ordered: bool = False
+    pl: Any,
+    plan: Plan,
+    placed: Any,
+    count: Any,
+    *,
+    exact: bool,
+    ordered: bool = False,
+    key: Any = None,
 ) -> Any:
     """:func:`_combined` as a LazyFrame over the LazyFrame ``placed``.
 
@@ -249,7 +256,9 @@ def _combined_query(
     faster than an eager group-by of as many groups), on one packed Int64 key
     when the codes fit. ``exact``: every cell is exact (no qualifier spans).
     ``ordered``: the groups sorted by their codes (metric, group, bucket,
-    slice), on the packed key while the groups are few columns.
+    slice), on the packed key while the groups are few columns. ``key``: that
+    packed key made another way (:func:`_subject_key`), in place of
+    :func:`_packed` of the columns.
     """
     q = pl.col("qualifier")
     aggs = [pl.col("value").sum().alias("value"), count.alias("observations")]
@@ -259,7 +268,7 @@ def _combined_query(
     # Exact: no spans, added after the sort (two columns fewer to move).
     spans = [pl.lit(None, dtype=pl.Int64).alias(n) for n in ("q_low", "q_high")] if exact else []
     sizes = _sizes(plan)
-    key = _packed(pl, _KEYS, sizes)
+    key = _packed(pl, _KEYS, sizes) if key is None else key
     if key is None:
         grouped = placed.group_by(*_KEYS).agg(*aggs)
         return _qualified(pl, (grouped.sort(_KEYS) if ordered else grouped).with_columns(spans))
@@ -421,7 +430,9 @@ def _picks(
         exact = spans.height > 0 and spans["q_low"].min() == spans["q_high"].max() == _EXACT
         if _each_its_own(plan):
             return _own_cells(pl, plan, cells, exact=exact, ordered=ordered).collect()
-        return _combined_query(pl, plan, cells, pl.len(), exact=exact, ordered=ordered).collect()
+        key = _subject_key(pl, plan)
+        query = _combined_query(pl, plan, cells, pl.len(), exact=exact, ordered=ordered, key=key)
+        return query.collect()
     aside = sorted(plan.columns.exact)
     cells = cells.collect()
     if aside and cells["row"].is_in(aside).any():
@@ -434,6 +445,32 @@ def _picks(
     if bound * placed.height > _INT64_MAX:
         placed = placed.with_columns(pl.col("value").cast(pl.Int128))
     return _combined(pl, plan, placed, pl.len(), ordered=ordered)
+
+
+def _subject_key(pl: Any, plan: Plan) -> Any | None:
+    """:func:`_packed` (metric, group, bucket, slice) of placed picks, from their subject codes.
+
+    The group and slice terms are the plan's tables scaled before they are
+    gathered by subject and disaggregation, so no group or slice column is
+    made and cast; a part with one code adds nothing. ``None``: too wide.
+    """
+    sizes = _sizes(plan)
+    kind = key_type(pl, sizes)
+    if kind is None:
+        return None
+    metric_stride, group_stride, bucket_stride, slice_stride = (
+        math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))
+    )
+    terms = [pl.col("metric").cast(kind) * metric_stride]
+    if sizes[1] > 1:
+        scaled = [g * group_stride for g in plan.subject_group]
+        terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("subject")))
+    if sizes[2] > 1:
+        terms.append(pl.col("bucket").cast(kind) * bucket_stride)
+    if sizes[3] > 1:
+        scaled = [s * slice_stride for s in plan.slice_of]
+        terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("disaggregation")))
+    return pl.sum_horizontal(terms)
 
 
 def _each_its_own(plan: Plan) -> bool:
