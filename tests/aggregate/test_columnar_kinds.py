@@ -353,15 +353,17 @@ def test_rolled_up_minima_maxima_and_counts_read_as_the_reference_ones(
         assert polars[name].unplaceable == table.unplaceable
 
 
+_TEAMS = MetricDefinition(
+    id="teams",
+    name_vi="Số tổ",
+    name_en="Teams",
+    unit=Unit.get("organization"),
+    kind="stock",
+    time_aggregation="last_in_period",
+)
+
+
 def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
-    teams = MetricDefinition(
-        id="teams",
-        name_vi="Số tổ",
-        name_en="Teams",
-        unit=Unit.get("organization"),
-        kind="stock",
-        time_aggregation="last_in_period",
-    )
 
     def teams_in(unit: str, month: str, value: int) -> Observation:
         return Observation(
@@ -371,7 +373,7 @@ def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
     ds = Dataset(
         gazetteer=_village_gazetteer(),
         metadata=DatasetMetadata(title_vi="Tổ"),
-        metrics=[teams],
+        metrics=[_TEAMS],
         observations=[
             teams_in("01001", "2017-11", 4),  # not reported in December: left out of 2017
             teams_in("01002", "2017-06", 2),
@@ -390,18 +392,10 @@ def test_a_stock_not_reported_at_the_period_end_is_left_out_alike() -> None:
 def test_a_stock_with_no_bucket_to_go_in_is_unplaceable_alike() -> None:
     # A yearly figure asked for by month within its year: no month bucket holds it.
     # The end-of-period check once looked up a bucket's end in an empty table.
-    teams = MetricDefinition(
-        id="teams",
-        name_vi="Số tổ",
-        name_en="Teams",
-        unit=Unit.get("organization"),
-        kind="stock",
-        time_aggregation="last_in_period",
-    )
     ds = Dataset(
         gazetteer=_village_gazetteer(),
         metadata=DatasetMetadata(title_vi="Tổ"),
-        metrics=[teams],
+        metrics=[_TEAMS],
         observations=[
             Observation(
                 metric="teams", subject="unit:01001", period="2017", unit="organization", value=4

@@ -36,29 +36,18 @@ from antq_core import (
 )
 
 _MONTHS = tuple(Period.month(2016 + k // 12, k % 12 + 1) for k in range(15))
+
+
+def _metric(id_: str, name_vi: str, name_en: str, unit: str, **kind: str) -> MetricDefinition:
+    return MetricDefinition(id=id_, name_vi=name_vi, name_en=name_en, unit=Unit.get(unit), **kind)
+
+
+_STOCK = {"kind": "stock", "time_aggregation": "last"}
 _METRICS = (
-    MetricDefinition(
-        id="cases", name_vi="Số vụ", name_en="Cases", unit=Unit.get("case"), kind="flow"
-    ),
-    MetricDefinition(
-        id="meetings", name_vi="Số buổi", name_en="Meetings", unit=Unit.get("case"), kind="flow"
-    ),
-    MetricDefinition(
-        id="teams",
-        name_vi="Số tổ",
-        name_en="Teams",
-        unit=Unit.get("organization"),
-        kind="stock",
-        time_aggregation="last",
-    ),
-    MetricDefinition(
-        id="groups",
-        name_vi="Số nhóm",
-        name_en="Groups",
-        unit=Unit.get("organization"),
-        kind="stock",
-        time_aggregation="last",
-    ),
+    _metric("cases", "Số vụ", "Cases", "case", kind="flow"),
+    _metric("meetings", "Số buổi", "Meetings", "case", kind="flow"),
+    _metric("teams", "Số tổ", "Teams", "organization", **_STOCK),
+    _metric("groups", "Số nhóm", "Groups", "organization", **_STOCK),
 )
 _FLOWS = ("cases", "meetings")
 _STOCKS = ("teams", "groups")
