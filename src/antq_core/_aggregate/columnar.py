@@ -28,7 +28,6 @@ and the engines-agree tests hold it to that.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -55,9 +54,15 @@ from antq_core._aggregate.finish import (
     row_keys,
     signed_part,
 )
-from antq_core._aggregate.plan import EXCLUDED, MetricPlan, Plan, rows_in_code_order
+from antq_core._aggregate.plan import (
+    EXCLUDED,
+    MetricPlan,
+    Plan,
+    rows_in_code_order,
+    unique_placed,
+)
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.store_facts import key_type, sums_fit_int64
+from antq_core._aggregate.store_facts import key_strides, key_type, scaled_key, sums_fit_int64
 from antq_core._aggregate.table import AggregateRow, AggregateTable, SpaceSource
 from antq_core._entities import AggregationType
 from antq_core._util.extras import polars_and_arrow
@@ -228,6 +233,15 @@ def _packed(pl: Any, names: Sequence[str], sizes: Sequence[int]) -> Any | None:
     return key
 
 
+def _unpacked(pl: Any, sizes: Sequence[int]) -> list[Any]:
+    """:data:`_KEYS` as Int64 columns out of a ``_key`` column packed by :func:`_packed`."""
+    key = pl.col("_key").cast(pl.Int64)
+    return [
+        ((key // stride) % size).alias(name)
+        for name, size, stride in zip(_KEYS, sizes, key_strides(sizes), strict=True)
+    ]
+
+
 def _combined(pl: Any, plan: Plan, placed: Any, count: Any, *, ordered: bool) -> Any:
     """Per (metric, group, bucket, slice): the sum, the observations, the qualifier.
 
@@ -273,14 +287,9 @@ def _combined_query(
         grouped = placed.group_by(*_KEYS).agg(*aggs)
         return _qualified(pl, (grouped.sort(_KEYS) if ordered else grouped).with_columns(spans))
     # Hashing one integer a cell is much cheaper than four columns.
-    strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
     grouped = placed.group_by(key.alias("_key")).agg(*aggs)
     groups = (grouped.sort("_key") if ordered else grouped).with_columns(
-        *spans,
-        *(
-            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
-            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
-        ),
+        *spans, *_unpacked(pl, sizes)
     )
     return _qualified(pl, groups)
 
@@ -294,8 +303,7 @@ def _one_to_one(plan: Plan, placed: Any) -> bool:
     has one qualifier too, and no two disaggregation codes share a slice, no two
     cells share (metric, group, bucket, slice).
     """
-    slices = [s for s in plan.slice_of if s >= 0]
-    if len(set(slices)) != len(slices):
+    if not unique_placed(plan.slice_of):
         return False
     q = placed["qualifier"]
     return bool(placed.height == 0 or q.min() == q.max())
@@ -451,26 +459,17 @@ def _subject_key(pl: Any, plan: Plan) -> Any | None:
     """:func:`_packed` (metric, group, bucket, slice) of placed picks, from their subject codes.
 
     The group and slice terms are the plan's tables scaled before they are
-    gathered by subject and disaggregation, so no group or slice column is
-    made and cast; a part with one code adds nothing. ``None``: too wide.
+    gathered by subject and disaggregation (:func:`.store_facts.scaled_key`),
+    so no group or slice column is made and cast. ``None``: too wide.
     """
     sizes = _sizes(plan)
     kind = key_type(pl, sizes)
     if kind is None:
         return None
-    metric_stride, group_stride, bucket_stride, slice_stride = (
-        math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))
-    )
-    terms = [pl.col("metric").cast(kind) * metric_stride]
-    if sizes[1] > 1:
-        scaled = [g * group_stride for g in plan.subject_group]
-        terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("subject")))
-    if sizes[2] > 1:
-        terms.append(pl.col("bucket").cast(kind) * bucket_stride)
-    if sizes[3] > 1:
-        scaled = [s * slice_stride for s in plan.slice_of]
-        terms.append(pl.lit(pl.Series(scaled, dtype=kind)).gather(pl.col("disaggregation")))
-    return pl.sum_horizontal(terms)
+    columns = ("metric", "subject", "bucket", "disaggregation")
+    tables = (None, plan.subject_group, None, plan.slice_of)
+    parts = zip(columns, sizes, key_strides(sizes), tables, strict=True)
+    return scaled_key(pl, kind, [(c, 0, size, st, t) for c, size, st, t in parts])
 
 
 def _each_its_own(plan: Plan) -> bool:
@@ -480,9 +479,7 @@ def _each_its_own(plan: Plan) -> bool:
     then each is alone in its (metric, group, bucket, slice) cell, as when
     villages are grouped by village.
     """
-    groups = [g for g in plan.subject_group if g >= 0]
-    slices = [s for s in plan.slice_of if s >= 0]
-    return len(set(groups)) == len(groups) and len(set(slices)) == len(slices)
+    return unique_placed(plan.subject_group) and unique_placed(plan.slice_of)
 
 
 def _own_cells(pl: Any, plan: Plan, picks: Any, *, exact: bool, ordered: bool) -> Any:
@@ -501,16 +498,9 @@ def _own_cells(pl: Any, plan: Plan, picks: Any, *, exact: bool, ordered: bool) -
     if key is None:
         cells = picks.select(codes, "value", one, qualifier.alias("qualifier"))
         return cells.sort(_KEYS) if ordered else cells
-    strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
     narrow = picks.select(key.alias("_key"), "value", *([] if exact else ["qualifier"]))
     return narrow.sort("_key").select(
-        *(
-            ((pl.col("_key").cast(pl.Int64) // stride) % size).alias(name)
-            for name, size, stride in zip(_KEYS, sizes, strides, strict=True)
-        ),
-        "value",
-        one,
-        qualifier.alias("qualifier"),
+        *_unpacked(pl, sizes), "value", one, qualifier.alias("qualifier")
     )
 
 

@@ -144,9 +144,9 @@ class Scan:
     """Whether :attr:`sum_cells`' rows are in the order of their (``metric``,
     ``group``, ``bucket``, ``disaggregation``, ``unit``, ``qualifier``) codes.
     An engine sorts them when that is the output's order
-    (:func:`._plan.rows_in_code_order`, :func:`._plan.slices_rise`), so the
-    finishing step need not sort its rows; a scan
-    derived with other cells (:func:`._rollup.rolled_up_levels`) says ``False``."""
+    (:func:`._plan.rows_in_code_order`, :func:`._plan.slices_rise`), so that
+    the finishing step need not sort its rows; a scan derived with other
+    cells (:func:`._rollup.rolled_up_levels`) says ``False``."""
     reported_pairs: Any = None
     unit_spans: Any = None
     """Optional: per (``metric``, ``unit``) code pair of the store's rows, the

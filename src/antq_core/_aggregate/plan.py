@@ -58,6 +58,7 @@ __all__ = [
     "remember",
     "rows_in_code_order",
     "slices_rise",
+    "unique_placed",
 ]
 
 EXCLUDED: Final = -1
@@ -1505,6 +1506,12 @@ def level_groups(plan: Plan, first: Sequence[int]) -> list[int]:
 def increasing(values: Sequence[Any]) -> bool:
     """Whether each of ``values`` sorts after the one before it (``<``, as ``sorted``; in C)."""
     return all(map(operator.lt, values, itertools.islice(values, 1, None)))
+
+
+def unique_placed(codes: Sequence[int]) -> bool:
+    """Whether no two of the placed ``codes`` (those ``>= 0``) are equal."""
+    placed = [c for c in codes if c >= 0]
+    return len(set(placed)) == len(placed)
 
 
 def order_columns(plan: Plan) -> list[tuple[str, list[Any]]]:

@@ -33,9 +33,15 @@ from antq_core._aggregate.engine import (
     SeriesCell,
     SumCell,
 )
-from antq_core._aggregate.plan import EXCLUDED, rows_in_code_order, slices_rise
+from antq_core._aggregate.plan import EXCLUDED, rows_in_code_order, slices_rise, unique_placed
 from antq_core._aggregate.semantics import ScanKind
-from antq_core._aggregate.store_facts import columnar_facts, key_type, sums_fit_int64
+from antq_core._aggregate.store_facts import (
+    columnar_facts,
+    key_strides,
+    key_type,
+    scaled_key,
+    sums_fit_int64,
+)
 from antq_core._entities import AggregationType
 from antq_core._util.extras import arrow_over, polars_and_arrow
 from antq_core._values.exact import add
@@ -135,28 +141,6 @@ def _picked(frames: Sequence[Any]) -> dict[PickCell, int]:
         cells = frame.lazy().collect()  # the polars engine's picks may be lazy
         picks.update(zip(_tuples(cells, _PICK_KEYS), cells["row"].to_list(), strict=True))
     return picks
-
-
-def _scaled_key(
-    pl: Any, kind: Any, parts: Sequence[tuple[str, int, int, int, Sequence[int] | None]]
-) -> Any:
-    """One packed key of type ``kind``: each part's code less its lowest, times its stride, summed.
-
-    A part is (column, lowest code, number of codes, stride, table): with a
-    table, the code is the table's entry at the column's value, scaled in the
-    table before it is gathered (no column of codes is made). A part with one
-    code adds nothing and is left out. Every term is at least 0.
-    """
-    terms: list[Any] = []
-    for column, low, size, stride, table in parts:
-        if size == 1:
-            continue
-        if table is None:
-            terms.append((pl.col(column).cast(kind) - low) * stride)
-        else:
-            scaled = pl.Series([(code - low) * stride for code in table], dtype=kind)
-            terms.append(pl.lit(scaled).gather(pl.col(column)))
-    return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
 
 
 def _tuples(frame: Any, names: Sequence[str]) -> Any:
@@ -317,7 +301,7 @@ class _Frame:
         rows = self.frame.lazy()
         if len(metrics) < len(cols.metrics):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
-        strides = [math.prod(sizes[i + 1 :]) for i in range(len(parts))]
+        strides = key_strides(sizes)
         key: Any = pl.lit(0, dtype=pl.Int64)
         for (_, column, codes), size, stride in zip(parts, sizes, strides, strict=True):
             if size > 1:
@@ -405,7 +389,7 @@ class _Frame:
         if math.prod(sizes) > _INT64_MAX:
             cells = rows.group_by(keys).agg(*aggs)
             return cells.collect() if isinstance(cells, pl.LazyFrame) else cells
-        strides = [math.prod(sizes[i + 1 :]) for i in range(len(keys))]
+        strides = key_strides(sizes)
         packed = pl.lit(0, dtype=pl.Int64)
         for name, (low, _), stride in zip(keys, ranges, strides, strict=True):
             packed = packed + (pl.col(name).cast(pl.Int64) - low) * stride
@@ -465,12 +449,12 @@ class _Frame:
         kind = key_type(pl, sizes)
         if kind is None:
             return None
-        strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
+        strides = key_strides(sizes)
         parts = [
             (name, column, low, size, stride, table)
             for (name, column, low, size, table), stride in zip(named, strides, strict=True)
         ]
-        key = _scaled_key(pl, kind, [(c, low, size, st, t) for _, c, low, size, st, t in parts])
+        key = scaled_key(pl, kind, [(c, low, size, st, t) for _, c, low, size, st, t in parts])
         rows = self.frame.lazy()
         if set(spans["metric"].to_list()) != set(self.spans["metric"].to_list()):
             rows = rows.filter(pl.col("metric").is_in(sorted(metrics)))
@@ -722,15 +706,14 @@ class _Frame:
                 parts.append(("period", low, size, stride, self.plan.period_bucket))
             else:
                 parts.append((name, low, size, stride, None))
-        return _scaled_key(pl, kind, parts)
+        return scaled_key(pl, kind, parts)
 
     def _single(self) -> bool:
         """Whether no two placed periods share a bucket and disaggregations are the store's."""
         plan = self.plan
         if plan.projected:
             return False
-        placed = [b for b in plan.period_bucket if b >= 0]
-        return len(set(placed)) == len(placed)
+        return unique_placed(plan.period_bucket)
 
     def _ties(self, rows: Any, cells: Any, ties: set[PickCell]) -> None:
         pl = self.pl

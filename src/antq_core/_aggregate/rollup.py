@@ -29,6 +29,7 @@ import attrs
 
 from antq_core._aggregate.engine import LazyCells, Scan, SumCell
 from antq_core._aggregate.plan import Plan
+from antq_core._aggregate.store_facts import key_strides
 from antq_core._util.extras import require
 from antq_core._values.exact import add
 from antq_core._values.quantity import Number
@@ -190,7 +191,7 @@ def _added_up(pl: Any, frame: Any) -> Any:
     # One packed Int64 key (mixed radix): hashing one integer, not six columns. A
     # column with one value (often the unit, qualifier and disaggregation) is left
     # out of the key and put back as that value.
-    strides = [math.prod(sizes[i + 1 :]) for i in range(len(_KEYS))]
+    strides = key_strides(sizes)
     varying = [size > 1 for size in sizes]
     key = pl.lit(0, dtype=pl.Int64)
     for name, low, stride, vary in zip(_KEYS, lows, strides, varying, strict=True):

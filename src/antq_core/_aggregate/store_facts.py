@@ -39,7 +39,15 @@ from antq_core._aggregate.engine import LazyCells
 from antq_core._dataset.store import ObservationStore
 from antq_core._util.extras import arrow_over
 
-__all__ = ["ColumnarFacts", "code_frame", "columnar_facts", "key_type", "sums_fit_int64"]
+__all__ = [
+    "ColumnarFacts",
+    "code_frame",
+    "columnar_facts",
+    "key_strides",
+    "key_type",
+    "scaled_key",
+    "sums_fit_int64",
+]
 
 _INT64_MAX: Final = 2**63 - 1
 _BITS_PER_ROW: Final = 64
@@ -107,6 +115,33 @@ def key_type(pl: Any, sizes: Sequence[int]) -> Any | None:
     if keys > _INT64_MAX:
         return None
     return pl.UInt32 if keys <= 2**32 else pl.Int64
+
+
+def key_strides(sizes: Sequence[int]) -> list[int]:
+    """Each part's stride in a key packing parts of ``sizes`` codes, the first most significant."""
+    return [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
+
+
+def scaled_key(
+    pl: Any, kind: Any, parts: Sequence[tuple[str, int, int, int, Sequence[int] | None]]
+) -> Any:
+    """One packed key of type ``kind``: each part's code less its lowest, times its stride, summed.
+
+    A part is (column, lowest code, number of codes, stride, table): with a
+    table, the code is the table's entry at the column's value, scaled in the
+    table before it is gathered (no column of codes is made). A part with one
+    code adds nothing and is left out. Every term is at least 0.
+    """
+    terms: list[Any] = []
+    for column, low, size, stride, table in parts:
+        if size == 1:
+            continue
+        if table is None:
+            terms.append((pl.col(column).cast(kind) - low) * stride)
+        else:
+            scaled = pl.Series([(code - low) * stride for code in table], dtype=kind)
+            terms.append(pl.lit(scaled).gather(pl.col(column)))
+    return pl.sum_horizontal(terms) if terms else pl.lit(0, dtype=kind)
 
 
 def code_frame(pl: Any, pa: Any, store: ObservationStore) -> Any:
